@@ -1,0 +1,408 @@
+"""Pandera (polars) contracts: the explicit schema of every table in the lake.
+
+Each model is the contract of one table: column names, dtypes, nullability and ranges. Schemas are
+never inferred from data (domain.md failure 17). `strict=True` rejects unexpected columns, so a drift in
+a parser or transform fails the step before the write (the type check runs before the IO manager).
+
+Business keys (one row per key) are listed in `BUSINESS_KEYS`; the duplicate checks use them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandera.polars as pa
+import polars as pl
+
+UtcTs = Annotated[pl.Datetime, "us", "UTC"]
+
+RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
+OUTCOMES = ["WIN", "LOSS", "PUSH", "VOID", "NO_LINE", "PASS"]
+LINE_SOURCES = ["CONSENSUS", "NO_LINE"]
+SOURCES = ["bdl", "nbacom"]
+
+
+class _Strict:
+    strict = True
+    coerce = False
+
+
+# --------------------------------------------------------------------------------------------- raw
+class ScheduleContract(pa.DataFrameModel):
+    """raw/schedule: one row per game_id (NBA.com schedule)."""
+
+    game_date: pl.Date
+    game_id: pl.Utf8 = pa.Field(str_matches=r"^\d{10}$")
+    season_year: pl.Int64 = pa.Field(ge=1946, le=2100)
+    season_type: pl.Utf8 = pa.Field(isin=["preseason", "regular", "allstar", "playoffs", "play-in"])
+    nbacom_game_code: pl.Utf8 = pa.Field(nullable=True)
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    home_team_id: pl.Int64
+    away_team_id: pl.Int64
+    tipoff_utc: UtcTs = pa.Field(nullable=True)
+    status: pl.Int64 = pa.Field(isin=[1, 2, 3])
+    home_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
+    away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
+    landing_file: pl.Utf8
+
+    class Config(_Strict):
+        title = "raw.schedule"
+
+
+class BoxscoreContract(pa.DataFrameModel):
+    """raw/bdl_boxscores and raw/nbacom_boxscores: one row per (source_game_id, player_id)."""
+
+    game_date: pl.Date
+    season_year: pl.Int64 = pa.Field(ge=1946, le=2100)
+    source_game_id: pl.Utf8
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    player_id: pl.Int64
+    player_name: pl.Utf8
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    minutes: pl.Float64 = pa.Field(ge=0, le=70)
+    dnp: pl.Boolean
+    points: pl.Int64 = pa.Field(ge=0, le=100)
+    fgm: pl.Int64 = pa.Field(ge=0)
+    fga: pl.Int64 = pa.Field(ge=0)
+    fg3m: pl.Int64 = pa.Field(ge=0)
+    fg3a: pl.Int64 = pa.Field(ge=0)
+    ftm: pl.Int64 = pa.Field(ge=0)
+    fta: pl.Int64 = pa.Field(ge=0)
+    oreb: pl.Int64 = pa.Field(ge=0)
+    dreb: pl.Int64 = pa.Field(ge=0)
+    reb: pl.Int64 = pa.Field(ge=0)
+    ast: pl.Int64 = pa.Field(ge=0)
+    stl: pl.Int64 = pa.Field(ge=0)
+    blk: pl.Int64 = pa.Field(ge=0)
+    tov: pl.Int64 = pa.Field(ge=0)
+    pf: pl.Int64 = pa.Field(ge=0)
+    landing_file: pl.Utf8
+
+    class Config(_Strict):
+        title = "raw.boxscores"
+
+    @pa.dataframe_check
+    def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805 (pandera passes the class)
+        """points = 2*FGM + 3PM + FTM (FGM includes threes)."""
+        return data.lazyframe.select(
+            pl.col("points") == 2 * pl.col("fgm") + pl.col("fg3m") + pl.col("ftm")
+        )
+
+    @pa.dataframe_check
+    def makes_within_attempts(cls, data) -> pl.LazyFrame:  # noqa: N805
+        return data.lazyframe.select(
+            (pl.col("fgm") <= pl.col("fga"))
+            & (pl.col("fg3m") <= pl.col("fg3a"))
+            & (pl.col("ftm") <= pl.col("fta"))
+            & (pl.col("fg3m") <= pl.col("fgm"))
+        )
+
+
+class PropLineContract(pa.DataFrameModel):
+    """raw/prop_lines: one row per (event_id, player_lookup, bookmaker, snapshot_ts); snapshots append."""
+
+    game_date: pl.Date
+    event_id: pl.Utf8
+    commence_time: UtcTs
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    player_name: pl.Utf8
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    bookmaker: pl.Utf8
+    market: pl.Utf8 = pa.Field(isin=["player_points"])
+    line: pl.Float64 = pa.Field(ge=0.5, le=80)
+    over_price: pl.Float64 = pa.Field(nullable=True)  # American odds (decimal inputs are converted)
+    under_price: pl.Float64 = pa.Field(nullable=True)
+    snapshot_ts: UtcTs
+    minutes_before_tip: pl.Float64  # negative = taken after tip-off (in-game: must never feed features)
+    landing_file: pl.Utf8
+
+    class Config(_Strict):
+        title = "raw.prop_lines"
+
+
+class InjuryContract(pa.DataFrameModel):
+    """raw/injuries: one row per (report_ts, player_lookup)."""
+
+    game_date: pl.Date
+    report_ts: UtcTs
+    player_id: pl.Int64
+    player_name: pl.Utf8
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    status: pl.Utf8
+    return_date: pl.Utf8 = pa.Field(nullable=True)
+    description: pl.Utf8 = pa.Field(nullable=True)
+    landing_file: pl.Utf8
+
+    class Config(_Strict):
+        title = "raw.injuries"
+
+
+# --------------------------------------------------------------------------------------- analytics
+class GamesContract(pa.DataFrameModel):
+    """analytics/games: one row per game (canonical NBA.com game_id; game_code when no source has one)."""
+
+    game_date: pl.Date
+    game_id: pl.Utf8
+    game_code: pl.Utf8 = pa.Field(str_matches=r"^\d{8}_[A-Z]{3}_[A-Z]{3}$")
+    bdl_game_id: pl.Utf8 = pa.Field(nullable=True)
+    season_year: pl.Int64
+    home_team: pl.Utf8
+    away_team: pl.Utf8
+    tipoff_utc: UtcTs = pa.Field(nullable=True)
+    status: pl.Int64 = pa.Field(isin=[1, 2, 3], nullable=True)
+    home_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
+    away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
+    in_schedule: pl.Boolean
+    has_bdl_boxscore: pl.Boolean
+    has_nbacom_boxscore: pl.Boolean
+    reconciliation_flag: pl.Utf8 = pa.Field(
+        isin=["ok", "missing_from_schedule", "missing_boxscore", "score_mismatch"]
+    )
+
+    class Config(_Strict):
+        title = "analytics.games"
+
+
+class PlayerGameSummaryContract(pa.DataFrameModel):
+    """analytics/player_game_summary: one row per (game_id, player_lookup)."""
+
+    game_date: pl.Date
+    game_id: pl.Utf8
+    season_year: pl.Int64
+    team: pl.Utf8
+    opponent: pl.Utf8
+    home: pl.Boolean
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    player_name: pl.Utf8
+    bdl_player_id: pl.Int64 = pa.Field(nullable=True)
+    nbacom_player_id: pl.Int64 = pa.Field(nullable=True)
+    dnp: pl.Boolean
+    minutes: pl.Float64 = pa.Field(ge=0, le=70)
+    points: pl.Int64 = pa.Field(ge=0, le=100)
+    fgm: pl.Int64 = pa.Field(ge=0)
+    fga: pl.Int64 = pa.Field(ge=0)
+    fg3m: pl.Int64 = pa.Field(ge=0)
+    fg3a: pl.Int64 = pa.Field(ge=0)
+    ftm: pl.Int64 = pa.Field(ge=0)
+    fta: pl.Int64 = pa.Field(ge=0)
+    oreb: pl.Int64 = pa.Field(ge=0)
+    dreb: pl.Int64 = pa.Field(ge=0)
+    reb: pl.Int64 = pa.Field(ge=0)
+    ast: pl.Int64 = pa.Field(ge=0)
+    stl: pl.Int64 = pa.Field(ge=0)
+    blk: pl.Int64 = pa.Field(ge=0)
+    tov: pl.Int64 = pa.Field(ge=0)
+    pf: pl.Int64 = pa.Field(ge=0)
+    source_used: pl.Utf8 = pa.Field(isin=SOURCES)
+    source_disagreement: pl.Boolean
+    alt_points: pl.Int64 = pa.Field(nullable=True)  # the other source's value, when it has the row
+    alt_minutes: pl.Float64 = pa.Field(nullable=True)
+
+    class Config(_Strict):
+        title = "analytics.player_game_summary"
+
+    @pa.dataframe_check
+    def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805
+        return data.lazyframe.select(
+            pl.col("points") == 2 * pl.col("fgm") + pl.col("fg3m") + pl.col("ftm")
+        )
+
+
+class TeamGameSummaryContract(pa.DataFrameModel):
+    """analytics/team_game_summary: one row per (game_id, team)."""
+
+    game_date: pl.Date
+    game_id: pl.Utf8
+    season_year: pl.Int64
+    team: pl.Utf8
+    opponent: pl.Utf8
+    home: pl.Boolean
+    points_for: pl.Int64 = pa.Field(ge=0, le=250)
+    points_against: pl.Int64 = pa.Field(ge=0, le=250)
+    possessions: pl.Float64 = pa.Field(ge=0, le=200)
+    pace: pl.Float64 = pa.Field(ge=0, le=200)
+    off_rating: pl.Float64 = pa.Field(ge=0, le=250)
+    def_rating: pl.Float64 = pa.Field(ge=0, le=250)
+    win: pl.Boolean
+
+    class Config(_Strict):
+        title = "analytics.team_game_summary"
+
+
+# ---------------------------------------------------------------------------------------- features
+class PlayerFeaturesContract(pa.DataFrameModel):
+    """features/player_features: one row per (game_date, player_lookup) on D's slate; inputs < D only."""
+
+    game_date: pl.Date
+    game_id: pl.Utf8
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    player_name: pl.Utf8
+    team: pl.Utf8
+    opponent: pl.Utf8
+    home: pl.Boolean
+    season_year: pl.Int64
+    # player form (non-DNP games strictly before D; null when no history)
+    pts_l3: pl.Float64 = pa.Field(nullable=True, ge=0, le=100)
+    pts_l5: pl.Float64 = pa.Field(nullable=True, ge=0, le=100)
+    pts_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=100)
+    pts_season: pl.Float64 = pa.Field(nullable=True, ge=0, le=100)
+    pts_std_l10: pl.Float64 = pa.Field(nullable=True, ge=0)
+    pts_trend_l10: pl.Float64 = pa.Field(nullable=True)  # OLS slope of points over the last 10 games
+    min_l5: pl.Float64 = pa.Field(nullable=True, ge=0, le=70)
+    min_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=70)
+    min_change: pl.Float64 = pa.Field(nullable=True)  # min_l5 - min_l10
+    usage_proxy_l10: pl.Float64 = pa.Field(nullable=True, ge=0)  # (FGA + 0.44 FTA + TOV) per minute
+    ft_share_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)  # FTM / points
+    dnp_rate_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)  # over the last 10 team games listed
+    games_last_7d: pl.Int64 = pa.Field(ge=0, le=7)
+    minutes_last_7d: pl.Float64 = pa.Field(ge=0, le=7 * 70)
+    days_rest: pl.Int64 = pa.Field(nullable=True, ge=0)
+    back_to_back: pl.Boolean
+    games_played_season: pl.Int64 = pa.Field(ge=0)
+    # context
+    opp_pts_allowed_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=250)
+    opp_def_rating_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=250)
+    team_pace_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=200)
+    opp_pace_l10: pl.Float64 = pa.Field(nullable=True, ge=0, le=200)
+    teammates_out: pl.Int64 = pa.Field(ge=0)
+    teammates_out_pts_l10: pl.Float64 = pa.Field(ge=0)  # scoring (pts_l10) of teammates listed out
+    # market (pre-tip snapshots only)
+    consensus_line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
+    n_books: pl.Int64 = pa.Field(ge=0)
+    line_minus_l10: pl.Float64 = pa.Field(nullable=True)
+    line_movement: pl.Float64 = pa.Field(nullable=True)  # latest consensus - opening consensus
+    # provenance
+    feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
+    data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)
+    feature_version: pl.Utf8
+
+    class Config(_Strict):
+        title = "features.player_features"
+
+    @pa.dataframe_check
+    def point_in_time(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """No feature row may use data from its own day or later (domain.md failure 14)."""
+        return data.lazyframe.select(
+            pl.col("data_as_of").is_null() | (pl.col("data_as_of") < pl.col("game_date"))
+        )
+
+
+# ------------------------------------------------------------------------------------- predictions
+class PredictionContract(pa.DataFrameModel):
+    """predictions/player_prop_predictions: one row per (game_id, player_lookup, system_id)."""
+
+    game_id: pl.Utf8
+    game_date: pl.Date
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    system_id: pl.Utf8 = pa.Field(isin=["lgbm_points_v1", "moving_avg_l10"])
+    model_version: pl.Utf8
+    predicted_points: pl.Float64 = pa.Field(ge=0, le=80)
+    line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
+    line_source: pl.Utf8 = pa.Field(isin=LINE_SOURCES)
+    n_books: pl.Int64 = pa.Field(ge=0)
+    edge: pl.Float64 = pa.Field(nullable=True)
+    p_over: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    recommendation: pl.Utf8 = pa.Field(isin=RECOMMENDATIONS)
+    pass_reason: pl.Utf8 = pa.Field(nullable=True)
+    confidence: pl.Float64 = pa.Field(ge=0, le=100)
+    feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
+    created_at: UtcTs
+
+    class Config(_Strict):
+        title = "predictions.player_prop_predictions"
+
+    @pa.dataframe_check
+    def line_provenance(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """One source of truth for line provenance (domain.md failure 10)."""
+        return data.lazyframe.select(
+            ((pl.col("line_source") == "NO_LINE") == pl.col("line").is_null())
+            & ((pl.col("recommendation") == "NO_LINE") == (pl.col("line_source") == "NO_LINE"))
+        )
+
+
+# ----------------------------------------------------------------------------------------- grading
+class PredictionGradeContract(pa.DataFrameModel):
+    """grading/prediction_grades: one row per (game_id, player_lookup, system_id)."""
+
+    game_id: pl.Utf8
+    game_date: pl.Date
+    player_lookup: pl.Utf8
+    system_id: pl.Utf8
+    predicted_points: pl.Float64 = pa.Field(ge=0, le=80)
+    line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
+    recommendation: pl.Utf8 = pa.Field(isin=RECOMMENDATIONS)
+    p_over: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    actual_points: pl.Int64 = pa.Field(nullable=True, ge=0, le=100)
+    actual_minutes: pl.Float64 = pa.Field(nullable=True, ge=0, le=70)
+    outcome: pl.Utf8 = pa.Field(isin=OUTCOMES)
+    absolute_error: pl.Float64 = pa.Field(nullable=True, ge=0)
+    signed_error: pl.Float64 = pa.Field(nullable=True)  # predicted - actual
+
+    class Config(_Strict):
+        title = "grading.prediction_grades"
+
+
+class SystemDailyPerformanceContract(pa.DataFrameModel):
+    """grading/system_daily_performance: one row per (game_date, system_id)."""
+
+    game_date: pl.Date
+    system_id: pl.Utf8
+    n_predictions: pl.Int64 = pa.Field(ge=0)
+    n_graded: pl.Int64 = pa.Field(ge=0)  # WIN + LOSS + PUSH
+    coverage: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)  # share of predictions with a line
+    mae: pl.Float64 = pa.Field(nullable=True, ge=0)
+    bias: pl.Float64 = pa.Field(nullable=True)
+    wins: pl.Int64 = pa.Field(ge=0)
+    losses: pl.Int64 = pa.Field(ge=0)
+    pushes: pl.Int64 = pa.Field(ge=0)
+    hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    over_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    under_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    roi_at_110: pl.Float64 = pa.Field(nullable=True, ge=-1, le=1)
+    brier: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+
+    class Config(_Strict):
+        title = "grading.system_daily_performance"
+
+
+# Every table's business key: the duplicate checks and tests use these.
+BUSINESS_KEYS: dict[str, list[str]] = {
+    "raw/schedule": ["game_id"],
+    "raw/bdl_boxscores": ["source_game_id", "player_id"],
+    "raw/nbacom_boxscores": ["source_game_id", "player_id"],
+    "raw/prop_lines": ["event_id", "player_lookup", "bookmaker", "snapshot_ts"],
+    "raw/injuries": ["report_ts", "player_lookup"],
+    "analytics/games": ["game_id"],
+    "analytics/player_game_summary": ["game_id", "player_lookup"],
+    "analytics/team_game_summary": ["game_id", "team"],
+    "features/player_features": ["game_date", "player_lookup"],
+    "predictions/player_prop_predictions": ["game_id", "player_lookup", "system_id"],
+    "grading/prediction_grades": ["game_id", "player_lookup", "system_id"],
+    "grading/system_daily_performance": ["game_date", "system_id"],
+}
+
+CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
+    "raw/schedule": ScheduleContract,
+    "raw/bdl_boxscores": BoxscoreContract,
+    "raw/nbacom_boxscores": BoxscoreContract,
+    "raw/prop_lines": PropLineContract,
+    "raw/injuries": InjuryContract,
+    "analytics/games": GamesContract,
+    "analytics/player_game_summary": PlayerGameSummaryContract,
+    "analytics/team_game_summary": TeamGameSummaryContract,
+    "features/player_features": PlayerFeaturesContract,
+    "predictions/player_prop_predictions": PredictionContract,
+    "grading/prediction_grades": PredictionGradeContract,
+    "grading/system_daily_performance": SystemDailyPerformanceContract,
+}
+
+
+def empty_frame(table: str) -> pl.DataFrame:
+    """A typed, empty frame for `table` (off-days still get a file with the right schema)."""
+    schema = CONTRACTS[table].to_schema()
+    return pl.DataFrame(schema={name: col.dtype.type for name, col in schema.columns.items()})

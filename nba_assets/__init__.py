@@ -1,0 +1,1 @@
+"""NBA Props Lake: Dagster assets, one module per layer."""
