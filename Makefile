@@ -1,0 +1,51 @@
+# The two promises of the README: `make demo` and `make test`, each safe to re-run on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup chromium demo test ui scenario-late-boxscore bench clean-data
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@ln -sf $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+setup: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+
+demo: setup
+	$(BIN)/nba-lake demo
+
+# The browser test drives Debian's chromium + chromedriver: install them when missing (we are root on
+# dev machines and CI); without them the browser test skips and says why.
+chromium:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium + chromium-driver for the browser test (log: /tmp/nba-lake-apt.log)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	      >/tmp/nba-lake-apt.log 2>&1 || echo "chromium install failed: the browser test will skip"; \
+	  else echo "no chromium and no apt-get as root: the browser test will skip"; fi; \
+	fi
+
+test: setup chromium
+	$(BIN)/python -m pytest -n 2 -q
+
+ui: setup
+	$(BIN)/nba-lake ui
+
+scenario-late-boxscore: setup
+	$(BIN)/nba-lake scenario late-boxscore
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean-data:
+	rm -rf data/lake data/landing data/models data/sim data/lake.duckdb $(DAGSTER_HOME)

@@ -1,0 +1,53 @@
+"""What every asset shares: partition-window helpers, retry policy, owners, code versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from nba_assets.partitions import game_dates
+
+OWNERS = ["team:data-eng"]
+MODEL_OWNERS = ["team:modelling"]
+PARTITION_EXPR = {"partition_expr": "game_date"}
+
+# Network-facing assets: the HTTP clients already retry single requests (429/5xx/timeouts); a step
+# retry covers what outlives those attempts (a source down for minutes, a page that keeps failing).
+# Jitter keeps parallel partitions from retrying in lockstep.
+NETWORK_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+# Every asset is range-aware: a season backfills in one run (design.md §3).
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+
+def partition_dates(context: dg.AssetExecutionContext) -> list[dt.date]:
+    """The game dates of this run: one for a daily run, many for a single-run range backfill."""
+    return [dt.date.fromisoformat(k) for k in context.partition_keys]
+
+
+def date_range_label(dates: list[dt.date]) -> str:
+    if not dates:
+        return "(no dates)"
+    return str(dates[0]) if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} days)"
+
+
+def today_et() -> dt.date:
+    """The current ET calendar date (the latest `game_dates` partition)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("America/New_York")).date()
+
+
+__all__ = [
+    "OWNERS",
+    "MODEL_OWNERS",
+    "PARTITION_EXPR",
+    "NETWORK_RETRY",
+    "SINGLE_RUN",
+    "game_dates",
+    "partition_dates",
+    "date_range_label",
+]

@@ -1,0 +1,31 @@
+"""Assembles the code location: assets + checks + sensors + resources for the chosen environment.
+
+Nothing else happens here: the environment switch lives in resources/env.py, logic in the layer modules.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from checks.definitions import build_asset_checks
+from nba_assets.analytics import ANALYTICS_ASSETS
+from nba_assets.features import FEATURE_ASSETS
+from nba_assets.grading import GRADING_ASSETS
+from nba_assets.jobs import JOBS
+from nba_assets.predictions import PREDICTION_ASSETS
+from nba_assets.raw import RAW_ASSETS
+from resources.env import resources_for
+
+ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=build_asset_checks(),
+        jobs=JOBS,
+        resources=resources_for(),
+    )
+
+
+defs = build_definitions()

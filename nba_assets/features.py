@@ -1,0 +1,77 @@
+"""Feature layer: the point-in-time player feature store.
+
+Features for day D read summaries of the previous HISTORY_DAYS days through a
+TimeWindowPartitionMapping(start_offset=-HISTORY_DAYS, end_offset=-1). Offsets are inclusive
+(dagster-notes.md §2), so D itself is never loaded: leakage is impossible by construction, and the
+builder drops rows >= D again as a second guard. 190 days covers a whole regular season (~175 days),
+so season-to-date means are exact. A change to summary day D re-runs feature days D+1..D+190
+(automation bounds that by its lookback).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from checks.contracts import PlayerFeaturesContract
+from nba_assets.analytics import typed
+from nba_assets.common import OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, partition_dates
+from nba_assets.logic import features as logic
+from nba_assets.types import contract_type
+
+HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_offset=-1)
+
+
+@dg.asset(
+    key=["features", "player_features"],
+    group_name="features",
+    description=(
+        "One row per (game_date, player_lookup) for every player on D's slate: form, minutes, rest, "
+        "opponent, pace, injuries and the pre-tip consensus line, from data strictly before D. "
+        "Carries feature_quality_score and data_as_of."
+    ),
+    partitions_def=game_dates,
+    backfill_policy=SINGLE_RUN,
+    metadata=PARTITION_EXPR,
+    dagster_type=contract_type(PlayerFeaturesContract),
+    owners=OWNERS,
+    kinds={"polars", "parquet"},
+    code_version=logic.FEATURE_VERSION,
+    ins={
+        "player_games": dg.AssetIn(key=["analytics", "player_game_summary"], partition_mapping=HISTORY),
+        "team_games": dg.AssetIn(key=["analytics", "team_game_summary"], partition_mapping=HISTORY),
+        "slate": dg.AssetIn(key=["analytics", "games"]),
+        "injuries": dg.AssetIn(key=["raw", "injuries"]),
+        "prop_lines": dg.AssetIn(key=["raw", "prop_lines"]),
+    },
+)
+def player_features(
+    context: dg.AssetExecutionContext,
+    player_games: pl.DataFrame,
+    team_games: pl.DataFrame,
+    slate: pl.DataFrame,
+    injuries: pl.DataFrame,
+    prop_lines: pl.DataFrame,
+):
+    dates = partition_dates(context)
+    out = logic.build_player_features(
+        player_games=typed(player_games, "analytics/player_game_summary"),
+        team_games=typed(team_games, "analytics/team_game_summary"),
+        slate=typed(slate, "analytics/games"),
+        injuries=typed(injuries, "raw/injuries"),
+        prop_lines=typed(prop_lines, "raw/prop_lines"),
+        target_dates=dates,
+    )
+    low = out.filter(pl.col("feature_quality_score") < 50).height if out.height else 0
+    yield dg.Output(
+        out,
+        metadata={
+            "history_rows": player_games.height,
+            "slate_players": out.height,
+            "low_quality_rows": low,
+            "mean_quality": float(out["feature_quality_score"].mean()) if out.height else 0.0,
+        },
+    )
+
+
+FEATURE_ASSETS = [player_features]

@@ -1,0 +1,98 @@
+"""Grading layer: each prediction against what happened, per-system daily performance, a season report."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from checks.contracts import PredictionGradeContract, SystemDailyPerformanceContract
+from nba_assets.analytics import typed
+from nba_assets.common import MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates
+from nba_assets.logic import grading as logic
+from nba_assets.logic import report as report_logic
+from nba_assets.predictions import png_markdown
+from nba_assets.types import contract_type
+from resources.lake import LakeResource
+
+CODE_VERSION = "grading_v1"
+
+
+@dg.asset(
+    key=["grading", "prediction_grades"],
+    group_name="grading",
+    description=(
+        "One row per (game_id, player_lookup, system_id): the prediction graded against "
+        "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS, absolute and signed error."
+    ),
+    partitions_def=game_dates,
+    backfill_policy=SINGLE_RUN,
+    metadata=PARTITION_EXPR,
+    dagster_type=contract_type(PredictionGradeContract),
+    owners=MODEL_OWNERS,
+    kinds={"polars", "parquet"},
+    code_version=CODE_VERSION,
+    ins={
+        "predictions": dg.AssetIn(key=["predictions", "player_prop_predictions"]),
+        "actuals": dg.AssetIn(key=["analytics", "player_game_summary"]),
+    },
+)
+def prediction_grades(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
+    return logic.grade_predictions(
+        typed(predictions, "predictions/player_prop_predictions"),
+        typed(actuals, "analytics/player_game_summary"),
+    )
+
+
+@dg.asset(
+    key=["grading", "system_daily_performance"],
+    group_name="grading",
+    description=(
+        "One row per (game_date, system_id): predictions, graded, coverage, MAE, bias, hit rate "
+        "(overall, OVER, UNDER), ROI at -110 and Brier score of p_over."
+    ),
+    partitions_def=game_dates,
+    backfill_policy=SINGLE_RUN,
+    metadata=PARTITION_EXPR,
+    dagster_type=contract_type(SystemDailyPerformanceContract),
+    owners=MODEL_OWNERS,
+    kinds={"polars", "parquet"},
+    code_version=CODE_VERSION,
+    ins={"grades": dg.AssetIn(key=["grading", "prediction_grades"])},
+)
+def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
+    return logic.daily_performance(typed(grades, "grading/prediction_grades"))
+
+
+@dg.asset(
+    key=["grading", "season_report"],
+    group_name="grading",
+    description=(
+        "Season report over every graded day: per system MAE and hit rate by month, calibration of "
+        "p_over, hit rate over time (PNG plots in metadata). Refreshed on demand or weekly."
+    ),
+    owners=MODEL_OWNERS,
+    kinds={"duckdb", "polars"},
+    code_version=CODE_VERSION,
+    deps=[dg.AssetKey(["grading", "prediction_grades"])],
+)
+def season_report(lake: LakeResource) -> dg.MaterializeResult:
+    reader = lake.reader()
+    grades = (
+        reader.query("select * from grading.prediction_grades")
+        if "grading.prediction_grades" in reader.tables()
+        else pl.DataFrame()
+    )
+    rep = report_logic.season_report(typed(grades, "grading/prediction_grades"))
+    return dg.MaterializeResult(
+        metadata={
+            "graded_rows": grades.height,
+            "by_system": dg.MetadataValue.md(rep.overall_md),
+            "by_month": dg.MetadataValue.md(rep.monthly_md),
+            "calibration": png_markdown(rep.calibration_png, "calibration of p_over"),
+            "hit_rate_over_time": png_markdown(rep.hit_rate_png, "hit rate over time"),
+            "mae_by_month": png_markdown(rep.mae_png, "MAE by month"),
+        }
+    )
+
+
+GRADING_ASSETS = [prediction_grades, system_daily_performance, season_report]

@@ -1,0 +1,308 @@
+"""Raw layer: source responses, landed untouched, parsed into one table per feed.
+
+Every asset first fetches (unless NBA_LAKE_SOURCE=landing) and lands the response bodies, then parses
+EVERYTHING in the landing folders of its dates, so a partition can always be re-parsed without
+refetching and hand-dropped real responses are ingested. Several files for one day never duplicate a
+row: the latest fetch of a business key wins.
+
+Malformed records never pass silently and never take good rows down with them: they are left out of the
+table and reported by the asset's `no_rejected_records` check (ERROR) with game, player, field and rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import polars as pl
+
+from checks.contracts import (
+    BUSINESS_KEYS,
+    BoxscoreContract,
+    InjuryContract,
+    PropLineContract,
+    ScheduleContract,
+    empty_frame,
+)
+from nba_assets.common import (
+    NETWORK_RETRY,
+    OWNERS,
+    PARTITION_EXPR,
+    SINGLE_RUN,
+    date_range_label,
+    game_dates,
+    partition_dates,
+)
+from nba_assets.types import contract_type
+from resources import parsers
+from resources.landing import LandedFile, LandingZone
+from resources.sources import SourcesResource
+
+ET = ZoneInfo("America/New_York")
+REJECTS_CHECK = "no_rejected_records"
+RAW_CODE_VERSION = "raw_v1"
+
+
+def season_of(d: dt.date) -> int:
+    """NBA season_year (start year) of a date: the season rolls over in September."""
+    return d.year if d.month >= 9 else d.year - 1
+
+
+@dataclass(frozen=True)
+class Ingested:
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    files: int
+
+
+def ingest(
+    landing: LandingZone,
+    source: str,
+    endpoints: Sequence[str],
+    dates: Sequence[dt.date],
+    parse: Callable[[object, LandedFile, dt.date], parsers.ParseResult],
+    table: str,
+) -> Ingested:
+    """Parse every landed file of `dates`; the latest fetch of a business key wins.
+
+    A file landed under several dates (the season schedule) is parsed once per date it serves.
+    Rows dated outside the folder they were found in are rejected, never written to the wrong day.
+    """
+    key = BUSINESS_KEYS[table]
+    per_date: list[pl.DataFrame] = []
+    rejects: list[pl.DataFrame] = []
+    n_files = 0
+    for d in dates:
+        files: list[LandedFile] = []
+        for endpoint in endpoints:
+            files.extend(landing.files(source, endpoint, d))
+        # Fetch order across endpoints; hand-dropped files (no fetch time) count as the newest.
+        files.sort(key=lambda f: (f.fetched_at is None, f.fetched_at or dt.datetime.min))
+        n_files += len(files)
+        frames = []
+        for f in files:
+            result = parse(landing.read_json(f), f, d)
+            rows = result.rows
+            stray = rows.filter(pl.col("game_date") != d)
+            if stray.height:
+                rejects.append(_stray_rejects(stray, source, f, d))
+            frames.append(rows.filter(pl.col("game_date") == d))
+            if result.rejects.height:
+                rejects.append(result.rejects)
+        if frames:
+            per_date.append(parsers.latest_fetch_wins(frames, key))
+    rows = pl.concat(per_date, how="vertical") if per_date else empty_frame(table)
+    rej = (
+        pl.concat(rejects, how="vertical_relaxed")
+        if rejects
+        else pl.DataFrame(schema=parsers.REJECT_SCHEMA)
+    )
+    return Ingested(rows=rows.select(empty_frame(table).columns), rejects=rej, files=n_files)
+
+
+def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source": [source] * stray.height,
+            "endpoint": [f.path.parent.parent.name] * stray.height,
+            "landing_file": [f.name] * stray.height,
+            "game_date": stray["game_date"].to_list(),
+            "source_game_id": [None] * stray.height,
+            "player": [None] * stray.height,
+            "field": ["game_date"] * stray.height,
+            "value": [str(v) for v in stray["game_date"].to_list()],
+            "rule": [f"row found in the landing folder of {d}"] * stray.height,
+        },
+        schema=parsers.REJECT_SCHEMA,
+    )
+
+
+def rejects_check(rejects: pl.DataFrame) -> dg.AssetCheckResult:
+    """ERROR, not blocking: the good rows of the day are fine to use; the bad records need a human."""
+    n = rejects.height
+    meta: dict[str, object] = {"rejected_records": n}
+    if n:
+        sample = rejects.head(25)
+        meta["rejects"] = dg.MetadataValue.md(_markdown(sample))
+        meta["failing_dates"] = ", ".join(sorted({str(d) for d in rejects["game_date"].to_list()}))
+    return dg.AssetCheckResult(
+        check_name=REJECTS_CHECK,
+        passed=n == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=meta,
+        description=f"{n} record(s) rejected by the parser" if n else "every record parsed",
+    )
+
+
+def _markdown(df: pl.DataFrame) -> str:
+    cols = df.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.iter_rows():
+        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _raw_asset(name: str, contract, description: str, **kwargs):
+    """The decorator every raw asset shares: key raw/<name>, daily, range-aware, contract-typed."""
+    return dg.asset(
+        key=["raw", name],
+        group_name="raw",
+        description=description,
+        partitions_def=game_dates,
+        backfill_policy=SINGLE_RUN,
+        metadata=PARTITION_EXPR,
+        dagster_type=contract_type(contract),
+        retry_policy=NETWORK_RETRY,
+        owners=OWNERS,
+        kinds={"polars", "parquet"},
+        code_version=RAW_CODE_VERSION,
+        check_specs=[
+            dg.AssetCheckSpec(
+                REJECTS_CHECK,
+                asset=dg.AssetKey(["raw", name]),
+                description="Records the parser rejected (game, player, field, rule). ERROR, non-blocking.",
+                partitions_def=game_dates,
+            )
+        ],
+        **kwargs,
+    )
+
+
+def _emit(context: dg.AssetExecutionContext, table: str, got: Ingested, dates: list[dt.date]):
+    if got.rejects.height:
+        for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
+            context.log.error(f"rejected: {line}")
+    yield dg.Output(
+        got.rows,
+        metadata={
+            "dates": date_range_label(dates),
+            "landing_files_parsed": got.files,
+            "rejected_records": got.rejects.height,
+        },
+    )
+    yield rejects_check(got.rejects)
+
+
+# ------------------------------------------------------------------------------------------ assets
+@_raw_asset(
+    "schedule",
+    ScheduleContract,
+    "One row per game_id: NBA.com season schedule (10-digit id, home/away tricodes, tip-off UTC, "
+    "status 1/2/3, final score). Source: stats.nba.com scheduleleaguev2.",
+)
+def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
+    dates = partition_dates(context)
+    landing = sources.landing()
+    if sources.fetching_enabled:
+        client = sources.nbacom()
+        for season in sorted({season_of(d) for d in dates}):
+            client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+    cache: dict[str, parsers.ParseResult] = {}
+
+    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        # One season file serves every date: parse it once, then slice per date.
+        if f.name not in cache:
+            cache[f.name] = parsers.parse_nbacom_schedule(body, f.name)
+        full = cache[f.name]
+        return parsers.ParseResult(
+            rows=full.rows.filter(pl.col("game_date") == d),
+            rejects=full.rejects.filter(pl.col("game_date") == d),
+        )
+
+    got = ingest(landing, "nbacom", ["schedule"], dates, parse, "raw/schedule")
+    yield from _emit(context, "raw/schedule", got, dates)
+
+
+@_raw_asset(
+    "bdl_boxscores",
+    BoxscoreContract,
+    "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
+    "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
+)
+def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
+    dates = partition_dates(context)
+    if sources.fetching_enabled:
+        client = sources.bdl()
+        for d in dates:
+            client.fetch_stats(d)
+
+    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        if "box_scores" in f.path.parent.parent.name:
+            return parsers.parse_bdl_box_scores(body, f.name)
+        return parsers.parse_bdl_stats(body, f.name)
+
+    got = ingest(sources.landing(), "bdl", ["stats", "box_scores"], dates, parse, "raw/bdl_boxscores")
+    yield from _emit(context, "raw/bdl_boxscores", got, dates)
+
+
+@_raw_asset(
+    "nbacom_boxscores",
+    BoxscoreContract,
+    "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
+    "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
+)
+def nbacom_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
+    dates = partition_dates(context)
+    if sources.fetching_enabled:
+        client = sources.nbacom()
+        for d in dates:
+            client.fetch_leaguegamelog(d)
+
+    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        return parsers.parse_nbacom_leaguegamelog(body, f.name)
+
+    got = ingest(
+        sources.landing(), "nbacom", ["leaguegamelog"], dates, parse, "raw/nbacom_boxscores"
+    )
+    yield from _emit(context, "raw/nbacom_boxscores", got, dates)
+
+
+@_raw_asset(
+    "prop_lines",
+    PropLineContract,
+    "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
+    "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
+)
+def prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource):
+    dates = partition_dates(context)
+    if sources.fetching_enabled:
+        client = sources.odds()
+        for d in dates:
+            fetched = client.fetch_events(d)
+            for event in fetched.events:
+                client.fetch_event_odds_history(event)
+
+    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        return parsers.parse_odds_event_odds(body, f.name)
+
+    got = ingest(sources.landing(), "oddsapi", ["event_odds"], dates, parse, "raw/prop_lines")
+    yield from _emit(context, "raw/prop_lines", got, dates)
+
+
+@_raw_asset(
+    "injuries",
+    InjuryContract,
+    "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
+    "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
+)
+def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
+    dates = partition_dates(context)
+    if sources.fetching_enabled:
+        client = sources.bdl()
+        for d in dates:
+            client.fetch_injuries(d)
+
+    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        # The report is requested "as of D's morning", so its time is that, not the fetch time:
+        # re-fetching the same report must not create new keys (idempotent partitions).
+        report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
+        return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
+
+    got = ingest(sources.landing(), "bdl", ["player_injuries"], dates, parse, "raw/injuries")
+    yield from _emit(context, "raw/injuries", got, dates)
+
+
+RAW_ASSETS = [schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries]

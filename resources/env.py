@@ -1,0 +1,79 @@
+"""The one environment switch: local (default), test, prod.
+
+`definitions.py` picks a resources dict from `environment()`; asset bodies never branch on it.
+Secrets come only from environment variables (`dg.EnvVar`), resolved by Dagster at run time so they
+never enter the code, the logs or the landing zone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ENVIRONMENTS = ("local", "test", "prod")
+SOURCE_MODES = ("sim", "live", "landing")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str  # NBA_LAKE_ENV: local | test | prod
+    data_dir: str  # NBA_LAKE_DATA_DIR: a local folder, or gs://bucket/prefix in prod
+    source: str  # NBA_LAKE_SOURCE: sim | live | landing
+    sim_seed: int  # NBA_LAKE_SIM_SEED
+    primary_source: str  # NBA_LAKE_PRIMARY_SOURCE: nbacom | bdl (player_game_summary's first choice)
+    automation_lookback_days: int  # NBA_LAKE_AUTOMATION_LOOKBACK_DAYS
+
+
+def settings() -> Settings:
+    env = os.environ.get("NBA_LAKE_ENV", "local")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"NBA_LAKE_ENV={env!r} is not one of {ENVIRONMENTS}")
+    source = os.environ.get("NBA_LAKE_SOURCE", "sim")
+    if source not in SOURCE_MODES:
+        raise ConfigError(f"NBA_LAKE_SOURCE={source!r} is not one of {SOURCE_MODES}")
+    default_dir = str(PROJECT_ROOT / "data")
+    data_dir = os.environ.get("NBA_LAKE_DATA_DIR", default_dir)
+    if env == "prod" and not data_dir.startswith("gs://"):
+        raise ConfigError("NBA_LAKE_ENV=prod needs NBA_LAKE_DATA_DIR=gs://<bucket>/<prefix>")
+    primary = os.environ.get("NBA_LAKE_PRIMARY_SOURCE", "nbacom")
+    if primary not in ("nbacom", "bdl"):
+        raise ConfigError(f"NBA_LAKE_PRIMARY_SOURCE={primary!r} is not one of ('nbacom', 'bdl')")
+    return Settings(
+        env=env,
+        data_dir=data_dir,
+        source=source,
+        sim_seed=int(os.environ.get("NBA_LAKE_SIM_SEED", "7")),
+        primary_source=primary,
+        automation_lookback_days=int(os.environ.get("NBA_LAKE_AUTOMATION_LOOKBACK_DAYS", "14")),
+    )
+
+
+def resources_for(s: Settings | None = None) -> dict[str, object]:
+    """The resources dict for the chosen environment. Same asset code everywhere."""
+    from io_managers.lake import ParquetLakeIOManager
+    from resources.lake import LakeResource
+    from resources.sources import SourcesResource
+
+    s = s or settings()
+    live = s.source == "live"
+    sources = SourcesResource(
+        mode=s.source,
+        data_dir=s.data_dir,
+        # Keys are resolved from the environment at run time; only required when fetching live.
+        bdl_api_key=dg.EnvVar("BDL_API_KEY") if live else None,
+        odds_api_key=dg.EnvVar("ODDS_API_KEY") if live else None,
+        sim_seed=s.sim_seed,
+    )
+    return {
+        "io_manager": ParquetLakeIOManager(base_dir=s.data_dir),
+        "sources": sources,
+        "lake": LakeResource(data_dir=s.data_dir),
+    }
