@@ -5,7 +5,6 @@ Each day's summary reads only that day's raw partitions (identity mapping), so a
 boxscore re-runs exactly its own day here.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
@@ -16,6 +15,7 @@ from checks.contracts import (
     TeamGameSummaryContract,
     empty_frame,
 )
+from nba_assets.automation import RERUN
 from nba_assets.common import OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates
 from nba_assets.logic import analytics as logic
 from nba_assets.types import contract_type
@@ -46,6 +46,7 @@ def _analytics_asset(name: str, contract, description: str, **kwargs):
         owners=OWNERS,
         kinds={"polars", "parquet"},
         code_version=CODE_VERSION,
+        automation_condition=RERUN,
         **kwargs,
     )
 
@@ -64,11 +65,14 @@ RAW_INS = {
     "on (game_date, home, away), carrying every source's id; unmatched games kept and flagged.",
     ins=RAW_INS,
 )
-def games(schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame) -> pl.DataFrame:
+def games(
+    config: SummaryConfig, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+) -> pl.DataFrame:
     return logic.reconcile_games(
         typed(schedule, "raw/schedule"),
         typed(bdl, "raw/bdl_boxscores"),
         typed(nbacom, "raw/nbacom_boxscores"),
+        primary=config.primary_source,
     )
 
 

@@ -19,6 +19,12 @@ NETWORK_RETRY = dg.RetryPolicy(
     max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 
+# The game-day run materializes raw and prediction partitions every day, off-days included (an
+# off-day partition is empty but written), so "no write for 26/30 hours" means the pipeline stalled.
+DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
+)
+
 # Every asset is range-aware: a season backfills in one run (design.md §3).
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
@@ -46,6 +52,7 @@ __all__ = [
     "MODEL_OWNERS",
     "PARTITION_EXPR",
     "NETWORK_RETRY",
+    "DAILY_FRESHNESS",
     "SINGLE_RUN",
     "game_dates",
     "partition_dates",

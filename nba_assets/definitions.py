@@ -8,6 +8,7 @@ from __future__ import annotations
 import dagster as dg
 
 from checks.definitions import build_asset_checks
+from checks.health import game_day_run_recent, pipeline_health
 from nba_assets.analytics import ANALYTICS_ASSETS
 from nba_assets.features import FEATURE_ASSETS
 from nba_assets.grading import GRADING_ASSETS
@@ -15,15 +16,18 @@ from nba_assets.jobs import JOBS
 from nba_assets.predictions import PREDICTION_ASSETS
 from nba_assets.raw import RAW_ASSETS
 from resources.env import resources_for
+from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
 
 ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=ALL_ASSETS,
-        asset_checks=build_asset_checks(),
-        jobs=JOBS,
+        assets=[*ALL_ASSETS, pipeline_health],
+        asset_checks=[*build_asset_checks(), game_day_run_recent],
+        jobs=[*JOBS, *ALL_JOBS],
+        schedules=ALL_SCHEDULES,
+        sensors=SENSORS,
         resources=resources_for(),
     )
 

@@ -8,13 +8,13 @@ so season-to-date means are exact. A change to summary day D re-runs feature day
 (automation bounds that by its lookback).
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
 
 from checks.contracts import PlayerFeaturesContract
 from nba_assets.analytics import typed
+from nba_assets.automation import RERUN
 from nba_assets.common import OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, partition_dates
 from nba_assets.logic import features as logic
 from nba_assets.types import contract_type
@@ -37,6 +37,7 @@ HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_of
     owners=OWNERS,
     kinds={"polars", "parquet"},
     code_version=logic.FEATURE_VERSION,
+    automation_condition=RERUN,
     ins={
         "player_games": dg.AssetIn(key=["analytics", "player_game_summary"], partition_mapping=HISTORY),
         "team_games": dg.AssetIn(key=["analytics", "team_game_summary"], partition_mapping=HISTORY),

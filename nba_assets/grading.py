@@ -1,12 +1,12 @@
 """Grading layer: each prediction against what happened, per-system daily performance, a season report."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
 
 from checks.contracts import PredictionGradeContract, SystemDailyPerformanceContract
 from nba_assets.analytics import typed
+from nba_assets.automation import RERUN
 from nba_assets.common import MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
@@ -31,16 +31,25 @@ CODE_VERSION = "grading_v1"
     owners=MODEL_OWNERS,
     kinds={"polars", "parquet"},
     code_version=CODE_VERSION,
+    automation_condition=RERUN,
     ins={
         "predictions": dg.AssetIn(key=["predictions", "player_prop_predictions"]),
         "actuals": dg.AssetIn(key=["analytics", "player_game_summary"]),
+        "games": dg.AssetIn(key=["analytics", "games"]),
     },
 )
-def prediction_grades(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
-    return logic.grade_predictions(
-        typed(predictions, "predictions/player_prop_predictions"),
-        typed(actuals, "analytics/player_game_summary"),
+def prediction_grades(
+    predictions: pl.DataFrame, actuals: pl.DataFrame, games: pl.DataFrame
+) -> pl.DataFrame:
+    # Only finished games with a boxscore are graded: a player missing from a game not yet played,
+    # or whose boxscore is late, is not a VOID. The late boxscore re-runs this partition when it lands.
+    final = (
+        typed(games, "analytics/games")
+        .filter((pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore")))
+        .select("game_id")
     )
+    graded = typed(predictions, "predictions/player_prop_predictions").join(final, on="game_id", how="semi")
+    return logic.grade_predictions(graded, typed(actuals, "analytics/player_game_summary"))
 
 
 @dg.asset(
@@ -57,6 +66,7 @@ def prediction_grades(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.Da
     owners=MODEL_OWNERS,
     kinds={"polars", "parquet"},
     code_version=CODE_VERSION,
+    automation_condition=RERUN,
     ins={"grades": dg.AssetIn(key=["grading", "prediction_grades"])},
 )
 def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:

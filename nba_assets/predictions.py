@@ -5,19 +5,20 @@ LightGBM text file under <data_dir>/models/. Predictions for day D use the model
 latest earlier one, said in model_version); the moving-average baseline is always produced beside it.
 """
 
-from __future__ import annotations
 
 import base64
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+from pydantic import Field
 import polars as pl
 
 from checks.contracts import PredictionContract
 from io_managers.model_store import ModelStore
 from nba_assets.analytics import typed
-from nba_assets.common import MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, partition_dates
+from nba_assets.automation import TODAY_ONLY
+from nba_assets.common import DAILY_FRESHNESS, MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, partition_dates
 from nba_assets.logic import modeling
 from nba_assets.partitions import model_weeks
 from nba_assets.types import contract_type
@@ -30,7 +31,9 @@ MODEL_CODE_VERSION = "lgbm_points_v1"
 class ModelConfig(dg.Config):
     """Walk-forward training settings."""
 
-    min_history_days: int = 28  # fewer distinct training days than this: no model for the week
+    # Fewer distinct training days than this: no model for the week. The trainer needs > 14 game days
+    # (a 14-day validation window plus early-stopping days), hence the floor.
+    min_history_days: int = Field(default=28, ge=15)
     seed: int = 7
 
 
@@ -139,6 +142,8 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     owners=MODEL_OWNERS,
     kinds={"polars", "parquet", "lightgbm"},
     code_version=MODEL_CODE_VERSION,
+    automation_condition=TODAY_ONLY,
+    freshness_policy=DAILY_FRESHNESS,
     ins={"features": dg.AssetIn(key=["features", "player_features"])},
     deps=[dg.AssetDep(dg.AssetKey(["predictions", "points_model"]))],
 )

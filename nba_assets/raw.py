@@ -9,7 +9,6 @@ Malformed records never pass silently and never take good rows down with them: t
 table and reported by the asset's `no_rejected_records` check (ERROR) with game, player, field and rule.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from checks.contracts import (
     empty_frame,
 )
 from nba_assets.common import (
+    DAILY_FRESHNESS,
     NETWORK_RETRY,
     OWNERS,
     PARTITION_EXPR,
@@ -156,6 +156,7 @@ def _raw_asset(name: str, contract, description: str, **kwargs):
         metadata=PARTITION_EXPR,
         dagster_type=contract_type(contract),
         retry_policy=NETWORK_RETRY,
+        freshness_policy=DAILY_FRESHNESS,
         owners=OWNERS,
         kinds={"polars", "parquet"},
         code_version=RAW_CODE_VERSION,
@@ -201,15 +202,22 @@ def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
         for season in sorted({season_of(d) for d in dates}):
             client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
     cache: dict[str, parsers.ParseResult] = {}
+    reported: set[str] = set()
 
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         # One season file serves every date: parse it once, then slice per date.
         if f.name not in cache:
             cache[f.name] = parsers.parse_nbacom_schedule(body, f.name)
         full = cache[f.name]
+        # A whole-file reject (bad shape) has no game_date: report it once, with the first date served.
+        first_use = f.name not in reported
+        reported.add(f.name)
+        day_rejects = pl.col("game_date") == d
+        if first_use:
+            day_rejects = day_rejects | pl.col("game_date").is_null()
         return parsers.ParseResult(
             rows=full.rows.filter(pl.col("game_date") == d),
-            rejects=full.rejects.filter(pl.col("game_date") == d),
+            rejects=full.rejects.filter(day_rejects),
         )
 
     got = ingest(landing, "nbacom", ["schedule"], dates, parse, "raw/schedule")

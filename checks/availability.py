@@ -1,0 +1,75 @@
+"""Prop availability per game on the slate (domain.md failure 11: games with 0 lines went unnoticed;
+the production system once missed three in one night).
+
+WARN, never blocking: a thin market is a fact about the books, and predictions still run (as NO_LINE).
+Only pre-tip snapshots count: an in-game snapshot is not a line anyone could have bet before tip-off
+(and features must never see it).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from checks.result import RuleResult, from_offending
+
+GAME_KEY = ["game_date", "home_team", "away_team"]
+MIN_PLAYERS = 5  # a normal game has 15-25 players with a points line
+MIN_BOOKS = 2  # one book is not a market: the consensus line would be that book's line
+
+
+def pre_tip(prop_lines: pl.DataFrame) -> pl.DataFrame:
+    """Snapshots taken before tip-off."""
+    return prop_lines.filter(pl.col("minutes_before_tip") > 0)
+
+
+def lines_per_game(games: pl.DataFrame, prop_lines: pl.DataFrame) -> pl.DataFrame:
+    """One row per slate game: pre-tip lines, distinct players and distinct books (0 when none)."""
+    per_game = (
+        pre_tip(prop_lines)
+        .group_by(GAME_KEY)
+        .agg(
+            pl.len().alias("n_lines"),
+            pl.col("player_lookup").n_unique().alias("n_players"),
+            pl.col("bookmaker").n_unique().alias("n_books"),
+        )
+    )
+    slate_cols = [*GAME_KEY, *(["game_id"] if "game_id" in games.columns else [])]
+    return (
+        games.select(slate_cols)
+        .unique()
+        .join(per_game, on=GAME_KEY, how="left")
+        .with_columns(pl.col("n_lines", "n_players", "n_books").fill_null(0).cast(pl.Int64))
+    )
+
+
+def prop_availability(
+    games: pl.DataFrame,
+    prop_lines: pl.DataFrame,
+    *,
+    min_players: int = MIN_PLAYERS,
+    min_books: int = MIN_BOOKS,
+) -> RuleResult:
+    """Slate games (schedule or analytics/games rows) with no lines, < min_players or < min_books."""
+    per_game = lines_per_game(games, prop_lines)
+    problem = (
+        pl.when(pl.col("n_lines") == 0)
+        .then(pl.lit("no pre-tip lines"))
+        .when(pl.col("n_players") < min_players)
+        .then(pl.format("only {} player(s)", "n_players"))
+        .when(pl.col("n_books") < min_books)
+        .then(pl.format("only {} book(s)", "n_books"))
+    )
+    bad = per_game.with_columns(problem.alias("problem")).filter(pl.col("problem").is_not_null())
+    no_lines = bad.filter(pl.col("n_lines") == 0).height
+    return from_offending(
+        bad,
+        ok=f"{per_game.height} slate game(s), each with >= {min_players} players and >= {min_books} books",
+        problem="{n} of "
+        + f"{per_game.height} slate game(s) short of props ({no_lines} with no lines at all)",
+        extra={
+            "slate_games": per_game.height,
+            "games_without_lines": no_lines,
+            "in_game_snapshots_ignored": prop_lines.height - pre_tip(prop_lines).height,
+        },
+        sort_by=GAME_KEY,
+    )

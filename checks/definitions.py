@@ -1,0 +1,419 @@
+"""The asset checks of the lake: thin Dagster wrappers around the pure rules in checks/*.
+
+Every check is partitioned on `game_dates`, so a daily run records one evaluation per day and the UI
+shows each day's status. In a single-run range backfill the check runs once over the whole range
+(its inputs are the range's rows) and the failing dates are in the metadata. Dates come from
+`context.partition_keys`, never `partition_key` (which raises in a range run).
+
+Severity is deliberate:
+- duplicates: ERROR everywhere; BLOCKING on raw and analytics, which feed every later layer (one
+  duplicated player-game doubles into 190 days of rolling features), so a duplicate there must stop
+  the run before it spreads. Further down a duplicate's reach is one day's numbers, so it is reported
+  without holding that day's predictions back.
+- orphans: ERROR where our own transform produced an unexplained row (corruption), WARN where two
+  sources simply disagree about what exists (a source gap); see checks/orphans.py.
+- completeness: no boxscore from ANY source for a final game is ERROR (no summary, no grades); a gap
+  in one source is WARN; a game not final hours after tip-off is WARN.
+- availability, agreement, anomaly, quality: WARN (facts to act on, not reasons to stop).
+Cross-table inputs use `allow_missing_partitions`: a check must still evaluate when the other table
+has no file for the day yet (e.g. today's prop lines, whose boxscores do not exist yet).
+"""
+
+# No `from __future__ import annotations`: Dagster compares the `context` annotation by identity.
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality
+from checks.contracts import BUSINESS_KEYS, empty_frame
+from checks.result import RuleResult, combine, to_check_result
+from nba_assets.partitions import game_dates
+
+ERROR = dg.AssetCheckSeverity.ERROR
+WARN = dg.AssetCheckSeverity.WARN
+
+# ---- check names (constants: the UI, automation and tests refer to them)
+DUPLICATES = "no_duplicate_keys"
+SUMMARY_HAS_BOXSCORE = "summary_rows_have_raw_boxscore"
+BOXSCORE_GAME_IN_SCHEDULE = "boxscore_games_in_schedule"
+FEATURES_HAVE_GAME = "features_have_slate_game"
+PREDICTIONS_HAVE_FEATURES = "predictions_have_feature_row"
+GRADES_HAVE_PREDICTION = "grades_have_prediction"
+PROP_PLAYERS_ON_ROSTER = "prop_players_on_roster"
+PROP_AVAILABILITY = "prop_availability"
+FINALS_HAVE_BOXSCORES = "final_games_have_boxscores"
+FINALS_IN_EVERY_SOURCE = "final_games_in_every_source"
+GAMES_BECOME_FINAL = "games_final_after_tipoff"
+SOURCES_AGREE = "sources_agree"
+ROW_COUNT = "row_count_vs_trailing_days"
+FEATURE_QUALITY = "feature_quality_share"
+CONSTANT_FEATURES = "no_constant_features"
+PREDICTION_QUALITY = "prediction_quality"
+
+BLOCKING_LAYERS = {"raw", "analytics"}
+
+# Tables whose volume is watched, with the column that identifies a game in them and the tolerance
+# (relative deviation from the trailing median rows per game). Prop snapshots depend on how often
+# the books were polled, so they get a wider band.
+ROW_COUNT_TABLES: dict[str, tuple[str, float]] = {
+    "raw/bdl_boxscores": ("source_game_id", anomaly.TOLERANCE),
+    "raw/nbacom_boxscores": ("source_game_id", anomaly.TOLERANCE),
+    "raw/prop_lines": ("event_id", 0.75),
+    "analytics/player_game_summary": ("game_id", anomaly.TOLERANCE),
+    "features/player_features": ("game_id", anomaly.TOLERANCE),
+}
+# Trailing calendar days read for the anomaly baseline: 14 game days plus the All-Star break.
+HISTORY_CALENDAR_DAYS = 35
+
+
+def asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(table.split("/"))
+
+
+def _in(table: str) -> dg.AssetIn:
+    return dg.AssetIn(key=asset_key(table), metadata={"allow_missing_partitions": True})
+
+
+def typed(df: pl.DataFrame | None, table: str) -> pl.DataFrame:
+    """A day with no file (or a missing input) arrives column-less; give it the table's schema."""
+    return df if df is not None and df.width else empty_frame(table)
+
+
+def boxscores(bdl: pl.DataFrame | None, nbacom: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return typed(bdl, "raw/bdl_boxscores"), typed(nbacom, "raw/nbacom_boxscores")
+
+
+def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
+    return list(context.partition_keys)
+
+
+def _result(
+    context: dg.AssetCheckExecutionContext, result: RuleResult, severity: dg.AssetCheckSeverity
+) -> dg.AssetCheckResult:
+    dates = evaluated_dates(context)
+    if not result.passed:
+        name = context.check_specs[0].name
+        context.log.warning(f"{name}: {result.summary} (dates: {', '.join(result.failing_dates)})")
+    return to_check_result(result, severity=severity, dates=dates)
+
+
+# ------------------------------------------------------------------------------------ duplicates
+def duplicate_check(table: str) -> dg.AssetChecksDefinition:
+    key = BUSINESS_KEYS[table]
+    blocking = table.split("/")[0] in BLOCKING_LAYERS
+
+    @dg.asset_check(
+        asset=asset_key(table),
+        name=DUPLICATES,
+        partitions_def=game_dates,
+        blocking=blocking,
+        description=f"One row per ({', '.join(key)}) per game date. ERROR"
+        + (", blocking: stops downstream steps in the run." if blocking else ", non-blocking."),
+    )
+    def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
+        return _result(context, duplicates.duplicate_keys(typed(frame, table), key), ERROR)
+
+    return _check
+
+
+# --------------------------------------------------------------------------------------- orphans
+@dg.asset_check(
+    asset=asset_key("analytics/player_game_summary"),
+    name=SUMMARY_HAS_BOXSCORE,
+    partitions_def=game_dates,
+    additional_ins={"bdl": _in("raw/bdl_boxscores"), "nbacom": _in("raw/nbacom_boxscores")},
+    description="Every summary row has a raw row (same day, team, player) in the source it claims. "
+    "ERROR: a row nothing explains is corruption (production had 618).",
+)
+def summary_rows_have_raw_boxscore(
+    context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
+    nbacom: pl.DataFrame,
+) -> dg.AssetCheckResult:  # fmt: skip
+    res = orphans.summary_without_boxscore(
+        typed(player_game_summary, "analytics/player_game_summary"),
+        typed(bdl, "raw/bdl_boxscores"),
+        typed(nbacom, "raw/nbacom_boxscores"),
+    )
+    return _result(context, res, ERROR)
+
+
+def boxscore_schedule_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset_key(table),
+        name=BOXSCORE_GAME_IN_SCHEDULE,
+        partitions_def=game_dates,
+        additional_ins={"schedule": _in("raw/schedule")},
+        description="Every boxscore game matches a schedule game on (game_date, home, away). "
+        "WARN: a source gap (schedule late or the source mis-dated a game); analytics keeps and flags it.",
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, schedule: pl.DataFrame
+    ) -> dg.AssetCheckResult:
+        res = orphans.boxscore_games_without_schedule(typed(frame, table), typed(schedule, "raw/schedule"))
+        return _result(context, res, WARN)
+
+    return _check
+
+
+@dg.asset_check(
+    asset=asset_key("features/player_features"),
+    name=FEATURES_HAVE_GAME,
+    partitions_def=game_dates,
+    additional_ins={"games": _in("analytics/games")},
+    description="Every feature row's game_id is a game of that day. ERROR: corruption.",
+)
+def features_have_slate_game(
+    context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame, games: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = orphans.features_without_slate_game(
+        typed(player_features, "features/player_features"), typed(games, "analytics/games")
+    )
+    return _result(context, res, ERROR)
+
+
+@dg.asset_check(
+    asset=asset_key("predictions/player_prop_predictions"),
+    name=PREDICTIONS_HAVE_FEATURES,
+    partitions_def=game_dates,
+    additional_ins={"features": _in("features/player_features")},
+    description="Every prediction has its feature row (day, game, player). ERROR: corruption.",
+)
+def predictions_have_feature_row(
+    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame, features: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = orphans.predictions_without_features(
+        typed(player_prop_predictions, "predictions/player_prop_predictions"),
+        typed(features, "features/player_features"),
+    )
+    return _result(context, res, ERROR)
+
+
+@dg.asset_check(
+    asset=asset_key("grading/prediction_grades"),
+    name=GRADES_HAVE_PREDICTION,
+    partitions_def=game_dates,
+    additional_ins={"predictions": _in("predictions/player_prop_predictions")},
+    description="Every grade has the prediction it grades (day, game, player, system). ERROR: corruption.",
+)
+def grades_have_prediction(
+    context: dg.AssetCheckExecutionContext, prediction_grades: pl.DataFrame, predictions: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = orphans.grades_without_prediction(
+        typed(prediction_grades, "grading/prediction_grades"),
+        typed(predictions, "predictions/player_prop_predictions"),
+    )
+    return _result(context, res, ERROR)
+
+
+@dg.asset_check(
+    asset=asset_key("raw/prop_lines"),
+    name=PROP_PLAYERS_ON_ROSTER,
+    partitions_def=game_dates,
+    additional_ins={"bdl": _in("raw/bdl_boxscores"), "nbacom": _in("raw/nbacom_boxscores")},
+    description="Players with prop lines appear in their game's boxscore (either source, DNPs included); "
+    "games without a boxscore yet are not judged. WARN: a source gap, usually a name that normalizes "
+    "differently, which silently drops those lines from features.",
+)
+def prop_players_on_roster(
+    context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = orphans.prop_players_not_on_roster(
+        typed(prop_lines, "raw/prop_lines"), *boxscores(bdl, nbacom)
+    )
+    return _result(context, res, WARN)
+
+
+# ---------------------------------------------------------------------------------- availability
+@dg.asset_check(
+    asset=asset_key("raw/prop_lines"),
+    name=PROP_AVAILABILITY,
+    partitions_def=game_dates,
+    additional_ins={"schedule": _in("raw/schedule")},
+    description=f"Every scheduled game has pre-tip lines for >= {availability.MIN_PLAYERS} players from "
+    f">= {availability.MIN_BOOKS} books. WARN, listing the games (production missed three in a night).",
+)
+def prop_availability(
+    context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = availability.prop_availability(typed(schedule, "raw/schedule"), typed(prop_lines, "raw/prop_lines"))
+    return _result(context, res, WARN)
+
+
+# ---------------------------------------------------------------------------------- completeness
+_BOX_INS = {"bdl": _in("raw/bdl_boxscores"), "nbacom": _in("raw/nbacom_boxscores")}
+
+
+@dg.asset_check(
+    asset=asset_key("raw/schedule"),
+    name=FINALS_HAVE_BOXSCORES,
+    partitions_def=game_dates,
+    additional_ins=_BOX_INS,
+    description="Every final game has a boxscore from at least one source. ERROR (non-blocking: the "
+    "other games of the day are fine): that game gets no summary and no grades.",
+)
+def final_games_have_boxscores(
+    context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = completeness.final_games_without_boxscores(
+        typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom)
+    )
+    return _result(context, res, ERROR)
+
+
+@dg.asset_check(
+    asset=asset_key("raw/schedule"),
+    name=FINALS_IN_EVERY_SOURCE,
+    partitions_def=game_dates,
+    additional_ins=_BOX_INS,
+    description="Every final game is in both Ball Don't Lie and NBA.com. WARN: the other source covers "
+    "it, but cross-source agreement is blind for that game.",
+)
+def final_games_in_every_source(
+    context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = completeness.final_games_missing_a_source(
+        typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom)
+    )
+    return _result(context, res, WARN)
+
+
+@dg.asset_check(
+    asset=asset_key("raw/schedule"),
+    name=GAMES_BECOME_FINAL,
+    partitions_def=game_dates,
+    description=f"No game is still not final {completeness.STALE_AFTER_HOURS} h after tip-off. WARN: a "
+    "stalled schedule feed or a postponement.",
+)
+def games_final_after_tipoff(
+    context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = completeness.stale_games(typed(schedule, "raw/schedule"), dt.datetime.now(dt.UTC))
+    return _result(context, res, WARN)
+
+
+# ------------------------------------------------------------------------------------- agreement
+@dg.asset_check(
+    asset=asset_key("analytics/player_game_summary"),
+    name=SOURCES_AGREE,
+    partitions_def=game_dates,
+    description="Ball Don't Lie and NBA.com agree on points and minutes for the player-games both have; "
+    "metadata counts rows per source and fallback rows. WARN, listing the disagreements.",
+)
+def sources_agree(
+    context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = agreement.source_disagreements(typed(player_game_summary, "analytics/player_game_summary"))
+    return _result(context, res, WARN)
+
+
+# --------------------------------------------------------------------------------------- anomaly
+def trailing_counts(reader, table: str, game_col: str, before: dt.date) -> pl.DataFrame:
+    """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table)."""
+    view = table.replace("/", ".")
+    empty = pl.DataFrame(schema={"game_date": pl.Date, "game": pl.Utf8, "n_rows": pl.Int64})
+    if view not in reader.tables():
+        return empty
+    start = before - dt.timedelta(days=HISTORY_CALENDAR_DAYS)
+    got = reader.query(
+        f"select game_date, cast({game_col} as varchar) as game, count(*) as n_rows from {view} "
+        f"where game_date >= DATE '{start}' and game_date < DATE '{before}' group by 1, 2"
+    )
+    return got.select(
+        pl.col("game_date").cast(pl.Date), pl.col("game").cast(pl.Utf8), pl.col("n_rows").cast(pl.Int64)
+    )
+
+
+def row_count_check(table: str) -> dg.AssetChecksDefinition:
+    game_col, tolerance = ROW_COUNT_TABLES[table]
+
+    # The trailing days come from the lake (DuckDB views): Dagster refuses a check input on its own
+    # asset with another partition mapping, and the evaluated days come from the checked partition(s).
+    @dg.asset_check(
+        asset=asset_key(table),
+        name=ROW_COUNT,
+        partitions_def=game_dates,
+        required_resource_keys={"lake"},
+        description=f"Rows per game and per day vs the trailing {anomaly.WINDOW_DAYS} game days "
+        f"(tolerance {tolerance:.0%} per game; day totals outside the trailing range). WARN.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
+        dates = [dt.date.fromisoformat(k) for k in evaluated_dates(context)]
+        today = anomaly.counts_by_game(typed(frame, table), game_col)
+        history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
+        counts = pl.concat([history, today], how="vertical_relaxed")
+        res = anomaly.row_count_anomaly(counts, dates, tolerance=tolerance)
+        return _result(context, res, WARN)
+
+    return _check
+
+
+# --------------------------------------------------------------------------------------- quality
+@dg.asset_check(
+    asset=asset_key("features/player_features"),
+    name=FEATURE_QUALITY,
+    partitions_def=game_dates,
+    description=f"At most {quality.MAX_LOW_SHARE:.0%} of a day's slate players have "
+    f"feature_quality_score < {quality.QUALITY_THRESHOLD:g}. WARN.",
+)
+def feature_quality_share(
+    context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = quality.low_quality_share(typed(player_features, "features/player_features"))
+    return _result(context, res, WARN)
+
+
+@dg.asset_check(
+    asset=asset_key("features/player_features"),
+    name=CONSTANT_FEATURES,
+    partitions_def=game_dates,
+    description="No numeric feature takes a single value across a day's slate (the old system shipped "
+    "constant features for months). WARN, listing column, day and value.",
+)
+def no_constant_features(
+    context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
+) -> dg.AssetCheckResult:
+    res = quality.constant_feature_columns(typed(player_features, "features/player_features"))
+    return _result(context, res, WARN)
+
+
+@dg.asset_check(
+    asset=asset_key("predictions/player_prop_predictions"),
+    name=PREDICTION_QUALITY,
+    partitions_def=game_dates,
+    description="Predictions: share of players below the feature-quality threshold, and no system "
+    "predicting one number for a whole slate. WARN.",
+)
+def prediction_quality(
+    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
+) -> dg.AssetCheckResult:
+    preds = typed(player_prop_predictions, "predictions/player_prop_predictions")
+    res = combine(
+        quality.low_quality_share(preds),
+        quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
+    )
+    return _result(context, res, WARN)
+
+
+# ------------------------------------------------------------------------------------ assembly
+def build_asset_checks() -> list[dg.AssetChecksDefinition]:
+    """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
+    return [
+        *(duplicate_check(t) for t in BUSINESS_KEYS),
+        summary_rows_have_raw_boxscore,
+        boxscore_schedule_check("raw/bdl_boxscores"),
+        boxscore_schedule_check("raw/nbacom_boxscores"),
+        features_have_slate_game,
+        predictions_have_feature_row,
+        grades_have_prediction,
+        prop_players_on_roster,
+        prop_availability,
+        final_games_have_boxscores,
+        final_games_in_every_source,
+        games_final_after_tipoff,
+        sources_agree,
+        *(row_count_check(t) for t in ROW_COUNT_TABLES),
+        feature_quality_share,
+        no_constant_features,
+        prediction_quality,
+    ]

@@ -1,0 +1,110 @@
+"""Orphans on every edge between layers (domain.md failure 3: 618 analytics rows with no boxscore).
+
+Severity per edge (decided in checks/definitions.py):
+- ERROR (corruption: our own transform produced a row its input cannot explain): summary rows without
+  a raw boxscore row, features without a slate game, predictions without a feature row, grades
+  without a prediction.
+- WARN (a source gap: the sources disagree with each other, nothing of ours is wrong): boxscore games
+  the schedule lacks, prop lines for players not on that game's boxscore roster.
+Games are matched on (game_date, home_team, away_team), never on source ids (failure 9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from checks.result import RuleResult, from_offending
+
+GAME_KEY = ["game_date", "home_team", "away_team"]
+
+
+def orphans(
+    child: pl.DataFrame,
+    parent: pl.DataFrame,
+    on: Sequence[str],
+    *,
+    what: str,
+    show: Sequence[str] | None = None,
+    extra: dict | None = None,
+) -> RuleResult:
+    """Rows of `child` whose `on` key has no row in `parent` (a null key is always an orphan)."""
+    on = list(on)
+    cols = list(dict.fromkeys([*on, *(show or [])]))
+    parent_keys = parent.select(on).unique()
+    # Cast the parent's key to the child's dtypes so an all-null/empty parent still joins.
+    parent_keys = parent_keys.with_columns([pl.col(c).cast(child.schema[c]) for c in on])
+    lost = child.select(cols).unique().join(parent_keys, on=on, how="anti")
+    return from_offending(
+        lost,
+        ok=f"every {what} has its parent ({child.select(on).unique().height} key(s) checked)",
+        problem="{n} " + what + " without a parent on {dates} date(s)",
+        extra={"checked_keys": child.select(on).unique().height, **(extra or {})},
+        sort_by=on,
+    )
+
+
+def _box_union(bdl: pl.DataFrame, nbacom: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    return pl.concat(
+        [bdl.select(cols).with_columns(pl.lit("bdl").alias("source")),
+         nbacom.select(cols).with_columns(pl.lit("nbacom").alias("source"))],
+        how="vertical_relaxed",
+    )  # fmt: skip
+
+
+def summary_without_boxscore(summary: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame) -> RuleResult:
+    """Summary rows with no raw row for that player, team and day in the source they claim to use."""
+    raw = _box_union(bdl, nbacom, ["game_date", "team", "player_lookup"])
+    child = summary.with_columns(pl.col("source_used").alias("source"))
+    return orphans(
+        child, raw, ["game_date", "team", "player_lookup", "source"],
+        what="player-game summary row(s)", show=["game_id"],
+    )  # fmt: skip
+
+
+def boxscore_games_without_schedule(box: pl.DataFrame, schedule: pl.DataFrame) -> RuleResult:
+    """Boxscore games (one source) with no schedule game on the same date between the same teams."""
+    return orphans(box, schedule, GAME_KEY, what="boxscore game(s)", show=["source_game_id"])
+
+
+def features_without_slate_game(features: pl.DataFrame, games: pl.DataFrame) -> RuleResult:
+    """Feature rows whose game_id is not a game of that day in analytics/games."""
+    return orphans(
+        features, games, ["game_date", "game_id"], what="feature row(s)", show=["player_lookup", "team"]
+    )
+
+
+def predictions_without_features(predictions: pl.DataFrame, features: pl.DataFrame) -> RuleResult:
+    """Predictions with no feature row for that (day, game, player)."""
+    return orphans(
+        predictions, features, ["game_date", "game_id", "player_lookup"],
+        what="prediction(s)", show=["system_id"],
+    )  # fmt: skip
+
+
+def grades_without_prediction(grades: pl.DataFrame, predictions: pl.DataFrame) -> RuleResult:
+    """Grades with no prediction of the same (day, game, player, system)."""
+    return orphans(
+        grades, predictions, ["game_date", "game_id", "player_lookup", "system_id"], what="grade(s)"
+    )
+
+
+def prop_players_not_on_roster(
+    prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+) -> RuleResult:
+    """Prop players absent from their game's boxscore roster (either source, DNPs included).
+
+    Only games with a boxscore can be judged (today's slate has none yet); those are counted in
+    `games_without_roster`. The usual cause is a name that normalizes differently across sources (a
+    stripped suffix once broke ~6,000 prop joins), so the props never meet their player.
+    """
+    roster = _box_union(bdl, nbacom, [*GAME_KEY, "player_lookup"])
+    games_with_roster = roster.select(GAME_KEY).unique()
+    props = prop_lines.select(*GAME_KEY, "player_lookup", "player_name").unique()
+    judged = props.join(games_with_roster, on=GAME_KEY, how="semi")
+    unjudged = props.select(GAME_KEY).unique().join(games_with_roster, on=GAME_KEY, how="anti").height
+    return orphans(
+        judged, roster, [*GAME_KEY, "player_lookup"], what="prop player(s) not on the roster",
+        show=["player_name"], extra={"games_without_roster": unjudged},
+    )  # fmt: skip

@@ -1,0 +1,45 @@
+"""Named automation conditions: how late or corrected data re-runs everything downstream by itself.
+
+`AC.eager()` only ever considers the LATEST time partition (dagster-notes.md §0.5), so a late boxscore
+for an older day would trigger nothing. We strip that clause and bound the reach with a lookback
+instead, and we never propagate data that failed a blocking check (a blocking check does not stop
+the write, only downstream: §0.7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import dagster as dg
+
+AC = dg.AutomationCondition
+
+# How far back a late or corrected upstream partition still re-runs downstream automatically. Two
+# weeks covers late boxscores and stat corrections seen in practice; older fixes are a deliberate
+# backfill (`nba-lake backfill`), not a surprise storm of runs.
+LOOKBACK_DAYS = int(os.environ.get("NBA_LAKE_AUTOMATION_LOOKBACK_DAYS", "14"))
+
+
+def rerun_on_upstream_update(lookback_days: int = LOOKBACK_DAYS) -> dg.AutomationCondition:
+    """Re-run any partition (within the lookback) whose upstream partitions were updated.
+
+    eager() minus its latest-window clause = any updated dep partition, never while a dep is missing
+    or in progress, never while this partition is in progress. With a TimeWindowPartitionMapping
+    (features) the following days of the window are requested in the same tick.
+    """
+    return (
+        AC.eager().without(AC.in_latest_time_window())
+        & AC.in_latest_time_window(dt.timedelta(days=lookback_days))
+        & AC.all_deps_blocking_checks_passed()
+    ).with_label("rerun_on_upstream_update")
+
+
+def today_only() -> dg.AutomationCondition:
+    """Predictions: re-run only today's partition. A prediction is made before its game, so a late
+    boxscore must never rewrite predictions of days already played (that would leak the result)."""
+    return (AC.eager() & AC.all_deps_blocking_checks_passed()).with_label("rerun_today_only")
+
+
+RERUN = rerun_on_upstream_update()
+TODAY_ONLY = today_only()

@@ -1,0 +1,1 @@
+"""Pure transforms on polars DataFrames: no Dagster, no IO. Each module is one concern of one layer."""

@@ -1,0 +1,109 @@
+"""Grading: each prediction against what the player scored, and per-system daily performance.
+
+Outcome rules (domain.md), first match wins:
+  1. no line                      -> NO_LINE  (errors computed when the player played)
+  2. no actual row, or DNP        -> VOID     (errors and actual_points null)
+  3. recommendation PASS          -> PASS     (errors computed; never counts for hit rate)
+  4. actual == line               -> PUSH
+  5. OVER and actual > line, or UNDER and actual < line -> WIN, else LOSS
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from checks.contracts import empty_frame
+
+GRADES_TABLE = "grading/prediction_grades"
+PERFORMANCE_TABLE = "grading/system_daily_performance"
+KEYS = ["game_id", "player_lookup"]
+WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
+
+
+def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
+    """PredictionGradeContract rows: one per prediction, graded against player_game_summary."""
+    if predictions.height == 0:
+        return empty_frame(GRADES_TABLE)
+    facts = actuals.select(
+        *KEYS,
+        pl.lit(True).alias("_has_actual"),
+        pl.col("dnp").alias("_dnp"),
+        pl.col("points").cast(pl.Int64).alias("_points"),
+        pl.col("minutes").cast(pl.Float64).alias("actual_minutes"),
+    )
+    # m:1 fails loudly on duplicate actuals instead of silently doubling grades (domain.md failure 1).
+    joined = predictions.join(facts, on=KEYS, how="left", validate="m:1")
+    played = pl.col("_has_actual").fill_null(False) & ~pl.col("_dnp").fill_null(True)
+    actual = pl.when(played).then(pl.col("_points"))
+    line, rec = pl.col("line"), pl.col("recommendation")
+    outcome = (
+        pl.when(line.is_null())
+        .then(pl.lit("NO_LINE"))
+        .when(~played)
+        .then(pl.lit("VOID"))
+        .when(rec == "PASS")
+        .then(pl.lit("PASS"))
+        .when(actual.cast(pl.Float64) == line)
+        .then(pl.lit("PUSH"))
+        .when(((rec == "OVER") & (actual > line)) | ((rec == "UNDER") & (actual < line)))
+        .then(pl.lit("WIN"))
+        .otherwise(pl.lit("LOSS"))
+    )
+    signed = pl.col("predicted_points") - actual.cast(pl.Float64)
+    graded = joined.with_columns(
+        actual_points=actual,
+        outcome=outcome,
+        signed_error=signed,
+        absolute_error=signed.abs(),
+    )
+    columns = list(empty_frame(GRADES_TABLE).columns)
+    return graded.select(columns).sort(["game_date", "game_id", "player_lookup", "system_id"])
+
+
+def _rate(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    return pl.when(den > 0).then(num.cast(pl.Float64) / den.cast(pl.Float64))
+
+
+def daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
+    """SystemDailyPerformanceContract rows: one per (game_date, system_id) present in grades.
+
+    coverage = share of predictions with a line; MAE/bias over rows where the player played;
+    hit_rate = wins / (wins + losses) (pushes excluded); ROI per unit at -110;
+    Brier of p_over vs (actual > line) over rows with line, actual and p_over, pushes excluded.
+    """
+    if grades.height == 0:
+        return empty_frame(PERFORMANCE_TABLE)
+    out = pl.col("outcome")
+    win, loss = out == "WIN", out == "LOSS"
+    over, under = pl.col("recommendation") == "OVER", pl.col("recommendation") == "UNDER"
+    actual, line, p = pl.col("actual_points").cast(pl.Float64), pl.col("line"), pl.col("p_over")
+    brier_rows = actual.is_not_null() & line.is_not_null() & p.is_not_null() & (actual != line)
+    went_over = (actual > line).cast(pl.Float64)
+    perf = (
+        grades.group_by("game_date", "system_id")
+        .agg(
+            n_predictions=pl.len().cast(pl.Int64),
+            n_graded=out.is_in(["WIN", "LOSS", "PUSH"]).sum().cast(pl.Int64),
+            coverage=line.is_not_null().mean(),
+            mae=pl.col("absolute_error").mean(),
+            bias=pl.col("signed_error").mean(),
+            wins=win.sum().cast(pl.Int64),
+            losses=loss.sum().cast(pl.Int64),
+            pushes=(out == "PUSH").sum().cast(pl.Int64),
+            _over_w=(win & over).sum(),
+            _over_n=((win | loss) & over).sum(),
+            _under_w=(win & under).sum(),
+            _under_n=((win | loss) & under).sum(),
+            brier=((p - went_over) ** 2).filter(brier_rows).mean(),
+        )
+        .with_columns(
+            hit_rate=_rate(pl.col("wins"), pl.col("wins") + pl.col("losses")),
+            over_hit_rate=_rate(pl.col("_over_w"), pl.col("_over_n")),
+            under_hit_rate=_rate(pl.col("_under_w"), pl.col("_under_n")),
+            roi_at_110=_rate(
+                pl.col("wins") * WIN_PAYOUT - pl.col("losses"), pl.col("wins") + pl.col("losses")
+            ),
+        )
+    )
+    columns = list(empty_frame(PERFORMANCE_TABLE).columns)
+    return perf.select(columns).sort(["game_date", "system_id"])

@@ -1,0 +1,404 @@
+"""Points predictions: a walk-forward LightGBM regressor and the moving-average baseline beside it.
+
+Walk-forward: the model for week W is trained on feature rows with game_date < W's first day only, so a
+prediction never uses a model that has seen its own day (domain.md failure 14).
+
+Training (`train_points_model`), three fits, all on rows < cutoff:
+  A. fit on rows before the last 21 game days, early-stopping on the 7 game days after them
+     -> the round count;
+  B. fit on rows before the last 14 game days with that round count, predict those 14 days
+     -> honest validation MAE (model vs L10 baseline) and the out-of-sample residuals that calibrate p_over;
+  C. the stored model: every row before the cutoff, same round count.
+The validation window is never used to pick anything, so its MAE is an out-of-sample number. Windows
+count game days (dates with rows), not calendar days: in season they are the same give or take the
+All-Star break, and across the offseason the window is the end of the last season instead of nothing.
+
+p_over: P(actual > line). For the model, the empirical distribution of B's residuals (actual - predicted)
+shifted by the prediction (a linearly interpolated ECDF, so p_over rises smoothly with predicted - line).
+For the baseline, a normal around the L10 mean with sd = pts_std_l10 (floored; a default when unknown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from dataclasses import asdict, dataclass
+
+import lightgbm as lgb
+import numpy as np
+import polars as pl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from checks.contracts import PlayerFeaturesContract, empty_frame
+from io_managers.model_store import TrainedModel
+
+MODEL_SYSTEM = "lgbm_points_v1"
+BASELINE_SYSTEM = "moving_avg_l10"
+BASELINE_VERSION = f"{BASELINE_SYSTEM}@v1"
+PREDICTIONS_TABLE = "predictions/player_prop_predictions"
+
+# Recommend a side only when |predicted - line| >= 2 points. Residual sd is ~6 points, so a 2-point edge
+# is P(side) ~ 0.63 under the model: clear of the 52.38% break-even at -110 with room for the model being
+# over-confident. Smaller edges are inside the noise and become PASS ("edge below threshold").
+EDGE_THRESHOLD = 2.0
+# Below this feature_quality_score (0-100) the row is still predicted (MAE is tracked) but never bet:
+# the features are stale or thin (domain.md failure 13). 50 matches the feature layer's low-quality mark.
+MIN_QUALITY = 50.0
+MAX_POINTS = 80.0  # PredictionContract range; a higher prediction is a model bug, clipping keeps it legal
+
+VAL_DAYS = 14  # game days of validation (model vs baseline MAE, p_over calibration) before the cutoff
+EARLY_STOPPING_DAYS = 7  # game days of early-stopping holdout just before the validation window
+
+# Baseline fallbacks: a player with no prior game has no moving average; 8 points is roughly the median
+# rotation player's scoring, and such rows are PASS with "no scoring history" anyway.
+NO_HISTORY_POINTS = 8.0
+BASELINE_SD_FLOOR = 3.0  # a 10-game sd can be tiny by luck; a floor keeps p_over from saturating
+BASELINE_DEFAULT_SD = 6.0  # ~ the residual sd of a moving average on rotation players
+
+PASS_LOW_QUALITY = "low feature quality"
+PASS_NO_HISTORY = "no scoring history"
+PASS_SMALL_EDGE = "edge below threshold"
+
+ID_COLUMNS = ["game_id", "game_date", "player_lookup"]
+
+
+def _contract_feature_columns() -> list[str]:
+    """Numeric/boolean columns of PlayerFeaturesContract from `home` up to feature_quality_score.
+
+    season_year is excluded (an id: walk-forward trees cannot extrapolate to a new season's value).
+    The consensus line and its derivatives are inputs: the line is known before tip-off.
+    """
+    cols = list(PlayerFeaturesContract.to_schema().columns.items())
+    names = [name for name, _ in cols]
+    start, stop = names.index("home"), names.index("feature_quality_score")
+    return [
+        name
+        for name, col in cols[start:stop]
+        if col.dtype.type in (pl.Float64, pl.Int64, pl.Boolean) and name != "season_year"
+    ]
+
+
+FEATURE_COLUMNS: list[str] = _contract_feature_columns()
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """LightGBM hyperparameters. Same params + same rows (in any order) -> the same model text."""
+
+    seed: int = 7
+    num_boost_round: int = 300
+    early_stopping_rounds: int = 30
+    learning_rate: float = 0.05
+    num_leaves: int = 31
+    min_data_in_leaf: int = 40
+    feature_fraction: float = 0.9
+    bagging_fraction: float = 0.8
+    bagging_freq: int = 1
+    lambda_l2: float = 1.0
+    objective: str = "regression"
+    num_threads: int = 1  # 2 shared cores; deterministic=True needs a fixed thread count anyway
+
+    def lgb_params(self) -> dict[str, object]:
+        return {
+            "objective": self.objective,
+            "metric": "l1",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": self.bagging_freq,
+            "lambda_l2": self.lambda_l2,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_col_wise": True,  # with deterministic=True: no row/col-wise auto choice between runs
+            "num_threads": self.num_threads,
+            "verbosity": -1,
+        }
+
+
+# --------------------------------------------------------------------------------------- training
+def training_frame(
+    features: pl.DataFrame, actuals: pl.DataFrame, cutoff: dt.date, min_history_days: int
+) -> pl.DataFrame:
+    """Feature rows with game_date < cutoff for players who played, with their actual points (`target`).
+
+    Empty when fewer than `min_history_days` distinct game dates qualify: the week gets no model.
+    Sorted by (game_date, game_id, player_lookup) so training does not depend on the input order.
+    """
+    keys = ["game_id", "player_lookup"]
+    played = actuals.filter(~pl.col("dnp")).select(
+        *keys, pl.col("points").cast(pl.Float64).alias("target")
+    )
+    train = (
+        features.filter(pl.col("game_date") < cutoff)
+        .join(played, on=keys, how="inner", validate="m:1")
+        .sort(["game_date", "game_id", "player_lookup"])
+    )
+    if train["game_date"].n_unique() < min_history_days:
+        return train.clear()
+    return train
+
+
+def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise ValueError(f"feature rows lack model inputs {missing}")
+    # Nulls become NaN, which LightGBM treats as missing (its own split direction).
+    return frame.select(pl.col(c).cast(pl.Float64) for c in features).to_numpy().astype(np.float64)
+
+
+def baseline_expr() -> pl.Expr:
+    """The moving-average baseline: L10 mean, else L5, else season mean, else NO_HISTORY_POINTS."""
+    return pl.coalesce("pts_l10", "pts_l5", "pts_season", pl.lit(NO_HISTORY_POINTS)).cast(pl.Float64)
+
+
+def _fit(
+    frame: pl.DataFrame, params: ModelParams, rounds: int, valid: pl.DataFrame | None = None
+) -> lgb.Booster:
+    data = lgb.Dataset(
+        _matrix(frame, FEATURE_COLUMNS),
+        label=frame["target"].to_numpy(),
+        feature_name=FEATURE_COLUMNS,
+        free_raw_data=True,
+    )
+    callbacks, valid_sets = [], []
+    if valid is not None and valid.height:
+        valid_sets = [
+            lgb.Dataset(_matrix(valid, FEATURE_COLUMNS), label=valid["target"].to_numpy(), reference=data)
+        ]
+        callbacks = [lgb.early_stopping(params.early_stopping_rounds, verbose=False)]
+    return lgb.train(
+        params.lgb_params(), data, num_boost_round=rounds, valid_sets=valid_sets, callbacks=callbacks
+    )
+
+
+def train_points_model(train: pl.DataFrame, params: ModelParams, cutoff: dt.date) -> TrainedModel:
+    """Fit the week's model on `train` (rows < cutoff, from training_frame); see the module docstring.
+
+    Raises ValueError with fewer than VAL_DAYS + 1 game days (nothing to fit before the validation).
+    """
+    train = train.sort(["game_date", "game_id", "player_lookup"])
+    if train.height and train["game_date"].max() >= cutoff:
+        raise ValueError(f"training rows on or after the cutoff {cutoff}: walk-forward violated")
+    days = train["game_date"].unique().sort().to_list()
+    if len(days) <= VAL_DAYS:
+        raise ValueError(
+            f"need training rows on more than {VAL_DAYS} game days before {cutoff} (have {len(days)}): "
+            f"the last {VAL_DAYS} are the validation window"
+        )
+    val_start = days[-VAL_DAYS]
+    # No inner holdout with too few days before validation: fixed rounds, said in the metrics.
+    es_start = days[-VAL_DAYS - EARLY_STOPPING_DAYS] if len(days) > VAL_DAYS + EARLY_STOPPING_DAYS else None
+    pre = train.filter(pl.col("game_date") < val_start)
+    val = train.filter(pl.col("game_date") >= val_start)
+
+    if es_start is not None:
+        fit_a = pre.filter(pl.col("game_date") < es_start)
+        holdout = pre.filter(pl.col("game_date") >= es_start)
+        rounds = max(_fit(fit_a, params, params.num_boost_round, holdout).best_iteration, 1)
+    else:
+        rounds = params.num_boost_round
+
+    booster_b = _fit(pre, params, rounds)
+    val_pred = np.clip(booster_b.predict(_matrix(val, FEATURE_COLUMNS)), 0.0, MAX_POINTS)
+    actual = val["target"].to_numpy()
+    baseline = val.select(baseline_expr()).to_series().to_numpy()
+    residuals = np.sort(actual - val_pred)
+
+    booster = _fit(train, params, rounds)
+    metrics = {
+        "train_rows": train.height,
+        "train_days": train["game_date"].n_unique(),
+        "train_start": train["game_date"].min().isoformat(),
+        "train_end": train["game_date"].max().isoformat(),
+        "cutoff": cutoff.isoformat(),
+        "val_start": val_start.isoformat(),
+        "val_rows": val.height,
+        "val_mae_model": round(float(np.mean(np.abs(actual - val_pred))), 4),
+        "val_mae_baseline": round(float(np.mean(np.abs(actual - baseline))), 4),
+        "val_bias_model": round(float(np.mean(val_pred - actual)), 4),
+        "early_stopping": es_start is not None,
+        "num_boost_round": rounds,
+        "params": asdict(params),
+    }
+    return TrainedModel(
+        booster=booster,
+        features=list(FEATURE_COLUMNS),
+        residuals=residuals,
+        metrics=metrics,
+        model_version=f"{MODEL_SYSTEM}@{cutoff.isoformat()}",
+        cutoff=cutoff,
+    )
+
+
+def predict_points(model: TrainedModel, features: pl.DataFrame) -> pl.Series:
+    """The model's predicted points for each feature row, clipped to [0, MAX_POINTS]."""
+    if features.height == 0:
+        return pl.Series("predicted_points", [], dtype=pl.Float64)
+    raw = model.booster.predict(_matrix(features, model.features))
+    return pl.Series("predicted_points", np.clip(raw, 0.0, MAX_POINTS), dtype=pl.Float64)
+
+
+# ------------------------------------------------------------------------------------ calibration
+def p_over_from_residuals(predicted: np.ndarray, line: np.ndarray, residuals: np.ndarray) -> np.ndarray:
+    """P(actual > line) with actual = predicted + r, r drawn from the sorted residuals.
+
+    A linearly interpolated ECDF (plotting positions (i + 0.5) / n) keeps p_over continuous and
+    non-decreasing in predicted - line, and inside (0, 1) even beyond the observed residuals.
+    """
+    n = residuals.size
+    if n == 0:
+        return normal_p_over(predicted, line, np.full(predicted.shape, BASELINE_DEFAULT_SD))
+    cdf = np.interp(line - predicted, residuals, (np.arange(n) + 0.5) / n)
+    return 1.0 - cdf
+
+
+def normal_p_over(mean: np.ndarray, line: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """P(X > line) for X ~ Normal(mean, sd)."""
+    z = (line - mean) / (sd * math.sqrt(2.0))
+    return np.array([0.5 * math.erfc(v) for v in z], dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------ predictions
+def _recommend(quality_ok: pl.Expr, has_history: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Recommendation and pass_reason; the first matching rule wins (no line, quality, history, edge)."""
+    no_line = pl.col("line").is_null()
+    small = pl.col("edge").abs() < EDGE_THRESHOLD
+    low_quality = f"{PASS_LOW_QUALITY} ({{}} < {MIN_QUALITY:g})"
+    rec = (
+        pl.when(no_line)
+        .then(pl.lit("NO_LINE"))
+        .when(~quality_ok | ~has_history | small)
+        .then(pl.lit("PASS"))
+        .when(pl.col("edge") > 0)
+        .then(pl.lit("OVER"))
+        .otherwise(pl.lit("UNDER"))
+    )
+    reason = (
+        pl.when(no_line)
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(~quality_ok)
+        .then(pl.format(low_quality, pl.col("feature_quality_score").round(1)))
+        .when(~has_history)
+        .then(pl.lit(PASS_NO_HISTORY))
+        .when(small)
+        .then(pl.lit(f"{PASS_SMALL_EDGE} (|edge| < {EDGE_THRESHOLD:g})"))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+    )
+    return rec, reason
+
+
+def _system_rows(
+    base: pl.DataFrame,
+    system_id: str,
+    version: str,
+    predicted: np.ndarray,
+    p_over: np.ndarray,
+    has_history: np.ndarray,
+) -> pl.DataFrame:
+    quality_ok = pl.col("feature_quality_score") >= MIN_QUALITY
+    rec, reason = _recommend(quality_ok, pl.col("has_history"))
+    has_line = pl.col("line").is_not_null()
+    return (
+        base.with_columns(
+            system_id=pl.lit(system_id),
+            model_version=pl.lit(version),
+            predicted_points=pl.Series(np.round(np.clip(predicted, 0.0, MAX_POINTS), 2), dtype=pl.Float64),
+            p_raw=pl.Series(p_over, dtype=pl.Float64),
+            has_history=pl.Series(has_history, dtype=pl.Boolean),
+        )
+        .with_columns(
+            edge=pl.when(has_line).then((pl.col("predicted_points") - pl.col("line")).round(2)),
+            p_over=pl.when(has_line).then(pl.col("p_raw").clip(0.0, 1.0).round(4)),
+        )
+        .with_columns(recommendation=rec, pass_reason=reason)
+        .with_columns(
+            # Confidence: how far p_over is from a coin flip (0 at 0.5, 100 at 0 or 1), scaled by feature
+            # quality; 0 without a line (nothing to be confident about).
+            confidence=pl.when(has_line)
+            .then(
+                ((pl.col("p_over") - 0.5).abs() * 200.0 * pl.col("feature_quality_score") / 100.0)
+                .clip(0.0, 100.0)
+                .round(1)
+            )
+            .otherwise(0.0)
+        )
+    )
+
+
+def build_predictions(
+    features: pl.DataFrame, model: TrainedModel | None, created_at: dt.datetime
+) -> pl.DataFrame:
+    """PredictionContract rows: one per slate player and system (model None -> baseline only).
+
+    `created_at` is passed in (not now()) so re-running a partition reproduces it byte for byte.
+    """
+    if created_at.tzinfo is None:
+        raise ValueError("created_at must be timezone-aware (the contract stores UTC)")
+    if features.height == 0:
+        return empty_frame(PREDICTIONS_TABLE)
+    features = features.sort(["game_date", "game_id", "player_lookup"])
+    base = features.select(
+        *ID_COLUMNS,
+        line=pl.col("consensus_line").cast(pl.Float64),
+        line_source=pl.when(pl.col("consensus_line").is_null())
+        .then(pl.lit("NO_LINE"))
+        .otherwise(pl.lit("CONSENSUS")),
+        n_books=pl.col("n_books").cast(pl.Int64),
+        feature_quality_score=pl.col("feature_quality_score").cast(pl.Float64),
+        created_at=pl.lit(created_at).cast(pl.Datetime("us", "UTC")),
+    )
+    line = base["line"].fill_null(0.0).to_numpy()  # placeholder where null; p_over is nulled there
+
+    baseline = features.select(baseline_expr()).to_series().to_numpy()
+    sd = features.select(
+        pl.col("pts_std_l10").clip(lower_bound=BASELINE_SD_FLOOR).fill_null(BASELINE_DEFAULT_SD)
+    ).to_series().to_numpy()
+    history = (
+        features.select(pl.coalesce("pts_l10", "pts_l5", "pts_season").is_not_null()).to_series().to_numpy()
+    )
+    frames = [
+        _system_rows(
+            base,
+            BASELINE_SYSTEM,
+            BASELINE_VERSION,
+            baseline,
+            normal_p_over(np.clip(baseline, 0.0, MAX_POINTS), line, sd),
+            history,
+        )
+    ]
+    if model is not None:
+        predicted = predict_points(model, features).to_numpy()
+        frames.append(
+            _system_rows(
+                base,
+                MODEL_SYSTEM,
+                model.model_version,
+                predicted,
+                p_over_from_residuals(predicted, line, model.residuals),
+                # The model handles missing history itself (NaN inputs); quality still gates it.
+                np.ones(features.height, dtype=bool),
+            )
+        )
+    columns = list(empty_frame(PREDICTIONS_TABLE).columns)
+    return pl.concat(frames, how="vertical").select(columns).sort(["game_id", "player_lookup", "system_id"])
+
+
+# ------------------------------------------------------------------------------------------ plots
+def importance_plot_png(model: TrainedModel, top: int = 20) -> bytes:
+    """A horizontal bar chart of gain importance (top features), as PNG bytes."""
+    gain = model.booster.feature_importance(importance_type="gain")
+    order = np.argsort(gain)[::-1][:top][::-1]
+    fig = Figure(figsize=(7, max(3.0, 0.3 * len(order) + 1)), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.barh([model.features[i] for i in order], gain[order], color="#3b6ea5")
+    ax.set_xlabel("total gain")
+    ax.set_title(f"{model.model_version}: feature importance")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

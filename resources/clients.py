@@ -1,0 +1,394 @@
+"""HTTP clients of the three real sources: Ball Don't Lie, NBA.com stats, The Odds API v4.
+
+Clients only fetch and land: every body goes to the landing zone as it arrives, before anything parses
+it (parsers read the landing zone). The only JSON they read is what drives the next request
+(pagination cursors, event lists, next snapshot timestamps). Keys are sent, never logged or landed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from resources.http import AuthError, HttpSource, SourceError
+from resources.landing import LandedFile, LandingZone
+
+log = logging.getLogger(__name__)
+ET = ZoneInfo("America/New_York")
+
+
+class PaginationError(SourceError):
+    """A page failed for good; the pages before it are landed and a later call resumes from it."""
+
+    def __init__(self, message: str, *, cause: SourceError | None, page: int, cursor: str | None,
+                 pages_landed: int, folder: str, fetch_id: str, source: str, endpoint: str) -> None:
+        super().__init__(
+            message,
+            source=source,
+            endpoint=endpoint,
+            params=cause.params if cause else None,
+            attempts=cause.attempts if cause else 0,
+            last_status=cause.last_status if cause else None,
+        )
+        self.page = page
+        self.cursor = cursor
+        self.pages_landed = pages_landed
+        self.folder = folder
+        self.fetch_id = fetch_id
+
+
+def season_year_of(d: date) -> int:
+    """NBA season start year of a date: preseason starts in late September."""
+    return d.year if d.month >= 9 else d.year - 1
+
+
+def season_label(season_year: int) -> str:
+    """2025 -> "2025-26", the Season parameter NBA.com expects."""
+    return f"{season_year}-{(season_year + 1) % 100:02d}"
+
+
+def iso_z(ts: datetime) -> str:
+    """UTC ISO-8601 with a Z and whole seconds, the form the Odds API accepts."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> datetime:
+    ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _new_fetch_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+# ------------------------------------------------------------------------------------ Ball Don't Lie
+# A resume continues the old fetch's cursor. Real BDL cursors are stable ids, but the rows behind them
+# may have changed since (late boxscores): past this age a clean re-fetch is the safer choice.
+RESUME_WITHIN = timedelta(hours=12)
+
+
+class BdlClient:
+    """Ball Don't Lie v1: stats (cursor-paginated), box scores, games, player injuries."""
+
+    source = "bdl"
+
+    def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
+                 base_url: str = "https://api.balldontlie.io", *,
+                 resume_within: timedelta = RESUME_WITHIN) -> None:
+        self.http = http
+        self.landing = landing
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.resume_within = resume_within
+
+    def __repr__(self) -> str:
+        return f"BdlClient(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
+
+    def _headers(self) -> dict[str, str]:
+        if not self._api_key:
+            return {}
+        # BDL takes the bare key in Authorization; a "Bearer ..." value is passed through as given.
+        return {"Authorization": self._api_key}
+
+    def fetch_stats(self, game_date: date) -> list[LandedFile]:
+        """Every /v1/stats page of a date; resumes an unfinished earlier fetch from its failed cursor."""
+        return self._paginate("stats", "/v1/stats", {"dates[]": game_date.isoformat(), "per_page": 100},
+                              game_date)
+
+    def fetch_games(self, game_date: date) -> list[LandedFile]:
+        """Every /v1/games page of a date (paginated like stats, resumable the same way)."""
+        return self._paginate("games", "/v1/games", {"dates[]": game_date.isoformat(), "per_page": 100},
+                              game_date)
+
+    def fetch_injuries(self, game_date: date) -> list[LandedFile]:
+        """Every /v1/player_injuries page, the report as of the date."""
+        # `date` is a sim extension (the injury report as of that day); the real API ignores it.
+        return self._paginate("player_injuries", "/v1/player_injuries",
+                              {"per_page": 100, "date": game_date.isoformat()}, game_date)
+
+    def fetch_box_scores(self, game_date: date) -> list[LandedFile]:
+        """/v1/box_scores of a date: one response, every game with its players nested per team."""
+        url, params, resp = self._get_box_scores(game_date)
+        return self.landing.write(self.source, "box_scores", [game_date], resp.content, url=url,
+                                  params=params, status=resp.status_code)
+
+    def probe_box_scores(self, game_date: date) -> Any:
+        """The day's box scores, NOT landed: a cheap look for the late-boxscore sensor."""
+        return self._get_box_scores(game_date)[2].json()
+
+    def _get_box_scores(self, game_date: date) -> tuple[str, dict[str, str], httpx.Response]:
+        url = f"{self.base_url}/v1/box_scores"
+        params = {"date": game_date.isoformat()}
+        return url, params, self.http.get(url, params=params, headers=self._headers())
+
+    def _paginate(self, endpoint: str, path: str, params: Mapping[str, Any],
+                  game_date: date) -> list[LandedFile]:
+        """Follow meta.next_cursor, landing each page as it arrives (domain.md failure 7)."""
+        url = f"{self.base_url}{path}"
+        folder = self.landing.folder(self.source, endpoint, game_date)
+        resume = self.landing.incomplete_fetch(self.source, endpoint, game_date)
+        done = self.landing.fetch_pages(self.source, endpoint, game_date, resume[0]) if resume else []
+        if resume and not self._fresh(done[-1]):
+            log.info("%s/%s %s: unfinished fetch %s is older than %s; starting over", self.source,
+                     endpoint, game_date, resume[0], self.resume_within)
+            resume = None
+        if resume:
+            fetch_id, cursor = resume
+            # The page that handed out this cursor; a malformed page landed after it does not count.
+            last_good = max(int(e["page"]) for e in done if e.get("next_cursor") == cursor)
+            page = last_good + 1
+            pages_landed = len({int(e["page"]) for e in done if int(e["page"]) <= last_good})
+            log.info("%s/%s %s: resuming fetch %s at page %d (cursor %s)", self.source, endpoint,
+                     game_date, fetch_id, page, cursor)
+        else:
+            fetch_id, cursor, page, pages_landed = _new_fetch_id(), None, 1, 0
+        landed: list[LandedFile] = []
+        while True:
+            p = dict(params)
+            if cursor is not None:
+                p["cursor"] = cursor
+            try:
+                resp = self.http.get(url, params=p, headers=self._headers())
+            except AuthError:
+                raise  # a key problem, not a page problem: nothing to resume
+            except SourceError as exc:
+                raise self._page_error(exc, game_date, endpoint, page, cursor, pages_landed, folder,
+                                       fetch_id) from exc
+            body = _json_or_none(resp.content)
+            meta = body.get("meta") if isinstance(body, dict) else None
+            next_cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
+            well_formed = isinstance(body, dict) and isinstance(body.get("data"), list)
+            landed += self.landing.write(
+                self.source, endpoint, [game_date], resp.content, url=url, params=p,
+                status=resp.status_code, fetch_id=fetch_id, page=page, cursor=cursor,
+                next_cursor=next_cursor if well_formed else None,
+                complete=well_formed and next_cursor is None,
+            )
+            if not well_formed:
+                # Kept in the landing zone for inspection; the next call re-requests this page.
+                raise PaginationError(
+                    f"{self.source}/{endpoint} {game_date}: page {page} (cursor {cursor}) is not a "
+                    f"JSON object with a data list; it is landed for inspection in {folder}; "
+                    f"{pages_landed} good page(s) landed before it; the next run retries this page",
+                    cause=None, page=page, cursor=cursor, pages_landed=pages_landed,
+                    folder=str(folder), fetch_id=fetch_id, source=self.source, endpoint=path,
+                )
+            pages_landed += 1
+            if next_cursor is None:
+                return landed
+            cursor, page = next_cursor, page + 1
+
+    def _fresh(self, entry: Mapping[str, Any]) -> bool:
+        try:
+            landed_at = parse_iso(str(entry["fetched_at"]))
+        except (KeyError, ValueError):
+            return False
+        return datetime.now(UTC) - landed_at <= self.resume_within
+
+    def _page_error(self, exc: SourceError, game_date: date, endpoint: str, page: int,
+                    cursor: Any, pages_landed: int, folder: Any, fetch_id: str) -> PaginationError:
+        return PaginationError(
+            f"{self.source}/{endpoint} {game_date}: page {page} (cursor {cursor}) failed: {exc}. "
+            f"{pages_landed} page(s) of fetch {fetch_id} are landed in {folder}; "
+            f"the next call resumes at page {page}",
+            cause=exc, page=page, cursor=None if cursor is None else str(cursor),
+            pages_landed=pages_landed, folder=str(folder), fetch_id=fetch_id, source=self.source,
+            endpoint=exc.endpoint,
+        )
+
+
+# ------------------------------------------------------------------------------------ NBA.com stats
+NBACOM_HEADERS = {
+    # stats.nba.com drops or stalls requests that do not look like they come from the nba.com site.
+    "User-Agent": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0 Safari/537.36"
+    ),
+    "Referer": "https://www.nba.com/",
+    "Origin": "https://www.nba.com",
+    "Accept": "application/json, text/plain, */*",
+    "Accept-Language": "en-US,en;q=0.9",
+    "x-nba-stats-origin": "stats",
+    "x-nba-stats-token": "true",
+}
+
+
+class NbaComClient:
+    """stats.nba.com: the player league game log of a date, the season schedule."""
+
+    source = "nbacom"
+
+    def __init__(self, http: HttpSource, landing: LandingZone,
+                 base_url: str = "https://stats.nba.com") -> None:
+        self.http = http
+        self.landing = landing
+        self.base_url = base_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"NbaComClient(base_url={self.base_url!r})"
+
+    def fetch_leaguegamelog(self, game_date: date) -> list[LandedFile]:
+        """Player rows (PlayerOrTeam=P) of one date's games; one response, no pagination."""
+        url, params, resp = self._get_leaguegamelog(game_date)
+        return self.landing.write(self.source, "leaguegamelog", [game_date], resp.content, url=url,
+                                  params=params, status=resp.status_code)
+
+    def probe_leaguegamelog(self, game_date: date) -> Any:
+        """The day's game log, NOT landed: a cheap look for the late-boxscore sensor."""
+        return self._get_leaguegamelog(game_date)[2].json()
+
+    def _get_leaguegamelog(self, game_date: date) -> tuple[str, dict[str, Any], httpx.Response]:
+        url = f"{self.base_url}/stats/leaguegamelog"
+        mdy = game_date.strftime("%m/%d/%Y")
+        params = {
+            "Counter": 0,
+            "DateFrom": mdy,
+            "DateTo": mdy,
+            "Direction": "ASC",
+            "LeagueID": "00",
+            "PlayerOrTeam": "P",
+            "Season": season_label(season_year_of(game_date)),
+            "SeasonType": "Regular Season",
+            "Sorter": "DATE",
+        }
+        return url, params, self.http.get(url, params=params, headers=NBACOM_HEADERS)
+
+    def fetch_schedule(self, season_year: int, game_dates: Sequence[date]) -> list[LandedFile]:
+        """One request for the season; the body is landed under every date of `game_dates`."""
+        if not game_dates:
+            return []
+        url = f"{self.base_url}/stats/scheduleleaguev2"
+        params = {"LeagueID": "00", "Season": season_label(season_year)}
+        resp = self.http.get(url, params=params, headers=NBACOM_HEADERS)
+        return self.landing.write(self.source, "schedule", game_dates, resp.content, url=url,
+                                  params=params, status=resp.status_code)
+
+
+# ------------------------------------------------------------------------------------ The Odds API
+SPORT = "basketball_nba"
+
+
+@dataclass(frozen=True)
+class EventsFetch:
+    """Landed events body, plus the events on the date (parsed because the odds walk needs their ids)."""
+
+    files: list[LandedFile]
+    events: list[dict]
+
+
+def events_window(game_date: date) -> tuple[datetime, datetime, datetime]:
+    """(snapshot time D 12:00 ET, commence from D 00:00 ET, commence to D+1 06:00 ET), in UTC."""
+    noon = datetime.combine(game_date, time(12, 0), tzinfo=ET)
+    start = datetime.combine(game_date, time(0, 0), tzinfo=ET)
+    end = datetime.combine(game_date + timedelta(days=1), time(6, 0), tzinfo=ET)
+    return noon.astimezone(UTC), start.astimezone(UTC), end.astimezone(UTC)
+
+
+def game_date_of(commence_time: str) -> date:
+    """ET calendar date of a tip-off."""
+    return parse_iso(commence_time).astimezone(ET).date()
+
+
+class OddsApiClient:
+    """The Odds API v4 historical endpoints: events of a date, player_points snapshots of an event."""
+
+    source = "oddsapi"
+
+    def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
+                 base_url: str = "https://api.the-odds-api.com") -> None:
+        self.http = http
+        self.landing = landing
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"OddsApiClient(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
+
+    def _key(self) -> dict[str, str]:
+        return {"apiKey": self._api_key} if self._api_key else {}
+
+    def fetch_events(self, game_date: date) -> EventsFetch:
+        """Historical events as of D 12:00 ET whose tip-off falls on D (ET)."""
+        url = f"{self.base_url}/v4/historical/sports/{SPORT}/events"
+        at, start, end = events_window(game_date)
+        params = {**self._key(), "date": iso_z(at), "commenceTimeFrom": iso_z(start),
+                  "commenceTimeTo": iso_z(end)}
+        resp = self.http.get(url, params=params)
+        files = self.landing.write(self.source, "events", [game_date], resp.content, url=url,
+                                   params=params, status=resp.status_code)
+        body = _json_or_none(resp.content)
+        # Historical responses wrap the list in {"timestamp", ..., "data"}; the live endpoint does not.
+        raw = body.get("data") if isinstance(body, dict) else body
+        if not isinstance(raw, list):
+            raise SourceError(
+                f"{self.source}: events of {game_date} are not a list; landed as {files[0].path}",
+                source=self.source, endpoint=httpx.URL(url).path, params=files[0].meta["params"],
+                attempts=1, last_status=resp.status_code,
+            )
+        events = [
+            e for e in raw
+            if isinstance(e, dict) and e.get("id") and e.get("commence_time")
+            and game_date_of(str(e["commence_time"])) == game_date
+        ]
+        return EventsFetch(files=files, events=events)
+
+    def fetch_event_odds_history(self, event: Mapping[str, Any],
+                                 max_snapshots: int = 12) -> list[LandedFile]:
+        """Walk an event's historical player_points snapshots from tip-off - 36 h.
+
+        Follows next_timestamp while it is set, not past tip-off + 3 h and not seen before, at most
+        `max_snapshots` requests. Snapshots after tip-off are kept on purpose: dropping in-game lines
+        is downstream's job (a leakage trap the checks must catch, not something hidden here).
+        """
+        event_id = str(event["id"])
+        commence = parse_iso(str(event["commence_time"]))
+        game_date = commence.astimezone(ET).date()
+        url = f"{self.base_url}/v4/historical/sports/{SPORT}/events/{event_id}/odds"
+        stop_after = commence + timedelta(hours=3)
+        at = _trunc(commence - timedelta(hours=36))
+        seen: set[datetime] = set()
+        fetch_id = _new_fetch_id()
+        landed: list[LandedFile] = []
+        for i in range(max_snapshots):
+            params = {**self._key(), "date": iso_z(at), "regions": "us", "markets": "player_points",
+                      "oddsFormat": "american"}
+            resp = self.http.get(url, params=params)
+            seen.add(at)
+            body = _json_or_none(resp.content)
+            nxt = body.get("next_timestamp") if isinstance(body, dict) else None
+            ts = body.get("timestamp") if isinstance(body, dict) else None
+            if ts:
+                seen.add(_trunc(parse_iso(str(ts))))
+            nxt_at = _trunc(parse_iso(str(nxt))) if nxt else None
+            last = (
+                nxt_at is None or nxt_at > stop_after or nxt_at in seen or i == max_snapshots - 1
+            )
+            landed += self.landing.write(
+                self.source, "event_odds", [game_date], resp.content, url=url, params=params,
+                status=resp.status_code, fetch_id=fetch_id, page=i + 1, cursor=iso_z(at),
+                next_cursor=None if nxt_at is None else iso_z(nxt_at), complete=last,
+            )
+            if last:
+                break
+            at = nxt_at
+        return landed
+
+
+def _trunc(ts: datetime) -> datetime:
+    """Whole seconds in UTC: the unit the API's timestamps and our `date` params share."""
+    return ts.astimezone(UTC).replace(microsecond=0)

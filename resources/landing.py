@@ -1,0 +1,294 @@
+"""The landing zone: every response body, untouched, before anything parses it (design.md §4).
+
+Layout: `<data_dir>/landing/<source>/<endpoint>/<game_date>/<sha256[:16]>.json`, local or gs:// (UPath).
+Files are content-addressed, so re-fetching an identical body adds no file; the append-only
+`_manifest.jsonl` of each folder records every fetch (order, time, redacted URL/params, pagination), which
+is what lets a failed paginated fetch resume where it stopped (domain.md failure 7) and lets the parser
+apply "latest fetch wins". Files dropped into a folder by hand (no manifest entry) are ingested too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from upath import UPath
+from upath.implementations.local import LocalPath
+
+from resources.http import redact_params, redact_url
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "_manifest.jsonl"
+SOURCES = ("bdl", "nbacom", "oddsapi")
+ENDPOINTS = (
+    "box_scores",
+    "stats",
+    "games",
+    "leaguegamelog",
+    "schedule",
+    "events",
+    "event_odds",
+    "player_injuries",
+)
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    path: UPath
+    name: str
+    fetched_at: datetime | None  # None: dropped in by hand, no manifest entry
+    meta: dict = field(default_factory=dict, compare=False)  # the file's latest manifest entry
+
+
+def content_name(body: bytes) -> str:
+    """Content address of a body: first 16 hex of its sha256, plus .json."""
+    return hashlib.sha256(body).hexdigest()[:16] + ".json"
+
+
+def _is_local(p: UPath) -> bool:
+    return isinstance(p, LocalPath)
+
+
+class LandingZone:
+    """Writes and lists landed response bodies under `<data_dir>/landing`."""
+
+    def __init__(self, data_dir: str | os.PathLike) -> None:
+        self.root = UPath(data_dir) / "landing"
+
+    def __repr__(self) -> str:
+        return f"LandingZone({str(self.root)!r})"
+
+    def folder(self, source: str, endpoint: str, game_date: date) -> UPath:
+        """`<root>/<source>/<endpoint>/<game_date>`; unknown names fail rather than scatter files."""
+        if source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}; expected one of {SOURCES}")
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {ENDPOINTS}")
+        return self.root / source / endpoint / game_date.isoformat()
+
+    # ------------------------------------------------------------------------------------ writing
+    def write(
+        self,
+        source: str,
+        endpoint: str,
+        game_dates: Sequence[date],
+        body: bytes,
+        *,
+        url: str,
+        params: Mapping[str, Any] | None,
+        status: int = 200,
+        fetch_id: str | None = None,
+        page: int | None = None,
+        cursor: str | None = None,
+        next_cursor: str | None = None,
+        complete: bool = True,
+    ) -> list[LandedFile]:
+        """Land one body under every date of `game_dates` (written once, hard-linked to the others).
+
+        The body is on disk before its manifest entry, so an entry never points at a missing file.
+        """
+        dates = list(dict.fromkeys(game_dates))
+        if not dates:
+            raise ValueError(f"landing {source}/{endpoint}: at least one game_date is needed")
+        name = content_name(body)
+        fetched_at = datetime.now(UTC)
+        entry = {
+            "file": name,
+            "fetched_at": fetched_at.isoformat(),
+            "url": redact_url(url),
+            "params": _jsonable(redact_params(params)),
+            "status": status,
+            "fetch_id": fetch_id,
+            "page": page,
+            "cursor": None if cursor is None else str(cursor),
+            "next_cursor": None if next_cursor is None else str(next_cursor),
+            "complete": bool(complete),
+        }
+        landed: list[LandedFile] = []
+        first: UPath | None = None
+        for d in dates:
+            folder = self.folder(source, endpoint, d)
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / name
+            if not target.exists():
+                if first is None:
+                    _atomic_write(target, body)
+                else:
+                    _link_or_copy(first, target, body)
+            first = first or target
+            self._append_manifest(folder, entry)
+            landed.append(LandedFile(path=target, name=name, fetched_at=fetched_at, meta=dict(entry)))
+        return landed
+
+    def _append_manifest(self, folder: UPath, entry: dict) -> None:
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        path = folder / MANIFEST
+        if _is_local(path):
+            # One short O_APPEND write per entry: concurrent writers interleave whole lines.
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            # Object stores have no append: rewrite the object (single-writer per partition run).
+            old = path.read_text(encoding="utf-8") if path.exists() else ""
+            path.write_text(old + line, encoding="utf-8")
+
+    # ------------------------------------------------------------------------------------ reading
+    def manifest(self, source: str, endpoint: str, game_date: date) -> list[dict]:
+        """Every manifest entry of a folder, oldest first (torn or garbled lines are skipped)."""
+        path = self.folder(source, endpoint, game_date) / MANIFEST
+        if not path.exists():
+            return []
+        entries = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                # A crash mid-append can tear the last line; its file is still listed as hand-dropped.
+                log.warning("skipping unreadable line %d of %s", n, path)
+                continue
+            if isinstance(entry, dict) and entry.get("file"):
+                entries.append(entry)
+        return entries
+
+    def files(self, source: str, endpoint: str, game_date: date) -> list[LandedFile]:
+        """Landed files in fetch order: manifest order (by each file's latest fetch), then files
+        dropped in by hand ordered by mtime, then name."""
+        folder = self.folder(source, endpoint, game_date)
+        if not folder.exists():
+            return []
+        on_disk = {
+            p.name: p
+            for p in folder.iterdir()
+            if p.name.endswith(".json") and not p.name.startswith(".") and p.is_file()
+        }
+        latest: dict[str, tuple[int, dict]] = {}
+        for i, entry in enumerate(self.manifest(source, endpoint, game_date)):
+            latest[entry["file"]] = (i, entry)
+        out: list[LandedFile] = []
+        for name, (_, entry) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+            if name in on_disk:
+                out.append(
+                    LandedFile(
+                        path=on_disk[name],
+                        name=name,
+                        fetched_at=_parse_ts(entry.get("fetched_at")),
+                        meta=entry,
+                    )
+                )
+        by_hand = [p for n, p in on_disk.items() if n not in latest]
+        by_hand.sort(key=lambda p: (_mtime(p), p.name))
+        out.extend(LandedFile(path=p, name=p.name, fetched_at=None, meta={}) for p in by_hand)
+        return out
+
+    def read_json(self, f: LandedFile) -> Any:
+        """The parsed body of a landed file (raises on a malformed body: the caller reports it)."""
+        return json.loads(f.path.read_bytes())
+
+    def incomplete_fetch(self, source: str, endpoint: str, game_date: date) -> tuple[str, str] | None:
+        """(fetch_id, next_cursor) of the newest paginated fetch if it never completed, else None.
+
+        Only the newest fetch matters: an older unfinished one was superseded by whatever came after.
+        None too when no landed page of it says where to continue (start over then).
+        """
+        pages = self.fetch_pages(source, endpoint, game_date)
+        if not pages:
+            return None
+        fetch_id = pages[-1]["fetch_id"]
+        mine = [e for e in pages if e["fetch_id"] == fetch_id]
+        if any(e.get("complete") for e in mine):
+            return None
+        cursors = [e["next_cursor"] for e in mine if e.get("next_cursor") is not None]
+        return (fetch_id, cursors[-1]) if cursors else None
+
+    def fetch_pages(
+        self, source: str, endpoint: str, game_date: date, fetch_id: str | None = None
+    ) -> list[dict]:
+        """Manifest entries of paginated fetches (those with a fetch_id and page), oldest first."""
+        return [
+            e
+            for e in self.manifest(source, endpoint, game_date)
+            if e.get("fetch_id") is not None
+            and e.get("page") is not None
+            and (fetch_id is None or e["fetch_id"] == fetch_id)
+        ]
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def _atomic_write(target: UPath, body: bytes) -> None:
+    """Readers never see a half-written file: temp file + rename locally, one object put remotely."""
+    if not _is_local(target):
+        target.write_bytes(body)
+        return
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _link_or_copy(src: UPath, dst: UPath, body: bytes) -> None:
+    """Hard link (no extra bytes for the season schedule under ~180 dates), else a copy."""
+    if _is_local(src) and _is_local(dst):
+        try:
+            os.link(src, dst)
+            return
+        except FileExistsError:
+            return
+        except OSError:
+            tmp = dst.parent / f".{dst.name}.{uuid.uuid4().hex[:8]}.tmp"
+            try:
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, dst)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            return
+    _atomic_write(dst, body)
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _mtime(p: UPath) -> float:
+    try:
+        st = p.stat()
+    except OSError:
+        return 0.0
+    mtime = getattr(st, "st_mtime", None)
+    return float(mtime) if mtime is not None else 0.0
+
+
+def _jsonable(value: Any) -> Any:
+    """Params as JSON: dates and other objects become strings, lists/tuples stay lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,150 @@
+"""The `sources` resource: which world the raw assets fetch from, and the clients that fetch it.
+
+Modes (env NBA_LAKE_SOURCE, resolved in resources/env.py):
+- sim (default): the real client code against the seeded simulated league, served in-process by an
+  httpx.MockTransport on the real hosts and routes; no network, no keys.
+- live: the real APIs; keys come from dg.EnvVar (BDL_API_KEY, ODDS_API_KEY).
+- landing: no fetching at all; assets parse what is already in the landing zone (re-parse, or real
+  responses dropped in by hand).
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import httpx
+from pydantic import Field, PrivateAttr
+from upath import UPath
+from upath.implementations.local import LocalPath
+
+from resources.clients import BdlClient, NbaComClient, OddsApiClient
+from resources.http import HttpSource, RetryPolicy
+from resources.landing import LandingZone
+
+MODES = ("sim", "live", "landing")
+SIM_KEY = "sim-key"
+
+LIVE_POLICY = RetryPolicy()
+# The sim's faults count requests (first N requests of an endpoint/date fail), not elapsed time, so
+# real waits would only slow every backfill; the same retry code runs with the delays scaled down.
+SIM_POLICY = RetryPolicy(base_delay=0.01, max_delay=0.05, max_retry_after=0.05)
+
+
+class FetchDisabled(RuntimeError):
+    """NBA_LAKE_SOURCE=landing: nothing is fetched; callers check `fetching_enabled` first."""
+
+
+class MissingApiKey(ValueError):
+    """Live mode without the key a source needs; the message names the environment variable."""
+
+
+@functools.lru_cache(maxsize=2)
+def _sim_league(seed: int) -> Any:
+    """One simulated league per seed per process: generating it takes seconds."""
+    from resources.sim import SimConfig, SimLeague
+
+    return SimLeague(SimConfig(seed=seed))
+
+
+class SourcesResource(dg.ConfigurableResource):
+    """Source switch (sim | live | landing) and factory of the landing zone and source clients."""
+
+    mode: str = Field(default="sim", description="sim | live | landing (env NBA_LAKE_SOURCE)")
+    data_dir: str = Field(default="data", description="lake root, local or gs:// (env NBA_LAKE_DATA_DIR)")
+    # repr=False keeps keys out of reprs and logs; Dagster shows only {"env": ...} for EnvVar config.
+    bdl_api_key: str | None = Field(default=None, repr=False, description="env BDL_API_KEY")
+    odds_api_key: str | None = Field(default=None, repr=False, description="env ODDS_API_KEY")
+    sim_seed: int = Field(default=7, description="seed of the simulated league (sim mode)")
+
+    _http: dict[str, httpx.Client] = PrivateAttr(default_factory=dict)
+
+    @property
+    def fetching_enabled(self) -> bool:
+        self._check_mode()
+        return self.mode != "landing"
+
+    def landing(self) -> LandingZone:
+        return LandingZone(self.data_dir)
+
+    def bdl(self) -> BdlClient:
+        key = self._key("bdl_api_key", "BDL_API_KEY", "Ball Don't Lie")
+        return BdlClient(self._source("bdl"), self.landing(), key)
+
+    def nbacom(self) -> NbaComClient:
+        return NbaComClient(self._source("nbacom"), self.landing())
+
+    def odds(self) -> OddsApiClient:
+        key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
+        return OddsApiClient(self._source("oddsapi"), self.landing(), key)
+
+    def now(self) -> datetime:
+        """What time it is for the sources: the sim clock in sim mode, the real clock otherwise."""
+        if self.mode == "sim":
+            from resources.sim import SimClock
+
+            return SimClock(Path(self.data_dir) / "sim").now()
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        """The current ET calendar date for the sources (the latest game_dates partition)."""
+        return self.now().astimezone(ZoneInfo("America/New_York")).date()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for client in self._http.values():
+            client.close()
+        self._http.clear()
+
+    # -------------------------------------------------------------------------------------- helpers
+    def _check_mode(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"NBA_LAKE_SOURCE={self.mode!r} is not one of {MODES}")
+
+    def _require_fetching(self) -> None:
+        if not self.fetching_enabled:
+            raise FetchDisabled(
+                f"NBA_LAKE_SOURCE=landing: not fetching; parsing what is in {self.landing().root}"
+            )
+
+    def _key(self, attr: str, env_var: str, label: str) -> str:
+        self._require_fetching()
+        if self.mode == "sim":
+            return SIM_KEY
+        key = getattr(self, attr)
+        if not key:
+            raise MissingApiKey(
+                f"NBA_LAKE_SOURCE=live needs an API key for {label}: set {env_var} "
+                f"(or use NBA_LAKE_SOURCE=sim / landing)"
+            )
+        return key
+
+    def _source(self, name: str) -> HttpSource:
+        self._require_fetching()
+        policy = SIM_POLICY if self.mode == "sim" else LIVE_POLICY
+        return HttpSource(self._client(), policy, sleep=time.sleep, rng=random.Random(), name=name)
+
+    def _client(self) -> httpx.Client:
+        if self.mode not in self._http:
+            if self.mode == "sim":
+                self._http[self.mode] = httpx.Client(transport=self._sim_transport())
+            else:
+                self._http[self.mode] = httpx.Client(timeout=LIVE_POLICY.timeout, follow_redirects=True)
+        return self._http[self.mode]
+
+    def _sim_transport(self) -> httpx.BaseTransport:
+        from resources.sim import SimClock, sim_transport
+
+        root = UPath(self.data_dir)
+        if not isinstance(root, LocalPath):
+            raise ValueError(
+                f"NBA_LAKE_SOURCE=sim keeps its clock and fault state on local disk; "
+                f"NBA_LAKE_DATA_DIR={self.data_dir!r} is not local (use live or landing there)"
+            )
+        state_dir = Path(root) / "sim"
+        return sim_transport(_sim_league(self.sim_seed), SimClock(state_dir), state_dir)

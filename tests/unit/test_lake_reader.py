@@ -1,0 +1,222 @@
+"""LakeReader: DuckDB views over the Parquet lake, lock-free reads, the BI file, single partitions."""
+
+import datetime as dt
+import logging
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from upath import UPath
+
+from io_managers.lake import write_parquet_atomic
+from resources.lake import LakeReader, LakeResource
+
+REPO = Path(__file__).resolve().parents[2]
+ROWS_PER_DAY = 4
+
+
+def day_frame(d: dt.date, version: int = 0, extra: bool = False) -> pl.DataFrame:
+    df = pl.DataFrame(
+        {
+            "game_date": [d] * ROWS_PER_DAY,
+            "player_lookup": [f"p{i}" for i in range(ROWS_PER_DAY)],
+            "points": [d.day + i + version for i in range(ROWS_PER_DAY)],
+        }
+    )
+    return df.with_columns(pl.lit("ok").alias("status")) if extra else df
+
+
+def write_day(data_dir: Path, table: str, d: dt.date, **kw) -> Path:
+    layer, name = table.split(".")
+    folder = data_dir / "lake" / layer / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{d}.parquet"
+    write_parquet_atomic(day_frame(d, **kw), path)
+    return path
+
+
+DAYS = [dt.date(2024, 10, 22) + dt.timedelta(days=i) for i in range(5)]
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Path:
+    for d in DAYS:
+        write_day(tmp_path, "raw.bdl_boxscores", d)
+    return tmp_path
+
+
+def test_views_over_partitions_see_every_row_once(lake: Path) -> None:
+    # Re-writing a day replaces it: still one copy of its rows.
+    write_day(lake, "raw.bdl_boxscores", DAYS[2], version=50)
+    reader = LakeReader(lake)
+    assert reader.tables() == ["raw.bdl_boxscores"]
+    per_day = reader.query(
+        "select game_date, count(*) as n, max(points) as top from raw.bdl_boxscores group by 1 order by 1"
+    )
+    assert per_day.get_column("game_date").to_list() == DAYS
+    assert per_day.get_column("n").to_list() == [ROWS_PER_DAY] * len(DAYS)
+    assert per_day.get_column("top").to_list()[2] == DAYS[2].day + ROWS_PER_DAY - 1 + 50
+    dupes = reader.query(
+        "select game_date, player_lookup from raw.bdl_boxscores group by all having count(*) > 1"
+    )
+    assert dupes.height == 0
+
+
+def test_union_by_name_with_an_added_column(lake: Path) -> None:
+    # A later partition gains a column (and lists it last): older days read it as null.
+    write_day(lake, "raw.bdl_boxscores", dt.date(2024, 10, 27), extra=True)
+    out = LakeReader(lake).query(
+        "select game_date, count(*) as n, count(status) as with_status from raw.bdl_boxscores "
+        "group by 1 order by 1"
+    )
+    assert out.height == len(DAYS) + 1
+    assert out.get_column("with_status").to_list() == [0] * len(DAYS) + [ROWS_PER_DAY]
+
+
+def test_tables_views_for_unpartitioned_files_and_ignores_temp_files(lake: Path) -> None:
+    report_dir = lake / "lake" / "grading"
+    report_dir.mkdir(parents=True)
+    report = pl.DataFrame({"system_id": ["lgbm"], "roi": [0.03]})
+    write_parquet_atomic(report, report_dir / "season_report.parquet")
+    # A writer's in-flight temp file and a table folder holding only one must not become data.
+    (lake / "lake" / "raw" / "bdl_boxscores" / ".2024-10-30.parquet.abc.tmp").write_bytes(b"partial")
+    pending = lake / "lake" / "raw" / "prop_lines"
+    pending.mkdir()
+    (pending / ".2024-10-22.parquet.abc.tmp").write_bytes(b"partial")
+    reader = LakeReader(lake)
+    assert reader.tables() == ["grading.season_report", "raw.bdl_boxscores"]
+    assert reader.query("select roi from grading.season_report").item() == 0.03
+    assert reader.query("select count(*) from raw.bdl_boxscores").item() == ROWS_PER_DAY * len(DAYS)
+    assert LakeReader(lake / "nowhere").tables() == []
+
+
+def test_a_corrupt_table_does_not_break_the_others(lake: Path, caplog: pytest.LogCaptureFixture) -> None:
+    broken = lake / "lake" / "raw" / "prop_lines"
+    broken.mkdir()
+    (broken / "2024-10-22.parquet").write_bytes(b"not parquet at all")
+    reader = LakeReader(lake)
+    assert reader.query("select count(*) from raw.bdl_boxscores").item() == ROWS_PER_DAY * len(DAYS)
+    with caplog.at_level(logging.WARNING, logger="resources.lake"):
+        con = reader.connect()
+    assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * len(DAYS)
+    assert any("raw.prop_lines" in r.getMessage() for r in caplog.records)
+    with pytest.raises(duckdb.Error):
+        reader.query("select * from raw.prop_lines")
+
+
+def test_new_files_are_visible_to_an_open_connection(lake: Path) -> None:
+    con = LakeReader(lake).connect()
+    before = con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0]
+    write_day(lake, "raw.bdl_boxscores", dt.date(2024, 11, 1))
+    after = con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0]
+    assert after - before == ROWS_PER_DAY
+
+
+WRITER = textwrap.dedent(
+    """
+    import datetime as dt, sys, time
+    from pathlib import Path
+    import duckdb, polars as pl
+    sys.path.insert(0, {repo!r})
+    from io_managers.lake import write_parquet_atomic
+    data_dir = Path({data_dir!r})
+    folder = data_dir / "lake" / "raw" / "bdl_boxscores"
+    # Hold a read-write DuckDB file open the whole time, as a writer process would.
+    con = duckdb.connect(str(data_dir / "lake.duckdb"))
+    con.execute("create table if not exists busy as select 1 as x")
+    print("ready", flush=True)
+    deadline = time.monotonic() + {seconds}
+    i = 0
+    while time.monotonic() < deadline:
+        d = dt.date(2024, 10, 22) + dt.timedelta(days=i % 40)
+        df = pl.DataFrame({{"game_date": [d] * {rows}, "player_lookup": [f"p{{k}}" for k in range({rows})],
+                           "points": [i] * {rows}}})
+        write_parquet_atomic(df, folder / f"{{d}}.parquet")
+        i += 1
+    print("wrote", i, flush=True)
+    """
+)
+
+
+def test_reads_while_another_process_writes(lake: Path) -> None:
+    script = WRITER.format(repo=str(REPO), data_dir=str(lake), seconds=2.0, rows=ROWS_PER_DAY)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        reader = LakeReader(lake)
+        counts = []
+        while proc.poll() is None:
+            n = reader.query("select count(*) as n from raw.bdl_boxscores").item()
+            counts.append(n)
+            time.sleep(0.02)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert int(out.split()[-1]) > 10  # the writer really was replacing files during the reads
+    assert len(counts) >= 3
+    # Only whole files are ever seen: every count is a multiple of a day's rows, never a torn file.
+    assert all(n % ROWS_PER_DAY == 0 for n in counts)
+    assert counts == sorted(counts)  # days are only added or replaced, never lost mid-read
+    days, rows = LakeReader(lake).query(
+        "select count(distinct game_date), count(*) from raw.bdl_boxscores"
+    ).row(0)
+    assert rows == days * ROWS_PER_DAY
+
+
+def test_write_duckdb_file_is_queryable_from_another_connection(lake: Path, tmp_path: Path) -> None:
+    path = LakeReader(lake).write_duckdb_file(tmp_path / "bi" / "lake.duckdb")
+    assert path.exists()
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * len(DAYS)
+        # The file holds views, not copies: a day written later shows up.
+        write_day(lake, "raw.bdl_boxscores", dt.date(2024, 11, 2))
+        assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * (
+            len(DAYS) + 1
+        )
+    finally:
+        con.close()
+    # Re-generating replaces the file (a new table appears), leaving no temp files behind.
+    write_day(lake, "analytics.player_game_summary", DAYS[0])
+    LakeReader(lake).write_duckdb_file(path)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("select count(*) from analytics.player_game_summary").fetchone()[0] == ROWS_PER_DAY
+    finally:
+        con.close()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["lake.duckdb"]
+
+
+def test_partition_reads_one_day_or_a_typed_empty_frame(lake: Path) -> None:
+    reader = LakeReader(lake)
+    day = reader.partition("raw.bdl_boxscores", DAYS[1])
+    assert day.height == ROWS_PER_DAY and day.get_column("game_date").unique().to_list() == [DAYS[1]]
+    assert reader.partition("raw/bdl_boxscores", str(DAYS[1])).equals(day)
+    missing = reader.partition("raw.bdl_boxscores", "2025-01-01")
+    assert missing.height == 0 and missing.schema == day.schema
+    # No file at all: the table's contract gives the schema.
+    schedule = reader.partition("raw.schedule", "2025-01-01")
+    assert schedule.height == 0 and {"game_id", "home_team", "tipoff_utc"} <= set(schedule.columns)
+    assert reader.partition("raw.not_a_table", "2025-01-01").width == 0
+    with pytest.raises(ValueError, match="layer.table"):
+        reader.partition("bdl_boxscores", "2025-01-01")
+
+
+def test_resource_and_remote_lake_paths() -> None:
+    # memory:// stands in for gs://: same fsspec registration and protocol://bucket/key paths.
+    base = f"memory://lake-{uuid.uuid4().hex}"
+    for d in DAYS[:2]:
+        write_parquet_atomic(day_frame(d), UPath(base) / "lake" / "raw" / "bdl_boxscores" / f"{d}.parquet")
+    reader = LakeResource(data_dir=base).reader()
+    assert isinstance(reader, LakeReader) and reader.data_dir == base
+    assert reader.tables() == ["raw.bdl_boxscores"]
+    assert reader.query("select count(*) from raw.bdl_boxscores").item() == 2 * ROWS_PER_DAY
+    assert reader.partition("raw.bdl_boxscores", DAYS[1]).height == ROWS_PER_DAY

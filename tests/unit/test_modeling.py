@@ -1,0 +1,392 @@
+"""Walk-forward training, determinism, the model beating its baseline, and prediction rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from checks.contracts import PlayerFeaturesContract, PredictionContract
+from nba_assets.logic import modeling as m
+
+START = dt.date(2024, 11, 1)
+CUTOFF = dt.date(2024, 12, 16)  # a Monday: the model week under test
+CREATED = dt.datetime(2024, 12, 16, 15, 0, tzinfo=dt.UTC)
+
+
+def synthetic_league(
+    days: int = 60, players: int = 80, seed: int = 0, start: dt.date = START
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Feature rows (PlayerFeaturesContract) and actuals with a known signal.
+
+    points = 0.6 * pts_l10 + 4 * home + N(0, 3): the L10 average alone is off by 0.4 * pts_l10, so a model
+    that learns the signal must beat it clearly. About 5% of player-games are DNPs.
+    """
+    rng = np.random.default_rng(seed)
+    n = days * players
+    dates = pl.Series(
+        [start + dt.timedelta(days=i) for i in range(days) for _ in range(players)], dtype=pl.Date
+    )
+    pid = np.tile(np.arange(players), days)
+    skill = rng.uniform(4, 30, players)[pid]
+    l10 = np.clip(skill + rng.normal(0, 2, n), 0, 100)
+    home = rng.random(n) < 0.5
+    points = np.clip(np.round(0.6 * l10 + 4 * home + rng.normal(0, 3, n)), 0, 100).astype(np.int64)
+    has_line = rng.random(n) < 0.8
+    line = np.where(has_line, np.round(0.6 * l10 + 2) + 0.5, np.nan)
+
+    def u(lo: float, hi: float) -> np.ndarray:
+        return rng.uniform(lo, hi, n)
+
+    feats = pl.DataFrame(
+        {
+            "game_date": dates,
+            "game_id": [f"00224{i // players:05d}" for i in range(n)],  # one game per day suffices
+            "player_lookup": [f"player{i}" for i in pid],
+            "player_name": [f"Player {i}" for i in pid],
+            "team": "BOS",
+            "opponent": "NYK",
+            "home": home,
+            "season_year": 2024,
+            "pts_l3": np.clip(l10 + rng.normal(0, 1, n), 0, 100),
+            "pts_l5": l10,
+            "pts_l10": l10,
+            "pts_season": skill,
+            "pts_std_l10": u(2, 8),
+            "pts_trend_l10": rng.normal(0, 0.5, n),
+            "min_l5": u(10, 36),
+            "min_l10": u(10, 36),
+            "min_change": rng.normal(0, 2, n),
+            "usage_proxy_l10": u(0.2, 1),
+            "ft_share_l10": u(0, 0.4),
+            "dnp_rate_l10": u(0, 0.2),
+            "games_last_7d": rng.integers(0, 5, n),
+            "minutes_last_7d": u(0, 140),
+            "days_rest": rng.integers(0, 4, n),
+            "back_to_back": rng.random(n) < 0.2,
+            "games_played_season": rng.integers(5, 60, n),
+            "opp_pts_allowed_l10": u(100, 125),
+            "opp_def_rating_l10": u(100, 125),
+            "team_pace_l10": u(95, 105),
+            "opp_pace_l10": u(95, 105),
+            "teammates_out": rng.integers(0, 3, n),
+            "teammates_out_pts_l10": u(0, 20),
+            "consensus_line": line,
+            "n_books": np.where(has_line, 3, 0),
+            "line_minus_l10": line - l10,
+            "line_movement": np.where(has_line, 0.0, np.nan),
+            "feature_quality_score": u(60, 100),
+            "data_as_of": dates.dt.offset_by("-1d"),
+            "feature_version": "test",
+        }
+    ).with_columns(pl.selectors.float().fill_nan(None))
+    schema = PlayerFeaturesContract.to_schema().columns
+    feats = feats.cast({k: c.dtype.type for k, c in schema.items()})
+    dnp = rng.random(n) < 0.05
+    actuals = feats.select("game_id", "game_date", "player_lookup").with_columns(
+        dnp=pl.Series(dnp),
+        points=pl.Series(np.where(dnp, 0, points), dtype=pl.Int64),
+        minutes=pl.Series(np.where(dnp, 0.0, rng.uniform(10, 36, n)), dtype=pl.Float64),
+    )
+    return feats, actuals
+
+
+@pytest.fixture(scope="module")
+def league() -> tuple[pl.DataFrame, pl.DataFrame]:
+    feats, actuals = synthetic_league()
+    PlayerFeaturesContract.validate(feats)
+    return feats, actuals
+
+
+@pytest.fixture(scope="module")
+def model(league):
+    feats, actuals = league
+    return m.train_points_model(m.training_frame(feats, actuals, CUTOFF, 28), m.ModelParams(), CUTOFF)
+
+
+def slate(feats: pl.DataFrame, day: dt.date = CUTOFF) -> pl.DataFrame:
+    return feats.filter(pl.col("game_date") == day)
+
+
+def one_player(feats: pl.DataFrame, **overrides) -> pl.DataFrame:
+    """One slate row with chosen values (everything else from a real synthetic row)."""
+    row = slate(feats).head(1)
+    return row.with_columns(
+        **{k: pl.lit(v, dtype=row.schema[k]) for k, v in overrides.items()}
+    )
+
+
+# ------------------------------------------------------------------------------- feature columns
+def test_feature_columns_are_numeric_contract_columns_without_ids():
+    schema = PlayerFeaturesContract.to_schema().columns
+    assert set(m.FEATURE_COLUMNS) <= set(schema)
+    for banned in ["game_id", "game_date", "player_lookup", "team", "season_year", "feature_quality_score"]:
+        assert banned not in m.FEATURE_COLUMNS
+    assert {"home", "pts_l10", "consensus_line", "days_rest"} <= set(m.FEATURE_COLUMNS)
+
+
+# ------------------------------------------------------------------------------- walk-forward
+def test_training_frame_never_holds_rows_on_or_after_the_cutoff(league):
+    feats, actuals = league
+    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    assert train.height > 0
+    assert train["game_date"].max() < CUTOFF
+    assert train["game_date"].max() == CUTOFF - dt.timedelta(days=1)
+    # the cutoff day has feature rows and actuals, and none of them enter
+    assert slate(feats).height > 0
+    on_cutoff = train.join(slate(feats).select("game_id", "player_lookup"), on=["game_id", "player_lookup"])
+    assert on_cutoff.height == 0
+
+
+def test_training_frame_drops_dnps_and_carries_actual_points(league):
+    feats, actuals = league
+    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    dnps = actuals.filter(pl.col("dnp") & (pl.col("game_date") < CUTOFF))
+    assert dnps.height > 0
+    assert train.join(dnps, on=["game_id", "player_lookup"]).height == 0
+    check = train.join(actuals, on=["game_id", "player_lookup"])
+    assert (check["target"] == check["points"].cast(pl.Float64)).all()
+
+
+def test_training_frame_is_empty_below_min_history(league):
+    feats, actuals = league
+    early = START + dt.timedelta(days=20)  # 20 distinct days before it
+    assert m.training_frame(feats, actuals, early, 21).height == 0
+    assert m.training_frame(feats, actuals, early, 20).height > 0
+
+
+def test_model_metrics_and_version_record_the_walk_forward_window(model):
+    assert model.metrics["train_end"] < CUTOFF.isoformat()
+    assert model.metrics["train_start"] == START.isoformat()
+    assert model.metrics["val_start"] == (CUTOFF - dt.timedelta(days=m.VAL_DAYS)).isoformat()
+    assert model.model_version == f"lgbm_points_v1@{CUTOFF}"
+    assert model.cutoff == CUTOFF
+    assert model.metrics["early_stopping"] is True
+    assert 1 <= model.metrics["num_boost_round"] <= m.ModelParams().num_boost_round
+
+
+def test_training_refuses_rows_on_or_after_the_cutoff(league):
+    feats, actuals = league
+    leaky = m.training_frame(feats, actuals, CUTOFF + dt.timedelta(days=1), 28)
+    with pytest.raises(ValueError, match="walk-forward"):
+        m.train_points_model(leaky, m.ModelParams(), CUTOFF)
+
+
+def test_training_needs_history_before_the_validation_window(league):
+    feats, actuals = league
+    cutoff = START + dt.timedelta(days=m.VAL_DAYS)
+    short = m.training_frame(feats, actuals, cutoff, 1)
+    with pytest.raises(ValueError, match="need training rows"):
+        m.train_points_model(short, m.ModelParams(), cutoff)
+    # one more day is enough: fixed rounds without an inner early-stopping holdout
+    longer = m.training_frame(feats, actuals, cutoff + dt.timedelta(days=1), 1)
+    fixed = m.train_points_model(longer, m.ModelParams(num_boost_round=20), cutoff + dt.timedelta(days=1))
+    assert fixed.metrics["early_stopping"] is False and fixed.metrics["num_boost_round"] == 20
+
+
+def test_validation_window_counts_game_days_across_an_offseason(league):
+    feats, actuals = league
+    # a cutoff 100 days after the last game (the summer): the window is the end of the last season
+    cutoff = START + dt.timedelta(days=160)
+    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    model = m.train_points_model(train, m.ModelParams(num_boost_round=20), cutoff)
+    assert model.metrics["val_start"] == (CUTOFF - dt.timedelta(days=m.VAL_DAYS)).isoformat()
+    assert model.metrics["val_rows"] > 0
+
+
+# ------------------------------------------------------------------------------- determinism
+def test_same_seed_same_model_regardless_of_row_order(league, model):
+    feats, actuals = league
+    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    shuffled = train.sample(fraction=1.0, shuffle=True, seed=3)
+    again = m.train_points_model(shuffled, m.ModelParams(), CUTOFF)
+    assert again.booster.model_to_string() == model.booster.model_to_string()
+    assert np.array_equal(again.residuals, model.residuals)
+
+
+def test_a_different_seed_gives_a_different_model(league, model):
+    feats, actuals = league
+    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    other = m.train_points_model(train, m.ModelParams(seed=8), CUTOFF)
+    assert other.booster.model_to_string() != model.booster.model_to_string()
+
+
+# ------------------------------------------------------------------------------- accuracy
+def test_model_beats_the_l10_baseline_in_validation_and_out_of_sample(league, model):
+    assert model.metrics["val_mae_model"] < 0.8 * model.metrics["val_mae_baseline"]
+    feats, actuals = league
+    future = feats.filter(pl.col("game_date") >= CUTOFF)  # never seen by the model
+    preds = m.build_predictions(future, model, CREATED).join(
+        actuals.filter(~pl.col("dnp")), on=["game_id", "player_lookup"]
+    )
+    mae = preds.group_by("system_id").agg(
+        mae=(pl.col("predicted_points") - pl.col("points")).abs().mean()
+    )
+    by_system = dict(mae.iter_rows())
+    assert by_system[m.MODEL_SYSTEM] < 0.8 * by_system[m.BASELINE_SYSTEM]
+    # the signal has noise sd 3: a working model's MAE is near 0.8 * 3, far from the baseline's ~5
+    assert by_system[m.MODEL_SYSTEM] < 3.0
+
+
+def test_residuals_are_out_of_sample_and_roughly_centred(model):
+    assert model.residuals.size == model.metrics["val_rows"]
+    assert np.all(np.diff(model.residuals) >= 0)
+    assert abs(float(np.median(model.residuals))) < 1.0
+
+
+# ------------------------------------------------------------------------------- predictions
+def test_predictions_pass_the_contract_with_one_row_per_player_and_system(league, model):
+    feats, _ = league
+    day = slate(feats)
+    preds = m.build_predictions(day, model, CREATED)
+    PredictionContract.validate(preds)
+    assert preds.height == 2 * day.height
+    assert preds.select("game_id", "player_lookup", "system_id").is_duplicated().sum() == 0
+    assert set(preds["system_id"]) == {m.MODEL_SYSTEM, m.BASELINE_SYSTEM}
+    versions = dict(preds.select("system_id", "model_version").unique().iter_rows())
+    assert versions == {m.MODEL_SYSTEM: model.model_version, m.BASELINE_SYSTEM: m.BASELINE_VERSION}
+    assert preds["created_at"].unique().to_list() == [CREATED]
+    assert preds["confidence"].is_between(0, 100).all()
+    assert preds["predicted_points"].is_between(0, 80).all()
+
+
+def test_predictions_are_idempotent(league, model):
+    feats, _ = league
+    day = slate(feats)
+    first = m.build_predictions(day, model, CREATED)
+    second = m.build_predictions(day.reverse(), model, CREATED)
+    assert first.equals(second)
+
+
+def test_without_a_model_only_the_baseline_is_produced(league):
+    feats, _ = league
+    preds = m.build_predictions(slate(feats), None, CREATED)
+    PredictionContract.validate(preds)
+    assert set(preds["system_id"]) == {m.BASELINE_SYSTEM}
+    assert preds.height == slate(feats).height
+
+
+def test_extreme_inputs_are_clipped_into_contract_ranges(league, model):
+    feats, _ = league
+    hot = one_player(feats, pts_l10=100.0, pts_l5=100.0, pts_l3=100.0, pts_season=100.0, consensus_line=79.5)
+    preds = m.build_predictions(hot, model, CREATED)
+    PredictionContract.validate(preds)
+    base = preds.filter(pl.col("system_id") == m.BASELINE_SYSTEM).row(0, named=True)
+    assert base["predicted_points"] == 80.0
+
+
+def test_naive_created_at_is_rejected(league):
+    feats, _ = league
+    with pytest.raises(ValueError, match="timezone-aware"):
+        m.build_predictions(slate(feats), None, dt.datetime(2024, 12, 16, 15))
+
+
+def test_empty_slate_gives_a_typed_empty_frame(league, model):
+    feats, _ = league
+    preds = m.build_predictions(feats.clear(), model, CREATED)
+    assert preds.height == 0
+    PredictionContract.validate(preds)
+
+
+def _baseline_row(feats: pl.DataFrame, **overrides) -> dict:
+    preds = m.build_predictions(one_player(feats, **overrides), None, CREATED)
+    PredictionContract.validate(preds)
+    return preds.row(0, named=True)
+
+
+@pytest.mark.parametrize(
+    ("l10", "line", "recommendation", "reason"),
+    [
+        (22.0, 19.5, "OVER", None),  # edge +2.5
+        (17.0, 19.5, "UNDER", None),  # edge -2.5
+        (21.4, 19.5, "PASS", m.PASS_SMALL_EDGE),  # edge +1.9 < threshold
+        (17.6, 19.5, "PASS", m.PASS_SMALL_EDGE),  # edge -1.9
+        (21.5, 19.5, "OVER", None),  # edge exactly the threshold
+    ],
+)
+def test_recommendation_follows_the_edge_threshold(league, l10, line, recommendation, reason):
+    row = _baseline_row(league[0], pts_l10=l10, consensus_line=line, feature_quality_score=90.0)
+    assert row["edge"] == pytest.approx(l10 - line)
+    assert row["recommendation"] == recommendation
+    if reason is None:
+        assert row["pass_reason"] is None
+    else:
+        assert row["pass_reason"].startswith(reason)
+
+
+def test_low_quality_is_predicted_but_passed_with_a_reason(league, model):
+    feats, _ = league
+    day = one_player(feats, pts_l10=35.0, consensus_line=15.5, feature_quality_score=m.MIN_QUALITY - 1)
+    preds = m.build_predictions(day, model, CREATED)
+    PredictionContract.validate(preds)
+    assert preds.height == 2
+    assert (preds["recommendation"] == "PASS").all()
+    assert all(r.startswith(m.PASS_LOW_QUALITY) for r in preds["pass_reason"])
+    assert preds["predicted_points"].is_not_null().all()
+    # the same row with good features is a bet: quality alone made it PASS
+    good = m.build_predictions(day.with_columns(feature_quality_score=pl.lit(90.0)), None, CREATED)
+    assert good["recommendation"].to_list() == ["OVER"]
+
+
+def test_player_without_history_is_a_baseline_pass(league):
+    row = _baseline_row(
+        league[0], pts_l10=None, pts_l5=None, pts_season=None, consensus_line=25.5, feature_quality_score=90.0
+    )
+    assert row["predicted_points"] == m.NO_HISTORY_POINTS
+    assert row["recommendation"] == "PASS"
+    assert row["pass_reason"] == m.PASS_NO_HISTORY
+
+
+def test_no_line_rows_are_consistent(league, model):
+    feats, _ = league
+    day = slate(feats)
+    preds = m.build_predictions(day, model, CREATED)
+    no_line = preds.filter(pl.col("line").is_null())
+    assert no_line.height > 0
+    assert (no_line["line_source"] == "NO_LINE").all()
+    assert (no_line["recommendation"] == "NO_LINE").all()
+    assert no_line["edge"].is_null().all() and no_line["p_over"].is_null().all()
+    assert (no_line["confidence"] == 0).all()
+    with_line = preds.filter(pl.col("line").is_not_null())
+    assert (with_line["line_source"] == "CONSENSUS").all()
+    assert with_line["p_over"].is_not_null().all()
+    assert (with_line["recommendation"] != "NO_LINE").all()
+
+
+# ------------------------------------------------------------------------------- p_over
+def test_model_p_over_is_monotone_in_predicted_minus_line(model):
+    predicted = np.full(201, 20.0)
+    line = np.linspace(40.0, 0.0, 201)  # predicted - line rises from -20 to +20
+    p = m.p_over_from_residuals(predicted, line, model.residuals)
+    assert np.all(np.diff(p) >= 0)
+    assert p[0] < 0.05 and p[-1] > 0.95 and 0.3 < p[100] < 0.7
+    assert np.all((p > 0) & (p < 1))
+
+
+def test_p_over_matches_the_residual_distribution():
+    residuals = np.array([-3.0, -1.0, 1.0, 3.0])
+    # line - predicted = 0 sits mid-distribution: half of the residuals exceed it
+    assert m.p_over_from_residuals(np.array([10.0]), np.array([10.0]), residuals)[0] == pytest.approx(0.5)
+    assert m.p_over_from_residuals(np.array([10.0]), np.array([20.0]), residuals)[0] == pytest.approx(0.125)
+
+
+def test_baseline_p_over_is_normal_and_monotone(league):
+    p = m.normal_p_over(np.array([20.0, 20.0, 20.0]), np.array([20.0, 14.0, 26.0]), np.array([6.0] * 3))
+    assert p[0] == pytest.approx(0.5)
+    assert p[1] == pytest.approx(0.8413, abs=1e-4)  # one sd below the mean
+    assert p[2] == pytest.approx(0.1587, abs=1e-4)
+    rows = [
+        _baseline_row(league[0], pts_l10=l10, consensus_line=20.5, feature_quality_score=90.0)
+        for l10 in (10.0, 18.0, 20.5, 23.0, 35.0)
+    ]
+    ps = [r["p_over"] for r in rows]
+    assert ps == sorted(ps) and ps[2] == pytest.approx(0.5)
+    confidence = [r["confidence"] for r in rows]
+    assert confidence[2] == 0 and confidence[0] > confidence[1] and confidence[4] > confidence[3]
+
+
+def test_importance_plot_is_a_png(model):
+    png = m.importance_plot_png(model)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
