@@ -6,6 +6,7 @@ Errors print one clear line and a hint (no traceback) unless --debug is given.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import warnings
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -48,6 +50,16 @@ class CliError(Exception):
 @app.callback()
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False) -> None:
     DEBUG["on"] = debug
+    if not debug:
+        # Beta/preview notices about APIs we chose deliberately (single-run backfills, partitioned
+        # checks) are noise for an operator; --debug shows them.
+        import dagster as dg
+
+        for category in (dg.BetaWarning, dg.PreviewWarning):
+            warnings.filterwarnings("ignore", category=category)
+        # Single retried requests are routine (the run's event log keeps them); the terminal shows
+        # progress and what failed for good.
+        logging.getLogger("resources").setLevel(logging.ERROR)
 
 
 def _ensure_dagster_home() -> Path:
@@ -78,8 +90,9 @@ def _defs():
 
 def _progress_table(summary) -> Table:
     t = Table(title=f"{summary.job}  {summary.start}..{summary.end}", expand=False)
-    for col in ("asset", "status", "rows", "seconds", "checks ok", "checks failed"):
-        t.add_column(col)
+    t.add_column("asset", no_wrap=True, min_width=38)
+    for col in ("status", "rows", "seconds", "checks ok", "checks failed"):
+        t.add_column(col, no_wrap=True, justify="right" if col != "status" else "left")
     icons = {"pending": "·", "running": "…", "success": "✓", "failed": "✗", "skipped": "-"}
     for s in summary.steps.values():
         t.add_row(

@@ -47,6 +47,17 @@ def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
+def _has_games(reader, week_start: dt.date) -> bool:
+    if "raw.schedule" not in reader.tables():
+        return True  # unknown: train rather than silently skip
+    end = week_start + dt.timedelta(days=7)
+    n = reader.query(
+        "select count(*) as n from raw.schedule "
+        f"where game_date >= DATE '{week_start}' and game_date < DATE '{end}'"
+    )["n"][0]
+    return n > 0
+
+
 @dg.asset(
     key=["predictions", "points_model"],
     group_name="predictions",
@@ -55,6 +66,7 @@ def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
         "game_date < W. Stored as <data_dir>/models/points_model/<W>.txt with metrics and calibration."
     ),
     partitions_def=model_weeks,
+    backfill_policy=SINGLE_RUN,
     owners=MODEL_OWNERS,
     kinds={"lightgbm", "duckdb"},
     code_version=MODEL_CODE_VERSION,
@@ -77,6 +89,11 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     for key in context.partition_keys:
         cutoff = dt.date.fromisoformat(key)
         reader = lake.reader()
+        if not _has_games(reader, cutoff):
+            # Off-season and All-Star weeks: nothing to predict, so no training cost.
+            reason = f"no games in the week of {cutoff}: nothing to predict, no model trained"
+            results[key] = {"status": "skipped", "reason": reason}
+            continue
         features = reader.query(
             f"select * from features.player_features where game_date < DATE '{cutoff}'"
         ) if "features.player_features" in reader.tables() else pl.DataFrame()

@@ -38,8 +38,9 @@ class RunSummary:
     end: str
     success: bool
     seconds: float
-    steps: dict[str, StepSummary] = field(default_factory=dict)
+    steps: dict[str, StepSummary] = field(default_factory=dict)  # by asset label
     error: str | None = None
+    asset_steps: dict[str, str] = field(default_factory=dict)  # step key -> asset label
 
 
 def _asset_label(key: dg.AssetKey) -> str:
@@ -56,6 +57,7 @@ def run_range(
     selection: list[dg.AssetKey] | None = None,
     on_update: Callable[[RunSummary], None] | None = None,
     extra_tags: dict[str, str] | None = None,
+    log_level: str = "ERROR",
 ) -> RunSummary:
     """Materialize `job_name` (optionally a subset of its assets) over partitions start..end in one run."""
     job = defs.resolve_job_def(job_name)
@@ -79,6 +81,8 @@ def run_range(
                 return
             done.wait(0.5)
 
+    asset_steps = {"__".join(k.path): "/".join(k.path) for k in job.asset_layer.executable_asset_keys}
+    summary.asset_steps = asset_steps
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
     try:
@@ -88,6 +92,8 @@ def run_range(
             tags=tags,
             asset_selection=selection,
             raise_on_error=False,
+            # The full event log is in the instance (and the UI); the terminal shows progress + errors.
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         summary.success = result.success
         if not result.success:
@@ -107,38 +113,38 @@ def run_range(
 
 
 def _apply_event(summary: RunSummary, rec) -> None:
+    """Fold one event into the per-asset summary (check steps roll up into their asset's row)."""
     ev = rec.dagster_event
     if ev is None:
         return
     et = ev.event_type
-    step = ev.step_key
-    if et == dg.DagsterEventType.STEP_START and step:
-        s = summary.steps.setdefault(step, StepSummary(asset=step))
-        s.status, s.started = "running", rec.timestamp
-    elif et == dg.DagsterEventType.STEP_SUCCESS and step:
-        s = summary.steps.setdefault(step, StepSummary(asset=step))
-        s.status = "success"
-        if s.started:
-            s.seconds = rec.timestamp - s.started
-    elif et == dg.DagsterEventType.STEP_FAILURE and step:
-        s = summary.steps.setdefault(step, StepSummary(asset=step))
-        s.status = "failed"
-        if s.started:
-            s.seconds = rec.timestamp - s.started
-    elif et == dg.DagsterEventType.STEP_SKIPPED and step:
-        summary.steps.setdefault(step, StepSummary(asset=step)).status = "skipped"
+    label = summary.asset_steps.get(ev.step_key or "")
+    if label is not None and et in (
+        dg.DagsterEventType.STEP_START,
+        dg.DagsterEventType.STEP_SUCCESS,
+        dg.DagsterEventType.STEP_FAILURE,
+        dg.DagsterEventType.STEP_SKIPPED,
+    ):
+        s = summary.steps.setdefault(label, StepSummary(asset=label))
+        if et == dg.DagsterEventType.STEP_START:
+            s.status, s.started = "running", rec.timestamp
+        elif et == dg.DagsterEventType.STEP_SKIPPED:
+            s.status = "skipped"
+        else:
+            s.status = "success" if et == dg.DagsterEventType.STEP_SUCCESS else "failed"
+            if s.started:
+                s.seconds = rec.timestamp - s.started
     elif et == dg.DagsterEventType.ASSET_MATERIALIZATION:
         mat = ev.event_specific_data.materialization
-        label = _asset_label(mat.asset_key)
-        s = summary.steps.setdefault(step or label, StepSummary(asset=label))
-        s.asset = label
+        s = summary.steps.setdefault(_asset_label(mat.asset_key), StepSummary(asset=_asset_label(mat.asset_key)))
         rc = mat.metadata.get("dagster/row_count")
         if rc is not None:
-            s.rows = (s.rows or 0) + int(rc.value)
+            # A range run emits one materialization per day, each carrying the output's total.
+            s.rows = int(rc.value)
     elif et == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
         evaluation = ev.event_specific_data
-        key = step or _asset_label(evaluation.asset_key)
-        s = summary.steps.setdefault(key, StepSummary(asset=_asset_label(evaluation.asset_key)))
+        label = _asset_label(evaluation.asset_key)
+        s = summary.steps.setdefault(label, StepSummary(asset=label))
         if evaluation.passed:
             s.checks_passed += 1
         else:

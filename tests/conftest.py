@@ -1,0 +1,51 @@
+"""Shared fixtures: a temporary lake on the simulated league with a fixed sim clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+# The sim clock for pipeline tests: noon ET on 2025-12-12, mid-season 2025-26. The sim's default
+# faults (seed 7) put a late boxscore on 2025-12-10 (released 2025-12-12 23:58 UTC), a zero-prop game
+# on 2025-12-10, a stat correction on 2025-12-14 and a null-points record on 2025-11-15.
+SIM_NOW = dt.datetime(2025, 12, 12, 17, 0, tzinfo=dt.UTC)
+
+
+def samples_dir() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip("../shared/samples is not beside the project")
+    return SAMPLES
+
+
+@pytest.fixture
+def sim_lake(tmp_path, monkeypatch):
+    """Environment for a fresh lake in tmp_path on the sim league at SIM_NOW; returns the data dir."""
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("NBA_LAKE_DATA_DIR", str(data))
+    monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
+    monkeypatch.setenv("NBA_LAKE_SIM_NOW", SIM_NOW.isoformat())
+    return data
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def range_tags(start: str, end: str) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.glob("*.parquet"))
+    }
