@@ -3,7 +3,7 @@
 `AC.eager()` only ever considers the LATEST time partition (dagster-notes.md §0.5), so a late boxscore
 for an older day would trigger nothing. We strip that clause and bound the reach with a lookback
 instead, and we never propagate data that failed a blocking check (a blocking check does not stop
-the write, only downstream: §0.7).
+the write, only downstream: §0.7), so a dep's failed blocking check stops propagation here too.
 """
 
 from __future__ import annotations
@@ -21,6 +21,18 @@ AC = dg.AutomationCondition
 LOOKBACK_DAYS = int(os.environ.get("NBA_LAKE_AUTOMATION_LOOKBACK_DAYS", "14"))
 
 
+def no_dep_failed_a_blocking_check() -> dg.AutomationCondition:
+    """True unless an upstream partition this one reads has a FAILED blocking check.
+
+    Not `all_deps_blocking_checks_passed()`: that one also demands a PASSED per-partition result, and a
+    single-run range backfill records its check results with no partition (dagster-notes.md §3), so
+    after any season backfill nothing would ever propagate again. Failures are what must stop.
+    """
+    return ~AC.any_deps_match(
+        AC.any_checks_match(AC.check_failed(), blocking_only=True)
+    ).with_label("no_dep_failed_a_blocking_check")
+
+
 def rerun_on_upstream_update(lookback_days: int = LOOKBACK_DAYS) -> dg.AutomationCondition:
     """Re-run any partition (within the lookback) whose upstream partitions were updated.
 
@@ -31,15 +43,25 @@ def rerun_on_upstream_update(lookback_days: int = LOOKBACK_DAYS) -> dg.Automatio
     return (
         AC.eager().without(AC.in_latest_time_window())
         & AC.in_latest_time_window(dt.timedelta(days=lookback_days))
-        & AC.all_deps_blocking_checks_passed()
+        & no_dep_failed_a_blocking_check()
     ).with_label("rerun_on_upstream_update")
 
 
 def today_only() -> dg.AutomationCondition:
     """Predictions: re-run only today's partition. A prediction is made before its game, so a late
     boxscore must never rewrite predictions of days already played (that would leak the result)."""
-    return (AC.eager() & AC.all_deps_blocking_checks_passed()).with_label("rerun_today_only")
+    return (AC.eager() & no_dep_failed_a_blocking_check()).with_label("rerun_today_only")
+
+
+def rerun_graded_days(lookback_days: int = LOOKBACK_DAYS) -> dg.AutomationCondition:
+    """Grades: like rerun_on_upstream_update, but never today's partition: today's games are not
+    final, and re-made predictions for today must not grade anything. Tomorrow's results run updates
+    the day's summary, which grades it."""
+    return (rerun_on_upstream_update(lookback_days) & ~AC.in_latest_time_window()).with_label(
+        "rerun_graded_days"
+    )
 
 
 RERUN = rerun_on_upstream_update()
+GRADED_DAYS = rerun_graded_days()
 TODAY_ONLY = today_only()

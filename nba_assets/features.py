@@ -19,6 +19,7 @@ from nba_assets.common import OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, pa
 from nba_assets.logic import features as logic
 from nba_assets.types import contract_type
 
+SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs"]  # no features for preseason/All-Star games
 HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_offset=-1)
 
 
@@ -41,7 +42,9 @@ HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_of
     ins={
         "player_games": dg.AssetIn(key=["analytics", "player_game_summary"], partition_mapping=HISTORY),
         "team_games": dg.AssetIn(key=["analytics", "team_game_summary"], partition_mapping=HISTORY),
-        "slate": dg.AssetIn(key=["analytics", "games"]),
+        # The slate is what was SCHEDULED for D (known before D), not the reconciled games table, which
+        # a late boxscore rewrites: that would re-run D's features for nothing (they read < D only).
+        "schedule": dg.AssetIn(key=["raw", "schedule"]),
         "injuries": dg.AssetIn(key=["raw", "injuries"]),
         "prop_lines": dg.AssetIn(key=["raw", "prop_lines"]),
     },
@@ -50,7 +53,7 @@ def player_features(
     context: dg.AssetExecutionContext,
     player_games: pl.DataFrame,
     team_games: pl.DataFrame,
-    slate: pl.DataFrame,
+    schedule: pl.DataFrame,
     injuries: pl.DataFrame,
     prop_lines: pl.DataFrame,
 ):
@@ -58,7 +61,7 @@ def player_features(
     out = logic.build_player_features(
         player_games=typed(player_games, "analytics/player_game_summary"),
         team_games=typed(team_games, "analytics/team_game_summary"),
-        slate=typed(slate, "analytics/games"),
+        slate=typed(schedule, "raw/schedule").filter(pl.col("season_type").is_in(SLATE_SEASON_TYPES)),
         injuries=typed(injuries, "raw/injuries"),
         prop_lines=typed(prop_lines, "raw/prop_lines"),
         target_dates=dates,

@@ -6,7 +6,7 @@ import polars as pl
 
 from checks.contracts import PredictionGradeContract, SystemDailyPerformanceContract
 from nba_assets.analytics import typed
-from nba_assets.automation import RERUN
+from nba_assets.automation import GRADED_DAYS
 from nba_assets.common import MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
@@ -31,7 +31,7 @@ CODE_VERSION = "grading_v1"
     owners=MODEL_OWNERS,
     kinds={"polars", "parquet"},
     code_version=CODE_VERSION,
-    automation_condition=RERUN,
+    automation_condition=GRADED_DAYS,
     ins={
         "predictions": dg.AssetIn(key=["predictions", "player_prop_predictions"]),
         "actuals": dg.AssetIn(key=["analytics", "player_game_summary"]),
@@ -66,7 +66,7 @@ def prediction_grades(
     owners=MODEL_OWNERS,
     kinds={"polars", "parquet"},
     code_version=CODE_VERSION,
-    automation_condition=RERUN,
+    automation_condition=GRADED_DAYS,
     ins={"grades": dg.AssetIn(key=["grading", "prediction_grades"])},
 )
 def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:

@@ -21,8 +21,9 @@ from sensors.manifest import ManifestKey, boxscore_manifest, changed_days
 
 ET = ZoneInfo("America/New_York")
 LOOKBACK_DAYS = 7  # late boxscores and stat corrections arrive within days, not weeks
+# Only the boxscore tables: the schedule is refreshed by the morning run, and rewriting it here would
+# re-run D's features (their slate) for nothing.
 RAW_BOXSCORES = [
-    dg.AssetKey(["raw", "schedule"]),
     dg.AssetKey(["raw", "bdl_boxscores"]),
     dg.AssetKey(["raw", "nbacom_boxscores"]),
 ]
@@ -59,7 +60,7 @@ def lake_manifest(reader: LakeReader, days: list[dt.date]) -> dict[ManifestKey, 
 def plan_requests(
     probe: dict[ManifestKey, str], lake: dict[ManifestKey, str], cursor: dict[str, str]
 ) -> tuple[list[dg.RunRequest], dict[str, str]]:
-    """Pure: one run request per changed day (both sources' tables + schedule), and the new cursor."""
+    """Pure: one run request per changed day (both sources' boxscore tables), and the new cursor."""
     changed = changed_days(probe, lake, cursor)
     by_day: dict[str, list[str]] = {}
     for (day, source), digest in sorted(changed.items()):

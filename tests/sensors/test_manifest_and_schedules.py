@@ -56,7 +56,7 @@ def test_plan_requests_one_run_per_changed_day_and_nothing_when_unchanged():
     reqs, cursor = plan_requests(probe, lake, {})
     assert [r.partition_key for r in reqs] == ["2026-01-09"]
     assert {k.to_user_string() for k in reqs[0].asset_selection} == {
-        "raw/schedule", "raw/bdl_boxscores", "raw/nbacom_boxscores"
+        "raw/bdl_boxscores", "raw/nbacom_boxscores"
     }
     assert cursor == {"2026-01-09|bdl": "a1", "2026-01-09|nbacom": "n1"}
     again, _ = plan_requests(probe, lake, cursor)

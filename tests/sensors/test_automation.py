@@ -1,0 +1,118 @@
+"""Declarative automation on the REAL definitions: what a late boxscore re-runs, and what it must not.
+
+Materializations are reported runless (no data needed: conditions look only at the event log), for
+every daily partition from the first partition to the evaluation day, then one raw partition is
+re-materialized and the sensor's next tick is inspected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from nba_assets.definitions import defs
+from nba_assets.partitions import FIRST_GAME_DATE, game_dates
+
+EVAL_T = dt.datetime(2024, 1, 15, 17, 0, tzinfo=dt.UTC)  # noon ET: latest partition is 2024-01-15
+TODAY = dt.date(2024, 1, 15)
+BOX = dg.AssetKey(["raw", "bdl_boxscores"])
+NBACOM = dg.AssetKey(["raw", "nbacom_boxscores"])
+
+
+def _days(start: dt.date, end: dt.date) -> list[str]:
+    return [str(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+
+
+@pytest.fixture(scope="module")
+def populated():
+    """An instance where every daily asset has every partition up to TODAY, and the first tick ran."""
+    with dg.instance_for_test() as inst:
+        days = _days(dt.date.fromisoformat(FIRST_GAME_DATE), TODAY)
+        for spec in defs.resolve_all_asset_specs():
+            if spec.partitions_def is None or spec.key.path[-1] == "points_model":
+                continue
+            for d in days:
+                inst.report_runless_asset_event(dg.AssetMaterialization(asset_key=spec.key, partition=d))
+        for week in ("2023-12-25", "2024-01-01", "2024-01-08", "2024-01-15"):
+            inst.report_runless_asset_event(
+                dg.AssetMaterialization(asset_key=dg.AssetKey(["predictions", "points_model"]), partition=week)
+            )
+        first = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T)
+        assert first.total_requested == 0, "a fully materialized lake must not trigger anything"
+        yield inst, first.cursor
+
+
+def _tick_after(inst, cursor, *events):
+    """Absorb whatever earlier tests reported, then report `events` and evaluate one more tick."""
+    absorbed = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=cursor)
+    for ev in events:
+        inst.report_runless_asset_event(ev)
+    return dg.evaluate_automation_conditions(
+        defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=absorbed.cursor
+    )
+
+
+def _requested(result) -> dict[str, set[str]]:
+    out = {}
+    for spec in defs.resolve_all_asset_specs():
+        parts = result.get_requested_partitions(spec.key)
+        if parts:
+            out[spec.key.to_user_string()] = set(parts)
+    return out
+
+
+def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predictions(populated):
+    inst, cursor = populated
+    d = dt.date(2024, 1, 8)
+    r = _tick_after(inst, cursor, dg.AssetMaterialization(asset_key=BOX, partition=str(d)), )
+    got = _requested(r)
+    following = set(_days(d + dt.timedelta(days=1), TODAY))
+    assert got == {
+        "analytics/games": {str(d)},
+        "analytics/player_game_summary": {str(d)},
+        "analytics/team_game_summary": {str(d)},
+        # every feature day whose 190-day window holds D, up to today; not D itself (reads < D only)
+        "features/player_features": following,
+        # a prediction is made before its game: only today's is re-made
+        "predictions/player_prop_predictions": {str(TODAY)},
+        "grading/prediction_grades": {str(d)},
+        "grading/system_daily_performance": {str(d)},
+    }
+
+
+def test_nothing_outside_the_lookback_is_rerun(populated):
+    inst, cursor = populated
+    old = dt.date(2023, 12, 1)  # 45 days before TODAY; lookback is 14
+    r = _tick_after(inst, cursor, dg.AssetMaterialization(asset_key=BOX, partition=str(old)), )
+    assert _requested(r) == {}
+
+
+def _run_with_failed_blocking_check(inst, day: dt.date) -> None:
+    """A real run (check status comes from check execution records, not runless events) that
+    rewrites raw/bdl_boxscores for `day` and fails its blocking duplicate check, as a run that
+    ingested duplicated rows would."""
+
+    @dg.asset(key=BOX.path, partitions_def=game_dates)
+    def stand_in() -> None:
+        return None
+
+    @dg.asset_check(asset=stand_in, name="no_duplicate_keys", blocking=True, partitions_def=game_dates)
+    def duplicates() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+
+    res = dg.materialize(
+        [stand_in, duplicates], partition_key=str(day), instance=inst,
+        resources={"io_manager": dg.mem_io_manager}, raise_on_error=False,
+    )
+    assert not res.success  # the blocking check failed the run (after the write)
+
+
+def test_a_failed_blocking_check_stops_propagation(populated):
+    inst, cursor = populated
+    d = dt.date(2024, 1, 10)
+    absorbed = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=cursor)
+    _run_with_failed_blocking_check(inst, d)
+    r = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=absorbed.cursor)
+    assert _requested(r) == {}
