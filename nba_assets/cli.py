@@ -29,7 +29,8 @@ app = typer.Typer(
 )
 sim_app = typer.Typer(help="Drive the simulated league's clock.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
-console = Console()
+# Piped output (CI, logs) gets a fixed width so the summary table is not squeezed to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 130)
 DEBUG = {"on": False}
 
 LAYER_JOBS = {
@@ -209,7 +210,9 @@ def demo(
 
 def _report() -> None:
     res = _defs().resolve_job_def("season_report").execute_in_process(
-        instance=_instance(), raise_on_error=False
+        instance=_instance(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
     console.print("season report " + ("[green]built[/green]" if res.success else "[red]FAILED[/red]"))
 

@@ -309,7 +309,7 @@ def test_today_slate_without_boxscores_evaluates_with_missing_inputs():
     """Morning of game day: schedule and lines exist, boxscores do not; checks must still evaluate."""
     lake = MemoryLake()
     assets, checks = standin_assets(), cd.build_asset_checks()
-    morning = [cd.asset_key("raw/schedule"), cd.asset_key("raw/prop_lines")]
+    morning = [cd.asset_key("raw/schedule"), cd.asset_key("raw/prop_lines"), cd.asset_key("analytics/games")]
     selection = dg.AssetSelection.assets(*morning) | dg.AssetSelection.checks_for_assets(*morning)
     result = dg.materialize([*assets, *checks], partition_key=DAY, selection=selection,
                             resources={"io_manager": MemoryIOManager(lake), "lake": lake},
@@ -318,7 +318,7 @@ def test_today_slate_without_boxscores_evaluates_with_missing_inputs():
     evs = evaluations(result)
     assert evs[("raw/prop_lines", cd.PROP_PLAYERS_ON_ROSTER)].passed  # not judged without a roster
     assert evs[("raw/prop_lines", cd.PROP_PLAYERS_ON_ROSTER)].metadata["games_without_roster"].value == 2
-    finals = evs[("raw/schedule", cd.FINALS_HAVE_BOXSCORES)]
+    finals = evs[("analytics/games", cd.FINALS_HAVE_BOXSCORES)]
     assert not finals.passed and finals.metadata["missing_every_source"].value == 2
 
 

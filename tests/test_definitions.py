@@ -1,0 +1,110 @@
+"""The code location loads, and its shape is what operators rely on (keys, checks, automation, sensors)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from checks.contracts import BUSINESS_KEYS
+from nba_assets.definitions import defs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DAILY_TABLES = sorted(BUSINESS_KEYS)
+EXPECTED_ASSETS = sorted(
+    [*DAILY_TABLES, "predictions/points_model", "grading/season_report", "ops/pipeline_health"]
+)
+AUTOMATION = {
+    "analytics/games": "rerun_on_upstream_update",
+    "analytics/player_game_summary": "rerun_on_upstream_update",
+    "analytics/team_game_summary": "rerun_on_upstream_update",
+    "features/player_features": "rerun_on_upstream_update",
+    "predictions/player_prop_predictions": "rerun_today_only",
+    "grading/prediction_grades": "rerun_graded_days",
+    "grading/system_daily_performance": "rerun_graded_days",
+}
+
+
+def _specs() -> dict[str, dg.AssetSpec]:
+    return {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+
+
+def test_asset_keys_snapshot():
+    assert sorted(_specs()) == EXPECTED_ASSETS
+
+
+def test_every_table_explains_itself_in_the_ui():
+    for key, spec in _specs().items():
+        assert spec.description and len(spec.description) > 40, key
+        assert spec.group_name == key.split("/")[0], key
+        assert spec.owners, key
+        assert spec.kinds, key
+        if key != "ops/pipeline_health":
+            assert spec.code_version, key
+    for table in DAILY_TABLES:
+        spec = _specs()[table]
+        assert spec.partitions_def is not None, table
+        assert spec.metadata.get("partition_expr") == "game_date", table
+
+
+def test_automation_labels_snapshot():
+    labels = {
+        key: spec.automation_condition.get_label()
+        for key, spec in _specs().items()
+        if spec.automation_condition is not None
+    }
+    assert labels == AUTOMATION  # raw is fetched by schedules/sensors; the model and report are scheduled
+
+
+def test_every_table_has_a_blocking_duplicate_check_on_raw_and_analytics():
+    graph = defs.resolve_asset_graph()
+    checks = {
+        (k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys
+    }
+    for table in DAILY_TABLES:
+        spec = checks.get((table, "no_duplicate_keys"))
+        assert spec is not None, f"{table} has no duplicate check"
+        assert spec.blocking == table.startswith(("raw/", "analytics/")), table
+    for raw in ("raw/schedule", "raw/bdl_boxscores", "raw/nbacom_boxscores", "raw/prop_lines", "raw/injuries"):
+        assert (raw, "no_rejected_records") in checks
+    assert ("ops/pipeline_health", "game_day_run_recent") in checks
+    assert len(checks) >= 35
+
+
+def test_sensors_and_schedules_ship_running():
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(sensors) == {"nba_automation", "late_boxscore_sensor", "record_run_failures"}
+    for s in sensors.values():
+        assert s.default_status == dg.DefaultSensorStatus.RUNNING, s.name
+    schedules = {s.name: s for s in defs.schedules}
+    assert set(schedules) == {
+        "game_day_schedule", "line_refresh_schedule", "weekly_retrain_schedule", "hourly_health_schedule"
+    }
+    for s in schedules.values():
+        assert s.default_status == dg.DefaultScheduleStatus.RUNNING, s.name
+
+
+def test_network_assets_retry_and_freshness_is_declared():
+    for key, spec in _specs().items():
+        if key.startswith("raw/") or key == "predictions/player_prop_predictions":
+            assert spec.freshness_policy is not None, key
+    for asset in defs.assets:
+        if isinstance(asset, dg.AssetsDefinition) and asset.key.path[0] == "raw":
+            node = asset.node_def
+            assert node.retry_policy is not None and node.retry_policy.max_retries >= 2, asset.key
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    exe = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run(
+        [str(exe), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Validation successful" in proc.stderr + proc.stdout
