@@ -219,7 +219,20 @@ class SimServer:
         if self._status(g, now) != 3:
             return False
         release = idx.late.get(g["game_id"])
-        return release is None or now >= release
+        held = self._withheld().get(g["game_id"])
+        return (release is None or now >= release) and (held is None or now >= held)
+
+    def _withheld(self) -> dict[str, datetime]:
+        """Operator-withheld boxscores (control.py), re-read only when the file changes."""
+        from resources.sim.control import WITHHELD_FILE, withheld
+
+        if self.state_dir is None:
+            return {}
+        f = self.state_dir / WITHHELD_FILE
+        stamp = f.stat().st_mtime_ns if f.exists() else None
+        if stamp != getattr(self, "_held_stamp", "unset"):
+            self._held, self._held_stamp = withheld(self.state_dir), stamp
+        return self._held
 
     # ------------------------------------------------------------------ faults
     def _transient(self, endpoint: str, dates: list[date]) -> None:
