@@ -42,7 +42,7 @@ ui: setup
 	$(BIN)/nba-lake ui
 
 scenario-late-boxscore: setup
-	$(BIN)/nba-lake scenario late-boxscore
+	$(BIN)/python -m nba_assets.scenario
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import polars as pl
 
+from checks.result import markdown_table
 from checks.contracts import (
     BUSINESS_KEYS,
     BoxscoreContract,
@@ -43,6 +44,7 @@ from resources.sources import SourcesResource
 
 ET = ZoneInfo("America/New_York")
 REJECTS_CHECK = "no_rejected_records"
+SOURCE_DUPLICATES_CHECK = "no_source_duplicates"
 RAW_CODE_VERSION = "raw_v1"
 
 
@@ -55,6 +57,7 @@ def season_of(d: dt.date) -> int:
 class Ingested:
     rows: pl.DataFrame
     rejects: pl.DataFrame
+    duplicates: pl.DataFrame  # identical records a response repeated (kept once)
     files: int
 
 
@@ -74,6 +77,7 @@ def ingest(
     key = BUSINESS_KEYS[table]
     per_date: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
+    duplicates: list[pl.DataFrame] = []
     n_files = 0
     for d in dates:
         files: list[LandedFile] = []
@@ -92,15 +96,23 @@ def ingest(
             frames.append(rows.filter(pl.col("game_date") == d))
             if result.rejects.height:
                 rejects.append(result.rejects)
+            if result.duplicates.height:
+                duplicates.append(result.duplicates)
         if frames:
             per_date.append(parsers.latest_fetch_wins(frames, key))
     rows = pl.concat(per_date, how="vertical") if per_date else empty_frame(table)
-    rej = (
-        pl.concat(rejects, how="vertical_relaxed")
-        if rejects
-        else pl.DataFrame(schema=parsers.REJECT_SCHEMA)
+    return Ingested(
+        rows=rows.select(empty_frame(table).columns),
+        rejects=_concat_rejects(rejects),
+        duplicates=_concat_rejects(duplicates),
+        files=n_files,
     )
-    return Ingested(rows=rows.select(empty_frame(table).columns), rejects=rej, files=n_files)
+
+
+def _concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=parsers.REJECT_SCHEMA)
+    return pl.concat(frames, how="vertical_relaxed")
 
 
 def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) -> pl.DataFrame:
@@ -122,27 +134,32 @@ def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) 
 
 def rejects_check(rejects: pl.DataFrame) -> dg.AssetCheckResult:
     """ERROR, not blocking: the good rows of the day are fine to use; the bad records need a human."""
-    n = rejects.height
-    meta: dict[str, object] = {"rejected_records": n}
-    if n:
-        sample = rejects.head(25)
-        meta["rejects"] = dg.MetadataValue.md(_markdown(sample))
-        meta["failing_dates"] = ", ".join(sorted({str(d) for d in rejects["game_date"].to_list()}))
-    return dg.AssetCheckResult(
-        check_name=REJECTS_CHECK,
-        passed=n == 0,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata=meta,
-        description=f"{n} record(s) rejected by the parser" if n else "every record parsed",
+    return _records_check(
+        rejects, REJECTS_CHECK, dg.AssetCheckSeverity.ERROR, "rejects",
+        "record(s) rejected by the parser", "every record parsed",
     )
 
 
-def _markdown(df: pl.DataFrame) -> str:
-    cols = df.columns
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.iter_rows():
-        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
-    return "\n".join(lines)
+def duplicates_check(duplicates: pl.DataFrame) -> dg.AssetCheckResult:
+    """WARN: the repeated record was kept once (nothing doubled or lost); the source is at fault."""
+    return _records_check(
+        duplicates, SOURCE_DUPLICATES_CHECK, dg.AssetCheckSeverity.WARN, "duplicates",
+        "record(s) repeated inside a source response (kept once)", "no repeated records in responses",
+    )
+
+
+def _records_check(
+    records: pl.DataFrame, name: str, severity: dg.AssetCheckSeverity, label: str, bad: str, good: str
+) -> dg.AssetCheckResult:
+    n = records.height
+    meta: dict[str, object] = {f"{label}_count": n}
+    if n:
+        meta[label] = dg.MetadataValue.md(markdown_table(records.head(25)))
+        meta["failing_dates"] = ", ".join(sorted({str(d) for d in records["game_date"].to_list()}))
+    return dg.AssetCheckResult(
+        check_name=name, passed=n == 0, severity=severity, metadata=meta,
+        description=f"{n} {bad}" if n else good,
+    )
 
 
 def _raw_asset(name: str, contract, description: str, **kwargs):
@@ -166,7 +183,13 @@ def _raw_asset(name: str, contract, description: str, **kwargs):
                 asset=dg.AssetKey(["raw", name]),
                 description="Records the parser rejected (game, player, field, rule). ERROR, non-blocking.",
                 partitions_def=game_dates,
-            )
+            ),
+            dg.AssetCheckSpec(
+                SOURCE_DUPLICATES_CHECK,
+                asset=dg.AssetKey(["raw", name]),
+                description="Records a source repeated inside one response (kept once). WARN.",
+                partitions_def=game_dates,
+            ),
         ],
         **kwargs,
     )
@@ -182,9 +205,11 @@ def _emit(context: dg.AssetExecutionContext, table: str, got: Ingested, dates: l
             "dates": date_range_label(dates),
             "landing_files_parsed": got.files,
             "rejected_records": got.rejects.height,
+            "repeated_records": got.duplicates.height,
         },
     )
     yield rejects_check(got.rejects)
+    yield duplicates_check(got.duplicates)
 
 
 # ------------------------------------------------------------------------------------------ assets
@@ -218,6 +243,7 @@ def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
         return parsers.ParseResult(
             rows=full.rows.filter(pl.col("game_date") == d),
             rejects=full.rejects.filter(day_rejects),
+            duplicates=full.duplicates.filter(pl.col("game_date") == d),
         )
 
     got = ingest(landing, "nbacom", ["schedule"], dates, parse, "raw/schedule")

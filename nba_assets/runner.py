@@ -2,6 +2,8 @@
 
 Used by the CLI (`nba-lake backfill`, `nba-lake demo`) and the benchmark. A range is ONE run
 (single-run backfill policy): each asset is one step that handles every day of the range.
+Progress comes from the instance's event log (polled from a thread while the run executes), so
+what the terminal shows is exactly what the UI will show for the run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import dagster as dg
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -27,7 +30,13 @@ class StepSummary:
     rows: int | None = None
     checks_passed: int = 0
     checks_failed: int = 0
-    started: float | None = None
+    started: float | None = None  # event-log timestamp of STEP_START (wall clock)
+
+    def elapsed(self, now: float | None = None) -> float:
+        """Seconds so far for a running step, the final duration otherwise."""
+        if self.status == "running" and self.started is not None:
+            return max(0.0, (now or time.time()) - self.started)
+        return self.seconds
 
 
 @dataclass
@@ -39,12 +48,25 @@ class RunSummary:
     success: bool
     seconds: float
     steps: dict[str, StepSummary] = field(default_factory=dict)  # by asset label
-    error: str | None = None
+    error: str | None = None  # "<step>: <first line of the error>", one line
+    failed_step: str | None = None
     asset_steps: dict[str, str] = field(default_factory=dict)  # step key -> asset label
+    finished: bool = False
+
+    @property
+    def done_steps(self) -> int:
+        return sum(s.status in ("success", "failed", "skipped") for s in self.steps.values())
 
 
 def _asset_label(key: dg.AssetKey) -> str:
     return "/".join(key.path)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """The first meaningful line of an error message, whitespace collapsed, capped at `limit`."""
+    lines = [ln.strip() for ln in (text or "").strip().splitlines() if ln.strip()]
+    line = " ".join(lines[0].split()) if lines else "(no message)"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def run_range(
@@ -64,26 +86,40 @@ def run_range(
     run_id = str(uuid.uuid4())
     tags = {RANGE_START: start, RANGE_END: end, "nba/backfill": "cli", **(extra_tags or {})}
     summary = RunSummary(job=job_name, run_id=run_id, start=start, end=end, success=False, seconds=0.0)
+    keys = list(selection) if selection else sorted(job.asset_layer.executable_asset_keys)
+    summary.asset_steps = {"__".join(k.path): _asset_label(k) for k in job.asset_layer.executable_asset_keys}
+    # Every selected asset has a row from the start (pending), in a stable order.
+    for k in sorted(keys, key=_asset_label):
+        summary.steps[_asset_label(k)] = StepSummary(asset=_asset_label(k))
     t0 = time.monotonic()
     done = threading.Event()
+    lock = threading.Lock()
+
+    def drain(cursor: str | None) -> str | None:
+        while True:
+            conn = instance.get_records_for_run(run_id, cursor=cursor, limit=500)
+            with lock:
+                for rec in conn.records:
+                    _apply_event(summary, rec.event_log_entry)
+            cursor = conn.cursor
+            if not conn.has_more:
+                return cursor
 
     def poll() -> None:
-        cursor = 0
+        cursor = None
         while True:
             finished = done.is_set()
-            records = instance.all_logs(run_id)
-            for rec in records[cursor:]:
-                _apply_event(summary, rec)
-            cursor = len(records)
+            try:
+                cursor = drain(cursor)
+            except Exception:  # the run has not been created yet, or storage is busy: try next tick
+                pass
             if on_update:
                 on_update(summary)
             if finished:
                 return
-            done.wait(0.5)
+            done.wait(POLL_SECONDS)
 
-    asset_steps = {"__".join(k.path): "/".join(k.path) for k in job.asset_layer.executable_asset_keys}
-    summary.asset_steps = asset_steps
-    poller = threading.Thread(target=poll, daemon=True)
+    poller = threading.Thread(target=poll, daemon=True, name=f"progress-{run_id[:8]}")
     poller.start()
     try:
         result = job.execute_in_process(
@@ -96,20 +132,27 @@ def run_range(
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         summary.success = result.success
-        if not result.success:
-            failures = [
-                e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE
-            ]
-            if failures:
-                ev = failures[0]
-                summary.error = f"{ev.step_key}: {ev.event_specific_data.error.message.strip()}"
     finally:
         done.set()
         poller.join()
         summary.seconds = time.monotonic() - t0
+        summary.finished = True
+    if not summary.success and summary.error is None:
+        # No step failed (e.g. a resource failed to initialise): the run failure says why.
+        failures = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        msg = failures[0].dagster_event.message if failures and failures[0].dagster_event else None
+        summary.error = one_line(msg or "run failed without a step failure (see the run in the UI)")
     if on_update:
         on_update(summary)
     return summary
+
+
+def _owning_asset(summary: RunSummary, step_key: str) -> str | None:
+    """The asset a step belongs to: itself, or the asset whose step key prefixes a check step's key."""
+    if step_key in summary.asset_steps:
+        return summary.asset_steps[step_key]
+    best = max((k for k in summary.asset_steps if step_key.startswith(k + "_")), key=len, default=None)
+    return summary.asset_steps.get(best) if best else None
 
 
 def _apply_event(summary: RunSummary, rec) -> None:
@@ -118,7 +161,14 @@ def _apply_event(summary: RunSummary, rec) -> None:
     if ev is None:
         return
     et = ev.event_type
-    label = summary.asset_steps.get(ev.step_key or "")
+    step_key = ev.step_key or ""
+    if et == dg.DagsterEventType.STEP_FAILURE and summary.error is None:
+        data = ev.event_specific_data
+        err = getattr(data, "error", None)
+        message = err.message if err is not None else (ev.message or "step failed")
+        summary.failed_step = step_key
+        summary.error = f"{step_key}: {one_line(message)}"
+    label = summary.asset_steps.get(step_key)
     if label is not None and et in (
         dg.DagsterEventType.STEP_START,
         dg.DagsterEventType.STEP_SUCCESS,
@@ -134,6 +184,11 @@ def _apply_event(summary: RunSummary, rec) -> None:
             s.status = "success" if et == dg.DagsterEventType.STEP_SUCCESS else "failed"
             if s.started:
                 s.seconds = rec.timestamp - s.started
+    elif et == dg.DagsterEventType.STEP_FAILURE:
+        # A check step failed (a blocking check, or the check itself raised): flag its asset's row.
+        owner = _owning_asset(summary, step_key)
+        if owner is not None and owner in summary.steps and summary.steps[owner].status == "success":
+            summary.steps[owner].status = "failed"
     elif et == dg.DagsterEventType.ASSET_MATERIALIZATION:
         mat = ev.event_specific_data.materialization
         s = summary.steps.setdefault(_asset_label(mat.asset_key), StepSummary(asset=_asset_label(mat.asset_key)))

@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -85,6 +85,9 @@ SEASON_TYPES: dict[str, str] = {
 class ParseResult:
     rows: pl.DataFrame  # valid rows, contract-shaped (columns and dtypes of the contract)
     rejects: pl.DataFrame  # REJECT_SCHEMA; one row per rejected record
+    # REJECT_SCHEMA; one row per identical repeat of a record inside one response. The record is kept
+    # once (no data lost or doubled), but a source that repeats rows is reported, not silently fixed.
+    duplicates: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECT_SCHEMA))
 
     def describe_rejects(self) -> list[str]:
         """One readable line per reject, e.g. "bdl stats game 18447346 (2026-01-09) player 'Jalen Williams':
@@ -409,11 +412,15 @@ class _Collector:
         self.ctx, self.table, self.key = ctx, table, key
         self.rows: dict[tuple, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         self.rejects: list[dict[str, Any]] = []
+        self.duplicates: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any], where: dict[str, Any]) -> None:
         k = tuple(row[c] for c in self.key)
         group = self.rows.setdefault(k, [])
-        if not any(existing == row for existing, _ in group):
+        if any(existing == row for existing, _ in group):
+            rule = "identical record repeated in one response (kept once)"
+            self.duplicates.append(self.ctx.reject(_Bad(",".join(self.key), _short(k), rule), **where))
+        else:
             group.append((row, where))
 
     def bad(self, bad: _Bad, **where: Any) -> None:
@@ -434,7 +441,9 @@ class _Collector:
         template = _template(self.table)
         rows = pl.DataFrame(good, schema=template.schema, orient="row") if good else template
         rows = rows.sort(self.key, nulls_last=True, maintain_order=True)
-        return ParseResult(rows=rows, rejects=_rejects_frame(self.rejects))
+        return ParseResult(
+            rows=rows, rejects=_rejects_frame(self.rejects), duplicates=_rejects_frame(self.duplicates)
+        )
 
 
 @lru_cache(maxsize=None)

@@ -9,6 +9,7 @@ the rest (summary D, features D+1.., grades D). Nothing changed → nothing requ
 
 import datetime as dt
 import json
+import os
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -21,6 +22,9 @@ from sensors.manifest import ManifestKey, boxscore_manifest, changed_days
 
 ET = ZoneInfo("America/New_York")
 LOOKBACK_DAYS = 7  # late boxscores and stat corrections arrive within days, not weeks
+# Every 5 minutes by default: a handful of cheap requests per tick. The late-boxscore scenario sets it
+# lower so a demonstration does not wait on the timer.
+INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS", "300"))
 # Only the boxscore tables: the schedule is refreshed by the morning run, and rewriting it here would
 # re-run D's features (their slate) for nothing.
 RAW_BOXSCORES = [
@@ -89,7 +93,7 @@ def lookback_days(today: dt.date, n: int = LOOKBACK_DAYS) -> list[dt.date]:
 
 @dg.sensor(
     name="late_boxscore_sensor",
-    minimum_interval_seconds=300,
+    minimum_interval_seconds=INTERVAL_SECONDS,
     target=RAW_BOXSCORES,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(

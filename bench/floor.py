@@ -1,0 +1,309 @@
+"""The floor: the pipeline's transforms as a bare polars/DuckDB script, no Dagster.
+
+Same pure functions the assets call (nba_assets.logic.*, nba_assets.raw.ingest + resources.parsers),
+on frames read straight from the lake the Dagster run wrote, writing one Parquet file per day to a
+separate folder. What the floor leaves out is what the framework adds: run/step orchestration, the
+event log, input loading through the IO manager, dagster_type contracts, asset checks, metadata.
+
+Raw is not like for like: the Dagster raw steps fetch every response over HTTP from the simulated
+league and land it before parsing; the floor only re-parses the landed files (the fetch is the sim's
+cost, not the framework's). Its ratio is printed, but kept out of the like-for-like total.
+
+Every floor output is compared with the lake table over the same days (sorted rows, same columns):
+`same_as_lake` says the floor computed exactly what Dagster stored, so the timings compare equal work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+ET = ZoneInfo("America/New_York")
+
+
+@dataclass
+class FloorStep:
+    step: str
+    read_s: float = 0.0
+    compute_s: float = 0.0
+    write_s: float = 0.0
+    rows: int | None = None
+    same_as_lake: bool | None = None
+    like_for_like: bool = True
+    note: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return self.read_s + self.compute_s + self.write_s
+
+
+@dataclass
+class FloorResult:
+    steps: dict[str, FloorStep] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _read_days(lake: Path, table: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """The table's daily files for first..last as one frame (the IO manager's window load)."""
+    from checks.contracts import empty_frame
+
+    files = [lake / table / f"{d.isoformat()}.parquet" for d in _days(first, last)]
+    files = [f for f in files if f.exists()]
+    if not files:
+        return empty_frame(table)
+    return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+
+
+def _write_days(df: pl.DataFrame, out: Path, table: str, days: list[dt.date]) -> None:
+    """One Parquet file per day, empty days included (what the IO manager does, without the checks)."""
+    folder = out / table
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = df.partition_by("game_date", as_dict=True) if df.height else {}
+    by_day = {k[0]: v for k, v in parts.items()}
+    for d in days:
+        by_day.get(d, df.clear()).write_parquet(folder / f"{d.isoformat()}.parquet")
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    if a.height != b.height or set(a.columns) != set(b.columns):
+        return False
+    cols = sorted(a.columns)
+    # Some columns are lists/structs; sort on the scalar ones.
+    keys = [c for c in cols if a.schema[c].is_numeric() or a.schema[c] in (pl.Utf8, pl.Date, pl.Boolean)]
+    a2 = a.select(cols).sort(keys, nulls_last=True)
+    b2 = b.select(cols).cast(a.select(cols).schema).sort(keys, nulls_last=True)
+    return a2.equals(b2)
+
+
+def _timed(fn: Callable[[], object]) -> tuple[object, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def run_floor(
+    data_dir: Path,
+    out_dir: Path,
+    start: dt.date,
+    end: dt.date,
+    *,
+    primary: str = "nbacom",
+    seed: int = 7,
+    min_history_days: int = 28,
+) -> FloorResult:
+    """Run every transform of start..end without Dagster; inputs from data_dir's lake and landing zone."""
+    from checks.contracts import empty_frame
+    from io_managers.model_store import ModelStore
+    from nba_assets import raw as raw_assets
+    from nba_assets.features import SLATE_SEASON_TYPES
+    from nba_assets.logic import analytics as alog
+    from nba_assets.logic import features as flog
+    from nba_assets.logic import grading as glog
+    from nba_assets.logic import modeling
+    from nba_assets.logic import report as rlog
+    from nba_assets.predictions import week_key
+    from nba_assets.runner import week_range
+    from resources import parsers
+    from resources.landing import LandedFile, LandingZone
+
+    lake = data_dir / "lake"
+    out = out_dir / "lake"
+    days = _days(start, end)
+    res = FloorResult()
+    t_all = time.perf_counter()
+
+    def record(step: FloorStep, frame: pl.DataFrame | None, table: str | None) -> None:
+        if frame is not None:
+            step.rows = frame.height
+        if frame is not None and table is not None:
+            step.same_as_lake = _same(frame, _read_days(lake, table, start, end))
+        res.steps[step.step] = step
+
+    # ---------------------------------------------------------------- raw: parse the landed files
+    landing = LandingZone(str(data_dir))
+    cache: dict[str, parsers.ParseResult] = {}
+
+    def parse_schedule(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        if f.name not in cache:
+            cache[f.name] = parsers.parse_nbacom_schedule(body, f.name)
+        full = cache[f.name]
+        return parsers.ParseResult(
+            rows=full.rows.filter(pl.col("game_date") == d), rejects=full.rejects.filter(pl.col("game_date") == d)
+        )
+
+    def parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        if "box_scores" in f.path.parent.parent.name:
+            return parsers.parse_bdl_box_scores(body, f.name)
+        return parsers.parse_bdl_stats(body, f.name)
+
+    def parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+        report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
+        return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
+
+    raw_specs = [
+        ("raw/schedule", "nbacom", ["schedule"], parse_schedule),
+        ("raw/bdl_boxscores", "bdl", ["stats", "box_scores"], parse_bdl),
+        ("raw/nbacom_boxscores", "nbacom", ["leaguegamelog"], lambda b, f, d: parsers.parse_nbacom_leaguegamelog(b, f.name)),
+        ("raw/prop_lines", "oddsapi", ["event_odds"], lambda b, f, d: parsers.parse_odds_event_odds(b, f.name)),
+        ("raw/injuries", "bdl", ["player_injuries"], parse_injuries),
+    ]
+    raw: dict[str, pl.DataFrame] = {}
+    for table, source, endpoints, parse in raw_specs:
+        st = FloorStep(table, like_for_like=False, note="parse landed JSON only (Dagster also fetches over HTTP)")
+        got, st.compute_s = _timed(lambda: raw_assets.ingest(landing, source, endpoints, days, parse, table))
+        raw[table] = got.rows
+        _, st.write_s = _timed(lambda: _write_days(got.rows, out, table, days))
+        record(st, got.rows, table)
+
+    # The transforms below read their inputs from the Dagster lake, as the assets do.
+    def read(table: str, first: dt.date = start, last: dt.date = end) -> tuple[pl.DataFrame, float]:
+        return _timed(lambda: _read_days(lake, table, first, last))
+
+    # ---------------------------------------------------------------- analytics
+    st = FloorStep("analytics/games")
+    (sched, t1), (bdl, t2), (nba, t3) = read("raw/schedule"), read("raw/bdl_boxscores"), read("raw/nbacom_boxscores")
+    st.read_s = t1 + t2 + t3
+    games, st.compute_s = _timed(lambda: alog.reconcile_games(sched, bdl, nba, primary=primary))
+    _, st.write_s = _timed(lambda: _write_days(games, out, "analytics/games", days))
+    record(st, games, "analytics/games")
+
+    st = FloorStep("analytics/player_game_summary")
+    (games_l, t1), (bdl, t2), (nba, t3) = read("analytics/games"), read("raw/bdl_boxscores"), read("raw/nbacom_boxscores")
+    st.read_s = t1 + t2 + t3
+    pgs, st.compute_s = _timed(lambda: alog.build_player_game_summary(games_l, bdl, nba, primary=primary))
+    _, st.write_s = _timed(lambda: _write_days(pgs, out, "analytics/player_game_summary", days))
+    record(st, pgs, "analytics/player_game_summary")
+
+    st = FloorStep("analytics/team_game_summary")
+    pgs_l, st.read_s = read("analytics/player_game_summary")
+    tgs, st.compute_s = _timed(lambda: alog.build_team_game_summary(pgs_l))
+    _, st.write_s = _timed(lambda: _write_days(tgs, out, "analytics/team_game_summary", days))
+    record(st, tgs, "analytics/team_game_summary")
+
+    # ---------------------------------------------------------------- features
+    st = FloorStep("features/player_features")
+    h0, h1 = start - dt.timedelta(days=flog.HISTORY_DAYS), end - dt.timedelta(days=1)
+    (hist, t1), (team_hist, t2) = read("analytics/player_game_summary", h0, h1), read("analytics/team_game_summary", h0, h1)
+    (sched, t3), (inj, t4), (lines, t5) = read("raw/schedule"), read("raw/injuries"), read("raw/prop_lines")
+    st.read_s = t1 + t2 + t3 + t4 + t5
+    feats, st.compute_s = _timed(
+        lambda: flog.build_player_features(
+            player_games=hist,
+            team_games=team_hist,
+            slate=sched.filter(pl.col("season_type").is_in(SLATE_SEASON_TYPES)),
+            injuries=inj,
+            prop_lines=lines,
+            target_dates=days,
+        )
+    )
+    _, st.write_s = _timed(lambda: _write_days(feats, out, "features/player_features", days))
+    record(st, feats, "features/player_features")
+
+    # ---------------------------------------------------------------- weekly models (walk-forward)
+    st = FloorStep("predictions/points_model", note="rows = training rows summed over the weeks")
+    store = ModelStore(str(out_dir))
+    w0, w1 = week_range(start, end)
+    week = dt.date.fromisoformat(w0)
+    trained_rows = 0
+    import duckdb
+
+    con = duckdb.connect()
+    feats_glob = str(lake / "features/player_features" / "*.parquet")
+    pgs_glob = str(lake / "analytics/player_game_summary" / "*.parquet")
+    sched_glob = str(lake / "raw/schedule" / "*.parquet")
+    while week <= dt.date.fromisoformat(w1):
+        t0 = time.perf_counter()
+        n_games = con.sql(
+            f"select count(*) from read_parquet('{sched_glob}', union_by_name=true) "
+            f"where game_date >= DATE '{week}' and game_date < DATE '{week + dt.timedelta(days=7)}'"
+        ).fetchall()[0][0]
+        if n_games:
+            f = con.sql(
+                f"select * from read_parquet('{feats_glob}', union_by_name=true) where game_date < DATE '{week}'"
+            ).pl()
+            a = con.sql(
+                f"select * from read_parquet('{pgs_glob}', union_by_name=true) where game_date < DATE '{week}'"
+            ).pl()
+            st.read_s += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            train = modeling.training_frame(f, a, week, min_history_days) if f.height and a.height else pl.DataFrame()
+            if train.height:
+                model = modeling.train_points_model(train, modeling.ModelParams(seed=seed), week)
+                trained_rows += train.height
+                st.compute_s += time.perf_counter() - t0
+                _, w = _timed(lambda: store.save(week.isoformat(), model))
+                st.write_s += w
+            else:
+                st.compute_s += time.perf_counter() - t0
+        else:
+            st.read_s += time.perf_counter() - t0
+        week += dt.timedelta(days=7)
+    st.rows = trained_rows
+    # Same params + same rows -> the same model text: compare with the Dagster run's models.
+    ours = sorted((out_dir / "models").rglob("*.txt"))
+    st.same_as_lake = None if not ours else all(
+        (data_dir / p.relative_to(out_dir)).exists() and (data_dir / p.relative_to(out_dir)).read_bytes() == p.read_bytes()
+        for p in ours
+    )
+    res.steps[st.step] = st
+
+    # ---------------------------------------------------------------- predictions
+    st = FloorStep("predictions/player_prop_predictions")
+    feats_l, st.read_s = read("features/player_features")
+    t0 = time.perf_counter()
+    frames = []
+    for d in days:
+        day = feats_l.filter(pl.col("game_date") == d)
+        model = store.load(week_key(d)) or store.latest_before(week_key(d))
+        created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
+        frames.append(modeling.build_predictions(day, model, created_at))
+    preds = pl.concat(frames, how="vertical") if frames else empty_frame("predictions/player_prop_predictions")
+    st.compute_s = time.perf_counter() - t0
+    _, st.write_s = _timed(lambda: _write_days(preds, out, "predictions/player_prop_predictions", days))
+    record(st, preds, "predictions/player_prop_predictions")
+
+    # ---------------------------------------------------------------- grading
+    st = FloorStep("grading/prediction_grades")
+    (preds_l, t1), (acts, t2), (games_l, t3) = (
+        read("predictions/player_prop_predictions"), read("analytics/player_game_summary"), read("analytics/games")
+    )
+    st.read_s = t1 + t2 + t3
+
+    def grade() -> pl.DataFrame:
+        final = games_l.filter(
+            (pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore"))
+        ).select("game_id")
+        return glog.grade_predictions(preds_l.join(final, on="game_id", how="semi"), acts)
+
+    grades, st.compute_s = _timed(grade)
+    _, st.write_s = _timed(lambda: _write_days(grades, out, "grading/prediction_grades", days))
+    record(st, grades, "grading/prediction_grades")
+
+    st = FloorStep("grading/system_daily_performance")
+    grades_l, st.read_s = read("grading/prediction_grades")
+    perf, st.compute_s = _timed(lambda: glog.daily_performance(grades_l))
+    _, st.write_s = _timed(lambda: _write_days(perf, out, "grading/system_daily_performance", days))
+    record(st, perf, "grading/system_daily_performance")
+
+    st = FloorStep("grading/season_report", note="reads every graded day (as the asset does)")
+    all_grades, st.read_s = _timed(
+        lambda: con.sql(
+            f"select * from read_parquet('{lake / 'grading/prediction_grades' / '*.parquet'}', union_by_name=true)"
+        ).pl()
+    )
+    _, st.compute_s = _timed(lambda: rlog.season_report(all_grades))
+    st.rows = all_grades.height
+    res.steps[st.step] = st
+
+    res.seconds = time.perf_counter() - t_all
+    return res

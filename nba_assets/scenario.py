@@ -1,0 +1,263 @@
+"""The late-boxscore scenario, end to end with the real daemons (`make scenario-late-boxscore`).
+
+1. A fresh lake is backfilled up to today while one final game of D (two days ago) is withheld by the
+   simulated sources: D's completeness check fails.
+2. `dagster dev` (webserver + daemons) starts; the sensors run their first ticks.
+3. The sim clock advances past the game's release. Nobody touches anything else.
+4. late_boxscore_sensor sees D's boxscores changed and re-ingests D; declarative automation re-runs
+   summary D, features D+1..today, today's predictions and grades D; D's completeness check passes.
+The timeline (what ran, when, why) and the detection-to-fixed time are printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+ET = ZoneInfo("America/New_York")
+HISTORY_DAYS = 200  # features read 190 days back; automation needs those partitions present
+SENSOR_INTERVAL = 15  # seconds between late-boxscore probes during the scenario
+
+
+@dataclass
+class Scenario:
+    data_dir: Path
+    dagster_home: Path
+    port: int = 0
+    timeout_s: float = 600.0
+    log: list[str] = field(default_factory=list)
+
+    def say(self, msg: str) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+        line = f"[{stamp}] {msg}"
+        self.log.append(line)
+        print(line, flush=True)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    game_id: str
+    day: dt.date
+    detected_s: float | None
+    fixed_s: float | None
+    timeline: list[str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pick_game(league, today: dt.date) -> tuple[dt.date, dict]:
+    """The latest game day at least two days back, and its first game (final well before now)."""
+    for back in range(2, 60):
+        d = today - dt.timedelta(days=back)
+        season = league.season_of(d)
+        if season is None:
+            continue
+        games = league.schedule(season).filter(pl.col("game_date") == d)
+        if games.height:
+            return d, games.sort("tipoff_utc").row(0, named=True)
+    raise RuntimeError(f"no game day in the 60 days before {today}")
+
+
+def run(sc: Scenario) -> Outcome:
+    for p in (sc.data_dir, sc.dagster_home):
+        shutil.rmtree(p, ignore_errors=True)
+        p.mkdir(parents=True)
+    (sc.dagster_home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    os.environ.update(
+        {
+            "DAGSTER_HOME": str(sc.dagster_home),
+            "NBA_LAKE_DATA_DIR": str(sc.data_dir),
+            "NBA_LAKE_SOURCE": "sim",
+            "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL),
+        }
+    )
+    os.environ.pop("NBA_LAKE_SIM_NOW", None)  # the clock file must drive every process
+
+    import dagster as dg
+
+    from nba_assets.definitions import build_definitions
+    from nba_assets.runner import run_range
+    from resources.sim import SimClock
+    from resources.sim.control import withhold
+    from resources.sources import _sim_league
+
+    state = sc.data_dir / "sim"
+    clock = SimClock(state)
+    t0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    clock.set(t0)
+    today = t0.astimezone(ET).date()
+    league = _sim_league(int(os.environ.get("NBA_LAKE_SIM_SEED", "7")))
+    day, game = _pick_game(league, today)
+    release = t0 + dt.timedelta(minutes=5)
+    withhold(state, game["game_id"], release)
+    sc.say(
+        f"withholding game {game['game_id']} ({game['away_team']} @ {game['home_team']}, {day}) "
+        f"until {release:%H:%M} sim time; sim clock fixed at {t0:%Y-%m-%d %H:%M} UTC"
+    )
+
+    defs = build_definitions()
+    instance = dg.DagsterInstance.get()
+    start = today - dt.timedelta(days=HISTORY_DAYS)
+    for job in ("ingest_and_features", "predict_and_grade"):
+        t = time.monotonic()
+        summary = run_range(defs, job, str(start), str(today), instance=instance)
+        if not summary.success:
+            raise RuntimeError(f"backfill {job} failed: {summary.error}")
+        sc.say(f"backfilled {job} {start}..{today} in {time.monotonic() - t:.0f}s")
+
+    check_key = dg.AssetCheckKey(dg.AssetKey(["analytics", "games"]), "final_games_have_boxscores")
+    sc.say(f"completeness before release: {_check_text(instance, check_key, day)}")
+
+    sc.port = sc.port or _free_port()
+    exe = Path(sys.executable).with_name("dagster")
+    logf = open(sc.dagster_home / "dagster_dev.log", "w")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(
+        [str(exe), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(sc.port)],
+        cwd=ROOT, env=os.environ.copy(), stdout=logf, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        sc.say(f"dagster dev (webserver + daemons) on http://127.0.0.1:{sc.port}; waiting for first sensor ticks")
+        _wait(sc, lambda: _ticked(instance, "late_boxscore_sensor") and _ticked(instance, "nba_automation"),
+              what="first ticks of late_boxscore_sensor and nba_automation")
+        advanced = t0 + dt.timedelta(minutes=10)
+        clock.set(advanced)
+        t_release = time.time()
+        sc.say(f"sim clock advanced to {advanced:%H:%M} UTC: the withheld boxscore is now served")
+
+        def fixed() -> bool:
+            return _fixed(instance, check_key, day, t_release)
+
+        _wait(sc, fixed, what="summary/features/grades re-run and the completeness check passing")
+        t_fixed = time.time()
+        timeline, detected = _timeline(instance, t_release)
+        for line in timeline:
+            sc.say(line)
+        sc.say(f"completeness after: {_check_text(instance, check_key, day)}")
+        det = None if detected is None else detected - t_release
+        sc.say(
+            f"detection (clock advance -> sensor request): {det:.0f}s; "
+            f"fixed (clock advance -> every dependent partition re-run, check green): {t_fixed - t_release:.0f}s"
+        )
+        return Outcome(True, game["game_id"], day, det, t_fixed - t_release, timeline)
+    finally:
+        # `dagster dev` does not exit on SIGINT/SIGTERM reliably (dagster-notes §0.10): kill the group.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except Exception:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+        logf.close()
+
+
+def _wait(sc: Scenario, cond, what: str) -> None:
+    deadline = time.monotonic() + sc.timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(2)
+    raise TimeoutError(f"gave up after {sc.timeout_s:.0f}s waiting for {what} (see {sc.dagster_home}/dagster_dev.log)")
+
+
+def _ticked(instance, sensor_name: str) -> bool:
+    from dagster._core.scheduler.instigation import InstigatorType
+
+    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        if state.name == sensor_name and instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1):
+            return True
+    return False
+
+
+def _check_text(instance, check_key, day: dt.date) -> str:
+    recs = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=50)
+    for r in recs:
+        if r.partition == str(day):
+            return f"{check_key.name} for {day}: {r.status.value}"
+    for r in recs:  # a single-run range backfill records one result with no partition (notes §3)
+        ev = r.event.dagster_event.event_specific_data if r.event and r.event.dagster_event else None
+        if ev is not None and str(day) in str(ev.metadata.get("failing_dates", "")):
+            return f"{check_key.name} (range run) FAILED with {day} among failing_dates"
+    return f"{check_key.name}: no result covering {day}"
+
+
+def _fixed(instance, check_key, day: dt.date, since: float) -> bool:
+    import dagster as dg
+
+    for key in (["analytics", "player_game_summary"], ["grading", "prediction_grades"]):
+        recs = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), asset_partitions=[str(day)], after_timestamp=since),
+            limit=1,
+        ).records
+        if not recs:
+            return False
+    nxt = str(day + dt.timedelta(days=1))
+    if not instance.fetch_materializations(
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey(["features", "player_features"]), asset_partitions=[nxt], after_timestamp=since
+        ),
+        limit=1,
+    ).records:
+        return False
+    for r in instance.event_log_storage.get_asset_check_execution_history(check_key, limit=20):
+        if r.partition == str(day) and r.create_timestamp > since:
+            return r.status.value == "SUCCEEDED"
+    return False
+
+
+def _timeline(instance, since: float) -> tuple[list[str], float | None]:
+    import dagster as dg
+
+    lines, detected = [], None
+    records = instance.get_run_records(filters=dg.RunsFilter(created_after=dt.datetime.fromtimestamp(since, dt.UTC)))
+    for rec in sorted(records, key=lambda r: r.create_timestamp.timestamp()):
+        run = rec.dagster_run
+        tags = run.tags
+        why = (
+            f"sensor {tags['dagster/sensor_name']}"
+            if "dagster/sensor_name" in tags and tags.get("dagster/from_automation_condition") != "true"
+            else "automation condition" if tags.get("dagster/from_automation_condition") == "true"
+            else tags.get("dagster/schedule_name", "manual")
+        )
+        if tags.get("nba/reason"):
+            why += f" ({tags['nba/reason']})"
+        if why.startswith("sensor late_boxscore_sensor") and detected is None:
+            detected = rec.create_timestamp.timestamp()
+        assets = ", ".join(sorted(k.to_user_string() for k in (run.asset_selection or [])))
+        part = tags.get("dagster/partition") or (
+            f"{tags.get('dagster/asset_partition_range_start')}..{tags.get('dagster/asset_partition_range_end')}"
+            if "dagster/asset_partition_range_start" in tags else "-"
+        )
+        took = (rec.end_time - rec.start_time) if rec.end_time and rec.start_time else None
+        lines.append(
+            f"+{rec.create_timestamp.timestamp() - since:5.0f}s  run {run.run_id[:8]} {run.status.value:<8} "
+            f"{'' if took is None else f'{took:4.0f}s'}  partition {part}  [{assets}]  <- {why}"
+        )
+    return lines, detected
+
+
+def main() -> None:
+    data = Path(os.environ.get("NBA_LAKE_SCENARIO_DIR", ROOT / "data" / "scenario"))
+    sc = Scenario(data_dir=data / "lake_root", dagster_home=data / "dagster_home")
+    out = run(sc)
+    sys.exit(0 if out.ok else 1)
+
+
+if __name__ == "__main__":
+    main()
