@@ -1,0 +1,327 @@
+"""The operator CLI against a real (tiny) lake: one 2-day `--select raw` backfill on the sim per module.
+
+The sim clock is fixed at conftest.SIM_NOW (2025-12-12 17:00 UTC). Seed 7 puts a zero-prop game on
+2025-12-10, so the range run's `prop_availability` check fails for 12-10 only, and a late boxscore
+of 2025-12-10 that the sim releases at 2025-12-12 23:58 UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nba_assets import cli
+from resources.sim.clock import SimClock
+from tests.conftest import SIM_NOW
+
+D1, D2 = "2025-12-10", "2025-12-11"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(mp: pytest.MonkeyPatch, data: Path, home: Path, sim_now: str | None = SIM_NOW.isoformat()) -> None:
+    mp.setenv("NBA_LAKE_DATA_DIR", str(data))
+    mp.setenv("DAGSTER_HOME", str(home))
+    mp.setenv("NBA_LAKE_SOURCE", "sim")
+    mp.delenv("NBA_LAKE_ENV", raising=False)
+    if sim_now:
+        mp.setenv("NBA_LAKE_SIM_NOW", sim_now)
+    else:
+        mp.delenv("NBA_LAKE_SIM_NOW", raising=False)
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(cli.app, list(args), catch_exceptions=False)
+    return result
+
+
+def entry(capsys, *args: str) -> tuple[int, str, str]:
+    """The real entry point's error handling (exit codes, one-line errors) in-process."""
+    rc = cli.entry(list(args))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    """A lake with raw 2025-12-10..11 backfilled through `nba-lake backfill` (one run)."""
+    root = tmp_path_factory.mktemp("cli")
+    data, home = root / "data", root / "dagster_home"
+    mp = pytest.MonkeyPatch()
+    _env(mp, data, home)
+    try:
+        res = invoke("backfill", "--start", D1, "--end", D2, "--select", "raw")
+        assert res.exit_code == 0, res.output
+        yield {"data": data, "home": home, "backfill_output": res.output, "mp": mp}
+    finally:
+        mp.undo()
+
+
+@pytest.fixture
+def lake_env(lake, monkeypatch):
+    _env(monkeypatch, lake["data"], lake["home"])
+    return lake
+
+
+def test_backfill_summary_table(lake_env):
+    out = lake_env["backfill_output"]
+    for table in ("raw/bdl_boxscores", "raw/nbacom_boxscores", "raw/prop_lines", "raw/schedule", "raw/injuries"):
+        line = next(ln for ln in out.splitlines() if table in ln)
+        assert "✓ success" in line, line
+    assert "succeeded" in out
+    # The summary's rows are the rows really written: compare with the Parquet files.
+    import polars as pl
+
+    files = sorted((lake_env["data"] / "lake" / "raw" / "schedule").glob("*.parquet"))
+    assert [f.stem for f in files] == [D1, D2]
+    n = sum(pl.read_parquet(f).height for f in files)
+    line = next(ln for ln in out.splitlines() if "raw/schedule" in ln)
+    assert f" {n} " in line
+
+
+def test_status_after_backfill(lake_env):
+    res = invoke("status", "--date", D2, "--days", "3")
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "Tue 12-09" in out and "Wed 12-10" in out and "Thu 12-11" in out
+    import pyarrow.parquet as pq
+
+    rows = pq.read_metadata(lake_env["data"] / "lake" / "raw" / "bdl_boxscores" / f"{D1}.parquet").num_rows
+    line = next(ln for ln in out.splitlines() if "raw/bdl_boxscores" in ln and "materialized" not in ln)
+    cells = [c.strip() for c in line.strip("│ ").split("│")]
+    assert cells[0] == "raw/bdl_boxscores"
+    assert cells[1] == "·"  # 12-09: never backfilled
+    assert cells[2] == f"{rows:,}"
+    # The zero-prop game of 12-10 fails prop_availability in the range run: flagged on 12-10 only.
+    props = next(ln for ln in out.splitlines() if "raw/prop_lines" in ln and "materialized" not in ln)
+    pcells = [c.strip() for c in props.strip("│ ").split("│")]
+    assert "✗1ʳ" in pcells[2], props
+    assert "✗" not in pcells[3], props
+    # analytics was not run: no files.
+    games = next(ln for ln in out.splitlines() if "analytics/games" in ln)
+    assert "✗" not in games and games.count("·") == 3
+    # Freshness: raw was just materialized (fresh), no game_day run ever.
+    assert "raw/schedule materialized" in out and "fresh" in out
+    assert "game_day run succeeded" in out and "NEVER" in out
+
+
+def test_status_defaults_to_sim_today(lake_env):
+    res = invoke("status", "--days", "1")
+    assert res.exit_code == 0, res.output
+    assert "Fri 12-12" in res.output and "today on the sim clock" in res.output
+
+
+def test_checks_for_a_day_with_range_results(lake_env):
+    res = invoke("checks", "--date", D1)
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "prop_availability" in out and "no_duplicate_keys" in out
+    assert f"range {D1}..{D2}" in out
+    failed = invoke("checks", "--date", D1, "--failed").output
+    assert "raw/prop_lines:prop_availability" in failed
+    assert "FAILED" in failed and "WARN" in failed
+    assert "n_offending:" in failed and f"failing_dates: {D1}" in failed
+    assert "no_duplicate_keys" not in failed
+    # The same range evaluation does not count against 12-11, which is not in its failing_dates.
+    other = invoke("checks", "--date", D2, "--failed").output
+    assert "no failed checks" in other
+
+
+def test_checks_for_a_day_never_run(lake_env, capsys):
+    rc, _, err = entry(capsys, "checks", "--date", "2025-11-01")
+    assert rc == 1
+    assert "no check evaluations recorded for 2025-11-01" in err
+    assert "nba-lake backfill --start 2025-11-01 --end 2025-11-01" in err
+
+
+def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypatch, capsys):
+    """A corrupt upstream file: the run fails, the CLI says which step and why on one line."""
+    data = tmp_path / "data"
+    shutil.copytree(lake["data"], data)
+    (data / "lake" / "raw" / "schedule" / f"{D2}.parquet").write_bytes(b"not a parquet file")
+    _env(monkeypatch, data, tmp_path / "home")
+    rc, out, err = entry(capsys, "backfill", "--start", D2, "--end", D2, "--select", "analytics/games")
+    assert rc == 1
+    line = next(ln for ln in err.splitlines() if ln.startswith("error:"))
+    assert "FAILED" in line and "analytics__games" in line
+    assert "Traceback" not in err + out
+    assert "✗ failed" in out
+
+
+def test_status_on_empty_lake(tmp_path, monkeypatch, capsys):
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home")
+    rc, out, err = entry(capsys, "status")
+    assert rc == 1
+    assert err.splitlines()[0].startswith("error: no lake yet under")
+    assert "make demo" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["backfill", "--start", "2025-13-01", "--end", "2025-12-02"], "--start '2025-13-01' is not a date"),
+        (["backfill", "--start", "2025-12-05", "--end", "2025-12-01"], "is before --start"),
+        (["backfill", "--start", "2025-12-01", "--end", "2025-12-02", "--select", "nope"], "not a layer"),
+        (["backfill", "--start", "2025-12-01", "--end", "2025-12-02", "--select", "raw/nope"], "no such asset"),
+        (["backfill", "--end", "2025-12-02"], "--start"),
+        (["status", "--date", "yesterday"], "is not a date"),
+        (["status", "--days", "0"], "--days"),
+        (["sim", "advance"], "exactly one of --to"),
+        (["sim", "advance", "--to", "noonish"], "is not an ISO timestamp"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, needle, tmp_path, monkeypatch, capsys):
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home", sim_now=None)
+    rc, out, err = entry(capsys, *args)
+    assert rc == 2, (out, err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines[0].startswith("error:") and needle in lines[0], err
+    assert len(lines) == 2 and lines[1].startswith("hint:"), err
+    assert "Traceback" not in err + out
+
+
+def test_debug_shows_traceback(tmp_path, monkeypatch, capsys):
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home")
+    rc, _, err = entry(capsys, "--debug", "backfill", "--start", "2025-13-01", "--end", "2025-12-02")
+    assert rc == 2
+    assert "Traceback (most recent call last)" in err and "error: --start" in err
+
+
+def test_entry_point_subprocess_bad_config(tmp_path):
+    """The installed entry point: a bad setting is one line + hint, exit 2, through a real process."""
+    env = {"PATH": "/usr/bin:/bin", "NBA_LAKE_SOURCE": "nope", "DAGSTER_HOME": str(tmp_path / "home"),
+           "NBA_LAKE_DATA_DIR": str(tmp_path / "data")}
+    exe = Path(sys.executable).with_name("nba-lake")
+    p = subprocess.run([str(exe), "sim", "status"], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("error: NBA_LAKE_SOURCE='nope' is not one of")
+    assert "Traceback" not in p.stderr
+
+
+# --------------------------------------------------------------------------------------------- sim
+@pytest.fixture
+def sim_env(tmp_path, monkeypatch):
+    """A sim state dir driven by clock.json (no env override), starting at SIM_NOW."""
+    data = tmp_path / "data"
+    _env(monkeypatch, data, tmp_path / "home", sim_now=None)
+    clock = SimClock(data / "sim")
+    clock.set(SIM_NOW)
+    return data, clock
+
+
+def test_sim_status_shows_clock_and_pending(sim_env):
+    data, _ = sim_env
+    res = invoke("sim", "status")
+    assert res.exit_code == 0, res.output
+    assert "2025-12-12 17:00:00 UTC" in res.output
+    assert f"override file {data / 'sim' / 'clock.json'}" in res.output
+    assert "seeded late-boxscore fault" in res.output and "2025-12-10" in res.output
+
+
+def test_sim_advance_and_reset(sim_env):
+    data, clock = sim_env
+    res = invoke("sim", "advance", "--hours", "6")
+    assert res.exit_code == 0, res.output
+    assert clock.now() == SIM_NOW + dt.timedelta(hours=6)
+    res = invoke("sim", "advance", "--to", "2025-12-14T09:30Z")
+    assert res.exit_code == 0, res.output
+    assert clock.now() == dt.datetime(2025, 12, 14, 9, 30, tzinfo=dt.UTC)
+    # Crossing the 12-10 late boxscore's release time says so.
+    assert "released: " in res.output and "seeded late-boxscore fault" in res.output
+    assert json.loads((data / "sim" / "clock.json").read_text())["now"].startswith("2025-12-14T09:30")
+    res = invoke("sim", "reset")
+    assert res.exit_code == 0, res.output
+    assert not (data / "sim" / "clock.json").exists()
+    assert "removed the clock override" in res.output
+
+
+def test_sim_release_late(sim_env):
+    from resources.sim.control import pending_releases
+    from resources.sources import _sim_league
+
+    data, clock = sim_env
+    league = _sim_league(7)
+    before = pending_releases(league, clock, data / "sim")
+    first = before.row(0, named=True)
+    res = invoke("sim", "release-late")
+    assert res.exit_code == 0, res.output
+    assert clock.now() == first["release_ts"] + dt.timedelta(seconds=1)
+    assert f"released: {first['game_id']}" in res.output
+    after = pending_releases(league, clock, data / "sim")
+    assert first["game_id"] not in after["game_id"].to_list()
+    assert after.height == before.height - before.filter(before["release_ts"] == first["release_ts"]).height
+
+
+def test_sim_withhold(sim_env):
+    from resources.sim.control import pending_releases, withheld
+    from resources.sources import _sim_league
+
+    data, clock = sim_env
+    game = _sim_league(7).schedule(2025).filter(
+        __import__("polars").col("game_date") == dt.date(2025, 12, 11)
+    ).row(0, named=True)
+    res = invoke("sim", "withhold", "--game", game["game_id"], "--hours", "5")
+    assert res.exit_code == 0, res.output
+    assert withheld(data / "sim") == {game["game_id"]: SIM_NOW + dt.timedelta(hours=5)}
+    pending = pending_releases(_sim_league(7), clock, data / "sim")
+    assert game["game_id"] in pending["game_id"].to_list()
+    status = invoke("sim", "status").output
+    assert game["game_id"] in status and "withheld by operator" in status
+    # It is the earliest pending release, so release-late frees exactly it.
+    res = invoke("sim", "release-late")
+    assert f"released: {game['game_id']}" in res.output
+
+
+def test_sim_withhold_unknown_game(sim_env, capsys):
+    rc, _, err = entry(capsys, "sim", "withhold", "--game", "0029999999", "--hours", "5")
+    assert rc == 2 and "no game '0029999999'" in err
+
+
+def test_sim_refused_outside_sim_mode(tmp_path, monkeypatch, capsys):
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home")
+    monkeypatch.setenv("NBA_LAKE_SOURCE", "landing")
+    rc, _, err = entry(capsys, "sim", "status")
+    assert rc == 2
+    assert "NBA_LAKE_SOURCE=landing" in err and "hint:" in err
+
+
+def test_sim_advance_refused_when_env_pins_the_clock(tmp_path, monkeypatch, capsys):
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home")
+    rc, _, err = entry(capsys, "sim", "advance", "--hours", "1")
+    assert rc == 2
+    assert "NBA_LAKE_SIM_NOW=" in err and "unset NBA_LAKE_SIM_NOW" in err
+    assert not (tmp_path / "data" / "sim" / "clock.json").exists()
+
+
+def test_ui_port_in_use_names_the_process_and_a_free_port(tmp_path, monkeypatch, capsys):
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        rc, _, err = entry(capsys, "ui", "--port", str(port))
+    assert rc == 2
+    first = err.splitlines()[0]
+    assert f"port {port} on 127.0.0.1 is already in use" in first
+    import os
+
+    assert f"pid {os.getpid()}" in first
+    assert "nba-lake ui --port " in err
+
+
+def test_sql_query_and_bad_sql(lake_env, capsys):
+    res = invoke("sql", "select count(*) as n from raw.schedule")
+    assert res.exit_code == 0, res.output
+    import polars as pl
+
+    n = sum(pl.read_parquet(f).height for f in (lake_env["data"] / "lake" / "raw" / "schedule").glob("*.parquet"))
+    assert str(n) in res.output
+    rc, _, err = entry(capsys, "sql", "select * from raw.nope")
+    assert rc == 2 and err.startswith("error: CatalogException")
