@@ -33,6 +33,11 @@ from zoneinfo import ZoneInfo
 
 import click
 import typer
+
+# typer vendors its own click: catch its exceptions and plain click's.
+_CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+                       click.ClickException})
+_ABORTS = (KeyboardInterrupt, click.Abort, typer.Abort)
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -141,10 +146,20 @@ def _instance():
         ) from exc
 
 
-def _defs():
-    from nba_assets.definitions import defs
+_DEFS: dict[Any, Any] = {}
 
-    return defs
+
+def _defs():
+    """Definitions wired to the CURRENT settings (data dir, source). `nba_assets.definitions.defs` binds
+    its resources at import time, which is wrong for a process whose environment changed since
+    (tests, embedding); rebuilding costs ~40 ms."""
+    from nba_assets.definitions import build_definitions
+
+    key = _settings()
+    if key not in _DEFS:
+        _DEFS.clear()
+        _DEFS[key] = build_definitions()
+    return _DEFS[key]
 
 
 def _first_line(text: str) -> str:
@@ -225,6 +240,8 @@ def _run(job: str, start: str, end: str, selection=None) -> bool:
             instance=instance,
             selection=selection,
             on_update=(lambda s: live.update(_progress_view(s))) if live_ok else None,
+            # Dagster's console logger would print stack traces; the event log (UI) keeps them all.
+            log_level="CRITICAL",
         )
     console.print(_progress_view(summary, final=True))
     if summary.success:
@@ -232,11 +249,13 @@ def _run(job: str, start: str, end: str, selection=None) -> bool:
     else:
         err_console.print(
             f"[red]error:[/red] run {summary.run_id[:8]} ({job} {start}..{end}) FAILED after "
-            f"{summary.seconds:.1f}s: {escape(summary.error or 'unknown error')}"
+            f"{summary.seconds:.1f}s: {escape(summary.error or 'unknown error')}",
+            soft_wrap=True,
         )
         err_console.print(
             f"[dim]hint: `nba-lake checks --date {start}` for check results; the run's event log is in the UI "
-            f"(nba-lake ui, run {summary.run_id})[/dim]"
+            f"(nba-lake ui, run {summary.run_id})[/dim]",
+            soft_wrap=True,
         )
     return summary.success
 
@@ -653,7 +672,7 @@ def checks(
               expand=False, title_justify="left")
     for col in ("asset", "check", "result", "severity", "scope"):
         t.add_column(col, no_wrap=True)
-    t.add_column("summary", no_wrap=True, overflow="ellipsis", max_width=60)
+    t.add_column("summary", min_width=30, overflow="fold")  # the only column that wraps
     styles = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow", "planned": "dim"}
     for c in shown:
         t.add_row(c.asset, c.check, Text(c.status.upper(), style=styles.get(c.status, "")),
@@ -1113,12 +1132,12 @@ def entry(args: list[str] | None = None) -> int:
             traceback.print_exc()
         _print_error(str(exc), "fix the environment variable (see README.md)")
         return 2
-    except click.ClickException as exc:  # usage errors: unknown option, missing --start, bad int ...
+    except _CLICK_ERRORS as exc:  # usage errors: unknown option, missing --start, bad int ...
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "nba-lake"
         _print_error(_first_line(exc.format_message()), f"{where} --help")
         return exc.exit_code
-    except (KeyboardInterrupt, click.Abort):
+    except _ABORTS:
         err_console.print("interrupted")
         return 130
     except Exception as exc:

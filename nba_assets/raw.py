@@ -11,6 +11,7 @@ table and reported by the asset's `no_rejected_records` check (ERROR) with game,
 
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ from nba_assets.common import (
 )
 from nba_assets.types import contract_type
 from resources import parsers
+from resources.clients import PaginationError
 from resources.landing import LandedFile, LandingZone
 from resources.sources import SourcesResource
 
@@ -46,6 +48,23 @@ ET = ZoneInfo("America/New_York")
 REJECTS_CHECK = "no_rejected_records"
 SOURCE_DUPLICATES_CHECK = "no_source_duplicates"
 RAW_CODE_VERSION = "raw_v1"
+
+
+# A page that failed for good is resumed right away (from that page: earlier pages are landed) before
+# the step gives up to its retry policy, which would otherwise re-fetch every day of a range run.
+RESUME_ATTEMPTS = 3
+RESUME_BACKOFF_S = 0.5
+
+
+def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[dt.date], object], day: dt.date):
+    """Call a paginated fetch for `day`, resuming from the failed page after a PaginationError."""
+    for attempt in range(1, RESUME_ATTEMPTS):
+        try:
+            return fetch(day)
+        except PaginationError as exc:
+            context.log.warning(f"{exc} (resuming, {attempt}/{RESUME_ATTEMPTS - 1})")
+            time.sleep(2**attempt * RESUME_BACKOFF_S)
+    return fetch(day)  # the last try: a failure goes to the step's retry policy
 
 
 def season_of(d: dt.date) -> int:
@@ -261,7 +280,7 @@ def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
     if sources.fetching_enabled:
         client = sources.bdl()
         for d in dates:
-            client.fetch_stats(d)
+            fetch_resuming(context, client.fetch_stats, d)
 
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         if "box_scores" in f.path.parent.parent.name:
@@ -327,7 +346,7 @@ def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
     if sources.fetching_enabled:
         client = sources.bdl()
         for d in dates:
-            client.fetch_injuries(d)
+            fetch_resuming(context, client.fetch_injuries, d)
 
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         # The report is requested "as of D's morning", so its time is that, not the fetch time:

@@ -69,6 +69,29 @@ def one_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _short(message: str) -> str:
+    """'dagster._core.errors.DagsterX: text' -> 'DagsterX: text' (first line only)."""
+    line = one_line(message)
+    head, sep, rest = line.partition(": ")
+    if sep and " " not in head and "." in head:
+        return f"{head.rsplit('.', 1)[1]}: {rest}"
+    return line
+
+
+def error_line(err, fallback: str | None = None) -> str:
+    """One line for a step's SerializableErrorInfo: its message, plus the root cause when wrapped
+    (Dagster wraps user errors, e.g. 'Error occurred while loading input' <- the reader's error)."""
+    if err is None:
+        return one_line(fallback or "step failed")
+    text = _short(err.message)
+    root = err
+    while getattr(root, "cause", None) is not None:
+        root = root.cause
+    if root is not err:
+        text = f"{text.rstrip(':')} <- {_short(root.message)}"
+    return one_line(text, limit=400)
+
+
 def run_range(
     defs: dg.Definitions,
     job_name: str,
@@ -163,11 +186,8 @@ def _apply_event(summary: RunSummary, rec) -> None:
     et = ev.event_type
     step_key = ev.step_key or ""
     if et == dg.DagsterEventType.STEP_FAILURE and summary.error is None:
-        data = ev.event_specific_data
-        err = getattr(data, "error", None)
-        message = err.message if err is not None else (ev.message or "step failed")
         summary.failed_step = step_key
-        summary.error = f"{step_key}: {one_line(message)}"
+        summary.error = f"{step_key}: {error_line(getattr(ev.event_specific_data, 'error', None), ev.message)}"
     label = summary.asset_steps.get(step_key)
     if label is not None and et in (
         dg.DagsterEventType.STEP_START,

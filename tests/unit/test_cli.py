@@ -148,7 +148,7 @@ def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypat
     (data / "lake" / "raw" / "schedule" / f"{D2}.parquet").write_bytes(b"not a parquet file")
     _env(monkeypatch, data, tmp_path / "home")
     rc, out, err = entry(capsys, "backfill", "--start", D2, "--end", D2, "--select", "analytics/games")
-    assert rc == 1
+    assert rc == 1, out + err
     line = next(ln for ln in err.splitlines() if ln.startswith("error:"))
     assert "FAILED" in line and "analytics__games" in line
     assert "Traceback" not in err + out
