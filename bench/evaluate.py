@@ -95,7 +95,8 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
         ratios[scope] = {
             "lgbm_mae": m, "l10_mae": b, "market_mae": mk,
             "lgbm_over_l10": round(m / b, 4) if m and b else None,
-            "market_over_l10": round(mk / b, 4) if mk and b else None,
+            # The line exists only on lined rows: a ratio to L10 means something only in that scope.
+            "market_over_l10": round(mk / b, 4) if mk and b and scope == "same_rows_with_line" else None,
         }
     out["ratios"] = ratios
     out["target_met"] = bool(ratios["same_rows"]["lgbm_over_l10"] is not None and ratios["same_rows"]["lgbm_over_l10"] <= 0.95)

@@ -33,11 +33,6 @@ from zoneinfo import ZoneInfo
 
 import click
 import typer
-
-# typer vendors its own click: catch its exceptions and plain click's.
-_CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
-                       click.ClickException})
-_ABORTS = (KeyboardInterrupt, click.Abort, typer.Abort)
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -47,6 +42,11 @@ from rich.table import Table
 from rich.text import Text
 
 from resources.env import PROJECT_ROOT, ConfigError, settings
+
+# typer vendors its own click: catch its exceptions and plain click's.
+_CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+                       click.ClickException})
+_ABORTS = (KeyboardInterrupt, click.Abort, typer.Abort)
 
 app = typer.Typer(
     help="NBA Props Lake: backfill, inspect and serve the lake.",

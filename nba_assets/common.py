@@ -40,13 +40,6 @@ def date_range_label(dates: list[dt.date]) -> str:
     return str(dates[0]) if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} days)"
 
 
-def today_et() -> dt.date:
-    """The current ET calendar date (the latest `game_dates` partition)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("America/New_York")).date()
-
-
 __all__ = [
     "OWNERS",
     "MODEL_OWNERS",

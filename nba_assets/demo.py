@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nba_assets.common import today_et
+from resources.env import resources_for
 
 # The demo starts in the middle of the previous season so the walk-forward model has ~3 months of
 # history before the current season, and the whole run stays near 5 minutes on 2 cores (raw ingest
@@ -13,6 +13,6 @@ DEMO_FIRST_DAY = dt.date(2026, 1, 12)  # a Monday, so model weeks align with the
 
 
 def demo_window(days: int | None = None) -> tuple[dt.date, dt.date]:
-    end = today_et()
+    end = resources_for()["sources"].today()  # the sim clock in sim mode, else the real date (ET)
     start = end - dt.timedelta(days=days) if days else DEMO_FIRST_DAY
     return start, end

@@ -160,6 +160,10 @@ def run_range(
         poller.join()
         summary.seconds = time.monotonic() - t0
         summary.finished = True
+    if not summary.success:
+        for s in summary.steps.values():
+            if s.status in ("pending", "running"):  # never started (upstream failed) or cut short
+                s.status = "skipped" if s.status == "pending" else "failed"
     if not summary.success and summary.error is None:
         # No step failed (e.g. a resource failed to initialise): the run failure says why.
         failures = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
