@@ -29,6 +29,10 @@ def build_definitions() -> dg.Definitions:
         schedules=ALL_SCHEDULES,
         sensors=SENSORS,
         resources=resources_for(),
+        # Steps are many and small (an asset plus its checks); a subprocess per step would re-import
+        # the project for each (~5-10 s). One process per run is faster on a laptop-sized machine, and
+        # a range run already does a season per step.
+        executor=dg.in_process_executor,
     )
 
 

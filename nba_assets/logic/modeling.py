@@ -14,7 +14,7 @@ count game days (dates with rows), not calendar days: in season they are the sam
 All-Star break, and across the offseason the window is the end of the last season instead of nothing.
 
 p_over: P(actual > line). For the model, the empirical distribution of B's residuals (actual - predicted)
-shifted by the prediction (a linearly interpolated ECDF, so p_over rises smoothly with predicted - line).
+on validation rows with a line (the rows p_over is ever computed for), shifted by the prediction (a linearly interpolated ECDF, so p_over rises smoothly with predicted - line).
 For the baseline, a normal around the L10 mean with sd = pts_std_l10 (floored; a default when unknown).
 """
 
@@ -50,6 +50,8 @@ MAX_POINTS = 80.0  # PredictionContract range; a higher prediction is a model bu
 
 VAL_DAYS = 14  # game days of validation (model vs baseline MAE, p_over calibration) before the cutoff
 EARLY_STOPPING_DAYS = 7  # game days of early-stopping holdout just before the validation window
+# Fewest validation rows with a line to calibrate p_over on them alone (~60 lined rows per game day).
+MIN_CALIBRATION_ROWS = 200
 
 # Baseline fallbacks: a player with no prior game has no moving average; 8 points is roughly the median
 # rotation player's scoring, and such rows are PASS with "no scoring history" anyway.
@@ -211,7 +213,13 @@ def train_points_model(train: pl.DataFrame, params: ModelParams, cutoff: dt.date
     val_pred = np.clip(booster_b.predict(_matrix(val, FEATURE_COLUMNS)), 0.0, MAX_POINTS)
     actual = val["target"].to_numpy()
     baseline = val.select(baseline_expr()).to_series().to_numpy()
-    residuals = np.sort(actual - val_pred)
+    # p_over is only ever computed where a line exists, and books post lines for rotation players and
+    # up, whose residuals are about twice as wide as the bench players' that dominate the window. The
+    # ECDF of every row made lined p_over far too confident (2025-26 sim: bins at 0.1 and 0.85 both
+    # went over ~45% of the time), so calibrate on the lined rows; all rows only when too few have one.
+    lined = val["consensus_line"].is_not_null().to_numpy()
+    calibration = lined if lined.sum() >= MIN_CALIBRATION_ROWS else np.ones(val.height, dtype=bool)
+    residuals = np.sort((actual - val_pred)[calibration])
 
     booster = _fit(train, params, rounds)
     metrics = {
@@ -225,6 +233,8 @@ def train_points_model(train: pl.DataFrame, params: ModelParams, cutoff: dt.date
         "val_mae_model": round(float(np.mean(np.abs(actual - val_pred))), 4),
         "val_mae_baseline": round(float(np.mean(np.abs(actual - baseline))), 4),
         "val_bias_model": round(float(np.mean(val_pred - actual)), 4),
+        "calibration_rows": int(residuals.size),
+        "calibration_lined_only": bool(calibration is lined),
         "early_stopping": es_start is not None,
         "num_boost_round": rounds,
         "params": asdict(params),

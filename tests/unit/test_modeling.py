@@ -256,8 +256,25 @@ def test_default_objective_is_the_median_so_skewed_points_get_a_lower_mae(league
     assert median_mae < 0.98 * mean_mae  # measured 0.956 (seed 11); theory ~0.94
 
 
+def test_p_over_is_calibrated_on_the_validation_rows_with_a_line(league, model):
+    feats, actuals = league
+    val = m.training_frame(feats, actuals, CUTOFF, 28).filter(
+        pl.col("game_date") >= dt.date.fromisoformat(model.metrics["val_start"])
+    )
+    lined = val.filter(pl.col("consensus_line").is_not_null()).height
+    assert model.metrics["calibration_lined_only"] is True
+    assert model.residuals.size == lined < val.height
+    # too few lined rows: every validation row calibrates
+    no_lines = feats.with_columns(consensus_line=pl.lit(None, dtype=pl.Float64))
+    sparse = m.train_points_model(
+        m.training_frame(no_lines, actuals, CUTOFF, 28), m.ModelParams(num_boost_round=20), CUTOFF
+    )
+    assert sparse.metrics["calibration_lined_only"] is False
+    assert sparse.residuals.size == sparse.metrics["val_rows"]
+
+
 def test_residuals_are_out_of_sample_and_roughly_centred(model):
-    assert model.residuals.size == model.metrics["val_rows"]
+    assert model.residuals.size == model.metrics["calibration_rows"] < model.metrics["val_rows"]
     assert np.all(np.diff(model.residuals) >= 0)
     assert abs(float(np.median(model.residuals))) < 1.0
 
