@@ -1,0 +1,33 @@
+"""The late-boxscore scenario with the real daemons (dagster dev), as `make scenario-late-boxscore` runs it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nba_assets import scenario
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_late_boxscore_is_picked_up_and_everything_downstream_reruns_by_itself(tmp_path, monkeypatch):
+    # run() exports its settings into os.environ for the daemons it starts; keep them out of other tests.
+    for var in ("DAGSTER_HOME", "NBA_LAKE_DATA_DIR", "NBA_LAKE_SOURCE", "NBA_LAKE_SIM_NOW",
+                "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS"):
+        if var in os.environ:
+            monkeypatch.setenv(var, os.environ[var])  # restored after the test
+        else:
+            monkeypatch.delenv(var, raising=False)
+    sc = scenario.Scenario(data_dir=tmp_path / "lake_root", dagster_home=tmp_path / "home", timeout_s=480)
+    out = scenario.run(sc)
+    assert out.ok
+    assert out.detected_s is not None and out.detected_s < 120
+    text = "\n".join(out.timeline)
+    assert "late_boxscore_sensor" in text and "automation condition" in text
+    assert "analytics/player_game_summary" in text and "features/player_features" in text
+    assert "grading/prediction_grades" in text
+    assert not any("FAILURE" in line for line in out.timeline)
+    log = "\n".join(sc.log)
+    assert f"final_games_have_boxscores for {out.day}: FAILED" in log
+    assert f"final_games_have_boxscores for {out.day}: SUCCEEDED" in log
