@@ -25,7 +25,7 @@ from nba_assets.types import contract_type
 from resources.lake import LakeResource
 
 ET = ZoneInfo("America/New_York")
-MODEL_CODE_VERSION = "lgbm_points_v1"
+MODEL_CODE_VERSION = "lgbm_points_v1.1"  # v1.1: L1 objective, p_over calibrated on lined rows
 
 
 class ModelConfig(dg.Config):
