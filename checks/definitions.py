@@ -250,46 +250,42 @@ _BOX_INS = {
 }
 
 
-@dg.asset_check(
-    asset=asset_key("analytics/games"),
-    name=FINALS_HAVE_BOXSCORES,
-    partitions_def=game_dates,
-    additional_ins=_BOX_INS,
-    description="Every final game has a boxscore from at least one source. ERROR (non-blocking: the "
-    "other games of the day are fine): that game gets no summary and no grades.",
-)
-def final_games_have_boxscores(
-    context: dg.AssetCheckExecutionContext,
-    games: pl.DataFrame,
-    schedule: pl.DataFrame,
-    bdl: pl.DataFrame,
-    nbacom: pl.DataFrame,
-) -> dg.AssetCheckResult:
-    res = completeness.final_games_without_boxscores(
-        typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom)
+def completeness_check(name: str, rule, severity, description: str) -> dg.AssetChecksDefinition:
+    """A completeness rule over D's schedule and both boxscore tables, attached to analytics/games."""
+
+    @dg.asset_check(
+        asset=asset_key("analytics/games"),
+        name=name,
+        partitions_def=game_dates,
+        additional_ins=_BOX_INS,
+        description=description,
     )
-    return _result(context, res, ERROR)
+    def _check(
+        context: dg.AssetCheckExecutionContext,
+        games: pl.DataFrame,
+        schedule: pl.DataFrame,
+        bdl: pl.DataFrame,
+        nbacom: pl.DataFrame,
+    ) -> dg.AssetCheckResult:
+        return _result(context, rule(typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom)), severity)
+
+    return _check
 
 
-@dg.asset_check(
-    asset=asset_key("analytics/games"),
-    name=FINALS_IN_EVERY_SOURCE,
-    partitions_def=game_dates,
-    additional_ins=_BOX_INS,
-    description="Every final game is in both Ball Don't Lie and NBA.com. WARN: the other source covers "
-    "it, but cross-source agreement is blind for that game.",
+final_games_have_boxscores = completeness_check(
+    FINALS_HAVE_BOXSCORES,
+    completeness.final_games_without_boxscores,
+    ERROR,
+    "Every final game has a boxscore from at least one source. ERROR (non-blocking: the other games "
+    "of the day are fine): that game gets no summary and no grades.",
 )
-def final_games_in_every_source(
-    context: dg.AssetCheckExecutionContext,
-    games: pl.DataFrame,
-    schedule: pl.DataFrame,
-    bdl: pl.DataFrame,
-    nbacom: pl.DataFrame,
-) -> dg.AssetCheckResult:
-    res = completeness.final_games_missing_a_source(
-        typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom)
-    )
-    return _result(context, res, WARN)
+final_games_in_every_source = completeness_check(
+    FINALS_IN_EVERY_SOURCE,
+    completeness.final_games_missing_a_source,
+    WARN,
+    "Every final game is in both Ball Don't Lie and NBA.com. WARN: the other source covers it, but "
+    "cross-source agreement is blind for that game.",
+)
 
 
 @dg.asset_check(

@@ -16,9 +16,8 @@ from checks.contracts import (
     empty_frame,
 )
 from nba_assets.automation import RERUN
-from nba_assets.common import OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates
+from nba_assets.common import table_asset
 from nba_assets.logic import analytics as logic
-from nba_assets.types import contract_type
 
 CODE_VERSION = "analytics_v1"
 
@@ -35,19 +34,9 @@ def typed(df: pl.DataFrame, table: str) -> pl.DataFrame:
 
 
 def _analytics_asset(name: str, contract, description: str, **kwargs):
-    return dg.asset(
-        key=["analytics", name],
-        group_name="analytics",
-        description=description,
-        partitions_def=game_dates,
-        backfill_policy=SINGLE_RUN,
-        metadata=PARTITION_EXPR,
-        dagster_type=contract_type(contract),
-        owners=OWNERS,
-        kinds={"polars", "parquet"},
-        code_version=CODE_VERSION,
-        automation_condition=RERUN,
-        **kwargs,
+    return table_asset(
+        "analytics", name, contract, description,
+        code_version=CODE_VERSION, automation_condition=RERUN, **kwargs,
     )
 
 

@@ -29,6 +29,35 @@ DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 
+def table_asset(
+    layer: str,
+    name: str,
+    contract,
+    description: str,
+    *,
+    owners: list[str] = OWNERS,
+    kinds: frozenset[str] = frozenset({"polars", "parquet"}),
+    **kwargs,
+):
+    """The decorator of every daily table: key [layer, name], group = layer, `game_dates` partitions,
+    single-run range backfills, `partition_expr`, and its pandera contract as the Dagster type (a
+    violation fails the step before the write). The docstring-level description is the UI's."""
+    from nba_assets.types import contract_type
+
+    return dg.asset(
+        key=[layer, name],
+        group_name=layer,
+        description=description,
+        partitions_def=game_dates,
+        backfill_policy=SINGLE_RUN,
+        metadata=PARTITION_EXPR,
+        dagster_type=contract_type(contract),
+        owners=owners,
+        kinds=set(kinds),
+        **kwargs,
+    )
+
+
 def partition_dates(context: dg.AssetExecutionContext) -> list[dt.date]:
     """The game dates of this run: one for a daily run, many for a single-run range backfill."""
     return [dt.date.fromisoformat(k) for k in context.partition_keys]
@@ -41,6 +70,7 @@ def date_range_label(dates: list[dt.date]) -> str:
 
 
 __all__ = [
+    "table_asset",
     "OWNERS",
     "MODEL_OWNERS",
     "PARTITION_EXPR",

@@ -15,28 +15,22 @@ import polars as pl
 from checks.contracts import PlayerFeaturesContract
 from nba_assets.analytics import typed
 from nba_assets.automation import RERUN
-from nba_assets.common import OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, partition_dates
+from nba_assets.common import partition_dates, table_asset
 from nba_assets.logic import features as logic
-from nba_assets.types import contract_type
 
 SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs"]  # no features for preseason/All-Star games
 HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_offset=-1)
 
 
-@dg.asset(
-    key=["features", "player_features"],
-    group_name="features",
-    description=(
+@table_asset(
+    "features",
+    "player_features",
+    PlayerFeaturesContract,
+    (
         "One row per (game_date, player_lookup) for every player on D's slate: form, minutes, rest, "
         "opponent, pace, injuries and the pre-tip consensus line, from data strictly before D. "
         "Carries feature_quality_score and data_as_of."
     ),
-    partitions_def=game_dates,
-    backfill_policy=SINGLE_RUN,
-    metadata=PARTITION_EXPR,
-    dagster_type=contract_type(PlayerFeaturesContract),
-    owners=OWNERS,
-    kinds={"polars", "parquet"},
     code_version=logic.FEATURE_VERSION,
     automation_condition=RERUN,
     ins={

@@ -7,29 +7,24 @@ import polars as pl
 from checks.contracts import PredictionGradeContract, SystemDailyPerformanceContract
 from nba_assets.analytics import typed
 from nba_assets.automation import GRADED_DAYS
-from nba_assets.common import MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates
+from nba_assets.common import MODEL_OWNERS, table_asset
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
 from nba_assets.predictions import png_markdown
-from nba_assets.types import contract_type
 from resources.lake import LakeResource
 
 CODE_VERSION = "grading_v1"
 
 
-@dg.asset(
-    key=["grading", "prediction_grades"],
-    group_name="grading",
-    description=(
+@table_asset(
+    "grading",
+    "prediction_grades",
+    PredictionGradeContract,
+    (
         "One row per (game_id, player_lookup, system_id): the prediction graded against "
         "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS, absolute and signed error."
     ),
-    partitions_def=game_dates,
-    backfill_policy=SINGLE_RUN,
-    metadata=PARTITION_EXPR,
-    dagster_type=contract_type(PredictionGradeContract),
     owners=MODEL_OWNERS,
-    kinds={"polars", "parquet"},
     code_version=CODE_VERSION,
     automation_condition=GRADED_DAYS,
     ins={
@@ -52,19 +47,15 @@ def prediction_grades(
     return logic.grade_predictions(graded, typed(actuals, "analytics/player_game_summary"))
 
 
-@dg.asset(
-    key=["grading", "system_daily_performance"],
-    group_name="grading",
-    description=(
+@table_asset(
+    "grading",
+    "system_daily_performance",
+    SystemDailyPerformanceContract,
+    (
         "One row per (game_date, system_id): predictions, graded, coverage, MAE, bias, hit rate "
         "(overall, OVER, UNDER), ROI at -110 and Brier score of p_over."
     ),
-    partitions_def=game_dates,
-    backfill_policy=SINGLE_RUN,
-    metadata=PARTITION_EXPR,
-    dagster_type=contract_type(SystemDailyPerformanceContract),
     owners=MODEL_OWNERS,
-    kinds={"polars", "parquet"},
     code_version=CODE_VERSION,
     automation_condition=GRADED_DAYS,
     ins={"grades": dg.AssetIn(key=["grading", "prediction_grades"])},

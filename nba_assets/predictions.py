@@ -18,10 +18,9 @@ from checks.contracts import PredictionContract
 from io_managers.model_store import ModelStore
 from nba_assets.analytics import typed
 from nba_assets.automation import TODAY_ONLY
-from nba_assets.common import DAILY_FRESHNESS, MODEL_OWNERS, PARTITION_EXPR, SINGLE_RUN, game_dates, partition_dates
+from nba_assets.common import DAILY_FRESHNESS, MODEL_OWNERS, SINGLE_RUN, partition_dates, table_asset
 from nba_assets.logic import modeling
 from nba_assets.partitions import model_weeks
-from nba_assets.types import contract_type
 from resources.lake import LakeResource
 
 ET = ZoneInfo("America/New_York")
@@ -144,20 +143,17 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(
-    key=["predictions", "player_prop_predictions"],
-    group_name="predictions",
-    description=(
+@table_asset(
+    "predictions",
+    "player_prop_predictions",
+    PredictionContract,
+    (
         "One row per (game_id, player_lookup, system_id) for every slate player on D: lgbm_points_v1 "
         "(the model of D's week) and the moving_avg_l10 baseline, with line, edge, p_over, "
         "recommendation and confidence."
     ),
-    partitions_def=game_dates,
-    backfill_policy=SINGLE_RUN,
-    metadata=PARTITION_EXPR,
-    dagster_type=contract_type(PredictionContract),
     owners=MODEL_OWNERS,
-    kinds={"polars", "parquet", "lightgbm"},
+    kinds=frozenset({"polars", "parquet", "lightgbm"}),
     code_version=MODEL_CODE_VERSION,
     automation_condition=TODAY_ONLY,
     freshness_policy=DAILY_FRESHNESS,

@@ -31,14 +31,11 @@ from checks.contracts import (
 from nba_assets.common import (
     DAILY_FRESHNESS,
     NETWORK_RETRY,
-    OWNERS,
-    PARTITION_EXPR,
-    SINGLE_RUN,
     date_range_label,
     game_dates,
     partition_dates,
+    table_asset,
 )
-from nba_assets.types import contract_type
 from resources import parsers
 from resources.clients import PaginationError
 from resources.landing import LandedFile, LandingZone
@@ -182,30 +179,26 @@ def _records_check(
 
 
 def _raw_asset(name: str, contract, description: str, **kwargs):
-    """The decorator every raw asset shares: key raw/<name>, daily, range-aware, contract-typed."""
-    return dg.asset(
-        key=["raw", name],
-        group_name="raw",
-        description=description,
-        partitions_def=game_dates,
-        backfill_policy=SINGLE_RUN,
-        metadata=PARTITION_EXPR,
-        dagster_type=contract_type(contract),
+    """raw/<name>: a daily table that fetches over the network (step retries, freshness policy)."""
+    key = dg.AssetKey(["raw", name])
+    return table_asset(
+        "raw",
+        name,
+        contract,
+        description,
         retry_policy=NETWORK_RETRY,
         freshness_policy=DAILY_FRESHNESS,
-        owners=OWNERS,
-        kinds={"polars", "parquet"},
         code_version=RAW_CODE_VERSION,
         check_specs=[
             dg.AssetCheckSpec(
                 REJECTS_CHECK,
-                asset=dg.AssetKey(["raw", name]),
+                asset=key,
                 description="Records the parser rejected (game, player, field, rule). ERROR, non-blocking.",
                 partitions_def=game_dates,
             ),
             dg.AssetCheckSpec(
                 SOURCE_DUPLICATES_CHECK,
-                asset=dg.AssetKey(["raw", name]),
+                asset=key,
                 description="Records a source repeated inside one response (kept once). WARN.",
                 partitions_def=game_dates,
             ),
