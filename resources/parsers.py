@@ -508,24 +508,33 @@ def parse_bdl_box_scores(body: dict, landing_file: str) -> ParseResult:
         for side_team, side in ((home_t, "home"), (away_t, "away")):
             for line in side_team.get("players") or []:
                 line = _dict(line)
-                player = _dict(line.get("player"))
-                name = _bdl_name(player)
-                where = {"game_date": game.game_date, "game_id": game.game_id, "player": name}
-                try:
-                    row = _box_record(
-                        game,
-                        team=lambda s=side: game.home if s == "home" else game.away,
-                        player_id=lambda p=player: _int_id("player.id", p.get("id")),
-                        player_name=lambda n=name: n,
-                        name_field="player.first_name+last_name",
-                        stats=lambda ln=line: _box_stats(ln, BDL_STAT_FIELDS, "min"),
-                        landing_file=landing_file,
-                    )
-                except _Bad as bad:
-                    out.bad(bad, **where)
-                else:
-                    out.add(row, where)
+                _collect_bdl_line(
+                    out, game, lambda s=side: game.home if s == "home" else game.away, line, landing_file
+                )
     return out.result()
+
+
+def _collect_bdl_line(
+    out: _Collector, game: _Game, team: Callable[[], str], line: Mapping[str, Any], landing_file: str
+) -> None:
+    """One BDL player stat line (box_scores or stats) into `out`: a row, or a reject naming it."""
+    player = _dict(line.get("player"))
+    name = _bdl_name(player)
+    where = {"game_date": game.game_date, "game_id": game.game_id, "player": name}
+    try:
+        row = _box_record(
+            game,
+            team=team,
+            player_id=lambda: _int_id("player.id", player.get("id")),
+            player_name=lambda: name,
+            name_field="player.first_name+last_name",
+            stats=lambda: _box_stats(line, BDL_STAT_FIELDS, "min"),
+            landing_file=landing_file,
+        )
+    except _Bad as bad:
+        out.bad(bad, **where)
+    else:
+        out.add(row, where)
 
 
 def parse_bdl_stats(body: dict, landing_file: str) -> ParseResult:
@@ -537,14 +546,12 @@ def parse_bdl_stats(body: dict, landing_file: str) -> ParseResult:
         return _file_reject(ctx, BOX_TABLE, "data", body, "response must hold a list of stat lines in 'data'")
     for line in lines:
         line = _dict(line)
-        g, team, player = _dict(line.get("game")), _dict(line.get("team")), _dict(line.get("player"))
+        g, team = _dict(line.get("game")), _dict(line.get("team"))
         game = _bdl_game(
             g,
             lambda g=g: _bdl_team_id("game.home_team_id", g.get("home_team_id")),
             lambda g=g: _bdl_team_id("game.visitor_team_id", g.get("visitor_team_id")),
         )
-        name = _bdl_name(player)
-        where = {"game_date": game.game_date, "game_id": game.game_id, "player": name}
 
         def row_team(team: Mapping[str, Any] = team) -> str:
             # The row's own team (the team at game time); player.team_id is the CURRENT team and
@@ -553,20 +560,7 @@ def parse_bdl_stats(body: dict, landing_file: str) -> ParseResult:
                 return _tricode("team.abbreviation", team.get("abbreviation"))
             return _bdl_team_id("team.id", team.get("id"))
 
-        try:
-            row = _box_record(
-                game,
-                team=row_team,
-                player_id=lambda p=player: _int_id("player.id", p.get("id")),
-                player_name=lambda n=name: n,
-                name_field="player.first_name+last_name",
-                stats=lambda ln=line: _box_stats(ln, BDL_STAT_FIELDS, "min"),
-                landing_file=landing_file,
-            )
-        except _Bad as bad:
-            out.bad(bad, **where)
-        else:
-            out.add(row, where)
+        _collect_bdl_line(out, game, row_team, line, landing_file)
     return out.result()
 
 
