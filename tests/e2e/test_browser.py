@@ -1,0 +1,199 @@
+"""The UI in headless Chromium against the small lake: graph, partitions, checks and report plots.
+
+Each page is asserted on its rendered DOM and screenshotted to <repo>/test-artifacts/e2e/ (git-ignored)
+so a person can look at what the test saw. Needs Debian's chromium + chromium-driver (`make chromium`
+installs them); without them the tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import E2E_END, REPO, E2EStack
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# Flags for headless Chromium as root on a dev/CI box (dagster-notes §12).
+CHROME_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--window-size=1400,900",
+]  # fmt: skip
+PAGE_TIMEOUT = 45
+GROUPS = ["analytics", "features", "grading", "ops", "predictions", "raw"]
+
+
+def _skip_reason() -> str | None:
+    for exe in (CHROMIUM, CHROMEDRIVER):
+        if not Path(exe).exists():
+            return f"{Path(exe).name} not found (`make chromium` as root installs it)"
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium is not installed in the venv (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser(e2e_stack: E2EStack):
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS:
+        opts.add_argument(flag)
+    with tempfile.TemporaryDirectory(prefix="nba-e2e-chromium-") as profile:
+        opts.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        try:
+            driver.set_page_load_timeout(PAGE_TIMEOUT)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            _dismiss_community_modal(driver, e2e_stack.base_url)
+            yield driver
+        finally:
+            driver.quit()
+
+
+def _dismiss_community_modal(driver, base_url: str) -> None:
+    """A fresh profile gets a 'Join the Dagster community' modal over every page; Skip it once."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{base_url}/runs")
+    _wait_for_text(driver, "Runs")
+    skip = (By.XPATH, "//button[normalize-space()='Skip']")
+    try:
+        WebDriverWait(driver, 15).until(ec.element_to_be_clickable(skip)).click()
+    except TimeoutException:
+        return  # no modal in this UI version
+    WebDriverWait(driver, 10).until(ec.invisibility_of_element_located(skip))
+
+
+def _body_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def _wait_for_text(driver, *texts: str, timeout: float = PAGE_TIMEOUT) -> str:
+    """Wait until every text is in the rendered page; return the page text."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.3).until(
+            lambda d: all(t in _body_text(d) for t in texts)
+        )
+    except TimeoutException:
+        shot = ARTIFACTS / "timeout.png"
+        driver.save_screenshot(str(shot))
+        missing = [t for t in texts if t not in _body_text(driver)]
+        raise AssertionError(f"{driver.current_url}: {missing} not rendered (screenshot {shot})") from None
+    return _body_text(driver)
+
+
+def _open(driver, stack: E2EStack, path: str, *texts: str) -> str:
+    driver.get(stack.base_url + path)
+    return _wait_for_text(driver, *texts)
+
+
+def _shot(driver, name: str) -> Path:
+    path = ARTIFACTS / name
+    assert driver.save_screenshot(str(path)), path
+    assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+    return path
+
+
+def test_asset_graph_shows_every_group_and_asset(browser, e2e_stack: E2EStack):
+    # Groups start collapsed; `expanded=` (what the UI's "Expand all groups", Alt+E, writes) opens them.
+    expanded = ",".join(f"global@global:{g}" for g in GROUPS)
+    text = _open(
+        browser,
+        e2e_stack,
+        "/asset-groups?" + urllib.parse.urlencode({"expanded": expanded}),
+        "Global asset lineage",
+        "bdl_boxscores",
+        "nbacom_boxscores",
+        "team_game_summary",
+        "points_model",
+    )
+    for group in GROUPS:
+        assert group in text
+    # At the zoom that fits 15 assets the node labels are middle-truncated ("player_ga…_summary").
+    assert "player_ga" in text
+    _shot(browser, "asset_graph.png")
+
+
+def test_group_lineage_shows_assets_with_checks_and_partitions(browser, e2e_stack: E2EStack):
+    text = _open(
+        browser,
+        e2e_stack,
+        "/locations/nba_assets.definitions/asset-groups/analytics/lineage",
+        "player_game_summary",
+        "team_game_summary",
+        "games",
+        "Asset checks",
+    )
+    # each node carries its check tally, partition fill and automation rows
+    node = r"player_game_summary\nLatest event\n.+\nAsset checks\n\d+ / 4 Passed\nPartitions\n"
+    assert re.search(node, text), text
+    # upstream raw assets are drawn as links beside the group
+    assert "bdl_boxscores" in text
+    _shot(browser, "group_analytics_lineage.png")
+
+
+def test_partition_view_shows_materialized_days(browser, e2e_stack: E2EStack):
+    text = _open(
+        browser,
+        e2e_stack,
+        f"/assets/raw/bdl_boxscores?view=partitions&partition={E2E_END}",
+        "Materialized (2)",
+        "Latest materialization",
+        "rows_by_partition",
+    )
+    assert "Failed (0)" in text
+    assert "ingest_and_features" in text  # the job of the backfill run
+    _shot(browser, "bdl_boxscores_partitions.png")
+
+
+def test_checks_view_shows_a_passed_check(browser, e2e_stack: E2EStack):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, e2e_stack, "/assets/raw/bdl_boxscores?view=checks", "Checks (5)", "no_duplicate_keys")
+    browser.find_element(By.XPATH, "//div[@title='no_duplicate_keys']").click()
+    text = _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed")
+    assert "evaluated_dates" in text and "2025-12-07..2025-12-08" in text
+    _shot(browser, "bdl_boxscores_checks.png")
+
+
+def test_report_plot_renders_from_markdown_data_uri(browser, e2e_stack: E2EStack):
+    """season_report's `calibration` metadata is markdown with an inline data:image/png URI.
+
+    Long markdown values show as '[Show Markdown]' in the metadata table; the dialog it opens renders
+    the markdown, including the image.
+    """
+    from selenium.webdriver.common.by import By
+
+    _open(browser, e2e_stack, "/assets/grading/season_report?view=events", "calibration", "Show Markdown")
+    row = browser.find_element(By.XPATH, "//tr[.//span[normalize-space()='calibration']]")
+    row.find_element(By.XPATH, ".//*[contains(text(), 'Show Markdown')]").click()
+    _wait_for_text(browser, "Close")
+    img = browser.find_element(By.XPATH, "//*[@role='dialog']//img[@alt='calibration of p_over']")
+    assert img.get_attribute("src").startswith("data:image/png;base64,")
+    natural = browser.execute_script("return [arguments[0].complete, arguments[0].naturalWidth]", img)
+    assert natural[0] is True and natural[1] > 100, natural  # decoded, not a broken-image icon
+    _shot(browser, "season_report_calibration.png")
