@@ -9,16 +9,17 @@ the write, only downstream: §0.7), so a dep's failed blocking check stops propa
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import dagster as dg
+
+from resources.env import settings
 
 AC = dg.AutomationCondition
 
 # How far back a late or corrected upstream partition still re-runs downstream automatically. Two
 # weeks covers late boxscores and stat corrections seen in practice; older fixes are a deliberate
 # backfill (`nba-lake backfill`), not a surprise storm of runs.
-LOOKBACK_DAYS = int(os.environ.get("NBA_LAKE_AUTOMATION_LOOKBACK_DAYS", "14"))
+LOOKBACK_DAYS = settings().automation_lookback_days  # NBA_LAKE_AUTOMATION_LOOKBACK_DAYS, default 14
 
 
 def no_dep_failed_a_blocking_check() -> dg.AutomationCondition:

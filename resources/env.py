@@ -28,7 +28,6 @@ class Settings:
     data_dir: str  # NBA_LAKE_DATA_DIR: a local folder, or gs://bucket/prefix in prod
     source: str  # NBA_LAKE_SOURCE: sim | live | landing
     sim_seed: int  # NBA_LAKE_SIM_SEED
-    primary_source: str  # NBA_LAKE_PRIMARY_SOURCE: nbacom | bdl (player_game_summary's first choice)
     automation_lookback_days: int  # NBA_LAKE_AUTOMATION_LOOKBACK_DAYS
 
 
@@ -43,15 +42,11 @@ def settings() -> Settings:
     data_dir = os.environ.get("NBA_LAKE_DATA_DIR", default_dir)
     if env == "prod" and not data_dir.startswith("gs://"):
         raise ConfigError("NBA_LAKE_ENV=prod needs NBA_LAKE_DATA_DIR=gs://<bucket>/<prefix>")
-    primary = os.environ.get("NBA_LAKE_PRIMARY_SOURCE", "nbacom")
-    if primary not in ("nbacom", "bdl"):
-        raise ConfigError(f"NBA_LAKE_PRIMARY_SOURCE={primary!r} is not one of ('nbacom', 'bdl')")
     return Settings(
         env=env,
         data_dir=data_dir,
         source=source,
         sim_seed=int(os.environ.get("NBA_LAKE_SIM_SEED", "7")),
-        primary_source=primary,
         automation_lookback_days=int(os.environ.get("NBA_LAKE_AUTOMATION_LOOKBACK_DAYS", "14")),
     )
 
