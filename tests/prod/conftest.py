@@ -14,6 +14,8 @@ import os
 # Read by gcsfs at import time: set before anything imports it.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
 import uuid  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -46,14 +48,19 @@ def bq_server(gcs_server, prod_logs):
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
+def postgres():
+    # Not under pytest's tmp dir: that is private to root, and the cluster runs as the postgres user.
+    base = Path(tempfile.mkdtemp(prefix="nba-lake-pg-"))
     try:
-        cluster = servers.start_postgres(tmp_path_factory.mktemp("postgres"))
-    except servers.PostgresUnavailable as exc:
-        print(f"SKIP postgres tests: {exc}")
-        pytest.skip(str(exc))
-    yield cluster
-    servers.stop_postgres(cluster)
+        try:
+            cluster = servers.start_postgres(base)
+        except servers.PostgresUnavailable as exc:
+            print(f"SKIP postgres tests: {exc}")
+            pytest.skip(str(exc))
+        yield cluster
+        servers.stop_postgres(cluster)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @dataclass(frozen=True)
