@@ -9,12 +9,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from checks.contracts import BUSINESS_KEYS
+from nba_assets import tables
 from nba_assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DAILY_TABLES = sorted(BUSINESS_KEYS)
+DAILY_TABLES = sorted(t.label for t in tables.LAKE)
 EXPECTED_ASSETS = sorted(
     [*DAILY_TABLES, "predictions/points_model", "grading/season_report", "ops/pipeline_health"]
 )

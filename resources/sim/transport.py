@@ -15,18 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import polars as pl
 
+from nba_assets.partitions import ET
 from resources.sim import faults as F
 from resources.sim.clock import SimClock, parse_ts
 from resources.sim.league import SimLeague
 from resources.sim.market import BOOK_TITLES, BOOKS
 from resources.teams import BY_TRICODE, Team
 
-ET = ZoneInfo("America/New_York")
 BDL_HOST = "api.balldontlie.io"
 NBA_HOST = "stats.nba.com"
 ODDS_HOST = "api.the-odds-api.com"

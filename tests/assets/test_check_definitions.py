@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from checks import definitions as cd
+from nba_assets import tables
 from nba_assets.partitions import game_dates
 
 DAY = "2026-01-09"
@@ -162,8 +163,8 @@ def standin_assets(faults: dict[str, Fault] | None = None) -> list[dg.AssetsDefi
     }
 
     def make(table: str) -> dg.AssetsDefinition:
-        @dg.asset(key=cd.asset_key(table), partitions_def=game_dates, backfill_policy=SINGLE_RUN,
-                  deps=[cd.asset_key(t) for t in deps.get(table, [])])  # fmt: skip
+        @dg.asset(key=tables.get(table).key, partitions_def=game_dates, backfill_policy=SINGLE_RUN,
+                  deps=[tables.get(t).key for t in deps.get(table, [])])  # fmt: skip
         def _standin(context: dg.AssetExecutionContext) -> pl.DataFrame:
             out = []
             for key in context.partition_keys:
@@ -309,7 +310,7 @@ def test_today_slate_without_boxscores_evaluates_with_missing_inputs():
     """Morning of game day: schedule and lines exist, boxscores do not; checks must still evaluate."""
     lake = MemoryLake()
     assets, checks = standin_assets(), cd.build_asset_checks()
-    morning = [cd.asset_key("raw/schedule"), cd.asset_key("raw/prop_lines"), cd.asset_key("analytics/games")]
+    morning = [tables.SCHEDULE.key, tables.PROP_LINES.key, tables.GAMES.key]
     selection = dg.AssetSelection.assets(*morning) | dg.AssetSelection.checks_for_assets(*morning)
     result = dg.materialize([*assets, *checks], partition_key=DAY, selection=selection,
                             resources={"io_manager": MemoryIOManager(lake), "lake": lake},

@@ -7,14 +7,13 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from checks.contracts import (
-    BUSINESS_KEYS,
+from nba_assets import tables
+from nba_assets.contracts import (
     BoxscoreContract,
     GamesContract,
     PlayerGameSummaryContract,
     ScheduleContract,
     TeamGameSummaryContract,
-    empty_frame,
 )
 from nba_assets.logic.analytics import (
     build_player_game_summary,
@@ -52,7 +51,7 @@ def box(date, game_id, home, away, team, name, pid, *, fgm=0, fg3m=0, ftm=0, min
 
 def frame(rows: list[dict], table: str) -> pl.DataFrame:
     """A raw frame in contract dtypes; fixtures are validated so they look like what raw really holds."""
-    df = pl.DataFrame(rows, schema=empty_frame(table).schema) if rows else empty_frame(table)
+    df = pl.DataFrame(rows, schema=tables.get(table).empty().schema) if rows else tables.get(table).empty()
     contract = ScheduleContract if table == "raw/schedule" else BoxscoreContract
     return contract.validate(df)
 
@@ -84,19 +83,19 @@ def no_nba() -> pl.DataFrame:
 
 def games_valid(df: pl.DataFrame) -> pl.DataFrame:
     GamesContract.validate(df)
-    assert df.select(BUSINESS_KEYS["analytics/games"]).is_duplicated().sum() == 0
+    assert df.select(list(tables.GAMES.business_key)).is_duplicated().sum() == 0
     return df
 
 
 def players_valid(df: pl.DataFrame) -> pl.DataFrame:
     PlayerGameSummaryContract.validate(df)
-    assert df.select(BUSINESS_KEYS["analytics/player_game_summary"]).is_duplicated().sum() == 0
+    assert df.select(list(tables.PLAYER_GAME_SUMMARY.business_key)).is_duplicated().sum() == 0
     return df
 
 
 def teams_valid(df: pl.DataFrame) -> pl.DataFrame:
     TeamGameSummaryContract.validate(df)
-    assert df.select(BUSINESS_KEYS["analytics/team_game_summary"]).is_duplicated().sum() == 0
+    assert df.select(list(tables.TEAM_GAME_SUMMARY.business_key)).is_duplicated().sum() == 0
     return df
 
 
@@ -297,7 +296,7 @@ def test_two_source_ids_for_one_matchup_is_an_error():
 def test_unknown_primary_source_is_rejected():
     e = no_bdl()
     with pytest.raises(ValueError, match="primary"):
-        build_player_game_summary(empty_frame("analytics/games"), e, e, primary="espn")
+        build_player_game_summary(tables.GAMES.empty(), e, e, primary="espn")
 
 
 # -------------------------------------------------------------------------------- player summary
@@ -375,7 +374,7 @@ def test_duplicated_raw_rows_do_not_double_a_player():
 
 def test_boxscore_rows_of_games_not_in_games_produce_no_summary():
     nba = frame(two_team_box(D1, "0022400500", "BOS", "NYK"), "raw/nbacom_boxscores")
-    players = build_player_game_summary(empty_frame("analytics/games"), no_bdl(), nba)
+    players = build_player_game_summary(tables.GAMES.empty(), no_bdl(), nba)
     assert players.height == 0
 
 
@@ -499,6 +498,6 @@ def test_empty_inputs_give_typed_empty_outputs():
     games = reconcile_games(no_schedule(), no_bdl(), no_nba())
     players = build_player_game_summary(games, no_bdl(), no_nba())
     teams = build_team_game_summary(players)
-    assert games.schema == empty_frame("analytics/games").schema and games.height == 0
-    assert players.schema == empty_frame("analytics/player_game_summary").schema
-    assert teams.schema == empty_frame("analytics/team_game_summary").schema
+    assert games.schema == tables.GAMES.empty().schema and games.height == 0
+    assert players.schema == tables.PLAYER_GAME_SUMMARY.empty().schema
+    assert teams.schema == tables.TEAM_GAME_SUMMARY.empty().schema

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 import polars as pl
 import pytest
 
-from checks.contracts import BUSINESS_KEYS, PlayerFeaturesContract, empty_frame
+from nba_assets import tables
+from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic.analytics import build_team_game_summary
 from nba_assets.logic.features import FEATURE_VERSION, HISTORY_DAYS, build_player_features
 
@@ -92,7 +92,7 @@ def prop(date, home, away, player, book, line, minutes_before_tip: float, *, com
 
 def frame(rows: list[dict], table: str) -> pl.DataFrame:
     """A frame in the table's contract dtypes (what the IO manager hands the asset)."""
-    return pl.DataFrame(rows, schema=empty_frame(table).schema) if rows else empty_frame(table)
+    return pl.DataFrame(rows, schema=tables.get(table).empty().schema) if rows else tables.get(table).empty()
 
 
 def build(players=(), teams=(), games=(), injuries=(), props=(), dates=(D,)) -> pl.DataFrame:
@@ -109,8 +109,8 @@ def build(players=(), teams=(), games=(), injuries=(), props=(), dates=(D,)) -> 
 
 def valid(df: pl.DataFrame) -> pl.DataFrame:
     PlayerFeaturesContract.validate(df)
-    assert df.schema == empty_frame("features/player_features").schema
-    assert df.select(BUSINESS_KEYS["features/player_features"]).is_duplicated().sum() == 0
+    assert df.schema == tables.PLAYER_FEATURES.empty().schema
+    assert df.select(list(tables.PLAYER_FEATURES.business_key)).is_duplicated().sum() == 0
     assert df.equals(df.sort(["game_date", "player_lookup"]))
     return df
 

@@ -4,7 +4,7 @@ Each model is the contract of one table: column names, dtypes, nullability and r
 never inferred from data (domain.md failure 17). `strict=True` rejects unexpected columns, so a drift in
 a parser or transform fails the step before the write (the type check runs before the IO manager).
 
-Business keys (one row per key) are listed in `BUSINESS_KEYS`; the duplicate checks use them.
+Which table uses which contract, and each table's business key, is declared in `nba_assets/tables.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
 OUTCOMES = ["WIN", "LOSS", "PUSH", "VOID", "NO_LINE", "PASS"]
 LINE_SOURCES = ["CONSENSUS", "NO_LINE"]
 SOURCES = ["bdl", "nbacom"]
+# Integer box minutes are rounded per player, so a 1-minute gap between sources is noise, not a
+# disagreement (the summary's source_disagreement flag and the agreement check share this rule).
+MINUTES_TOLERANCE = 1.0
 
 
 class _Strict:
@@ -370,39 +373,7 @@ class SystemDailyPerformanceContract(pa.DataFrameModel):
         title = "grading.system_daily_performance"
 
 
-# Every table's business key: the duplicate checks and tests use these.
-BUSINESS_KEYS: dict[str, list[str]] = {
-    "raw/schedule": ["game_id"],
-    "raw/bdl_boxscores": ["source_game_id", "player_id"],
-    "raw/nbacom_boxscores": ["source_game_id", "player_id"],
-    "raw/prop_lines": ["event_id", "player_lookup", "bookmaker", "snapshot_ts"],
-    "raw/injuries": ["report_ts", "player_lookup"],
-    "analytics/games": ["game_id"],
-    "analytics/player_game_summary": ["game_id", "player_lookup"],
-    "analytics/team_game_summary": ["game_id", "team"],
-    "features/player_features": ["game_date", "player_lookup"],
-    "predictions/player_prop_predictions": ["game_id", "player_lookup", "system_id"],
-    "grading/prediction_grades": ["game_id", "player_lookup", "system_id"],
-    "grading/system_daily_performance": ["game_date", "system_id"],
-}
-
-CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
-    "raw/schedule": ScheduleContract,
-    "raw/bdl_boxscores": BoxscoreContract,
-    "raw/nbacom_boxscores": BoxscoreContract,
-    "raw/prop_lines": PropLineContract,
-    "raw/injuries": InjuryContract,
-    "analytics/games": GamesContract,
-    "analytics/player_game_summary": PlayerGameSummaryContract,
-    "analytics/team_game_summary": TeamGameSummaryContract,
-    "features/player_features": PlayerFeaturesContract,
-    "predictions/player_prop_predictions": PredictionContract,
-    "grading/prediction_grades": PredictionGradeContract,
-    "grading/system_daily_performance": SystemDailyPerformanceContract,
-}
-
-
-def empty_frame(table: str) -> pl.DataFrame:
-    """A typed, empty frame for `table` (off-days still get a file with the right schema)."""
-    schema = CONTRACTS[table].to_schema()
+def empty_frame(contract: type[pa.DataFrameModel]) -> pl.DataFrame:
+    """A typed, empty frame with `contract`'s columns (use `tables.<TABLE>.empty()`)."""
+    schema = contract.to_schema()
     return pl.DataFrame(schema={name: col.dtype.type for name, col in schema.columns.items()})
