@@ -42,7 +42,7 @@ ui: setup
 	$(BIN)/nba-lake ui
 
 scenario-late-boxscore: setup
-	$(BIN)/python -m nba_assets.scenario
+	$(BIN)/python -m nba_assets.ops.scenario
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from nba_assets import scenario
+from nba_assets.ops import scenario
 
 
 @pytest.mark.e2e

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nba_assets import cli
+from nba_assets.ops import cli
 from resources.sim.clock import SimClock
 from tests.conftest import SIM_NOW
 
