@@ -28,7 +28,6 @@ from nba_assets import tables as t
 from nba_assets.partitions import ET
 
 
-
 @dataclass
 class FloorStep:
     step: str

@@ -9,8 +9,8 @@ latest earlier one, said in model_version); the moving-average baseline is alway
 import datetime as dt
 
 import dagster as dg
-from pydantic import Field
 import polars as pl
+from pydantic import Field
 
 from io_managers.model_store import ModelStore
 from nba_assets import tables as t

@@ -31,9 +31,9 @@ import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from io_managers.model_store import TrainedModel
 from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
-from io_managers.model_store import TrainedModel
 
 MODEL_SYSTEM = "lgbm_points_v1"
 BASELINE_SYSTEM = "moving_avg_l10"

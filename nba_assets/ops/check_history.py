@@ -12,6 +12,7 @@ from typing import Any
 from nba_assets.ops import dagster_private as private
 from nba_assets.partitions import partition_key_for
 
+
 @dataclass
 class CheckRow:
     asset: str

@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import polars as pl
@@ -441,7 +441,7 @@ class _Collector:
         )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(table: tables.Table) -> pl.DataFrame:
     """The contract's empty frame, built once per table (pandera's to_schema costs ~2 ms a call)."""
     return table.empty()

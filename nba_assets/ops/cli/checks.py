@@ -14,6 +14,7 @@ from rich.text import Text
 from nba_assets.ops.check_history import CheckHistory, meta_text
 from nba_assets.ops.cli import common as cli
 
+
 @cli.app.command()
 def checks(
     date: Annotated[str, typer.Option("--date", help="the game date (YYYY-MM-DD)")],

@@ -12,6 +12,7 @@ from nba_assets.ops.cli import common as c
 from nba_assets.ops.cli.backfill import backfill
 from nba_assets.ops.demo import demo_window
 
+
 @c.app.command()
 def demo(
     days: Annotated[int, typer.Option(help="game days of history to backfill, ending today")] = 0,

@@ -14,6 +14,7 @@ from rich.table import Table
 from nba_assets.ops.cli import common as c
 from nba_assets.partitions import ET
 
+
 def _sim_env():
     """(settings, state_dir, clock) for the sim commands; refuses outside sim mode."""
     from upath import UPath

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from nba_assets.ops.cli import common as c
 
+
 @c.app.command()
 def sql(
     query: Annotated[str | None, typer.Argument(help="a query to run; omit for an interactive shell")] = None,

@@ -20,6 +20,7 @@ from nba_assets.ops.check_history import CheckHistory
 from nba_assets.ops.cli import common as c
 from nba_assets.partitions import partition_key_for
 
+
 def _parquet_rows(path) -> int | None:
     """Row count from the Parquet footer (no data read); None when the file is unreadable."""
     import pyarrow.parquet as pq

@@ -16,6 +16,7 @@ import typer
 from nba_assets.ops.cli import common as c
 from resources.env import PROJECT_ROOT
 
+
 def _port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
