@@ -318,7 +318,7 @@ def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> p
     """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table)."""
     view = table.view
     empty = pl.DataFrame(schema={"game_date": pl.Date, "game": pl.Utf8, "n_rows": pl.Int64})
-    if not reader.has(table):
+    if view not in reader.tables():
         return empty
     start = before - dt.timedelta(days=HISTORY_CALENDAR_DAYS)
     got = reader.query(

@@ -49,8 +49,7 @@ class ScheduleContract(pa.DataFrameModel):
     away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.schedule"
+    Config = _Strict
 
 
 class BoxscoreContract(pa.DataFrameModel):
@@ -84,8 +83,7 @@ class BoxscoreContract(pa.DataFrameModel):
     pf: pl.Int64 = pa.Field(ge=0)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.boxscores"
+    Config = _Strict
 
     @pa.dataframe_check
     def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805 (pandera passes the class)
@@ -123,8 +121,7 @@ class PropLineContract(pa.DataFrameModel):
     minutes_before_tip: pl.Float64  # negative = taken after tip-off (in-game: must never feed features)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.prop_lines"
+    Config = _Strict
 
 
 class InjuryContract(pa.DataFrameModel):
@@ -141,8 +138,7 @@ class InjuryContract(pa.DataFrameModel):
     description: pl.Utf8 = pa.Field(nullable=True)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.injuries"
+    Config = _Strict
 
 
 # --------------------------------------------------------------------------------------- analytics
@@ -167,8 +163,7 @@ class GamesContract(pa.DataFrameModel):
         isin=["ok", "missing_from_schedule", "missing_boxscore", "score_mismatch"]
     )
 
-    class Config(_Strict):
-        title = "analytics.games"
+    Config = _Strict
 
 
 class PlayerGameSummaryContract(pa.DataFrameModel):
@@ -206,8 +201,7 @@ class PlayerGameSummaryContract(pa.DataFrameModel):
     alt_points: pl.Int64 = pa.Field(nullable=True)  # the other source's value, when it has the row
     alt_minutes: pl.Float64 = pa.Field(nullable=True)
 
-    class Config(_Strict):
-        title = "analytics.player_game_summary"
+    Config = _Strict
 
     @pa.dataframe_check
     def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -233,8 +227,7 @@ class TeamGameSummaryContract(pa.DataFrameModel):
     def_rating: pl.Float64 = pa.Field(ge=0, le=250)
     win: pl.Boolean
 
-    class Config(_Strict):
-        title = "analytics.team_game_summary"
+    Config = _Strict
 
 
 # ---------------------------------------------------------------------------------------- features
@@ -284,8 +277,7 @@ class PlayerFeaturesContract(pa.DataFrameModel):
     data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)
     feature_version: pl.Utf8
 
-    class Config(_Strict):
-        title = "features.player_features"
+    Config = _Strict
 
     @pa.dataframe_check
     def point_in_time(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -316,8 +308,7 @@ class PredictionContract(pa.DataFrameModel):
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
     created_at: UtcTs
 
-    class Config(_Strict):
-        title = "predictions.player_prop_predictions"
+    Config = _Strict
 
     @pa.dataframe_check
     def line_provenance(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -346,8 +337,7 @@ class PredictionGradeContract(pa.DataFrameModel):
     absolute_error: pl.Float64 = pa.Field(nullable=True, ge=0)
     signed_error: pl.Float64 = pa.Field(nullable=True)  # predicted - actual
 
-    class Config(_Strict):
-        title = "grading.prediction_grades"
+    Config = _Strict
 
 
 class SystemDailyPerformanceContract(pa.DataFrameModel):
@@ -369,8 +359,7 @@ class SystemDailyPerformanceContract(pa.DataFrameModel):
     roi_at_110: pl.Float64 = pa.Field(nullable=True, ge=-1, le=1)
     brier: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
 
-    class Config(_Strict):
-        title = "grading.system_daily_performance"
+    Config = _Strict
 
 
 def empty_frame(contract: type[pa.DataFrameModel]) -> pl.DataFrame:

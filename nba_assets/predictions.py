@@ -83,12 +83,8 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
             reason = f"no games in the week of {cutoff}: nothing to predict, no model trained"
             results[key] = {"status": "skipped", "reason": reason}
             continue
-        features = reader.query(
-            f"select * from features.player_features where game_date < DATE '{cutoff}'"
-        ) if t.PLAYER_FEATURES.view in reader.tables() else pl.DataFrame()
-        actuals = reader.query(
-            f"select * from analytics.player_game_summary where game_date < DATE '{cutoff}'"
-        ) if t.PLAYER_GAME_SUMMARY.view in reader.tables() else pl.DataFrame()
+        features = reader.rows(t.PLAYER_FEATURES, before=cutoff)
+        actuals = reader.rows(t.PLAYER_GAME_SUMMARY, before=cutoff)
         train = (
             modeling.training_frame(features, actuals, cutoff, config.min_history_days)
             if features.height and actuals.height

@@ -351,13 +351,13 @@ def test_constant_feature_small_day_not_judged():
 
 
 def test_contract_violations():
-    table = "analytics/team_game_summary"
-    frame = tables.get(table).empty()
-    assert contract_violations(frame, tables.get(table).contract).passed
+    table = tables.TEAM_GAME_SUMMARY
+    frame = table.empty()
+    assert contract_violations(frame, table.contract).passed
     row = {c: None for c in frame.columns} | {
         "game_date": D1, "game_id": "g", "season_year": 2025, "team": "BOS", "opponent": "NYK", "home": True,
         "points_for": 300, "points_against": 100, "possessions": 99.0, "pace": 99.0, "off_rating": 110.0,
         "def_rating": 100.0, "win": True}  # fmt: skip
-    res = contract_violations(pl.DataFrame([row], schema=frame.schema), tables.get(table).contract)
+    res = contract_violations(pl.DataFrame([row], schema=frame.schema), table.contract)
     assert not res.passed and "points_for" in res.offending["column"].to_list()
     assert res.failing_dates == ["2026-01-08"]

@@ -97,11 +97,11 @@ def frame(rows: list[dict], table: str) -> pl.DataFrame:
 
 def build(players=(), teams=(), games=(), injuries=(), props=(), dates=(D,)) -> pl.DataFrame:
     out = build_player_features(
-        frame(list(players), "analytics/player_game_summary"),
-        frame(list(teams), "analytics/team_game_summary"),
-        frame(list(games), "analytics/games"),
-        frame(list(injuries), "raw/injuries"),
-        frame(list(props), "raw/prop_lines"),
+        frame(list(players), tables.PLAYER_GAME_SUMMARY.label),
+        frame(list(teams), tables.TEAM_GAME_SUMMARY.label),
+        frame(list(games), tables.GAMES.label),
+        frame(list(injuries), tables.INJURIES.label),
+        frame(list(props), tables.PROP_LINES.label),
         list(dates),
     )
     return valid(out)
@@ -478,13 +478,13 @@ def synthetic_league(start: dt.date, n_days: int, *, seed: int = 7, teams: list[
                         for mbt in (600, 90, -30):  # -30: an in-game snapshot with a wild line
                             line = base + 30 if mbt < 0 else base + float(rng.integers(-1, 2))
                             props.append(prop(date, home, away, p, book, line, mbt))
-    pgs = frame(player_rows, "analytics/player_game_summary")
+    pgs = frame(player_rows, tables.PLAYER_GAME_SUMMARY.label)
     return {
         "player_games": pgs,
         "team_games": build_team_game_summary(pgs),
-        "slate": frame(games, "analytics/games"),
-        "injuries": frame(injuries, "raw/injuries"),
-        "prop_lines": frame(props, "raw/prop_lines"),
+        "slate": frame(games, tables.GAMES.label),
+        "injuries": frame(injuries, tables.INJURIES.label),
+        "prop_lines": frame(props, tables.PROP_LINES.label),
     }
 
 

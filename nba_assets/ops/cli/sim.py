@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from nba_assets import tables
 from nba_assets.ops.cli import common as c
 from nba_assets.partitions import ET
 
@@ -233,7 +234,7 @@ def sim_withhold(
     if row.height == 0:
         raise c.CliError(f"no game {game!r} in the simulated league's current or previous season",
                        "game ids look like 0022500350; list them: nba-lake sql \"select game_id, game_date, "
-                       "home_team, away_team from raw.schedule order by 2 desc limit 20;\"")
+                       f"home_team, away_team from {tables.SCHEDULE.view} order by 2 desc limit 20;\"")
     r = row.row(0, named=True)
     until = now + dt.timedelta(hours=hours)
     withhold(state_dir, r["game_id"], until)
