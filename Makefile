@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql demo test ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql lint demo test ui scenario-late-boxscore bench clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,14 +46,19 @@ postgresql:
 	  else echo "no postgresql and no apt-get as root: the Postgres tests will skip"; fi; \
 	fi
 
-test: setup chromium postgresql
+# Lint first (seconds): the import-order contract in pyproject.toml, then ruff; then the suite.
+lint: setup
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+
+test: setup chromium postgresql lint
 	$(BIN)/python -m pytest -n 2 -q
 
 ui: setup
 	$(BIN)/nba-lake ui
 
 scenario-late-boxscore: setup
-	$(BIN)/python -m nba_assets.scenario
+	$(BIN)/python -m nba_assets.ops.scenario
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -17,12 +17,8 @@ import polars as pl
 from upath import UPath
 
 from io_managers.lake import ParquetLakeIOManager, PolarsLakeIOManager
-from resources.bigquery import BigQueryPublisher, LakeBigQueryResource, publishable_tables
-
-
-def object_uri(path: UPath) -> str:
-    """gs://bucket/key of a lake object (what a BigQuery load job reads)."""
-    return f"{path.protocol}://{path.path.lstrip('/')}"
+from nba_assets import tables
+from resources.bigquery import BigQueryPublisher, LakeBigQueryResource, object_uri, publishable_tables
 
 
 class PublishingLakeIOManager(PolarsLakeIOManager):
@@ -42,11 +38,11 @@ class PublishingLakeIOManager(PolarsLakeIOManager):
     def after_partition_written(
         self, context: dg.OutputContext, key: str, path: UPath, frame: pl.DataFrame
     ) -> None:
-        table = "/".join(context.asset_key.path)
-        if table not in self._tables:
+        table = tables.lake_table(context.asset_key)
+        if table is None or table not in self._tables:
             return
         done = self.publisher().publish_day(table, key, object_uri(path))
-        context.log.info(f"published {table} {key}: {done.rows} rows -> {done.target} in {done.seconds:.2f} s")
+        context.log.info(f"published {table.label} {key}: {done.rows} rows -> {done.target} in {done.seconds:.2f} s")
 
 
 class GcsLakeIOManager(ParquetLakeIOManager):

@@ -1,7 +1,7 @@
 """BigQuery as the warehouse: every lake table published to a day-partitioned BigQuery table.
 
 Layout: lake table `<layer>/<table>` -> `<project>.<dataset_prefix><layer>.<table>`, partitioned by DAY
-on `game_date`, columns and types from the table's pandera contract (checks/contracts.py), never
+on `game_date`, columns and types from the table's pandera contract (nba_assets/contracts.py, via the table registry nba_assets/tables.py), never
 inferred from a file.
 
 Publishing one day (`BigQueryPublisher.publish_day`) replaces exactly that day, idempotently, and no
@@ -35,7 +35,9 @@ from dagster_gcp import BigQueryResource
 from google.cloud import bigquery
 from pydantic import Field
 
-PARTITION_COLUMN = "game_date"
+from nba_assets import tables
+from nba_assets.tables import Table
+
 STAGING_TTL = dt.timedelta(hours=1)
 
 
@@ -61,51 +63,47 @@ def bq_type(dtype: pl.DataType) -> str:
     raise SchemaMappingError(f"no BigQuery type for polars {dtype}")
 
 
-def contract_schema(table: str, *, nullable_only: bool = False) -> list[bigquery.SchemaField]:
-    """The BigQuery schema of lake table "layer/table" from its pandera contract.
+def contract_schema(table: str | Table, *, nullable_only: bool = False) -> list[bigquery.SchemaField]:
+    """The BigQuery schema of a lake table (a `Table` or "layer/table") from its pandera contract.
 
     Non-nullable contract columns are REQUIRED in the published table. `nullable_only` gives the
     staging schema: Parquet written by polars marks every column optional, so the load goes into an
     all-NULLABLE staging table and the MERGE enforces REQUIRED on the target.
     """
-    from checks.contracts import CONTRACTS
-
-    if table not in CONTRACTS:
-        raise KeyError(f"{table}: no contract in checks/contracts.py, so no BigQuery schema")
+    t = tables.get(table)
+    if t.contract is None:
+        raise KeyError(f"{t.label}: not a lake table (no contract), so no BigQuery schema")
     fields = []
-    for name, col in CONTRACTS[table].to_schema().columns.items():
-        dtype = col.dtype.type
+    for name, col in t.contract.to_schema().columns.items():
         try:
-            kind = bq_type(dtype)
+            kind = bq_type(col.dtype.type)
         except SchemaMappingError as exc:
-            raise SchemaMappingError(f"{table}.{name}: {exc}") from None
+            raise SchemaMappingError(f"{t.label}.{name}: {exc}") from None
         mode = "NULLABLE" if (nullable_only or col.nullable) else "REQUIRED"
         fields.append(bigquery.SchemaField(name, kind, mode=mode))
     return fields
 
 
-def publishable_tables() -> list[str]:
-    """Every lake table with a contract, i.e. everything published ("layer/table")."""
-    from checks.contracts import CONTRACTS
-
-    return sorted(CONTRACTS)
+def publishable_tables() -> list[Table]:
+    """Every daily lake table: everything published, each partitioned by its partition column."""
+    return [t for t in tables.LAKE if t.partitioned == tables.DAILY and t.partition_column]
 
 
-def merge_day_sql(target: str, staging: str, columns: list[str]) -> str:
+def merge_day_sql(target: str, staging: str, columns: list[str], day_column: str = "game_date") -> str:
     """One atomic MERGE replacing the rows of day @day in `target` by every row of `staging`."""
     cols = ", ".join(f"`{c}`" for c in columns)
     return (
         f"MERGE `{target}` T USING `{staging}` S ON FALSE "
-        f"WHEN NOT MATCHED BY SOURCE AND T.`{PARTITION_COLUMN}` = @day THEN DELETE "
+        f"WHEN NOT MATCHED BY SOURCE AND T.`{day_column}` = @day THEN DELETE "
         f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({cols})"
     )
 
 
-def qualify_tables(sql: str, project: str, dataset_prefix: str, tables: list[str]) -> str:
+def qualify_tables(sql: str, project: str, dataset_prefix: str, lake: list[Table]) -> str:
     """Rewrite `layer.table` references of lake tables to `project.<prefix>layer.table`, so the SQL
     written for the DuckDB lake views runs unchanged on BigQuery."""
-    for table in sorted(tables, key=len, reverse=True):
-        layer, name = table.split("/", 1)
+    for table in sorted(lake, key=lambda t: len(t.view), reverse=True):
+        layer, name = table.layer, table.name
         pattern = re.compile(rf"(?<![\w.`]){re.escape(layer)}\.{re.escape(name)}(?![\w`])")
         sql = pattern.sub(f"`{project}.{dataset_prefix}{layer}.{name}`", sql)
     return sql
@@ -164,11 +162,10 @@ class BigQueryPublisher:
         self.location = location
         self._ready: set[str] = set()
 
-    def table_id(self, table: str) -> str:
-        layer, name = table.split("/", 1)
-        return f"{self.project}.{self.dataset_prefix}{layer}.{name}"
+    def table_id(self, table: Table) -> str:
+        return f"{self.project}.{self.dataset_prefix}{table.layer}.{table.name}"
 
-    def ensure_table(self, table: str) -> str:
+    def ensure_table(self, table: Table) -> str:
         """Create the dataset and the day-partitioned table when missing; returns the table id."""
         target = self.table_id(table)
         if target in self._ready:
@@ -180,13 +177,13 @@ class BigQueryPublisher:
         self.client.create_dataset(dataset, exists_ok=True)
         spec = bigquery.Table(target, schema=contract_schema(table))
         spec.time_partitioning = bigquery.TimePartitioning(
-            type_=bigquery.TimePartitioningType.DAY, field=PARTITION_COLUMN
+            type_=bigquery.TimePartitioningType.DAY, field=table.partition_column
         )
         self.client.create_table(spec, exists_ok=True)
         self._ready.add(target)
         return target
 
-    def publish_day(self, table: str, day: str, uri: str) -> Published:
+    def publish_day(self, table: Table, day: str, uri: str) -> Published:
         """Replace day `day` of `table` by the rows of the Parquet object `uri` (gs://...)."""
         t0 = time.perf_counter()
         target = self.ensure_table(table)
@@ -203,13 +200,13 @@ class BigQueryPublisher:
             self._expire(staging)
             params = [bigquery.ScalarQueryParameter("day", "DATE", dt.date.fromisoformat(day))]
             self.client.query(
-                merge_day_sql(target, staging, [f.name for f in schema]),
+                merge_day_sql(target, staging, [f.name for f in schema], table.partition_column),
                 job_config=bigquery.QueryJobConfig(query_parameters=params),
             ).result()
             rows = next(iter(self.client.query(f"SELECT COUNT(*) AS n FROM `{staging}`").result()))[0]
         finally:
             self.client.delete_table(staging, not_found_ok=True)
-        return Published(table, day, int(rows), time.perf_counter() - t0, target)
+        return Published(table.label, day, int(rows), time.perf_counter() - t0, target)
 
     def _expire(self, staging: str) -> None:
         # Best effort: a staging table left by a crash disappears by itself on BigQuery.
@@ -222,45 +219,15 @@ class BigQueryPublisher:
 
 
 # ------------------------------------------------------------------------------------ operator use
+def object_uri(path) -> str:
+    """gs://bucket/key of a lake object given as a UPath (what a BigQuery load job reads)."""
+    return f"{path.protocol}://{path.path.lstrip('/')}"
+
+
 def lake_days(start: dt.date, end: dt.date) -> list[str]:
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
     return [str(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
-
-
-def publish_range(
-    publisher: BigQueryPublisher,
-    data_dir: str,
-    start: dt.date,
-    end: dt.date,
-    tables: list[str] | None = None,
-    on_published=None,
-) -> tuple[list[Published], list[tuple[str, str]]]:
-    """Publish every lake day of [start, end] of `tables` (default: all) from the gs:// lake.
-
-    Returns (published, missing): days without a lake object are not touched in BigQuery and are
-    listed as (table, day), so a backfill never blanks a day the lake does not hold.
-    """
-    from upath import UPath
-
-    from io_managers.lake import LAKE_DIR
-    from io_managers.publishing import object_uri
-
-    days = lake_days(start, end)
-    done: list[Published] = []
-    missing: list[tuple[str, str]] = []
-    for table in tables or publishable_tables():
-        folder = UPath(data_dir) / LAKE_DIR / table
-        present = {p.name for p in folder.iterdir()} if folder.exists() else set()
-        for day in days:
-            if f"{day}.parquet" not in present:
-                missing.append((table, day))
-                continue
-            result = publisher.publish_day(table, day, object_uri(folder / f"{day}.parquet"))
-            done.append(result)
-            if on_published is not None:
-                on_published(result)
-    return done, missing
 
 
 def query_frame(client: bigquery.Client, sql: str, project: str, dataset_prefix: str) -> pl.DataFrame:

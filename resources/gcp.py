@@ -10,11 +10,17 @@ one line naming it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from resources.env import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from nba_assets.tables import Table
+    from resources.bigquery import BigQueryPublisher, Published
 
 # (variable, meaning) of every required prod setting, in the order they are checked.
 REQUIRED = (
@@ -80,3 +86,38 @@ def prod_resources(s: Settings, sources) -> dict[str, object]:
         "lake": LakeResource(data_dir=g.data_dir),
         "bigquery": bigquery,
     }
+
+
+def publish_range(
+    publisher: BigQueryPublisher,
+    data_dir: str,
+    start: dt.date,
+    end: dt.date,
+    only: list[Table] | None = None,
+    on_published=None,
+) -> tuple[list[Published], list[tuple[str, str]]]:
+    """Publish every lake day of [start, end] of the tables `only` (default: all) from the gs:// lake.
+
+    Returns (published, missing): days without a lake object are not touched in BigQuery and are
+    listed as (table, day), so a backfill never blanks a day the lake does not hold.
+    """
+    from upath import UPath
+
+    from io_managers.lake import LAKE_DIR
+    from resources.bigquery import lake_days, object_uri, publishable_tables
+
+    days = lake_days(start, end)
+    done: list = []
+    missing: list[tuple[str, str]] = []
+    for table in only or publishable_tables():
+        folder = UPath(data_dir) / LAKE_DIR / table.layer / table.name
+        present = {p.name for p in folder.iterdir()} if folder.exists() else set()
+        for day in days:
+            if f"{day}.parquet" not in present:
+                missing.append((table.label, day))
+                continue
+            result = publisher.publish_day(table, day, object_uri(folder / f"{day}.parquet"))
+            done.append(result)
+            if on_published is not None:
+                on_published(result)
+    return done, missing

@@ -15,7 +15,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from resources.bigquery import publish_range, publishable_tables, query_frame
+from nba_assets import tables
+from resources.bigquery import publishable_tables, query_frame
+from resources.gcp import publish_range
 from resources.lake import LakeReader
 from tests.conftest import SIM_NOW, range_tags
 from tests.prod.conftest import make_prod_env
@@ -23,11 +25,8 @@ from tests.prod.conftest import make_prod_env
 START, END = "2025-12-01", "2025-12-07"
 DAYS = [f"2025-12-0{i}" for i in range(1, 8)]
 RERUN_DAY = "2025-12-03"
-WEEK_TABLES = [  # what ingest_and_features writes: every daily table but predictions and grades
-    "raw/schedule", "raw/bdl_boxscores", "raw/nbacom_boxscores", "raw/prop_lines", "raw/injuries",
-    "analytics/games", "analytics/player_game_summary", "analytics/team_game_summary",
-    "features/player_features",
-]
+# what ingest_and_features writes: every daily lake table but predictions and grades
+WEEK_TABLES = [t for t in tables.LAKE if t.layer in ("raw", "analytics", "features")]
 
 
 def _run_week(tags: dict[str, str], selection=None) -> dg.ExecuteInProcessResult:
@@ -92,7 +91,7 @@ def test_a_prod_week_lands_in_the_bucket_byte_identical_to_the_local_lake(week, 
     lake = _bucket_objects(prod, "lake")
     assert lake == _local_files(local / "lake", "*.parquet")
     # one object per table per day, nothing else (no temp objects, no directories)
-    assert sorted(lake) == sorted(f"{t}/{d}.parquet" for t in WEEK_TABLES for d in DAYS)
+    assert sorted(lake) == sorted(f"{t.label}/{d}.parquet" for t in WEEK_TABLES for d in DAYS)
     # landed responses are content-addressed: the same bodies under the same names
     landed = {k: v for k, v in _bucket_objects(prod, "landing").items() if k.endswith(".json")}
     assert landed == _local_files(local / "landing", "*.json")
@@ -101,15 +100,14 @@ def test_a_prod_week_lands_in_the_bucket_byte_identical_to_the_local_lake(week, 
 
 def test_bigquery_row_counts_and_points_per_day_equal_duckdb_on_the_gcs_lake(prod):
     reader = LakeReader(prod.data_dir)  # DuckDB over gs:// through the registered gcsfs filesystem
-    assert set(reader.tables()) == {t.replace("/", ".") for t in WEEK_TABLES}
+    assert set(reader.tables()) == {t.view for t in WEEK_TABLES}
     with prod.bigquery().get_client() as client:
         for table in WEEK_TABLES:
-            name = table.replace("/", ".")
-            sql = f"select game_date, count(*) as n from {name} group by game_date order by game_date"
+            sql = f"select game_date, count(*) as n from {table.view} group by game_date order by game_date"
             lake = reader.query(sql)
             bq = query_frame(client, sql, "nba-lake-test", prod.dataset_prefix)
             assert bq.with_columns(pl.col("n").cast(pl.Int64)).equals(lake.with_columns(pl.col("n").cast(pl.Int64))), table
-        for table in ("raw.bdl_boxscores", "analytics.player_game_summary"):
+        for table in (tables.BDL_BOXSCORES.view, tables.PLAYER_GAME_SUMMARY.view):
             sql = f"select game_date, sum(points) as pts from {table} group by game_date order by game_date"
             lake, bq = reader.query(sql), query_frame(client, sql, "nba-lake-test", prod.dataset_prefix)
             assert lake["pts"].cast(pl.Int64).to_list() == bq["pts"].cast(pl.Int64).to_list()
@@ -123,16 +121,16 @@ def test_the_checks_ran_against_the_bucket(week):
     by_name = {(e.asset_key.to_user_string(), e.check_name): e for e in evals}
     assert len(evals) >= 30
     # this check reads the table's trailing history back through DuckDB over gs://
-    assert by_name[("analytics/player_game_summary", "row_count_vs_trailing_days")].passed
+    assert by_name[(tables.PLAYER_GAME_SUMMARY.label, "row_count_vs_trailing_days")].passed
     assert all(e.passed for e in evals if e.check_name == "no_duplicate_keys")
 
 
 def test_rerunning_a_day_leaves_one_copy_in_gcs_and_bigquery(prod):
     before_lake = _bucket_objects(prod, "lake")
     with prod.bigquery().get_client() as client:
-        count = "select game_date, count(*) as n from analytics.player_game_summary group by 1 order by 1"
+        count = f"select game_date, count(*) as n from {tables.PLAYER_GAME_SUMMARY.view} group by 1 order by 1"
         before_bq = query_frame(client, count, "nba-lake-test", prod.dataset_prefix)
-        keys = [dg.AssetKey(["raw", "bdl_boxscores"]), dg.AssetKey(["analytics", "player_game_summary"])]
+        keys = [tables.BDL_BOXSCORES.key, tables.PLAYER_GAME_SUMMARY.key]
         for _ in range(2):
             assert _run_week(range_tags(RERUN_DAY, RERUN_DAY), selection=keys).success
         after_bq = query_frame(client, count, "nba-lake-test", prod.dataset_prefix)
@@ -150,13 +148,13 @@ def test_publish_backfills_history_into_bigquery_and_skips_days_the_lake_lacks(p
         ).result()
         publisher = prod.bigquery().publisher(client)
         done, missing = publish_range(
-            publisher, prod.data_dir, dt.date(2025, 12, 5), dt.date(2025, 12, 8), tables=["raw/schedule"]
+            publisher, prod.data_dir, dt.date(2025, 12, 5), dt.date(2025, 12, 8), only=[tables.SCHEDULE]
         )
         got = query_frame(
             client, "select count(*) as n from raw.schedule", "nba-lake-test", prod.dataset_prefix
         )["n"].item()
     assert [p.day for p in done] == ["2025-12-05", "2025-12-06", "2025-12-07"]
-    assert missing == [("raw/schedule", "2025-12-08")]
+    assert missing == [(tables.SCHEDULE.label, "2025-12-08")]
     assert got == LakeReader(prod.data_dir).query("select count(*) as n from raw.schedule")["n"].item()
     assert all(p.seconds < 30 for p in done)
 
@@ -170,3 +168,28 @@ def test_every_contract_becomes_a_day_partitioned_bigquery_table(prod):
             assert t.schema[0].name and {f.field_type for f in t.schema} <= {
                 "DATE", "TIMESTAMP", "DATETIME", "BOOLEAN", "BOOL", "INTEGER", "INT64", "FLOAT", "FLOAT64", "STRING"
             }
+
+
+def test_the_cli_reads_the_bucket_and_bigquery(prod, tmp_path, monkeypatch, capsys):
+    from nba_assets.ops import cli
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    view = tables.PLAYER_GAME_SUMMARY.view
+    q = f"select count(*) as n, sum(points) as pts from {view} where game_date = DATE '{RERUN_DAY}'"
+    expected = LakeReader(prod.data_dir).query(q).row(0)
+
+    def run(*args: str) -> str:
+        rc = cli.entry(list(args))
+        out = capsys.readouterr()
+        assert rc == 0, out.err
+        return out.out
+
+    assert f"{expected[0]}" in run("sql", q) and f"{expected[1]}" in run("sql", q)
+    bq_out = run("sql", "--engine", "bigquery", q)
+    assert f"{expected[0]}" in bq_out and f"{expected[1]}" in bq_out
+    status = run("status", "--date", RERUN_DAY, "--days", "1")
+    assert prod.data_dir in status and tables.PLAYER_GAME_SUMMARY.label in status
+    published = run("publish", "--start", RERUN_DAY, "--end", RERUN_DAY, "--select", "analytics")
+    assert f"{tables.PLAYER_GAME_SUMMARY.label} {RERUN_DAY}: {expected[0]} rows" in published
+    assert cli.entry(["publish", "--start", "2025-12-05", "--end", "2025-12-01"]) == 2
+    assert "before --start" in capsys.readouterr().err

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import dagster as dg
 import httpx
+
+from nba_assets import tables
+from resources.bigquery import query_frame
 from tests.conftest import range_tags
 from tests.prod import servers
 
@@ -59,7 +62,7 @@ def test_runs_and_events_land_in_postgres(prod_env, postgres, tmp_path, monkeypa
         job = build_definitions().resolve_job_def("ingest_and_features")
         result = job.execute_in_process(
             instance=instance, tags=range_tags("2025-12-01", "2025-12-02"),
-            asset_selection=[dg.AssetKey(["raw", "schedule"])],
+            asset_selection=[tables.SCHEDULE.key],
         )
         assert result.success
     runs = _pg_rows(postgres, "dagster_inproc", "select run_id, status from runs")
@@ -69,7 +72,8 @@ def test_runs_and_events_land_in_postgres(prod_env, postgres, tmp_path, monkeypa
         "select asset_key, partition from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION' "
         f"and run_id = '{result.run_id}' order by partition",
     )
-    assert [(k, p) for k, p in mats] == [('["raw", "schedule"]', "2025-12-01"), ('["raw", "schedule"]', "2025-12-02")]
+    key = tables.SCHEDULE.key.to_string()
+    assert [(k, p) for k, p in mats] == [(key, "2025-12-01"), (key, "2025-12-02")]
 
 
 def _spawn(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -133,13 +137,13 @@ def test_code_server_webserver_and_daemon_on_postgres_run_a_sensor_triggered_run
             run = done[0]
         assert run.tags.get("dagster/partition") == OPENING_NIGHT
         # the run launched by the daemon through the code server wrote the bucket and published the day
-        names = {b.name for b in prod_env.storage_client().list_blobs(prod_env.bucket, prefix="nba/lake/raw/")}
-        assert f"nba/lake/raw/bdl_boxscores/{OPENING_NIGHT}.parquet" in names
+        names = {b.name for b in prod_env.storage_client().list_blobs(prod_env.bucket, prefix="nba/lake/")}
+        assert f"nba/lake/{tables.BDL_BOXSCORES.label}/{OPENING_NIGHT}.parquet" in names
         with prod_env.bigquery().get_client() as client:
-            n = list(client.query(
-                f"select count(*) from `nba-lake-test.{prod_env.dataset_prefix}raw.bdl_boxscores` "
-                f"where game_date = DATE '{OPENING_NIGHT}'"
-            ).result())[0][0]
+            n = query_frame(
+                client, f"select count(*) as n from {tables.BDL_BOXSCORES.view} where game_date = DATE '{OPENING_NIGHT}'",
+                "nba-lake-test", prod_env.dataset_prefix,
+            )["n"].item()
         assert n > 0
         # the webserver serves the same run from the same Postgres
         _wait("the webserver", lambda: _http_up(f"http://127.0.0.1:{web_port}/server_info"), 120, logs)

@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from nba_assets import tables
 from resources.bigquery import (
     SchemaMappingError,
     bq_type,
@@ -36,23 +37,23 @@ def test_an_unmappable_type_fails_naming_it():
 
 
 def test_contract_schema_keeps_order_and_nullability():
-    fields = contract_schema("raw/schedule")
+    fields = contract_schema(tables.SCHEDULE)
     assert [f.name for f in fields][:3] == ["game_date", "game_id", "season_year"]
     modes = {f.name: f.mode for f in fields}
     assert modes["game_id"] == "REQUIRED" and modes["home_score"] == "NULLABLE"
     assert {f.name: f.field_type for f in fields}["tipoff_utc"] == "TIMESTAMP"
-    assert all(f.mode == "NULLABLE" for f in contract_schema("raw/schedule", nullable_only=True))
+    assert all(f.mode == "NULLABLE" for f in contract_schema(tables.SCHEDULE, nullable_only=True))
 
 
 def test_every_published_table_has_a_game_date_partition_column():
     for table in publishable_tables():
         fields = {f.name: f for f in contract_schema(table)}
-        assert fields["game_date"].field_type == "DATE", table
+        assert fields[table.partition_column].field_type == "DATE", table
 
 
 def test_a_table_without_contract_is_refused():
     with pytest.raises(KeyError, match="grading/season_report"):
-        contract_schema("grading/season_report")
+        contract_schema(tables.SEASON_REPORT)
 
 
 def test_merge_replaces_exactly_one_day():
@@ -64,11 +65,11 @@ def test_merge_replaces_exactly_one_day():
 
 def test_qualify_rewrites_lake_names_only():
     sql = "select * from raw.schedule s join analytics.games g using (game_id) where s.game_date = 'raw.schedule'"
-    out = qualify_tables(sql, "proj", "nba_", ["raw/schedule", "analytics/games"])
+    out = qualify_tables(sql, "proj", "nba_", [tables.SCHEDULE, tables.GAMES])
     assert "`proj.nba_raw.schedule` s join `proj.nba_analytics.games` g" in out
     assert "s.game_date" in out
     # already qualified names are left alone
-    assert qualify_tables("select 1 from `proj.nba_raw.schedule`", "proj", "nba_", ["raw/schedule"]) == (
+    assert qualify_tables("select 1 from `proj.nba_raw.schedule`", "proj", "nba_", [tables.SCHEDULE]) == (
         "select 1 from `proj.nba_raw.schedule`"
     )
 
