@@ -1,7 +1,7 @@
 """Points predictions: a walk-forward LightGBM regressor and the moving-average baseline beside it.
 
 Walk-forward: the model for week W is trained on feature rows with game_date < W's first day only, so a
-prediction never uses a model that has seen its own day (domain.md failure 14).
+prediction never uses a model that has seen its own day (lesson 14, docs/architecture.md).
 
 Training (`train_points_model`), three fits, all on rows < cutoff:
   A. fit on rows before the last 21 game days, early-stopping on the 7 game days after them
@@ -45,7 +45,7 @@ PREDICTIONS_TABLE = tables.PLAYER_PROP_PREDICTIONS
 # over-confident. Smaller edges are inside the noise and become PASS ("edge below threshold").
 EDGE_THRESHOLD = 2.0
 # Below this feature_quality_score (0-100) the row is still predicted (MAE is tracked) but never bet:
-# the features are stale or thin (domain.md failure 13). 50 matches the feature layer's low-quality mark.
+# the features are stale or thin (lesson 13, docs/architecture.md). 50 matches the feature layer's low-quality mark.
 MIN_QUALITY = 50.0
 MAX_POINTS = 80.0  # PredictionContract range; a higher prediction is a model bug, clipping keeps it legal
 
