@@ -23,7 +23,6 @@ from nba_assets.common import (
     png_markdown,
     table_asset,
     table_in,
-    typed,
 )
 from nba_assets.logic import modeling
 from nba_assets.partitions import ET, model_weeks, week_key
@@ -148,7 +147,7 @@ def player_prop_predictions(
     context: dg.AssetExecutionContext, features: pl.DataFrame, lake: LakeResource
 ):
     store = ModelStore(lake.data_dir)
-    features = typed(features, t.PLAYER_FEATURES)
+    features = features
     frames = []
     versions: dict[str, str] = {}
     for d in partition_dates(context):
