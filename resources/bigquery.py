@@ -187,7 +187,9 @@ class BigQueryPublisher:
         """Replace day `day` of `table` by the rows of the Parquet object `uri` (gs://...)."""
         t0 = time.perf_counter()
         target = self.ensure_table(table)
-        staging = f"{target.rsplit('.', 1)[0]}._staging_{target.rsplit('.', 1)[1]}_{day.replace('-', '')}_{uuid.uuid4().hex[:8]}"
+        dataset_id, name = target.rsplit(".", 1)
+        # unique per call: two runs publishing the same table never share a staging table
+        staging = f"{dataset_id}._staging_{name}_{day.replace('-', '')}_{uuid.uuid4().hex[:8]}"
         schema = contract_schema(table, nullable_only=True)
         try:
             job = bigquery.LoadJobConfig(
@@ -209,13 +211,11 @@ class BigQueryPublisher:
         return Published(table.label, day, int(rows), time.perf_counter() - t0, target)
 
     def _expire(self, staging: str) -> None:
-        # Best effort: a staging table left by a crash disappears by itself on BigQuery.
-        try:
-            t = self.client.get_table(staging)
-            t.expires = dt.datetime.now(dt.UTC) + STAGING_TTL
-            self.client.update_table(t, ["expires"])
-        except Exception:  # noqa: BLE001 - the emulator may not support expirations; never fatal
-            pass
+        # A staging table left behind by a crash between load and drop disappears by itself.
+        # (The emulator accepts and ignores expirations.)
+        t = self.client.get_table(staging)
+        t.expires = dt.datetime.now(dt.UTC) + STAGING_TTL
+        self.client.update_table(t, ["expires"])
 
 
 # ------------------------------------------------------------------------------------ operator use

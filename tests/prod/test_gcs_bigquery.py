@@ -22,6 +22,10 @@ from resources.lake import LakeReader
 from tests.conftest import SIM_NOW, range_tags
 from tests.prod.conftest import make_prod_env
 
+# One xdist worker runs every test on these servers (make test: --dist loadgroup), so the servers and
+# the week are built once per suite, not once per worker.
+pytestmark = pytest.mark.xdist_group("prod-servers")
+
 START, END = "2025-12-01", "2025-12-07"
 DAYS = [f"2025-12-0{i}" for i in range(1, 8)]
 RERUN_DAY = "2025-12-03"
@@ -193,3 +197,19 @@ def test_the_cli_reads_the_bucket_and_bigquery(prod, tmp_path, monkeypatch, caps
     assert f"{tables.PLAYER_GAME_SUMMARY.label} {RERUN_DAY}: {expected[0]} rows" in published
     assert cli.entry(["publish", "--start", "2025-12-05", "--end", "2025-12-01"]) == 2
     assert "before --start" in capsys.readouterr().err
+
+
+def test_a_failed_publish_leaves_the_day_as_it_was_and_no_staging_table(prod):
+    from google.api_core.exceptions import GoogleAPIError
+
+    count = f"select game_date, count(*) as n from {tables.SCHEDULE.view} group by 1 order by 1"
+    with prod.bigquery().get_client() as client:
+        before = query_frame(client, count, "nba-lake-test", prod.dataset_prefix)
+        publisher = prod.bigquery().publisher(client)
+        missing = f"gs://{prod.bucket}/nba/lake/{tables.SCHEDULE.label}/1999-01-01.parquet"
+        with pytest.raises(GoogleAPIError):
+            publisher.publish_day(tables.SCHEDULE, RERUN_DAY, missing)
+        after = query_frame(client, count, "nba-lake-test", prod.dataset_prefix)
+        dataset = publisher.table_id(tables.SCHEDULE).rsplit(".", 1)[0]
+        leftovers = [t.table_id for t in client.list_tables(dataset) if t.table_id.startswith("_staging_")]
+    assert after.equals(before) and leftovers == []
