@@ -2,7 +2,7 @@
 through google-cloud-storage + gcsfs, bqemulator through google-cloud-bigquery.
 
 The week (raw -> analytics -> features, one single run, every day published to BigQuery by that run)
-is built once for this module, and the same week once with the local lake, for comparison.
+is built once per test session, and the same week once with the local lake, for comparison.
 """
 
 from __future__ import annotations
@@ -41,9 +41,13 @@ def _run_week(tags: dict[str, str], selection=None) -> dg.ExecuteInProcessResult
         return job.execute_in_process(instance=instance, tags=tags, asset_selection=selection)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def week(gcs_server, bq_server, tmp_path_factory):
-    """(prod env, local data dir, seconds local, seconds prod) after both weeks ran."""
+    """(prod env, local data dir, the prod run's result) after both weeks ran.
+
+    Session-scoped (xdist may interleave modules on a worker, which would rebuild a module fixture);
+    the environment is restored right after the runs, and `prod` re-applies it per test.
+    """
     local = tmp_path_factory.mktemp("local-week") / "data"
     local.mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -54,24 +58,24 @@ def week(gcs_server, bq_server, tmp_path_factory):
         t0 = time.perf_counter()
         assert _run_week(range_tags(START, END)).success
         local_s = time.perf_counter() - t0
-    mp = pytest.MonkeyPatch()
-    try:
+    with pytest.MonkeyPatch.context() as mp:
         env = make_prod_env(mp, gcs_server, bq_server, tmp_path_factory.mktemp("prod-week"))
         t0 = time.perf_counter()
         result = _run_week(range_tags(START, END))
         prod_s = time.perf_counter() - t0
-        assert result.success
-        print(f"week {START}..{END}: local {local_s:.1f} s, prod (GCS + BigQuery publish) {prod_s:.1f} s")
-        yield env, local, result
-    finally:
-        mp.undo()
+    assert result.success
+    print(f"week {START}..{END}: local {local_s:.1f} s, prod (GCS + BigQuery publish) {prod_s:.1f} s")
+    return env, local, result
 
 
 @pytest.fixture
 def prod(week, monkeypatch):
+    import fsspec.config
+
     env = week[0]
     for k, v in env.env.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.setitem(fsspec.config.conf, "gcs", {"token": "anon"})
     return env
 
 
