@@ -54,6 +54,7 @@ def settings() -> Settings:
 def resources_for(s: Settings | None = None) -> dict[str, object]:
     """The resources dict for the chosen environment. Same asset code everywhere."""
     from io_managers.lake import ParquetLakeIOManager
+    from resources.alerts import alerts_from_env
     from resources.lake import LakeResource
     from resources.sources import SourcesResource
 
@@ -71,4 +72,5 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
         "io_manager": ParquetLakeIOManager(base_dir=s.data_dir),
         "sources": sources,
         "lake": LakeResource(data_dir=s.data_dir),
+        "alerts": alerts_from_env(),
     }
