@@ -2,6 +2,7 @@
 
     nba-lake backfill --start D1 --end D2 [--select layer|layer/table]   one run per job, live progress
     nba-lake status [--date D] [--days N]      tables x days: rows, missing files, failing checks, freshness
+    nba-lake health                            one line; exit 1 when the pipeline is stalled or stale
     nba-lake checks --date D [--failed]        every check evaluation of a day, with its metadata
     nba-lake sim status|advance|reset|release-late|withhold   drive the simulated league's clock
     nba-lake sql [QUERY]                       DuckDB over the lake, one view per table
@@ -647,6 +648,18 @@ def status(
     console.print(
         f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
     )
+
+
+@app.command()
+def health() -> None:
+    """One line, exit 1 when the last successful game-day run or a raw table's last write is too old."""
+    from nba_assets.oncall import health_line
+    from resources.sources import SourcesResource
+
+    s = _settings()
+    ok, line = health_line(_instance(), _defs(), SourcesResource(mode=s.source, data_dir=s.data_dir))
+    print(line)
+    raise typer.Exit(0 if ok else 1)
 
 
 @app.command()

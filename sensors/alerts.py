@@ -26,17 +26,25 @@ from dataclasses import asdict, dataclass
 
 import dagster as dg
 
-from checks.health import GAME_DAY_JOB, GAME_DAY_RUN_RECENT, HEALTH_WINDOW, PIPELINE_HEALTH, health_verdict
+from checks.health import (
+    GAME_DAY_JOB,
+    GAME_DAY_RUN_RECENT,
+    HEALTH_WINDOW,
+    PIPELINE_HEALTH,
+    RAW_STALE_AFTER,
+    health_verdict,
+    last_game_day_success,
+    raw_writes,
+    record_game_day_success,
+)
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
 from resources.sources import SourcesResource
 
 SENSOR_NAME = "alerts_sensor"
 INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS", "60"))
-RAW_STALE_AFTER = dt.timedelta(hours=26)  # the daily raw feeds: one missed morning is tolerated
 HISTORY_LIMIT = 100  # check evaluations read per check and tick (the first tick reads the backlog)
 MAX_PENDING = 200  # undelivered messages kept for retry; older ones are dropped (and logged)
 ALERT_ON_WARN = {("analytics/games", "final_games_in_every_source")}
-GAME_DAY_SUCCESS = "game_day_success"  # observation metadata key on ops/pipeline_health
 WILL_RETRY = "dagster/will_retry"
 TEXT_LIMIT = 1500
 
@@ -207,7 +215,7 @@ def stale_events(
     alerts: AlertsResource,
     last_game_day: dt.datetime | None,
     source_now: dt.datetime,
-    raw_writes: dict[str, float | None],
+    writes: dict[str, float | None],
     wall_now: float,
 ) -> list[Event]:
     """Stale game-day run (source clock; only once one has succeeded) and stale raw tables (wall clock)."""
@@ -225,7 +233,7 @@ def stale_events(
                 link=alerts.asset_link(list(PIPELINE_HEALTH.path), check=GAME_DAY_RUN_RECENT),
                 at=now_iso(source_now),
             )))
-    for table, ts in sorted(raw_writes.items()):
+    for table, ts in sorted(writes.items()):
         if ts is None:
             continue
         key = f"stale:{table}"
@@ -270,41 +278,6 @@ def latest_ticks(instance: dg.DagsterInstance) -> dict[str, object]:
         ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
         out[state.instigator_name] = ticks[0] if ticks else None
     return out
-
-
-def raw_writes(instance: dg.DagsterInstance, raw_keys: Iterable[dg.AssetKey]) -> dict[str, float | None]:
-    out = {}
-    for key in raw_keys:
-        ev = instance.get_latest_materialization_event(key)
-        out["/".join(key.path)] = ev.timestamp if ev else None
-    return out
-
-
-def last_game_day_success(instance: dg.DagsterInstance) -> dt.datetime | None:
-    """The source-clock time the latest successful game-day run was seen (heartbeat record), else the
-    run's own end time (wall clock), else None."""
-    obs = instance.fetch_observations(dg.AssetRecordsFilter(asset_key=PIPELINE_HEALTH), limit=50).records
-    for rec in obs:
-        meta = rec.event_log_entry.asset_observation.metadata
-        if GAME_DAY_SUCCESS in meta:
-            return dt.datetime.fromisoformat(meta[GAME_DAY_SUCCESS].value["at"])
-    recs = instance.get_run_records(
-        filters=dg.RunsFilter(job_name=GAME_DAY_JOB, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
-    )
-    if recs and recs[0].end_time:
-        return dt.datetime.fromtimestamp(recs[0].end_time, dt.UTC)
-    return None
-
-
-def record_game_day_success(instance: dg.DagsterInstance, run_id: str, at: dt.datetime, pinged: bool) -> None:
-    instance.report_runless_asset_event(
-        dg.AssetObservation(
-            asset_key=PIPELINE_HEALTH,
-            metadata={GAME_DAY_SUCCESS: dg.MetadataValue.json(
-                {"run_id": run_id, "at": now_iso(at), "heartbeat_sent": pinged}
-            )},
-        )
-    )
 
 
 def check_records(instance: dg.DagsterInstance, check_keys: Iterable, after_id: int | None) -> list:

@@ -16,7 +16,8 @@ import pytest
 from checks.health import PIPELINE_HEALTH
 from resources.alerts import AlertsResource, alerts_from_env, scrub
 from resources.sources import SourcesResource
-from sensors.alerts import Event, alerts_sensor, last_game_day_success, reconcile, tick_events
+from checks.health import last_game_day_success
+from sensors.alerts import Event, alerts_sensor, reconcile, tick_events
 from tests.receiver import Receiver
 
 TOKEN = "xoxb-1234-secret-slack-token"
