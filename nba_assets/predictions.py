@@ -19,7 +19,7 @@ from io_managers.model_store import ModelStore
 from nba_assets.analytics import typed
 from nba_assets.automation import TODAY_ONLY
 from nba_assets.common import DAILY_FRESHNESS, MODEL_OWNERS, SINGLE_RUN, partition_dates, table_asset
-from nba_assets.logic import modeling
+from nba_assets.logic import inputs, modeling
 from nba_assets.partitions import model_weeks
 from resources.lake import LakeResource
 
@@ -34,6 +34,22 @@ class ModelConfig(dg.Config):
     # (a 14-day validation window plus early-stopping days), hence the floor.
     min_history_days: int = Field(default=28, ge=15)
     seed: int = 7
+
+
+def history_holes(reader, days: list[dt.date]) -> pl.DataFrame:
+    """Teams whose final games in the STALE_WINDOW_DAYS before each day lack summary rows (lake reads)."""
+    tables = set(reader.tables())
+    if not days or "analytics.games" not in tables:
+        return pl.DataFrame(schema=inputs.STALE_SCHEMA)
+    lo = min(days) - dt.timedelta(days=inputs.STALE_WINDOW_DAYS)
+    where = f"game_date >= DATE '{lo}' and game_date < DATE '{max(days)}'"
+    games = reader.query(f"select game_date, home_team, away_team, status from analytics.games where {where}")
+    have = (
+        reader.query(f"select distinct game_date, team from analytics.player_game_summary where {where}")
+        if "analytics.player_game_summary" in tables
+        else pl.DataFrame(schema={"game_date": pl.Date, "team": pl.Utf8})
+    )
+    return inputs.missing_team_games(games, have, days)
 
 
 def week_key(d: dt.date) -> str:
@@ -167,15 +183,18 @@ def player_prop_predictions(
     features = typed(features, "features/player_features")
     frames = []
     versions: dict[str, str] = {}
-    for d in partition_dates(context):
+    days = partition_dates(context)
+    holes = history_holes(lake.reader(), days)
+    for d in days:
         day = features.filter(pl.col("game_date") == d)
         model = store.load(week_key(d)) or store.latest_before(week_key(d))
         versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
         # Predictions are made as of the morning of D: a fixed as-of time keeps re-runs identical.
         created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        frames.append(modeling.build_predictions(day, model, created_at))
+        frames.append(modeling.build_predictions(day, model, created_at, holes.filter(pl.col("game_date") == d)))
     out = pl.concat(frames, how="vertical") if frames else typed(pl.DataFrame(), "predictions/player_prop_predictions")
     rec = out.group_by("recommendation").len().sort("recommendation") if out.height else None
+    stale = out.filter(pl.col("pass_reason").str.starts_with(inputs.STALE_INPUTS)) if out.height else out
     yield dg.Output(
         out,
         metadata={
@@ -183,6 +202,7 @@ def player_prop_predictions(
             "recommendations": dg.MetadataValue.json(
                 {r: n for r, n in rec.iter_rows()} if rec is not None else {}
             ),
+            "stale_inputs_held_back": stale.height,
         },
     )
 
