@@ -185,3 +185,34 @@ def stale_inputs_counted(predictions: pl.DataFrame) -> RuleResult:
 def listed_window(days: list[dt.date]) -> tuple[dt.date, dt.date]:
     """The summary days the lined-player rule reads for `days` (HISTORY_DAYS before through the last)."""
     return min(days) - dt.timedelta(days=HISTORY_DAYS), max(days)
+
+
+def daily_coverage(
+    prop_lines: pl.DataFrame, predictions: pl.DataFrame, grades: pl.DataFrame, games: pl.DataFrame
+) -> pl.DataFrame:
+    """Per game day: lined players, how many were predicted, predictions of final games and how many
+    were graded (the figures `nba-lake status` and the season report show)."""
+    lined = lined_players(prop_lines).select("game_date", "player_lookup")
+    predicted = predictions.select("game_date", "player_lookup").unique()
+    lined_cov = (
+        lined.join(predicted.with_columns(pl.lit(True).alias("_p")), on=["game_date", "player_lookup"], how="left")
+        .group_by("game_date")
+        .agg(lined_players=pl.len(), lined_predicted=pl.col("_p").sum())
+    )
+    keys = ["game_id", "player_lookup", "system_id"]
+    finals = games.filter(pl.col("status") == FINAL).select("game_id")
+    due = predictions.join(finals, on="game_id", how="semi")
+    graded = (
+        due.join(grades.select(*keys).with_columns(pl.lit(True).alias("_g")), on=keys, how="left")
+        .group_by("game_date")
+        .agg(final_game_predictions=pl.len(), graded=pl.col("_g").sum())
+    )
+    out = lined_cov.join(graded, on="game_date", how="full", coalesce=True).with_columns(
+        pl.col("lined_players", "lined_predicted", "final_game_predictions", "graded").fill_null(0).cast(pl.Int64)
+    )
+    return out.with_columns(
+        lined_coverage=pl.when(pl.col("lined_players") > 0).then(pl.col("lined_predicted") / pl.col("lined_players")),
+        graded_share=pl.when(pl.col("final_game_predictions") > 0).then(
+            pl.col("graded") / pl.col("final_game_predictions")
+        ),
+    ).sort("game_date")

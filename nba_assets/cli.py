@@ -645,6 +645,10 @@ def status(
         f.add_row(f"{GAME_DAY_JOB} run succeeded", "never", "",
                   Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
     console.print(f)
+    from nba_assets.oncall import coverage_table
+    from resources.lake import LakeResource
+
+    console.print(coverage_table(LakeResource(data_dir=s.data_dir).reader(), day_list))
     console.print(
         f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
     )

@@ -10,6 +10,7 @@ from nba_assets.automation import GRADED_DAYS
 from nba_assets.common import MODEL_OWNERS, table_asset
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
+from nba_assets.oncall import load_daily_coverage
 from nba_assets.predictions import png_markdown
 from resources.lake import LakeResource
 
@@ -84,9 +85,11 @@ def season_report(lake: LakeResource) -> dg.MaterializeResult:
         else pl.DataFrame()
     )
     rep = report_logic.season_report(typed(grades, "grading/prediction_grades"))
+    coverage = report_logic.coverage_by_month(load_daily_coverage(reader))
     return dg.MaterializeResult(
         metadata={
             "graded_rows": grades.height,
+            "coverage_by_month": dg.MetadataValue.md(report_logic.to_markdown(coverage)),
             "by_system": dg.MetadataValue.md(rep.overall_md),
             "by_month": dg.MetadataValue.md(rep.monthly_md),
             "calibration": png_markdown(rep.calibration_png, "calibration of p_over"),

@@ -139,3 +139,20 @@ def test_stale_inputs_become_pass_with_the_reason_and_are_counted():
     res = coverage.stale_inputs_counted(held)
     assert not res.passed and res.extra["stale_predictions"] == lined.height
     assert coverage.stale_inputs_counted(clean).passed
+
+
+def test_daily_coverage_and_its_monthly_rollup():
+    from nba_assets.logic.report import coverage_by_month
+
+    lines = _lines([("a", "A", "NYK", "BOS"), ("b", "B", "NYK", "BOS"), ("c", "C", "NYK", "BOS")])
+    preds = pl.DataFrame({"game_date": [D] * 4, "game_id": ["g1"] * 4, "player_lookup": ["a", "a", "b", "z"],
+                          "system_id": ["s1", "s2", "s1", "s1"]})
+    grades = preds.head(3).drop("game_date")
+    games = pl.DataFrame({"game_date": [D], "game_id": ["g1"], "status": [3]})
+    daily = coverage.daily_coverage(lines, preds, grades, games)
+    row = daily.row(0, named=True)
+    assert (row["lined_players"], row["lined_predicted"], row["final_game_predictions"], row["graded"]) == (3, 2, 4, 3)
+    assert round(row["lined_coverage"], 4) == 0.6667 and row["graded_share"] == 0.75
+    monthly = coverage_by_month(daily)
+    assert monthly["month"].to_list() == ["2025-12", "total"]
+    assert monthly.filter(pl.col("month") == "total")["graded_share"][0] == 0.75
