@@ -36,6 +36,7 @@ from nba_assets.common import (
     partition_dates,
     table_asset,
 )
+from nba_assets.outage import fetch_days
 from resources import parsers
 from resources.clients import PaginationError
 from resources.landing import LandedFile, LandingZone
@@ -207,7 +208,9 @@ def _raw_asset(name: str, contract, description: str, **kwargs):
     )
 
 
-def _emit(context: dg.AssetExecutionContext, table: str, got: Ingested, dates: list[dt.date]):
+def _emit(
+    context: dg.AssetExecutionContext, table: str, got: Ingested, dates: list[dt.date], down: dict | None = None
+):
     if got.rejects.height:
         for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
             context.log.error(f"rejected: {line}")
@@ -218,6 +221,7 @@ def _emit(context: dg.AssetExecutionContext, table: str, got: Ingested, dates: l
             "landing_files_parsed": got.files,
             "rejected_records": got.rejects.height,
             "repeated_records": got.duplicates.height,
+            "source_unavailable": dg.MetadataValue.json(down or {}),
         },
     )
     yield rejects_check(got.rejects)
@@ -270,10 +274,10 @@ def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
 )
 def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
     dates = partition_dates(context)
+    down = {}
     if sources.fetching_enabled:
         client = sources.bdl()
-        for d in dates:
-            fetch_resuming(context, client.fetch_stats, d)
+        down = fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_stats, d), dates)
 
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         if "box_scores" in f.path.parent.parent.name:
@@ -281,7 +285,7 @@ def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
         return parsers.parse_bdl_stats(body, f.name)
 
     got = ingest(sources.landing(), "bdl", ["stats", "box_scores"], dates, parse, "raw/bdl_boxscores")
-    yield from _emit(context, "raw/bdl_boxscores", got, dates)
+    yield from _emit(context, "raw/bdl_boxscores", got, dates, down)
 
 
 @_raw_asset(
@@ -292,10 +296,9 @@ def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
 )
 def nbacom_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
     dates = partition_dates(context)
+    down = {}
     if sources.fetching_enabled:
-        client = sources.nbacom()
-        for d in dates:
-            client.fetch_leaguegamelog(d)
+        down = fetch_days(context, "nbacom", sources.nbacom().fetch_leaguegamelog, dates)
 
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         return parsers.parse_nbacom_leaguegamelog(body, f.name)
@@ -303,7 +306,7 @@ def nbacom_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource
     got = ingest(
         sources.landing(), "nbacom", ["leaguegamelog"], dates, parse, "raw/nbacom_boxscores"
     )
-    yield from _emit(context, "raw/nbacom_boxscores", got, dates)
+    yield from _emit(context, "raw/nbacom_boxscores", got, dates, down)
 
 
 @_raw_asset(
@@ -336,10 +339,10 @@ def prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource):
 )
 def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
     dates = partition_dates(context)
+    down = {}
     if sources.fetching_enabled:
         client = sources.bdl()
-        for d in dates:
-            fetch_resuming(context, client.fetch_injuries, d)
+        down = fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_injuries, d), dates)
 
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         # The report is requested "as of D's morning", so its time is that, not the fetch time:
@@ -348,7 +351,7 @@ def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
         return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
 
     got = ingest(sources.landing(), "bdl", ["player_injuries"], dates, parse, "raw/injuries")
-    yield from _emit(context, "raw/injuries", got, dates)
+    yield from _emit(context, "raw/injuries", got, dates, down)
 
 
 RAW_ASSETS = [schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries]

@@ -30,6 +30,7 @@ ET = ZoneInfo("America/New_York")
 BDL_HOST = "api.balldontlie.io"
 NBA_HOST = "stats.nba.com"
 ODDS_HOST = "api.the-odds-api.com"
+HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi"}
 COUNTERS_FILE = "fault_counters.json"
 PER_PAGE_DEFAULT = 25
 PER_PAGE_MAX = 100
@@ -116,6 +117,8 @@ class SimServer:
 
     def _route(self, req: httpx.Request) -> httpx.Response:
         host, path = req.url.host, req.url.path.rstrip("/")
+        if HOST_SOURCE.get(host) in self._down():
+            raise _HttpError(503, {"error": "Service Unavailable", "message": "source outage"})
         if req.method != "GET":
             raise _HttpError(405, {"error": "method not allowed"})
         if host == BDL_HOST:
@@ -221,6 +224,21 @@ class SimServer:
         release = idx.late.get(g["game_id"])
         held = self._withheld().get(g["game_id"])
         return (release is None or now >= release) and (held is None or now >= held)
+
+    def _down(self) -> set[str]:
+        """Sources inside an operator outage window (control.py) at the sim clock's now."""
+        from resources.sim.control import OUTAGES_FILE, outages
+
+        if self.state_dir is None:
+            return set()
+        f = self.state_dir / OUTAGES_FILE
+        stamp = f.stat().st_mtime_ns if f.exists() else None
+        if stamp != getattr(self, "_outage_stamp", "unset"):
+            self._outages, self._outage_stamp = outages(self.state_dir), stamp
+        if not self._outages:
+            return set()
+        now = self.clock.now()
+        return {s for s, a, b in self._outages if a <= now < b}
 
     def _withheld(self) -> dict[str, datetime]:
         """Operator-withheld boxscores (control.py), re-read only when the file changes."""
