@@ -1,4 +1,4 @@
-"""Pipeline health: a stalled pipeline must be visible within hours, not days (domain.md failure 5).
+"""Pipeline health: a stalled pipeline must be visible within hours, not days (lesson 5, docs/architecture.md).
 
 `ops/pipeline_health` is an observable-only asset: the run-failure sensor records every failed run on
 it (observations with job, run and error), and its check `game_day_run_recent` fails when no game-day
@@ -11,11 +11,13 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from nba_assets import tables
+from nba_assets.jobs import game_day_job
 from resources.sources import SourcesResource
 
-PIPELINE_HEALTH = dg.AssetKey(["ops", "pipeline_health"])
+PIPELINE_HEALTH = tables.PIPELINE_HEALTH.key
 GAME_DAY_RUN_RECENT = "game_day_run_recent"
-GAME_DAY_JOB = "game_day"
+GAME_DAY_JOB = game_day_job.name
 # The game-day run fires daily at 08:00 ET; 26 h allows one late run before we call it stalled.
 HEALTH_WINDOW = dt.timedelta(hours=26)
 # A raw table not written for this long is stale (the daily feeds; one missed morning is tolerated).

@@ -1,9 +1,9 @@
 """Named automation conditions: how late or corrected data re-runs everything downstream by itself.
 
-`AC.eager()` only ever considers the LATEST time partition (dagster-notes.md §0.5), so a late boxscore
+`AC.eager()` only ever considers the LATEST time partition (docs/architecture.md B1), so a late boxscore
 for an older day would trigger nothing. We strip that clause and bound the reach with a lookback
 instead, and we never propagate data that failed a blocking check (a blocking check does not stop
-the write, only downstream: §0.7), so a dep's failed blocking check stops propagation here too.
+the write, only downstream: B4), so a dep's failed blocking check stops propagation here too.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def no_dep_failed_a_blocking_check() -> dg.AutomationCondition:
     """True unless an upstream partition this one reads has a FAILED blocking check.
 
     Not `all_deps_blocking_checks_passed()`: that one also demands a PASSED per-partition result, and a
-    single-run range backfill records its check results with no partition (dagster-notes.md §3), so
+    single-run range backfill records its check results with no partition (docs/architecture.md B5), so
     after any season backfill nothing would ever propagate again. Failures are what must stop.
     """
     return ~AC.any_deps_match(

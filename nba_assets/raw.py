@@ -14,35 +14,26 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
 from checks.result import markdown_table
-from checks.contracts import (
-    BUSINESS_KEYS,
-    BoxscoreContract,
-    InjuryContract,
-    PropLineContract,
-    ScheduleContract,
-    empty_frame,
-)
+from nba_assets import tables as t
 from nba_assets.common import (
     DAILY_FRESHNESS,
     NETWORK_RETRY,
     date_range_label,
-    game_dates,
     partition_dates,
     table_asset,
 )
 from nba_assets.outage import fetch_days
+from nba_assets.partitions import ET, game_dates
 from resources import parsers
 from resources.clients import PaginationError
 from resources.landing import LandedFile, LandingZone
 from resources.sources import SourcesResource
 
-ET = ZoneInfo("America/New_York")
 REJECTS_CHECK = "no_rejected_records"
 SOURCE_DUPLICATES_CHECK = "no_source_duplicates"
 RAW_CODE_VERSION = "raw_v1"
@@ -84,14 +75,14 @@ def ingest(
     endpoints: Sequence[str],
     dates: Sequence[dt.date],
     parse: Callable[[object, LandedFile, dt.date], parsers.ParseResult],
-    table: str,
+    table: t.Table,
 ) -> Ingested:
     """Parse every landed file of `dates`; the latest fetch of a business key wins.
 
     A file landed under several dates (the season schedule) is parsed once per date it serves.
     Rows dated outside the folder they were found in are rejected, never written to the wrong day.
     """
-    key = BUSINESS_KEYS[table]
+    key = list(table.business_key)
     per_date: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
     duplicates: list[pl.DataFrame] = []
@@ -117,9 +108,9 @@ def ingest(
                 duplicates.append(result.duplicates)
         if frames:
             per_date.append(parsers.latest_fetch_wins(frames, key))
-    rows = pl.concat(per_date, how="vertical") if per_date else empty_frame(table)
+    rows = pl.concat(per_date, how="vertical") if per_date else table.empty()
     return Ingested(
-        rows=rows.select(empty_frame(table).columns),
+        rows=rows.select(table.empty().columns),
         rejects=_concat_rejects(rejects),
         duplicates=_concat_rejects(duplicates),
         files=n_files,
@@ -179,13 +170,11 @@ def _records_check(
     )
 
 
-def _raw_asset(name: str, contract, description: str, **kwargs):
-    """raw/<name>: a daily table that fetches over the network (step retries, freshness policy)."""
-    key = dg.AssetKey(["raw", name])
+def _raw_asset(table: t.Table, description: str, **kwargs):
+    """A raw daily table that fetches over the network (step retries, freshness policy)."""
+    key = table.key
     return table_asset(
-        "raw",
-        name,
-        contract,
+        table,
         description,
         retry_policy=NETWORK_RETRY,
         freshness_policy=DAILY_FRESHNESS,
@@ -208,9 +197,7 @@ def _raw_asset(name: str, contract, description: str, **kwargs):
     )
 
 
-def _emit(
-    context: dg.AssetExecutionContext, table: str, got: Ingested, dates: list[dt.date], down: dict | None = None
-):
+def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date], down: dict[str, str]):
     if got.rejects.height:
         for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
             context.log.error(f"rejected: {line}")
@@ -221,7 +208,7 @@ def _emit(
             "landing_files_parsed": got.files,
             "rejected_records": got.rejects.height,
             "repeated_records": got.duplicates.height,
-            "source_unavailable": dg.MetadataValue.json(down or {}),
+            "source_unavailable": dg.MetadataValue.json(down),
         },
     )
     yield rejects_check(got.rejects)
@@ -229,19 +216,45 @@ def _emit(
 
 
 # ------------------------------------------------------------------------------------------ assets
-@_raw_asset(
-    "schedule",
-    ScheduleContract,
-    "One row per game_id: NBA.com season schedule (10-digit id, home/away tricodes, tip-off UTC, "
-    "status 1/2/3, final score). Source: stats.nba.com scheduleleaguev2.",
-)
-def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    landing = sources.landing()
-    if sources.fetching_enabled:
-        client = sources.nbacom()
-        for season in sorted({season_of(d) for d in dates}):
-            client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+Parse = Callable[[object, LandedFile, dt.date], parsers.ParseResult]
+
+
+@dataclass(frozen=True)
+class RawFeed:
+    """One raw table: where its responses come from and how they are fetched and parsed."""
+
+    table: t.Table
+    description: str
+    source: str  # the landing zone's source folder
+    endpoints: tuple[str, ...]  # the landing zone's endpoint folders parsed for a day
+    # Returns {day: error} for days whose source was down (nba_assets/outage.py), or None.
+    fetch: Callable[[dg.AssetExecutionContext, SourcesResource, list[dt.date]], dict[str, str] | None]
+    parser: Callable[[], Parse]  # called once per run, so a parser may cache across the run's dates
+
+    def ingest(self, landing: LandingZone, dates: Sequence[dt.date]) -> Ingested:
+        return ingest(landing, self.source, self.endpoints, dates, self.parser(), self.table)
+
+
+def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
+    """The one shape of every raw asset: fetch the run's dates (unless NBA_LAKE_SOURCE=landing), then
+    parse everything landed for them and emit the rows with their two record checks."""
+
+    @_raw_asset(feed.table, feed.description)
+    def _asset(context: dg.AssetExecutionContext, sources: SourcesResource):
+        dates = partition_dates(context)
+        down = (feed.fetch(context, sources, dates) or {}) if sources.fetching_enabled else {}
+        yield from _emit(context, feed.ingest(sources.landing(), dates), dates, down)
+
+    return _asset
+
+
+def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.nbacom()
+    for season in sorted({season_of(d) for d in dates}):
+        client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+
+
+def _schedule_parser() -> Parse:
     cache: dict[str, parsers.ParseResult] = {}
     reported: set[str] = set()
 
@@ -262,96 +275,77 @@ def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
             duplicates=full.duplicates.filter(pl.col("game_date") == d),
         )
 
-    got = ingest(landing, "nbacom", ["schedule"], dates, parse, "raw/schedule")
-    yield from _emit(context, "raw/schedule", got, dates)
+    return parse
 
 
-@_raw_asset(
-    "bdl_boxscores",
-    BoxscoreContract,
-    "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
-    "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
-)
-def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    down = {}
-    if sources.fetching_enabled:
-        client = sources.bdl()
-        down = fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_stats, d), dates)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        if "box_scores" in f.path.parent.parent.name:
-            return parsers.parse_bdl_box_scores(body, f.name)
-        return parsers.parse_bdl_stats(body, f.name)
-
-    got = ingest(sources.landing(), "bdl", ["stats", "box_scores"], dates, parse, "raw/bdl_boxscores")
-    yield from _emit(context, "raw/bdl_boxscores", got, dates, down)
+def _fetch_bdl_stats(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
+    client = sources.bdl()
+    return fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_stats, d), dates)
 
 
-@_raw_asset(
-    "nbacom_boxscores",
-    BoxscoreContract,
-    "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
-    "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
-)
-def nbacom_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    down = {}
-    if sources.fetching_enabled:
-        down = fetch_days(context, "nbacom", sources.nbacom().fetch_leaguegamelog, dates)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        return parsers.parse_nbacom_leaguegamelog(body, f.name)
-
-    got = ingest(
-        sources.landing(), "nbacom", ["leaguegamelog"], dates, parse, "raw/nbacom_boxscores"
-    )
-    yield from _emit(context, "raw/nbacom_boxscores", got, dates, down)
+def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+    if "box_scores" in f.path.parent.parent.name:
+        return parsers.parse_bdl_box_scores(body, f.name)
+    return parsers.parse_bdl_stats(body, f.name)
 
 
-@_raw_asset(
-    "prop_lines",
-    PropLineContract,
-    "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
-    "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
-)
-def prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    if sources.fetching_enabled:
-        client = sources.odds()
-        for d in dates:
-            fetched = client.fetch_events(d)
-            for event in fetched.events:
-                client.fetch_event_odds_history(event)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        return parsers.parse_odds_event_odds(body, f.name)
-
-    got = ingest(sources.landing(), "oddsapi", ["event_odds"], dates, parse, "raw/prop_lines")
-    yield from _emit(context, "raw/prop_lines", got, dates)
+def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
+    return fetch_days(context, "nbacom", sources.nbacom().fetch_leaguegamelog, dates)
 
 
-@_raw_asset(
-    "injuries",
-    InjuryContract,
-    "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
-    "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
-)
-def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    down = {}
-    if sources.fetching_enabled:
-        client = sources.bdl()
-        down = fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_injuries, d), dates)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        # The report is requested "as of D's morning", so its time is that, not the fetch time:
-        # re-fetching the same report must not create new keys (idempotent partitions).
-        report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
-
-    got = ingest(sources.landing(), "bdl", ["player_injuries"], dates, parse, "raw/injuries")
-    yield from _emit(context, "raw/injuries", got, dates, down)
+def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.odds()
+    for d in dates:
+        fetched = client.fetch_events(d)
+        for event in fetched.events:
+            client.fetch_event_odds_history(event)
 
 
-RAW_ASSETS = [schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries]
+def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
+    client = sources.bdl()
+    return fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_injuries, d), dates)
+
+
+def _parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+    # The report is requested "as of D's morning", so its time is that, not the fetch time:
+    # re-fetching the same report must not create new keys (idempotent partitions).
+    report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
+    return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
+
+
+FEEDS = [
+    RawFeed(
+        t.SCHEDULE,
+        "One row per game_id: NBA.com season schedule (10-digit id, home/away tricodes, tip-off UTC, "
+        "status 1/2/3, final score). Source: stats.nba.com scheduleleaguev2.",
+        "nbacom", ("schedule",), _fetch_schedule, _schedule_parser,
+    ),
+    RawFeed(
+        t.BDL_BOXSCORES,
+        "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
+        "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
+        "bdl", ("stats", "box_scores"), _fetch_bdl_stats, lambda: _parse_bdl,
+    ),
+    RawFeed(
+        t.NBACOM_BOXSCORES,
+        "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
+        "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
+        "nbacom", ("leaguegamelog",), _fetch_leaguegamelog,
+        lambda: lambda body, f, d: parsers.parse_nbacom_leaguegamelog(body, f.name),
+    ),
+    RawFeed(
+        t.PROP_LINES,
+        "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
+        "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
+        "oddsapi", ("event_odds",), _fetch_prop_lines,
+        lambda: lambda body, f, d: parsers.parse_odds_event_odds(body, f.name),
+    ),
+    RawFeed(
+        t.INJURIES,
+        "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
+        "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
+        "bdl", ("player_injuries",), _fetch_injuries, lambda: _parse_injuries,
+    ),
+]
+RAW_ASSETS = [raw_table(feed) for feed in FEEDS]
+schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries = RAW_ASSETS

@@ -1,6 +1,6 @@
 """Grading: each prediction against what the player scored, and per-system daily performance.
 
-Outcome rules (domain.md), first match wins:
+Outcome rules (docs/data.md, grading), first match wins:
   1. no line                      -> NO_LINE  (errors computed when the player played)
   2. no actual row, or DNP        -> VOID     (errors and actual_points null)
   3. recommendation PASS          -> PASS     (errors computed; never counts for hit rate)
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from checks.contracts import empty_frame
+from nba_assets import tables
 
-GRADES_TABLE = "grading/prediction_grades"
-PERFORMANCE_TABLE = "grading/system_daily_performance"
+GRADES_TABLE = tables.PREDICTION_GRADES
+PERFORMANCE_TABLE = tables.SYSTEM_DAILY_PERFORMANCE
 KEYS = ["game_id", "player_lookup"]
 WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
 
@@ -23,7 +23,7 @@ WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
 def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
     """PredictionGradeContract rows: one per prediction, graded against player_game_summary."""
     if predictions.height == 0:
-        return empty_frame(GRADES_TABLE)
+        return GRADES_TABLE.empty()
     facts = actuals.select(
         *KEYS,
         pl.lit(True).alias("_has_actual"),
@@ -31,7 +31,7 @@ def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.Da
         pl.col("points").cast(pl.Int64).alias("_points"),
         pl.col("minutes").cast(pl.Float64).alias("actual_minutes"),
     )
-    # m:1 fails loudly on duplicate actuals instead of silently doubling grades (domain.md failure 1).
+    # m:1 fails loudly on duplicate actuals instead of silently doubling grades (lesson 1, docs/architecture.md).
     joined = predictions.join(facts, on=KEYS, how="left", validate="m:1")
     played = pl.col("_has_actual").fill_null(False) & ~pl.col("_dnp").fill_null(True)
     actual = pl.when(played).then(pl.col("_points"))
@@ -56,7 +56,7 @@ def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.Da
         signed_error=signed,
         absolute_error=signed.abs(),
     )
-    columns = list(empty_frame(GRADES_TABLE).columns)
+    columns = list(GRADES_TABLE.empty().columns)
     return graded.select(columns).sort(["game_date", "game_id", "player_lookup", "system_id"])
 
 
@@ -72,7 +72,7 @@ def daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
     Brier of p_over vs (actual > line) over rows with line, actual and p_over, pushes excluded.
     """
     if grades.height == 0:
-        return empty_frame(PERFORMANCE_TABLE)
+        return PERFORMANCE_TABLE.empty()
     out = pl.col("outcome")
     win, loss = out == "WIN", out == "LOSS"
     over, under = pl.col("recommendation") == "OVER", pl.col("recommendation") == "UNDER"
@@ -105,5 +105,5 @@ def daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     )
-    columns = list(empty_frame(PERFORMANCE_TABLE).columns)
+    columns = list(PERFORMANCE_TABLE.empty().columns)
     return perf.select(columns).sort(["game_date", "system_id"])

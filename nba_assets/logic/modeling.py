@@ -1,7 +1,7 @@
 """Points predictions: a walk-forward LightGBM regressor and the moving-average baseline beside it.
 
 Walk-forward: the model for week W is trained on feature rows with game_date < W's first day only, so a
-prediction never uses a model that has seen its own day (domain.md failure 14).
+prediction never uses a model that has seen its own day (lesson 14, docs/architecture.md).
 
 Training (`train_points_model`), three fits, all on rows < cutoff:
   A. fit on rows before the last 21 game days, early-stopping on the 7 game days after them
@@ -31,21 +31,22 @@ import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from checks.contracts import PlayerFeaturesContract, empty_frame
 from io_managers.model_store import TrainedModel
+from nba_assets import tables
+from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic.inputs import stale_reasons
 
 MODEL_SYSTEM = "lgbm_points_v1"
 BASELINE_SYSTEM = "moving_avg_l10"
 BASELINE_VERSION = f"{BASELINE_SYSTEM}@v1"
-PREDICTIONS_TABLE = "predictions/player_prop_predictions"
+PREDICTIONS_TABLE = tables.PLAYER_PROP_PREDICTIONS
 
 # Recommend a side only when |predicted - line| >= 2 points. Residual sd is ~6 points, so a 2-point edge
 # is P(side) ~ 0.63 under the model: clear of the 52.38% break-even at -110 with room for the model being
 # over-confident. Smaller edges are inside the noise and become PASS ("edge below threshold").
 EDGE_THRESHOLD = 2.0
 # Below this feature_quality_score (0-100) the row is still predicted (MAE is tracked) but never bet:
-# the features are stale or thin (domain.md failure 13). 50 matches the feature layer's low-quality mark.
+# the features are stale or thin (lesson 13, docs/architecture.md). 50 matches the feature layer's low-quality mark.
 MIN_QUALITY = 50.0
 MAX_POINTS = 80.0  # PredictionContract range; a higher prediction is a model bug, clipping keeps it legal
 
@@ -364,7 +365,7 @@ def build_predictions(
     if created_at.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (the contract stores UTC)")
     if features.height == 0:
-        return empty_frame(PREDICTIONS_TABLE)
+        return PREDICTIONS_TABLE.empty()
     features = features.sort(["game_date", "game_id", "player_lookup"])
     base = features.select(
         *ID_COLUMNS,
@@ -412,7 +413,7 @@ def build_predictions(
                 np.ones(features.height, dtype=bool),
             )
         )
-    columns = list(empty_frame(PREDICTIONS_TABLE).columns)
+    columns = list(PREDICTIONS_TABLE.empty().columns)
     return pl.concat(frames, how="vertical").select(columns).sort(["game_id", "player_lookup", "system_id"])
 
 

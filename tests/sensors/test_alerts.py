@@ -13,10 +13,9 @@ import logging
 import dagster as dg
 import pytest
 
-from checks.health import PIPELINE_HEALTH
+from checks.health import PIPELINE_HEALTH, last_game_day_success
 from resources.alerts import AlertsResource, alerts_from_env, scrub
 from resources.sources import SourcesResource
-from checks.health import last_game_day_success
 from sensors.alerts import Event, alerts_sensor, reconcile, tick_events
 from tests.receiver import Receiver
 

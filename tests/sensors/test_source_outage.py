@@ -16,12 +16,11 @@ import datetime as dt
 import time
 
 import dagster as dg
-import polars as pl
 import pytest
 
 from checks import coverage
 from nba_assets.definitions import build_definitions
-from nba_assets.runner import run_range
+from nba_assets.ops.runner import run_range
 from resources.alerts import alerts_from_env
 from resources.lake import LakeReader
 from resources.sim.control import add_outage
