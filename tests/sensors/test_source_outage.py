@@ -216,3 +216,21 @@ def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeyp
         ]
         print(f"recovery -> reconciled (in-process: sensor tick, re-ingest, automation runs): {reconciled_s:.1f}s; "
               f"runs: {ran}")
+
+
+def test_sim_outage_window_answers_503_for_that_source_only(sim_lake, monkeypatch, capsys):
+    from nba_assets.ops.cli import entry
+    from nba_assets.outage import is_outage
+    from resources.http import SourceError
+
+    monkeypatch.setenv("NBA_LAKE_SIM_NOW", "2025-12-08T13:00:00Z")
+    assert entry(["sim", "outage", "--source", "bdl", "--hours", "2"]) == 0
+    assert "bdl answers 503 to every request from" in capsys.readouterr().out
+    assert entry(["sim", "outage", "--source", "espn"]) == 2
+    sources = SourcesResource(mode="sim", data_dir=str(sim_lake))
+    with pytest.raises(SourceError) as err:
+        sources.bdl().probe_box_scores(D)
+    assert err.value.last_status == 503 and is_outage(err.value)
+    assert sources.nbacom().probe_leaguegamelog(D)  # the other source answers
+    monkeypatch.setenv("NBA_LAKE_SIM_NOW", "2025-12-08T15:00:00Z")  # the window [13:00, 15:00) is over
+    assert SourcesResource(mode="sim", data_dir=str(sim_lake)).bdl().probe_box_scores(D)

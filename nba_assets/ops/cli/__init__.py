@@ -4,7 +4,7 @@
     nba-lake status [--date D] [--days N]      tables x days: rows, missing files, failing checks, freshness
     nba-lake health                            one line; exit 1 when the pipeline is stalled or stale
     nba-lake checks --date D [--failed]        every check evaluation of a day, with its metadata
-    nba-lake sim status|advance|reset|release-late|withhold   drive the simulated league's clock
+    nba-lake sim status|advance|reset|release-late|withhold|outage   drive the simulated league
     nba-lake sql [QUERY]                       DuckDB over the lake, one view per table
     nba-lake ui [--port P]                     Dagster UI + daemons on 127.0.0.1
     nba-lake demo                              backfill the sim league end to end
