@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 
 import dagster as dg
 
+from checks.definitions import FINALS_IN_EVERY_SOURCE
 from checks.health import (
     GAME_DAY_JOB,
     GAME_DAY_RUN_RECENT,
@@ -37,6 +38,7 @@ from checks.health import (
     raw_writes,
     record_game_day_success,
 )
+from nba_assets import tables as t
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
 from resources.sources import SourcesResource
 
@@ -44,7 +46,8 @@ SENSOR_NAME = "alerts_sensor"
 INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS", "60"))
 HISTORY_LIMIT = 100  # check evaluations read per check and tick (the first tick reads the backlog)
 MAX_PENDING = 200  # undelivered messages kept for retry; older ones are dropped (and logged)
-ALERT_ON_WARN = {("analytics/games", "final_games_in_every_source")}
+# WARN checks that still page: a final game missing from one source is how a source outage shows.
+ALERT_ON_WARN = {(t.GAMES.label, FINALS_IN_EVERY_SOURCE)}
 WILL_RETRY = "dagster/will_retry"
 TEXT_LIMIT = 1500
 
@@ -177,7 +180,7 @@ def check_events(alerts: AlertsResource, records: Iterable, now: str) -> list[Ev
         if not isinstance(ev, dg.AssetCheckEvaluation):
             continue
         table = "/".join(ev.asset_key.path)
-        if (table, ev.check_name) == ("ops/pipeline_health", GAME_DAY_RUN_RECENT):
+        if (table, ev.check_name) == (t.PIPELINE_HEALTH.label, GAME_DAY_RUN_RECENT):
             continue  # the sensor evaluates the same rule itself (stale:game_day_run)
         meta = ev.metadata or {}
         if ev.passed:
