@@ -35,7 +35,7 @@ def publish(
     end: Annotated[str, typer.Option("--end", help="last game date (YYYY-MM-DD), inclusive")],
     select: Annotated[str | None, typer.Option("--select", help="a layer or layer/table (default: all)")] = None,
 ) -> int:
-    """Publish the lake's days in [start, end] to BigQuery (NBA_LAKE_ENV=prod), replacing each day."""
+    """Publish the lake's days from --start to --end to BigQuery (NBA_LAKE_ENV=prod), replacing each day."""
     from resources.gcp import bigquery_resource, gcp_settings, publish_range
 
     s = c.cli_settings()
