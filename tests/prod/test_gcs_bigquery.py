@@ -22,10 +22,6 @@ from resources.lake import LakeReader
 from tests.conftest import SIM_NOW, range_tags
 from tests.prod.conftest import make_prod_env
 
-# One xdist worker runs every test on these servers (make test: --dist loadgroup), so the servers and
-# the week are built once per suite, not once per worker.
-pytestmark = pytest.mark.xdist_group("prod-servers")
-
 START, END = "2025-12-01", "2025-12-07"
 DAYS = [f"2025-12-0{i}" for i in range(1, 8)]
 RERUN_DAY = "2025-12-03"

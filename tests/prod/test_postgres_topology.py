@@ -14,16 +14,11 @@ from pathlib import Path
 
 import dagster as dg
 import httpx
-import pytest
 
 from nba_assets import tables
 from resources.bigquery import query_frame
 from tests.conftest import range_tags
 from tests.prod import servers
-
-# One xdist worker runs every test on the prod servers (make test: --dist loadgroup), so they start
-# once per suite, not once per worker.
-pytestmark = pytest.mark.xdist_group("prod-servers")
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
