@@ -95,6 +95,7 @@ def status_asof(injuries: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         right_on="injury_report_ts",
         by=["game_date", "player_lookup"],
         strategy="backward",
+        check_sortedness=False,  # sorted by created_at above; polars cannot verify it within `by` groups
     )
     return out.sort("_i").drop("_i")
 
