@@ -24,7 +24,7 @@ from nba_assets.common import (
     table_asset,
     table_in,
 )
-from nba_assets.logic import history, modeling
+from nba_assets.logic import history, inputs, modeling
 from nba_assets.partitions import model_weeks, week_key
 from resources.lake import LakeResource
 from resources.sources import SourcesResource
@@ -39,6 +39,16 @@ class ModelConfig(dg.Config):
     # (a 14-day validation window plus early-stopping days), hence the floor.
     min_history_days: int = Field(default=28, ge=15)
     seed: int = 7
+
+
+def history_holes(reader, days: list[dt.date]) -> pl.DataFrame:
+    """Teams whose final games in the STALE_WINDOW_DAYS before each day lack summary rows (lake reads)."""
+    if not days or not reader.has(t.GAMES):
+        return pl.DataFrame(schema=inputs.STALE_SCHEMA)
+    lo = min(days) - dt.timedelta(days=inputs.STALE_WINDOW_DAYS)
+    games = reader.rows(t.GAMES, since=lo, before=max(days))
+    have = reader.rows(t.PLAYER_GAME_SUMMARY, since=lo, before=max(days)).select("game_date", "team").unique()
+    return inputs.missing_team_games(games, have, days)
 
 
 def _has_games(reader, week_start: dt.date) -> bool:
@@ -135,7 +145,9 @@ def recommendation_history(
     reader = lake.reader()
     now = sources.now()  # the sources' clock: the sim clock in sim mode, so replays are reproducible
     frames, versions, refreshes = [], {}, {}
-    for d in partition_dates(context):
+    days = partition_dates(context)
+    holes = history_holes(reader, days)
+    for d in days:
         model = store.load(week_key(d)) or store.latest_before(week_key(d))
         versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
         existing = reader.rows(t.RECOMMENDATION_HISTORY, since=d, before=d + dt.timedelta(days=1))
@@ -147,6 +159,7 @@ def recommendation_history(
             model,
             now,
             existing.cast(dict(t.RECOMMENDATION_HISTORY.empty().schema)),
+            holes.filter(pl.col("game_date") == d),
         )
         refreshes[str(d)] = {"rows": day.height, "new_rows": day.height - existing.height}
         frames.append(day)
@@ -190,6 +203,9 @@ def player_prop_predictions(recommendations: pl.DataFrame):
                 {f"{s}/{r}": n for s, r, n in rec.iter_rows()} if out.height else {}
             ),
             "injury_statuses": dg.MetadataValue.json({s: n for s, n in injured.iter_rows()}),
+            "stale_inputs_held_back": out.filter(
+                pl.col("pass_reason").str.starts_with(inputs.STALE_INPUTS)
+            ).height if out.height else 0,
         },
     )
 

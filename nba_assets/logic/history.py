@@ -178,12 +178,14 @@ def build_history(
     model: TrainedModel | None,
     now: dt.datetime,
     existing: pl.DataFrame | None = None,
+    missing: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The day's recommendation history as of `now`: `existing` plus what the refreshes due by `now`
-    add (module docstring)."""
+    add (module docstring). `missing`: teams with a hole in their history (STALE_INPUTS, see
+    build_predictions)."""
     existing = HISTORY_TABLE.empty() if existing is None else existing
     rows = refresh_rows(features, schedule, prop_lines, injury_reports, now)
-    made = modeling.build_predictions(rows, model) if rows.height else HISTORY_TABLE.empty()
+    made = modeling.build_predictions(rows, model, missing=missing) if rows.height else HISTORY_TABLE.empty()
     return append(existing, made)
 
 

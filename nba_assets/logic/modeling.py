@@ -35,6 +35,7 @@ from io_managers.model_store import TrainedModel
 from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic import injuries, systems
+from nba_assets.logic.inputs import stale_reasons
 
 MODEL_SYSTEM = "lgbm_points_v1"
 BASELINE_SYSTEM = "moving_avg_l10"
@@ -383,16 +384,17 @@ def market_anchored(data: systems.SystemInput) -> systems.SystemOutput:
 
 # ------------------------------------------------------------------------------------ predictions
 def _recommend(quality_ok: pl.Expr, has_history: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Recommendation and pass_reason; the first matching rule wins (no line, injury, quality, history,
-    edge). The injury rules are in nba_assets/logic/injuries.py."""
+    """Recommendation and pass_reason; the first matching rule wins (no line, injury, stale inputs,
+    quality, history, edge). The injury rules are in nba_assets/logic/injuries.py."""
     no_line = pl.col("line").is_null()
+    stale = pl.col("stale_reason").is_not_null()
     small = pl.col("edge").abs() < EDGE_THRESHOLD
     injured, injury_reason = injuries.gate_reason(EDGE_THRESHOLD)
     low_quality = f"{PASS_LOW_QUALITY} ({{}} < {MIN_QUALITY:g})"
     rec = (
         pl.when(no_line)
         .then(pl.lit("NO_LINE"))
-        .when(injured | ~quality_ok | ~has_history | small)
+        .when(injured | stale | ~quality_ok | ~has_history | small)
         .then(pl.lit("PASS"))
         .when(pl.col("edge") > 0)
         .then(pl.lit("OVER"))
@@ -403,6 +405,8 @@ def _recommend(quality_ok: pl.Expr, has_history: pl.Expr) -> tuple[pl.Expr, pl.E
         .then(pl.lit(None, dtype=pl.Utf8))
         .when(injured)
         .then(injury_reason)
+        .when(stale)
+        .then(pl.col("stale_reason"))
         .when(~quality_ok)
         .then(pl.format(low_quality, pl.col("feature_quality_score").round(1)))
         .when(~has_history)
@@ -459,7 +463,10 @@ CONTEXT_COLUMNS = {
 
 
 def build_predictions(
-    features: pl.DataFrame, model: TrainedModel | None, created_at: dt.datetime | None = None
+    features: pl.DataFrame,
+    model: TrainedModel | None,
+    created_at: dt.datetime | None = None,
+    missing: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """PredictionContract rows: one per feature row and registered system (systems needing a model are
     skipped when `model` is None).
@@ -467,7 +474,8 @@ def build_predictions(
     Feature rows must carry `tipoff_utc`; `created_at` is either passed (one time for every row) or a
     column of the rows (`refresh` too), never now(): re-running reproduces the rows byte for byte.
     Optional row columns: injury_status, injury_report_ts (logic/injuries.status_asof) and
-    line_snapshot_ts.
+    line_snapshot_ts. `missing` (logic.inputs.missing_team_games): teams whose recent history has a
+    hole; their rows are PASS with a STALE_INPUTS reason.
     """
     if created_at is not None and created_at.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (the contract stores UTC)")
@@ -496,6 +504,10 @@ def build_predictions(
         refresh=pl.col("refresh"),
         tipoff_utc=pl.col("tipoff_utc").cast(pl.Datetime("us", "UTC")),
         created_at=pl.col("created_at").cast(pl.Datetime("us", "UTC")),
+    )
+    no_holes = missing is None or missing.height == 0
+    base = base.with_columns(
+        stale_reason=pl.lit(None, dtype=pl.Utf8) if no_holes else stale_reasons(features, missing)
     )
     data = systems.SystemInput(
         features=features,

@@ -18,7 +18,9 @@ from io_managers.lake import LAKE_DIR
 from nba_assets.jobs import game_day_job
 from nba_assets.ops.check_history import CheckHistory
 from nba_assets.ops.cli import common as c
+from nba_assets.ops.coverage import coverage_table
 from nba_assets.partitions import partition_key_for
+from resources.lake import LakeResource
 
 
 def _parquet_rows(path) -> int | None:
@@ -125,6 +127,7 @@ def status(
         f.add_row(f"{game_day_job.name} run succeeded", "never", "",
                   Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
     c.console.print(f)
+    c.console.print(coverage_table(LakeResource(data_dir=s.data_dir).reader(), day_list))
     c.console.print(
         f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
     )
