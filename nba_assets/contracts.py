@@ -19,6 +19,7 @@ UtcTs = Annotated[pl.Datetime, "us", "UTC"]
 RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
 OUTCOMES = ["WIN", "LOSS", "PUSH", "VOID", "NO_LINE", "PASS"]
 LINE_SOURCES = ["CONSENSUS", "NO_LINE"]
+ROSTER_SOURCES = ["recent_games", "injury_report", "prop_lines"]
 SYSTEM_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 # A player's own injury report, normalised (nba_assets/logic/injuries.py maps the feeds' spellings).
 INJURY_STATUSES = ["OUT", "DOUBTFUL", "QUESTIONABLE", "PROBABLE", "AVAILABLE"]
@@ -280,6 +281,8 @@ class PlayerFeaturesContract(pa.DataFrameModel):
     # provenance
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
     data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)
+    # how the player got on D's slate: listed in the last 30 days, or a fallback (quality capped)
+    roster_source: pl.Utf8 = pa.Field(isin=ROSTER_SOURCES)
     feature_version: pl.Utf8
 
     Config = _Strict

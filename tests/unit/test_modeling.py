@@ -79,6 +79,7 @@ def synthetic_league(
             "line_movement": np.where(has_line, 0.0, np.nan),
             "feature_quality_score": u(60, 100),
             "data_as_of": dates.dt.offset_by("-1d"),
+            "roster_source": "recent_games",
             "feature_version": "test",
         }
     ).with_columns(pl.selectors.float().fill_nan(None))
