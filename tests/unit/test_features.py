@@ -11,7 +11,12 @@ import pytest
 from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic.analytics import build_team_game_summary
-from nba_assets.logic.features import FALLBACK_MAX_QUALITY, FEATURE_VERSION, HISTORY_DAYS, build_player_features
+from nba_assets.logic.features import (
+    FALLBACK_MAX_QUALITY,
+    FEATURE_VERSION,
+    HISTORY_DAYS,
+    build_player_features,
+)
 
 SEASON = 2024
 D = dt.date(2025, 1, 20)
