@@ -52,6 +52,7 @@ PREDICTIONS_TABLE = tables.PLAYER_PROP_PREDICTIONS
 # is P(side) ~ 0.63 under the model: clear of the 52.38% break-even at -110 with room for the model being
 # over-confident. Smaller edges are inside the noise and become PASS ("edge below threshold").
 EDGE_THRESHOLD = 2.0
+CONFIDENCE_FULL_EDGE = 2 * EDGE_THRESHOLD  # |edge| at which confidence is full (times quality)
 # Below this feature_quality_score (0-100) the row is still predicted (MAE is tracked) but never bet:
 # the features are stale or thin (lesson 13, docs/architecture.md). 50 matches the feature layer's low-quality mark.
 MIN_QUALITY = 50.0
@@ -439,11 +440,13 @@ def _system_rows(base: pl.DataFrame, system_id: str, out: systems.SystemOutput) 
         )
         .with_columns(recommendation=rec, pass_reason=reason)
         .with_columns(
-            # Confidence: how far p_over is from a coin flip (0 at 0.5, 100 at 0 or 1), scaled by feature
-            # quality and by the injury rule (questionable: halved); 0 without a line.
+            # Confidence is NOT taken from p_over: on held-out weeks no system's p_over beats always saying
+            # the base rate (Brier skill < 0, docs/architecture.md 5a). It is how far the edge is past
+            # zero, full at CONFIDENCE_FULL_EDGE points, scaled by feature quality and by the injury
+            # rule (questionable: halved); 0 without a line.
             confidence=pl.when(has_line)
             .then(
-                ((pl.col("p_over") - 0.5).abs() * 200.0 * pl.col("feature_quality_score") / 100.0
+                ((pl.col("edge").abs() / CONFIDENCE_FULL_EDGE).clip(0.0, 1.0) * pl.col("feature_quality_score")
                  * injuries.confidence_factor())
                 .clip(0.0, 100.0)
                 .round(1)

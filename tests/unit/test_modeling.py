@@ -441,6 +441,16 @@ def test_baseline_p_over_is_normal_and_monotone(league):
     assert confidence[2] == 0 and confidence[0] > confidence[1] and confidence[4] > confidence[3]
 
 
+def test_confidence_comes_from_the_edge_and_quality_not_from_p_over(league):
+    # same edge, very different p_over (the L10 sd): same confidence; full at CONFIDENCE_FULL_EDGE
+    narrow = _baseline_row(league[0], pts_l10=23.5, consensus_line=20.5, pts_std_l10=3.0, feature_quality_score=80.0)
+    wide = _baseline_row(league[0], pts_l10=23.5, consensus_line=20.5, pts_std_l10=12.0, feature_quality_score=80.0)
+    assert narrow["p_over"] > wide["p_over"] + 0.1
+    assert narrow["confidence"] == wide["confidence"] == pytest.approx(3.0 / m.CONFIDENCE_FULL_EDGE * 80.0, abs=0.1)
+    far = _baseline_row(league[0], pts_l10=30.0, consensus_line=20.5, feature_quality_score=80.0)
+    assert far["confidence"] == 80.0
+
+
 def test_importance_plot_is_a_png(model):
     png = m.importance_plot_png(model)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
