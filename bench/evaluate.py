@@ -57,12 +57,12 @@ INJURY_EFFECT = """
       avg(case when (pass_reason like 'INJUR%' and abs(edge) >= 2 and feature_quality_score >= 50)
                  or (injury_status = 'QUESTIONABLE' and recommendation in ('OVER', 'UNDER'))
                then 1.0 else 0.0 end) as changed
-    from predictions.player_prop_predictions group by 1 order by 1
+    from {view} group by 1 order by 1
 """
 # History shape: rows per (game, player, system) and per refresh.
 HISTORY_SHAPE = """
     select refresh, count(*) as rows, count(distinct game_id || player_lookup || system_id) as keys
-    from predictions.recommendation_history group by 1 order by 1
+    from {view} group by 1 order by 1
 """
 
 
@@ -73,29 +73,31 @@ def _rows(df: pl.DataFrame) -> list[dict]:
 def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = "bench") -> dict:
     """Metrics per system and scope (see the module docstring), plus the calibration table."""
     from nba_assets.logic import report as rlog
+    from nba_assets.tables import PREDICTION_GRADES
     from resources.lake import LakeReader
 
+    grades_view = PREDICTION_GRADES.view
     reader = LakeReader(str(data_dir))
-    if "grading.prediction_grades" not in reader.tables():
-        return {"error": "no grading.prediction_grades in the lake"}
+    if not reader.has(PREDICTION_GRADES):
+        return {"error": f"no {grades_view} in the lake"}
     con = reader.connect()
     # The same rows: player-games graded by EVERY system present (lgbm and the market-anchored system
     # exist only from the first week with a model), with an actual.
     con.sql(
-        """
+        f"""
         create or replace temp view both_rows as
-        select game_id, player_lookup from grading.prediction_grades
+        select game_id, player_lookup from {grades_view}
         where actual_points is not null
         group by 1, 2
-        having count(distinct system_id) = (select count(distinct system_id) from grading.prediction_grades)
+        having count(distinct system_id) = (select count(distinct system_id) from {grades_view})
         """
     )
     out: dict = {}
     out["season"] = _rows(
-        con.sql(f"select system_id, {_METRICS}, min(game_date) as first_day from grading.prediction_grades "
+        con.sql(f"select system_id, {_METRICS}, min(game_date) as first_day from {grades_view} "
                 "group by 1 order by 1").pl()
     )
-    same = "from grading.prediction_grades g semi join both_rows using (game_id, player_lookup)"
+    same = f"from {grades_view} g semi join both_rows using (game_id, player_lookup)"
     out["same_rows"] = _rows(con.sql(f"select system_id, {_METRICS} {same} group by 1 order by 1").pl())
     out["same_rows_with_line"] = _rows(
         con.sql(f"select system_id, {_METRICS} {same} where line is not null group by 1 order by 1").pl()
@@ -107,7 +109,7 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
         ).pl()
     )
     out["lgbm_first_day"] = con.sql(
-        f"select min(game_date)::varchar from grading.prediction_grades where system_id = '{MODEL}'"
+        f"select min(game_date)::varchar from {grades_view} where system_id = '{MODEL}'"
     ).fetchall()[0][0]
 
     def pick(scope: str, system: str, key: str):
@@ -126,10 +128,13 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
     out["ratios"] = ratios
     out["target_met"] = bool(ratios["same_rows"]["lgbm_over_l10"] is not None and ratios["same_rows"]["lgbm_over_l10"] <= 0.95)
 
-    out["injury_effect"] = _rows(con.sql(INJURY_EFFECT).pl()) if "predictions.player_prop_predictions" in reader.tables() else []
-    out["history"] = _rows(con.sql(HISTORY_SHAPE).pl()) if "predictions.recommendation_history" in reader.tables() else []
+    from nba_assets.tables import PLAYER_PROP_PREDICTIONS, RECOMMENDATION_HISTORY
 
-    grades = con.sql("select * from grading.prediction_grades").pl()
+    preds, hist = PLAYER_PROP_PREDICTIONS, RECOMMENDATION_HISTORY
+    out["injury_effect"] = _rows(con.sql(INJURY_EFFECT.format(view=preds.view)).pl()) if reader.has(preds) else []
+    out["history"] = _rows(con.sql(HISTORY_SHAPE.format(view=hist.view)).pl()) if reader.has(hist) else []
+
+    grades = con.sql(f"select * from {grades_view}").pl()
     rep = rlog.season_report(grades)
     out["calibration"] = _rows(rep.calibration)
     if results_dir is not None:
