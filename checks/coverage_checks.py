@@ -42,9 +42,7 @@ def lined_players_have_prediction(
 ) -> dg.AssetCheckResult:
     days = [dt.date.fromisoformat(k) for k in evaluated_dates(context)]
     res = coverage.lined_players_have_prediction(
-        prop_lines,
-        player_prop_predictions,
-        listed_rows(context.resources.lake.reader(), days),
+        prop_lines, player_prop_predictions, listed_rows(context.resources.lake.reader(), days)
     )
     return _result(context, res, WARN)
 
@@ -64,11 +62,7 @@ def final_game_predictions_graded(
     predictions: pl.DataFrame,
     games: pl.DataFrame,
 ) -> dg.AssetCheckResult:
-    res = coverage.final_predictions_graded(
-        predictions,
-        prediction_grades,
-        games,
-    )
+    res = coverage.final_predictions_graded(predictions, prediction_grades, games)
     return _result(context, res, WARN)
 
 
@@ -82,8 +76,7 @@ def final_game_predictions_graded(
 def stale_inputs_held_back(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    preds = player_prop_predictions
-    return _result(context, coverage.stale_inputs_counted(preds), WARN)
+    return _result(context, coverage.stale_inputs_counted(player_prop_predictions), WARN)
 
 
 COVERAGE_CHECKS = [lined_players_have_prediction, final_game_predictions_graded, stale_inputs_held_back]

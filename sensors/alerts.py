@@ -313,10 +313,14 @@ def evaluate(
         order_by="update_timestamp",
         ascending=True,
     )
-    for rec in records:
-        run = rec.dagster_run
-        if run.job_name == GAME_DAY_JOB and run.status == dg.DagsterRunStatus.SUCCESS:
-            record_game_day_success(instance, run.run_id, source_now, alerts.heartbeat(run.run_id))
+    successes = [
+        r.dagster_run for r in records
+        if r.dagster_run.job_name == GAME_DAY_JOB and r.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+    ]
+    if runs_after is None:
+        successes = successes[-1:]  # first tick on an existing instance: the latest run, not the history
+    for run in successes:
+        record_game_day_success(instance, run.run_id, source_now, alerts.heartbeat(run.run_id))
     events = run_events(instance, alerts, records, now)
     crecs = check_records(instance, check_keys, cursor.get("check_id"))
     events += check_events(alerts, crecs, now)

@@ -267,3 +267,15 @@ def test_scrub_removes_secret_values_and_key_params(monkeypatch):
     text = "GET https://x/odds?apiKey=abc123&date=1 failed; auth bdl-secret-1; Bearer xoxb-9-9"
     out = scrub(text)
     assert "abc123" not in out and "bdl-secret-1" not in out and "xoxb-9-9" not in out and "date=1" in out
+
+
+def test_first_tick_on_an_existing_instance_pings_for_the_latest_run_only(setup):
+    rx, instance, defs, ticker = setup
+    job = defs.resolve_job_def("game_day")
+    for _ in range(3):
+        assert job.execute_in_process(instance=instance).success
+    ticker.tick(T0)
+    assert len(rx.on(f"/ping/{BEAT_SECRET}")) == 1
+    assert job.execute_in_process(instance=instance).success
+    ticker.tick(T0 + dt.timedelta(hours=1))
+    assert len(rx.on(f"/ping/{BEAT_SECRET}")) == 2
