@@ -12,8 +12,8 @@ whose created_at is not.
 
 A refresh appends a row for (game, player, system) only when its recommendation inputs changed since
 that key's previous row (line, injury status, model version), so a line that moves twice gives three
-rows. Rows already in the history are never rewritten, and a re-run appends only rows after the game's
-last one: re-running a day reproduces the same rows (idempotent by the key
+rows. Rows already in the history are never rewritten, and a re-run appends only rows after the
+(game, system)'s last one: re-running a day reproduces the same rows (idempotent by the key
 (game_id, player_lookup, system_id, created_at)). The current recommendation is the latest row per
 (game, player, system): `latest`. Grading grades that one, the last made before tip-off.
 """
@@ -150,16 +150,17 @@ def changed_rows(predictions: pl.DataFrame) -> pl.DataFrame:
 
 
 def append(existing: pl.DataFrame, made: pl.DataFrame) -> pl.DataFrame:
-    """The history after a run: every existing row unchanged, plus the rows `made` after the game's last
-    existing row that change something. Same inputs -> same rows (a re-run appends nothing)."""
+    """The history after a run: every existing row unchanged, plus the rows `made` after the (game,
+    system)'s last existing row that change something. Same inputs -> same rows (a re-run appends nothing)."""
     columns = list(HISTORY_TABLE.empty().columns)
     existing = existing.select(columns)
-    # A game's refreshes up to its last recorded one have happened: a re-run never adds rows there (a
-    # snapshot that arrived late but is dated before such a refresh does not rewrite what it said).
-    last = existing.group_by("game_id").agg(pl.col("created_at").max().alias("_last"))
+    # A system's refreshes of a game up to its last recorded one have happened: a re-run never adds rows
+    # there (a snapshot that arrived late but is dated before such a refresh does not rewrite what it
+    # said). A system registered later has no rows yet, so its whole timeline is made (a backtest).
+    last = existing.group_by("game_id", "system_id").agg(pl.col("created_at").max().alias("_last"))
     later = (
         made.select(columns)
-        .join(last, on="game_id", how="left")
+        .join(last, on=["game_id", "system_id"], how="left")
         .filter(pl.col("_last").is_null() | (pl.col("created_at") > pl.col("_last")))
         .drop("_last")
     )

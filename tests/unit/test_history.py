@@ -198,6 +198,9 @@ def test_a_system_registered_in_a_fixture_is_predicted_graded_and_compared(day):
 
     try:
         hist = build(day, MOVES, [], TIP + dt.timedelta(hours=1))
+        # registered after a day was predicted: a re-run makes its whole timeline, the others' rows stay
+        before = hist.filter(pl.col("system_id") != "fixture_line_plus_one")
+        assert build(day, MOVES, [], TIP + dt.timedelta(hours=1), existing=before).equals(hist)
         current = history.latest(hist)
         PredictionContract.validate(current)
         grades = grade_predictions(current, actuals)
