@@ -30,7 +30,8 @@ from nba_assets.common import (
 from nba_assets.partitions import ET, game_dates
 from resources import parsers
 from resources.clients import PaginationError
-from resources.landing import LandedFile, LandingZone
+from resources.http import RETRY_BUDGET
+from resources.landing import LandedFile, LandingZone, PoisonBody
 from resources.sources import SourcesResource
 
 REJECTS_CHECK = "no_rejected_records"
@@ -40,17 +41,18 @@ RAW_CODE_VERSION = "raw_v1"
 
 # A page that failed for good is resumed right away (from that page: earlier pages are landed) before
 # the step gives up to its retry policy, which would otherwise re-fetch every day of a range run.
-RESUME_ATTEMPTS = 3
+# How many times: the "per day" part of the one retry budget (resources/http.py).
 RESUME_BACKOFF_S = 0.5
 
 
 def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[dt.date], object], day: dt.date):
     """Call a paginated fetch for `day`, resuming from the failed page after a PaginationError."""
-    for attempt in range(1, RESUME_ATTEMPTS):
+    resumes = RETRY_BUDGET.day_resumes
+    for attempt in range(1, resumes + 1):
         try:
             return fetch(day)
         except PaginationError as exc:
-            context.log.warning(f"{exc} (resuming, {attempt}/{RESUME_ATTEMPTS - 1})")
+            context.log.warning(f"{exc} (resuming, {attempt}/{resumes})")
             time.sleep(2**attempt * RESUME_BACKOFF_S)
     return fetch(day)  # the last try: a failure goes to the step's retry policy
 
@@ -95,7 +97,14 @@ def ingest(
         n_files += len(files)
         frames = []
         for f in files:
-            result = parse(landing.read_json(f), f, d)
+            try:
+                body = landing.read_json(f)
+            except PoisonBody as exc:
+                # Kept for a human, never read again; the next run's fetch lands a fresh body.
+                moved = landing.quarantine(f, str(exc))
+                rejects.append(_poison_reject(source, f, d, moved))
+                continue
+            result = parse(body, f, d)
             rows = result.rows
             stray = rows.filter(pl.col("game_date") != d)
             if stray.height:
@@ -120,6 +129,16 @@ def _concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame(schema=parsers.REJECT_SCHEMA)
     return pl.concat(frames, how="vertical_relaxed")
+
+
+def _poison_reject(source: str, f: LandedFile, d: dt.date, moved: object) -> pl.DataFrame:
+    rule = f"body is not the API's JSON; quarantined to {moved}; the next run re-fetches the day"
+    return pl.DataFrame(
+        [{"source": source, "endpoint": f.path.parent.parent.name, "landing_file": f.name,
+          "game_date": d, "source_game_id": None, "player": None, "field": "body",
+          "value": None, "rule": rule}],
+        schema=parsers.REJECT_SCHEMA, orient="row",
+    )
 
 
 def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) -> pl.DataFrame:
