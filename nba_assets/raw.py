@@ -111,7 +111,8 @@ def ingest(
                 rejects.append(_stray_rejects(stray, source, f, d))
             frames.append(rows.filter(pl.col("game_date") == d))
             if result.rejects.height:
-                rejects.append(result.rejects)
+                # A whole-file reject has no date of its own: it belongs to the folder's day.
+                rejects.append(result.rejects.with_columns(pl.col("game_date").fill_null(d)))
             if result.duplicates.height:
                 duplicates.append(result.duplicates)
         if frames:

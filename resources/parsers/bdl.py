@@ -74,6 +74,11 @@ def parse_bdl_box_scores(body: dict, landing_file: str) -> pc.ParseResult:
             key_by_teams=True,
         )
         for side_team, side in ((home_t, "home"), (away_t, "away")):
+            if game.error is None and not side_team.get("players") and str(g.get("status")).lower() == "final":
+                where = {"game_date": game.game_date, "game_id": game.game_id, "player": None}
+                field = "home_team.players" if side == "home" else "visitor_team.players"
+                out.bad(pc._Bad(field, side_team.get("players"), "a final game lists the players of both teams"),
+                        **where)
             for line in side_team.get("players") or []:
                 line = pc._dict(line)
                 _collect_bdl_line(
