@@ -14,6 +14,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import dagster as dg
 import polars as pl
@@ -29,8 +30,7 @@ from nba_assets.common import (
 )
 from nba_assets.partitions import ET, game_dates
 from resources import parsers
-from resources.clients import PaginationError
-from resources.http import RETRY_BUDGET
+from resources.http import RETRY_BUDGET, AuthError, SourceError
 from resources.landing import LandedFile, LandingZone, PoisonBody
 from resources.sources import SourcesResource
 
@@ -43,18 +43,24 @@ RAW_CODE_VERSION = "raw_v1"
 # the step gives up to its retry policy, which would otherwise re-fetch every day of a range run.
 # How many times: the "per day" part of the one retry budget (resources/http.py).
 RESUME_BACKOFF_S = 0.5
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[dt.date], object], day: dt.date):
-    """Call a paginated fetch for `day`, resuming from the failed page after a PaginationError."""
+def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[T], R], arg: T) -> R:
+    """Call a fetch (of a day, or of an event's history) again after a request used up its attempts;
+    a paginated fetch resumes from the failed page (PaginationError), earlier pages stay landed. A
+    missing or wrong key (AuthError) is not retried."""
     resumes = RETRY_BUDGET.day_resumes
     for attempt in range(1, resumes + 1):
         try:
-            return fetch(day)
-        except PaginationError as exc:
+            return fetch(arg)
+        except AuthError:
+            raise
+        except SourceError as exc:
             context.log.warning(f"{exc} (resuming, {attempt}/{resumes})")
             time.sleep(2**attempt * RESUME_BACKOFF_S)
-    return fetch(day)  # the last try: a failure goes to the step's retry policy
+    return fetch(arg)  # the last try: a failure goes to the step's retry policy
 
 
 def season_of(d: dt.date) -> int:
@@ -269,7 +275,8 @@ def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
 def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
     client = sources.nbacom()
     for season in sorted({season_of(d) for d in dates}):
-        client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+        fetch_resuming(context, lambda s: client.fetch_schedule(s, [d for d in dates if season_of(d) == s]),
+                       season)
 
 
 def _schedule_parser() -> Parse:
@@ -311,15 +318,15 @@ def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
 def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
     client = sources.nbacom()
     for d in dates:
-        client.fetch_leaguegamelog(d)
+        fetch_resuming(context, client.fetch_leaguegamelog, d)
 
 
 def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
     client = sources.odds()
     for d in dates:
-        fetched = client.fetch_events(d)
+        fetched = fetch_resuming(context, client.fetch_events, d)
         for event in fetched.events:
-            client.fetch_event_odds_history(event)
+            fetch_resuming(context, client.fetch_event_odds_history, event)
 
 
 def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:

@@ -63,8 +63,9 @@ class RetryBudget:
     """Every retry of a fetch, in one place: how often a request, a day and a run may try again.
 
     - per request: `RetryPolicy.max_attempts` HTTP attempts (backoff / Retry-After between them);
-    - per day: `day_resumes` more calls of a paginated fetch after a page used up its attempts, each
-      resuming at the failed page (the pages before it are landed and not fetched again);
+    - per day: `day_resumes` more calls of a day's fetch (or of one event's odds history) after a
+      request used up its attempts; a paginated fetch resumes at the failed page (the pages before it
+      are landed and not fetched again);
     - per run: `step_retries` re-runs of a raw step after the above gave up (Dagster's RetryPolicy),
       `step_delay_s` apart (doubling); a re-run resumes from the landing zone the same way.
 
