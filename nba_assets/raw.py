@@ -58,6 +58,8 @@ def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[T], R], a
         except AuthError:
             raise
         except SourceError as exc:
+            if exc.last_status is not None and 400 <= exc.last_status < 500 and exc.last_status != 429:
+                raise  # the request itself is refused (403, 404, ...): asking again cannot help
             context.log.warning(f"{exc} (resuming, {attempt}/{resumes})")
             time.sleep(2**attempt * RESUME_BACKOFF_S)
     return fetch(arg)  # the last try: a failure goes to the step's retry policy
