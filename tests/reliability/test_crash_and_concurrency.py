@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -124,3 +123,25 @@ def test_two_writers_of_one_partition_and_readers_never_see_a_mix(tmp_path):
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
     print(f"{reads} reads during 80 concurrent rewrites; versions seen: {sorted(seen)}")
     assert reads > 0
+
+
+OPENER = """
+import os, sys
+from pathlib import Path
+from nba_assets.ops.guard import open_instance
+inst = open_instance(Path(os.environ["DAGSTER_HOME"]))
+assert inst.get_runs() == []
+"""
+
+
+def test_two_processes_opening_an_empty_dagster_home_at_once_both_start(tmp_path):
+    # Without the lock, 2 of 8 such pairs died on `table alembic_version already exists` (docs/reliability.md).
+    for i in range(3):
+        home = tmp_path / f"home{i}"
+        home.mkdir()
+        (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+        env = {**os.environ, "DAGSTER_HOME": str(home)}
+        procs = [subprocess.Popen([sys.executable, "-c", OPENER], env=env, cwd=PROJECT_ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=120)[0] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outs
