@@ -93,6 +93,8 @@ def test_a_fault_storm_on_a_two_week_backfill_lands_exactly_the_clean_rows(sim_l
 
 def test_a_page_failing_past_the_retry_budget_fails_the_run_naming_it_and_resumes(sim_lake, instance,
                                                                                  monkeypatch):
+    # Rate limited for ever (a 5xx for ever is a source outage: the day is written from what is landed
+    # and reported, nba_assets/outage.py).
     day = "2025-12-08"
 
     def page2(req: httpx.Request) -> bool:
@@ -100,7 +102,7 @@ def test_a_page_failing_past_the_retry_budget_fails_the_run_naming_it_and_resume
 
     budget = RETRY_BUDGET.requests_per_failing_page
     rules = _wrap(monkeypatch, when=page2, times=10_000,
-                  answer=lambda r: httpx.Response(503, json={"error": "down"}, request=r))
+                  answer=lambda r: httpx.Response(429, json={"message": "Too Many Requests"}, request=r))
     res = _run([bdl_boxscores], instance, partition_key=day, raise_on_error=False)
     assert not res.success
     assert rules[0].hits == budget == 30  # the whole budget, not more: 5 attempts x 3 calls x 2 runs
