@@ -136,7 +136,7 @@ assert inst.get_runs() == []
 
 def test_two_processes_opening_an_empty_dagster_home_at_once_both_start(tmp_path):
     # Without the lock, 2 of 8 such pairs died on `table alembic_version already exists` (docs/reliability.md).
-    for i in range(3):
+    for i in range(2):
         home = tmp_path / f"home{i}"
         home.mkdir()
         (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
