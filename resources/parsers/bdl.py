@@ -73,12 +73,12 @@ def parse_bdl_box_scores(body: dict, landing_file: str) -> pc.ParseResult:
             lambda a=away_t: pc._tricode("visitor_team.abbreviation", a.get("abbreviation")),
             key_by_teams=True,
         )
+        listed = bool(home_t.get("players") or away_t.get("players"))
+        if game.error is None and not listed and str(g.get("status")).lower() == "final":
+            # Not an empty day: a finished game whose box score came back without a single player.
+            out.bad(pc._Bad("players", None, "a final game lists its players"),
+                    game_date=game.game_date, game_id=game.game_id, player=None)
         for side_team, side in ((home_t, "home"), (away_t, "away")):
-            if game.error is None and not side_team.get("players") and str(g.get("status")).lower() == "final":
-                where = {"game_date": game.game_date, "game_id": game.game_id, "player": None}
-                field = "home_team.players" if side == "home" else "visitor_team.players"
-                out.bad(pc._Bad(field, side_team.get("players"), "a final game lists the players of both teams"),
-                        **where)
             for line in side_team.get("players") or []:
                 line = pc._dict(line)
                 _collect_bdl_line(
