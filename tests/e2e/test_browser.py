@@ -164,6 +164,7 @@ def test_group_lineage_shows_assets_with_checks_and_partitions(browser, e2e_stac
         "team_game_summary",
         "games",
         "Asset checks",
+        " Passed",  # the check tallies load after the nodes: wait for them, not only the labels
     )
     # each node carries its check tally, partition fill and automation rows; the nodes first render
     # "Latest event –" and "Loading...", so wait for the loaded values, not for the labels

@@ -131,6 +131,7 @@ def _runless_history(instance, defs, start: dt.date, end: dt.date) -> None:
 @pytest.mark.slow
 def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeypatch):
     monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
+    monkeypatch.setattr("nba_assets.raw.RESUME_BACKOFF_S", 0.0)  # a down source: no point waiting in a test
     T0 = time.monotonic()
     with Receiver() as rx, dg.instance_for_test() as instance:
         monkeypatch.setenv("NBA_LAKE_ALERT_WEBHOOK", f"{rx.url}/hook")
