@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import polars as pl
 from upath import UPath
 
 from nba_assets import tables
+from resources.files import sweep_stale_temps, temp_path
 
 LAKE_DIR = "lake"
 PARQUET_COMPRESSION = "zstd"
@@ -198,7 +198,8 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
     if not is_local(path):
         path.write_bytes(parquet_bytes(df))
         return
-    tmp = os.path.join(os.fspath(path.parent), f".{path.name}.{uuid.uuid4().hex}.tmp")
+    sweep_stale_temps(os.fspath(path.parent))
+    tmp = temp_path(path)
     try:
         _write(df, tmp)
         with open(tmp, "rb") as fh:

@@ -20,6 +20,7 @@ from rich.text import Text
 from nba_assets import tables
 from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
 from nba_assets.ops.cli import common as c
+from nba_assets.ops.guard import BackfillBusy, backfill_slot
 from nba_assets.ops.runner import run_range
 from nba_assets.partitions import FIRST_GAME_DATE, week_range
 
@@ -140,8 +141,13 @@ def backfill(
         raise c.CliError(f"--start {start} is before the first partition {FIRST_GAME_DATE}",
                        f"use --start {FIRST_GAME_DATE} or later")
     c.cli_settings()
-    for job, s, e, sel in plan(select, d0, d1):
-        if not _run(job, s, e, sel):
-            raise typer.Exit(1)
+    runs = plan(select, d0, d1)
+    try:
+        with backfill_slot(c.instance(), c.ensure_dagster_home()):
+            for job, s, e, sel in runs:
+                if not _run(job, s, e, sel):
+                    raise typer.Exit(1)
+    except BackfillBusy as exc:
+        raise c.CliError(str(exc), "wait for it to finish (nba-lake status / the UI), or cancel it") from None
 
 
