@@ -1,9 +1,10 @@
 """The asset checks of the lake: thin Dagster wrappers around the pure rules in checks/*.
 
 Every check is partitioned on `game_dates`, so a daily run records one evaluation per day and the UI
-shows each day's status. In a single-run range backfill the check runs once over the whole range
-(its inputs are the range's rows) and the failing dates are in the metadata. Dates come from
-`context.partition_keys`, never `partition_key` (which raises in a range run).
+shows each day's status. In a single-run range backfill the check's step gets the range's rows: it
+returns the range's verdict (so a blocking check still stops downstream steps) and logs one
+evaluation per day with that day's own metadata (checks/per_day.py), so every day shows passed or
+failed too. Dates come from `context.partition_keys`, never `partition_key` (which raises in a range run).
 
 Severity is deliberate:
 - duplicates: ERROR everywhere; BLOCKING on raw and analytics, which feed every later layer (one
@@ -27,7 +28,8 @@ import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality
 from checks.contracts import BUSINESS_KEYS, empty_frame
-from checks.result import RuleResult, combine, to_check_result
+from checks.per_day import DayRule, evaluate, on_frames
+from checks.result import RuleResult, combine
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -89,13 +91,14 @@ def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
 
 
 def _result(
-    context: dg.AssetCheckExecutionContext, result: RuleResult, severity: dg.AssetCheckSeverity
+    context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
 ) -> dg.AssetCheckResult:
-    dates = evaluated_dates(context)
-    if not result.passed:
+    out = evaluate(context, severity, rule)
+    if not out.passed:
         name = context.check_specs[0].name
-        context.log.warning(f"{name}: {result.summary} (dates: {', '.join(result.failing_dates)})")
-    return to_check_result(result, severity=severity, dates=dates)
+        dates = out.metadata["failing_dates"].value
+        context.log.warning(f"{name}: {out.description} (dates: {dates})")
+    return out
 
 
 # ------------------------------------------------------------------------------------ duplicates
@@ -112,7 +115,8 @@ def duplicate_check(table: str) -> dg.AssetChecksDefinition:
         + (", blocking: stops downstream steps in the run." if blocking else ", non-blocking."),
     )
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, duplicates.duplicate_keys(typed(frame, table), key), ERROR)
+        rule = on_frames(lambda f: duplicates.duplicate_keys(f, key), typed(frame, table))
+        return _result(context, ERROR, rule)
 
     return _check
 
@@ -130,12 +134,13 @@ def summary_rows_have_raw_boxscore(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
     nbacom: pl.DataFrame,
 ) -> dg.AssetCheckResult:  # fmt: skip
-    res = orphans.summary_without_boxscore(
+    rule = on_frames(
+        orphans.summary_without_boxscore,
         typed(player_game_summary, "analytics/player_game_summary"),
         typed(bdl, "raw/bdl_boxscores"),
         typed(nbacom, "raw/nbacom_boxscores"),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 def boxscore_schedule_check(table: str) -> dg.AssetChecksDefinition:
@@ -150,8 +155,10 @@ def boxscore_schedule_check(table: str) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, schedule: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        res = orphans.boxscore_games_without_schedule(typed(frame, table), typed(schedule, "raw/schedule"))
-        return _result(context, res, WARN)
+        rule = on_frames(
+            orphans.boxscore_games_without_schedule, typed(frame, table), typed(schedule, "raw/schedule")
+        )
+        return _result(context, WARN, rule)
 
     return _check
 
@@ -166,10 +173,12 @@ def boxscore_schedule_check(table: str) -> dg.AssetChecksDefinition:
 def features_have_slate_game(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame, games: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.features_without_slate_game(
-        typed(player_features, "features/player_features"), typed(games, "analytics/games")
+    rule = on_frames(
+        orphans.features_without_slate_game,
+        typed(player_features, "features/player_features"),
+        typed(games, "analytics/games"),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
@@ -182,11 +191,12 @@ def features_have_slate_game(
 def predictions_have_feature_row(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame, features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.predictions_without_features(
+    rule = on_frames(
+        orphans.predictions_without_features,
         typed(player_prop_predictions, "predictions/player_prop_predictions"),
         typed(features, "features/player_features"),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
@@ -199,11 +209,12 @@ def predictions_have_feature_row(
 def grades_have_prediction(
     context: dg.AssetCheckExecutionContext, prediction_grades: pl.DataFrame, predictions: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.grades_without_prediction(
+    rule = on_frames(
+        orphans.grades_without_prediction,
         typed(prediction_grades, "grading/prediction_grades"),
         typed(predictions, "predictions/player_prop_predictions"),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
@@ -218,10 +229,9 @@ def grades_have_prediction(
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.prop_players_not_on_roster(
-        typed(prop_lines, "raw/prop_lines"), *boxscores(bdl, nbacom)
-    )
-    return _result(context, res, WARN)
+    props = typed(prop_lines, "raw/prop_lines")
+    rule = on_frames(orphans.prop_players_not_on_roster, props, *boxscores(bdl, nbacom))
+    return _result(context, WARN, rule)
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -236,8 +246,10 @@ def prop_players_on_roster(
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = availability.prop_availability(typed(schedule, "raw/schedule"), typed(prop_lines, "raw/prop_lines"))
-    return _result(context, res, WARN)
+    rule = on_frames(
+        availability.prop_availability, typed(schedule, "raw/schedule"), typed(prop_lines, "raw/prop_lines")
+    )
+    return _result(context, WARN, rule)
 
 
 # ---------------------------------------------------------------------------------- completeness
@@ -267,7 +279,8 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return _result(context, rule(typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom)), severity)
+        frames = (typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom))
+        return _result(context, severity, on_frames(rule, *frames))
 
     return _check
 
@@ -298,8 +311,9 @@ final_games_in_every_source = completeness_check(
 def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = completeness.stale_games(typed(schedule, "raw/schedule"), dt.datetime.now(dt.UTC))
-    return _result(context, res, WARN)
+    now = dt.datetime.now(dt.UTC)
+    rule = on_frames(lambda s: completeness.stale_games(s, now), typed(schedule, "raw/schedule"))
+    return _result(context, WARN, rule)
 
 
 # ------------------------------------------------------------------------------------- agreement
@@ -313,8 +327,10 @@ def games_final_after_tipoff(
 def sources_agree(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = agreement.source_disagreements(typed(player_game_summary, "analytics/player_game_summary"))
-    return _result(context, res, WARN)
+    rule = on_frames(
+        agreement.source_disagreements, typed(player_game_summary, "analytics/player_game_summary")
+    )
+    return _result(context, WARN, rule)
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -352,8 +368,11 @@ def row_count_check(table: str) -> dg.AssetChecksDefinition:
         today = anomaly.counts_by_game(typed(frame, table), game_col)
         history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
         counts = pl.concat([history, today], how="vertical_relaxed")
-        res = anomaly.row_count_anomaly(counts, dates, tolerance=tolerance)
-        return _result(context, res, WARN)
+        rule = DayRule(
+            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance),
+            day=lambda d: anomaly.row_count_anomaly(counts, [dt.date.fromisoformat(d)], tolerance=tolerance),
+        )
+        return _result(context, WARN, rule)
 
     return _check
 
@@ -369,8 +388,8 @@ def row_count_check(table: str) -> dg.AssetChecksDefinition:
 def feature_quality_share(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = quality.low_quality_share(typed(player_features, "features/player_features"))
-    return _result(context, res, WARN)
+    rule = on_frames(quality.low_quality_share, typed(player_features, "features/player_features"))
+    return _result(context, WARN, rule)
 
 
 @dg.asset_check(
@@ -383,8 +402,8 @@ def feature_quality_share(
 def no_constant_features(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = quality.constant_feature_columns(typed(player_features, "features/player_features"))
-    return _result(context, res, WARN)
+    rule = on_frames(quality.constant_feature_columns, typed(player_features, "features/player_features"))
+    return _result(context, WARN, rule)
 
 
 @dg.asset_check(
@@ -397,12 +416,14 @@ def no_constant_features(
 def prediction_quality(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
 ) -> dg.AssetCheckResult:
+    def rule(preds: pl.DataFrame) -> RuleResult:
+        return combine(
+            quality.low_quality_share(preds),
+            quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
+        )
+
     preds = typed(player_prop_predictions, "predictions/player_prop_predictions")
-    res = combine(
-        quality.low_quality_share(preds),
-        quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
-    )
-    return _result(context, res, WARN)
+    return _result(context, WARN, on_frames(rule, preds))
 
 
 # ------------------------------------------------------------------------------------ assembly
