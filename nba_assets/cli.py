@@ -25,8 +25,6 @@ import sys
 import time
 import traceback
 import warnings
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -41,6 +39,9 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from nba_assets.check_history import CheckHistory
+from nba_assets.check_history import meta_text as _meta_text
+from nba_assets.check_history import partition_for as _partition_for
 from resources.env import PROJECT_ROOT, ConfigError, settings
 
 # typer vendors its own click: catch its exceptions and plain click's.
@@ -364,171 +365,6 @@ def _report() -> None:
     console.print("season report " + ("[green]built[/green]" if res.success else "[red]FAILED[/red]"))
 
 
-# ------------------------------------------------------------------------- check results per day
-@dataclass
-class CheckRow:
-    asset: str
-    check: str
-    status: str  # passed | failed | skipped | planned | error
-    severity: str  # ERROR | WARN | ""
-    scope: str  # "day" or "range 2025-12-01..2025-12-07"
-    run_id: str
-    timestamp: float
-    description: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("failed", "error")
-
-    @property
-    def range_run(self) -> bool:
-        return self.scope.startswith("range")
-
-
-def _meta_text(v: Any) -> str:
-    """A metadata value as plain text (markdown stays markdown, JSON compact)."""
-    value = getattr(v, "value", v)
-    if isinstance(value, dict | list):
-        return json.dumps(value, default=str, separators=(", ", ": "))
-    return "" if value is None else str(value)
-
-
-def _range_dates(text: str) -> tuple[dt.date, dt.date] | None:
-    """'2025-12-07' or '2025-12-07..2025-12-08 (2 days)' -> (first, last)."""
-    try:
-        head = text.split(" ")[0]
-        a, _, b = head.partition("..")
-        return dt.date.fromisoformat(a), dt.date.fromisoformat(b or a)
-    except ValueError:
-        return None
-
-
-def _partition_for(pdef, day: dt.date) -> str | None:
-    """The partition key of `pdef` that contains `day` (a day for game_dates, a Monday for model_weeks)."""
-    import dagster as dg
-
-    if not isinstance(pdef, dg.TimeWindowPartitionsDefinition):
-        return None
-    if pdef.cron_schedule.split()[-1] != "*":  # weekly: the week's first day
-        return (day - dt.timedelta(days=day.weekday())).isoformat()
-    return day.isoformat()
-
-
-class CheckHistory:
-    """Check evaluations per partition from the instance, including single-run range results.
-
-    A range run records ONE evaluation with partition None (its evaluated/failing dates are in the
-    metadata) and leaves its per-day records PLANNED; this maps such a day back to the range's
-    evaluation (same run id), and counts it as failing for the day only if the day is among its
-    failing_dates (or when the check does not say which dates failed).
-    """
-
-    def __init__(self, instance, defs):
-        self.instance = instance
-        graph = defs.resolve_asset_graph()
-        self.check_pdefs: dict[Any, Any] = {}
-        for ck in graph.asset_check_keys:
-            node = graph.get(ck.asset_key)
-            if node.partitions_def is not None:
-                self.check_pdefs[ck] = node.partitions_def
-        self._unpartitioned: dict[Any, list] = {}
-        self._runs: dict[str, Any] = {}
-
-    def _range_records(self, key) -> list:
-        from dagster._core.event_api import PartitionKeyFilter
-
-        if key not in self._unpartitioned:
-            self._unpartitioned[key] = list(
-                self.instance.event_log_storage.get_asset_check_execution_history(
-                    key, limit=100, partition_filter=PartitionKeyFilter(key=None)
-                )
-            )
-        return self._unpartitioned[key]
-
-    def _run(self, run_id: str):
-        if run_id not in self._runs:
-            self._runs[run_id] = self.instance.get_run_by_id(run_id)
-        return self._runs[run_id]
-
-    def for_day(self, day: dt.date) -> list[CheckRow]:
-        from dagster._core.event_api import PartitionKeyFilter
-        from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as S
-
-        by_partition: dict[str, list] = defaultdict(list)
-        for ck, pdef in self.check_pdefs.items():
-            pk = _partition_for(pdef, day)
-            if pk is not None:
-                by_partition[pk].append(ck)
-        rows: list[CheckRow] = []
-        storage = self.instance.event_log_storage
-        for pk, keys in by_partition.items():
-            latest = storage.get_latest_asset_check_execution_by_key(keys, partition_filter=PartitionKeyFilter(key=pk))
-            for ck in keys:
-                rec = latest.get(ck)
-                if rec is not None and rec.status in (S.SUCCEEDED, S.FAILED) and rec.event is not None:
-                    rows.append(self._row(ck, rec, "day", day))
-                else:
-                    row = self._from_range(ck, rec, day)
-                    if row is not None:
-                        rows.append(row)
-        return sorted(rows, key=lambda r: (r.asset, r.check))
-
-    def _from_range(self, ck, rec, day: dt.date) -> CheckRow | None:
-        """The range-run evaluation covering `day`: the run that planned this day's record, or (no
-        per-day record at all) the latest range evaluation whose evaluated_dates cover the day."""
-        from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as S
-
-        ranged = [r for r in self._range_records(ck) if r.event is not None and r.status in (S.SUCCEEDED, S.FAILED)]
-        if rec is not None:
-            match = next((r for r in ranged if r.run_id == rec.run_id), None)
-            if match is not None:
-                return self._row(ck, match, self._scope(match), day)
-            run = self._run(rec.run_id)
-            status = "planned" if run is not None and not run.is_finished else "skipped"
-            return CheckRow("/".join(ck.asset_key.path), ck.name, status, "", "day", rec.run_id,
-                            rec.create_timestamp, "planned but not evaluated (an upstream step failed or was skipped)"
-                            if status == "skipped" else "run in progress")
-        for r in ranged:
-            ev = r.event.dagster_event.event_specific_data
-            span = _range_dates(_meta_text(ev.metadata.get("evaluated_dates", "")))
-            if span and span[0] <= day <= span[1]:
-                return self._row(ck, r, self._scope(r), day)
-        return None
-
-    def _scope(self, rec) -> str:
-        ev = rec.event.dagster_event.event_specific_data
-        text = _meta_text(ev.metadata.get("evaluated_dates", ""))
-        span = _range_dates(text) if text else None
-        if span is None:
-            run = self._run(rec.run_id)
-            tags = run.tags if run is not None else {}
-            a, b = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
-            return f"range {a}..{b}" if a and b else "range run"
-        return f"range {span[0]}..{span[1]}"
-
-    def _row(self, ck, rec, scope: str, day: dt.date) -> CheckRow:
-        ev = rec.event.dagster_event.event_specific_data
-        meta = dict(ev.metadata)
-        passed = ev.passed
-        if not passed and scope != "day":
-            failing = _meta_text(meta.get("failing_dates", "")).strip()
-            if failing and failing != "none":
-                # The range failed; this day only if it is one of the failing dates.
-                passed = str(day) not in {d.strip() for d in failing.split(",")}
-        return CheckRow(
-            asset="/".join(ck.asset_key.path),
-            check=ck.name,
-            status="passed" if passed else "failed",
-            severity=ev.severity.value if ev.severity is not None else "",
-            scope=scope,
-            run_id=rec.run_id,
-            timestamp=rec.create_timestamp,
-            description=ev.description or _meta_text(meta.get("summary", "")),
-            metadata=meta,
-        )
-
-
 # ------------------------------------------------------------------------------------------ status
 def _parquet_rows(path) -> int | None:
     """Row count from the Parquet footer (no data read); None when the file is unreadable."""
@@ -604,16 +440,15 @@ def status(
             failing = [c for c in checks_by_day[d] if c.asset == label and c.failed]
             if failing:
                 totals["failing"] += len(failing)
-                mark = f" ✗{len(failing)}" + ("ʳ" if any(c.range_run for c in failing) else "")
-                worst = "red" if any(c.severity == "ERROR" or c.status == "error" for c in failing) else "yellow"
+                mark = f" ✗{len(failing)}"
+                worst = "red" if any(c.severity == "ERROR" for c in failing) else "yellow"
                 cell.append(mark, style=worst)
             cells.append(cell)
         t.add_row(label, *cells)
     console.print(t)
     console.print(
         "[dim]cells: rows in the day's Parquet file · [/dim]·[dim] = no file · [/dim][red]✗n[/red][dim] = n failing "
-        "checks (red ERROR, yellow WARN) · ʳ = result of a single-run range backfill (day in its failing_dates) · "
-        "details: nba-lake checks --date D --failed[/dim]"
+        "checks (red ERROR, yellow WARN) · details: nba-lake checks --date D --failed[/dim]"
     )
 
     # ---- freshness (wall clock: materializations and runs are stamped with real time)
@@ -673,7 +508,7 @@ def checks(
     for col in ("asset", "check", "result", "severity", "scope"):
         t.add_column(col, no_wrap=True)
     t.add_column("summary", min_width=30, overflow="fold")  # the only column that wraps
-    styles = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow", "planned": "dim"}
+    styles = {"passed": "green", "failed": "red", "skipped": "yellow", "planned": "dim"}
     for c in shown:
         t.add_row(c.asset, c.check, Text(c.status.upper(), style=styles.get(c.status, "")),
                   Text(c.severity, style="red" if c.severity == "ERROR" and c.failed else ""),
