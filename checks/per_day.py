@@ -84,7 +84,7 @@ def log_day_evaluations(
     blocking: bool,
 ) -> None:
     """Log one AssetCheckEvaluation per day, each targeting that day's latest materialization."""
-    targets = _latest_materializations(op_context.instance, asset_key, list(per_day))
+    targets = latest_materializations(op_context.instance, asset_key, list(per_day))
     for day, res in per_day.items():
         op_context.log_event(
             dg.AssetCheckEvaluation(
@@ -113,7 +113,7 @@ def records_by_day(records: pl.DataFrame, days: list[str]) -> dict[str, pl.DataF
     return {d: parts.get(d, records.head(0)) for d in days}
 
 
-def _latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey, days: list[str]) -> dict:
+def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey, days: list[str]) -> dict:
     """{day: the target materialization record of the check for that day} in one query."""
     # The type has no public export; it only ties each day's evaluation to its materialization
     # (what "execution for latest materialization" in the UI and the check-status cache follow).
