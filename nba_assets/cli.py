@@ -5,6 +5,7 @@
     nba-lake checks --date D [--failed]        every check evaluation of a day, with its metadata
     nba-lake sim status|advance|reset|release-late|withhold   drive the simulated league's clock
     nba-lake sql [QUERY]                       DuckDB over the lake, one view per table
+    nba-lake trace GAME:PLAYER[:SYSTEM] [--json]   a prediction or summary row back to its API responses
     nba-lake ui [--port P]                     Dagster UI + daemons on 127.0.0.1
     nba-lake demo                              backfill the sim league end to end
 
@@ -920,6 +921,44 @@ def sql(
             except Exception as exc:  # a bad query must not end the shell
                 console.print(f"[red]{type(exc).__name__}:[/red] {escape(str(exc))}")
             buf = ""
+
+
+# ----------------------------------------------------------------------------------------- trace
+@app.command()
+def trace(
+    row_id: Annotated[
+        str | None,
+        typer.Argument(help="<game_id>:<player_lookup>:<system_id> (a prediction) or <game_id>:<player_lookup> "
+                       "(a summary row)"),
+    ] = None,
+    game: Annotated[str | None, typer.Option("--game", help="NBA game id, e.g. 0022500352")] = None,
+    player: Annotated[str | None, typer.Option("--player", help="player name or player_lookup")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="lgbm_points_v1 or moving_avg_l10; omit for the summary row")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON in the shape of docs/trace.schema.json")] = False,
+) -> None:
+    """Why this number: a prediction (or summary row) back to its rows, model, lines and API responses."""
+    from nba_assets.trace import TraceError, parse_row_id, trace_prediction, trace_summary
+    from nba_assets.trace_view import prediction_tree, summary_tree
+
+    s = _settings()
+    try:
+        if row_id:
+            if game or player or system:
+                raise CliError("give a row id OR --game/--player[/--system], not both", "nba-lake trace --help")
+            game, player, system = parse_row_id(row_id)
+        if not game or not player:
+            raise CliError("say which row: a row id, or --game G --player P [--system S]",
+                           "e.g. nba-lake trace 0022500352:bogdanmusic:lgbm_points_v1")
+        t = trace_prediction(s.data_dir, game, player, system) if system else trace_summary(s.data_dir, game, player)
+    except TraceError as exc:
+        raise CliError(str(exc), "list rows: nba-lake sql \"select game_id, player_lookup, system_id from "
+                       "predictions.player_prop_predictions limit 5\"", exit_code=1) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(t, indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(prediction_tree(t) if t["kind"] == "prediction" else summary_tree(t))
 
 
 # -------------------------------------------------------------------------------------- scenario
