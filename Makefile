@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium demo test ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium lint demo test ui scenario-late-boxscore bench clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,14 +35,19 @@ chromium:
 	  else echo "no chromium and no apt-get as root: the browser test will skip"; fi; \
 	fi
 
-test: setup chromium
+# Lint first (seconds): the import-order contract in pyproject.toml, then ruff; then the suite.
+lint: setup
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+
+test: setup chromium lint
 	$(BIN)/python -m pytest -n 2 -q
 
 ui: setup
 	$(BIN)/nba-lake ui
 
 scenario-late-boxscore: setup
-	$(BIN)/python -m nba_assets.scenario
+	$(BIN)/python -m nba_assets.ops.scenario
 
 bench: setup
 	$(BIN)/python bench/run.py

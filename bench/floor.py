@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-ET = ZoneInfo("America/New_York")
+from nba_assets import tables
+from nba_assets import tables as t
+from nba_assets.partitions import ET
 
 
 @dataclass
@@ -55,12 +56,10 @@ def _days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def _read_days(lake: Path, table: str, first: dt.date, last: dt.date) -> pl.DataFrame:
     """The table's daily files for first..last as one frame (the IO manager's window load)."""
-    from checks.contracts import empty_frame
-
     files = [lake / table / f"{d.isoformat()}.parquet" for d in _days(first, last)]
     files = [f for f in files if f.exists()]
     if not files:
-        return empty_frame(table)
+        return tables.get(table).empty()
     return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
 
 
@@ -102,7 +101,6 @@ def run_floor(
     min_history_days: int = 28,
 ) -> FloorResult:
     """Run every transform of start..end without Dagster; inputs from data_dir's lake and landing zone."""
-    from checks.contracts import empty_frame
     from io_managers.model_store import ModelStore
     from nba_assets import raw as raw_assets
     from nba_assets.features import SLATE_SEASON_TYPES
@@ -111,8 +109,7 @@ def run_floor(
     from nba_assets.logic import grading as glog
     from nba_assets.logic import modeling
     from nba_assets.logic import report as rlog
-    from nba_assets.predictions import week_key
-    from nba_assets.runner import week_range
+    from nba_assets.partitions import week_key, week_range
     from resources import parsers
     from resources.landing import LandedFile, LandingZone
 
@@ -151,11 +148,11 @@ def run_floor(
         return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
 
     raw_specs = [
-        ("raw/schedule", "nbacom", ["schedule"], parse_schedule),
-        ("raw/bdl_boxscores", "bdl", ["stats", "box_scores"], parse_bdl),
-        ("raw/nbacom_boxscores", "nbacom", ["leaguegamelog"], lambda b, f, d: parsers.parse_nbacom_leaguegamelog(b, f.name)),
-        ("raw/prop_lines", "oddsapi", ["event_odds"], lambda b, f, d: parsers.parse_odds_event_odds(b, f.name)),
-        ("raw/injuries", "bdl", ["player_injuries"], parse_injuries),
+        (t.SCHEDULE.label, "nbacom", ["schedule"], parse_schedule),
+        (t.BDL_BOXSCORES.label, "bdl", ["stats", "box_scores"], parse_bdl),
+        (t.NBACOM_BOXSCORES.label, "nbacom", ["leaguegamelog"], lambda b, f, d: parsers.parse_nbacom_leaguegamelog(b, f.name)),
+        (t.PROP_LINES.label, "oddsapi", ["event_odds"], lambda b, f, d: parsers.parse_odds_event_odds(b, f.name)),
+        (t.INJURIES.label, "bdl", ["player_injuries"], parse_injuries),
     ]
     raw: dict[str, pl.DataFrame] = {}
     for table, source, endpoints, parse in raw_specs:
@@ -170,31 +167,31 @@ def run_floor(
         return _timed(lambda: _read_days(lake, table, first, last))
 
     # ---------------------------------------------------------------- analytics
-    st = FloorStep("analytics/games")
-    (sched, t1), (bdl, t2), (nba, t3) = read("raw/schedule"), read("raw/bdl_boxscores"), read("raw/nbacom_boxscores")
+    st = FloorStep(t.GAMES.label)
+    (sched, t1), (bdl, t2), (nba, t3) = read(t.SCHEDULE.label), read(t.BDL_BOXSCORES.label), read(t.NBACOM_BOXSCORES.label)
     st.read_s = t1 + t2 + t3
     games, st.compute_s = _timed(lambda: alog.reconcile_games(sched, bdl, nba, primary=primary))
-    _, st.write_s = _timed(lambda: _write_days(games, out, "analytics/games", days))
-    record(st, games, "analytics/games")
+    _, st.write_s = _timed(lambda: _write_days(games, out, t.GAMES.label, days))
+    record(st, games, t.GAMES.label)
 
-    st = FloorStep("analytics/player_game_summary")
-    (games_l, t1), (bdl, t2), (nba, t3) = read("analytics/games"), read("raw/bdl_boxscores"), read("raw/nbacom_boxscores")
+    st = FloorStep(t.PLAYER_GAME_SUMMARY.label)
+    (games_l, t1), (bdl, t2), (nba, t3) = read(t.GAMES.label), read(t.BDL_BOXSCORES.label), read(t.NBACOM_BOXSCORES.label)
     st.read_s = t1 + t2 + t3
     pgs, st.compute_s = _timed(lambda: alog.build_player_game_summary(games_l, bdl, nba, primary=primary))
-    _, st.write_s = _timed(lambda: _write_days(pgs, out, "analytics/player_game_summary", days))
-    record(st, pgs, "analytics/player_game_summary")
+    _, st.write_s = _timed(lambda: _write_days(pgs, out, t.PLAYER_GAME_SUMMARY.label, days))
+    record(st, pgs, t.PLAYER_GAME_SUMMARY.label)
 
-    st = FloorStep("analytics/team_game_summary")
-    pgs_l, st.read_s = read("analytics/player_game_summary")
+    st = FloorStep(t.TEAM_GAME_SUMMARY.label)
+    pgs_l, st.read_s = read(t.PLAYER_GAME_SUMMARY.label)
     tgs, st.compute_s = _timed(lambda: alog.build_team_game_summary(pgs_l))
-    _, st.write_s = _timed(lambda: _write_days(tgs, out, "analytics/team_game_summary", days))
-    record(st, tgs, "analytics/team_game_summary")
+    _, st.write_s = _timed(lambda: _write_days(tgs, out, t.TEAM_GAME_SUMMARY.label, days))
+    record(st, tgs, t.TEAM_GAME_SUMMARY.label)
 
     # ---------------------------------------------------------------- features
-    st = FloorStep("features/player_features")
+    st = FloorStep(t.PLAYER_FEATURES.label)
     h0, h1 = start - dt.timedelta(days=flog.HISTORY_DAYS), end - dt.timedelta(days=1)
-    (hist, t1), (team_hist, t2) = read("analytics/player_game_summary", h0, h1), read("analytics/team_game_summary", h0, h1)
-    (sched, t3), (inj, t4), (lines, t5) = read("raw/schedule"), read("raw/injuries"), read("raw/prop_lines")
+    (hist, t1), (team_hist, t2) = read(t.PLAYER_GAME_SUMMARY.label, h0, h1), read(t.TEAM_GAME_SUMMARY.label, h0, h1)
+    (sched, t3), (inj, t4), (lines, t5) = read(t.SCHEDULE.label), read(t.INJURIES.label), read(t.PROP_LINES.label)
     st.read_s = t1 + t2 + t3 + t4 + t5
     feats, st.compute_s = _timed(
         lambda: flog.build_player_features(
@@ -206,11 +203,11 @@ def run_floor(
             target_dates=days,
         )
     )
-    _, st.write_s = _timed(lambda: _write_days(feats, out, "features/player_features", days))
-    record(st, feats, "features/player_features")
+    _, st.write_s = _timed(lambda: _write_days(feats, out, t.PLAYER_FEATURES.label, days))
+    record(st, feats, t.PLAYER_FEATURES.label)
 
     # ---------------------------------------------------------------- weekly models (walk-forward)
-    st = FloorStep("predictions/points_model", note="rows = training rows summed over the weeks")
+    st = FloorStep(t.POINTS_MODEL.label, note="rows = training rows summed over the weeks")
     store = ModelStore(str(out_dir))
     w0, w1 = week_range(start, end)
     week = dt.date.fromisoformat(w0)
@@ -218,9 +215,9 @@ def run_floor(
     import duckdb
 
     con = duckdb.connect()
-    feats_glob = str(lake / "features/player_features" / "*.parquet")
-    pgs_glob = str(lake / "analytics/player_game_summary" / "*.parquet")
-    sched_glob = str(lake / "raw/schedule" / "*.parquet")
+    feats_glob = str(lake / t.PLAYER_FEATURES.label / "*.parquet")
+    pgs_glob = str(lake / t.PLAYER_GAME_SUMMARY.label / "*.parquet")
+    sched_glob = str(lake / t.SCHEDULE.label / "*.parquet")
     while week <= dt.date.fromisoformat(w1):
         t0 = time.perf_counter()
         n_games = con.sql(
@@ -258,8 +255,8 @@ def run_floor(
     res.steps[st.step] = st
 
     # ---------------------------------------------------------------- predictions
-    st = FloorStep("predictions/player_prop_predictions")
-    feats_l, st.read_s = read("features/player_features")
+    st = FloorStep(t.PLAYER_PROP_PREDICTIONS.label)
+    feats_l, st.read_s = read(t.PLAYER_FEATURES.label)
     t0 = time.perf_counter()
     frames = []
     for d in days:
@@ -267,15 +264,15 @@ def run_floor(
         model = store.load(week_key(d)) or store.latest_before(week_key(d))
         created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
         frames.append(modeling.build_predictions(day, model, created_at))
-    preds = pl.concat(frames, how="vertical") if frames else empty_frame("predictions/player_prop_predictions")
+    preds = pl.concat(frames, how="vertical") if frames else t.PLAYER_PROP_PREDICTIONS.empty()
     st.compute_s = time.perf_counter() - t0
-    _, st.write_s = _timed(lambda: _write_days(preds, out, "predictions/player_prop_predictions", days))
-    record(st, preds, "predictions/player_prop_predictions")
+    _, st.write_s = _timed(lambda: _write_days(preds, out, t.PLAYER_PROP_PREDICTIONS.label, days))
+    record(st, preds, t.PLAYER_PROP_PREDICTIONS.label)
 
     # ---------------------------------------------------------------- grading
-    st = FloorStep("grading/prediction_grades")
+    st = FloorStep(t.PREDICTION_GRADES.label)
     (preds_l, t1), (acts, t2), (games_l, t3) = (
-        read("predictions/player_prop_predictions"), read("analytics/player_game_summary"), read("analytics/games")
+        read(t.PLAYER_PROP_PREDICTIONS.label), read(t.PLAYER_GAME_SUMMARY.label), read(t.GAMES.label)
     )
     st.read_s = t1 + t2 + t3
 
@@ -286,16 +283,16 @@ def run_floor(
         return glog.grade_predictions(preds_l.join(final, on="game_id", how="semi"), acts)
 
     grades, st.compute_s = _timed(grade)
-    _, st.write_s = _timed(lambda: _write_days(grades, out, "grading/prediction_grades", days))
-    record(st, grades, "grading/prediction_grades")
+    _, st.write_s = _timed(lambda: _write_days(grades, out, t.PREDICTION_GRADES.label, days))
+    record(st, grades, t.PREDICTION_GRADES.label)
 
-    st = FloorStep("grading/system_daily_performance")
-    grades_l, st.read_s = read("grading/prediction_grades")
+    st = FloorStep(t.SYSTEM_DAILY_PERFORMANCE.label)
+    grades_l, st.read_s = read(t.PREDICTION_GRADES.label)
     perf, st.compute_s = _timed(lambda: glog.daily_performance(grades_l))
-    _, st.write_s = _timed(lambda: _write_days(perf, out, "grading/system_daily_performance", days))
-    record(st, perf, "grading/system_daily_performance")
+    _, st.write_s = _timed(lambda: _write_days(perf, out, t.SYSTEM_DAILY_PERFORMANCE.label, days))
+    record(st, perf, t.SYSTEM_DAILY_PERFORMANCE.label)
 
-    st = FloorStep("grading/season_report", note="reads every graded day (as the asset does)")
+    st = FloorStep(t.SEASON_REPORT.label, note="reads every graded day (as the asset does)")
     all_grades, st.read_s = _timed(
         lambda: con.sql(
             f"select * from read_parquet('{lake / 'grading/prediction_grades' / '*.parquet'}', union_by_name=true)"

@@ -1,6 +1,6 @@
 """Benchmark harness (design.md §9): time the pipeline on the simulated league, against a bare floor.
 
-1. season backfill: every job over the season through the real code path (nba_assets.runner.run_range,
+1. season backfill: every job over the season through the real code path (nba_assets.ops.runner.run_range,
    one single run per job and range): ingest_and_features (days), train_points_model (weeks),
    predict_and_grade (days), season_report; per job and per asset: seconds, rows, rows/s, RSS.
 2. one game day end to end: the same jobs re-run for one day (its week for the model) on the full lake.
@@ -97,7 +97,7 @@ def run_job(defs, instance, job: str, start: str, end: str, phase: str) -> dict:
     """One run_range call; per-asset seconds/rows and the largest RSS sampled while each step ran."""
     import dagster as dg
 
-    from nba_assets.runner import run_range
+    from nba_assets.ops.runner import run_range
 
     step_rss: dict[str, float] = {}
 
@@ -151,19 +151,21 @@ def run_job(defs, instance, job: str, start: str, end: str, phase: str) -> dict:
 
 
 def run_all_jobs(defs, instance, start: dt.date, end: dt.date, phase: str) -> list[dict]:
-    from nba_assets.runner import week_range
+    from nba_assets import tables
+    from nba_assets.jobs import ingest_job, predict_job, report_job, train_job
+    from nba_assets.partitions import week_range
 
     w0, w1 = week_range(start, end)
     plan = [
-        ("ingest_and_features", str(start), str(end)),
-        ("train_points_model", w0, w1),
-        ("predict_and_grade", str(start), str(end)),
+        (ingest_job.name, str(start), str(end)),
+        (train_job.name, w0, w1),
+        (predict_job.name, str(start), str(end)),
     ]
     out = [run_job(defs, instance, job, s, e, phase) for job, s, e in plan]
     # season_report is unpartitioned: no range tags, one materialization over every graded day.
     t0 = time.perf_counter()
-    print(f"  [{phase}] season_report ...", end="", flush=True)
-    res = defs.resolve_job_def("season_report").execute_in_process(
+    print(f"  [{phase}] {report_job.name} ...", end="", flush=True)
+    res = defs.resolve_job_def(report_job.name).execute_in_process(
         instance=instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
@@ -175,11 +177,11 @@ def run_all_jobs(defs, instance, start: dt.date, end: dt.date, phase: str) -> li
         md = mats[0].event_specific_data.materialization.metadata
         graded = md["graded_rows"].value if "graded_rows" in md else None
     out.append({
-        "phase": phase, "job": "season_report", "start": None, "end": None, "run_id": res.run_id,
+        "phase": phase, "job": report_job.name, "start": None, "end": None, "run_id": res.run_id,
         "success": res.success, "error": None, "seconds": round(wall, 3), "steps_seconds": None,
         "rows": graded, "rows_per_s": round(graded / wall, 1) if graded and wall > 0 else None,
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "assets": {"grading/season_report": {"status": "success" if res.success else "failed",
+        "assets": {tables.SEASON_REPORT.label: {"status": "success" if res.success else "failed",
                                              "seconds": round(wall, 3), "rows": graded,
                                              "rows_per_s": round(graded / wall, 1) if graded and wall > 0 else None}},
     })
@@ -198,7 +200,7 @@ def print_jobs(title: str, jobs: list[dict]) -> None:
         print(f"  {j['job']:<44}{_fmt(j['seconds']):>9}{_fmt(j['rows'], ',d'):>11}{_fmt(j['rows_per_s']):>11}"
               f"{_fmt(j['peak_rss_mb'], '.0f'):>9}  {'' if j['success'] else 'FAILED'}")
         for label, a in j["assets"].items():
-            if j["job"] == "season_report":
+            if not a.get("checks_passed") and "checks_failed" not in a:  # the unpartitioned report
                 continue
             checks = f"{a['checks_passed']} ok" + (f", {a['checks_failed']} failed" if a["checks_failed"] else "")
             print(f"    {label:<42}{_fmt(a['seconds']):>9}{_fmt(a['rows'], ',d'):>11}{_fmt(a['rows_per_s']):>11}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from checks.result import RuleResult, from_offending
-from nba_assets.logic.analytics import MINUTES_TOLERANCE
+from nba_assets.contracts import MINUTES_TOLERANCE
 
 
 def source_disagreements(

@@ -27,9 +27,9 @@ import dagster as dg
 import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality
-from checks.contracts import BUSINESS_KEYS, empty_frame
 from checks.per_day import DayRule, evaluate, on_frames
 from checks.result import RuleResult, combine
+from nba_assets import tables as t
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -58,32 +58,28 @@ BLOCKING_LAYERS = {"raw", "analytics"}
 # Tables whose volume is watched, with the column that identifies a game in them and the tolerance
 # (relative deviation from the trailing median rows per game). Prop snapshots depend on how often
 # the books were polled, so they get a wider band.
-ROW_COUNT_TABLES: dict[str, tuple[str, float]] = {
-    "raw/bdl_boxscores": ("source_game_id", anomaly.TOLERANCE),
-    "raw/nbacom_boxscores": ("source_game_id", anomaly.TOLERANCE),
-    "raw/prop_lines": ("event_id", 0.75),
-    "analytics/player_game_summary": ("game_id", anomaly.TOLERANCE),
-    "features/player_features": ("game_id", anomaly.TOLERANCE),
+ROW_COUNT_TABLES: dict[t.Table, tuple[str, float]] = {
+    t.BDL_BOXSCORES: ("source_game_id", anomaly.TOLERANCE),
+    t.NBACOM_BOXSCORES: ("source_game_id", anomaly.TOLERANCE),
+    t.PROP_LINES: ("event_id", 0.75),
+    t.PLAYER_GAME_SUMMARY: ("game_id", anomaly.TOLERANCE),
+    t.PLAYER_FEATURES: ("game_id", anomaly.TOLERANCE),
 }
 # Trailing calendar days read for the anomaly baseline: 14 game days plus the All-Star break.
 HISTORY_CALENDAR_DAYS = 35
 
 
-def asset_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(table.split("/"))
+def _in(table: t.Table) -> dg.AssetIn:
+    return dg.AssetIn(key=table.key, metadata={"allow_missing_partitions": True})
 
 
-def _in(table: str) -> dg.AssetIn:
-    return dg.AssetIn(key=asset_key(table), metadata={"allow_missing_partitions": True})
-
-
-def typed(df: pl.DataFrame | None, table: str) -> pl.DataFrame:
+def typed(df: pl.DataFrame | None, table: t.Table) -> pl.DataFrame:
     """A day with no file (or a missing input) arrives column-less; give it the table's schema."""
-    return df if df is not None and df.width else empty_frame(table)
+    return df if df is not None and df.width else table.empty()
 
 
 def boxscores(bdl: pl.DataFrame | None, nbacom: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return typed(bdl, "raw/bdl_boxscores"), typed(nbacom, "raw/nbacom_boxscores")
+    return typed(bdl, t.BDL_BOXSCORES), typed(nbacom, t.NBACOM_BOXSCORES)
 
 
 def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
@@ -102,12 +98,12 @@ def _result(
 
 
 # ------------------------------------------------------------------------------------ duplicates
-def duplicate_check(table: str) -> dg.AssetChecksDefinition:
-    key = BUSINESS_KEYS[table]
-    blocking = table.split("/")[0] in BLOCKING_LAYERS
+def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
+    key = list(table.business_key)
+    blocking = table.layer in BLOCKING_LAYERS
 
     @dg.asset_check(
-        asset=asset_key(table),
+        asset=table.key,
         name=DUPLICATES,
         partitions_def=game_dates,
         blocking=blocking,
@@ -123,10 +119,10 @@ def duplicate_check(table: str) -> dg.AssetChecksDefinition:
 
 # --------------------------------------------------------------------------------------- orphans
 @dg.asset_check(
-    asset=asset_key("analytics/player_game_summary"),
+    asset=t.PLAYER_GAME_SUMMARY.key,
     name=SUMMARY_HAS_BOXSCORE,
     partitions_def=game_dates,
-    additional_ins={"bdl": _in("raw/bdl_boxscores"), "nbacom": _in("raw/nbacom_boxscores")},
+    additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
     description="Every summary row has a raw row (same day, team, player) in the source it claims. "
     "ERROR: a row nothing explains is corruption (production had 618).",
 )
@@ -136,56 +132,52 @@ def summary_rows_have_raw_boxscore(
 ) -> dg.AssetCheckResult:  # fmt: skip
     rule = on_frames(
         orphans.summary_without_boxscore,
-        typed(player_game_summary, "analytics/player_game_summary"),
-        typed(bdl, "raw/bdl_boxscores"),
-        typed(nbacom, "raw/nbacom_boxscores"),
+        typed(player_game_summary, t.PLAYER_GAME_SUMMARY),
+        typed(bdl, t.BDL_BOXSCORES),
+        typed(nbacom, t.NBACOM_BOXSCORES),
     )
     return _result(context, ERROR, rule)
 
 
-def boxscore_schedule_check(table: str) -> dg.AssetChecksDefinition:
+def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=asset_key(table),
+        asset=table.key,
         name=BOXSCORE_GAME_IN_SCHEDULE,
         partitions_def=game_dates,
-        additional_ins={"schedule": _in("raw/schedule")},
+        additional_ins={"schedule": _in(t.SCHEDULE)},
         description="Every boxscore game matches a schedule game on (game_date, home, away). "
         "WARN: a source gap (schedule late or the source mis-dated a game); analytics keeps and flags it.",
     )
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, schedule: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        rule = on_frames(
-            orphans.boxscore_games_without_schedule, typed(frame, table), typed(schedule, "raw/schedule")
-        )
+        rule = on_frames(orphans.boxscore_games_without_schedule, typed(frame, table), typed(schedule, t.SCHEDULE))
         return _result(context, WARN, rule)
 
     return _check
 
 
 @dg.asset_check(
-    asset=asset_key("features/player_features"),
+    asset=t.PLAYER_FEATURES.key,
     name=FEATURES_HAVE_GAME,
     partitions_def=game_dates,
-    additional_ins={"games": _in("analytics/games")},
+    additional_ins={"games": _in(t.GAMES)},
     description="Every feature row's game_id is a game of that day. ERROR: corruption.",
 )
 def features_have_slate_game(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame, games: pl.DataFrame
 ) -> dg.AssetCheckResult:
     rule = on_frames(
-        orphans.features_without_slate_game,
-        typed(player_features, "features/player_features"),
-        typed(games, "analytics/games"),
+        orphans.features_without_slate_game, typed(player_features, t.PLAYER_FEATURES), typed(games, t.GAMES)
     )
     return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
-    asset=asset_key("predictions/player_prop_predictions"),
+    asset=t.PLAYER_PROP_PREDICTIONS.key,
     name=PREDICTIONS_HAVE_FEATURES,
     partitions_def=game_dates,
-    additional_ins={"features": _in("features/player_features")},
+    additional_ins={"features": _in(t.PLAYER_FEATURES)},
     description="Every prediction has its feature row (day, game, player). ERROR: corruption.",
 )
 def predictions_have_feature_row(
@@ -193,17 +185,17 @@ def predictions_have_feature_row(
 ) -> dg.AssetCheckResult:
     rule = on_frames(
         orphans.predictions_without_features,
-        typed(player_prop_predictions, "predictions/player_prop_predictions"),
-        typed(features, "features/player_features"),
+        typed(player_prop_predictions, t.PLAYER_PROP_PREDICTIONS),
+        typed(features, t.PLAYER_FEATURES),
     )
     return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
-    asset=asset_key("grading/prediction_grades"),
+    asset=t.PREDICTION_GRADES.key,
     name=GRADES_HAVE_PREDICTION,
     partitions_def=game_dates,
-    additional_ins={"predictions": _in("predictions/player_prop_predictions")},
+    additional_ins={"predictions": _in(t.PLAYER_PROP_PREDICTIONS)},
     description="Every grade has the prediction it grades (day, game, player, system). ERROR: corruption.",
 )
 def grades_have_prediction(
@@ -211,17 +203,17 @@ def grades_have_prediction(
 ) -> dg.AssetCheckResult:
     rule = on_frames(
         orphans.grades_without_prediction,
-        typed(prediction_grades, "grading/prediction_grades"),
-        typed(predictions, "predictions/player_prop_predictions"),
+        typed(prediction_grades, t.PREDICTION_GRADES),
+        typed(predictions, t.PLAYER_PROP_PREDICTIONS),
     )
     return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
-    asset=asset_key("raw/prop_lines"),
+    asset=t.PROP_LINES.key,
     name=PROP_PLAYERS_ON_ROSTER,
     partitions_def=game_dates,
-    additional_ins={"bdl": _in("raw/bdl_boxscores"), "nbacom": _in("raw/nbacom_boxscores")},
+    additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
     description="Players with prop lines appear in their game's boxscore (either source, DNPs included); "
     "games without a boxscore yet are not judged. WARN: a source gap, usually a name that normalizes "
     "differently, which silently drops those lines from features.",
@@ -229,26 +221,23 @@ def grades_have_prediction(
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    props = typed(prop_lines, "raw/prop_lines")
-    rule = on_frames(orphans.prop_players_not_on_roster, props, *boxscores(bdl, nbacom))
+    rule = on_frames(orphans.prop_players_not_on_roster, typed(prop_lines, t.PROP_LINES), *boxscores(bdl, nbacom))
     return _result(context, WARN, rule)
 
 
 # ---------------------------------------------------------------------------------- availability
 @dg.asset_check(
-    asset=asset_key("raw/prop_lines"),
+    asset=t.PROP_LINES.key,
     name=PROP_AVAILABILITY,
     partitions_def=game_dates,
-    additional_ins={"schedule": _in("raw/schedule")},
+    additional_ins={"schedule": _in(t.SCHEDULE)},
     description=f"Every scheduled game has pre-tip lines for >= {availability.MIN_PLAYERS} players from "
     f">= {availability.MIN_BOOKS} books. WARN, listing the games (production missed three in a night).",
 )
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(
-        availability.prop_availability, typed(schedule, "raw/schedule"), typed(prop_lines, "raw/prop_lines")
-    )
+    rule = on_frames(availability.prop_availability, typed(schedule, t.SCHEDULE), typed(prop_lines, t.PROP_LINES))
     return _result(context, WARN, rule)
 
 
@@ -256,9 +245,9 @@ def prop_availability(
 # Completeness is judged on analytics/games, not raw/schedule: a late boxscore re-runs games D through
 # automation (the schedule is not rewritten), so the check re-evaluates exactly when the gap closes.
 _BOX_INS = {
-    "schedule": _in("raw/schedule"),
-    "bdl": _in("raw/bdl_boxscores"),
-    "nbacom": _in("raw/nbacom_boxscores"),
+    "schedule": _in(t.SCHEDULE),
+    "bdl": _in(t.BDL_BOXSCORES),
+    "nbacom": _in(t.NBACOM_BOXSCORES),
 }
 
 
@@ -266,7 +255,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
     """A completeness rule over D's schedule and both boxscore tables, attached to analytics/games."""
 
     @dg.asset_check(
-        asset=asset_key("analytics/games"),
+        asset=t.GAMES.key,
         name=name,
         partitions_def=game_dates,
         additional_ins=_BOX_INS,
@@ -279,8 +268,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        frames = (typed(schedule, "raw/schedule"), *boxscores(bdl, nbacom))
-        return _result(context, severity, on_frames(rule, *frames))
+        return _result(context, severity, on_frames(rule, typed(schedule, t.SCHEDULE), *boxscores(bdl, nbacom)))
 
     return _check
 
@@ -302,7 +290,7 @@ final_games_in_every_source = completeness_check(
 
 
 @dg.asset_check(
-    asset=asset_key("raw/schedule"),
+    asset=t.SCHEDULE.key,
     name=GAMES_BECOME_FINAL,
     partitions_def=game_dates,
     description=f"No game is still not final {completeness.STALE_AFTER_HOURS} h after tip-off. WARN: a "
@@ -312,13 +300,13 @@ def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
     now = dt.datetime.now(dt.UTC)
-    rule = on_frames(lambda s: completeness.stale_games(s, now), typed(schedule, "raw/schedule"))
+    rule = on_frames(lambda s: completeness.stale_games(s, now), typed(schedule, t.SCHEDULE))
     return _result(context, WARN, rule)
 
 
 # ------------------------------------------------------------------------------------- agreement
 @dg.asset_check(
-    asset=asset_key("analytics/player_game_summary"),
+    asset=t.PLAYER_GAME_SUMMARY.key,
     name=SOURCES_AGREE,
     partitions_def=game_dates,
     description="Ball Don't Lie and NBA.com agree on points and minutes for the player-games both have; "
@@ -327,16 +315,14 @@ def games_final_after_tipoff(
 def sources_agree(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(
-        agreement.source_disagreements, typed(player_game_summary, "analytics/player_game_summary")
-    )
+    rule = on_frames(agreement.source_disagreements, typed(player_game_summary, t.PLAYER_GAME_SUMMARY))
     return _result(context, WARN, rule)
 
 
 # --------------------------------------------------------------------------------------- anomaly
-def trailing_counts(reader, table: str, game_col: str, before: dt.date) -> pl.DataFrame:
+def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> pl.DataFrame:
     """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table)."""
-    view = table.replace("/", ".")
+    view = table.view
     empty = pl.DataFrame(schema={"game_date": pl.Date, "game": pl.Utf8, "n_rows": pl.Int64})
     if view not in reader.tables():
         return empty
@@ -350,13 +336,13 @@ def trailing_counts(reader, table: str, game_col: str, before: dt.date) -> pl.Da
     )
 
 
-def row_count_check(table: str) -> dg.AssetChecksDefinition:
+def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
     game_col, tolerance = ROW_COUNT_TABLES[table]
 
     # The trailing days come from the lake (DuckDB views): Dagster refuses a check input on its own
     # asset with another partition mapping, and the evaluated days come from the checked partition(s).
     @dg.asset_check(
-        asset=asset_key(table),
+        asset=table.key,
         name=ROW_COUNT,
         partitions_def=game_dates,
         required_resource_keys={"lake"},
@@ -379,7 +365,7 @@ def row_count_check(table: str) -> dg.AssetChecksDefinition:
 
 # --------------------------------------------------------------------------------------- quality
 @dg.asset_check(
-    asset=asset_key("features/player_features"),
+    asset=t.PLAYER_FEATURES.key,
     name=FEATURE_QUALITY,
     partitions_def=game_dates,
     description=f"At most {quality.MAX_LOW_SHARE:.0%} of a day's slate players have "
@@ -388,12 +374,12 @@ def row_count_check(table: str) -> dg.AssetChecksDefinition:
 def feature_quality_share(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(quality.low_quality_share, typed(player_features, "features/player_features"))
+    rule = on_frames(quality.low_quality_share, typed(player_features, t.PLAYER_FEATURES))
     return _result(context, WARN, rule)
 
 
 @dg.asset_check(
-    asset=asset_key("features/player_features"),
+    asset=t.PLAYER_FEATURES.key,
     name=CONSTANT_FEATURES,
     partitions_def=game_dates,
     description="No numeric feature takes a single value across a day's slate (the old system shipped "
@@ -402,12 +388,12 @@ def feature_quality_share(
 def no_constant_features(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(quality.constant_feature_columns, typed(player_features, "features/player_features"))
+    rule = on_frames(quality.constant_feature_columns, typed(player_features, t.PLAYER_FEATURES))
     return _result(context, WARN, rule)
 
 
 @dg.asset_check(
-    asset=asset_key("predictions/player_prop_predictions"),
+    asset=t.PLAYER_PROP_PREDICTIONS.key,
     name=PREDICTION_QUALITY,
     partitions_def=game_dates,
     description="Predictions: share of players below the feature-quality threshold, and no system "
@@ -422,7 +408,7 @@ def prediction_quality(
             quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
         )
 
-    preds = typed(player_prop_predictions, "predictions/player_prop_predictions")
+    preds = typed(player_prop_predictions, t.PLAYER_PROP_PREDICTIONS)
     return _result(context, WARN, on_frames(rule, preds))
 
 
@@ -430,10 +416,10 @@ def prediction_quality(
 def build_asset_checks() -> list[dg.AssetChecksDefinition]:
     """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
     return [
-        *(duplicate_check(t) for t in BUSINESS_KEYS),
+        *(duplicate_check(table) for table in t.LAKE),
         summary_rows_have_raw_boxscore,
-        boxscore_schedule_check("raw/bdl_boxscores"),
-        boxscore_schedule_check("raw/nbacom_boxscores"),
+        boxscore_schedule_check(t.BDL_BOXSCORES),
+        boxscore_schedule_check(t.NBACOM_BOXSCORES),
         features_have_slate_game,
         predictions_have_feature_row,
         grades_have_prediction,
@@ -443,7 +429,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         final_games_in_every_source,
         games_final_after_tipoff,
         sources_agree,
-        *(row_count_check(t) for t in ROW_COUNT_TABLES),
+        *(row_count_check(table) for table in ROW_COUNT_TABLES),
         feature_quality_share,
         no_constant_features,
         prediction_quality,

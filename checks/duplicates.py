@@ -1,6 +1,6 @@
 """Duplicates on a table's business key (domain.md failures 1 and 2).
 
-Keys are `checks.contracts.BUSINESS_KEYS`. They are checked within each game_date: a partition is one
+Keys are `nba_assets.contracts.BUSINESS_KEYS`. They are checked within each game_date: a partition is one
 day, and NBA.com reuses a game_id when a game is rescheduled, so (key, game_date) is the unit that must
 be unique; a range run over many days then reports exactly what the per-day runs would.
 """

@@ -10,9 +10,12 @@ import datetime as dt
 
 import dagster as dg
 
-PIPELINE_HEALTH = dg.AssetKey(["ops", "pipeline_health"])
+from nba_assets import tables
+from nba_assets.jobs import game_day_job
+
+PIPELINE_HEALTH = tables.PIPELINE_HEALTH.key
 GAME_DAY_RUN_RECENT = "game_day_run_recent"
-GAME_DAY_JOB = "game_day"
+GAME_DAY_JOB = game_day_job.name
 # The game-day run fires daily at 08:00 ET; 26 h allows one late run before we call it stalled.
 HEALTH_WINDOW = dt.timedelta(hours=26)
 

@@ -119,7 +119,7 @@ def contract_violations(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> 
         n = cases.height
         return RuleResult(
             passed=False,
-            summary=f"{n} contract failure case(s) against {model.Config.title}",
+            summary=f"{n} contract failure case(s) against {model.__name__}",
             n_offending=n,
             offending=cases.head(SAMPLE_ROWS),
             failing_dates=_dates_at(frame, cases),

@@ -28,6 +28,8 @@ import dagster as dg
 import polars as pl
 from upath import UPath
 
+from nba_assets import tables
+
 LAKE_DIR = "lake"
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3  # pinned so files stay byte-identical if polars changes its default
@@ -220,11 +222,10 @@ def read_parquet_schema(path: Path) -> dict[str, pl.DataType]:
     return dict(pl.read_parquet(io.BytesIO(path.read_bytes()), n_rows=0).schema)
 
 
-def contract_empty_frame(table: str) -> pl.DataFrame | None:
-    """The contract's typed empty frame for "layer/table", when checks/contracts.py defines one."""
-    from checks.contracts import CONTRACTS, empty_frame  # lazy: keep the IO manager importable alone
-
-    return empty_frame(table) if table in CONTRACTS else None
+def contract_empty_frame(table: str | dg.AssetKey) -> pl.DataFrame | None:
+    """The contract's typed empty frame for a lake table ("layer/table" or its key), else None."""
+    known = tables.lake_table(table)
+    return known.empty() if known is not None else None
 
 
 # ------------------------------------------------------------------------------------ IO manager
@@ -264,11 +265,11 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         asset = context.asset_key.to_user_string()
         if obj.width == 0:
             # A zero-column Parquet file breaks every DuckDB view over the table: use the contract.
-            typed = contract_empty_frame(asset)
+            typed = contract_empty_frame(context.asset_key)
             if typed is None or obj.height:
                 raise TypeError(
                     f"{asset}: refusing to store a frame without columns; return a typed empty frame "
-                    "(checks.contracts.empty_frame) instead"
+                    "(tables.<TABLE>.empty()) instead"
                 )
             obj = typed
 
@@ -364,7 +365,7 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         if existing:
             schema = read_parquet_schema(table_dir / sorted(existing)[-1])
             return pl.DataFrame(schema=schema)
-        typed = contract_empty_frame(context.asset_key.to_user_string())
+        typed = contract_empty_frame(context.asset_key)
         return typed if typed is not None else pl.DataFrame()
 
 

@@ -9,14 +9,9 @@ boxscore re-runs exactly its own day here.
 import dagster as dg
 import polars as pl
 
-from checks.contracts import (
-    GamesContract,
-    PlayerGameSummaryContract,
-    TeamGameSummaryContract,
-    empty_frame,
-)
+from nba_assets import tables as t
 from nba_assets.automation import RERUN
-from nba_assets.common import table_asset
+from nba_assets.common import table_asset, table_in, typed
 from nba_assets.logic import analytics as logic
 
 CODE_VERSION = "analytics_v1"
@@ -28,28 +23,19 @@ class SummaryConfig(dg.Config):
     primary_source: str = "nbacom"
 
 
-def typed(df: pl.DataFrame, table: str) -> pl.DataFrame:
-    """An input with no partitions yet arrives column-less; give it the table's schema."""
-    return df if df.width else empty_frame(table)
-
-
-def _analytics_asset(name: str, contract, description: str, **kwargs):
-    return table_asset(
-        "analytics", name, contract, description,
-        code_version=CODE_VERSION, automation_condition=RERUN, **kwargs,
-    )
+def _analytics_asset(table: t.Table, description: str, **kwargs):
+    return table_asset(table, description, code_version=CODE_VERSION, automation_condition=RERUN, **kwargs)
 
 
 RAW_INS = {
-    "schedule": dg.AssetIn(key=["raw", "schedule"]),
-    "bdl": dg.AssetIn(key=["raw", "bdl_boxscores"]),
-    "nbacom": dg.AssetIn(key=["raw", "nbacom_boxscores"]),
+    "schedule": table_in(t.SCHEDULE),
+    "bdl": table_in(t.BDL_BOXSCORES),
+    "nbacom": table_in(t.NBACOM_BOXSCORES),
 }
 
 
 @_analytics_asset(
-    "games",
-    GamesContract,
+    t.GAMES,
     "One row per game (canonical NBA.com game_id): schedule, Ball Don't Lie and NBA.com reconciled "
     "on (game_date, home, away), carrying every source's id; unmatched games kept and flagged.",
     ins=RAW_INS,
@@ -58,44 +44,42 @@ def games(
     config: SummaryConfig, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> pl.DataFrame:
     return logic.reconcile_games(
-        typed(schedule, "raw/schedule"),
-        typed(bdl, "raw/bdl_boxscores"),
-        typed(nbacom, "raw/nbacom_boxscores"),
+        typed(schedule, t.SCHEDULE),
+        typed(bdl, t.BDL_BOXSCORES),
+        typed(nbacom, t.NBACOM_BOXSCORES),
         primary=config.primary_source,
     )
 
 
 @_analytics_asset(
-    "player_game_summary",
-    PlayerGameSummaryContract,
+    t.PLAYER_GAME_SUMMARY,
     "One row per (game_id, player_lookup) for every listed player incl. DNPs: the full box line "
     "from the primary source (fallback to the other), source_used and source_disagreement.",
     ins={
-        "games": dg.AssetIn(key=["analytics", "games"]),
-        "bdl": dg.AssetIn(key=["raw", "bdl_boxscores"]),
-        "nbacom": dg.AssetIn(key=["raw", "nbacom_boxscores"]),
+        "games": table_in(t.GAMES),
+        "bdl": table_in(t.BDL_BOXSCORES),
+        "nbacom": table_in(t.NBACOM_BOXSCORES),
     },
 )
 def player_game_summary(
     config: SummaryConfig, games: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> pl.DataFrame:
     return logic.build_player_game_summary(
-        typed(games, "analytics/games"),
-        typed(bdl, "raw/bdl_boxscores"),
-        typed(nbacom, "raw/nbacom_boxscores"),
+        typed(games, t.GAMES),
+        typed(bdl, t.BDL_BOXSCORES),
+        typed(nbacom, t.NBACOM_BOXSCORES),
         primary=config.primary_source,
     )
 
 
 @_analytics_asset(
-    "team_game_summary",
-    TeamGameSummaryContract,
+    t.TEAM_GAME_SUMMARY,
     "One row per (game_id, team): points for/against, possessions estimate, pace, offensive and "
     "defensive rating, home and win flags. Built from player_game_summary.",
-    ins={"player_games": dg.AssetIn(key=["analytics", "player_game_summary"])},
+    ins={"player_games": table_in(t.PLAYER_GAME_SUMMARY)},
 )
 def team_game_summary(player_games: pl.DataFrame) -> pl.DataFrame:
-    return logic.build_team_game_summary(typed(player_games, "analytics/player_game_summary"))
+    return logic.build_team_game_summary(typed(player_games, t.PLAYER_GAME_SUMMARY))
 
 
 ANALYTICS_ASSETS = [games, player_game_summary, team_game_summary]

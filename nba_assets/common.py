@@ -1,16 +1,19 @@
-"""What every asset shares: partition-window helpers, retry policy, owners, code versions."""
+"""What every asset shares: the table decorator, partition-window helpers, retry policy, owners."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import dagster as dg
+import polars as pl
 
 from nba_assets.partitions import game_dates
+from nba_assets.tables import Table
+from nba_assets.types import contract_type
 
 OWNERS = ["team:data-eng"]
 MODEL_OWNERS = ["team:modelling"]
-PARTITION_EXPR = {"partition_expr": "game_date"}
 
 # Network-facing assets: the HTTP clients already retry single requests (429/5xx/timeouts); a step
 # retry covers what outlives those attempts (a source down for minutes, a page that keeps failing).
@@ -25,37 +28,48 @@ DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
 )
 
-# Every asset is range-aware: a season backfills in one run (design.md §3).
+# Every asset is range-aware: a season backfills in one run (each step handles every day of its range).
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 
 def table_asset(
-    layer: str,
-    name: str,
-    contract,
+    table: Table,
     description: str,
     *,
     owners: list[str] = OWNERS,
     kinds: frozenset[str] = frozenset({"polars", "parquet"}),
     **kwargs,
 ):
-    """The decorator of every daily table: key [layer, name], group = layer, `game_dates` partitions,
+    """The decorator of every daily table: its registry key, group = layer, `game_dates` partitions,
     single-run range backfills, `partition_expr`, and its pandera contract as the Dagster type (a
-    violation fails the step before the write). The docstring-level description is the UI's."""
-    from nba_assets.types import contract_type
-
+    violation fails the step before the write). The description is what the UI shows."""
     return dg.asset(
-        key=[layer, name],
-        group_name=layer,
+        key=table.key,
+        group_name=table.layer,
         description=description,
         partitions_def=game_dates,
         backfill_policy=SINGLE_RUN,
-        metadata=PARTITION_EXPR,
-        dagster_type=contract_type(contract),
+        metadata={"partition_expr": table.partition_column},
+        dagster_type=contract_type(table.contract),
         owners=owners,
         kinds=set(kinds),
         **kwargs,
     )
+
+
+def table_in(table: Table, **kwargs) -> dg.AssetIn:
+    """An input reading `table` (kwargs: e.g. a partition_mapping)."""
+    return dg.AssetIn(key=table.key, **kwargs)
+
+
+def typed(df: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """An input with no partitions yet arrives column-less; give it the table's schema."""
+    return df if df.width else table.empty()
+
+
+def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
+    """A PNG inlined in markdown metadata, so the plot shows in the asset's page in the UI."""
+    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
 def partition_dates(context: dg.AssetExecutionContext) -> list[dt.date]:
@@ -71,9 +85,11 @@ def date_range_label(dates: list[dt.date]) -> str:
 
 __all__ = [
     "table_asset",
+    "table_in",
+    "typed",
+    "png_markdown",
     "OWNERS",
     "MODEL_OWNERS",
-    "PARTITION_EXPR",
     "NETWORK_RETRY",
     "DAILY_FRESHNESS",
     "SINGLE_RUN",

@@ -2,7 +2,7 @@
 
 Features for day D read summaries of the previous HISTORY_DAYS days through a
 TimeWindowPartitionMapping(start_offset=-HISTORY_DAYS, end_offset=-1). Offsets are inclusive
-(dagster-notes.md §2), so D itself is never loaded: leakage is impossible by construction, and the
+(Dagster's TimeWindowPartitionMapping includes both ends), so D itself is never loaded: leakage is impossible by construction, and the
 builder drops rows >= D again as a second guard. 190 days covers a whole regular season (~175 days),
 so season-to-date means are exact. A change to summary day D re-runs feature days D+1..D+190
 (automation bounds that by its lookback).
@@ -12,10 +12,9 @@ so season-to-date means are exact. A change to summary day D re-runs feature day
 import dagster as dg
 import polars as pl
 
-from checks.contracts import PlayerFeaturesContract
-from nba_assets.analytics import typed
+from nba_assets import tables as t
 from nba_assets.automation import RERUN
-from nba_assets.common import partition_dates, table_asset
+from nba_assets.common import partition_dates, table_asset, table_in, typed
 from nba_assets.logic import features as logic
 
 SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs"]  # no features for preseason/All-Star games
@@ -23,9 +22,7 @@ HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_of
 
 
 @table_asset(
-    "features",
-    "player_features",
-    PlayerFeaturesContract,
+    t.PLAYER_FEATURES,
     (
         "One row per (game_date, player_lookup) for every player on D's slate: form, minutes, rest, "
         "opponent, pace, injuries and the pre-tip consensus line, from data strictly before D. "
@@ -34,13 +31,13 @@ HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_of
     code_version=logic.FEATURE_VERSION,
     automation_condition=RERUN,
     ins={
-        "player_games": dg.AssetIn(key=["analytics", "player_game_summary"], partition_mapping=HISTORY),
-        "team_games": dg.AssetIn(key=["analytics", "team_game_summary"], partition_mapping=HISTORY),
+        "player_games": table_in(t.PLAYER_GAME_SUMMARY, partition_mapping=HISTORY),
+        "team_games": table_in(t.TEAM_GAME_SUMMARY, partition_mapping=HISTORY),
         # The slate is what was SCHEDULED for D (known before D), not the reconciled games table, which
         # a late boxscore rewrites: that would re-run D's features for nothing (they read < D only).
-        "schedule": dg.AssetIn(key=["raw", "schedule"]),
-        "injuries": dg.AssetIn(key=["raw", "injuries"]),
-        "prop_lines": dg.AssetIn(key=["raw", "prop_lines"]),
+        "schedule": table_in(t.SCHEDULE),
+        "injuries": table_in(t.INJURIES),
+        "prop_lines": table_in(t.PROP_LINES),
     },
 )
 def player_features(
@@ -53,11 +50,11 @@ def player_features(
 ):
     dates = partition_dates(context)
     out = logic.build_player_features(
-        player_games=typed(player_games, "analytics/player_game_summary"),
-        team_games=typed(team_games, "analytics/team_game_summary"),
-        slate=typed(schedule, "raw/schedule").filter(pl.col("season_type").is_in(SLATE_SEASON_TYPES)),
-        injuries=typed(injuries, "raw/injuries"),
-        prop_lines=typed(prop_lines, "raw/prop_lines"),
+        player_games=typed(player_games, t.PLAYER_GAME_SUMMARY),
+        team_games=typed(team_games, t.TEAM_GAME_SUMMARY),
+        slate=typed(schedule, t.SCHEDULE).filter(pl.col("season_type").is_in(SLATE_SEASON_TYPES)),
+        injuries=typed(injuries, t.INJURIES),
+        prop_lines=typed(prop_lines, t.PROP_LINES),
         target_dates=dates,
     )
     low = out.filter(pl.col("feature_quality_score") < 50).height if out.height else 0

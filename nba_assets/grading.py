@@ -4,22 +4,18 @@
 import dagster as dg
 import polars as pl
 
-from checks.contracts import PredictionGradeContract, SystemDailyPerformanceContract
-from nba_assets.analytics import typed
+from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS
-from nba_assets.common import MODEL_OWNERS, table_asset
+from nba_assets.common import MODEL_OWNERS, png_markdown, table_asset, table_in, typed
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
-from nba_assets.predictions import png_markdown
 from resources.lake import LakeResource
 
 CODE_VERSION = "grading_v1"
 
 
 @table_asset(
-    "grading",
-    "prediction_grades",
-    PredictionGradeContract,
+    t.PREDICTION_GRADES,
     (
         "One row per (game_id, player_lookup, system_id): the prediction graded against "
         "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS, absolute and signed error."
@@ -28,9 +24,9 @@ CODE_VERSION = "grading_v1"
     code_version=CODE_VERSION,
     automation_condition=GRADED_DAYS,
     ins={
-        "predictions": dg.AssetIn(key=["predictions", "player_prop_predictions"]),
-        "actuals": dg.AssetIn(key=["analytics", "player_game_summary"]),
-        "games": dg.AssetIn(key=["analytics", "games"]),
+        "predictions": table_in(t.PLAYER_PROP_PREDICTIONS),
+        "actuals": table_in(t.PLAYER_GAME_SUMMARY),
+        "games": table_in(t.GAMES),
     },
 )
 def prediction_grades(
@@ -39,18 +35,16 @@ def prediction_grades(
     # Only finished games with a boxscore are graded: a player missing from a game not yet played,
     # or whose boxscore is late, is not a VOID. The late boxscore re-runs this partition when it lands.
     final = (
-        typed(games, "analytics/games")
+        typed(games, t.GAMES)
         .filter((pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore")))
         .select("game_id")
     )
-    graded = typed(predictions, "predictions/player_prop_predictions").join(final, on="game_id", how="semi")
-    return logic.grade_predictions(graded, typed(actuals, "analytics/player_game_summary"))
+    graded = typed(predictions, t.PLAYER_PROP_PREDICTIONS).join(final, on="game_id", how="semi")
+    return logic.grade_predictions(graded, typed(actuals, t.PLAYER_GAME_SUMMARY))
 
 
 @table_asset(
-    "grading",
-    "system_daily_performance",
-    SystemDailyPerformanceContract,
+    t.SYSTEM_DAILY_PERFORMANCE,
     (
         "One row per (game_date, system_id): predictions, graded, coverage, MAE, bias, hit rate "
         "(overall, OVER, UNDER), ROI at -110 and Brier score of p_over."
@@ -58,15 +52,15 @@ def prediction_grades(
     owners=MODEL_OWNERS,
     code_version=CODE_VERSION,
     automation_condition=GRADED_DAYS,
-    ins={"grades": dg.AssetIn(key=["grading", "prediction_grades"])},
+    ins={"grades": table_in(t.PREDICTION_GRADES)},
 )
 def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
-    return logic.daily_performance(typed(grades, "grading/prediction_grades"))
+    return logic.daily_performance(typed(grades, t.PREDICTION_GRADES))
 
 
 @dg.asset(
-    key=["grading", "season_report"],
-    group_name="grading",
+    key=t.SEASON_REPORT.key,
+    group_name=t.SEASON_REPORT.layer,
     description=(
         "Season report over every graded day: per system MAE and hit rate by month, calibration of "
         "p_over, hit rate over time (PNG plots in metadata). Refreshed on demand or weekly."
@@ -74,16 +68,12 @@ def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
     owners=MODEL_OWNERS,
     kinds={"duckdb", "polars"},
     code_version=CODE_VERSION,
-    deps=[dg.AssetKey(["grading", "prediction_grades"])],
+    deps=[t.PREDICTION_GRADES.key],
 )
 def season_report(lake: LakeResource) -> dg.MaterializeResult:
     reader = lake.reader()
-    grades = (
-        reader.query("select * from grading.prediction_grades")
-        if "grading.prediction_grades" in reader.tables()
-        else pl.DataFrame()
-    )
-    rep = report_logic.season_report(typed(grades, "grading/prediction_grades"))
+    grades = reader.rows(t.PREDICTION_GRADES)
+    rep = report_logic.season_report(grades)
     return dg.MaterializeResult(
         metadata={
             "graded_rows": grades.height,

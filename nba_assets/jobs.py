@@ -1,15 +1,23 @@
-"""Jobs: selections of assets that run together (backfills, the daily game-day run, the retrain)."""
+"""Jobs: selections of assets that run together. Every job is defined here once and imported as an object
+(schedules, the health check, the CLI and the tests use `job.name`, never a spelled-out name)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from nba_assets import tables as t
+
+# Scheduled runs are retried by the daemon from the failed step (dagster.yaml enables run retries).
+RUN_RETRY_TAGS = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
+
+
+def keys(*tables: t.Table) -> list[dg.AssetKey]:
+    return [table.key for table in tables]
+
+
 DAILY_LAYERS = dg.AssetSelection.groups("raw", "analytics", "features")
-PREDICT_AND_GRADE = dg.AssetSelection.assets(
-    ["predictions", "player_prop_predictions"],
-    ["grading", "prediction_grades"],
-    ["grading", "system_daily_performance"],
-)
+PREDICT_AND_GRADE = dg.AssetSelection.assets(*keys(t.PLAYER_PROP_PREDICTIONS, t.PREDICTION_GRADES,
+                                                   t.SYSTEM_DAILY_PERFORMANCE))
 
 # raw -> analytics -> features for a range of game days (one single run per range).
 ingest_job = dg.define_asset_job(
@@ -19,14 +27,33 @@ ingest_job = dg.define_asset_job(
 predict_job = dg.define_asset_job(
     "predict_and_grade", selection=PREDICT_AND_GRADE, description="predictions -> grading"
 )
-# The weekly walk-forward model.
+# The weekly walk-forward model: backfills and the Monday schedule (which adds RUN_RETRY_TAGS).
 train_job = dg.define_asset_job(
     "train_points_model",
-    selection=dg.AssetSelection.assets(["predictions", "points_model"]),
+    selection=dg.AssetSelection.assets(t.POINTS_MODEL.key),
     description="train the walk-forward LightGBM model for a week",
 )
-report_job = dg.define_asset_job(
-    "season_report", selection=dg.AssetSelection.assets(["grading", "season_report"])
+report_job = dg.define_asset_job("season_report", selection=dg.AssetSelection.assets(t.SEASON_REPORT.key))
+
+# The game-day run's subsets: each scheduled request picks one (asset_selection) and one day.
+RESULTS = keys(t.SCHEDULE, t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)
+SLATE = keys(t.SCHEDULE, t.INJURIES, t.PROP_LINES, t.GAMES, t.PLAYER_FEATURES, t.PLAYER_PROP_PREDICTIONS)
+LINES = keys(t.PROP_LINES, t.INJURIES)
+# Off-days still write today's (empty) raw and prediction partitions: a handful of cheap requests and no
+# model work, and it keeps the freshness policies honest through the All-Star break and the off-season.
+OFF_DAY = [*SLATE, *keys(t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)]
+
+game_day_job = dg.define_asset_job(
+    "game_day",
+    selection=dg.AssetSelection.assets(*{*RESULTS, *SLATE, *OFF_DAY}),
+    tags=RUN_RETRY_TAGS,
+    description="Game-day runs: yesterday's results, today's slate, line refreshes (see nba/reason tag).",
 )
 
-JOBS = [ingest_job, predict_job, train_job, report_job]
+# Which job materializes a layer's daily partitions (the CLI's `backfill --select <layer>`).
+JOB_OF_LAYER: dict[str, dg.UnresolvedAssetJobDefinition] = {
+    "raw": ingest_job, "analytics": ingest_job, "features": ingest_job,
+    "predictions": predict_job, "grading": predict_job,
+}
+
+JOBS = [ingest_job, predict_job, train_job, report_job, game_day_job]

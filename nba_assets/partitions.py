@@ -1,22 +1,57 @@
-"""Partitions shared by every asset.
+"""Partitions, the league's time zone and week arithmetic: defined here once.
 
-`game_dates`: one partition per ET calendar date of tip-off, from the first season the lake holds
-(2023-24 opening night). `end_offset=1` makes today's slate (schedule, lines, features, predictions)
-a partition. Off-days are valid, empty partitions.
+`game_dates`: one partition per US-Eastern calendar date of tip-off (the NBA's own game date), from
+the first season the lake holds (2023-24 opening night). `end_offset=1` makes today's slate (schedule,
+lines, features, predictions) a partition. Off-days are valid, empty partitions.
+
+`model_weeks`: one partition per Monday-start week; the model of week W predicts W's days.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 
 TIMEZONE = "America/New_York"
+ET = ZoneInfo(TIMEZONE)
 FIRST_GAME_DATE = "2023-10-24"  # 2023-24 opening night
 
 game_dates = dg.DailyPartitionsDefinition(
     start_date=FIRST_GAME_DATE, timezone=TIMEZONE, end_offset=1, fmt="%Y-%m-%d"
 )
 
-# The model retrains weekly (Monday-start weeks); the model of week W predicts W's days.
 model_weeks = dg.WeeklyPartitionsDefinition(
     start_date="2023-10-23", timezone=TIMEZONE, day_offset=1, end_offset=1, fmt="%Y-%m-%d"
 )
+
+
+def game_date_of(ts: dt.datetime) -> dt.date:
+    """The game date (Eastern calendar date) of an aware timestamp."""
+    return ts.astimezone(ET).date()
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday that starts `day`'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_key(day: dt.date) -> str:
+    """The `model_weeks` partition key that contains `day`."""
+    return week_start(day).isoformat()
+
+
+def week_range(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """The `model_weeks` partition keys (Mondays) covering start..end."""
+    return week_key(start), week_key(end)
+
+
+def partition_key_for(pdef: dg.PartitionsDefinition | None, day: dt.date) -> str | None:
+    """The key of `pdef` that contains `day`: the day for daily partitions (`game_dates`), its Monday
+    for weekly ones (`model_weeks`), None for anything not partitioned by time."""
+    if not isinstance(pdef, dg.TimeWindowPartitionsDefinition):
+        return None
+    if pdef.cron_schedule.split()[-1] != "*":  # weekly: the week's first day
+        return week_key(day)
+    return day.isoformat()

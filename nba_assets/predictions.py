@@ -6,24 +6,29 @@ latest earlier one, said in model_version); the moving-average baseline is alway
 """
 
 
-import base64
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
-from pydantic import Field
 import polars as pl
+from pydantic import Field
 
-from checks.contracts import PredictionContract
 from io_managers.model_store import ModelStore
-from nba_assets.analytics import typed
+from nba_assets import tables as t
 from nba_assets.automation import TODAY_ONLY
-from nba_assets.common import DAILY_FRESHNESS, MODEL_OWNERS, SINGLE_RUN, partition_dates, table_asset
+from nba_assets.common import (
+    DAILY_FRESHNESS,
+    MODEL_OWNERS,
+    SINGLE_RUN,
+    partition_dates,
+    png_markdown,
+    table_asset,
+    table_in,
+    typed,
+)
 from nba_assets.logic import modeling
-from nba_assets.partitions import model_weeks
+from nba_assets.partitions import ET, model_weeks, week_key
 from resources.lake import LakeResource
 
-ET = ZoneInfo("America/New_York")
 MODEL_CODE_VERSION = "lgbm_points_v1.1"  # v1.1: L1 objective, p_over calibrated on lined rows
 
 
@@ -36,30 +41,15 @@ class ModelConfig(dg.Config):
     seed: int = 7
 
 
-def week_key(d: dt.date) -> str:
-    """The model_weeks partition (Monday start) that contains d."""
-    return (d - dt.timedelta(days=d.weekday())).isoformat()
-
-
-def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
-    """A PNG inlined in markdown metadata, so the plot shows in the asset's page in the UI."""
-    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
-
-
 def _has_games(reader, week_start: dt.date) -> bool:
-    if "raw.schedule" not in reader.tables():
+    if not reader.has(t.SCHEDULE):
         return True  # unknown: train rather than silently skip
-    end = week_start + dt.timedelta(days=7)
-    n = reader.query(
-        "select count(*) as n from raw.schedule "
-        f"where game_date >= DATE '{week_start}' and game_date < DATE '{end}'"
-    )["n"][0]
-    return n > 0
+    return reader.rows(t.SCHEDULE, since=week_start, before=week_start + dt.timedelta(days=7)).height > 0
 
 
 @dg.asset(
-    key=["predictions", "points_model"],
-    group_name="predictions",
+    key=t.POINTS_MODEL.key,
+    group_name=t.POINTS_MODEL.layer,
     description=(
         "One LightGBM points regressor per week W (Monday start), trained only on feature rows with "
         "game_date < W. Stored as <data_dir>/models/points_model/<W>.txt with metrics and calibration."
@@ -73,11 +63,11 @@ def _has_games(reader, week_start: dt.date) -> bool:
         # Lineage only: the model reads ALL history before W through DuckDB. The mapping points at the
         # previous week, the newest data a week-W model may see.
         dg.AssetDep(
-            dg.AssetKey(["features", "player_features"]),
+            t.PLAYER_FEATURES.key,
             partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
         ),
         dg.AssetDep(
-            dg.AssetKey(["analytics", "player_game_summary"]),
+            t.PLAYER_GAME_SUMMARY.key,
             partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
         ),
     ],
@@ -93,12 +83,8 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
             reason = f"no games in the week of {cutoff}: nothing to predict, no model trained"
             results[key] = {"status": "skipped", "reason": reason}
             continue
-        features = reader.query(
-            f"select * from features.player_features where game_date < DATE '{cutoff}'"
-        ) if "features.player_features" in reader.tables() else pl.DataFrame()
-        actuals = reader.query(
-            f"select * from analytics.player_game_summary where game_date < DATE '{cutoff}'"
-        ) if "analytics.player_game_summary" in reader.tables() else pl.DataFrame()
+        features = reader.rows(t.PLAYER_FEATURES, before=cutoff)
+        actuals = reader.rows(t.PLAYER_GAME_SUMMARY, before=cutoff)
         train = (
             modeling.training_frame(features, actuals, cutoff, config.min_history_days)
             if features.height and actuals.height
@@ -144,9 +130,7 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
 
 
 @table_asset(
-    "predictions",
-    "player_prop_predictions",
-    PredictionContract,
+    t.PLAYER_PROP_PREDICTIONS,
     (
         "One row per (game_id, player_lookup, system_id) for every slate player on D: lgbm_points_v1 "
         "(the model of D's week) and the moving_avg_l10 baseline, with line, edge, p_over, "
@@ -157,14 +141,14 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     code_version=MODEL_CODE_VERSION,
     automation_condition=TODAY_ONLY,
     freshness_policy=DAILY_FRESHNESS,
-    ins={"features": dg.AssetIn(key=["features", "player_features"])},
-    deps=[dg.AssetDep(dg.AssetKey(["predictions", "points_model"]))],
+    ins={"features": table_in(t.PLAYER_FEATURES)},
+    deps=[dg.AssetDep(t.POINTS_MODEL.key)],
 )
 def player_prop_predictions(
     context: dg.AssetExecutionContext, features: pl.DataFrame, lake: LakeResource
 ):
     store = ModelStore(lake.data_dir)
-    features = typed(features, "features/player_features")
+    features = typed(features, t.PLAYER_FEATURES)
     frames = []
     versions: dict[str, str] = {}
     for d in partition_dates(context):
@@ -174,7 +158,7 @@ def player_prop_predictions(
         # Predictions are made as of the morning of D: a fixed as-of time keeps re-runs identical.
         created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
         frames.append(modeling.build_predictions(day, model, created_at))
-    out = pl.concat(frames, how="vertical") if frames else typed(pl.DataFrame(), "predictions/player_prop_predictions")
+    out = pl.concat(frames, how="vertical") if frames else t.PLAYER_PROP_PREDICTIONS.empty()
     rec = out.group_by("recommendation").len().sort("recommendation") if out.height else None
     yield dg.Output(
         out,

@@ -14,35 +14,26 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
 from checks.per_day import log_day_evaluations, records_by_day
 from checks.result import markdown_table
-from checks.contracts import (
-    BUSINESS_KEYS,
-    BoxscoreContract,
-    InjuryContract,
-    PropLineContract,
-    ScheduleContract,
-    empty_frame,
-)
+from nba_assets import tables as t
 from nba_assets.common import (
     DAILY_FRESHNESS,
     NETWORK_RETRY,
     date_range_label,
-    game_dates,
     partition_dates,
     table_asset,
 )
+from nba_assets.partitions import ET, game_dates
 from resources import parsers
 from resources.clients import PaginationError
 from resources.landing import LandedFile, LandingZone
 from resources.sources import SourcesResource
 
-ET = ZoneInfo("America/New_York")
 REJECTS_CHECK = "no_rejected_records"
 SOURCE_DUPLICATES_CHECK = "no_source_duplicates"
 RAW_CODE_VERSION = "raw_v1"
@@ -84,14 +75,14 @@ def ingest(
     endpoints: Sequence[str],
     dates: Sequence[dt.date],
     parse: Callable[[object, LandedFile, dt.date], parsers.ParseResult],
-    table: str,
+    table: t.Table,
 ) -> Ingested:
     """Parse every landed file of `dates`; the latest fetch of a business key wins.
 
     A file landed under several dates (the season schedule) is parsed once per date it serves.
     Rows dated outside the folder they were found in are rejected, never written to the wrong day.
     """
-    key = BUSINESS_KEYS[table]
+    key = list(table.business_key)
     per_date: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
     duplicates: list[pl.DataFrame] = []
@@ -117,9 +108,9 @@ def ingest(
                 duplicates.append(result.duplicates)
         if frames:
             per_date.append(parsers.latest_fetch_wins(frames, key))
-    rows = pl.concat(per_date, how="vertical") if per_date else empty_frame(table)
+    rows = pl.concat(per_date, how="vertical") if per_date else table.empty()
     return Ingested(
-        rows=rows.select(empty_frame(table).columns),
+        rows=rows.select(table.empty().columns),
         rejects=_concat_rejects(rejects),
         duplicates=_concat_rejects(duplicates),
         files=n_files,
@@ -179,13 +170,11 @@ def _records_check(
     )
 
 
-def _raw_asset(name: str, contract, description: str, **kwargs):
-    """raw/<name>: a daily table that fetches over the network (step retries, freshness policy)."""
-    key = dg.AssetKey(["raw", name])
+def _raw_asset(table: t.Table, description: str, **kwargs):
+    """A raw daily table that fetches over the network (step retries, freshness policy)."""
+    key = table.key
     return table_asset(
-        "raw",
-        name,
-        contract,
+        table,
         description,
         retry_policy=NETWORK_RETRY,
         freshness_policy=DAILY_FRESHNESS,
@@ -208,7 +197,7 @@ def _raw_asset(name: str, contract, description: str, **kwargs):
     )
 
 
-def _emit(context: dg.AssetExecutionContext, table: str, got: Ingested, dates: list[dt.date]):
+def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]):
     if got.rejects.height:
         for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
             context.log.error(f"rejected: {line}")
@@ -237,8 +226,7 @@ def _emit(context: dg.AssetExecutionContext, table: str, got: Ingested, dates: l
 
 # ------------------------------------------------------------------------------------------ assets
 @_raw_asset(
-    "schedule",
-    ScheduleContract,
+    t.SCHEDULE,
     "One row per game_id: NBA.com season schedule (10-digit id, home/away tricodes, tip-off UTC, "
     "status 1/2/3, final score). Source: stats.nba.com scheduleleaguev2.",
 )
@@ -269,13 +257,12 @@ def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
             duplicates=full.duplicates.filter(pl.col("game_date") == d),
         )
 
-    got = ingest(landing, "nbacom", ["schedule"], dates, parse, "raw/schedule")
-    yield from _emit(context, "raw/schedule", got, dates)
+    got = ingest(landing, "nbacom", ["schedule"], dates, parse, t.SCHEDULE)
+    yield from _emit(context, got, dates)
 
 
 @_raw_asset(
-    "bdl_boxscores",
-    BoxscoreContract,
+    t.BDL_BOXSCORES,
     "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
     "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
 )
@@ -291,13 +278,12 @@ def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
             return parsers.parse_bdl_box_scores(body, f.name)
         return parsers.parse_bdl_stats(body, f.name)
 
-    got = ingest(sources.landing(), "bdl", ["stats", "box_scores"], dates, parse, "raw/bdl_boxscores")
-    yield from _emit(context, "raw/bdl_boxscores", got, dates)
+    got = ingest(sources.landing(), "bdl", ["stats", "box_scores"], dates, parse, t.BDL_BOXSCORES)
+    yield from _emit(context, got, dates)
 
 
 @_raw_asset(
-    "nbacom_boxscores",
-    BoxscoreContract,
+    t.NBACOM_BOXSCORES,
     "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
     "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
 )
@@ -312,14 +298,13 @@ def nbacom_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource
         return parsers.parse_nbacom_leaguegamelog(body, f.name)
 
     got = ingest(
-        sources.landing(), "nbacom", ["leaguegamelog"], dates, parse, "raw/nbacom_boxscores"
+        sources.landing(), "nbacom", ["leaguegamelog"], dates, parse, t.NBACOM_BOXSCORES
     )
-    yield from _emit(context, "raw/nbacom_boxscores", got, dates)
+    yield from _emit(context, got, dates)
 
 
 @_raw_asset(
-    "prop_lines",
-    PropLineContract,
+    t.PROP_LINES,
     "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
     "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
 )
@@ -335,13 +320,12 @@ def prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource):
     def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
         return parsers.parse_odds_event_odds(body, f.name)
 
-    got = ingest(sources.landing(), "oddsapi", ["event_odds"], dates, parse, "raw/prop_lines")
-    yield from _emit(context, "raw/prop_lines", got, dates)
+    got = ingest(sources.landing(), "oddsapi", ["event_odds"], dates, parse, t.PROP_LINES)
+    yield from _emit(context, got, dates)
 
 
 @_raw_asset(
-    "injuries",
-    InjuryContract,
+    t.INJURIES,
     "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
     "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
 )
@@ -358,8 +342,8 @@ def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
         report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
         return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
 
-    got = ingest(sources.landing(), "bdl", ["player_injuries"], dates, parse, "raw/injuries")
-    yield from _emit(context, "raw/injuries", got, dates)
+    got = ingest(sources.landing(), "bdl", ["player_injuries"], dates, parse, t.INJURIES)
+    yield from _emit(context, got, dates)
 
 
 RAW_ASSETS = [schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries]

@@ -14,15 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from nba_assets.partitions import ET
 from resources.http import AuthError, HttpSource, SourceError
 from resources.landing import LandedFile, LandingZone
 
 log = logging.getLogger(__name__)
-ET = ZoneInfo("America/New_York")
 
 
 class PaginationError(SourceError):

@@ -4,7 +4,7 @@
 writers (io_managers/lake.py) replace whole files atomically and their temp files do not match
 `*.parquet`, so a query sees each partition either before or after a re-write, never half of it.
 DuckDB expands the glob at query time: files written after `connect()` show up in the next query.
-Why not one DuckDB file: a writer process locks it even against read-only opens (design.md §6).
+Why not one DuckDB file: a writer process locks it even against read-only opens (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import polars as pl
 from upath import UPath
 
 from io_managers.lake import LAKE_DIR, contract_empty_frame, is_local, read_parquet, read_parquet_schema
+from nba_assets.tables import Table
 
 log = logging.getLogger(__name__)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -113,14 +114,29 @@ class LakeReader:
         referenced = [name for name in self._sources() if name.split(".", 1)[1].lower() in words]
         return self.connect(only=referenced).sql(sql).pl()
 
+    # ---- one table
+    def has(self, table: Table) -> bool:
+        """True when `table` has at least one file in the lake."""
+        return table.view in self._sources()
+
+    def rows(self, table: Table, *, since: dt.date | None = None, before: dt.date | None = None) -> pl.DataFrame:
+        """The rows of `table` with since <= game_date < before (either bound optional); the table's
+        typed empty frame when it has no file yet."""
+        if not self.has(table):
+            return table.empty()
+        col = table.partition_column
+        where = [f"{col} >= DATE '{since}'" if since else "", f"{col} < DATE '{before}'" if before else ""]
+        cond = " and ".join(w for w in where if w)
+        return self.query(f"select * from {table.view}" + (f" where {cond}" if cond else ""))
+
     # ---- direct file access
-    def _table_parts(self, table: str) -> tuple[str, str]:
-        layer, sep, name = table.replace("/", ".").partition(".")
+    def _table_parts(self, table: str | Table) -> tuple[str, str]:
+        layer, sep, name = str(table).replace("/", ".").partition(".")
         if not sep or not name:
             raise ValueError(f"table must be 'layer.table' or 'layer/table', got {table!r}")
         return layer, name
 
-    def partition(self, table: str, game_date: dt.date | str) -> pl.DataFrame:
+    def partition(self, table: str | Table, game_date: dt.date | str) -> pl.DataFrame:
         """One partition's file; a typed empty frame when that day was never written."""
         layer, name = self._table_parts(table)
         table_dir = self.lake / layer / name

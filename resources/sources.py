@@ -14,7 +14,6 @@ import functools
 import random
 import time
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from pydantic import Field, PrivateAttr
 from upath import UPath
 from upath.implementations.local import LocalPath
 
+from nba_assets.partitions import game_date_of
 from resources.clients import BdlClient, NbaComClient, OddsApiClient
 from resources.http import HttpSource, RetryPolicy
 from resources.landing import LandingZone
@@ -94,7 +94,7 @@ class SourcesResource(dg.ConfigurableResource):
 
     def today(self) -> date:
         """The current ET calendar date for the sources (the latest game_dates partition)."""
-        return self.now().astimezone(ZoneInfo("America/New_York")).date()
+        return game_date_of(self.now())
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         for client in self._http.values():

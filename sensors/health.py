@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from checks.health import PIPELINE_HEALTH, game_day_run_recent
+from nba_assets.partitions import TIMEZONE
 from resources.lake import LakeResource
 
 health_job = dg.define_asset_job(
@@ -19,7 +20,7 @@ health_job = dg.define_asset_job(
 
 @dg.schedule(
     cron_schedule="15 * * * *",
-    execution_timezone="America/New_York",
+    execution_timezone=TIMEZONE,
     job=health_job,
     name="hourly_health_schedule",
     description="Hourly: fail the health check when no game-day run succeeded within 26 h.",

@@ -10,28 +10,24 @@ the rest (summary D, features D+1.., grades D). Nothing changed → nothing requ
 import datetime as dt
 import json
 import os
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
+from nba_assets import tables as t
 from resources import parsers
 from resources.lake import LakeReader, LakeResource
 from resources.sources import SourcesResource
 from sensors.manifest import ManifestKey, boxscore_manifest, changed_days
 
-ET = ZoneInfo("America/New_York")
 LOOKBACK_DAYS = 7  # late boxscores and stat corrections arrive within days, not weeks
 # Every 5 minutes by default: a handful of cheap requests per tick. The late-boxscore scenario sets it
 # lower so a demonstration does not wait on the timer.
 INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS", "300"))
 # Only the boxscore tables: the schedule is refreshed by the morning run, and rewriting it here would
 # re-run D's features (their slate) for nothing.
-RAW_BOXSCORES = [
-    dg.AssetKey(["raw", "bdl_boxscores"]),
-    dg.AssetKey(["raw", "nbacom_boxscores"]),
-]
-TABLE_OF = {"bdl": "raw.bdl_boxscores", "nbacom": "raw.nbacom_boxscores"}
+RAW_BOXSCORES = [t.BDL_BOXSCORES.key, t.NBACOM_BOXSCORES.key]
+TABLE_OF = {"bdl": t.BDL_BOXSCORES.view, "nbacom": t.NBACOM_BOXSCORES.view}
 
 
 def probe_sources(sources: SourcesResource, days: list[dt.date]) -> dict[ManifestKey, str]:
@@ -48,11 +44,11 @@ def probe_sources(sources: SourcesResource, days: list[dt.date]) -> dict[Manifes
 
 def lake_manifest(reader: LakeReader, days: list[dt.date]) -> dict[ManifestKey, str]:
     """The same fingerprint over what the lake's raw tables hold."""
-    tables = set(reader.tables())
+    held = set(reader.tables())
     out: dict[ManifestKey, str] = {}
     lo, hi = min(days), max(days)
     for source, table in TABLE_OF.items():
-        if table not in tables:
+        if table not in held:
             continue
         rows = reader.query(
             f"select * from {table} where game_date between DATE '{lo}' and DATE '{hi}'"

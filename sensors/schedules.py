@@ -7,59 +7,25 @@ skips days without an upcoming tip-off.
 
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
+from nba_assets import tables
+from nba_assets.jobs import LINES, OFF_DAY, RESULTS, RUN_RETRY_TAGS, SLATE, game_day_job, train_job
+from nba_assets.partitions import ET, TIMEZONE
 from resources.lake import LakeReader, LakeResource
 
-ET = ZoneInfo("America/New_York")
-
-# Scheduled runs are retried by the daemon from the failed step (dagster.yaml enables run retries).
-RUN_RETRY_TAGS = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
-
-def _keys(*paths: tuple[str, str]) -> list[dg.AssetKey]:
-    return [dg.AssetKey(list(p)) for p in paths]
-
-
-RESULTS = _keys(("raw", "schedule"), ("raw", "bdl_boxscores"), ("raw", "nbacom_boxscores"))
-SLATE = _keys(
-    ("raw", "schedule"),
-    ("raw", "injuries"),
-    ("raw", "prop_lines"),
-    ("analytics", "games"),
-    ("features", "player_features"),
-    ("predictions", "player_prop_predictions"),
-)
-LINES = _keys(("raw", "prop_lines"), ("raw", "injuries"))
-# Off-days still write today's (empty) raw and prediction partitions: a handful of cheap requests and no
-# model work, and it keeps the freshness policies honest through the All-Star break and the off-season.
-OFF_DAY = [*SLATE, *_keys(("raw", "bdl_boxscores"), ("raw", "nbacom_boxscores"))]
-
-# One job for every game-day run; each run request picks its subset and partition (asset_selection).
-game_day_job = dg.define_asset_job(
-    "game_day",
-    selection=dg.AssetSelection.assets(*{*RESULTS, *SLATE, *OFF_DAY}),
-    tags=RUN_RETRY_TAGS,
-    description="Game-day runs: yesterday's results, today's slate, line refreshes (see nba/reason tag).",
-)
-retrain_job = dg.define_asset_job(
-    "weekly_retrain",
-    selection=dg.AssetSelection.assets(["predictions", "points_model"]),
-    tags=RUN_RETRY_TAGS,
-    description="Train the week's walk-forward model.",
-)
-GAME_DAY_JOB = "game_day"
+__all__ = ["LINES", "OFF_DAY", "RESULTS", "SLATE", "SCHEDULES", "game_day_requests", "line_refresh_requests"]
 
 
 def games_on(reader: LakeReader, days: list[dt.date]) -> dict[dt.date, pl.DataFrame] | None:
     """Schedule rows per day from the lake, or None when the lake has no schedule yet."""
-    if "raw.schedule" not in reader.tables():
+    if tables.SCHEDULE.view not in reader.tables():
         return None
     lo, hi = min(days), max(days)
     df = reader.query(
-        "select game_date, game_id, tipoff_utc, status from raw.schedule "
+        f"select game_date, game_id, tipoff_utc, status from {tables.SCHEDULE.view} "
         f"where game_date between DATE '{lo}' and DATE '{hi}'"
     )
     return {d: df.filter(pl.col("game_date") == d) for d in days}
@@ -90,7 +56,7 @@ def _request(run_key: str, day: dt.date, keys: list[dg.AssetKey], reason: str) -
 
 @dg.schedule(
     cron_schedule="0 8 * * *",
-    execution_timezone="America/New_York",
+    execution_timezone=TIMEZONE,
     job=game_day_job,
     name="game_day_schedule",
     description="08:00 ET: yesterday's results and today's slate (off-days: schedule only).",
@@ -114,7 +80,7 @@ def line_refresh_requests(now: dt.datetime, games_today: pl.DataFrame | None) ->
 
 @dg.schedule(
     cron_schedule="0 11,14,17,18,19 * * *",
-    execution_timezone="America/New_York",
+    execution_timezone=TIMEZONE,
     job=game_day_job,
     name="line_refresh_schedule",
     description="Pre-tip prop-line snapshots on game days (skips when no tip-off is left today).",
@@ -129,16 +95,15 @@ def line_refresh_schedule(context: dg.ScheduleEvaluationContext, lake: LakeResou
 
 @dg.schedule(
     cron_schedule="0 6 * * 1",
-    execution_timezone="America/New_York",
-    job=retrain_job,
+    execution_timezone=TIMEZONE,
+    job=train_job,
     name="weekly_retrain_schedule",
     description="Mondays 06:00 ET: train this week's walk-forward model before the slate run.",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def weekly_retrain_schedule(context: dg.ScheduleEvaluationContext):
     monday = context.scheduled_execution_time.astimezone(ET).date()
-    return dg.RunRequest(run_key=f"retrain-{monday}", partition_key=str(monday))
+    return dg.RunRequest(run_key=f"retrain-{monday}", partition_key=str(monday), tags=RUN_RETRY_TAGS)
 
 
 SCHEDULES = [game_day_schedule, line_refresh_schedule, weekly_retrain_schedule]
-JOBS = [game_day_job, retrain_job]

@@ -9,23 +9,23 @@ from pathlib import Path
 
 import dagster as dg
 
-from checks.contracts import BUSINESS_KEYS
+from nba_assets import tables
 from nba_assets.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DAILY_TABLES = sorted(BUSINESS_KEYS)
+DAILY_TABLES = sorted(t.label for t in tables.LAKE)
 EXPECTED_ASSETS = sorted(
-    [*DAILY_TABLES, "predictions/points_model", "grading/season_report", "ops/pipeline_health"]
+    [*DAILY_TABLES, tables.POINTS_MODEL.label, tables.SEASON_REPORT.label, tables.PIPELINE_HEALTH.label]
 )
 AUTOMATION = {
-    "analytics/games": "rerun_on_upstream_update",
-    "analytics/player_game_summary": "rerun_on_upstream_update",
-    "analytics/team_game_summary": "rerun_on_upstream_update",
-    "features/player_features": "rerun_on_upstream_update",
-    "predictions/player_prop_predictions": "rerun_today_only",
-    "grading/prediction_grades": "rerun_graded_days",
-    "grading/system_daily_performance": "rerun_graded_days",
+    tables.GAMES.label: "rerun_on_upstream_update",
+    tables.PLAYER_GAME_SUMMARY.label: "rerun_on_upstream_update",
+    tables.TEAM_GAME_SUMMARY.label: "rerun_on_upstream_update",
+    tables.PLAYER_FEATURES.label: "rerun_on_upstream_update",
+    tables.PLAYER_PROP_PREDICTIONS.label: "rerun_today_only",
+    tables.PREDICTION_GRADES.label: "rerun_graded_days",
+    tables.SYSTEM_DAILY_PERFORMANCE.label: "rerun_graded_days",
 }
 
 
@@ -43,7 +43,7 @@ def test_every_table_explains_itself_in_the_ui():
         assert spec.group_name == key.split("/")[0], key
         assert spec.owners, key
         assert spec.kinds, key
-        if key != "ops/pipeline_health":
+        if key != tables.PIPELINE_HEALTH.label:
             assert spec.code_version, key
     for table in DAILY_TABLES:
         spec = _specs()[table]
@@ -69,9 +69,9 @@ def test_every_table_has_a_blocking_duplicate_check_on_raw_and_analytics():
         spec = checks.get((table, "no_duplicate_keys"))
         assert spec is not None, f"{table} has no duplicate check"
         assert spec.blocking == table.startswith(("raw/", "analytics/")), table
-    for raw in ("raw/schedule", "raw/bdl_boxscores", "raw/nbacom_boxscores", "raw/prop_lines", "raw/injuries"):
+    for raw in (tables.SCHEDULE.label, tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label, tables.PROP_LINES.label, tables.INJURIES.label):
         assert (raw, "no_rejected_records") in checks
-    assert ("ops/pipeline_health", "game_day_run_recent") in checks
+    assert (tables.PIPELINE_HEALTH.label, "game_day_run_recent") in checks
     assert len(checks) >= 35
 
 
@@ -90,7 +90,7 @@ def test_sensors_and_schedules_ship_running():
 
 def test_network_assets_retry_and_freshness_is_declared():
     for key, spec in _specs().items():
-        if key.startswith("raw/") or key == "predictions/player_prop_predictions":
+        if key.startswith("raw/") or key == tables.PLAYER_PROP_PREDICTIONS.label:
             assert spec.freshness_policy is not None, key
     for asset in defs.assets:
         if isinstance(asset, dg.AssetsDefinition) and asset.key.path[0] == "raw":

@@ -2,7 +2,7 @@
 
 Every function is pure (polars in, polars out) and range-safe: a single-run backfill hands it a whole
 season, so nothing here assumes one date. Outputs have exactly the columns and dtypes of their
-contracts (checks/contracts.py) and a deterministic row order, so re-running gives identical frames.
+contracts (nba_assets/contracts.py) and a deterministic row order, so re-running gives identical frames.
 
 Cross-source identity (domain.md failure 9): a game is (game_date, home_team, away_team), never a
 source's id; a player within a game is `player_lookup`.
@@ -12,26 +12,25 @@ from __future__ import annotations
 
 import polars as pl
 
-from checks.contracts import SOURCES, empty_frame
+from nba_assets import tables
+from nba_assets.contracts import MINUTES_TOLERANCE, SOURCES
 from resources.teams import UnknownTeamError, canonical_tricode
 
 GAME_KEY = ["game_date", "home_team", "away_team"]
 PLAYER_KEY = ["game_id", "player_lookup"]
-# Integer box minutes are rounded per player, so a 1-minute gap is noise, not a disagreement.
-MINUTES_TOLERANCE = 1.0
 # A possession estimate is undefined without minutes; every NBA game lasts at least 48 minutes.
 REGULATION_MINUTES = 48.0
 
-_GAMES = "analytics/games"
-_PLAYER_GAMES = "analytics/player_game_summary"
-_TEAM_GAMES = "analytics/team_game_summary"
+_GAMES = tables.GAMES
+_PLAYER_GAMES = tables.PLAYER_GAME_SUMMARY
+_TEAM_GAMES = tables.TEAM_GAME_SUMMARY
 
 
-def _schema(table: str) -> pl.Schema:
-    return empty_frame(table).schema
+def _schema(table: tables.Table) -> pl.Schema:
+    return table.empty().schema
 
 
-def _conform(df: pl.DataFrame, table: str, sort_by: list[str]) -> pl.DataFrame:
+def _conform(df: pl.DataFrame, table: tables.Table, sort_by: list[str]) -> pl.DataFrame:
     """Contract column order and dtypes, deterministic row order."""
     schema = _schema(table)
     return df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()]).sort(sort_by)

@@ -38,7 +38,7 @@ import datetime as dt
 
 import polars as pl
 
-from checks.contracts import empty_frame
+from nba_assets import partitions, tables
 
 FEATURE_VERSION = "pf_v1"
 # The asset reads summaries of the previous 190 days: covers a whole regular season (~175 days).
@@ -53,9 +53,9 @@ QUALITY_WEIGHTS = {"player": 0.70, "opponent": 0.15, "line": 0.15}
 # Injury reports of a game whose tip-off is unknown count only if filed before noon ET (no NBA game
 # tips earlier), so an unknown tip-off can never let an in-game report through.
 DEFAULT_CUTOFF_HOUR_ET = 12
-TIMEZONE = "America/New_York"
+TIMEZONE = partitions.TIMEZONE
 
-TABLE = "features/player_features"
+TABLE = tables.PLAYER_FEATURES
 _PLAYER = "player_lookup"
 
 
@@ -380,9 +380,9 @@ def build_player_features(
     Inputs may hold any dates: summaries on or after a target date are ignored for that date, and only
     the target dates' slate, injuries and lines are read.
     """
-    schema = empty_frame(TABLE).schema
+    schema = TABLE.empty().schema
     if not target_dates:
-        return empty_frame(TABLE)
+        return TABLE.empty()
     targets = _targets(target_dates)
     dates = targets["game_date"].implode()
     last_day = targets["game_date"].max()

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from checks.contracts import empty_frame
+from nba_assets import tables
 
-GRADES_TABLE = "grading/prediction_grades"
-PERFORMANCE_TABLE = "grading/system_daily_performance"
+GRADES_TABLE = tables.PREDICTION_GRADES
+PERFORMANCE_TABLE = tables.SYSTEM_DAILY_PERFORMANCE
 KEYS = ["game_id", "player_lookup"]
 WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
 
@@ -23,7 +23,7 @@ WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
 def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
     """PredictionGradeContract rows: one per prediction, graded against player_game_summary."""
     if predictions.height == 0:
-        return empty_frame(GRADES_TABLE)
+        return GRADES_TABLE.empty()
     facts = actuals.select(
         *KEYS,
         pl.lit(True).alias("_has_actual"),
@@ -56,7 +56,7 @@ def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.Da
         signed_error=signed,
         absolute_error=signed.abs(),
     )
-    columns = list(empty_frame(GRADES_TABLE).columns)
+    columns = list(GRADES_TABLE.empty().columns)
     return graded.select(columns).sort(["game_date", "game_id", "player_lookup", "system_id"])
 
 
@@ -72,7 +72,7 @@ def daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
     Brier of p_over vs (actual > line) over rows with line, actual and p_over, pushes excluded.
     """
     if grades.height == 0:
-        return empty_frame(PERFORMANCE_TABLE)
+        return PERFORMANCE_TABLE.empty()
     out = pl.col("outcome")
     win, loss = out == "WIN", out == "LOSS"
     over, under = pl.col("recommendation") == "OVER", pl.col("recommendation") == "UNDER"
@@ -105,5 +105,5 @@ def daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     )
-    columns = list(empty_frame(PERFORMANCE_TABLE).columns)
+    columns = list(PERFORMANCE_TABLE.empty().columns)
     return perf.select(columns).sort(["game_date", "system_id"])

@@ -31,13 +31,14 @@ import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from checks.contracts import PlayerFeaturesContract, empty_frame
 from io_managers.model_store import TrainedModel
+from nba_assets import tables
+from nba_assets.contracts import PlayerFeaturesContract
 
 MODEL_SYSTEM = "lgbm_points_v1"
 BASELINE_SYSTEM = "moving_avg_l10"
 BASELINE_VERSION = f"{BASELINE_SYSTEM}@v1"
-PREDICTIONS_TABLE = "predictions/player_prop_predictions"
+PREDICTIONS_TABLE = tables.PLAYER_PROP_PREDICTIONS
 
 # Recommend a side only when |predicted - line| >= 2 points. Residual sd is ~6 points, so a 2-point edge
 # is P(side) ~ 0.63 under the model: clear of the 52.38% break-even at -110 with room for the model being
@@ -354,7 +355,7 @@ def build_predictions(
     if created_at.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (the contract stores UTC)")
     if features.height == 0:
-        return empty_frame(PREDICTIONS_TABLE)
+        return PREDICTIONS_TABLE.empty()
     features = features.sort(["game_date", "game_id", "player_lookup"])
     base = features.select(
         *ID_COLUMNS,
@@ -398,7 +399,7 @@ def build_predictions(
                 np.ones(features.height, dtype=bool),
             )
         )
-    columns = list(empty_frame(PREDICTIONS_TABLE).columns)
+    columns = list(PREDICTIONS_TABLE.empty().columns)
     return pl.concat(frames, how="vertical").select(columns).sort(["game_id", "player_lookup", "system_id"])
 
 

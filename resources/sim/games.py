@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
+from nba_assets.partitions import ET
 from resources.sim.config import rng_for
 from resources.sim.players import ROLE_DNP_CD, ROLE_FGA36, ROLE_MINUTES, SeasonRosters
 from resources.teams import TEAMS
 
-ET = ZoneInfo("America/New_York")
 TEAM_INDEX = {t.tricode: i for i, t in enumerate(TEAMS)}
 FORM_PHI = 0.85  # game-to-game persistence of form: recent games say something about the next one
 FORM_SD = 0.05

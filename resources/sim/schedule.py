@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
+from nba_assets.partitions import ET
 from resources.sim.config import rng_for
 from resources.teams import TEAMS
 
-ET = ZoneInfo("America/New_York")
 N_TEAMS = len(TEAMS)
 GAMES_PER_TEAM = 82
 

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from checks import definitions as cd
+from nba_assets import tables
 from nba_assets.partitions import game_dates
 
 DAY = "2026-01-09"
@@ -85,15 +86,15 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
         for k, s in enumerate(SYSTEMS)
     ])  # fmt: skip
     return {
-        "raw/schedule": schedule, "raw/bdl_boxscores": box("bdl"), "raw/nbacom_boxscores": box("nbacom"),
-        "raw/prop_lines": props,
-        "raw/injuries": pl.DataFrame({"game_date": [d], "report_ts": [tip - dt.timedelta(hours=5)],
+        tables.SCHEDULE.label: schedule, tables.BDL_BOXSCORES.label: box("bdl"), tables.NBACOM_BOXSCORES.label: box("nbacom"),
+        tables.PROP_LINES.label: props,
+        tables.INJURIES.label: pl.DataFrame({"game_date": [d], "report_ts": [tip - dt.timedelta(hours=5)],
                                       "player_lookup": ["bosplayer5"]}),
-        "analytics/games": games, "analytics/player_game_summary": summary,
-        "analytics/team_game_summary": team_games, "features/player_features": features,
-        "predictions/player_prop_predictions": preds,
-        "grading/prediction_grades": preds.select("game_date", "game_id", "player_lookup", "system_id"),
-        "grading/system_daily_performance": pl.DataFrame({"game_date": [d, d], "system_id": SYSTEMS}),
+        tables.GAMES.label: games, tables.PLAYER_GAME_SUMMARY.label: summary,
+        tables.TEAM_GAME_SUMMARY.label: team_games, tables.PLAYER_FEATURES.label: features,
+        tables.PLAYER_PROP_PREDICTIONS.label: preds,
+        tables.PREDICTION_GRADES.label: preds.select("game_date", "game_id", "player_lookup", "system_id"),
+        tables.SYSTEM_DAILY_PERFORMANCE.label: pl.DataFrame({"game_date": [d, d], "system_id": SYSTEMS}),
     }  # fmt: skip
 
 
@@ -152,18 +153,18 @@ def standin_assets(faults: dict[str, Fault] | None = None) -> list[dg.AssetsDefi
     """One stand-in per table, wired like the real graph (raw -> analytics -> features -> ...)."""
     faults = faults or {}
     deps = {
-        "analytics/games": ["raw/schedule", "raw/bdl_boxscores", "raw/nbacom_boxscores"],
-        "analytics/player_game_summary": ["analytics/games"],
-        "analytics/team_game_summary": ["analytics/player_game_summary"],
-        "features/player_features": ["analytics/team_game_summary", "raw/prop_lines", "raw/injuries"],
-        "predictions/player_prop_predictions": ["features/player_features"],
-        "grading/prediction_grades": ["predictions/player_prop_predictions"],
-        "grading/system_daily_performance": ["grading/prediction_grades"],
+        tables.GAMES.label: [tables.SCHEDULE.label, tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label],
+        tables.PLAYER_GAME_SUMMARY.label: [tables.GAMES.label],
+        tables.TEAM_GAME_SUMMARY.label: [tables.PLAYER_GAME_SUMMARY.label],
+        tables.PLAYER_FEATURES.label: [tables.TEAM_GAME_SUMMARY.label, tables.PROP_LINES.label, tables.INJURIES.label],
+        tables.PLAYER_PROP_PREDICTIONS.label: [tables.PLAYER_FEATURES.label],
+        tables.PREDICTION_GRADES.label: [tables.PLAYER_PROP_PREDICTIONS.label],
+        tables.SYSTEM_DAILY_PERFORMANCE.label: [tables.PREDICTION_GRADES.label],
     }
 
     def make(table: str) -> dg.AssetsDefinition:
-        @dg.asset(key=cd.asset_key(table), partitions_def=game_dates, backfill_policy=SINGLE_RUN,
-                  deps=[cd.asset_key(t) for t in deps.get(table, [])])  # fmt: skip
+        @dg.asset(key=tables.get(table).key, partitions_def=game_dates, backfill_policy=SINGLE_RUN,
+                  deps=[tables.get(t).key for t in deps.get(table, [])])  # fmt: skip
         def _standin(context: dg.AssetExecutionContext) -> pl.DataFrame:
             out = []
             for key in context.partition_keys:
@@ -216,25 +217,25 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
 
 def test_clean_day_metadata_is_actionable(clean_run):
     evs = evaluations(clean_run[0])
-    avail = evs[("raw/prop_lines", cd.PROP_AVAILABILITY)].metadata
+    avail = evs[(tables.PROP_LINES.label, cd.PROP_AVAILABILITY)].metadata
     assert avail["slate_games"].value == 2 and avail["n_offending"].value == 0
-    agree = evs[("analytics/player_game_summary", cd.SOURCES_AGREE)].metadata
+    agree = evs[(tables.PLAYER_GAME_SUMMARY.label, cd.SOURCES_AGREE)].metadata
     assert agree["rows_with_both_sources"].value == 24 and agree["fallback_rows"].value == 0
     # no trailing days in the lake yet: the anomaly check says so instead of guessing
-    assert evs[("raw/bdl_boxscores", cd.ROW_COUNT)].metadata["dates_without_history"].value == DAY
+    assert evs[(tables.BDL_BOXSCORES.label, cd.ROW_COUNT)].metadata["dates_without_history"].value == DAY
 
 
 def test_blocking_duplicate_stops_downstream_steps():
     lake = MemoryLake()
-    result = run(lake, {"raw/bdl_boxscores": duplicate_first_row})
+    result = run(lake, {tables.BDL_BOXSCORES.label: duplicate_first_row})
     assert not result.success
-    ev = evaluations(result)[("raw/bdl_boxscores", cd.DUPLICATES)]
+    ev = evaluations(result)[(tables.BDL_BOXSCORES.label, cd.DUPLICATES)]
     assert not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR and ev.partition == DAY
     assert ev.metadata["n_offending"].value == 1
     assert "| game_date | source_game_id | player_id | n_rows |" in ev.metadata["offending_sample"].value
     # the failing data is written (notes §0.7), but nothing downstream ran in this run
-    assert ("raw/bdl_boxscores", DAY) in lake.files
-    assert ("analytics/games", DAY) not in lake.files
+    assert (tables.BDL_BOXSCORES.label, DAY) in lake.files
+    assert (tables.GAMES.label, DAY) not in lake.files
     materialized = {e.asset_key.path[0] for e in result.get_asset_materialization_events()}
     assert materialized == {"raw"}
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
@@ -255,12 +256,12 @@ def faulty_run():
     lake = MemoryLake()
     for i in range(1, 8):  # a week of normal history already in the lake, for the anomaly baseline
         d = D - dt.timedelta(days=i)
-        lake.files[("raw/bdl_boxscores", str(d))] = clean_day(d)["raw/bdl_boxscores"]
+        lake.files[(tables.BDL_BOXSCORES.label, str(d))] = clean_day(d)[tables.BDL_BOXSCORES.label]
     faults = {
-        "predictions/player_prop_predictions": duplicate_first_row,
-        "raw/prop_lines": lambda f, d: f.filter(pl.col("event_id") != "ev2"),
-        "analytics/player_game_summary": _ghost,
-        "raw/bdl_boxscores": _truncate_game_9002,
+        tables.PLAYER_PROP_PREDICTIONS.label: duplicate_first_row,
+        tables.PROP_LINES.label: lambda f, d: f.filter(pl.col("event_id") != "ev2"),
+        tables.PLAYER_GAME_SUMMARY.label: _ghost,
+        tables.BDL_BOXSCORES.label: _truncate_game_9002,
     }
     return run(lake, faults), lake
 
@@ -268,70 +269,70 @@ def faulty_run():
 def test_non_blocking_failures_let_downstream_run(faulty_run):
     result, lake = faulty_run
     assert result.success  # only WARN and non-blocking ERROR failures
-    assert ("grading/system_daily_performance", DAY) in lake.files
+    assert (tables.SYSTEM_DAILY_PERFORMANCE.label, DAY) in lake.files
     failed = {k for k, e in evaluations(result).items() if not e.passed}
     assert failed == {
-        ("predictions/player_prop_predictions", cd.DUPLICATES),
-        ("raw/prop_lines", cd.PROP_AVAILABILITY),
-        ("analytics/player_game_summary", cd.SUMMARY_HAS_BOXSCORE),
-        ("raw/bdl_boxscores", cd.ROW_COUNT),
+        (tables.PLAYER_PROP_PREDICTIONS.label, cd.DUPLICATES),
+        (tables.PROP_LINES.label, cd.PROP_AVAILABILITY),
+        (tables.PLAYER_GAME_SUMMARY.label, cd.SUMMARY_HAS_BOXSCORE),
+        (tables.BDL_BOXSCORES.label, cd.ROW_COUNT),
     }
 
 
 def test_non_blocking_duplicate_is_an_error(faulty_run):
-    ev = evaluations(faulty_run[0])[("predictions/player_prop_predictions", cd.DUPLICATES)]
+    ev = evaluations(faulty_run[0])[(tables.PLAYER_PROP_PREDICTIONS.label, cd.DUPLICATES)]
     assert ev.severity == dg.AssetCheckSeverity.ERROR and ev.partition == DAY
 
 
 def test_warn_check_lists_games_without_props(faulty_run):
-    ev = evaluations(faulty_run[0])[("raw/prop_lines", cd.PROP_AVAILABILITY)]
+    ev = evaluations(faulty_run[0])[(tables.PROP_LINES.label, cd.PROP_AVAILABILITY)]
     assert ev.severity == dg.AssetCheckSeverity.WARN
     assert "0022500602" in ev.metadata["offending_sample"].value
     assert ev.metadata["games_without_lines"].value == 1
 
 
 def test_orphan_summary_row_is_an_error(faulty_run):
-    ev = evaluations(faulty_run[0])[("analytics/player_game_summary", cd.SUMMARY_HAS_BOXSCORE)]
+    ev = evaluations(faulty_run[0])[(tables.PLAYER_GAME_SUMMARY.label, cd.SUMMARY_HAS_BOXSCORE)]
     assert ev.severity == dg.AssetCheckSeverity.ERROR
     assert "ghostplayer" in ev.metadata["offending_sample"].value
 
 
 def test_row_count_anomaly_uses_trailing_days_from_the_lake(faulty_run):
     evs = evaluations(faulty_run[0])
-    ev = evs[("raw/bdl_boxscores", cd.ROW_COUNT)]
+    ev = evs[(tables.BDL_BOXSCORES.label, cd.ROW_COUNT)]
     assert ev.severity == dg.AssetCheckSeverity.WARN and ev.metadata["failing_dates"].value == DAY
     assert "9002" in ev.metadata["offending_sample"].value
     # nbacom has no history in the lake: not judged rather than guessed
-    assert evs[("raw/nbacom_boxscores", cd.ROW_COUNT)].metadata["dates_without_history"].value == DAY
+    assert evs[(tables.NBACOM_BOXSCORES.label, cd.ROW_COUNT)].metadata["dates_without_history"].value == DAY
 
 
 def test_today_slate_without_boxscores_evaluates_with_missing_inputs():
     """Morning of game day: schedule and lines exist, boxscores do not; checks must still evaluate."""
     lake = MemoryLake()
     assets, checks = standin_assets(), cd.build_asset_checks()
-    morning = [cd.asset_key("raw/schedule"), cd.asset_key("raw/prop_lines"), cd.asset_key("analytics/games")]
+    morning = [tables.SCHEDULE.key, tables.PROP_LINES.key, tables.GAMES.key]
     selection = dg.AssetSelection.assets(*morning) | dg.AssetSelection.checks_for_assets(*morning)
     result = dg.materialize([*assets, *checks], partition_key=DAY, selection=selection,
                             resources={"io_manager": MemoryIOManager(lake), "lake": lake},
                             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)  # fmt: skip
-    assert result.success and ("raw/bdl_boxscores", DAY) not in lake.files
+    assert result.success and (tables.BDL_BOXSCORES.label, DAY) not in lake.files
     evs = evaluations(result)
-    assert evs[("raw/prop_lines", cd.PROP_PLAYERS_ON_ROSTER)].passed  # not judged without a roster
-    assert evs[("raw/prop_lines", cd.PROP_PLAYERS_ON_ROSTER)].metadata["games_without_roster"].value == 2
-    finals = evs[("analytics/games", cd.FINALS_HAVE_BOXSCORES)]
+    assert evs[(tables.PROP_LINES.label, cd.PROP_PLAYERS_ON_ROSTER)].passed  # not judged without a roster
+    assert evs[(tables.PROP_LINES.label, cd.PROP_PLAYERS_ON_ROSTER)].metadata["games_without_roster"].value == 2
+    finals = evs[(tables.GAMES.label, cd.FINALS_HAVE_BOXSCORES)]
     assert not finals.passed and finals.metadata["missing_every_source"].value == 2
 
 
 def test_single_run_range_records_one_evaluation_with_failing_dates():
     lake = MemoryLake()
-    only_on_day = {"raw/nbacom_boxscores": lambda f, d: duplicate_first_row(f, d) if d == D else f}
+    only_on_day = {tables.NBACOM_BOXSCORES.label: lambda f, d: duplicate_first_row(f, d) if d == D else f}
     tags = {"dagster/asset_partition_range_start": "2026-01-08", "dagster/asset_partition_range_end": "2026-01-10"}
     result = run(lake, only_on_day, partition_key=None, tags=tags)
     evs = evaluations(result)
-    ev = evs[("raw/nbacom_boxscores", cd.DUPLICATES)]
+    ev = evs[(tables.NBACOM_BOXSCORES.label, cd.DUPLICATES)]
     assert not ev.passed and ev.metadata["failing_dates"].value == DAY
     assert ev.partition is None  # one evaluation for the range (notes §3): the dates are in the metadata
     assert ev.metadata["evaluated_dates"].value == "2026-01-08..2026-01-10 (3 days)"
-    assert evs[("raw/bdl_boxscores", cd.DUPLICATES)].passed
-    assert {("raw/nbacom_boxscores", k) in lake.files for k in ("2026-01-08", DAY, "2026-01-10")} == {True}
-    assert ("analytics/games", DAY) not in lake.files  # blocked for the whole range run
+    assert evs[(tables.BDL_BOXSCORES.label, cd.DUPLICATES)].passed
+    assert {(tables.NBACOM_BOXSCORES.label, k) in lake.files for k in ("2026-01-08", DAY, "2026-01-10")} == {True}
+    assert (tables.GAMES.label, DAY) not in lake.files  # blocked for the whole range run

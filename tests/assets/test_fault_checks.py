@@ -11,14 +11,15 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from nba_assets import tables
 from nba_assets.definitions import build_definitions
 
 RAW_AND_ANALYTICS = [
     dg.AssetKey(p)
     for p in (
-        ["raw", "schedule"], ["raw", "bdl_boxscores"], ["raw", "nbacom_boxscores"], ["raw", "prop_lines"],
-        ["raw", "injuries"], ["analytics", "games"], ["analytics", "player_game_summary"],
-        ["analytics", "team_game_summary"],
+        tables.SCHEDULE.path, tables.BDL_BOXSCORES.path, tables.NBACOM_BOXSCORES.path, tables.PROP_LINES.path,
+        tables.INJURIES.path, tables.GAMES.path, tables.PLAYER_GAME_SUMMARY.path,
+        tables.TEAM_GAME_SUMMARY.path,
     )
 ]
 
@@ -53,34 +54,34 @@ def test_clean_day_passes_every_check(sim_lake, instance):
 
 def test_late_boxscore_and_zero_prop_game_trip_their_checks_on_their_day(faulty_day):
     failed = _failed(faulty_day)
-    assert failed[("analytics/games", "final_games_have_boxscores")] == "ERROR"
-    assert "0022500368" in faulty_day[("analytics/games", "final_games_have_boxscores")].metadata[
+    assert failed[(tables.GAMES.label, "final_games_have_boxscores")] == "ERROR"
+    assert "0022500368" in faulty_day[(tables.GAMES.label, "final_games_have_boxscores")].metadata[
         "offending_sample"
     ].value
-    assert failed[("raw/prop_lines", "prop_availability")] == "WARN"
-    assert "2025-12-10" in faulty_day[("raw/prop_lines", "prop_availability")].metadata["failing_dates"].value
+    assert failed[(tables.PROP_LINES.label, "prop_availability")] == "WARN"
+    assert "2025-12-10" in faulty_day[(tables.PROP_LINES.label, "prop_availability")].metadata["failing_dates"].value
     # the late game is missing from each source too (WARN); nothing else fails on that day
     assert set(failed) == {
-        ("analytics/games", "final_games_have_boxscores"),
-        ("analytics/games", "final_games_in_every_source"),
-        ("raw/prop_lines", "prop_availability"),
+        (tables.GAMES.label, "final_games_have_boxscores"),
+        (tables.GAMES.label, "final_games_in_every_source"),
+        (tables.PROP_LINES.label, "prop_availability"),
     }
 
 
 def test_duplicate_rows_and_stat_correction_trip_their_checks(sim_lake, instance):
     evs = _run_day("2025-12-01", instance)
     failed = _failed(evs)
-    assert failed[("raw/bdl_boxscores", "no_source_duplicates")] == "WARN"
-    assert failed[("raw/nbacom_boxscores", "no_source_duplicates")] == "WARN"
-    assert "Walker Wagner Jr." in evs[("raw/bdl_boxscores", "no_source_duplicates")].metadata["duplicates"].value
+    assert failed[(tables.BDL_BOXSCORES.label, "no_source_duplicates")] == "WARN"
+    assert failed[(tables.NBACOM_BOXSCORES.label, "no_source_duplicates")] == "WARN"
+    assert "Walker Wagner Jr." in evs[(tables.BDL_BOXSCORES.label, "no_source_duplicates")].metadata["duplicates"].value
     # the duplicate never reached the table: the blocking duplicate-key checks pass
-    assert evs[("raw/bdl_boxscores", "no_duplicate_keys")].passed
-    assert evs[("analytics/player_game_summary", "no_duplicate_keys")].passed
-    assert failed[("analytics/player_game_summary", "sources_agree")] == "WARN"
-    sample = evs[("analytics/player_game_summary", "sources_agree")].metadata["offending_sample"].value
+    assert evs[(tables.BDL_BOXSCORES.label, "no_duplicate_keys")].passed
+    assert evs[(tables.PLAYER_GAME_SUMMARY.label, "no_duplicate_keys")].passed
+    assert failed[(tables.PLAYER_GAME_SUMMARY.label, "sources_agree")] == "WARN"
+    sample = evs[(tables.PLAYER_GAME_SUMMARY.label, "sources_agree")].metadata["offending_sample"].value
     assert "isaiahoneale" in sample
     assert set(failed) == {
-        ("raw/bdl_boxscores", "no_source_duplicates"),
-        ("raw/nbacom_boxscores", "no_source_duplicates"),
-        ("analytics/player_game_summary", "sources_agree"),
+        (tables.BDL_BOXSCORES.label, "no_source_duplicates"),
+        (tables.NBACOM_BOXSCORES.label, "no_source_duplicates"),
+        (tables.PLAYER_GAME_SUMMARY.label, "sources_agree"),
     }

@@ -21,13 +21,15 @@ from io_managers.lake import (
     partition_bounds,
     split_by_partition,
 )
+from nba_assets import tables
+from nba_assets.partitions import TIMEZONE
 
 # Same shape as nba_assets.partitions.game_dates (kept local: io_managers must not depend on nba_assets).
 daily = dg.DailyPartitionsDefinition(
-    start_date="2024-10-22", timezone="America/New_York", end_offset=1, fmt="%Y-%m-%d"
+    start_date="2024-10-22", timezone=TIMEZONE, end_offset=1, fmt="%Y-%m-%d"
 )
 weekly = dg.WeeklyPartitionsDefinition(
-    start_date="2024-10-21", timezone="America/New_York", day_offset=1, end_offset=1, fmt="%Y-%m-%d"
+    start_date="2024-10-21", timezone=TIMEZONE, day_offset=1, end_offset=1, fmt="%Y-%m-%d"
 )
 RANGE = {
     "dagster/asset_partition_range_start": "2024-10-22",
@@ -422,7 +424,7 @@ def test_split_by_weekly_windows_accepts_week_start_or_any_day_of_the_week() -> 
     keys = ["2024-10-21", "2024-10-28", "2024-11-04"]
     bounds = partition_bounds(weekly, keys)
     df = _frame([dt.date(2024, 10, 21), dt.date(2024, 10, 27), dt.date(2024, 10, 28), dt.date(2024, 10, 30)])
-    parts = split_by_partition(df, "game_date", keys, bounds, "predictions/points_model")
+    parts = split_by_partition(df, "game_date", keys, bounds, tables.POINTS_MODEL.label)
     assert {k: f.get_column("v").to_list() for k, f in parts.items()} == {
         "2024-10-21": [0, 1],
         "2024-10-28": [2, 3],
@@ -445,11 +447,11 @@ def test_split_rejects_nulls_missing_column_and_handles_tz_datetimes() -> None:
     ts = pl.DataFrame({"tip": [dt.datetime(2024, 10, 24, 2, tzinfo=dt.UTC)]}).with_columns(
         pl.col("tip").dt.cast_time_unit("us")
     )
-    parts = split_by_partition(ts, "tip", keys, bounds, "raw/box", timezone="America/New_York")
+    parts = split_by_partition(ts, "tip", keys, bounds, "raw/box", timezone=TIMEZONE)
     assert parts["2024-10-23"].height == 1
     with pytest.raises(PartitionMismatchError):
         split_by_partition(ts, "tip", ["2024-10-24"], partition_bounds(daily, ["2024-10-24"]), "raw/box",
-                           timezone="America/New_York")
+                           timezone=TIMEZONE)
 
 
 def test_split_static_partitions_by_value() -> None:
@@ -461,7 +463,7 @@ def test_split_static_partitions_by_value() -> None:
 
 
 def test_zero_column_frames_use_the_contract_or_fail(inst: dg.DagsterInstance, tmp_path: Path) -> None:
-    @dg.asset(key=["raw", "schedule"], partitions_def=daily, metadata={"partition_expr": "game_date"})
+    @dg.asset(key=tables.SCHEDULE.path, partitions_def=daily, metadata={"partition_expr": "game_date"})
     def schedule() -> pl.DataFrame:
         return pl.DataFrame()
 

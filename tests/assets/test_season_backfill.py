@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from nba_assets import tables
 from nba_assets.definitions import build_definitions
 from resources.lake import LakeReader
 from resources.sim import SimConfig, SimLeague
@@ -31,14 +32,14 @@ def test_a_season_of_analytics_and_features_backfills_in_one_run(sim_lake, insta
     job = defs.resolve_job_def("ingest_and_features")
     raw = job.execute_in_process(
         instance=instance, tags=range_tags(FIRST, LAST),
-        asset_selection=_keys("raw/schedule", "raw/bdl_boxscores", "raw/nbacom_boxscores"),
+        asset_selection=_keys(tables.SCHEDULE.label, tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label),
     )
     assert raw.success
     derived = job.execute_in_process(
         instance=instance, tags=range_tags(FIRST, LAST),
         asset_selection=_keys(
-            "analytics/games", "analytics/player_game_summary", "analytics/team_game_summary",
-            "features/player_features",
+            tables.GAMES.label, tables.PLAYER_GAME_SUMMARY.label, tables.TEAM_GAME_SUMMARY.label,
+            tables.PLAYER_FEATURES.label,
         ),
     )
     assert derived.success

@@ -30,6 +30,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nba_assets import tables
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 E2E_START, E2E_END = "2025-12-07", "2025-12-08"
@@ -179,7 +181,7 @@ def _build_lake_and_start(state: Path) -> dict:
         report_log = logs / "season_report.log"
         report = _spawn(
             [str(BIN / "dagster"), "asset", "materialize", "-m", "nba_assets.definitions", "-d", str(REPO),
-             "--select", "grading/season_report"],
+             "--select", tables.SEASON_REPORT.label],
             env, report_log,
         )  # fmt: skip
         _wait(analytics, "backfill analytics", logs / "backfill_analytics.log")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from nba_assets import tables
 from tests.e2e.conftest import E2E_END, E2E_START, E2EStack
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +57,7 @@ def test_every_asset_is_listed(asset_nodes, graph):
     _, g = graph
     expected = {k.to_user_string() for k in g.get_all_asset_keys()}
     assert set(asset_nodes) == expected
-    for key in ("raw/bdl_boxscores", "analytics/player_game_summary", "grading/season_report"):
+    for key in (tables.BDL_BOXSCORES.label, tables.PLAYER_GAME_SUMMARY.label, tables.SEASON_REPORT.label):
         assert key in asset_nodes
     partitioned = {k.to_user_string() for k in g.get_all_asset_keys() if g.get(k).partitions_def}
     assert {k for k, n in asset_nodes.items() if n["isPartitioned"]} == partitioned
@@ -69,8 +70,8 @@ def test_every_check_is_listed_per_asset(asset_nodes, graph):
         expected.setdefault(ck.asset_key.to_user_string(), set()).add(ck.name)
     listed = {k: set(_checks(n)) for k, n in asset_nodes.items() if _checks(n)}
     assert listed == expected
-    assert "no_duplicate_keys" in listed["raw/bdl_boxscores"]
-    assert _checks(asset_nodes["raw/bdl_boxscores"])["no_duplicate_keys"]["blocking"] is True
+    assert "no_duplicate_keys" in listed[tables.BDL_BOXSCORES.label]
+    assert _checks(asset_nodes[tables.BDL_BOXSCORES.label])["no_duplicate_keys"]["blocking"] is True
 
 
 def test_materialized_assets_have_passing_check_results(asset_nodes):
@@ -83,7 +84,7 @@ def test_materialized_assets_have_passing_check_results(asset_nodes):
         assert latest["status"] == "SUCCEEDED", (key, latest)
         assert latest["evaluation"] == {"success": True, "severity": "ERROR"}, (key, latest)
     # Nothing downstream of analytics was materialized, so its checks have no execution.
-    latest = _checks(asset_nodes["features/player_features"])["no_duplicate_keys"]
+    latest = _checks(asset_nodes[tables.PLAYER_FEATURES.label])["no_duplicate_keys"]
     assert latest["executionForLatestMaterialization"] is None
 
 
@@ -94,9 +95,9 @@ def test_check_executions_per_partition(e2e_stack: E2EStack, asset_nodes):
     keeps one evaluated execution (partition null, success) plus one record per day, which Dagster
     1.13 marks SKIPPED (it is what the UI's check list shows for such a day).
     """
-    check = _checks(asset_nodes["raw/bdl_boxscores"])["no_duplicate_keys"]
+    check = _checks(asset_nodes[tables.BDL_BOXSCORES.label])["no_duplicate_keys"]
     run_id = check["executionForLatestMaterialization"]["runId"]
-    key = {"path": ["raw", "bdl_boxscores"]}
+    key = {"path": tables.BDL_BOXSCORES.path}
 
     def executions(partition):
         v = {"key": key, "name": "no_duplicate_keys", "partition": partition}
@@ -125,7 +126,7 @@ def test_automation_condition_labels(asset_nodes, graph):
             assert shown == {"label": cond.get_label()}, key
     labels = {n["automationCondition"]["label"] for n in asset_nodes.values() if n["automationCondition"]}
     assert {"rerun_on_upstream_update", "rerun_graded_days", "rerun_today_only"} <= labels
-    assert asset_nodes["analytics/player_game_summary"]["automationCondition"]["label"] == (
+    assert asset_nodes[tables.PLAYER_GAME_SUMMARY.label]["automationCondition"]["label"] == (
         "rerun_on_upstream_update"
     )
 

@@ -14,13 +14,14 @@ import dagster as dg
 import pytest
 
 from checks.per_day import latest_materializations
+from nba_assets import tables
 from nba_assets.definitions import defs
 from nba_assets.partitions import FIRST_GAME_DATE, game_dates
 
 EVAL_T = dt.datetime(2024, 1, 15, 17, 0, tzinfo=dt.UTC)  # noon ET: latest partition is 2024-01-15
 TODAY = dt.date(2024, 1, 15)
-BOX = dg.AssetKey(["raw", "bdl_boxscores"])
-NBACOM = dg.AssetKey(["raw", "nbacom_boxscores"])
+BOX = tables.BDL_BOXSCORES.key
+NBACOM = tables.NBACOM_BOXSCORES.key
 
 
 def _days(start: dt.date, end: dt.date) -> list[str]:
@@ -53,7 +54,7 @@ def populated():
                 ))  # fmt: skip
         for week in ("2023-12-25", "2024-01-01", "2024-01-08", "2024-01-15"):
             inst.report_runless_asset_event(
-                dg.AssetMaterialization(asset_key=dg.AssetKey(["predictions", "points_model"]), partition=week)
+                dg.AssetMaterialization(asset_key=tables.POINTS_MODEL.key, partition=week)
             )
         first = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T)
         assert first.total_requested == 0, "a fully materialized lake must not trigger anything"
@@ -88,15 +89,15 @@ def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predicti
     got = _requested(r)
     following = set(_days(d + dt.timedelta(days=1), TODAY))
     assert got == {
-        "analytics/games": {str(d)},
-        "analytics/player_game_summary": {str(d)},
-        "analytics/team_game_summary": {str(d)},
+        tables.GAMES.label: {str(d)},
+        tables.PLAYER_GAME_SUMMARY.label: {str(d)},
+        tables.TEAM_GAME_SUMMARY.label: {str(d)},
         # every feature day whose 190-day window holds D, up to today; not D itself (reads < D only)
-        "features/player_features": following,
+        tables.PLAYER_FEATURES.label: following,
         # a prediction is made before its game: only today's is re-made
-        "predictions/player_prop_predictions": {str(TODAY)},
-        "grading/prediction_grades": {str(d)},
-        "grading/system_daily_performance": {str(d)},
+        tables.PLAYER_PROP_PREDICTIONS.label: {str(TODAY)},
+        tables.PREDICTION_GRADES.label: {str(d)},
+        tables.SYSTEM_DAILY_PERFORMANCE.label: {str(d)},
     }
 
 

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from nba_assets import scenario
+from nba_assets import tables
+from nba_assets.ops import scenario
 
 
 @pytest.mark.e2e
@@ -25,8 +26,8 @@ def test_late_boxscore_is_picked_up_and_everything_downstream_reruns_by_itself(t
     assert out.detected_s is not None and out.detected_s < 120
     text = "\n".join(out.timeline)
     assert "late_boxscore_sensor" in text and "automation condition" in text
-    assert "analytics/player_game_summary" in text and "features/player_features" in text
-    assert "grading/prediction_grades" in text
+    assert tables.PLAYER_GAME_SUMMARY.label in text and tables.PLAYER_FEATURES.label in text
+    assert tables.PREDICTION_GRADES.label in text
     assert not any("FAILURE" in line for line in out.timeline)
     log = "\n".join(sc.log)
     assert f"final_games_have_boxscores for {out.day}: FAILED" in log

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from nba_assets import tables
 from nba_assets.raw import bdl_boxscores, nbacom_boxscores
 from resources.env import resources_for, settings
 from sensors.late_boxscores import late_boxscore_sensor
@@ -43,7 +44,7 @@ def test_released_late_boxscore_requests_exactly_its_day_then_nothing(sim_lake, 
     requests, cursor = _tick(cursor)
     assert [r.partition_key for r in requests] == ["2025-12-10"]
     assert {k.to_user_string() for k in requests[0].asset_selection} == {
-        "raw/bdl_boxscores", "raw/nbacom_boxscores"
+        tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label
     }
     # Asked once: the next tick (run not finished yet) does not ask again.
     again, _ = _tick(cursor)

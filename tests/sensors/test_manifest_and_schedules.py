@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from checks.health import health_verdict
+from nba_assets import tables
 from sensors.late_boxscores import plan_requests
 from sensors.manifest import boxscore_manifest, changed_days
 from sensors.schedules import LINES, OFF_DAY, RESULTS, SLATE, game_day_requests, line_refresh_requests
@@ -56,7 +57,7 @@ def test_plan_requests_one_run_per_changed_day_and_nothing_when_unchanged():
     reqs, cursor = plan_requests(probe, lake, {})
     assert [r.partition_key for r in reqs] == ["2026-01-09"]
     assert {k.to_user_string() for k in reqs[0].asset_selection} == {
-        "raw/bdl_boxscores", "raw/nbacom_boxscores"
+        tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label
     }
     assert cursor == {"2026-01-09|bdl": "a1", "2026-01-09|nbacom": "n1"}
     again, _ = plan_requests(probe, lake, cursor)
@@ -90,7 +91,7 @@ def test_off_day_writes_only_empty_partitions_of_today():
     reqs = game_day_requests(D2, {D1: _games(D1, 0), D2: _games(D2, 0)})
     assert len(reqs) == 1 and reqs[0].partition_key == str(D2)
     assert _keys(reqs[0]) == {k.to_user_string() for k in OFF_DAY}
-    assert "predictions/points_model" not in _keys(reqs[0])
+    assert tables.POINTS_MODEL.label not in _keys(reqs[0])
 
 
 def test_unknown_schedule_counts_as_game_day():

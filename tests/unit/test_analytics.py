@@ -7,14 +7,13 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from checks.contracts import (
-    BUSINESS_KEYS,
+from nba_assets import tables
+from nba_assets.contracts import (
     BoxscoreContract,
     GamesContract,
     PlayerGameSummaryContract,
     ScheduleContract,
     TeamGameSummaryContract,
-    empty_frame,
 )
 from nba_assets.logic.analytics import (
     build_player_game_summary,
@@ -52,8 +51,8 @@ def box(date, game_id, home, away, team, name, pid, *, fgm=0, fg3m=0, ftm=0, min
 
 def frame(rows: list[dict], table: str) -> pl.DataFrame:
     """A raw frame in contract dtypes; fixtures are validated so they look like what raw really holds."""
-    df = pl.DataFrame(rows, schema=empty_frame(table).schema) if rows else empty_frame(table)
-    contract = ScheduleContract if table == "raw/schedule" else BoxscoreContract
+    df = pl.DataFrame(rows, schema=tables.get(table).empty().schema) if rows else tables.get(table).empty()
+    contract = ScheduleContract if table == tables.SCHEDULE.label else BoxscoreContract
     return contract.validate(df)
 
 
@@ -71,32 +70,32 @@ def two_team_box(date, game_id, home, away, *, home_pts=(10, 5), away_pts=(8, 4)
 
 
 def no_schedule() -> pl.DataFrame:
-    return frame([], "raw/schedule")
+    return frame([], tables.SCHEDULE.label)
 
 
 def no_bdl() -> pl.DataFrame:
-    return frame([], "raw/bdl_boxscores")
+    return frame([], tables.BDL_BOXSCORES.label)
 
 
 def no_nba() -> pl.DataFrame:
-    return frame([], "raw/nbacom_boxscores")
+    return frame([], tables.NBACOM_BOXSCORES.label)
 
 
 def games_valid(df: pl.DataFrame) -> pl.DataFrame:
     GamesContract.validate(df)
-    assert df.select(BUSINESS_KEYS["analytics/games"]).is_duplicated().sum() == 0
+    assert df.select(list(tables.GAMES.business_key)).is_duplicated().sum() == 0
     return df
 
 
 def players_valid(df: pl.DataFrame) -> pl.DataFrame:
     PlayerGameSummaryContract.validate(df)
-    assert df.select(BUSINESS_KEYS["analytics/player_game_summary"]).is_duplicated().sum() == 0
+    assert df.select(list(tables.PLAYER_GAME_SUMMARY.business_key)).is_duplicated().sum() == 0
     return df
 
 
 def teams_valid(df: pl.DataFrame) -> pl.DataFrame:
     TeamGameSummaryContract.validate(df)
-    assert df.select(BUSINESS_KEYS["analytics/team_game_summary"]).is_duplicated().sum() == 0
+    assert df.select(list(tables.TEAM_GAME_SUMMARY.business_key)).is_duplicated().sum() == 0
     return df
 
 
@@ -108,9 +107,9 @@ def one(df: pl.DataFrame, **eq) -> dict:
 
 # ------------------------------------------------------------------------------------------- games
 def test_pho_code_is_mapped_to_phx_and_matched_to_schedule():
-    schedule = frame([sched(D1, "0022400500", "PHX", "LAL", home_score=15, away_score=12)], "raw/schedule")
-    bdl = frame(two_team_box(D1, "15001", "PHO", "LAL", pid0=100), "raw/bdl_boxscores")
-    nba = frame(two_team_box(D1, "0022400500", "PHX", "LAL"), "raw/nbacom_boxscores")
+    schedule = frame([sched(D1, "0022400500", "PHX", "LAL", home_score=15, away_score=12)], tables.SCHEDULE.label)
+    bdl = frame(two_team_box(D1, "15001", "PHO", "LAL", pid0=100), tables.BDL_BOXSCORES.label)
+    nba = frame(two_team_box(D1, "0022400500", "PHX", "LAL"), tables.NBACOM_BOXSCORES.label)
 
     games = games_valid(reconcile_games(schedule, bdl, nba))
 
@@ -128,7 +127,7 @@ def test_pho_code_is_mapped_to_phx_and_matched_to_schedule():
 
 def test_unmappable_team_code_is_an_error_naming_the_game():
     schedule = no_schedule()
-    bdl = frame([box(D1, "15001", "XYZ", "LAL", "XYZ", "Some One", 1)], "raw/bdl_boxscores")
+    bdl = frame([box(D1, "15001", "XYZ", "LAL", "XYZ", "Some One", 1)], tables.BDL_BOXSCORES.label)
     with pytest.raises(UnknownTeamError, match=r"bdl: game 15001 on 2025-01-10 .*'XYZ'"):
         reconcile_games(schedule, bdl, no_nba())
 
@@ -137,18 +136,18 @@ def test_player_on_a_team_not_in_the_game_is_an_error():
     rows = two_team_box(D1, "0022400500", "BOS", "NYK")
     rows.append(box(D1, "0022400500", "BOS", "NYK", "MIA", "Stray Guy", 99))
     with pytest.raises(ValueError, match="0022400500 .*MIA"):
-        reconcile_games(no_schedule(), no_bdl(), frame(rows, "raw/nbacom_boxscores"))
+        reconcile_games(no_schedule(), no_bdl(), frame(rows, tables.NBACOM_BOXSCORES.label))
 
 
 def test_boxscore_game_missing_from_schedule_is_kept_flagged_and_uses_fallback_source():
-    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12)], "raw/schedule")
+    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12)], tables.SCHEDULE.label)
     bdl = frame(
         two_team_box(D1, "15001", "BOS", "NYK") + two_team_box(D1, "15002", "MIA", "ORL", home_pts=(7, 7)),
-        "raw/bdl_boxscores",
+        tables.BDL_BOXSCORES.label,
     )
     nba = frame(
         two_team_box(D1, "0022400500", "BOS", "NYK") + two_team_box(D1, "0022400777", "DEN", "UTA"),
-        "raw/nbacom_boxscores",
+        tables.NBACOM_BOXSCORES.label,
     )
 
     games = games_valid(reconcile_games(schedule, bdl, nba))
@@ -176,7 +175,7 @@ def test_final_game_without_any_boxscore_is_flagged_and_unplayed_game_is_ok():
             sched(D1, "0022400500", "BOS", "NYK", home_score=110, away_score=100),
             sched(D1, "0022400501", "MIA", "ORL", status=1),
         ],
-        "raw/schedule",
+        tables.SCHEDULE.label,
     )
     games = games_valid(reconcile_games(schedule, no_bdl(), no_nba()))
 
@@ -193,11 +192,11 @@ def test_score_mismatch_between_schedule_and_boxscore_is_flagged():
             sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12),  # box: 15-12
             sched(D1, "0022400501", "MIA", "ORL", home_score=99, away_score=12),  # box: 15-12
         ],
-        "raw/schedule",
+        tables.SCHEDULE.label,
     )
     nba = frame(
         two_team_box(D1, "0022400500", "BOS", "NYK") + two_team_box(D1, "0022400501", "MIA", "ORL"),
-        "raw/nbacom_boxscores",
+        tables.NBACOM_BOXSCORES.label,
     )
     games = games_valid(reconcile_games(schedule, no_bdl(), nba))
 
@@ -208,11 +207,11 @@ def test_score_mismatch_between_schedule_and_boxscore_is_flagged():
 
 
 def test_live_game_score_comes_from_primary_boxscore_source():
-    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", status=2)], "raw/schedule")
+    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", status=2)], tables.SCHEDULE.label)
     bdl_rows = two_team_box(D1, "15001", "BOS", "NYK", home_pts=(1, 1), away_pts=(1, 0))
-    bdl = frame(bdl_rows, "raw/bdl_boxscores")
+    bdl = frame(bdl_rows, tables.BDL_BOXSCORES.label)
     nba = frame(two_team_box(D1, "0022400500", "BOS", "NYK", home_pts=(3, 3), away_pts=(2, 2)),
-                "raw/nbacom_boxscores")  # fmt: skip
+                tables.NBACOM_BOXSCORES.label)  # fmt: skip
 
     g = reconcile_games(schedule, bdl, nba).row(0, named=True)
     assert (g["home_score"], g["away_score"], g["reconciliation_flag"]) == (6, 4, "ok")
@@ -230,13 +229,13 @@ def test_rescheduled_game_id_on_two_dates_gives_one_game_matched_on_its_real_dat
             sched(D3, "0022400500", "BOS", "NYK", home_score=15, away_score=12),
             sched(D1, "0022400501", "MIA", "ORL", home_score=15, away_score=12),
         ],
-        "raw/schedule",
+        tables.SCHEDULE.label,
     )
     bdl = frame(two_team_box(D3, "15009", "BOS", "NYK") + two_team_box(D1, "15001", "MIA", "ORL", pid0=50),
-                "raw/bdl_boxscores")  # fmt: skip
+                tables.BDL_BOXSCORES.label)  # fmt: skip
     nba = frame(
         two_team_box(D3, "0022400500", "BOS", "NYK") + two_team_box(D1, "0022400501", "MIA", "ORL", pid0=50),
-        "raw/nbacom_boxscores",
+        tables.NBACOM_BOXSCORES.label,
     )
 
     games = games_valid(reconcile_games(schedule, bdl, nba))
@@ -253,7 +252,7 @@ def test_rescheduled_game_id_on_two_dates_gives_one_game_matched_on_its_real_dat
 def test_rescheduled_game_without_boxscores_keeps_latest_date():
     schedule = frame(
         [sched(D1, "0022400500", "BOS", "NYK", status=1), sched(D2, "0022400500", "BOS", "NYK", status=1)],
-        "raw/schedule",
+        tables.SCHEDULE.label,
     )
     games = games_valid(reconcile_games(schedule, no_bdl(), no_nba()))
     assert games.select("game_id", "game_date").rows() == [("0022400500", D2)]
@@ -262,10 +261,10 @@ def test_rescheduled_game_without_boxscores_keeps_latest_date():
 def test_reused_id_with_boxscores_on_both_dates_keeps_both_games():
     # Schedule knows the id on D1 only; NBA.com's box for D2 carries the same id. A boxscore game is
     # never dropped: the one that loses the id is kept under its game_code.
-    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12)], "raw/schedule")
+    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12)], tables.SCHEDULE.label)
     nba = frame(
         two_team_box(D1, "0022400500", "BOS", "NYK") + two_team_box(D2, "0022400500", "BOS", "NYK"),
-        "raw/nbacom_boxscores",
+        tables.NBACOM_BOXSCORES.label,
     )
     games = games_valid(reconcile_games(schedule, no_bdl(), nba))
     assert games.select("game_date", "game_id", "reconciliation_flag").rows() == [
@@ -280,16 +279,16 @@ def test_duplicate_schedule_rows_collapse_to_the_most_advanced_status():
             sched(D1, "0022400500", "BOS", "NYK", status=1, landing="a.json"),
             sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12, landing="b.json"),
         ],
-        "raw/schedule",
+        tables.SCHEDULE.label,
     )
-    nba = frame(two_team_box(D1, "0022400500", "BOS", "NYK"), "raw/nbacom_boxscores")
+    nba = frame(two_team_box(D1, "0022400500", "BOS", "NYK"), tables.NBACOM_BOXSCORES.label)
     games = games_valid(reconcile_games(schedule, no_bdl(), nba))
     assert games.select("status", "home_score", "reconciliation_flag").rows() == [(3, 15, "ok")]
 
 
 def test_two_source_ids_for_one_matchup_is_an_error():
     bdl = frame(two_team_box(D1, "15001", "BOS", "NYK") + two_team_box(D1, "15002", "BOS", "NYK", pid0=50),
-                "raw/bdl_boxscores")  # fmt: skip
+                tables.BDL_BOXSCORES.label)  # fmt: skip
     with pytest.raises(ValueError, match=r"bdl: NYK @ BOS on 2025-01-10 has several game ids"):
         reconcile_games(no_schedule(), bdl, no_nba())
 
@@ -297,12 +296,12 @@ def test_two_source_ids_for_one_matchup_is_an_error():
 def test_unknown_primary_source_is_rejected():
     e = no_bdl()
     with pytest.raises(ValueError, match="primary"):
-        build_player_game_summary(empty_frame("analytics/games"), e, e, primary="espn")
+        build_player_game_summary(tables.GAMES.empty(), e, e, primary="espn")
 
 
 # -------------------------------------------------------------------------------- player summary
 def _disagreement_game(primary: str):
-    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", status=2)], "raw/schedule")
+    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", status=2)], tables.SCHEDULE.label)
     nba = frame(
         [
             box(D1, "0022400500", "BOS", "NYK", "BOS", "Same Guy", 1, fgm=5, minutes=30.0),
@@ -310,7 +309,7 @@ def _disagreement_game(primary: str):
             box(D1, "0022400500", "BOS", "NYK", "NYK", "Half Minute", 3, fgm=3, minutes=20.0),
             box(D1, "0022400500", "BOS", "NYK", "NYK", "Two Minutes", 4, fgm=2, minutes=18.0),
         ],
-        "raw/nbacom_boxscores",
+        tables.NBACOM_BOXSCORES.label,
     )
     bdl = frame(
         [
@@ -320,7 +319,7 @@ def _disagreement_game(primary: str):
             box(D1, "15001", "BOS", "NYK", "NYK", "Two Minutes", 104, fgm=2, minutes=20.0),
             box(D1, "15001", "BOS", "NYK", "NYK", "Bench Guy", 105, minutes=0.0, dnp=True),
         ],
-        "raw/bdl_boxscores",
+        tables.BDL_BOXSCORES.label,
     )
     games = games_valid(reconcile_games(schedule, bdl, nba))
     return players_valid(build_player_game_summary(games, bdl, nba, primary=primary))
@@ -365,17 +364,17 @@ def test_bdl_dnp_rows_are_added_when_primary_nbacom_lacks_them():
 
 
 def test_duplicated_raw_rows_do_not_double_a_player():
-    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12)], "raw/schedule")
+    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", home_score=15, away_score=12)], tables.SCHEDULE.label)
     rows = two_team_box(D1, "0022400500", "BOS", "NYK")
-    nba = pl.concat([frame(rows, "raw/nbacom_boxscores"), frame(rows[:1], "raw/nbacom_boxscores")])
+    nba = pl.concat([frame(rows, tables.NBACOM_BOXSCORES.label), frame(rows[:1], tables.NBACOM_BOXSCORES.label)])
     games = games_valid(reconcile_games(schedule, no_bdl(), nba))
     players = players_valid(build_player_game_summary(games, no_bdl(), nba))
     assert players.height == 4
 
 
 def test_boxscore_rows_of_games_not_in_games_produce_no_summary():
-    nba = frame(two_team_box(D1, "0022400500", "BOS", "NYK"), "raw/nbacom_boxscores")
-    players = build_player_game_summary(empty_frame("analytics/games"), no_bdl(), nba)
+    nba = frame(two_team_box(D1, "0022400500", "BOS", "NYK"), tables.NBACOM_BOXSCORES.label)
+    players = build_player_game_summary(tables.GAMES.empty(), no_bdl(), nba)
     assert players.height == 0
 
 
@@ -394,8 +393,8 @@ def _team_box():
 
 
 def _summaries(rows):
-    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", status=2)], "raw/schedule")
-    nba = frame(rows, "raw/nbacom_boxscores")
+    schedule = frame([sched(D1, "0022400500", "BOS", "NYK", status=2)], tables.SCHEDULE.label)
+    nba = frame(rows, tables.NBACOM_BOXSCORES.label)
     games = games_valid(reconcile_games(schedule, no_bdl(), nba))
     return players_valid(build_player_game_summary(games, no_bdl(), nba))
 
@@ -458,9 +457,9 @@ def _season_slice():
     schedule_rows.append(sched(D3, "0022400006", "SAS", "DAL", status=1))
     bdl_rows += two_team_box(D3, "16099", "CHI", "CLE", pid0=9000)  # not in the schedule
     return (
-        frame(schedule_rows, "raw/schedule"),
-        frame(bdl_rows, "raw/bdl_boxscores"),
-        frame(nba_rows, "raw/nbacom_boxscores"),
+        frame(schedule_rows, tables.SCHEDULE.label),
+        frame(bdl_rows, tables.BDL_BOXSCORES.label),
+        frame(nba_rows, tables.NBACOM_BOXSCORES.label),
     )
 
 
@@ -499,6 +498,6 @@ def test_empty_inputs_give_typed_empty_outputs():
     games = reconcile_games(no_schedule(), no_bdl(), no_nba())
     players = build_player_game_summary(games, no_bdl(), no_nba())
     teams = build_team_game_summary(players)
-    assert games.schema == empty_frame("analytics/games").schema and games.height == 0
-    assert players.schema == empty_frame("analytics/player_game_summary").schema
-    assert teams.schema == empty_frame("analytics/team_game_summary").schema
+    assert games.schema == tables.GAMES.empty().schema and games.height == 0
+    assert players.schema == tables.PLAYER_GAME_SUMMARY.empty().schema
+    assert teams.schema == tables.TEAM_GAME_SUMMARY.empty().schema

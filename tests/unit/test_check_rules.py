@@ -12,7 +12,6 @@ from checks.agreement import source_disagreements
 from checks.anomaly import counts_by_game, row_count_anomaly
 from checks.availability import prop_availability
 from checks.completeness import final_games_missing_a_source, final_games_without_boxscores, stale_games
-from checks.contracts import BUSINESS_KEYS, CONTRACTS, empty_frame
 from checks.duplicates import duplicate_keys
 from checks.orphans import (
     boxscore_games_without_schedule,
@@ -25,6 +24,7 @@ from checks.orphans import (
 )
 from checks.quality import constant_feature_columns, contract_violations, low_quality_share
 from checks.result import SAMPLE_ROWS, RuleResult, combine, markdown_table, to_check_result
+from nba_assets import tables
 
 D1, D2, D3 = dt.date(2026, 1, 8), dt.date(2026, 1, 9), dt.date(2026, 1, 10)
 UTC = dt.UTC
@@ -83,7 +83,7 @@ def test_duplicate_keys_null_key_counts_as_a_value():
     # the production MERGE on a NULL line key produced 6,473 duplicates: nulls must collide here
     df = pl.DataFrame({"game_date": [D1, D1], "game_id": ["1", "1"], "player_lookup": ["a", "a"],
                        "system_id": [None, None]})  # fmt: skip
-    res = duplicate_keys(df, BUSINESS_KEYS["predictions/player_prop_predictions"])
+    res = duplicate_keys(df, list(tables.PLAYER_PROP_PREDICTIONS.business_key))
     assert not res.passed and res.extra["rows_with_null_key"] == 2
 
 
@@ -351,13 +351,13 @@ def test_constant_feature_small_day_not_judged():
 
 
 def test_contract_violations():
-    table = "analytics/team_game_summary"
-    frame = empty_frame(table)
-    assert contract_violations(frame, CONTRACTS[table]).passed
+    table = tables.TEAM_GAME_SUMMARY
+    frame = table.empty()
+    assert contract_violations(frame, table.contract).passed
     row = {c: None for c in frame.columns} | {
         "game_date": D1, "game_id": "g", "season_year": 2025, "team": "BOS", "opponent": "NYK", "home": True,
         "points_for": 300, "points_against": 100, "possessions": 99.0, "pace": 99.0, "off_rating": 110.0,
         "def_rating": 100.0, "win": True}  # fmt: skip
-    res = contract_violations(pl.DataFrame([row], schema=frame.schema), CONTRACTS[table])
+    res = contract_violations(pl.DataFrame([row], schema=frame.schema), table.contract)
     assert not res.passed and "points_for" in res.offending["column"].to_list()
     assert res.failing_dates == ["2026-01-08"]

@@ -6,6 +6,7 @@ import polars as pl
 
 from checks.anomaly import counts_by_game, row_count_anomaly
 from checks.definitions import HISTORY_CALENDAR_DAYS, trailing_counts
+from nba_assets import tables
 from resources.lake import LakeReader
 
 DAY = dt.date(2026, 1, 20)
@@ -23,7 +24,7 @@ def test_trailing_counts_reads_only_days_before_and_within_the_window(tmp_path):
         _write_day(tmp_path, DAY - dt.timedelta(days=i), {f"g{i}a": 30, f"g{i}b": 28})
     _write_day(tmp_path, DAY, {"today": 99})  # the evaluated day itself must not be its own baseline
     _write_day(tmp_path, DAY - dt.timedelta(days=HISTORY_CALENDAR_DAYS + 1), {"old": 5})
-    got = trailing_counts(LakeReader(tmp_path), "raw/bdl_boxscores", "source_game_id", DAY)
+    got = trailing_counts(LakeReader(tmp_path), tables.BDL_BOXSCORES, "source_game_id", DAY)
     assert got.height == 16 and set(got["n_rows"].to_list()) == {28, 30}
     assert got["game_date"].max() == DAY - dt.timedelta(days=1)
 
@@ -32,11 +33,11 @@ def test_trailing_history_flags_a_truncated_game(tmp_path):
     for i in range(1, 9):
         _write_day(tmp_path, DAY - dt.timedelta(days=i), {f"g{i}a": 30, f"g{i}b": 28})
     today = pl.DataFrame({"game_date": [DAY] * 33, "source_game_id": ["x"] * 29 + ["y"] * 4})
-    hist = trailing_counts(LakeReader(tmp_path), "raw/bdl_boxscores", "source_game_id", DAY)
+    hist = trailing_counts(LakeReader(tmp_path), tables.BDL_BOXSCORES, "source_game_id", DAY)
     res = row_count_anomaly(pl.concat([hist, counts_by_game(today, "source_game_id")]), DAY)
     assert not res.passed and res.offending["game"].to_list() == ["y"]
 
 
 def test_trailing_counts_without_the_table_is_empty(tmp_path):
-    got = trailing_counts(LakeReader(tmp_path), "raw/prop_lines", "event_id", DAY)
+    got = trailing_counts(LakeReader(tmp_path), tables.PROP_LINES, "event_id", DAY)
     assert got.height == 0 and got.columns == ["game_date", "game", "n_rows"]

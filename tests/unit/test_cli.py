@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nba_assets import cli
+from nba_assets import tables
+from nba_assets.ops import cli
 from resources.sim.clock import SimClock
 from tests.conftest import SIM_NOW
 
@@ -72,7 +73,7 @@ def lake_env(lake, monkeypatch):
 
 def test_backfill_summary_table(lake_env):
     out = lake_env["backfill_output"]
-    for table in ("raw/bdl_boxscores", "raw/nbacom_boxscores", "raw/prop_lines", "raw/schedule", "raw/injuries"):
+    for table in (tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label, tables.PROP_LINES.label, tables.SCHEDULE.label, tables.INJURIES.label):
         line = next(ln for ln in out.splitlines() if table in ln)
         assert "✓ success" in line, line
     assert "succeeded" in out
@@ -82,7 +83,7 @@ def test_backfill_summary_table(lake_env):
     files = sorted((lake_env["data"] / "lake" / "raw" / "schedule").glob("*.parquet"))
     assert [f.stem for f in files] == [D1, D2]
     n = sum(pl.read_parquet(f).height for f in files)
-    line = next(ln for ln in out.splitlines() if "raw/schedule" in ln)
+    line = next(ln for ln in out.splitlines() if tables.SCHEDULE.label in ln)
     assert f" {n} " in line
 
 
@@ -94,18 +95,18 @@ def test_status_after_backfill(lake_env):
     import pyarrow.parquet as pq
 
     rows = pq.read_metadata(lake_env["data"] / "lake" / "raw" / "bdl_boxscores" / f"{D1}.parquet").num_rows
-    line = next(ln for ln in out.splitlines() if "raw/bdl_boxscores" in ln and "materialized" not in ln)
+    line = next(ln for ln in out.splitlines() if tables.BDL_BOXSCORES.label in ln and "materialized" not in ln)
     cells = [c.strip() for c in line.strip("│ ").split("│")]
-    assert cells[0] == "raw/bdl_boxscores"
+    assert cells[0] == tables.BDL_BOXSCORES.label
     assert cells[1] == "·"  # 12-09: never backfilled
     assert cells[2] == f"{rows:,}"
     # The zero-prop game of 12-10 fails prop_availability: the range run recorded 12-10 FAILED, 12-11 passed.
-    props = next(ln for ln in out.splitlines() if "raw/prop_lines" in ln and "materialized" not in ln)
+    props = next(ln for ln in out.splitlines() if tables.PROP_LINES.label in ln and "materialized" not in ln)
     pcells = [c.strip() for c in props.strip("│ ").split("│")]
     assert pcells[2].endswith("✗1"), props
     assert "✗" not in pcells[3], props
     # analytics was not run: no files.
-    games = next(ln for ln in out.splitlines() if "analytics/games" in ln)
+    games = next(ln for ln in out.splitlines() if tables.GAMES.label in ln)
     assert "✗" not in games and games.count("·") == 3
     # Freshness: raw was just materialized (fresh), no game_day run ever.
     assert "raw/schedule materialized" in out and "fresh" in out
@@ -151,7 +152,7 @@ def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypat
     shutil.copytree(lake["data"], data)
     (data / "lake" / "raw" / "schedule" / f"{D2}.parquet").write_bytes(b"not a parquet file")
     _env(monkeypatch, data, tmp_path / "home")
-    rc, out, err = entry(capsys, "backfill", "--start", D2, "--end", D2, "--select", "analytics/games")
+    rc, out, err = entry(capsys, "backfill", "--start", D2, "--end", D2, "--select", tables.GAMES.label)
     assert rc == 1, out + err
     line = next(ln for ln in err.splitlines() if ln.startswith("error:"))
     assert "FAILED" in line and "analytics__games" in line

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 import polars as pl
 import pytest
 
-from checks.contracts import BUSINESS_KEYS, PlayerFeaturesContract, empty_frame
+from nba_assets import tables
+from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic.analytics import build_team_game_summary
 from nba_assets.logic.features import FEATURE_VERSION, HISTORY_DAYS, build_player_features
 
@@ -92,16 +92,16 @@ def prop(date, home, away, player, book, line, minutes_before_tip: float, *, com
 
 def frame(rows: list[dict], table: str) -> pl.DataFrame:
     """A frame in the table's contract dtypes (what the IO manager hands the asset)."""
-    return pl.DataFrame(rows, schema=empty_frame(table).schema) if rows else empty_frame(table)
+    return pl.DataFrame(rows, schema=tables.get(table).empty().schema) if rows else tables.get(table).empty()
 
 
 def build(players=(), teams=(), games=(), injuries=(), props=(), dates=(D,)) -> pl.DataFrame:
     out = build_player_features(
-        frame(list(players), "analytics/player_game_summary"),
-        frame(list(teams), "analytics/team_game_summary"),
-        frame(list(games), "analytics/games"),
-        frame(list(injuries), "raw/injuries"),
-        frame(list(props), "raw/prop_lines"),
+        frame(list(players), tables.PLAYER_GAME_SUMMARY.label),
+        frame(list(teams), tables.TEAM_GAME_SUMMARY.label),
+        frame(list(games), tables.GAMES.label),
+        frame(list(injuries), tables.INJURIES.label),
+        frame(list(props), tables.PROP_LINES.label),
         list(dates),
     )
     return valid(out)
@@ -109,8 +109,8 @@ def build(players=(), teams=(), games=(), injuries=(), props=(), dates=(D,)) -> 
 
 def valid(df: pl.DataFrame) -> pl.DataFrame:
     PlayerFeaturesContract.validate(df)
-    assert df.schema == empty_frame("features/player_features").schema
-    assert df.select(BUSINESS_KEYS["features/player_features"]).is_duplicated().sum() == 0
+    assert df.schema == tables.PLAYER_FEATURES.empty().schema
+    assert df.select(list(tables.PLAYER_FEATURES.business_key)).is_duplicated().sum() == 0
     assert df.equals(df.sort(["game_date", "player_lookup"]))
     return df
 
@@ -478,13 +478,13 @@ def synthetic_league(start: dt.date, n_days: int, *, seed: int = 7, teams: list[
                         for mbt in (600, 90, -30):  # -30: an in-game snapshot with a wild line
                             line = base + 30 if mbt < 0 else base + float(rng.integers(-1, 2))
                             props.append(prop(date, home, away, p, book, line, mbt))
-    pgs = frame(player_rows, "analytics/player_game_summary")
+    pgs = frame(player_rows, tables.PLAYER_GAME_SUMMARY.label)
     return {
         "player_games": pgs,
         "team_games": build_team_game_summary(pgs),
-        "slate": frame(games, "analytics/games"),
-        "injuries": frame(injuries, "raw/injuries"),
-        "prop_lines": frame(props, "raw/prop_lines"),
+        "slate": frame(games, tables.GAMES.label),
+        "injuries": frame(injuries, tables.INJURIES.label),
+        "prop_lines": frame(props, tables.PROP_LINES.label),
     }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from checks.contracts import PredictionGradeContract, SystemDailyPerformanceContract
+from nba_assets.contracts import PredictionGradeContract, SystemDailyPerformanceContract
 from nba_assets.logic.grading import daily_performance, grade_predictions
 
 D = dt.date(2025, 1, 10)

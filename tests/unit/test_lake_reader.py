@@ -15,6 +15,7 @@ import pytest
 from upath import UPath
 
 from io_managers.lake import write_parquet_atomic
+from nba_assets import tables
 from resources.lake import LakeReader, LakeResource
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,15 +48,15 @@ DAYS = [dt.date(2024, 10, 22) + dt.timedelta(days=i) for i in range(5)]
 @pytest.fixture
 def lake(tmp_path: Path) -> Path:
     for d in DAYS:
-        write_day(tmp_path, "raw.bdl_boxscores", d)
+        write_day(tmp_path, tables.BDL_BOXSCORES.view, d)
     return tmp_path
 
 
 def test_views_over_partitions_see_every_row_once(lake: Path) -> None:
     # Re-writing a day replaces it: still one copy of its rows.
-    write_day(lake, "raw.bdl_boxscores", DAYS[2], version=50)
+    write_day(lake, tables.BDL_BOXSCORES.view, DAYS[2], version=50)
     reader = LakeReader(lake)
-    assert reader.tables() == ["raw.bdl_boxscores"]
+    assert reader.tables() == [tables.BDL_BOXSCORES.view]
     per_day = reader.query(
         "select game_date, count(*) as n, max(points) as top from raw.bdl_boxscores group by 1 order by 1"
     )
@@ -70,7 +71,7 @@ def test_views_over_partitions_see_every_row_once(lake: Path) -> None:
 
 def test_union_by_name_with_an_added_column(lake: Path) -> None:
     # A later partition gains a column (and lists it last): older days read it as null.
-    write_day(lake, "raw.bdl_boxscores", dt.date(2024, 10, 27), extra=True)
+    write_day(lake, tables.BDL_BOXSCORES.view, dt.date(2024, 10, 27), extra=True)
     out = LakeReader(lake).query(
         "select game_date, count(*) as n, count(status) as with_status from raw.bdl_boxscores "
         "group by 1 order by 1"
@@ -90,7 +91,7 @@ def test_tables_views_for_unpartitioned_files_and_ignores_temp_files(lake: Path)
     pending.mkdir()
     (pending / ".2024-10-22.parquet.abc.tmp").write_bytes(b"partial")
     reader = LakeReader(lake)
-    assert reader.tables() == ["grading.season_report", "raw.bdl_boxscores"]
+    assert reader.tables() == [tables.SEASON_REPORT.view, tables.BDL_BOXSCORES.view]
     assert reader.query("select roi from grading.season_report").item() == 0.03
     assert reader.query("select count(*) from raw.bdl_boxscores").item() == ROWS_PER_DAY * len(DAYS)
     assert LakeReader(lake / "nowhere").tables() == []
@@ -105,7 +106,7 @@ def test_a_corrupt_table_does_not_break_the_others(lake: Path, caplog: pytest.Lo
     with caplog.at_level(logging.WARNING, logger="resources.lake"):
         con = reader.connect()
     assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * len(DAYS)
-    assert any("raw.prop_lines" in r.getMessage() for r in caplog.records)
+    assert any(tables.PROP_LINES.view in r.getMessage() for r in caplog.records)
     with pytest.raises(duckdb.Error):
         reader.query("select * from raw.prop_lines")
 
@@ -113,7 +114,7 @@ def test_a_corrupt_table_does_not_break_the_others(lake: Path, caplog: pytest.Lo
 def test_new_files_are_visible_to_an_open_connection(lake: Path) -> None:
     con = LakeReader(lake).connect()
     before = con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0]
-    write_day(lake, "raw.bdl_boxscores", dt.date(2024, 11, 1))
+    write_day(lake, tables.BDL_BOXSCORES.view, dt.date(2024, 11, 1))
     after = con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0]
     assert after - before == ROWS_PER_DAY
 
@@ -178,14 +179,14 @@ def test_write_duckdb_file_is_queryable_from_another_connection(lake: Path, tmp_
     try:
         assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * len(DAYS)
         # The file holds views, not copies: a day written later shows up.
-        write_day(lake, "raw.bdl_boxscores", dt.date(2024, 11, 2))
+        write_day(lake, tables.BDL_BOXSCORES.view, dt.date(2024, 11, 2))
         assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * (
             len(DAYS) + 1
         )
     finally:
         con.close()
     # Re-generating replaces the file (a new table appears), leaving no temp files behind.
-    write_day(lake, "analytics.player_game_summary", DAYS[0])
+    write_day(lake, tables.PLAYER_GAME_SUMMARY.view, DAYS[0])
     LakeReader(lake).write_duckdb_file(path)
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -197,13 +198,13 @@ def test_write_duckdb_file_is_queryable_from_another_connection(lake: Path, tmp_
 
 def test_partition_reads_one_day_or_a_typed_empty_frame(lake: Path) -> None:
     reader = LakeReader(lake)
-    day = reader.partition("raw.bdl_boxscores", DAYS[1])
+    day = reader.partition(tables.BDL_BOXSCORES.view, DAYS[1])
     assert day.height == ROWS_PER_DAY and day.get_column("game_date").unique().to_list() == [DAYS[1]]
-    assert reader.partition("raw/bdl_boxscores", str(DAYS[1])).equals(day)
-    missing = reader.partition("raw.bdl_boxscores", "2025-01-01")
+    assert reader.partition(tables.BDL_BOXSCORES.label, str(DAYS[1])).equals(day)
+    missing = reader.partition(tables.BDL_BOXSCORES.view, "2025-01-01")
     assert missing.height == 0 and missing.schema == day.schema
     # No file at all: the table's contract gives the schema.
-    schedule = reader.partition("raw.schedule", "2025-01-01")
+    schedule = reader.partition(tables.SCHEDULE.view, "2025-01-01")
     assert schedule.height == 0 and {"game_id", "home_team", "tipoff_utc"} <= set(schedule.columns)
     assert reader.partition("raw.not_a_table", "2025-01-01").width == 0
     with pytest.raises(ValueError, match="layer.table"):
@@ -217,6 +218,6 @@ def test_resource_and_remote_lake_paths() -> None:
         write_parquet_atomic(day_frame(d), UPath(base) / "lake" / "raw" / "bdl_boxscores" / f"{d}.parquet")
     reader = LakeResource(data_dir=base).reader()
     assert isinstance(reader, LakeReader) and reader.data_dir == base
-    assert reader.tables() == ["raw.bdl_boxscores"]
+    assert reader.tables() == [tables.BDL_BOXSCORES.view]
     assert reader.query("select count(*) from raw.bdl_boxscores").item() == 2 * ROWS_PER_DAY
-    assert reader.partition("raw.bdl_boxscores", DAYS[1]).height == ROWS_PER_DAY
+    assert reader.partition(tables.BDL_BOXSCORES.view, DAYS[1]).height == ROWS_PER_DAY

@@ -13,6 +13,7 @@ import io
 import polars as pl
 import pytest
 
+from nba_assets import tables
 from nba_assets.logic.analytics import build_team_game_summary
 from nba_assets.logic.features import HISTORY_DAYS, build_player_features
 from tests.unit.test_features import frame, pg, prop, synthetic_league, valid
@@ -78,7 +79,7 @@ def test_games_on_and_after_d_never_change_ds_features(league):
         + [pg(D + dt.timedelta(days=k), p, "MIA", "ORL", points=1, game_id=f"GLATE{k}")
            for k in (1, 2) for p in slate_players[5:12]]
         + [pg(D + dt.timedelta(days=k), "latecomer", "ORL", "MIA", game_id=f"GLATE{k}") for k in (1, 2)],
-        "analytics/player_game_summary",
+        tables.PLAYER_GAME_SUMMARY.label,
     )  # fmt: skip
     history = pl.concat([changed, extra])
     final_slate = league["slate"].with_columns(  # D's games are now final with scores: not a feature input
@@ -88,12 +89,12 @@ def test_games_on_and_after_d_never_change_ds_features(league):
     d_games = league["slate"].filter(pl.col("game_date") == D).row(0, named=True)
     late_market = frame(
         [prop(D, d_games["home_team"], d_games["away_team"], p, "fanduel", 79.5, -20) for p in slate_players],
-        "raw/prop_lines",
+        tables.PROP_LINES.label,
     )
     after_tip = league["injuries"].head(0).vstack(
         frame([{**league["injuries"].row(0, named=True), "game_date": D, "team": d_games["home_team"],
                 "player_lookup": slate_players[0],
-                "report_ts": d_games["tipoff_utc"] + dt.timedelta(minutes=1)}], "raw/injuries")
+                "report_ts": d_games["tipoff_utc"] + dt.timedelta(minutes=1)}], tables.INJURIES.label)
     )  # fmt: skip
     mutated = with_player_games(league, history) | {
         "slate": final_slate,

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from checks.contracts import PlayerFeaturesContract, PredictionContract
+from nba_assets.contracts import PlayerFeaturesContract, PredictionContract
 from nba_assets.logic import modeling as m
 
 START = dt.date(2024, 11, 1)

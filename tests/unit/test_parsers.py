@@ -11,19 +11,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from checks.contracts import (
-    BUSINESS_KEYS,
-    BoxscoreContract,
-    InjuryContract,
-    PropLineContract,
-    ScheduleContract,
-    empty_frame,
-)
+from nba_assets import tables
+from nba_assets.contracts import BoxscoreContract, InjuryContract, PropLineContract, ScheduleContract
 from resources import parsers as P
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 UTC = dt.UTC
-BOX_COLUMNS = empty_frame("raw/bdl_boxscores").columns
+BOX_COLUMNS = tables.BDL_BOXSCORES.empty().columns
 
 
 def sample(rel: str) -> Any:
@@ -434,7 +428,7 @@ def test_schedule_bad_game_id_and_shape() -> None:
     res = P.parse_nbacom_schedule(sched_body([sched_game("22400612x")]), "s.json")
     assert [(r["field"], r["rule"]) for r in rejects_of(res)] == [("gameId", "game id must be 10 digits")]
     res = P.parse_nbacom_schedule({"meta": {}}, "s.json")
-    assert res.rows.columns == empty_frame("raw/schedule").columns and res.rejects.height == 1
+    assert res.rows.columns == tables.SCHEDULE.empty().columns and res.rejects.height == 1
 
 
 # ------------------------------------------------------------------------------------- Odds API
@@ -459,7 +453,7 @@ def test_real_event_odds_fixture_pairs_over_under() -> None:
     res = P.parse_odds_event_odds(body, "o.json")
     assert res.rejects.height == 0
     PropLineContract.validate(res.rows)
-    assert res.rows.columns == empty_frame("raw/prop_lines").columns
+    assert res.rows.columns == tables.PROP_LINES.empty().columns
     rows = {(r["player_lookup"], r["bookmaker"]): r for r in res.rows.to_dicts()}
     assert set(rows) == {
         ("lebronjames", "draftkings"), ("anthonydavis", "draftkings"), ("lebronjames", "fanduel")
@@ -547,7 +541,7 @@ def test_odds_unknown_team_and_empty_bookmakers() -> None:
         "home_team", "Seattle SuperSonics", "unknown team name", "Kevin Durant")
     empty = P.parse_odds_event_odds(odds_event([]), "o.json")
     assert empty.rows.height == 0 and empty.rejects.height == 0
-    assert empty.rows.schema == empty_frame("raw/prop_lines").schema
+    assert empty.rows.schema == tables.PROP_LINES.empty().schema
 
 
 def test_odds_game_date_is_eastern_and_naive_snapshot_is_refused() -> None:
@@ -597,7 +591,7 @@ def test_injury_rules() -> None:
 
 # ------------------------------------------------------------------------------ latest_fetch_wins
 def test_latest_fetch_wins_later_fetch_replaces_earlier() -> None:
-    key = BUSINESS_KEYS["raw/bdl_boxscores"]
+    key = list(tables.BDL_BOXSCORES.business_key)
     first = [stat_line(1, "A", "One"), stat_line(2, "B", "Two")]
     corrected = [stat_line(2, "B", "Two", pts=22, ftm=6, fta=6)]
     early = P.parse_bdl_box_scores({"data": [box_game(1, "BOS", "TOR", first, [])]}, "old.json")
@@ -611,7 +605,7 @@ def test_latest_fetch_wins_later_fetch_replaces_earlier() -> None:
 def test_latest_fetch_wins_collapses_duplicates_and_orders_deterministically() -> None:
     players = [stat_line(i, "P", f"N{i}") for i in range(1, 9)]
     rows = P.parse_bdl_box_scores({"data": [box_game(3, "BOS", "TOR", players, [])]}, "a.json").rows
-    key = BUSINESS_KEYS["raw/bdl_boxscores"]
+    key = list(tables.BDL_BOXSCORES.business_key)
     shuffled = rows.sample(fraction=1.0, shuffle=True, seed=7)
     doubled = pl.concat([shuffled, shuffled.head(3)])
     a = P.latest_fetch_wins([doubled], key)
@@ -627,7 +621,7 @@ def test_reparsing_the_same_file_is_identical() -> None:
     a = P.parse_bdl_box_scores(body, "x.json").rows
     b = P.parse_bdl_box_scores(copy.deepcopy(body), "x.json").rows
     assert a.equals(b)
-    assert a.select(BUSINESS_KEYS["raw/bdl_boxscores"]).is_duplicated().sum() == 0
+    assert a.select(list(tables.BDL_BOXSCORES.business_key)).is_duplicated().sum() == 0
 
 
 def test_season_out_of_range_and_rescheduled_game_kept_on_both_dates() -> None:

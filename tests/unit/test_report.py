@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from checks.contracts import empty_frame
+from nba_assets import tables
 from nba_assets.logic.report import calibration_table, rolling_hit_rate, season_report, to_markdown
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -28,7 +28,7 @@ def grade_rows(rows: list[dict]) -> pl.DataFrame:
         "absolute_error": 2.0,
         "signed_error": -2.0,
     }
-    schema = empty_frame("grading/prediction_grades").schema
+    schema = tables.PREDICTION_GRADES.empty().schema
     return pl.DataFrame([{**base, **r} for r in rows], schema=schema)
 
 
@@ -80,7 +80,7 @@ def test_plots_are_png_bytes(grades):
 
 
 def test_empty_grades_still_give_a_report():
-    rep = season_report(empty_frame("grading/prediction_grades"))
+    rep = season_report(tables.PREDICTION_GRADES.empty())
     assert rep.monthly.height == 0 and rep.overall.height == 0
     for png in (rep.calibration_png, rep.hit_rate_png, rep.mae_png):
         assert png.startswith(PNG)

@@ -29,6 +29,7 @@ import polars as pl
 from upath import UPath
 
 from io_managers.lake import LAKE_DIR, read_parquet
+from nba_assets import tables as t
 from nba_assets.logic.features import HISTORY_DAYS, WINDOWS
 from nba_assets.logic.modeling import BASELINE_SYSTEM, MODEL_SYSTEM
 from resources.http import redact_params, redact_url
@@ -36,18 +37,18 @@ from resources.landing import MANIFEST
 from resources.names import player_lookup
 
 TRACE_FORMAT = 1
-PREDICTIONS = "predictions/player_prop_predictions"
-FEATURES = "features/player_features"
-SUMMARY = "analytics/player_game_summary"
-GAMES = "analytics/games"
-PROPS = "raw/prop_lines"
+PREDICTIONS = t.PLAYER_PROP_PREDICTIONS
+FEATURES = t.PLAYER_FEATURES
+SUMMARY = t.PLAYER_GAME_SUMMARY
+GAMES = t.GAMES
+PROPS = t.PROP_LINES
 # Where each raw table's rows were parsed from: (landing source, endpoints).
 RAW_LANDING = {
-    "raw/bdl_boxscores": ("bdl", ("stats", "box_scores")),
-    "raw/nbacom_boxscores": ("nbacom", ("leaguegamelog",)),
+    t.BDL_BOXSCORES: ("bdl", ("stats", "box_scores")),
+    t.NBACOM_BOXSCORES: ("nbacom", ("leaguegamelog",)),
     PROPS: ("oddsapi", ("event_odds",)),
 }
-RAW_BOX = {"bdl": "raw/bdl_boxscores", "nbacom": "raw/nbacom_boxscores"}
+RAW_BOX = {"bdl": t.BDL_BOXSCORES, "nbacom": t.NBACOM_BOXSCORES}
 BOX_COLUMNS = ["source_game_id", "team", "player_id", "player_name", "minutes", "dnp", "points", "landing_file"]
 SNAPSHOT_COLUMNS = ["bookmaker", "line", "over_price", "under_price", "snapshot_ts", "commence_time",
                     "minutes_before_tip", "landing_file"]  # fmt: skip
@@ -67,15 +68,15 @@ class LakeFiles:
         self.lake = self.base / LAKE_DIR
         self._manifests: dict[str, dict[str, dict]] = {}
 
-    def day_path(self, table: str, day: dt.date | str) -> UPath:
-        return self.lake.joinpath(*table.split("/"), f"{day}.parquet")
+    def day_path(self, table: t.Table, day: dt.date | str) -> UPath:
+        return self.lake.joinpath(*table.path, f"{day}.parquet")
 
-    def day(self, table: str, day: dt.date | str) -> pl.DataFrame | None:
+    def day(self, table: t.Table, day: dt.date | str) -> pl.DataFrame | None:
         """One day's file of `table`; None when the lake has no file for that day."""
         path = self.day_path(table, day)
         return read_parquet(path) if path.exists() else None
 
-    def days(self, table: str, days: list[dt.date], where: pl.Expr) -> pl.DataFrame:
+    def days(self, table: t.Table, days: list[dt.date], where: pl.Expr) -> pl.DataFrame:
         frames = [f.filter(where) for d in days if (f := self.day(table, d)) is not None]
         frames = [f for f in frames if f.height]
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
@@ -85,16 +86,16 @@ class LakeFiles:
         from resources.lake import LakeReader
 
         reader = LakeReader(self.data_dir)
-        if "analytics.games" not in reader.tables():
-            raise TraceError(f"no analytics/games table under {self.lake}: nothing to trace")
+        if GAMES.view not in reader.tables():
+            raise TraceError(f"no {GAMES} table under {self.lake}: nothing to trace")
         safe = game_id.replace("'", "")
-        got = reader.query(f"select game_date from analytics.games where game_id = '{safe}' limit 1")
+        got = reader.query(f"select game_date from {GAMES.view} where game_id = '{safe}' limit 1")
         if got.height == 0:
-            raise TraceError(f"game {game_id!r} is not in analytics/games (ids look like 0022500352)")
+            raise TraceError(f"game {game_id!r} is not in {GAMES} (ids look like 0022500352)")
         return got["game_date"][0]
 
     # ---- landing zone
-    def landing(self, table: str, day: dt.date, name: str) -> dict[str, Any]:
+    def landing(self, table: t.Table, day: dt.date, name: str) -> dict[str, Any]:
         """Where a raw row's landing file is, what it holds (sha256) and how it was fetched."""
         source, endpoints = RAW_LANDING[table]
         for endpoint in endpoints:
@@ -257,7 +258,7 @@ def raw_rows(files: LakeFiles, summary: dict[str, Any], notes: list[str]) -> lis
             landing = files.landing(table, day, r["landing_file"])
             if not landing["exists"]:
                 notes.append(f"{table} {day} {summary['player_lookup']}: {landing['note']}")
-            out.append({"source": source, "table": table, "file": str(files.day_path(table, day)),
+            out.append({"source": source, "table": table.label, "file": str(files.day_path(table, day)),
                         "used": source == summary["source_used"], **_jsonable(r), "landing": landing})  # fmt: skip
     if not any(r["used"] for r in out):
         notes.append(

@@ -4,7 +4,7 @@ Each model is the contract of one table: column names, dtypes, nullability and r
 never inferred from data (domain.md failure 17). `strict=True` rejects unexpected columns, so a drift in
 a parser or transform fails the step before the write (the type check runs before the IO manager).
 
-Business keys (one row per key) are listed in `BUSINESS_KEYS`; the duplicate checks use them.
+Which table uses which contract, and each table's business key, is declared in `nba_assets/tables.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
 OUTCOMES = ["WIN", "LOSS", "PUSH", "VOID", "NO_LINE", "PASS"]
 LINE_SOURCES = ["CONSENSUS", "NO_LINE"]
 SOURCES = ["bdl", "nbacom"]
+# Integer box minutes are rounded per player, so a 1-minute gap between sources is noise, not a
+# disagreement (the summary's source_disagreement flag and the agreement check share this rule).
+MINUTES_TOLERANCE = 1.0
 
 
 class _Strict:
@@ -46,8 +49,7 @@ class ScheduleContract(pa.DataFrameModel):
     away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.schedule"
+    Config = _Strict
 
 
 class BoxscoreContract(pa.DataFrameModel):
@@ -81,8 +83,7 @@ class BoxscoreContract(pa.DataFrameModel):
     pf: pl.Int64 = pa.Field(ge=0)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.boxscores"
+    Config = _Strict
 
     @pa.dataframe_check
     def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805 (pandera passes the class)
@@ -120,8 +121,7 @@ class PropLineContract(pa.DataFrameModel):
     minutes_before_tip: pl.Float64  # negative = taken after tip-off (in-game: must never feed features)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.prop_lines"
+    Config = _Strict
 
 
 class InjuryContract(pa.DataFrameModel):
@@ -138,8 +138,7 @@ class InjuryContract(pa.DataFrameModel):
     description: pl.Utf8 = pa.Field(nullable=True)
     landing_file: pl.Utf8
 
-    class Config(_Strict):
-        title = "raw.injuries"
+    Config = _Strict
 
 
 # --------------------------------------------------------------------------------------- analytics
@@ -164,8 +163,7 @@ class GamesContract(pa.DataFrameModel):
         isin=["ok", "missing_from_schedule", "missing_boxscore", "score_mismatch"]
     )
 
-    class Config(_Strict):
-        title = "analytics.games"
+    Config = _Strict
 
 
 class PlayerGameSummaryContract(pa.DataFrameModel):
@@ -203,8 +201,7 @@ class PlayerGameSummaryContract(pa.DataFrameModel):
     alt_points: pl.Int64 = pa.Field(nullable=True)  # the other source's value, when it has the row
     alt_minutes: pl.Float64 = pa.Field(nullable=True)
 
-    class Config(_Strict):
-        title = "analytics.player_game_summary"
+    Config = _Strict
 
     @pa.dataframe_check
     def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -230,8 +227,7 @@ class TeamGameSummaryContract(pa.DataFrameModel):
     def_rating: pl.Float64 = pa.Field(ge=0, le=250)
     win: pl.Boolean
 
-    class Config(_Strict):
-        title = "analytics.team_game_summary"
+    Config = _Strict
 
 
 # ---------------------------------------------------------------------------------------- features
@@ -281,8 +277,7 @@ class PlayerFeaturesContract(pa.DataFrameModel):
     data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)
     feature_version: pl.Utf8
 
-    class Config(_Strict):
-        title = "features.player_features"
+    Config = _Strict
 
     @pa.dataframe_check
     def point_in_time(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -313,8 +308,7 @@ class PredictionContract(pa.DataFrameModel):
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
     created_at: UtcTs
 
-    class Config(_Strict):
-        title = "predictions.player_prop_predictions"
+    Config = _Strict
 
     @pa.dataframe_check
     def line_provenance(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -343,8 +337,7 @@ class PredictionGradeContract(pa.DataFrameModel):
     absolute_error: pl.Float64 = pa.Field(nullable=True, ge=0)
     signed_error: pl.Float64 = pa.Field(nullable=True)  # predicted - actual
 
-    class Config(_Strict):
-        title = "grading.prediction_grades"
+    Config = _Strict
 
 
 class SystemDailyPerformanceContract(pa.DataFrameModel):
@@ -366,43 +359,10 @@ class SystemDailyPerformanceContract(pa.DataFrameModel):
     roi_at_110: pl.Float64 = pa.Field(nullable=True, ge=-1, le=1)
     brier: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
 
-    class Config(_Strict):
-        title = "grading.system_daily_performance"
+    Config = _Strict
 
 
-# Every table's business key: the duplicate checks and tests use these.
-BUSINESS_KEYS: dict[str, list[str]] = {
-    "raw/schedule": ["game_id"],
-    "raw/bdl_boxscores": ["source_game_id", "player_id"],
-    "raw/nbacom_boxscores": ["source_game_id", "player_id"],
-    "raw/prop_lines": ["event_id", "player_lookup", "bookmaker", "snapshot_ts"],
-    "raw/injuries": ["report_ts", "player_lookup"],
-    "analytics/games": ["game_id"],
-    "analytics/player_game_summary": ["game_id", "player_lookup"],
-    "analytics/team_game_summary": ["game_id", "team"],
-    "features/player_features": ["game_date", "player_lookup"],
-    "predictions/player_prop_predictions": ["game_id", "player_lookup", "system_id"],
-    "grading/prediction_grades": ["game_id", "player_lookup", "system_id"],
-    "grading/system_daily_performance": ["game_date", "system_id"],
-}
-
-CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
-    "raw/schedule": ScheduleContract,
-    "raw/bdl_boxscores": BoxscoreContract,
-    "raw/nbacom_boxscores": BoxscoreContract,
-    "raw/prop_lines": PropLineContract,
-    "raw/injuries": InjuryContract,
-    "analytics/games": GamesContract,
-    "analytics/player_game_summary": PlayerGameSummaryContract,
-    "analytics/team_game_summary": TeamGameSummaryContract,
-    "features/player_features": PlayerFeaturesContract,
-    "predictions/player_prop_predictions": PredictionContract,
-    "grading/prediction_grades": PredictionGradeContract,
-    "grading/system_daily_performance": SystemDailyPerformanceContract,
-}
-
-
-def empty_frame(table: str) -> pl.DataFrame:
-    """A typed, empty frame for `table` (off-days still get a file with the right schema)."""
-    schema = CONTRACTS[table].to_schema()
+def empty_frame(contract: type[pa.DataFrameModel]) -> pl.DataFrame:
+    """A typed, empty frame with `contract`'s columns (use `tables.<TABLE>.empty()`)."""
+    schema = contract.to_schema()
     return pl.DataFrame(schema={name: col.dtype.type for name, col in schema.columns.items()})

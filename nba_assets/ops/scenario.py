@@ -21,12 +21,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-ROOT = Path(__file__).resolve().parents[1]
-ET = ZoneInfo("America/New_York")
+from nba_assets import tables
+from nba_assets.ops import dagster_private as private
+from nba_assets.partitions import ET, week_key
+
+ROOT = Path(__file__).resolve().parents[2]
 HISTORY_DAYS = 200  # features read 190 days back; automation needs those partitions present
 SENSOR_INTERVAL = 15  # seconds between late-boxscore probes during the scenario
 
@@ -93,7 +95,8 @@ def run(sc: Scenario) -> Outcome:
     import dagster as dg
 
     from nba_assets.definitions import build_definitions
-    from nba_assets.runner import run_range
+    from nba_assets.jobs import ingest_job, predict_job, train_job
+    from nba_assets.ops.runner import run_range
     from resources.sim import SimClock
     from resources.sim.control import withhold
     from resources.sources import _sim_league
@@ -115,20 +118,20 @@ def run(sc: Scenario) -> Outcome:
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
     start = today - dt.timedelta(days=HISTORY_DAYS)
-    week = str(today - dt.timedelta(days=today.weekday()))
+    week = week_key(today)
     plan = [
-        ("ingest_and_features", str(start), str(today)),
-        ("train_points_model", week, week),  # this week's model: today's predictions depend on it
-        ("predict_and_grade", str(start), str(today)),
+        (ingest_job, str(start), str(today)),
+        (train_job, week, week),  # this week's model: today's predictions depend on it
+        (predict_job, str(start), str(today)),
     ]
     for job, lo, hi in plan:
         t = time.monotonic()
         summary = run_range(defs, job, lo, hi, instance=instance)
         if not summary.success:
-            raise RuntimeError(f"backfill {job} failed: {summary.error}")
-        sc.say(f"backfilled {job} {lo}..{hi} in {time.monotonic() - t:.0f}s")
+            raise RuntimeError(f"backfill {job.name} failed: {summary.error}")
+        sc.say(f"backfilled {job.name} {lo}..{hi} in {time.monotonic() - t:.0f}s")
 
-    check_key = dg.AssetCheckKey(dg.AssetKey(["analytics", "games"]), "final_games_have_boxscores")
+    check_key = dg.AssetCheckKey(tables.GAMES.key, "final_games_have_boxscores")
     sc.say(f"completeness before release: {_check_text(instance, check_key, day)}")
 
     sc.port = sc.port or _free_port()
@@ -140,7 +143,8 @@ def run(sc: Scenario) -> Outcome:
     )
     try:
         sc.say(f"dagster dev (webserver + daemons) on http://127.0.0.1:{sc.port}; waiting for first sensor ticks")
-        _wait(sc, lambda: _ticked(instance, "late_boxscore_sensor") and _ticked(instance, "nba_automation"),
+        _wait(sc, lambda: private.sensor_has_ticked(instance, "late_boxscore_sensor")
+              and private.sensor_has_ticked(instance, "nba_automation"),
               what="first ticks of late_boxscore_sensor and nba_automation")
         advanced = t0 + dt.timedelta(minutes=10)
         clock.set(advanced)
@@ -163,7 +167,7 @@ def run(sc: Scenario) -> Outcome:
         )
         return Outcome(True, game["game_id"], day, det, t_fixed - t_release, timeline)
     finally:
-        # `dagster dev` does not exit on SIGINT/SIGTERM reliably (dagster-notes §0.10): kill the group.
+        # `dagster dev` does not exit on SIGINT/SIGTERM reliably (seen on 1.13: see docs/architecture.md): kill the group.
         try:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=15)
@@ -182,17 +186,8 @@ def _wait(sc: Scenario, cond, what: str) -> None:
     raise TimeoutError(f"gave up after {sc.timeout_s:.0f}s waiting for {what} (see {sc.dagster_home}/dagster_dev.log)")
 
 
-def _ticked(instance, sensor_name: str) -> bool:
-    from dagster._core.scheduler.instigation import InstigatorType
-
-    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
-        if state.name == sensor_name and instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1):
-            return True
-    return False
-
-
 def _check_text(instance, check_key, day: dt.date) -> str:
-    recs = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=50)
+    recs = private.check_history(instance, check_key, limit=50)
     for r in recs:  # newest first
         if r.status.value in ("SUCCEEDED", "FAILED") and _covers(r, day):
             scope = f"partition {r.partition}" if r.partition else "range run"
@@ -203,9 +198,9 @@ def _check_text(instance, check_key, day: dt.date) -> str:
 def _fixed(instance, check_key, day: dt.date, since: float) -> bool:
     import dagster as dg
 
-    for key in (["analytics", "player_game_summary"], ["grading", "prediction_grades"]):
+    for key in (tables.PLAYER_GAME_SUMMARY.key, tables.PREDICTION_GRADES.key):
         recs = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), asset_partitions=[str(day)], after_timestamp=since),
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(day)], after_timestamp=since),
             limit=1,
         ).records
         if not recs:
@@ -213,7 +208,7 @@ def _fixed(instance, check_key, day: dt.date, since: float) -> bool:
     nxt = str(day + dt.timedelta(days=1))
     if not instance.fetch_materializations(
         dg.AssetRecordsFilter(
-            asset_key=dg.AssetKey(["features", "player_features"]), asset_partitions=[nxt], after_timestamp=since
+            asset_key=tables.PLAYER_FEATURES.key, asset_partitions=[nxt], after_timestamp=since
         ),
         limit=1,
     ).records:
@@ -221,14 +216,14 @@ def _fixed(instance, check_key, day: dt.date, since: float) -> bool:
     today = str(dt.datetime.now(ET).date())
     if not instance.fetch_materializations(
         dg.AssetRecordsFilter(
-            asset_key=dg.AssetKey(["predictions", "player_prop_predictions"]),
+            asset_key=tables.PLAYER_PROP_PREDICTIONS.key,
             asset_partitions=[today],
             after_timestamp=since,
         ),
         limit=1,
     ).records:
         return False
-    for r in instance.event_log_storage.get_asset_check_execution_history(check_key, limit=20):
+    for r in private.check_history(instance, check_key, limit=20):
         if r.create_timestamp > since and _covers(r, day):
             return r.status.value == "SUCCEEDED"
     return False
@@ -236,7 +231,7 @@ def _fixed(instance, check_key, day: dt.date, since: float) -> bool:
 
 def _covers(record, day: dt.date) -> bool:
     """A check result for `day`: per partition, or a range run whose evaluated dates include it
-    (automation launches single-run ranges, whose check results carry no partition: notes §3)."""
+    (automation launches single-run ranges, whose check results carry no partition)."""
     if record.partition is not None:
         return record.partition == str(day)
     ev = record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event else None

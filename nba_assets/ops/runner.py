@@ -8,7 +8,6 @@ what the terminal shows is exactly what the UI will show for the run.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 import uuid
@@ -94,7 +93,7 @@ def error_line(err, fallback: str | None = None) -> str:
 
 def run_range(
     defs: dg.Definitions,
-    job_name: str,
+    job: str | dg.UnresolvedAssetJobDefinition | dg.JobDefinition,
     start: str,
     end: str,
     *,
@@ -104,7 +103,8 @@ def run_range(
     extra_tags: dict[str, str] | None = None,
     log_level: str = "ERROR",
 ) -> RunSummary:
-    """Materialize `job_name` (optionally a subset of its assets) over partitions start..end in one run."""
+    """Materialize `job` (optionally a subset of its assets) over partitions start..end in one run."""
+    job_name = job if isinstance(job, str) else job.name
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
     # One partition runs as a plain partitioned run; a range is one single run whose checks record
@@ -237,9 +237,3 @@ def _apply_event(summary: RunSummary, rec) -> None:
         else:
             s.checks_failed += 1
 
-
-def week_range(start: dt.date, end: dt.date) -> tuple[str, str]:
-    """The model_weeks partition keys (Mondays) covering start..end."""
-    first = start - dt.timedelta(days=start.weekday())
-    last = end - dt.timedelta(days=end.weekday())
-    return first.isoformat(), last.isoformat()

@@ -1,0 +1,147 @@
+"""`nba-lake backfill`: one single-run backfill per job over a range, with live progress per asset."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from typing import Annotated, Any
+
+import dagster as dg
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.markup import escape
+from rich.progress_bar import ProgressBar
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from nba_assets import tables
+from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
+from nba_assets.ops.cli import common as c
+from nba_assets.ops.runner import run_range
+from nba_assets.partitions import FIRST_GAME_DATE, week_range
+
+_ICONS = {"pending": "·", "running": "…", "success": "✓", "failed": "✗", "skipped": "-"}
+_STYLES = {"success": "green", "failed": "red", "skipped": "yellow", "pending": "dim"}
+
+
+def _progress_view(summary, final: bool = False):
+    t = Table(title=f"{summary.job}  {summary.start}..{summary.end}  run {summary.run_id[:8]}", expand=False)
+    t.add_column("asset", no_wrap=True, min_width=34)
+    for col in ("status", "rows", "seconds", "checks ok", "checks failed"):
+        t.add_column(col, no_wrap=True, justify="left" if col == "status" else "right")
+    now = time.time()
+    for s in summary.steps.values():
+        if s.status == "running" and not final:
+            status = Spinner("dots", text="running", style="cyan")
+        else:
+            status = Text(f"{_ICONS.get(s.status, '?')} {s.status}", style=_STYLES.get(s.status, ""))
+        t.add_row(
+            s.asset,
+            status,
+            "" if s.rows is None else f"{s.rows:,}",
+            f"{s.elapsed(now):.1f}",
+            str(s.checks_passed),
+            Text(str(s.checks_failed), style="red" if s.checks_failed else ""),
+        )
+    if final:
+        return t
+    total = max(1, len(summary.steps))
+    bar = Table.grid(padding=(0, 1))
+    bar.add_row(ProgressBar(total=total, completed=summary.done_steps, width=40),
+                f"{summary.done_steps}/{len(summary.steps)} assets")
+    return Group(t, bar)
+
+
+def _run(job, start: str, end: str, selection=None) -> bool:
+    defs, instance = c.defs(), c.instance()
+    live_ok = c.console.is_terminal
+    with Live(console=c.console, refresh_per_second=8, transient=True) if live_ok else contextlib.nullcontext() as live:
+        summary = run_range(
+            defs,
+            job,
+            start,
+            end,
+            instance=instance,
+            selection=selection,
+            on_update=(lambda s: live.update(_progress_view(s))) if live_ok else None,
+            # Dagster's c.console logger would print stack traces; the event log (UI) keeps them all.
+            log_level="CRITICAL",
+        )
+    c.console.print(_progress_view(summary, final=True))
+    if summary.success:
+        c.console.print(f"run {summary.run_id[:8]} [green]succeeded[/green] in {summary.seconds:.1f}s")
+    else:
+        c.err_console.print(
+            f"[red]error:[/red] run {summary.run_id[:8]} ({summary.job} {start}..{end}) FAILED after "
+            f"{summary.seconds:.1f}s: {escape(summary.error or 'unknown error')}",
+            soft_wrap=True,
+        )
+        c.err_console.print(
+            f"[dim]hint: `nba-lake checks --date {start}` for check results; the run's event log is in the UI "
+            f"(nba-lake ui, run {summary.run_id})[/dim]",
+            soft_wrap=True,
+        )
+    return summary.success
+
+
+def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, str, list | None]]:
+    """(job, first partition, last partition, asset subset or None) per run of a backfill."""
+    start, end = str(d0), str(d1)
+    model = tables.POINTS_MODEL.key
+    if select is None:
+        w0, w1 = week_range(d0, d1)
+        return [
+            (ingest_job, start, end, None),
+            (train_job, w0, w1, None),
+            (predict_job, start, end, None),
+        ]
+    select = select.strip().strip("/")
+    if select in JOB_OF_LAYER:
+        keys = sorted(
+            (a.key for a in c.defs().resolve_all_asset_specs()
+             if a.group_name == select and a.partitions_def is not None and a.key != model),
+            key=lambda k: k.path,
+        )
+        return [(JOB_OF_LAYER[select], start, end, keys)]
+    parts = select.replace(".", "/").split("/")
+    if len(parts) == 2 and parts[0] in JOB_OF_LAYER:
+        key = dg.AssetKey(parts)
+        known = {a.key for a in c.defs().resolve_all_asset_specs() if a.partitions_def is not None}
+        if key not in known:
+            names = sorted("/".join(k.path) for k in known if k.path[0] == parts[0])
+            raise c.CliError(f"--select {select!r}: no such asset", f"{parts[0]} tables: {', '.join(names)}")
+        if key == model:
+            w0, w1 = week_range(d0, d1)
+            return [(train_job, w0, w1, None)]
+        return [(JOB_OF_LAYER[parts[0]], start, end, [key])]
+    raise c.CliError(
+        f"--select {select!r} is not a layer or layer/table",
+        f"layers: {', '.join(c.LAYERS)}; or one table, e.g. {tables.BDL_BOXSCORES.label}",
+    )
+
+
+@c.app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="first game date (YYYY-MM-DD)")],
+    end: Annotated[str, typer.Option("--end", help="last game date (YYYY-MM-DD)")],
+    select: Annotated[
+        str | None,
+        typer.Option("--select", help="a layer (raw, analytics, features, predictions, grading) or layer/table"),
+    ] = None,
+) -> None:
+    """Materialize game days START..END in one single-run backfill per job, with live progress."""
+    d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
+    if d1 < d0:
+        raise c.CliError(f"--end {end} is before --start {start}", "swap them")
+    if d0 < dt.date.fromisoformat(FIRST_GAME_DATE):
+        raise c.CliError(f"--start {start} is before the first partition {FIRST_GAME_DATE}",
+                       f"use --start {FIRST_GAME_DATE} or later")
+    c.cli_settings()
+    for job, s, e, sel in plan(select, d0, d1):
+        if not _run(job, s, e, sel):
+            raise typer.Exit(1)
+
+

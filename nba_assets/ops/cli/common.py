@@ -1,0 +1,165 @@
+"""What every `nba-lake` command shares: the Typer apps, the consoles, operator errors, and the
+environment (settings, DAGSTER_HOME, the instance, the definitions). Commands live one per module."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from nba_assets import tables
+from nba_assets.jobs import JOB_OF_LAYER
+from resources.env import PROJECT_ROOT, ConfigError, settings
+
+# typer vendors its own click: catch its exceptions and plain click's.
+CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+                       click.ClickException})
+ABORTS = (KeyboardInterrupt, click.Abort, typer.Abort)
+
+app = typer.Typer(
+    help="NBA Props Lake: backfill, inspect and serve the lake.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+sim_app = typer.Typer(help="Drive the simulated league's clock (NBA_LAKE_SOURCE=sim only).", no_args_is_help=True)
+app.add_typer(sim_app, name="sim")
+# Piped output (CI, logs) gets a fixed width so the tables are not squeezed to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 130, highlight=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200, highlight=False)
+DEBUG = {"on": False}
+LAYERS = tables.LAYERS
+assert set(LAYERS) == set(JOB_OF_LAYER), "every data layer needs a backfill job"
+
+
+class CliError(Exception):
+    """An error the operator can act on: one line, a hint, an exit code (2 = bad input/config)."""
+
+    def __init__(self, message: str, hint: str = "", exit_code: int = 2):
+        super().__init__(message)
+        self.hint = hint
+        self.exit_code = exit_code
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False) -> None:
+    DEBUG["on"] = debug
+    if not debug:
+        # Beta/preview notices about APIs we chose deliberately (single-run backfills, partitioned
+        # checks) are noise for an operator; --debug shows them.
+        import dagster as dg
+
+        for category in (dg.BetaWarning, dg.PreviewWarning):
+            warnings.filterwarnings("ignore", category=category)
+        # Single retried requests are routine (the run's event log keeps them); the terminal shows
+        # progress and what failed for good.
+        logging.getLogger("resources").setLevel(logging.ERROR)
+
+
+# ------------------------------------------------------------------------------------ environment
+def cli_settings():
+    try:
+        return settings()
+    except ConfigError as exc:
+        raise CliError(str(exc), "fix the environment variable (see README.md, 'Configuration')") from exc
+
+
+def ensure_dagster_home() -> Path:
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        home = str(PROJECT_ROOT / ".dagster_home")
+        os.environ["DAGSTER_HOME"] = home
+    p = Path(home)
+    if not p.is_absolute():
+        raise CliError(f"DAGSTER_HOME={home!r} is not an absolute path", f"export DAGSTER_HOME={p.resolve()}")
+    if p.exists() and not p.is_dir():
+        raise CliError(f"DAGSTER_HOME={home} is a file, not a folder", "point DAGSTER_HOME at a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        cfg = p / "dagster.yaml"
+        if not cfg.exists() and not cfg.is_symlink():
+            cfg.symlink_to(PROJECT_ROOT / "dagster.yaml")
+    except OSError as exc:
+        raise CliError(
+            f"cannot prepare DAGSTER_HOME={home}: {exc.strerror or exc}",
+            "make it writable, or export DAGSTER_HOME=<a writable folder>",
+        ) from exc
+    if not os.access(p, os.W_OK):
+        raise CliError(f"DAGSTER_HOME={home} is not writable", "export DAGSTER_HOME=<a writable folder>")
+    return p
+
+
+def instance():
+    import dagster as dg
+
+    home = ensure_dagster_home()
+    try:
+        return dg.DagsterInstance.get()
+    except Exception as exc:  # a broken dagster.yaml, an unreadable storage, ...
+        if DEBUG["on"]:
+            raise
+        raise CliError(
+            f"cannot open the Dagster instance in {home}: {type(exc).__name__}: {first_line(str(exc))}",
+            f"check {home / 'dagster.yaml'} (it should link to {PROJECT_ROOT / 'dagster.yaml'})",
+        ) from exc
+
+
+_DEFS: dict[Any, Any] = {}
+
+
+def defs():
+    """Definitions wired to the CURRENT settings (data dir, source). `nba_assets.definitions.defs` binds
+    its resources at import time, which is wrong for a process whose environment changed since
+    (tests, embedding); rebuilding costs ~40 ms."""
+    from nba_assets.definitions import build_definitions
+
+    key = cli_settings()
+    if key not in _DEFS:
+        _DEFS.clear()
+        _DEFS[key] = build_definitions()
+    return _DEFS[key]
+
+
+def first_line(text: str) -> str:
+    from nba_assets.ops.runner import one_line
+
+    return one_line(text)
+
+
+def parse_date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise CliError(f"{name} {value!r} is not a date", "use YYYY-MM-DD, e.g. 2025-12-08") from exc
+
+
+def sources_today(s) -> dt.date:
+    """Today's game date for the sources: the sim clock's ET date in sim mode, the real one otherwise."""
+    from resources.sources import SourcesResource
+
+    try:
+        return SourcesResource(mode=s.source, data_dir=s.data_dir, sim_seed=s.sim_seed).today()
+    except ValueError as exc:  # a malformed NBA_LAKE_SIM_NOW or clock.json
+        raise CliError(f"cannot read the sim clock: {exc}", "nba-lake sim reset, or fix NBA_LAKE_SIM_NOW") from exc
+
+
+def no_lake_error(data_dir: str) -> CliError:
+    return CliError(
+        f"no lake yet under {data_dir} (NBA_LAKE_DATA_DIR)",
+        "run `make demo`, or `nba-lake backfill --start YYYY-MM-DD --end YYYY-MM-DD`",
+        exit_code=1,
+    )
+
+
+def age_text(seconds: float) -> str:
+    """'12 min', '3.4 h', '2.1 d'."""
+    h = seconds / 3600
+    return f"{seconds / 60:.0f} min" if h < 1 else (f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} d")

@@ -1,0 +1,59 @@
+"""`nba-lake demo` (what `make demo` runs) and `nba-lake scenario` (the late-boxscore scenario)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nba_assets.jobs import report_job
+from nba_assets.ops.cli import common as c
+from nba_assets.ops.cli.backfill import backfill
+from nba_assets.ops.demo import demo_window
+
+
+@c.app.command()
+def demo(
+    days: Annotated[int, typer.Option(help="game days of history to backfill, ending today")] = 0,
+) -> None:
+    """Backfill the embedded simulated league through every asset and say where everything is."""
+    s = c.cli_settings()
+    start, end = demo_window(days or None)
+    c.console.print(
+        f"[bold]NBA Props Lake demo[/bold]: source={s.source}, lake={s.data_dir}, "
+        f"game days {start}..{end}"
+    )
+    backfill(start=str(start), end=str(end), select=None)
+    _report()
+    c.console.print(f"\nlake:     {Path(s.data_dir) / 'lake'}  (one Parquet file per table per day)")
+    c.console.print(f"landing:  {Path(s.data_dir) / 'landing'}")
+    c.console.print(f"models:   {Path(s.data_dir) / 'models'}")
+    c.console.print("status:   .venv/bin/nba-lake status")
+    c.console.print("query:    .venv/bin/nba-lake sql")
+    c.console.print("UI:       make ui   (then open http://127.0.0.1:3000)")
+
+
+def _report() -> None:
+    res = c.defs().resolve_job_def(report_job.name).execute_in_process(
+        instance=c.instance(),
+        raise_on_error=False,
+        run_config={"loggers": {"c.console": {"config": {"log_level": "ERROR"}}}},
+    )
+    c.console.print("season report " + ("[green]built[/green]" if res.success else "[red]FAILED[/red]"))
+
+
+@c.app.command()
+def scenario(
+    name: Annotated[str, typer.Argument(help="late-boxscore")] = "late-boxscore",
+) -> None:
+    """Run an end-to-end scenario with the real daemons (make scenario-late-boxscore)."""
+    if name != "late-boxscore":
+        raise c.CliError(f"unknown scenario {name!r}", "scenarios: late-boxscore")
+    from nba_assets.ops import scenario as sc
+
+    try:
+        sc.main()
+    except SystemExit as exc:
+        if exc.code:
+            raise typer.Exit(int(exc.code) if isinstance(exc.code, int) else 1) from None

@@ -1,0 +1,131 @@
+"""`nba-lake status`: per table and day, rows, missing days and failing checks; then freshness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from typing import Annotated
+
+import dagster as dg
+import typer
+from rich.table import Table
+from rich.text import Text
+from upath import UPath
+
+from checks.health import HEALTH_WINDOW
+from io_managers.lake import LAKE_DIR
+from nba_assets.jobs import game_day_job
+from nba_assets.ops.check_history import CheckHistory
+from nba_assets.ops.cli import common as c
+from nba_assets.partitions import partition_key_for
+
+
+def _parquet_rows(path) -> int | None:
+    """Row count from the Parquet footer (no data read); None when the file is unreadable."""
+    import pyarrow.parquet as pq
+
+    try:
+        if hasattr(path, "protocol") and path.protocol not in ("", "file", "local"):
+            with path.open("rb") as fh:
+                return pq.ParquetFile(fh).metadata.num_rows
+        return pq.read_metadata(os.fspath(path)).num_rows
+    except Exception:
+        return None
+
+
+@c.app.command()
+def status(
+    date: Annotated[str | None, typer.Option("--date", help="last day shown (default: today on the sources' clock)")] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=62, help="days shown, ending at --date")] = 7,
+) -> None:
+    """Per table and day: rows (file footers), missing days, failing checks; then freshness."""
+    s = c.cli_settings()
+    end = c.parse_date(date, "--date") if date else c.sources_today(s)
+    lake = UPath(s.data_dir) / LAKE_DIR
+    if not lake.exists() or not any(p.is_dir() for p in lake.iterdir()):
+        raise c.no_lake_error(s.data_dir)
+    day_list = [end - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
+    defs, instance = c.defs(), c.instance()
+    specs = [a for a in defs.resolve_all_asset_specs() if a.partitions_def is not None and a.group_name in c.LAYERS]
+    specs.sort(key=lambda a: (c.LAYERS.index(a.group_name), a.key.path))
+    history = CheckHistory(instance, defs)
+    checks_by_day = {d: history.for_day(d) for d in day_list}
+
+    clock = f"{end} (today on the {s.source} clock)" if not date else str(end)
+    t = Table(title=f"lake {s.data_dir}  ·  {days} day(s) to {clock}", expand=False, title_justify="left")
+    t.add_column("layer/table", no_wrap=True)
+    for d in day_list:
+        t.add_column(d.strftime("%a %m-%d"), justify="right", no_wrap=True)
+    totals = {"missing": 0, "failing": 0}
+    layer = None
+    for spec in specs:
+        if layer is not None and spec.group_name != layer:
+            t.add_section()
+        layer = spec.group_name
+        label = "/".join(spec.key.path)
+        weekly = partition_key_for(spec.partitions_def, day_list[0]) != str(day_list[0])
+        cells = []
+        for d in day_list:
+            if weekly:  # the model: one file per week, <data_dir>/models/<table>/<monday>.txt
+                f = UPath(s.data_dir) / "models" / spec.key.path[-1] / f"{partition_key_for(spec.partitions_def, d)}.txt"
+                cell = Text("model", style="green") if f.exists() else Text("·", style="dim")
+                rows = None if f.exists() else -1
+            else:
+                f = lake.joinpath(*spec.key.path, f"{d}.parquet")
+                rows = _parquet_rows(f) if f.exists() else -1
+                if rows == -1:
+                    cell = Text("·", style="dim")
+                elif rows is None:
+                    cell = Text("unreadable", style="red")
+                else:
+                    cell = Text(f"{rows:,}")
+            if rows == -1 and not weekly:
+                totals["missing"] += 1
+            failing = [r for r in checks_by_day[d] if r.asset == label and r.failed]
+            if failing:
+                totals["failing"] += len(failing)
+                mark = f" ✗{len(failing)}"
+                worst = "red" if any(r.severity == "ERROR" for r in failing) else "yellow"
+                cell.append(mark, style=worst)
+            cells.append(cell)
+        t.add_row(label, *cells)
+    c.console.print(t)
+    c.console.print(
+        "[dim]cells: rows in the day's Parquet file · [/dim]·[dim] = no file · [/dim][red]✗n[/red][dim] = n failing "
+        "checks (red ERROR, yellow WARN) · details: nba-lake checks --date D --failed[/dim]"
+    )
+
+    # ---- freshness (wall clock: materializations and runs are stamped with real time)
+    now = time.time()
+    f = Table(title="freshness (wall clock; STALE after 26 h)", expand=False, title_justify="left")
+    for col in ("what", "last success", "age", ""):
+        f.add_column(col, no_wrap=True)
+    raw_keys = [a.key for a in specs if a.group_name == "raw"]
+    for key in raw_keys:
+        ev = instance.get_latest_materialization_event(key)
+        if ev is None:
+            f.add_row("/".join(key.path) + " materialized", "never", "", Text("NEVER", style="yellow"))
+            continue
+        age = now - ev.timestamp
+        flag = Text("STALE", style="bold red") if age > HEALTH_WINDOW.total_seconds() else Text("fresh", style="green")
+        when = dt.datetime.fromtimestamp(ev.timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        f.add_row("/".join(key.path) + " materialized", when, c.age_text(age), flag)
+    recs = instance.get_run_records(
+        filters=dg.RunsFilter(job_name=game_day_job.name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
+    )
+    end_time = recs[0].end_time if recs else None
+    if end_time:
+        age = now - end_time
+        flag = Text("STALE", style="bold red") if age > HEALTH_WINDOW.total_seconds() else Text("fresh", style="green")
+        f.add_row(f"{game_day_job.name} run succeeded", dt.datetime.fromtimestamp(end_time, dt.UTC).strftime(
+            "%Y-%m-%d %H:%M UTC"), c.age_text(age), flag)
+    else:
+        f.add_row(f"{game_day_job.name} run succeeded", "never", "",
+                  Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
+    c.console.print(f)
+    c.console.print(
+        f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
+    )
+
+

@@ -1,0 +1,120 @@
+"""`nba-lake ui`: `dagster dev` (webserver + daemons) on 127.0.0.1, after checking the port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nba_assets.ops.cli import common as c
+from resources.env import PROJECT_ROOT
+
+
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_owner(port: int) -> str | None:
+    """'pid 123 (cmdline)' of the process listening on `port` (Linux /proc; None when unknown)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for ln in lines:
+            parts = ln.split()
+            if len(parts) > 9 and parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(parts[9])
+    if not inodes:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                link = os.readlink(fd)
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                    return f"pid {proc.name} ({cmd[:80]})"
+        except OSError:
+            continue
+    return None
+
+
+def _next_free_port(port: int) -> int | None:
+    return next((p for p in range(port + 1, port + 100) if p < 65536 and _port_free(p)), None)
+
+
+@c.app.command()
+def ui(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 3000,
+) -> None:
+    """Start the Dagster UI and daemons (dagster dev) on 127.0.0.1 and say where it is."""
+    import httpx
+
+    c.cli_settings()
+    home = c.ensure_dagster_home()
+    if not _port_free(port):
+        owner = _port_owner(port)
+        alt = _next_free_port(port)
+        raise c.CliError(
+            f"port {port} on 127.0.0.1 is already in use" + (f" by {owner}" if owner else ""),
+            (f"use a free port: nba-lake ui --port {alt}" if alt else "pick another port with --port")
+            + (" (or stop that process if it is an old UI)" if owner else ""),
+        )
+    exe = Path(sys.executable).with_name("dagster")
+    if not exe.exists():
+        raise c.CliError(f"{exe} not found", "install the project: make setup")
+    url = f"http://127.0.0.1:{port}"
+    c.console.print(f"starting Dagster UI + daemons on {url} (DAGSTER_HOME={home}) ...")
+    # Its own session, so Ctrl-C stops the whole tree (dagster dev ignores a lone SIGINT at times).
+    proc = subprocess.Popen(
+        [str(exe), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        start_new_session=True,
+    )
+    try:
+        t0 = time.monotonic()
+        while proc.poll() is None:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                    c.console.print(f"[green]Dagster UI ready:[/green] {url}  ({time.monotonic() - t0:.0f}s; "
+                                  "Ctrl-C to stop)")
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        rc = proc.wait()
+        if rc:
+            raise c.CliError(f"dagster dev exited with code {rc}", "re-run with --debug, or see the log above",
+                           exit_code=1)
+    except KeyboardInterrupt:
+        c.console.print("stopping the UI ...")
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue

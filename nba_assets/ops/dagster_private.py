@@ -1,0 +1,60 @@
+"""The only place that touches Dagster's private (`dagster._core`) APIs. Verified on dagster 1.13.27;
+tests/unit/test_dagster_private.py fails loudly if an upgrade moves them.
+
+What each function stands in for:
+- `check_history`, `latest_check_records`, `range_check_records`: the asset-check execution records
+  per partition. The public API (`DagsterInstance.get_latest_asset_check_evaluation` /
+  `AssetCheckEvaluation` events via `fetch_...` record queries) has no partition filter in 1.13, and
+  the CLI needs "this day's latest result" and "the range runs' results" (partition = None).
+- `sensor_has_ticked`: whether a sensor has ticked at all. The public stand-in is the GraphQL
+  `sensorOrError { sensorState { ticks } }` of a running webserver; in-process we read the instance's
+  instigator state, which needs the private `InstigatorType` enum.
+- `SUCCEEDED`, `FAILED`: the record statuses (`AssetCheckExecutionRecordStatus`), not exported publicly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dagster as dg
+from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.scheduler.instigation import InstigatorType
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+
+SUCCEEDED = AssetCheckExecutionRecordStatus.SUCCEEDED
+FAILED = AssetCheckExecutionRecordStatus.FAILED
+EVALUATED = (SUCCEEDED, FAILED)
+
+
+def check_history(instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int = 50) -> list[Any]:
+    """Execution records of one check, newest first, every partition (and none) included."""
+    return list(instance.event_log_storage.get_asset_check_execution_history(key, limit=limit))
+
+
+def range_check_records(instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int = 100) -> list[Any]:
+    """Records with no partition: what a single-run range backfill records (newest first)."""
+    return list(
+        instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=limit, partition_filter=PartitionKeyFilter(key=None)
+        )
+    )
+
+
+def latest_check_records(
+    instance: dg.DagsterInstance, keys: Sequence[dg.AssetCheckKey], partition_key: str
+) -> dict[dg.AssetCheckKey, Any]:
+    """The latest record of each check for one partition (planned, succeeded, failed, ...)."""
+    return dict(
+        instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            list(keys), partition_filter=PartitionKeyFilter(key=partition_key)
+        )
+    )
+
+
+def sensor_has_ticked(instance: dg.DagsterInstance, sensor_name: str) -> bool:
+    """True once the daemon has recorded at least one tick of `sensor_name`."""
+    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        if state.name == sensor_name and instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1):
+            return True
+    return False

@@ -1,0 +1,139 @@
+"""The table registry: every table of the lake declared once.
+
+A `Table` says where it lives (layer, name), what it must look like (its pandera contract), what one row
+is (grain, business key) and how it is partitioned. Everything else derives from it: the Dagster asset
+key, the `layer/table` label used in logs, metadata and the CLI, the `layer.table` DuckDB view name, the
+lake folder. Code elsewhere refers to `tables.GAMES`, never to the string "analytics/games".
+
+This module sits at the bottom of the import order (next to the contracts and the partitions): the
+IO manager, the lake reader, parsers, logic, checks and assets all import it, and it imports none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+import pandera.polars as pa
+import polars as pl
+
+from nba_assets import contracts as c
+
+DAILY = "daily"  # one partition (and one Parquet file) per game date
+WEEKLY = "weekly"  # one partition per Monday-start week (the model)
+NONE = "none"  # not partitioned
+
+
+@dataclass(frozen=True)
+class Table:
+    layer: str
+    name: str
+    grain: str  # what one row is, in words
+    contract: type[pa.DataFrameModel] | None = None  # None: not a lake table (model file, plot, observation)
+    business_key: tuple[str, ...] = ()  # one row per key (within a partition)
+    partitioned: str = DAILY
+    partition_column: str | None = "game_date"
+
+    @property
+    def path(self) -> list[str]:
+        return [self.layer, self.name]
+
+    @property
+    def key(self) -> dg.AssetKey:
+        return dg.AssetKey(self.path)
+
+    @property
+    def label(self) -> str:
+        """'analytics/games': the asset key as the UI, logs and the CLI print it."""
+        return f"{self.layer}/{self.name}"
+
+    @property
+    def view(self) -> str:
+        """'analytics.games': the DuckDB view over the table's files."""
+        return f"{self.layer}.{self.name}"
+
+    @property
+    def in_lake(self) -> bool:
+        """Stored as one Parquet file per day under <data_dir>/lake/<layer>/<name>/."""
+        return self.contract is not None
+
+    def empty(self) -> pl.DataFrame:
+        """A typed, empty frame (off-days still get a file with the right schema)."""
+        if self.contract is None:
+            raise ValueError(f"{self.label} has no contract, hence no frame schema")
+        return c.empty_frame(self.contract)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --------------------------------------------------------------------------------------------- raw
+SCHEDULE = Table("raw", "schedule", "one row per scheduled game (NBA.com schedule)",
+                 c.ScheduleContract, ("game_id",))
+BDL_BOXSCORES = Table("raw", "bdl_boxscores", "one row per player per game (Ball Don't Lie box score)",
+                      c.BoxscoreContract, ("source_game_id", "player_id"))
+NBACOM_BOXSCORES = Table("raw", "nbacom_boxscores", "one row per player per game (NBA.com box score)",
+                         c.BoxscoreContract, ("source_game_id", "player_id"))
+PROP_LINES = Table("raw", "prop_lines", "one row per prop-line snapshot: event, player, bookmaker, time",
+                   c.PropLineContract, ("event_id", "player_lookup", "bookmaker", "snapshot_ts"))
+INJURIES = Table("raw", "injuries", "one row per player per injury report",
+                 c.InjuryContract, ("report_ts", "player_lookup"))
+# ------------------------------------------------------------------------------------ analytics
+GAMES = Table("analytics", "games", "one row per game, every source's id reconciled",
+              c.GamesContract, ("game_id",))
+PLAYER_GAME_SUMMARY = Table("analytics", "player_game_summary", "one row per player per game (DNPs included)",
+                            c.PlayerGameSummaryContract, ("game_id", "player_lookup"))
+TEAM_GAME_SUMMARY = Table("analytics", "team_game_summary", "one row per team per game",
+                          c.TeamGameSummaryContract, ("game_id", "team"))
+# ------------------------------------------------------------------------------------- features
+PLAYER_FEATURES = Table("features", "player_features", "one row per player on day D's slate, inputs < D",
+                        c.PlayerFeaturesContract, ("game_date", "player_lookup"))
+# ---------------------------------------------------------------------------------- predictions
+POINTS_MODEL = Table("predictions", "points_model", "one LightGBM model per Monday-start week (a file)",
+                     partitioned=WEEKLY, partition_column=None)
+PLAYER_PROP_PREDICTIONS = Table(
+    "predictions", "player_prop_predictions", "one row per player per game per prediction system",
+    c.PredictionContract, ("game_id", "player_lookup", "system_id"),
+)
+# -------------------------------------------------------------------------------------- grading
+PREDICTION_GRADES = Table("grading", "prediction_grades", "one row per graded prediction",
+                          c.PredictionGradeContract, ("game_id", "player_lookup", "system_id"))
+SYSTEM_DAILY_PERFORMANCE = Table("grading", "system_daily_performance", "one row per system per graded day",
+                                 c.SystemDailyPerformanceContract, ("game_date", "system_id"))
+SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
+                      partitioned=NONE, partition_column=None)
+# ------------------------------------------------------------------------------------------ ops
+PIPELINE_HEALTH = Table("ops", "pipeline_health", "observations of failed runs (no stored rows)",
+                        partitioned=NONE, partition_column=None)
+
+ALL: tuple[Table, ...] = (
+    SCHEDULE, BDL_BOXSCORES, NBACOM_BOXSCORES, PROP_LINES, INJURIES,
+    GAMES, PLAYER_GAME_SUMMARY, TEAM_GAME_SUMMARY,
+    PLAYER_FEATURES,
+    POINTS_MODEL, PLAYER_PROP_PREDICTIONS,
+    PREDICTION_GRADES, SYSTEM_DAILY_PERFORMANCE, SEASON_REPORT,
+    PIPELINE_HEALTH,
+)
+# The daily Parquet tables of the lake, in layer order.
+LAKE: tuple[Table, ...] = tuple(t for t in ALL if t.in_lake)
+# The layers of the daily pipeline, upstream first ("ops" is the health observation, not a layer of data).
+LAYERS: tuple[str, ...] = tuple(dict.fromkeys(t.layer for t in ALL if t.layer != "ops"))
+
+_BY_LABEL = {t.label: t for t in ALL}
+
+
+def get(label: str | dg.AssetKey | Table) -> Table:
+    """The table for 'layer/table', 'layer.table', an asset key or a Table; KeyError naming the known ones."""
+    if isinstance(label, Table):
+        return label
+    text = label.to_user_string() if isinstance(label, dg.AssetKey) else label.replace(".", "/", 1)
+    try:
+        return _BY_LABEL[text]
+    except KeyError:
+        raise KeyError(f"no table {text!r}; known: {', '.join(_BY_LABEL)}") from None
+
+
+def lake_table(label: str | dg.AssetKey) -> Table | None:
+    """The lake table for a label or key, None for anything else (a model, a report, an unknown key)."""
+    t = _BY_LABEL.get(label.to_user_string() if isinstance(label, dg.AssetKey) else label.replace(".", "/", 1))
+    return t if t is not None and t.in_lake else None

@@ -1,0 +1,36 @@
+"""Pure parsers: one landed API response body -> contract-shaped raw rows + structured rejects.
+
+`common` holds the result type, the value rules and the collector every parser shares; one module per
+source holds its parsers. Import from here: `from resources import parsers; parsers.parse_bdl_stats(...)`.
+"""
+
+from nba_assets.partitions import ET
+from resources.parsers.bdl import parse_bdl_box_scores, parse_bdl_injuries, parse_bdl_stats
+from resources.parsers.common import (
+    BDL_STAT_FIELDS,
+    NBACOM_STAT_FIELDS,
+    REJECT_SCHEMA,
+    ParseResult,
+    latest_fetch_wins,
+    parse_minutes,
+    to_american_odds,
+)
+from resources.parsers.nbacom import parse_nbacom_leaguegamelog, parse_nbacom_schedule
+from resources.parsers.odds import parse_odds_event_odds
+
+__all__ = [
+    "BDL_STAT_FIELDS",
+    "ET",
+    "NBACOM_STAT_FIELDS",
+    "REJECT_SCHEMA",
+    "ParseResult",
+    "latest_fetch_wins",
+    "parse_bdl_box_scores",
+    "parse_bdl_injuries",
+    "parse_bdl_stats",
+    "parse_minutes",
+    "parse_nbacom_leaguegamelog",
+    "parse_nbacom_schedule",
+    "parse_odds_event_odds",
+    "to_american_odds",
+]

@@ -1,0 +1,71 @@
+"""What the simulated sources share on the wire: hosts, the error type, JSON responses, and the
+per-season index the routes answer from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import polars as pl
+
+BDL_HOST = "api.balldontlie.io"
+NBA_HOST = "stats.nba.com"
+ODDS_HOST = "api.the-odds-api.com"
+COUNTERS_FILE = "fault_counters.json"
+PER_PAGE_DEFAULT = 25
+PER_PAGE_MAX = 100
+ODDS_SPORT = "basketball_nba"
+NBA_GAMELOG_HEADERS = [
+    "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_ID",
+    "GAME_DATE", "MATCHUP", "WL", "MIN", "FGM", "FGA", "FG_PCT", "FG3M", "FG3A", "FG3_PCT", "FTM", "FTA",
+    "FT_PCT", "OREB", "DREB", "REB", "AST", "STL", "BLK", "TOV", "PF", "PTS", "PLUS_MINUS", "FANTASY_PTS",
+    "VIDEO_AVAILABLE",
+]
+STATS_GAME_KEYS = ("id", "date", "season", "status", "period", "time", "postseason", "home_team_score",
+                   "visitor_team_score", "datetime")
+MISSING_DATE = {"message": "Missing date parameter", "error_code": "MISSING_PARAMETER"}
+ODDS_TEAM_NAMES = {"LAC": "Los Angeles Clippers"}  # The Odds API spells some teams differently
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, body: dict, headers: dict[str, str] | None = None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def iso_z(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+    # Fixed key order (insertion) and compact separators: same data + same clock => same bytes.
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return httpx.Response(
+        status, content=content, headers={"content-type": "application/json", **(headers or {})}
+    )
+
+
+def pct(made: int, att: int) -> float:
+    return round(made / att, 3) if att else 0.0
+
+
+@dataclass
+class SeasonIndex:
+    season_year: int
+    games: dict[str, dict]  # game_id -> schedule row
+    by_date: dict[date, list[dict]]
+    by_event: dict[str, dict]
+    by_bdl_id: dict[int, dict]
+    box: dict[str, list[dict]]  # game_id -> player rows (home first, starters first)
+    players: dict[int, dict]  # nba_player_id -> bio
+    props: dict[str, pl.DataFrame]  # event_id -> snapshot rows
+    snap_times: dict[str, list[datetime]]  # event_id -> sorted snapshot times
+    injuries: dict[date, pl.DataFrame]
+    late: dict[str, datetime]  # game_id -> boxscore release
+    corrections: dict[tuple[str, int], datetime]
+    duplicates: dict[str, int]  # game_id -> nba_player_id
+    malformed: dict[tuple[str, int], str]  # (game_id, player) -> variant
+    transient: dict[tuple[str, date], str]  # (endpoint, date) -> kind
+    pagination: set[date]
