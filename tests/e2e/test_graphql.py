@@ -171,3 +171,20 @@ def test_fixture_runs_are_in_the_instance(e2e_stack: E2EStack):
         ("dagster/asset_partition_range_start", E2E_START),
         ("dagster/asset_partition_range_start", E2E_START),
     ]
+
+
+LINEAGE_Q = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename ... on AssetNode {
+  metadataEntries { __typename label ... on TableColumnLineageMetadataEntry {
+    lineage { columnName columnDeps { assetKey { path } columnName } } } } } } }"""
+
+
+def test_column_lineage_reaches_the_ui(e2e_stack: E2EStack):
+    """The summary's points come from both sources' raw points: what the asset page's columns show."""
+    node = e2e_stack.graphql(LINEAGE_Q, {"key": {"path": tables.PLAYER_GAME_SUMMARY.path}})["assetNodeOrError"]
+    entry = next(e for e in node["metadataEntries"] if e["label"] == "dagster/column_lineage")
+    assert entry["__typename"] == "TableColumnLineageMetadataEntry"
+    deps = {c["columnName"]: c["columnDeps"] for c in entry["lineage"]}
+    assert {("/".join(d["assetKey"]["path"]), d["columnName"]) for d in deps["points"]} == {
+        (tables.BDL_BOXSCORES.label, "points"),
+        (tables.NBACOM_BOXSCORES.label, "points"),
+    }
