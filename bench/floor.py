@@ -110,8 +110,7 @@ def run_floor(
     from nba_assets.logic import modeling
     from nba_assets.logic import report as rlog
     from nba_assets.partitions import week_key, week_range
-    from resources import parsers
-    from resources.landing import LandedFile, LandingZone
+    from resources.landing import LandingZone
 
     lake = data_dir / "lake"
     out = out_dir / "lake"
@@ -128,36 +127,11 @@ def run_floor(
 
     # ---------------------------------------------------------------- raw: parse the landed files
     landing = LandingZone(str(data_dir))
-    cache: dict[str, parsers.ParseResult] = {}
-
-    def parse_schedule(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        if f.name not in cache:
-            cache[f.name] = parsers.parse_nbacom_schedule(body, f.name)
-        full = cache[f.name]
-        return parsers.ParseResult(
-            rows=full.rows.filter(pl.col("game_date") == d), rejects=full.rejects.filter(pl.col("game_date") == d)
-        )
-
-    def parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        if "box_scores" in f.path.parent.parent.name:
-            return parsers.parse_bdl_box_scores(body, f.name)
-        return parsers.parse_bdl_stats(body, f.name)
-
-    def parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
-
-    raw_specs = [
-        (t.SCHEDULE.label, "nbacom", ["schedule"], parse_schedule),
-        (t.BDL_BOXSCORES.label, "bdl", ["stats", "box_scores"], parse_bdl),
-        (t.NBACOM_BOXSCORES.label, "nbacom", ["leaguegamelog"], lambda b, f, d: parsers.parse_nbacom_leaguegamelog(b, f.name)),
-        (t.PROP_LINES.label, "oddsapi", ["event_odds"], lambda b, f, d: parsers.parse_odds_event_odds(b, f.name)),
-        (t.INJURIES.label, "bdl", ["player_injuries"], parse_injuries),
-    ]
     raw: dict[str, pl.DataFrame] = {}
-    for table, source, endpoints, parse in raw_specs:
+    for feed in raw_assets.FEEDS:  # the same feeds (parsers, landing folders) the raw assets use
+        table = feed.table.label
         st = FloorStep(table, like_for_like=False, note="parse landed JSON only (Dagster also fetches over HTTP)")
-        got, st.compute_s = _timed(lambda: raw_assets.ingest(landing, source, endpoints, days, parse, table))
+        got, st.compute_s = _timed(lambda feed=feed: feed.ingest(landing, days))
         raw[table] = got.rows
         _, st.write_s = _timed(lambda: _write_days(got.rows, out, table, days))
         record(st, got.rows, table)

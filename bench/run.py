@@ -1,4 +1,4 @@
-"""Benchmark harness (design.md §9): time the pipeline on the simulated league, against a bare floor.
+"""Benchmark harness (docs/architecture.md): time the pipeline on the simulated league, against a bare floor.
 
 1. season backfill: every job over the season through the real code path (nba_assets.ops.runner.run_range,
    one single run per job and range): ingest_and_features (days), train_points_model (weeks),

@@ -1,7 +1,7 @@
 """Row-count anomaly: each game's and each day's row count vs the trailing game days.
 
 WARN: a swing in volume (a truncated boxscore, a book that stopped quoting, a parser that drops rows
-silently; domain.md failure 6) needs a look, but a real 2-game Tuesday is not an incident. Per game is
+silently; lesson 6, docs/architecture.md) needs a look, but a real 2-game Tuesday is not an incident. Per game is
 the sharp test (a game's volume is stable); per day only flags totals outside the trailing range,
 because the number of games per day legitimately varies from 2 to 15.
 """

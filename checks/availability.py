@@ -1,4 +1,4 @@
-"""Prop availability per game on the slate (domain.md failure 11: games with 0 lines went unnoticed;
+"""Prop availability per game on the slate (lesson 11, docs/architecture.md: games with 0 lines went unnoticed;
 the production system once missed three in one night).
 
 WARN, never blocking: a thin market is a fact about the books, and predictions still run (as NO_LINE).

@@ -1,7 +1,7 @@
 """Completeness vs the schedule: final games must have boxscores; games must become final.
 
 Games are matched on (game_date, home_team, away_team) because each source has its own game id
-(domain.md failure 9: id mismatches raised false "missing" alerts there).
+(lesson 9, docs/architecture.md: id mismatches raised false "missing" alerts there).
 Severity (checks/definitions.py): a final game with no boxscore from ANY source is ERROR (no summary,
 no grades for it); a game missing from one source only is WARN (the other source covers it, but the
 cross-source agreement check is blind for it); a game not final hours after tip-off is WARN (a

@@ -1,4 +1,4 @@
-"""Duplicates on a table's business key (domain.md failures 1 and 2).
+"""Duplicates on a table's business key (lessons 1 and 2, docs/architecture.md).
 
 Keys are `nba_assets.contracts.BUSINESS_KEYS`. They are checked within each game_date: a partition is one
 day, and NBA.com reuses a game_id when a game is rescheduled, so (key, game_date) is the unit that must

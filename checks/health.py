@@ -1,4 +1,4 @@
-"""Pipeline health: a stalled pipeline must be visible within hours, not days (domain.md failure 5).
+"""Pipeline health: a stalled pipeline must be visible within hours, not days (lesson 5, docs/architecture.md).
 
 `ops/pipeline_health` is an observable-only asset: the run-failure sensor records every failed run on
 it (observations with job, run and error), and its check `game_day_run_recent` fails when no game-day

@@ -1,4 +1,4 @@
-"""Orphans on every edge between layers (domain.md failure 3: 618 analytics rows with no boxscore).
+"""Orphans on every edge between layers (lesson 3, docs/architecture.md: 618 analytics rows with no boxscore).
 
 Severity per edge (decided in checks/definitions.py):
 - ERROR (corruption: our own transform produced a row its input cannot explain): summary rows without

@@ -2,8 +2,8 @@
 
 Layout: `<base>/lake/<layer>/<table>/<partition_key>.parquet` for an asset keyed `[layer, table]`
 (`<base>/lake/<layer>/<table>.parquet` when unpartitioned). Built on Dagster core's `UPathIOManager`
-because dagster-polars breaks on polars 2.x and dagster-duckdb-polars on duckdb 2.x (design.md §6,
-dagster-notes.md §11). What it adds over the base class:
+because dagster-polars breaks on polars 2.x and dagster-duckdb-polars on duckdb 2.x
+(docs/architecture.md §3). What it adds over the base class:
 
 - range-aware writes: a single-run backfill's frame is split by the asset's `partition_expr` column into
   one file per partition; a partition with no rows still gets a typed, empty file;

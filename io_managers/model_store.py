@@ -5,7 +5,7 @@ Layout: `<base>/models/points_model/<week_key>.txt` (the booster, `Booster.model
 sha256 of the text file). `base` is a local folder or a `gs://` prefix (universal-pathlib).
 
 `TrainedModel` lives here, not in nba_assets, because io_managers sits below nba_assets in the
-dependency order (design.md §2): the modeling logic imports it from here.
+import order (docs/architecture.md §2): the modeling logic imports it from here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Pandera (polars) contracts: the explicit schema of every table in the lake.
 
 Each model is the contract of one table: column names, dtypes, nullability and ranges. Schemas are
-never inferred from data (domain.md failure 17). `strict=True` rejects unexpected columns, so a drift in
+never inferred from data (lesson 17, docs/architecture.md). `strict=True` rejects unexpected columns, so a drift in
 a parser or transform fails the step before the write (the type check runs before the IO manager).
 
 Which table uses which contract, and each table's business key, is declared in `nba_assets/tables.py`.
@@ -281,7 +281,7 @@ class PlayerFeaturesContract(pa.DataFrameModel):
 
     @pa.dataframe_check
     def point_in_time(cls, data) -> pl.LazyFrame:  # noqa: N805
-        """No feature row may use data from its own day or later (domain.md failure 14)."""
+        """No feature row may use data from its own day or later (lesson 14, docs/architecture.md)."""
         return data.lazyframe.select(
             pl.col("data_as_of").is_null() | (pl.col("data_as_of") < pl.col("game_date"))
         )
@@ -312,7 +312,7 @@ class PredictionContract(pa.DataFrameModel):
 
     @pa.dataframe_check
     def line_provenance(cls, data) -> pl.LazyFrame:  # noqa: N805
-        """One source of truth for line provenance (domain.md failure 10)."""
+        """One source of truth for line provenance (lesson 10, docs/architecture.md)."""
         return data.lazyframe.select(
             ((pl.col("line_source") == "NO_LINE") == pl.col("line").is_null())
             & ((pl.col("recommendation") == "NO_LINE") == (pl.col("line_source") == "NO_LINE"))

@@ -225,18 +225,45 @@ def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]
 
 
 # ------------------------------------------------------------------------------------------ assets
-@_raw_asset(
-    t.SCHEDULE,
-    "One row per game_id: NBA.com season schedule (10-digit id, home/away tricodes, tip-off UTC, "
-    "status 1/2/3, final score). Source: stats.nba.com scheduleleaguev2.",
-)
-def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    landing = sources.landing()
-    if sources.fetching_enabled:
-        client = sources.nbacom()
-        for season in sorted({season_of(d) for d in dates}):
-            client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+Parse = Callable[[object, LandedFile, dt.date], parsers.ParseResult]
+
+
+@dataclass(frozen=True)
+class RawFeed:
+    """One raw table: where its responses come from and how they are fetched and parsed."""
+
+    table: t.Table
+    description: str
+    source: str  # the landing zone's source folder
+    endpoints: tuple[str, ...]  # the landing zone's endpoint folders parsed for a day
+    fetch: Callable[[dg.AssetExecutionContext, SourcesResource, list[dt.date]], None]
+    parser: Callable[[], Parse]  # called once per run, so a parser may cache across the run's dates
+
+    def ingest(self, landing: LandingZone, dates: Sequence[dt.date]) -> Ingested:
+        return ingest(landing, self.source, self.endpoints, dates, self.parser(), self.table)
+
+
+def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
+    """The one shape of every raw asset: fetch the run's dates (unless NBA_LAKE_SOURCE=landing), then
+    parse everything landed for them and emit the rows with their two record checks."""
+
+    @_raw_asset(feed.table, feed.description)
+    def _asset(context: dg.AssetExecutionContext, sources: SourcesResource):
+        dates = partition_dates(context)
+        if sources.fetching_enabled:
+            feed.fetch(context, sources, dates)
+        yield from _emit(context, feed.ingest(sources.landing(), dates), dates)
+
+    return _asset
+
+
+def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.nbacom()
+    for season in sorted({season_of(d) for d in dates}):
+        client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+
+
+def _schedule_parser() -> Parse:
     cache: dict[str, parsers.ParseResult] = {}
     reported: set[str] = set()
 
@@ -257,93 +284,81 @@ def schedule(context: dg.AssetExecutionContext, sources: SourcesResource):
             duplicates=full.duplicates.filter(pl.col("game_date") == d),
         )
 
-    got = ingest(landing, "nbacom", ["schedule"], dates, parse, t.SCHEDULE)
-    yield from _emit(context, got, dates)
+    return parse
 
 
-@_raw_asset(
-    t.BDL_BOXSCORES,
-    "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
-    "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
-)
-def bdl_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    if sources.fetching_enabled:
-        client = sources.bdl()
-        for d in dates:
-            fetch_resuming(context, client.fetch_stats, d)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        if "box_scores" in f.path.parent.parent.name:
-            return parsers.parse_bdl_box_scores(body, f.name)
-        return parsers.parse_bdl_stats(body, f.name)
-
-    got = ingest(sources.landing(), "bdl", ["stats", "box_scores"], dates, parse, t.BDL_BOXSCORES)
-    yield from _emit(context, got, dates)
+def _fetch_bdl_stats(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.bdl()
+    for d in dates:
+        fetch_resuming(context, client.fetch_stats, d)
 
 
-@_raw_asset(
-    t.NBACOM_BOXSCORES,
-    "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
-    "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
-)
-def nbacom_boxscores(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    if sources.fetching_enabled:
-        client = sources.nbacom()
-        for d in dates:
-            client.fetch_leaguegamelog(d)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        return parsers.parse_nbacom_leaguegamelog(body, f.name)
-
-    got = ingest(
-        sources.landing(), "nbacom", ["leaguegamelog"], dates, parse, t.NBACOM_BOXSCORES
-    )
-    yield from _emit(context, got, dates)
+def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+    if "box_scores" in f.path.parent.parent.name:
+        return parsers.parse_bdl_box_scores(body, f.name)
+    return parsers.parse_bdl_stats(body, f.name)
 
 
-@_raw_asset(
-    t.PROP_LINES,
-    "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
-    "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
-)
-def prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    if sources.fetching_enabled:
-        client = sources.odds()
-        for d in dates:
-            fetched = client.fetch_events(d)
-            for event in fetched.events:
-                client.fetch_event_odds_history(event)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        return parsers.parse_odds_event_odds(body, f.name)
-
-    got = ingest(sources.landing(), "oddsapi", ["event_odds"], dates, parse, t.PROP_LINES)
-    yield from _emit(context, got, dates)
+def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.nbacom()
+    for d in dates:
+        client.fetch_leaguegamelog(d)
 
 
-@_raw_asset(
-    t.INJURIES,
-    "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
-    "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
-)
-def injuries(context: dg.AssetExecutionContext, sources: SourcesResource):
-    dates = partition_dates(context)
-    if sources.fetching_enabled:
-        client = sources.bdl()
-        for d in dates:
-            fetch_resuming(context, client.fetch_injuries, d)
-
-    def parse(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
-        # The report is requested "as of D's morning", so its time is that, not the fetch time:
-        # re-fetching the same report must not create new keys (idempotent partitions).
-        report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
-
-    got = ingest(sources.landing(), "bdl", ["player_injuries"], dates, parse, t.INJURIES)
-    yield from _emit(context, got, dates)
+def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.odds()
+    for d in dates:
+        fetched = client.fetch_events(d)
+        for event in fetched.events:
+            client.fetch_event_odds_history(event)
 
 
-RAW_ASSETS = [schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries]
+def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+    client = sources.bdl()
+    for d in dates:
+        fetch_resuming(context, client.fetch_injuries, d)
+
+
+def _parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
+    # The report is requested "as of D's morning", so its time is that, not the fetch time:
+    # re-fetching the same report must not create new keys (idempotent partitions).
+    report_ts = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
+    return parsers.parse_bdl_injuries(body, f.name, report_ts=report_ts, game_date=d)
+
+
+FEEDS = [
+    RawFeed(
+        t.SCHEDULE,
+        "One row per game_id: NBA.com season schedule (10-digit id, home/away tricodes, tip-off UTC, "
+        "status 1/2/3, final score). Source: stats.nba.com scheduleleaguev2.",
+        "nbacom", ("schedule",), _fetch_schedule, _schedule_parser,
+    ),
+    RawFeed(
+        t.BDL_BOXSCORES,
+        "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
+        "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
+        "bdl", ("stats", "box_scores"), _fetch_bdl_stats, lambda: _parse_bdl,
+    ),
+    RawFeed(
+        t.NBACOM_BOXSCORES,
+        "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
+        "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
+        "nbacom", ("leaguegamelog",), _fetch_leaguegamelog,
+        lambda: lambda body, f, d: parsers.parse_nbacom_leaguegamelog(body, f.name),
+    ),
+    RawFeed(
+        t.PROP_LINES,
+        "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
+        "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
+        "oddsapi", ("event_odds",), _fetch_prop_lines,
+        lambda: lambda body, f, d: parsers.parse_odds_event_odds(body, f.name),
+    ),
+    RawFeed(
+        t.INJURIES,
+        "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
+        "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
+        "bdl", ("player_injuries",), _fetch_injuries, lambda: _parse_injuries,
+    ),
+]
+RAW_ASSETS = [raw_table(feed) for feed in FEEDS]
+schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries = RAW_ASSETS

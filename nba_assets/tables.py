@@ -137,3 +137,17 @@ def lake_table(label: str | dg.AssetKey) -> Table | None:
     """The lake table for a label or key, None for anything else (a model, a report, an unknown key)."""
     t = _BY_LABEL.get(label.to_user_string() if isinstance(label, dg.AssetKey) else label.replace(".", "/", 1))
     return t if t is not None and t.in_lake else None
+
+
+def markdown() -> str:
+    """The registry as a markdown table (docs/data.md embeds it; a test keeps the two identical)."""
+    lines = [
+        "| asset key | DuckDB view | grain | business key | partitioned | contract |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in ALL:
+        key = ", ".join(t.business_key) or "-"
+        contract = t.contract.__name__ if t.contract else "-"
+        view = t.view if t.in_lake else "-"
+        lines.append(f"| `{t.label}` | {view} | {t.grain} | {key} | {t.partitioned} | {contract} |")
+    return "\n".join(lines) + "\n"

@@ -137,7 +137,7 @@ class BdlClient:
 
     def _paginate(self, endpoint: str, path: str, params: Mapping[str, Any],
                   game_date: date) -> list[LandedFile]:
-        """Follow meta.next_cursor, landing each page as it arrives (domain.md failure 7)."""
+        """Follow meta.next_cursor, landing each page as it arrives (lesson 7, docs/architecture.md)."""
         url = f"{self.base_url}{path}"
         folder = self.landing.folder(self.source, endpoint, game_date)
         resume = self.landing.incomplete_fetch(self.source, endpoint, game_date)

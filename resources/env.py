@@ -1,6 +1,8 @@
 """The one environment switch: local (default), test, prod.
 
-`definitions.py` picks a resources dict from `environment()`; asset bodies never branch on it.
+`settings()` reads and validates the environment variables (a bad value fails with one line naming it);
+`resources_for(settings)` builds the resources dict `definitions.py` passes to Dagster. Asset bodies never
+branch on the environment.
 Secrets come only from environment variables (`dg.EnvVar`), resolved by Dagster at run time so they
 never enter the code, the logs or the landing zone.
 """
@@ -12,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+
+from io_managers.lake import ParquetLakeIOManager
+from resources.lake import LakeResource
+from resources.sources import SourcesResource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("local", "test", "prod")
@@ -53,10 +59,6 @@ def settings() -> Settings:
 
 def resources_for(s: Settings | None = None) -> dict[str, object]:
     """The resources dict for the chosen environment. Same asset code everywhere."""
-    from io_managers.lake import ParquetLakeIOManager
-    from resources.lake import LakeResource
-    from resources.sources import SourcesResource
-
     s = s or settings()
     live = s.source == "live"
     sources = SourcesResource(

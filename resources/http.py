@@ -1,4 +1,4 @@
-"""The one retry policy every source client shares (domain.md failure 8).
+"""The one retry policy every source client shares (lesson 8, docs/architecture.md).
 
 The system this replaces ran three retry/circuit layers that ignored each other and treated 429s as
 failures. Here every HTTP call of every source goes through `HttpSource.get`: timeouts, connection errors

@@ -1,9 +1,9 @@
-"""The landing zone: every response body, untouched, before anything parses it (design.md §4).
+"""The landing zone: every response body, untouched, before anything parses it (docs/architecture.md §3).
 
 Layout: `<data_dir>/landing/<source>/<endpoint>/<game_date>/<sha256[:16]>.json`, local or gs:// (UPath).
 Files are content-addressed, so re-fetching an identical body adds no file; the append-only
 `_manifest.jsonl` of each folder records every fetch (order, time, redacted URL/params, pagination), which
-is what lets a failed paginated fetch resume where it stopped (domain.md failure 7) and lets the parser
+is what lets a failed paginated fetch resume where it stopped (lesson 7, docs/architecture.md) and lets the parser
 apply "latest fetch wins". Files dropped into a folder by hand (no manifest entry) are ingested too.
 """
 

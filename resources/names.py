@@ -1,4 +1,4 @@
-"""Cross-source player identity: `player_lookup` exactly as domain.md defines it.
+"""Cross-source player identity: `player_lookup` as docs/data.md defines it.
 
 NFKC-normalize, strip diacritics, casefold, keep only [a-z0-9]. Suffixes are KEPT
 (`michaelporterjr`, `garypaytonii`): stripping them in one source once broke ~6,000 prop joins.

@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+# Real API responses, trimmed to what the tests use (tests/fixtures/README.md says where each came from).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # The sim clock for pipeline tests: noon ET on 2025-12-12, mid-season 2025-26. The sim's default
 # faults (seed 7) put a late boxscore on 2025-12-10 (released 2025-12-12 23:58 UTC), a zero-prop game
@@ -18,9 +19,7 @@ SIM_NOW = dt.datetime(2025, 12, 12, 17, 0, tzinfo=dt.UTC)
 
 
 def samples_dir() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip("../shared/samples is not beside the project")
-    return SAMPLES
+    return FIXTURES
 
 
 @pytest.fixture

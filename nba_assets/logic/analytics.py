@@ -4,7 +4,7 @@ Every function is pure (polars in, polars out) and range-safe: a single-run back
 season, so nothing here assumes one date. Outputs have exactly the columns and dtypes of their
 contracts (nba_assets/contracts.py) and a deterministic row order, so re-running gives identical frames.
 
-Cross-source identity (domain.md failure 9): a game is (game_date, home_team, away_team), never a
+Cross-source identity (lesson 9, docs/architecture.md): a game is (game_date, home_team, away_team), never a
 source's id; a player within a game is `player_lookup`.
 """
 

@@ -1,7 +1,7 @@
 """Point-in-time player features: one row per (game_date, player_lookup) on D's slate.
 
 Every value for day D comes from games strictly before D and from line snapshots / injury reports
-taken strictly before D's tip-off (domain.md failures 13 and 14). The builder is range-aware: it takes
+taken strictly before D's tip-off (lessons 13 and 14, docs/architecture.md). The builder is range-aware: it takes
 many target dates at once and never loops over them in Python. Per-player and per-team states are
 computed once per game ("the player's form after game g"), then each (D, player) picks the latest state
 with a game date < D through `join_asof(..., allow_exact_matches=False)`. That strict as-of join is

@@ -1,6 +1,6 @@
 """Grading: each prediction against what the player scored, and per-system daily performance.
 
-Outcome rules (domain.md), first match wins:
+Outcome rules (docs/data.md, grading), first match wins:
   1. no line                      -> NO_LINE  (errors computed when the player played)
   2. no actual row, or DNP        -> VOID     (errors and actual_points null)
   3. recommendation PASS          -> PASS     (errors computed; never counts for hit rate)
@@ -31,7 +31,7 @@ def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.Da
         pl.col("points").cast(pl.Int64).alias("_points"),
         pl.col("minutes").cast(pl.Float64).alias("actual_minutes"),
     )
-    # m:1 fails loudly on duplicate actuals instead of silently doubling grades (domain.md failure 1).
+    # m:1 fails loudly on duplicate actuals instead of silently doubling grades (lesson 1, docs/architecture.md).
     joined = predictions.join(facts, on=KEYS, how="left", validate="m:1")
     played = pl.col("_has_actual").fill_null(False) & ~pl.col("_dnp").fill_null(True)
     actual = pl.when(played).then(pl.col("_points"))

@@ -1,7 +1,7 @@
 """Points predictions: a walk-forward LightGBM regressor and the moving-average baseline beside it.
 
 Walk-forward: the model for week W is trained on feature rows with game_date < W's first day only, so a
-prediction never uses a model that has seen its own day (domain.md failure 14).
+prediction never uses a model that has seen its own day (lesson 14, docs/architecture.md).
 
 Training (`train_points_model`), three fits, all on rows < cutoff:
   A. fit on rows before the last 21 game days, early-stopping on the 7 game days after them
@@ -45,7 +45,7 @@ PREDICTIONS_TABLE = tables.PLAYER_PROP_PREDICTIONS
 # over-confident. Smaller edges are inside the noise and become PASS ("edge below threshold").
 EDGE_THRESHOLD = 2.0
 # Below this feature_quality_score (0-100) the row is still predicted (MAE is tracked) but never bet:
-# the features are stale or thin (domain.md failure 13). 50 matches the feature layer's low-quality mark.
+# the features are stale or thin (lesson 13, docs/architecture.md). 50 matches the feature layer's low-quality mark.
 MIN_QUALITY = 50.0
 MAX_POINTS = 80.0  # PredictionContract range; a higher prediction is a model bug, clipping keeps it legal
 
@@ -148,6 +148,58 @@ def training_frame(
     if train["game_date"].n_unique() < min_history_days:
         return train.clear()
     return train
+
+
+@dataclass(frozen=True)
+class WeekOutcome:
+    """What training the model of one week gave: a model, or the reason there is none."""
+
+    week: dt.date
+    model: TrainedModel | None = None
+    reason: str | None = None  # why no model was trained
+    train_rows: int = 0
+
+
+def fit_week(
+    week: dt.date,
+    features: pl.DataFrame,
+    actuals: pl.DataFrame,
+    params: ModelParams,
+    min_history_days: int,
+    has_games: bool = True,
+) -> WeekOutcome:
+    """Train the model of `week` (a Monday) on the rows before it, or say why not.
+
+    No games that week: nothing to predict, so no training cost. Too little history: no model; the
+    week's predictions fall back to the latest earlier model (or the baseline alone)."""
+    if not has_games:
+        return WeekOutcome(week, reason=f"no games in the week of {week}: nothing to predict, no model trained")
+    train = (
+        training_frame(features, actuals, week, min_history_days)
+        if features.height and actuals.height
+        else pl.DataFrame()
+    )
+    if train.height == 0:
+        return WeekOutcome(
+            week,
+            reason=(
+                f"fewer than {min_history_days} days of feature history before {week}: "
+                "no model for this week; predictions fall back to the latest earlier model or baseline only"
+            ),
+        )
+    return WeekOutcome(week, model=train_points_model(train, params, week), train_rows=train.height)
+
+
+def model_summary(model: TrainedModel) -> dict[str, object]:
+    """The figures of a trained model shown on the asset (plain values; the asset wraps plots/paths)."""
+    m = model.metrics
+    return {
+        "model_version": model.model_version,
+        "training_rows": m.get("train_rows"),
+        "training_date_range": f"{m.get('train_start')}..{m.get('train_end')}",
+        "val_mae_model": m.get("val_mae_model"),
+        "val_mae_l10_baseline": m.get("val_mae_baseline"),
+    }
 
 
 def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:

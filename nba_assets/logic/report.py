@@ -2,7 +2,7 @@
 
 Figures here test the machinery on whatever league the lake holds (on the simulated league: not a
 betting edge). Hit rates are judged against the 52.38% break-even at -110; sustained >= 60% on real
-lines is a leakage suspect (domain.md).
+lines is a leakage suspect (docs/data.md).
 """
 
 from __future__ import annotations

@@ -8,23 +8,7 @@ from typing import Any
 
 from nba_assets import tables
 from nba_assets.partitions import ET
-from resources.parsers.common import (
-    MAX_LINE,
-    MIN_LINE,
-    ParseResult,
-    _american,
-    _aware_utc,
-    _Bad,
-    _Collector,
-    _Ctx,
-    _dict,
-    _file_reject,
-    _opt_str,
-    _player,
-    _rejects_frame,
-    _template,
-    _utc,
-)
+from resources.parsers import common as pc
 from resources.teams import (
     UnknownTeamError,
     tricode_from_full_name,
@@ -36,7 +20,7 @@ def _events(body: Any) -> tuple[list[Any], dt.datetime | None] | None:
     wrapper_ts = None
     if isinstance(body, Mapping) and "data" in body and "bookmakers" not in body:
         if body.get("timestamp") is not None:
-            wrapper_ts = _utc("timestamp", body.get("timestamp"))
+            wrapper_ts = pc._utc("timestamp", body.get("timestamp"))
         body = body.get("data")
     if isinstance(body, Mapping):
         return [body], wrapper_ts
@@ -47,50 +31,50 @@ def _events(body: Any) -> tuple[list[Any], dt.datetime | None] | None:
 
 def parse_odds_event_odds(
     body: dict, landing_file: str, snapshot_ts: dt.datetime | None = None
-) -> ParseResult:
+) -> pc.ParseResult:
     """The Odds API v4 event odds (live body or historical wrapper): one row per (player, bookmaker).
 
     Over and Under outcomes with the same description and point form one row; a lone side keeps a
     null price on the other. snapshot_ts = wrapper timestamp, else the argument, else the market's
     (or bookmaker's) last_update. Prices come out American; decimal prices are converted.
     """
-    ctx = _Ctx("oddsapi", "event_odds", landing_file)
+    ctx = pc._Ctx("oddsapi", "event_odds", landing_file)
     table = tables.PROP_LINES
-    out = _Collector(ctx, table, ["event_id", "player_lookup", "bookmaker", "snapshot_ts"])
+    out = pc._Collector(ctx, table, ["event_id", "player_lookup", "bookmaker", "snapshot_ts"])
     try:
         found = _events(body)
-    except _Bad as bad:
-        return ParseResult(rows=_template(table).clear(), rejects=_rejects_frame([ctx.reject(bad)]))
+    except pc._Bad as bad:
+        return pc.ParseResult(rows=pc._template(table).clear(), rejects=pc._rejects_frame([ctx.reject(bad)]))
     if found is None:
         rule = "response must be an event, a list of events or a historical wrapper"
-        return _file_reject(ctx, table, "data", body, rule)
+        return pc._file_reject(ctx, table, "data", body, rule)
     events, wrapper_ts = found
-    given_ts = wrapper_ts or (_aware_utc("snapshot_ts", snapshot_ts) if snapshot_ts is not None else None)
+    given_ts = wrapper_ts or (pc._aware_utc("snapshot_ts", snapshot_ts) if snapshot_ts is not None else None)
     for event in events:
-        _parse_event(_dict(event), given_ts, ctx, out)
+        _parse_event(pc._dict(event), given_ts, ctx, out)
     return out.result()
 
 
-def _parse_event(event: Mapping[str, Any], given_ts: dt.datetime | None, ctx: _Ctx, out: _Collector) -> None:
-    event_id = _opt_str(event.get("id"))
+def _parse_event(event: Mapping[str, Any], given_ts: dt.datetime | None, ctx: pc._Ctx, out: pc._Collector) -> None:
+    event_id = pc._opt_str(event.get("id"))
     game_date: dt.date | None = None
-    event_error: _Bad | None = None
+    event_error: pc._Bad | None = None
     commence = home = away = None
     try:
         if event_id is None:
-            raise _Bad("id", event.get("id"), "event id is required")
-        commence = _utc("commence_time", event.get("commence_time"))
+            raise pc._Bad("id", event.get("id"), "event id is required")
+        commence = pc._utc("commence_time", event.get("commence_time"))
         game_date = commence.astimezone(ET).date()
         home = _team_name("home_team", event.get("home_team"))
         away = _team_name("away_team", event.get("away_team"))
-    except _Bad as bad:
+    except pc._Bad as bad:
         event_error = bad
     n_records = 0
     for book in event.get("bookmakers") or []:
-        book = _dict(book)
-        book_key = _opt_str(book.get("key")) or "?"
+        book = pc._dict(book)
+        book_key = pc._opt_str(book.get("key")) or "?"
         for market in book.get("markets") or []:
-            market = _dict(market)
+            market = pc._dict(market)
             if market.get("key") != "player_points":
                 continue
             for (name, point), sides in _pair_outcomes(market.get("outcomes") or []).items():
@@ -100,7 +84,7 @@ def _parse_event(event: Mapping[str, Any], given_ts: dt.datetime | None, ctx: _C
                     if event_error is not None:
                         raise event_error
                     row = _prop_row(book_key, book, market, name, point, sides, given_ts)
-                except _Bad as bad:
+                except pc._Bad as bad:
                     out.bad(bad, **where)
                     continue
                 row |= {
@@ -121,14 +105,14 @@ def _team_name(field: str, name: Any) -> str:
     try:
         return tricode_from_full_name(name if isinstance(name, str) else "")
     except UnknownTeamError:
-        raise _Bad(field, name, "unknown team name") from None
+        raise pc._Bad(field, name, "unknown team name") from None
 
 
 def _pair_outcomes(outcomes: Iterable[Any]) -> dict[tuple[Any, Any], dict[str, list[Any]]]:
     """(description, point) -> {"over": [prices], "under": [prices], "other": [names]}, in file order."""
     pairs: dict[tuple[Any, Any], dict[str, list[Any]]] = {}
     for o in outcomes:
-        o = _dict(o)
+        o = pc._dict(o)
         desc = o.get("description")
         desc = " ".join(desc.split()) if isinstance(desc, str) else desc
         side = str(o.get("name", "")).strip().casefold()
@@ -149,32 +133,32 @@ def _prop_row(
     sides: Mapping[str, list[Any]],
     given_ts: dt.datetime | None,
 ) -> dict[str, Any]:
-    pname, lookup = _player(f"{book_key}.description", name)
+    pname, lookup = pc._player(f"{book_key}.description", name)
     if sides["other"]:
-        raise _Bad(f"{book_key}.name", sides["other"][0], "outcome name must be Over or Under")
+        raise pc._Bad(f"{book_key}.name", sides["other"][0], "outcome name must be Over or Under")
     if point is None:
-        raise _Bad(f"{book_key}.point", None, "line is required")
-    if isinstance(point, bool) or not isinstance(point, (int, float)) or not MIN_LINE <= point <= MAX_LINE:
-        raise _Bad(f"{book_key}.point", point, f"line must be a number {MIN_LINE:g}-{MAX_LINE:g}")
+        raise pc._Bad(f"{book_key}.point", None, "line is required")
+    if isinstance(point, bool) or not isinstance(point, (int, float)) or not pc.MIN_LINE <= point <= pc.MAX_LINE:
+        raise pc._Bad(f"{book_key}.point", point, f"line must be a number {pc.MIN_LINE:g}-{pc.MAX_LINE:g}")
     prices: dict[str, float | None] = {}
     for side in ("over", "under"):
         distinct = list(dict.fromkeys(sides[side]))
         if len(distinct) > 1:
-            raise _Bad(f"{book_key}.{side}.price", distinct, "conflicting prices for one outcome")
+            raise pc._Bad(f"{book_key}.{side}.price", distinct, "conflicting prices for one outcome")
         if not distinct:
             prices[side] = None
             continue
-        american = _american(distinct[0])
+        american = pc._american(distinct[0])
         if american is None:
-            raise _Bad(f"{book_key}.{side}.price", distinct[0], "price is neither American nor decimal odds")
+            raise pc._Bad(f"{book_key}.{side}.price", distinct[0], "price is neither American nor decimal odds")
         prices[side] = american
     ts = given_ts
     if ts is None:
         raw_ts = market.get("last_update") or book.get("last_update")
         if raw_ts is None:
             rule = "snapshot time is unknown (no timestamp or last_update)"
-            raise _Bad(f"{book_key}.last_update", None, rule)
-        ts = _utc(f"{book_key}.last_update", raw_ts)
+            raise pc._Bad(f"{book_key}.last_update", None, rule)
+        ts = pc._utc(f"{book_key}.last_update", raw_ts)
     return {
         "player_name": pname,
         "player_lookup": lookup,

@@ -164,7 +164,8 @@ class MemoryIOManager(dg.IOManager):
                     raise FileNotFoundError(f"{table}/{key}.parquet")
                 continue
             frames.append(self.lake.files[(table, key)])
-        return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        # Like the real lake IO manager: a day with no file is the table's typed empty frame.
+        return pl.concat(frames, how="diagonal_relaxed") if frames else tables.get(table).empty()
 
 
 Fault = Callable[[pl.DataFrame, dt.date], pl.DataFrame]
@@ -254,7 +255,7 @@ def test_blocking_duplicate_stops_downstream_steps():
     assert not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR and ev.partition == DAY
     assert ev.metadata["n_offending"].value == 1
     assert "| game_date | source_game_id | player_id | n_rows |" in ev.metadata["offending_sample"].value
-    # the failing data is written (notes §0.7), but nothing downstream ran in this run
+    # the failing data is written (docs/architecture.md B4), but nothing downstream ran in this run
     assert (tables.BDL_BOXSCORES.label, DAY) in lake.files
     assert (tables.GAMES.label, DAY) not in lake.files
     materialized = {e.asset_key.path[0] for e in result.get_asset_materialization_events()}
@@ -354,7 +355,7 @@ def test_single_run_range_records_one_evaluation_with_failing_dates():
     evs = evaluations(result)
     ev = evs[(tables.NBACOM_BOXSCORES.label, cd.DUPLICATES)]
     assert not ev.passed and ev.metadata["failing_dates"].value == DAY
-    assert ev.partition is None  # one evaluation for the range (notes §3): the dates are in the metadata
+    assert ev.partition is None  # one evaluation for the range (docs/architecture.md B5): the dates are in the metadata
     assert ev.metadata["evaluated_dates"].value == "2026-01-08..2026-01-10 (3 days)"
     assert evs[(tables.BDL_BOXSCORES.label, cd.DUPLICATES)].passed
     assert {(tables.NBACOM_BOXSCORES.label, k) in lake.files for k in ("2026-01-08", DAY, "2026-01-10")} == {True}

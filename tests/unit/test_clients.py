@@ -24,11 +24,12 @@ from resources.clients import (
 from resources.http import AuthError, HttpSource, RetryPolicy
 from resources.landing import LandingZone
 from resources.sources import FetchDisabled, MissingApiKey, SourcesResource
+from tests.conftest import FIXTURES
 
 D = date(2025, 1, 20)
 BDL_KEY = "bdl-SECRET-123"
 ODDS_KEY = "odds-SECRET-456"
-SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "samples"
+SAMPLES = FIXTURES
 
 
 def http_for(handler, name, attempts=3) -> tuple[HttpSource, list[float]]:
@@ -379,8 +380,6 @@ def test_sources_resource_modes_and_key_handling(tmp_path):
 
 def test_clients_land_real_samples_byte_for_byte(tmp_path):
     sample = SAMPLES / "bdl" / "stats_sample.json"
-    if not sample.exists():
-        pytest.skip("../shared/samples is not available")
     raw = sample.read_bytes()
 
     def handler(request):

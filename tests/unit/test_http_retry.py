@@ -1,4 +1,4 @@
-"""The one retry policy (domain.md failure 8): 429 Retry-After, 5xx backoff + jitter, bounded, no secrets."""
+"""The one retry policy (lesson 8, docs/architecture.md): 429 Retry-After, 5xx backoff + jitter, bounded, no secrets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Leakage tests for the feature store (domain.md failure 14): D's features depend only on the past.
+"""Leakage tests for the feature store (lesson 14, docs/architecture.md): D's features depend only on the past.
 
 Build features for D; then add and change games on D and after D (and the in-game / post-tip market
 and injury data of D): D's features must be byte-identical. Change one game on D-1: they must change.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -14,17 +13,14 @@ import pytest
 from nba_assets import tables
 from nba_assets.contracts import BoxscoreContract, InjuryContract, PropLineContract, ScheduleContract
 from resources import parsers as P
+from tests.conftest import FIXTURES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 UTC = dt.UTC
 BOX_COLUMNS = tables.BDL_BOXSCORES.empty().columns
 
 
 def sample(rel: str) -> Any:
-    path = SAMPLES / rel
-    if not path.exists():
-        pytest.skip(f"real API samples not available ({path})")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / rel).read_text(encoding="utf-8"))
 
 
 def rejects_of(result: P.ParseResult) -> list[dict[str, Any]]:

@@ -19,13 +19,14 @@ from resources.sim.clock import ENV_VAR
 from resources.sim.market import BOOKS, book_name
 from resources.sim.schedule import CALENDARS, build_schedule
 from resources.teams import TEAMS, canonical_tricode
+from tests.conftest import FIXTURES
 
 SEASON = 2025
 AFTER_SEASON = datetime(2026, 5, 1, tzinfo=UTC)  # every 2025-26 game final, every fault released
 BDL = "https://api.balldontlie.io"
 NBA = "https://stats.nba.com"
 ODDS = "https://api.the-odds-api.com"
-SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "samples"
+SAMPLES = FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -453,9 +454,8 @@ def test_gamelog_format(league):
         assert r["SEASON_ID"] == "22025" and isinstance(r["MIN"], int) and r["MIN"] > 0
         assert (" vs. " in r["MATCHUP"]) or (" @ " in r["MATCHUP"])
         assert r["MATCHUP"].startswith(r["TEAM_ABBREVIATION"])
-    if SAMPLES.exists():
-        sample = json.loads((SAMPLES / "nbacom" / "boxscoretraditionalv2_fixture.json").read_text())
-        assert set(body) == set(sample)
+    sample = json.loads((SAMPLES / "nbacom" / "boxscoretraditionalv2_fixture.json").read_text())
+    assert set(body) == set(sample)
 
 
 # ------------------------------------------------------------------------------------------- odds
@@ -570,8 +570,6 @@ def test_injury_report_lists_players_who_then_sit(league):
 
 
 def test_formats_match_real_samples(league):
-    if not SAMPLES.exists():
-        pytest.skip("../shared/samples not present")
     c = client(league)
     d = quiet_date(league)
     real_box = json.loads((SAMPLES / "bdl" / "box_scores_2026-01-09.json").read_text())["data"][0]
