@@ -251,6 +251,12 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         return read_parquet(path)
 
     # ---- output
+    def after_partition_written(
+        self, context: dg.OutputContext, key: str, path: UPath, frame: pl.DataFrame
+    ) -> None:
+        """Called once per partition after every partition of the output is written (prod publishes
+        the day to BigQuery here: io_managers/publishing.py)."""
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             # An asset that returns nothing (e.g. MaterializeResult without value) stores nothing.
@@ -305,6 +311,8 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         self.make_directory(first_path.parent)
         for key, frame in frames.items():
             write_parquet_atomic(frame, paths[key])
+        for key, frame in frames.items():
+            self.after_partition_written(context, key, paths[key], frame)
         if len(keys) == 1:
             context.add_output_metadata(self._metadata(obj, first_path, None))
         else:

@@ -69,7 +69,15 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
         bdl_api_key=dg.EnvVar("BDL_API_KEY") if live else None,
         odds_api_key=dg.EnvVar("ODDS_API_KEY") if live else None,
         sim_seed=s.sim_seed,
+        # The sim's clock and fault state are local files; with a gs:// lake they live here.
+        sim_state_dir=os.environ.get("NBA_LAKE_SIM_STATE_DIR"),
     )
+    if s.env == "prod":
+        # Imported here, not at the top: resources/gcp.py builds on this module's Settings/ConfigError,
+        # and only prod pays for the Google client imports.
+        from resources.gcp import prod_resources
+
+        return prod_resources(s, sources)
     return {
         "io_manager": ParquetLakeIOManager(base_dir=s.data_dir),
         "sources": sources,

@@ -62,6 +62,9 @@ class SourcesResource(dg.ConfigurableResource):
     bdl_api_key: str | None = Field(default=None, repr=False, description="env BDL_API_KEY")
     odds_api_key: str | None = Field(default=None, repr=False, description="env ODDS_API_KEY")
     sim_seed: int = Field(default=7, description="seed of the simulated league (sim mode)")
+    sim_state_dir: str | None = Field(
+        default=None, description="local folder of the sim's clock/fault state; default <data_dir>/sim"
+    )
 
     _http: dict[str, httpx.Client] = PrivateAttr(default_factory=dict)
 
@@ -89,7 +92,7 @@ class SourcesResource(dg.ConfigurableResource):
         if self.mode == "sim":
             from resources.sim import SimClock
 
-            return SimClock(Path(self.data_dir) / "sim").now()
+            return SimClock(self._sim_state_dir()).now()
         return datetime.now(UTC)
 
     def today(self) -> date:
@@ -137,14 +140,19 @@ class SourcesResource(dg.ConfigurableResource):
                 self._http[self.mode] = httpx.Client(timeout=LIVE_POLICY.timeout, follow_redirects=True)
         return self._http[self.mode]
 
-    def _sim_transport(self) -> httpx.BaseTransport:
-        from resources.sim import SimClock, sim_transport
-
+    def _sim_state_dir(self) -> Path:
+        if self.sim_state_dir:
+            return Path(self.sim_state_dir)
         root = UPath(self.data_dir)
         if not isinstance(root, LocalPath):
             raise ValueError(
                 f"NBA_LAKE_SOURCE=sim keeps its clock and fault state on local disk; "
-                f"NBA_LAKE_DATA_DIR={self.data_dir!r} is not local (use live or landing there)"
+                f"NBA_LAKE_DATA_DIR={self.data_dir!r} is not local: set NBA_LAKE_SIM_STATE_DIR"
             )
-        state_dir = Path(root) / "sim"
+        return Path(root) / "sim"
+
+    def _sim_transport(self) -> httpx.BaseTransport:
+        from resources.sim import SimClock, sim_transport
+
+        state_dir = self._sim_state_dir()
         return sim_transport(_sim_league(self.sim_seed), SimClock(state_dir), state_dir)
