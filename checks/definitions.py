@@ -1,9 +1,10 @@
 """The asset checks of the lake: thin Dagster wrappers around the pure rules in checks/*.
 
 Every check is partitioned on `game_dates`, so a daily run records one evaluation per day and the UI
-shows each day's status. In a single-run range backfill the check runs once over the whole range
-(its inputs are the range's rows) and the failing dates are in the metadata. Dates come from
-`context.partition_keys`, never `partition_key` (which raises in a range run).
+shows each day's status. In a single-run range backfill the check's step gets the range's rows: it
+returns the range's verdict (so a blocking check still stops downstream steps) and logs one
+evaluation per day with that day's own metadata (checks/per_day.py), so every day shows passed or
+failed too. Dates come from `context.partition_keys`, never `partition_key` (which raises in a range run).
 
 Severity is deliberate:
 - duplicates: ERROR everywhere; BLOCKING on raw and analytics, which feed every later layer (one
@@ -15,6 +16,8 @@ Severity is deliberate:
 - completeness: no boxscore from ANY source for a final game is ERROR (no summary, no grades); a gap
   in one source is WARN; a game not final hours after tip-off is WARN.
 - availability, agreement, anomaly, quality: WARN (facts to act on, not reasons to stop).
+- totals: ERROR where an aggregate does not add up to its own rows (our aggregation is wrong), WARN
+  where team points differ from the schedule's final score (the sources disagree).
 Cross-table inputs use `allow_missing_partitions`: a check must still evaluate when the other table
 has no file for the day yet (e.g. today's prop lines, whose boxscores do not exist yet); the lake IO
 manager then hands over the table's typed empty frame, so the rules always see the contract's columns.
@@ -26,8 +29,9 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality
-from checks.result import RuleResult, combine, to_check_result
+from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
+from checks.per_day import DayRule, evaluate, on_frames
+from checks.result import RuleResult, combine
 from nba_assets import tables as t
 from nba_assets.partitions import game_dates
 
@@ -51,6 +55,9 @@ ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
 PREDICTION_QUALITY = "prediction_quality"
+TEAM_ROWS_MATCH_PLAYERS = "team_rows_match_players"
+TEAM_POINTS_MATCH_FINAL = "team_points_match_final_score"
+PERFORMANCE_MATCHES_GRADES = "performance_matches_grades"
 
 BLOCKING_LAYERS = {"raw", "analytics"}
 
@@ -77,13 +84,13 @@ def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
 
 
 def _result(
-    context: dg.AssetCheckExecutionContext, result: RuleResult, severity: dg.AssetCheckSeverity
+    context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
 ) -> dg.AssetCheckResult:
-    dates = evaluated_dates(context)
-    if not result.passed:
+    out = evaluate(context, severity, rule)
+    if not out.passed:
         name = context.check_specs[0].name
-        context.log.warning(f"{name}: {result.summary} (dates: {', '.join(result.failing_dates)})")
-    return to_check_result(result, severity=severity, dates=dates)
+        context.log.warning(f"{name}: {out.description} (dates: {out.metadata['failing_dates'].value})")
+    return out
 
 
 # ------------------------------------------------------------------------------------ duplicates
@@ -100,7 +107,7 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
         + (", blocking: stops downstream steps in the run." if blocking else ", non-blocking."),
     )
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, duplicates.duplicate_keys(frame, key), ERROR)
+        return _result(context, ERROR, on_frames(lambda f: duplicates.duplicate_keys(f, key), frame))
 
     return _check
 
@@ -118,13 +125,13 @@ def summary_rows_have_raw_boxscore(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
     nbacom: pl.DataFrame,
 ) -> dg.AssetCheckResult:  # fmt: skip
-    return _result(context, orphans.summary_without_boxscore(player_game_summary, bdl, nbacom), ERROR)
+    return _result(context, ERROR, on_frames(orphans.summary_without_boxscore, player_game_summary, bdl, nbacom))
 
 
 def edge_check(
     table: t.Table, name: str, upstream: t.Table, rule, severity: dg.AssetCheckSeverity, description: str
 ) -> dg.AssetChecksDefinition:
-    """An orphan check on one edge: `rule(table's rows of the day, upstream's rows of the day)`."""
+    """A check on one edge: `rule(table's rows of the day, upstream's rows of the day)` (orphans, totals)."""
 
     @dg.asset_check(
         asset=table.key,
@@ -136,7 +143,7 @@ def edge_check(
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, upstream: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        return _result(context, rule(frame, upstream), severity)
+        return _result(context, severity, on_frames(rule, frame, upstream))
 
     return _check
 
@@ -175,7 +182,7 @@ grades_have_prediction = edge_check(
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, orphans.prop_players_not_on_roster(prop_lines, bdl, nbacom), WARN)
+    return _result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -190,8 +197,7 @@ def prop_players_on_roster(
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = availability.prop_availability(schedule, prop_lines)
-    return _result(context, res, WARN)
+    return _result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
 
 
 # ---------------------------------------------------------------------------------- completeness
@@ -221,7 +227,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return _result(context, rule(schedule, bdl, nbacom), severity)
+        return _result(context, severity, on_frames(rule, schedule, bdl, nbacom))
 
     return _check
 
@@ -252,8 +258,8 @@ final_games_in_every_source = completeness_check(
 def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = completeness.stale_games(schedule, dt.datetime.now(dt.UTC))
-    return _result(context, res, WARN)
+    now = dt.datetime.now(dt.UTC)
+    return _result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
 
 
 # ------------------------------------------------------------------------------------- agreement
@@ -267,8 +273,7 @@ def games_final_after_tipoff(
 def sources_agree(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = agreement.source_disagreements(player_game_summary)
-    return _result(context, res, WARN)
+    return _result(context, WARN, on_frames(agreement.source_disagreements, player_game_summary))
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -306,8 +311,11 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
         today = anomaly.counts_by_game(frame, game_col)
         history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
         counts = pl.concat([history, today], how="vertical_relaxed")
-        res = anomaly.row_count_anomaly(counts, dates, tolerance=tolerance)
-        return _result(context, res, WARN)
+        rule = DayRule(
+            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance),
+            day=lambda d: anomaly.row_count_anomaly(counts, [dt.date.fromisoformat(d)], tolerance=tolerance),
+        )
+        return _result(context, WARN, rule)
 
     return _check
 
@@ -320,7 +328,7 @@ def frame_check(
 
     @dg.asset_check(asset=table.key, name=name, partitions_def=game_dates, description=description)
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, rule(frame), severity)
+        return _result(context, severity, on_frames(rule, frame))
 
     return _check
 
@@ -349,6 +357,26 @@ prediction_quality = frame_check(
 )
 
 
+# ---------------------------------------------------------------------------------------- totals
+# Aggregates that must add up to the rows they summarize (checks/totals.py).
+team_rows_match_players = edge_check(
+    t.TEAM_GAME_SUMMARY, TEAM_ROWS_MATCH_PLAYERS, t.PLAYER_GAME_SUMMARY, totals.team_rows_match_players, ERROR,
+    "Two rows per game, each team's points = its players' points in the player-game summary, "
+    "points_against = the opponent's points. ERROR: our own aggregation is wrong.",
+)
+team_points_match_final_score = edge_check(
+    t.TEAM_GAME_SUMMARY, TEAM_POINTS_MATCH_FINAL, t.GAMES, totals.team_points_match_final_score, WARN,
+    "Each final game's team points equal its final score in analytics/games. WARN: the boxscore and "
+    "the schedule disagree (a missing player line, a correction one source lacks).",
+)
+performance_matches_grades = edge_check(
+    t.SYSTEM_DAILY_PERFORMANCE, PERFORMANCE_MATCHES_GRADES, t.PREDICTION_GRADES, totals.performance_matches_grades,
+    ERROR,
+    "One row per system per graded day; n_predictions, wins, losses, pushes and n_graded equal the "
+    "grades they summarize. ERROR.",
+)  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------ assembly
 def build_asset_checks() -> list[dg.AssetChecksDefinition]:
     """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
@@ -370,4 +398,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         feature_quality_share,
         no_constant_features,
         prediction_quality,
+        team_rows_match_players,
+        team_points_match_final_score,
+        performance_matches_grades,
     ]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import dagster as dg
 
+from nba_assets.lineage import definition_metadata
 from nba_assets.partitions import game_dates
 from nba_assets.tables import Table
 from nba_assets.types import contract_type
@@ -50,7 +51,7 @@ def table_asset(
         description=description,
         partitions_def=game_dates,
         backfill_policy=SINGLE_RUN,
-        metadata={"partition_expr": table.partition_column},
+        metadata={"partition_expr": table.partition_column, **definition_metadata(table)},
         dagster_type=contract_type(table.contract),
         owners=owners,
         kinds=set(kinds),

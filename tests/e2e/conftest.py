@@ -1,7 +1,7 @@
 """One small materialized lake + a `dagster-webserver` on loopback, shared by the e2e tests.
 
 The stack is built once per test session: a tmp data dir and DAGSTER_HOME (the repo's dagster.yaml
-copied in), a `nba-lake backfill` of raw then analytics for E2E_DATES on the sim league at a fixed
+copied in), a `nba-lake backfill` of raw then analytics for E2E_DAYS on the sim league at a fixed
 sim clock (so runs and check results are in the instance), `grading/season_report` materialized
 (its plots are inline markdown images), then `dagster-webserver` in its own process group.
 
@@ -34,8 +34,12 @@ from nba_assets import tables
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-E2E_START, E2E_END = "2025-12-07", "2025-12-08"
-E2E_SIM_NOW = "2025-12-09T17:00:00+00:00"
+# A week with one fault day: the seed-7 sim withholds a boxscore of 2025-12-10 past E2E_SIM_NOW and
+# posts no prop lines for one of its games (tests/assets/test_fault_checks.py).
+E2E_START, E2E_END = "2025-12-04", "2025-12-10"
+E2E_DAYS = [f"2025-12-{d:02d}" for d in range(4, 11)]
+FAULT_DAY = "2025-12-10"
+E2E_SIM_NOW = "2025-12-12T17:00:00+00:00"
 SERVER_READY_TIMEOUT = 180.0
 STEP_TIMEOUT = 420.0
 

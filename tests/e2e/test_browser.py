@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import E2E_END, REPO, E2EStack
+from tests.e2e.conftest import E2E_DAYS, E2E_END, E2E_START, REPO, E2EStack
 
 pytestmark = pytest.mark.e2e
 
@@ -180,7 +180,7 @@ def test_partition_view_shows_materialized_days(browser, e2e_stack: E2EStack):
         browser,
         e2e_stack,
         f"/assets/raw/bdl_boxscores?view=partitions&partition={E2E_END}",
-        "Materialized (2)",
+        "Materialized (7)",
         "Latest materialization",
         "rows_by_partition",
         "Failed (0)",
@@ -195,8 +195,26 @@ def test_checks_view_shows_a_passed_check(browser, e2e_stack: E2EStack):
     _open(browser, e2e_stack, "/assets/raw/bdl_boxscores?view=checks", "Checks (5)", "no_duplicate_keys")
     browser.find_element(By.XPATH, "//div[@title='no_duplicate_keys']").click()
     _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed", "evaluated_dates",
-                   "2025-12-07..2025-12-08")
+                   f"{E2E_START}..{E2E_END}")
     _shot(browser, "bdl_boxscores_checks.png")
+
+
+@pytest.mark.parametrize(
+    ("asset", "check", "failed"),
+    [("raw/bdl_boxscores", "no_duplicate_keys", 0), ("raw/prop_lines", "prop_availability", 1)],
+)
+def test_check_partitions_show_each_day_of_the_range_backfill(browser, e2e_stack: E2EStack, asset, check, failed):
+    """The week was backfilled in one single-run range; the check's Partitions tab still shows a
+    result for every day: passed, or failed on the fault day (where the books posted no lines for a
+    game), and none skipped."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, e2e_stack, f"/assets/{asset}?view=checks&checkDetail={check}", check, "Execution history")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Partitions']").click()
+    days = len(E2E_DAYS)
+    text = _wait_for_text(browser, "Skipped (0)", f"Failed ({failed})", f"Passed ({days - failed})")
+    assert "In Progress (0)" in text and "Execution Failed (0)" in text
+    _shot(browser, f"{check}_partitions.png")
 
 
 def test_report_plot_renders_from_markdown_data_uri(browser, e2e_stack: E2EStack):
