@@ -58,20 +58,11 @@ class ScheduleContract(pa.DataFrameModel):
     Config = _Strict
 
 
-class BoxscoreContract(pa.DataFrameModel):
-    """raw/bdl_boxscores and raw/nbacom_boxscores: one row per (source_game_id, player_id)."""
+class _StatLine(pa.DataFrameModel):
+    """The box-score stat columns shared by the raw boxscores and the player summary. pandera collects
+    fields base-first along the MRO, so a contract `C(_StatLine, _Keys)` keeps the stored column order
+    keys -> stats -> its own columns."""
 
-    game_date: pl.Date
-    season_year: pl.Int64 = pa.Field(ge=1946, le=2100)
-    source_game_id: pl.Utf8
-    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
-    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
-    team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
-    player_id: pl.Int64
-    player_name: pl.Utf8
-    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
-    minutes: pl.Float64 = pa.Field(ge=0, le=70)
-    dnp: pl.Boolean
     points: pl.Int64 = pa.Field(ge=0, le=100)
     fgm: pl.Int64 = pa.Field(ge=0)
     fga: pl.Int64 = pa.Field(ge=0)
@@ -87,9 +78,6 @@ class BoxscoreContract(pa.DataFrameModel):
     blk: pl.Int64 = pa.Field(ge=0)
     tov: pl.Int64 = pa.Field(ge=0)
     pf: pl.Int64 = pa.Field(ge=0)
-    landing_file: pl.Utf8
-
-    Config = _Strict
 
     @pa.dataframe_check
     def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805 (pandera passes the class)
@@ -97,6 +85,28 @@ class BoxscoreContract(pa.DataFrameModel):
         return data.lazyframe.select(
             pl.col("points") == 2 * pl.col("fgm") + pl.col("fg3m") + pl.col("ftm")
         )
+
+
+class _BoxscoreKeys(pa.DataFrameModel):
+    game_date: pl.Date
+    season_year: pl.Int64 = pa.Field(ge=1946, le=2100)
+    source_game_id: pl.Utf8
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    player_id: pl.Int64
+    player_name: pl.Utf8
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    minutes: pl.Float64 = pa.Field(ge=0, le=70)
+    dnp: pl.Boolean
+
+
+class BoxscoreContract(_StatLine, _BoxscoreKeys):
+    """raw/bdl_boxscores and raw/nbacom_boxscores: one row per (source_game_id, player_id)."""
+
+    landing_file: pl.Utf8
+
+    Config = _Strict
 
     @pa.dataframe_check
     def makes_within_attempts(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -172,9 +182,7 @@ class GamesContract(pa.DataFrameModel):
     Config = _Strict
 
 
-class PlayerGameSummaryContract(pa.DataFrameModel):
-    """analytics/player_game_summary: one row per (game_id, player_lookup)."""
-
+class _SummaryKeys(pa.DataFrameModel):
     game_date: pl.Date
     game_id: pl.Utf8
     season_year: pl.Int64
@@ -187,33 +195,17 @@ class PlayerGameSummaryContract(pa.DataFrameModel):
     nbacom_player_id: pl.Int64 = pa.Field(nullable=True)
     dnp: pl.Boolean
     minutes: pl.Float64 = pa.Field(ge=0, le=70)
-    points: pl.Int64 = pa.Field(ge=0, le=100)
-    fgm: pl.Int64 = pa.Field(ge=0)
-    fga: pl.Int64 = pa.Field(ge=0)
-    fg3m: pl.Int64 = pa.Field(ge=0)
-    fg3a: pl.Int64 = pa.Field(ge=0)
-    ftm: pl.Int64 = pa.Field(ge=0)
-    fta: pl.Int64 = pa.Field(ge=0)
-    oreb: pl.Int64 = pa.Field(ge=0)
-    dreb: pl.Int64 = pa.Field(ge=0)
-    reb: pl.Int64 = pa.Field(ge=0)
-    ast: pl.Int64 = pa.Field(ge=0)
-    stl: pl.Int64 = pa.Field(ge=0)
-    blk: pl.Int64 = pa.Field(ge=0)
-    tov: pl.Int64 = pa.Field(ge=0)
-    pf: pl.Int64 = pa.Field(ge=0)
+
+
+class PlayerGameSummaryContract(_StatLine, _SummaryKeys):
+    """analytics/player_game_summary: one row per (game_id, player_lookup)."""
+
     source_used: pl.Utf8 = pa.Field(isin=SOURCES)
     source_disagreement: pl.Boolean
     alt_points: pl.Int64 = pa.Field(nullable=True)  # the other source's value, when it has the row
     alt_minutes: pl.Float64 = pa.Field(nullable=True)
 
     Config = _Strict
-
-    @pa.dataframe_check
-    def scoring_identity(cls, data) -> pl.LazyFrame:  # noqa: N805
-        return data.lazyframe.select(
-            pl.col("points") == 2 * pl.col("fgm") + pl.col("fg3m") + pl.col("ftm")
-        )
 
 
 class TeamGameSummaryContract(pa.DataFrameModel):
