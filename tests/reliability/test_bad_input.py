@@ -138,8 +138,9 @@ def ingested(tmp_path_factory):
         mp.undo()
 
 
-def _check(result, name: str) -> dg.AssetCheckEvaluation:
-    [ev] = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+def _check(result, name: str, partition: str | None = None) -> dg.AssetCheckEvaluation:
+    """The range's verdict (partition None), or one day's own evaluation logged by the range run."""
+    [ev] = [e for e in result.get_asset_check_evaluations() if e.check_name == name and e.partition == partition]
     return ev
 
 
@@ -156,6 +157,7 @@ def test_each_bad_kind_rejects_by_name_and_keeps_the_good_rows(ingested, kind):
     assert got.height == rows, kind
     failing = _check(box, REJECTS_CHECK).metadata["failing_dates"].value.split(", ")
     assert (str(day) in failing) == (field is not None), (kind, failing)
+    assert _check(box, REJECTS_CHECK, str(day)).passed == (field is None), kind
     if isinstance(bad, bytes) and field == "body":
         # Quarantined: kept with its reason, out of the folder, so no later run parses it again.
         qdir = data / "landing" / "bdl" / "box_scores" / str(day) / QUARANTINE
@@ -191,7 +193,7 @@ def test_the_rejects_check_counts_every_bad_record_of_the_range(ingested):
 def test_odds_null_price_rejected_and_after_tip_snapshot_kept_flagged(ingested):
     data, _, odds = ingested
     lines = pl.read_parquet(data / "lake" / "raw" / "prop_lines" / f"{ODDS_DAY}.parquet")
-    ev = _check(odds, REJECTS_CHECK)
+    ev = _check(odds, REJECTS_CHECK, str(ODDS_DAY))
     assert not ev.passed and "price" in ev.metadata["rejects"].value
     assert "LeBron James" in ev.metadata["rejects"].value
     # The in-game snapshot lands with a negative minutes_before_tip: consumers drop it (leakage rule).

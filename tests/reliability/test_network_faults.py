@@ -145,8 +145,10 @@ def test_an_html_page_with_200_is_quarantined_the_other_days_land_and_the_next_r
     lake = sim_lake / "lake" / "raw" / "nbacom_boxscores"
     heights = {d: pl.read_parquet(lake / f"{d}.parquet").height for d in days}
     assert heights["2025-12-05"] > 0 and heights["2025-12-07"] > 0 and heights["2025-12-06"] == 0
-    [ev] = [e for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK]
+    evs = {e.partition: e for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK}
+    ev = evs[None]  # the range's verdict; each day also has its own evaluation
     assert not ev.passed and ev.metadata["failing_dates"].value == "2025-12-06"
+    assert {d: evs[d].passed for d in days} == {d: d != "2025-12-06" for d in days}
     table = ev.metadata["rejects"].value
     assert "quarantined" in table and "body" in table
     qdir = sim_lake / "landing" / "nbacom" / "leaguegamelog" / "2025-12-06" / QUARANTINE
