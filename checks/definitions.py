@@ -1,9 +1,10 @@
 """The asset checks of the lake: thin Dagster wrappers around the pure rules in checks/*.
 
 Every check is partitioned on `game_dates`, so a daily run records one evaluation per day and the UI
-shows each day's status. In a single-run range backfill the check runs once over the whole range
-(its inputs are the range's rows) and the failing dates are in the metadata. Dates come from
-`context.partition_keys`, never `partition_key` (which raises in a range run).
+shows each day's status. In a single-run range backfill the check's step gets the range's rows: it
+returns the range's verdict (so a blocking check still stops downstream steps) and logs one
+evaluation per day with that day's own metadata (checks/per_day.py), so every day shows passed or
+failed too. Dates come from `context.partition_keys`, never `partition_key` (which raises in a range run).
 
 Severity is deliberate:
 - duplicates: ERROR everywhere; BLOCKING on raw and analytics, which feed every later layer (one
@@ -26,7 +27,8 @@ import dagster as dg
 import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality
-from checks.result import RuleResult, combine, to_check_result
+from checks.per_day import DayRule, evaluate, on_frames
+from checks.result import RuleResult, combine
 from nba_assets import tables as t
 from nba_assets.partitions import game_dates
 
@@ -85,13 +87,14 @@ def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
 
 
 def _result(
-    context: dg.AssetCheckExecutionContext, result: RuleResult, severity: dg.AssetCheckSeverity
+    context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
 ) -> dg.AssetCheckResult:
-    dates = evaluated_dates(context)
-    if not result.passed:
+    out = evaluate(context, severity, rule)
+    if not out.passed:
         name = context.check_specs[0].name
-        context.log.warning(f"{name}: {result.summary} (dates: {', '.join(result.failing_dates)})")
-    return to_check_result(result, severity=severity, dates=dates)
+        dates = out.metadata["failing_dates"].value
+        context.log.warning(f"{name}: {out.description} (dates: {dates})")
+    return out
 
 
 # ------------------------------------------------------------------------------------ duplicates
@@ -108,7 +111,8 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
         + (", blocking: stops downstream steps in the run." if blocking else ", non-blocking."),
     )
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, duplicates.duplicate_keys(typed(frame, table), key), ERROR)
+        rule = on_frames(lambda f: duplicates.duplicate_keys(f, key), typed(frame, table))
+        return _result(context, ERROR, rule)
 
     return _check
 
@@ -126,12 +130,13 @@ def summary_rows_have_raw_boxscore(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
     nbacom: pl.DataFrame,
 ) -> dg.AssetCheckResult:  # fmt: skip
-    res = orphans.summary_without_boxscore(
+    rule = on_frames(
+        orphans.summary_without_boxscore,
         typed(player_game_summary, t.PLAYER_GAME_SUMMARY),
         typed(bdl, t.BDL_BOXSCORES),
         typed(nbacom, t.NBACOM_BOXSCORES),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
@@ -146,8 +151,8 @@ def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, schedule: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        res = orphans.boxscore_games_without_schedule(typed(frame, table), typed(schedule, t.SCHEDULE))
-        return _result(context, res, WARN)
+        rule = on_frames(orphans.boxscore_games_without_schedule, typed(frame, table), typed(schedule, t.SCHEDULE))
+        return _result(context, WARN, rule)
 
     return _check
 
@@ -162,10 +167,10 @@ def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
 def features_have_slate_game(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame, games: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.features_without_slate_game(
-        typed(player_features, t.PLAYER_FEATURES), typed(games, t.GAMES)
+    rule = on_frames(
+        orphans.features_without_slate_game, typed(player_features, t.PLAYER_FEATURES), typed(games, t.GAMES)
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
@@ -178,11 +183,12 @@ def features_have_slate_game(
 def predictions_have_feature_row(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame, features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.predictions_without_features(
+    rule = on_frames(
+        orphans.predictions_without_features,
         typed(player_prop_predictions, t.PLAYER_PROP_PREDICTIONS),
         typed(features, t.PLAYER_FEATURES),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
@@ -195,11 +201,12 @@ def predictions_have_feature_row(
 def grades_have_prediction(
     context: dg.AssetCheckExecutionContext, prediction_grades: pl.DataFrame, predictions: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.grades_without_prediction(
+    rule = on_frames(
+        orphans.grades_without_prediction,
         typed(prediction_grades, t.PREDICTION_GRADES),
         typed(predictions, t.PLAYER_PROP_PREDICTIONS),
     )
-    return _result(context, res, ERROR)
+    return _result(context, ERROR, rule)
 
 
 @dg.asset_check(
@@ -214,10 +221,8 @@ def grades_have_prediction(
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = orphans.prop_players_not_on_roster(
-        typed(prop_lines, t.PROP_LINES), *boxscores(bdl, nbacom)
-    )
-    return _result(context, res, WARN)
+    rule = on_frames(orphans.prop_players_not_on_roster, typed(prop_lines, t.PROP_LINES), *boxscores(bdl, nbacom))
+    return _result(context, WARN, rule)
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -232,8 +237,8 @@ def prop_players_on_roster(
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = availability.prop_availability(typed(schedule, t.SCHEDULE), typed(prop_lines, t.PROP_LINES))
-    return _result(context, res, WARN)
+    rule = on_frames(availability.prop_availability, typed(schedule, t.SCHEDULE), typed(prop_lines, t.PROP_LINES))
+    return _result(context, WARN, rule)
 
 
 # ---------------------------------------------------------------------------------- completeness
@@ -263,7 +268,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return _result(context, rule(typed(schedule, t.SCHEDULE), *boxscores(bdl, nbacom)), severity)
+        return _result(context, severity, on_frames(rule, typed(schedule, t.SCHEDULE), *boxscores(bdl, nbacom)))
 
     return _check
 
@@ -294,8 +299,9 @@ final_games_in_every_source = completeness_check(
 def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = completeness.stale_games(typed(schedule, t.SCHEDULE), dt.datetime.now(dt.UTC))
-    return _result(context, res, WARN)
+    now = dt.datetime.now(dt.UTC)
+    rule = on_frames(lambda s: completeness.stale_games(s, now), typed(schedule, t.SCHEDULE))
+    return _result(context, WARN, rule)
 
 
 # ------------------------------------------------------------------------------------- agreement
@@ -309,8 +315,8 @@ def games_final_after_tipoff(
 def sources_agree(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = agreement.source_disagreements(typed(player_game_summary, t.PLAYER_GAME_SUMMARY))
-    return _result(context, res, WARN)
+    rule = on_frames(agreement.source_disagreements, typed(player_game_summary, t.PLAYER_GAME_SUMMARY))
+    return _result(context, WARN, rule)
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -348,8 +354,11 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
         today = anomaly.counts_by_game(typed(frame, table), game_col)
         history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
         counts = pl.concat([history, today], how="vertical_relaxed")
-        res = anomaly.row_count_anomaly(counts, dates, tolerance=tolerance)
-        return _result(context, res, WARN)
+        rule = DayRule(
+            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance),
+            day=lambda d: anomaly.row_count_anomaly(counts, [dt.date.fromisoformat(d)], tolerance=tolerance),
+        )
+        return _result(context, WARN, rule)
 
     return _check
 
@@ -365,8 +374,8 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
 def feature_quality_share(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = quality.low_quality_share(typed(player_features, t.PLAYER_FEATURES))
-    return _result(context, res, WARN)
+    rule = on_frames(quality.low_quality_share, typed(player_features, t.PLAYER_FEATURES))
+    return _result(context, WARN, rule)
 
 
 @dg.asset_check(
@@ -379,8 +388,8 @@ def feature_quality_share(
 def no_constant_features(
     context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    res = quality.constant_feature_columns(typed(player_features, t.PLAYER_FEATURES))
-    return _result(context, res, WARN)
+    rule = on_frames(quality.constant_feature_columns, typed(player_features, t.PLAYER_FEATURES))
+    return _result(context, WARN, rule)
 
 
 @dg.asset_check(
@@ -393,12 +402,14 @@ def no_constant_features(
 def prediction_quality(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
 ) -> dg.AssetCheckResult:
+    def rule(preds: pl.DataFrame) -> RuleResult:
+        return combine(
+            quality.low_quality_share(preds),
+            quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
+        )
+
     preds = typed(player_prop_predictions, t.PLAYER_PROP_PREDICTIONS)
-    res = combine(
-        quality.low_quality_share(preds),
-        quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
-    )
-    return _result(context, res, WARN)
+    return _result(context, WARN, on_frames(rule, preds))
 
 
 # ------------------------------------------------------------------------------------ assembly

@@ -2,8 +2,8 @@
 
 Rules are pure functions on polars frames (no Dagster); `to_check_result` is the only place that knows
 how a rule's outcome is shown in the UI. Metadata is what an operator needs to act: counts, the
-offending keys as a markdown table, and the failing game dates (a single-run range backfill records
-one evaluation, so the dates have to be in the metadata to be findable).
+offending keys as a markdown table, and the failing game dates (a range run's verdict names them;
+each day's own evaluation is logged beside it, see checks/per_day.py).
 """
 
 from __future__ import annotations

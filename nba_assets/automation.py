@@ -1,9 +1,9 @@
 """Named automation conditions: how late or corrected data re-runs everything downstream by itself.
 
-`AC.eager()` only ever considers the LATEST time partition (docs/architecture.md B1), so a late boxscore
+`AC.eager()` only ever considers the LATEST time partition (see its definition), so a late boxscore
 for an older day would trigger nothing. We strip that clause and bound the reach with a lookback
-instead, and we never propagate data that failed a blocking check (a blocking check does not stop
-the write, only downstream: B4), so a dep's failed blocking check stops propagation here too.
+instead, and we only propagate data its blocking checks passed (a blocking check does not stop the
+write, only downstream steps of the same run), see `upstream_vouched_for`.
 """
 
 from __future__ import annotations
@@ -23,15 +23,30 @@ LOOKBACK_DAYS = settings().automation_lookback_days  # NBA_LAKE_AUTOMATION_LOOKB
 
 
 def no_dep_failed_a_blocking_check() -> dg.AutomationCondition:
-    """True unless an upstream partition this one reads has a FAILED blocking check.
-
-    Not `all_deps_blocking_checks_passed()`: that one also demands a PASSED per-partition result, and a
-    single-run range backfill records its check results with no partition (docs/architecture.md B5), so
-    after any season backfill nothing would ever propagate again. Failures are what must stop.
-    """
+    """True unless an upstream partition this one reads has a FAILED blocking check."""
     return ~AC.any_deps_match(
         AC.any_checks_match(AC.check_failed(), blocking_only=True)
     ).with_label("no_dep_failed_a_blocking_check")
+
+
+def upstream_vouched_for() -> dg.AutomationCondition:
+    """The upstream data this partition would read has passed its blocking checks.
+
+    Two clauses, because of how late data arrives and how Dagster maps windows:
+    - `all_deps_blocking_checks_passed()`: a late or corrected day propagates only once the blocking
+      checks have PASSED on that new data (the check status follows the day's latest
+      materialization). A re-ingest whose check step never ran (crash, a failed sibling input) would
+      otherwise spread rows nobody checked; "no failure recorded" cannot tell that apart from
+      "passed". This is usable because every run, range backfills included, records each day's
+      result (checks/per_day.py); before that, a season backfill left every day without a pass.
+    - `no_dep_failed_a_blocking_check()`: a dependency read through a window (features read 190
+      days of summaries) counts as matching when ANY day of the window matches, so the clause above
+      only needs one passing day there. A day anywhere in the window that FAILED a blocking check
+      (a duplicate would double into every rolling feature) must still stop it.
+    """
+    return (AC.all_deps_blocking_checks_passed() & no_dep_failed_a_blocking_check()).with_label(
+        "upstream_vouched_for"
+    )
 
 
 def rerun_on_upstream_update(lookback_days: int = LOOKBACK_DAYS) -> dg.AutomationCondition:
@@ -44,14 +59,14 @@ def rerun_on_upstream_update(lookback_days: int = LOOKBACK_DAYS) -> dg.Automatio
     return (
         AC.eager().without(AC.in_latest_time_window())
         & AC.in_latest_time_window(dt.timedelta(days=lookback_days))
-        & no_dep_failed_a_blocking_check()
+        & upstream_vouched_for()
     ).with_label("rerun_on_upstream_update")
 
 
 def today_only() -> dg.AutomationCondition:
     """Predictions: re-run only today's partition. A prediction is made before its game, so a late
     boxscore must never rewrite predictions of days already played (that would leak the result)."""
-    return (AC.eager() & no_dep_failed_a_blocking_check()).with_label("rerun_today_only")
+    return (AC.eager() & upstream_vouched_for()).with_label("rerun_today_only")
 
 
 def rerun_graded_days(lookback_days: int = LOOKBACK_DAYS) -> dg.AutomationCondition:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
+from checks.per_day import log_day_evaluations, records_by_day
 from checks.result import markdown_table
 from nba_assets import tables as t
 from nba_assets.common import (
@@ -209,6 +210,16 @@ def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]
             "repeated_records": got.duplicates.height,
         },
     )
+    if len(dates) > 1:  # a range run: each day also gets its own record (checks/per_day.py)
+        days = [str(d) for d in dates]
+        for name, make, records in (
+            (REJECTS_CHECK, rejects_check, got.rejects),
+            (SOURCE_DUPLICATES_CHECK, duplicates_check, got.duplicates),
+        ):
+            per_day = {d: make(r) for d, r in records_by_day(records, days).items()}
+            log_day_evaluations(
+                context.op_execution_context, context.asset_key, name, per_day, blocking=False
+            )
     yield rejects_check(got.rejects)
     yield duplicates_check(got.duplicates)
 

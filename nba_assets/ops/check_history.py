@@ -1,5 +1,10 @@
-"""Check results per day from the Dagster instance, including single-run range backfills (used by
-`nba-lake status` and `nba-lake checks`)."""
+"""Check results per day from the Dagster instance (used by `nba-lake status` and `nba-lake checks`).
+
+Every run records one evaluation per day it checked, single-run range backfills included
+(checks/per_day.py), so a day's result is simply the latest execution record of the check for that
+partition. A record that was planned but never evaluated is "skipped" (an upstream step failed or
+was skipped) or, while its run is still going, "planned".
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,17 @@ from typing import Any
 from nba_assets.ops import dagster_private as private
 from nba_assets.partitions import partition_key_for
 
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
 
 @dataclass
 class CheckRow:
     asset: str
     check: str
-    status: str  # passed | failed | skipped | planned | error
+    status: str  # passed | failed | skipped | planned
     severity: str  # ERROR | WARN | ""
-    scope: str  # "day" or "range 2025-12-01..2025-12-07"
+    scope: str  # "day" (a daily run) or "range 2025-12-01..2025-12-07" (this day's record of a range run)
     run_id: str
     timestamp: float
     description: str = ""
@@ -27,11 +35,7 @@ class CheckRow:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("failed", "error")
-
-    @property
-    def range_run(self) -> bool:
-        return self.scope.startswith("range")
+        return self.status == "failed"
 
 
 def meta_text(v: Any) -> str:
@@ -42,24 +46,8 @@ def meta_text(v: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _range_dates(text: str) -> tuple[dt.date, dt.date] | None:
-    """'2025-12-07' or '2025-12-07..2025-12-08 (2 days)' -> (first, last)."""
-    try:
-        head = text.split(" ")[0]
-        a, _, b = head.partition("..")
-        return dt.date.fromisoformat(a), dt.date.fromisoformat(b or a)
-    except ValueError:
-        return None
-
-
 class CheckHistory:
-    """Check evaluations per partition from the instance, including single-run range results.
-
-    A range run records ONE evaluation with partition None (its evaluated/failing dates are in the
-    metadata) and leaves its per-day records PLANNED; this maps such a day back to the range's
-    evaluation (same run id), and counts it as failing for the day only if the day is among its
-    failing_dates (or when the check does not say which dates failed).
-    """
+    """The latest evaluation of every partitioned check for a day, from the instance's records."""
 
     def __init__(self, instance, defs):
         self.instance = instance
@@ -69,13 +57,7 @@ class CheckHistory:
             node = graph.get(ck.asset_key)
             if node.partitions_def is not None:
                 self.check_pdefs[ck] = node.partitions_def
-        self._unpartitioned: dict[Any, list] = {}
         self._runs: dict[str, Any] = {}
-
-    def _range_records(self, key) -> list:
-        if key not in self._unpartitioned:
-            self._unpartitioned[key] = private.range_check_records(self.instance, key, limit=100)
-        return self._unpartitioned[key]
 
     def _run(self, run_id: str):
         if run_id not in self._runs:
@@ -91,64 +73,31 @@ class CheckHistory:
         rows: list[CheckRow] = []
         for pk, keys in by_partition.items():
             latest = private.latest_check_records(self.instance, keys, pk)
-            for ck in keys:
-                rec = latest.get(ck)
-                if rec is not None and rec.status in private.EVALUATED and rec.event is not None:
-                    rows.append(self._row(ck, rec, "day", day))
-                else:
-                    row = self._from_range(ck, rec, day)
-                    if row is not None:
-                        rows.append(row)
+            rows.extend(self._row(ck, latest[ck]) for ck in keys if ck in latest)
         return sorted(rows, key=lambda r: (r.asset, r.check))
 
-    def _from_range(self, ck, rec, day: dt.date) -> CheckRow | None:
-        """The range-run evaluation covering `day`: the run that planned this day's record, or (no
-        per-day record at all) the latest range evaluation whose evaluated_dates cover the day."""
-        ranged = [r for r in self._range_records(ck) if r.event is not None and r.status in private.EVALUATED]
-        if rec is not None:
-            match = next((r for r in ranged if r.run_id == rec.run_id), None)
-            if match is not None:
-                return self._row(ck, match, self._scope(match), day)
-            run = self._run(rec.run_id)
-            status = "planned" if run is not None and not run.is_finished else "skipped"
-            return CheckRow("/".join(ck.asset_key.path), ck.name, status, "", "day", rec.run_id,
-                            rec.create_timestamp, "planned but not evaluated (an upstream step failed or was skipped)"
-                            if status == "skipped" else "run in progress")
-        for r in ranged:
-            ev = r.event.dagster_event.event_specific_data
-            span = _range_dates(meta_text(ev.metadata.get("evaluated_dates", "")))
-            if span and span[0] <= day <= span[1]:
-                return self._row(ck, r, self._scope(r), day)
-        return None
+    def _scope(self, run_id: str) -> str:
+        run = self._run(run_id)
+        tags = run.tags if run is not None else {}
+        a, b = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+        return f"range {a}..{b}" if a and b and a != b else "day"
 
-    def _scope(self, rec) -> str:
-        ev = rec.event.dagster_event.event_specific_data
-        text = meta_text(ev.metadata.get("evaluated_dates", ""))
-        span = _range_dates(text) if text else None
-        if span is None:
-            run = self._run(rec.run_id)
-            tags = run.tags if run is not None else {}
-            a, b = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
-            return f"range {a}..{b}" if a and b else "range run"
-        return f"range {span[0]}..{span[1]}"
-
-    def _row(self, ck, rec, scope: str, day: dt.date) -> CheckRow:
-        ev = rec.event.dagster_event.event_specific_data
-        meta = dict(ev.metadata)
-        passed = ev.passed
-        if not passed and scope != "day":
-            failing = meta_text(meta.get("failing_dates", "")).strip()
-            if failing and failing != "none":
-                # The range failed; this day only if it is one of the failing dates.
-                passed = str(day) not in {d.strip() for d in failing.split(",")}
-        return CheckRow(
-            asset="/".join(ck.asset_key.path),
-            check=ck.name,
-            status="passed" if passed else "failed",
-            severity=ev.severity.value if ev.severity is not None else "",
-            scope=scope,
-            run_id=rec.run_id,
-            timestamp=rec.create_timestamp,
-            description=ev.description or meta_text(meta.get("summary", "")),
-            metadata=meta,
-        )
+    def _row(self, ck, rec) -> CheckRow:
+        base = dict(asset="/".join(ck.asset_key.path), check=ck.name, scope=self._scope(rec.run_id),
+                    run_id=rec.run_id, timestamp=rec.create_timestamp)  # fmt: skip
+        if rec.status in private.EVALUATED and rec.event is not None:
+            ev = rec.event.dagster_event.event_specific_data
+            meta = dict(ev.metadata)
+            return CheckRow(
+                status="passed" if ev.passed else "failed",
+                severity=ev.severity.value if ev.severity is not None else "",
+                description=ev.description or meta_text(meta.get("summary", "")),
+                metadata=meta,
+                **base,
+            )
+        run = self._run(rec.run_id)
+        if run is not None and not run.is_finished:
+            return CheckRow(status="planned", severity="", description="run in progress", **base)
+        return CheckRow(status="skipped", severity="",
+                        description="planned but not evaluated (an upstream step failed or was skipped)",
+                        **base)  # fmt: skip

@@ -107,8 +107,8 @@ def run_range(
     job_name = job if isinstance(job, str) else job.name
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
-    # One partition runs as a plain partitioned run, so its checks record per-partition results (the
-    # UI's per-day status); a range is one single run whose check results cover the range (docs/architecture.md).
+    # One partition runs as a plain partitioned run; a range is one single run whose checks record
+    # the range's verdict plus one result per day (checks/per_day.py): the summary counts check-days.
     single = start == end
     tags = {"nba/backfill": "cli", **(extra_tags or {})}
     if not single:
@@ -228,6 +228,8 @@ def _apply_event(summary: RunSummary, rec) -> None:
             s.rows = int(rc.value)
     elif et == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
         evaluation = ev.event_specific_data
+        if evaluation.partition is None and summary.start != summary.end:
+            return  # a range's own verdict: its days are counted one by one (checks/per_day.py)
         label = _asset_label(evaluation.asset_key)
         s = summary.steps.setdefault(label, StepSummary(asset=label))
         if evaluation.passed:

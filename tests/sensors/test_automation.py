@@ -1,8 +1,9 @@
 """Declarative automation on the REAL definitions: what a late boxscore re-runs, and what it must not.
 
-Materializations are reported runless (no data needed: conditions look only at the event log), for
-every daily partition from the first partition to the evaluation day, then one raw partition is
-re-materialized and the sensor's next tick is inspected.
+Materializations and passing blocking-check results are reported runless (no data needed: conditions
+look only at the event log), for every daily partition from the first partition to the evaluation
+day; then one raw partition is re-materialized by a real run (with or without its check passing)
+and the sensor's next tick is inspected.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import dagster as dg
 import pytest
 
+from checks.per_day import latest_materializations
 from nba_assets import tables
 from nba_assets.definitions import defs
 from nba_assets.partitions import FIRST_GAME_DATE, game_dates
@@ -28,7 +30,11 @@ def _days(start: dt.date, end: dt.date) -> list[str]:
 
 @pytest.fixture(scope="module")
 def populated():
-    """An instance where every daily asset has every partition up to TODAY, and the first tick ran."""
+    """An instance where every daily asset has every partition up to TODAY, each day's blocking checks
+    passed (as every run now records per day), and the first tick ran."""
+    graph = defs.resolve_asset_graph()
+    blocking = [k for k in graph.asset_check_keys if graph.get(k).blocking]
+    assert len(blocking) == 8  # no_duplicate_keys on the 5 raw and 3 analytics tables
     with dg.instance_for_test() as inst:
         days = _days(dt.date.fromisoformat(FIRST_GAME_DATE), TODAY)
         for spec in defs.resolve_all_asset_specs():
@@ -36,6 +42,16 @@ def populated():
                 continue
             for d in days:
                 inst.report_runless_asset_event(dg.AssetMaterialization(asset_key=spec.key, partition=d))
+        # Check results for the days automation may re-run (the 14-day lookback and a margin); a
+        # result counts only when it targets the day's latest materialization.
+        recent = days[-21:]
+        for ck in blocking:
+            targets = latest_materializations(inst, ck.asset_key, recent)
+            for d in recent:
+                inst.report_runless_asset_event(dg.AssetCheckEvaluation(
+                    asset_key=ck.asset_key, check_name=ck.name, passed=True, partition=d,
+                    target_materialization_data=targets[d],
+                ))  # fmt: skip
         for week in ("2023-12-25", "2024-01-01", "2024-01-08", "2024-01-15"):
             inst.report_runless_asset_event(
                 dg.AssetMaterialization(asset_key=tables.POINTS_MODEL.key, partition=week)
@@ -67,7 +83,9 @@ def _requested(result) -> dict[str, set[str]]:
 def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predictions(populated):
     inst, cursor = populated
     d = dt.date(2024, 1, 8)
-    r = _tick_after(inst, cursor, dg.AssetMaterialization(asset_key=BOX, partition=str(d)), )
+    absorbed = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=cursor)
+    _rerun_raw_day(inst, d, check_passes=True)
+    r = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=absorbed.cursor)
     got = _requested(r)
     following = set(_days(d + dt.timedelta(days=1), TODAY))
     assert got == {
@@ -90,10 +108,10 @@ def test_nothing_outside_the_lookback_is_rerun(populated):
     assert _requested(r) == {}
 
 
-def _run_with_failed_blocking_check(inst, day: dt.date) -> None:
-    """A real run (check status comes from check execution records, not runless events) that
-    rewrites raw/bdl_boxscores for `day` and fails its blocking duplicate check, as a run that
-    ingested duplicated rows would."""
+def _rerun_raw_day(inst, day: dt.date, check_passes: bool | None) -> None:
+    """A real run that rewrites raw/bdl_boxscores for `day` and evaluates its blocking duplicate
+    check: passing, failing (as a run that ingested duplicated rows would), or not at all (None: a
+    re-ingest whose check step never ran)."""
 
     @dg.asset(key=BOX.path, partitions_def=game_dates)
     def stand_in() -> None:
@@ -101,19 +119,33 @@ def _run_with_failed_blocking_check(inst, day: dt.date) -> None:
 
     @dg.asset_check(asset=stand_in, name="no_duplicate_keys", blocking=True, partitions_def=game_dates)
     def duplicates() -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+        return dg.AssetCheckResult(passed=bool(check_passes), severity=dg.AssetCheckSeverity.ERROR)
 
     res = dg.materialize(
-        [stand_in, duplicates], partition_key=str(day), instance=inst,
+        [stand_in] if check_passes is None else [stand_in, duplicates], partition_key=str(day), instance=inst,
         resources={"io_manager": dg.mem_io_manager}, raise_on_error=False,
     )
-    assert not res.success  # the blocking check failed the run (after the write)
+    assert res.success is (check_passes is not False)  # a failed blocking check fails the run (after the write)
 
 
 def test_a_failed_blocking_check_stops_propagation(populated):
     inst, cursor = populated
     d = dt.date(2024, 1, 10)
     absorbed = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=cursor)
-    _run_with_failed_blocking_check(inst, d)
+    _rerun_raw_day(inst, d, check_passes=False)
     r = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=absorbed.cursor)
     assert _requested(r) == {}
+
+
+def test_late_data_whose_blocking_check_never_ran_waits_until_it_passes(populated):
+    """Why `all_deps_blocking_checks_passed` (see nba_assets/automation.py): a re-ingested day
+    without a check result is not propagated; once its check passes on the new data, it is."""
+    inst, cursor = populated
+    d = dt.date(2024, 1, 12)
+    absorbed = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=cursor)
+    _rerun_raw_day(inst, d, check_passes=None)
+    held = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=absorbed.cursor)
+    assert _requested(held) == {}
+    _rerun_raw_day(inst, d, check_passes=True)
+    r = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=held.cursor)
+    assert _requested(r)["analytics/player_game_summary"] == {str(d)}

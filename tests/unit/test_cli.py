@@ -100,10 +100,10 @@ def test_status_after_backfill(lake_env):
     assert cells[0] == tables.BDL_BOXSCORES.label
     assert cells[1] == "·"  # 12-09: never backfilled
     assert cells[2] == f"{rows:,}"
-    # The zero-prop game of 12-10 fails prop_availability in the range run: flagged on 12-10 only.
+    # The zero-prop game of 12-10 fails prop_availability: the range run recorded 12-10 FAILED, 12-11 passed.
     props = next(ln for ln in out.splitlines() if tables.PROP_LINES.label in ln and "materialized" not in ln)
     pcells = [c.strip() for c in props.strip("│ ").split("│")]
-    assert "✗1ʳ" in pcells[2], props
+    assert pcells[2].endswith("✗1"), props
     assert "✗" not in pcells[3], props
     # analytics was not run: no files.
     games = next(ln for ln in out.splitlines() if tables.GAMES.label in ln)
@@ -129,10 +129,14 @@ def test_checks_for_a_day_with_range_results(lake_env):
     assert "raw/prop_lines:prop_availability" in failed
     assert "FAILED" in failed and "WARN" in failed
     assert "n_offending:" in failed and f"failing_dates: {D1}" in failed
+    # the day's own record: evaluated on 12-10 alone, not the range
+    assert f"evaluated_dates: {D1}\n" in failed
     assert "no_duplicate_keys" not in failed
-    # The same range evaluation does not count against 12-11, which is not in its failing_dates.
+    # 12-11 has its own (passing) record from the same run.
     other = invoke("checks", "--date", D2, "--failed").output
     assert "no failed checks" in other
+    every = invoke("checks", "--date", D2).output
+    assert "SKIPPED" not in every and "PASSED" in every
 
 
 def test_checks_for_a_day_never_run(lake_env, capsys):
@@ -154,6 +158,10 @@ def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypat
     assert "FAILED" in line and "analytics__games" in line
     assert "Traceback" not in err + out
     assert "✗ failed" in out
+    # the failed step's checks were planned for the day but never evaluated: shown as such
+    rc, out, _ = entry(capsys, "checks", "--date", D2)
+    line = next(ln for ln in out.splitlines() if "final_games_have_boxscores" in ln)
+    assert "SKIPPED" in line, out
 
 
 def test_status_on_empty_lake(tmp_path, monkeypatch, capsys):

@@ -39,7 +39,7 @@ def checks(
     for col in ("asset", "check", "result", "severity", "scope"):
         t.add_column(col, no_wrap=True)
     t.add_column("summary", min_width=30, overflow="fold")  # the only column that wraps
-    styles = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow", "planned": "dim"}
+    styles = {"passed": "green", "failed": "red", "skipped": "yellow", "planned": "dim"}
     for c in shown:
         t.add_row(c.asset, c.check, Text(c.status.upper(), style=styles.get(c.status, "")),
                   Text(c.severity, style="red" if c.severity == "ERROR" and c.failed else ""),

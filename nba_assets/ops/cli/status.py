@@ -85,16 +85,15 @@ def status(
             failing = [r for r in checks_by_day[d] if r.asset == label and r.failed]
             if failing:
                 totals["failing"] += len(failing)
-                mark = f" ✗{len(failing)}" + ("ʳ" if any(r.range_run for r in failing) else "")
-                worst = "red" if any(r.severity == "ERROR" or r.status == "error" for r in failing) else "yellow"
+                mark = f" ✗{len(failing)}"
+                worst = "red" if any(r.severity == "ERROR" for r in failing) else "yellow"
                 cell.append(mark, style=worst)
             cells.append(cell)
         t.add_row(label, *cells)
     c.console.print(t)
     c.console.print(
         "[dim]cells: rows in the day's Parquet file · [/dim]·[dim] = no file · [/dim][red]✗n[/red][dim] = n failing "
-        "checks (red ERROR, yellow WARN) · ʳ = result of a single-run range backfill (day in its failing_dates) · "
-        "details: nba-lake checks --date D --failed[/dim]"
+        "checks (red ERROR, yellow WARN) · details: nba-lake checks --date D --failed[/dim]"
     )
 
     # ---- freshness (wall clock: materializations and runs are stamped with real time)

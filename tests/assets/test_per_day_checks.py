@@ -1,0 +1,83 @@
+"""A single-run range backfill records one check result per day, each with that day's own metadata.
+
+A week (2025-12-04..10, seed-7 sim at conftest.SIM_NOW) holds one fault day: 2025-12-10 has a late
+boxscore (not released at SIM_NOW) and a game with no prop lines. After one range run of raw and
+analytics, the instance holds, for EVERY check of those layers and every day of the week, a
+SUCCEEDED or FAILED record (none left planned, which the UI shows as "Skipped"), and FAILED only on
+the fault day, only for the checks that fault trips.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+from dagster._core.event_api import PartitionKeyFilter
+
+from nba_assets.definitions import build_definitions
+from tests.assets.test_fault_checks import RAW_AND_ANALYTICS
+from tests.conftest import SIM_NOW, range_tags
+
+WEEK = [f"2025-12-{d:02d}" for d in range(4, 11)]
+FAULT_DAY = "2025-12-10"
+TRIPPED = {
+    ("analytics/games", "final_games_have_boxscores"),
+    ("analytics/games", "final_games_in_every_source"),
+    ("raw/prop_lines", "prop_availability"),
+}
+
+
+@pytest.fixture(scope="module")
+def week_run(tmp_path_factory):
+    """One range run shared by the tests of this module (it takes ~15 s)."""
+    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
+        mp.setenv("NBA_LAKE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        mp.setenv("NBA_LAKE_SOURCE", "sim")
+        mp.setenv("NBA_LAKE_SIM_NOW", SIM_NOW.isoformat())
+        defs = build_definitions()
+        res = defs.resolve_job_def("ingest_and_features").execute_in_process(
+            asset_selection=RAW_AND_ANALYTICS, instance=instance, tags=range_tags(WEEK[0], WEEK[-1]),
+            raise_on_error=False,
+        )  # fmt: skip
+        assert res.success  # the failures are non-blocking
+        keys = [ck for ck in defs.resolve_asset_graph().asset_check_keys if ck.asset_key in RAW_AND_ANALYTICS]
+        yield instance, res, keys
+
+
+def _latest(instance, ck, day):
+    recs = instance.event_log_storage.get_asset_check_execution_history(
+        ck, limit=1, partition_filter=PartitionKeyFilter(key=day)
+    )
+    return recs[0] if recs else None
+
+
+def test_every_check_has_a_verdict_per_day_failed_only_on_the_fault_day(week_run):
+    instance, res, keys = week_run
+    assert len(keys) >= 25
+    statuses = {}
+    for ck in keys:
+        for day in WEEK:
+            rec = _latest(instance, ck, day)
+            assert rec is not None, (ck, day)
+            statuses[(ck.asset_key.to_user_string(), ck.name, day)] = rec.status.value
+    failed = {k for k, s in statuses.items() if s == "FAILED"}
+    assert failed == {(*c, FAULT_DAY) for c in TRIPPED}
+    assert {s for k, s in statuses.items() if k not in failed} == {"SUCCEEDED"}  # nothing planned/skipped
+    # each run-level result still covers the range (the step's verdict, what blocking acts on)
+    ranged = {(e.asset_key.to_user_string(), e.check_name): e for e in res.get_asset_check_evaluations()
+              if e.partition is None}  # fmt: skip
+    assert set(ranged) == {(ck.asset_key.to_user_string(), ck.name) for ck in keys}
+    assert not ranged[("raw/prop_lines", "prop_availability")].passed
+
+
+def test_each_day_carries_its_own_metadata(week_run):
+    instance, _, _ = week_run
+    ck = dg.AssetCheckKey(dg.AssetKey(["analytics", "games"]), "final_games_have_boxscores")
+    bad = _latest(instance, ck, FAULT_DAY).event.dagster_event.event_specific_data
+    assert bad.partition == FAULT_DAY and not bad.passed
+    assert bad.metadata["evaluated_dates"].value == FAULT_DAY
+    assert bad.metadata["failing_dates"].value == FAULT_DAY
+    assert "0022500368" in bad.metadata["offending_sample"].value
+    assert bad.target_materialization_data is not None  # tied to that day's materialization
+    good = _latest(instance, ck, "2025-12-09").event.dagster_event.event_specific_data
+    assert good.passed and good.metadata["evaluated_dates"].value == "2025-12-09"
+    assert good.metadata["n_offending"].value == 0 and "offending_sample" not in good.metadata
