@@ -20,7 +20,14 @@ import pytest
 
 from nba_assets import tables
 from nba_assets.definitions import build_definitions
-from nba_assets.ops.trace import LakeFiles, TraceError, model_info, parse_row_id, trace_prediction, trace_summary
+from nba_assets.ops.trace import (
+    LakeFiles,
+    TraceError,
+    model_info,
+    parse_row_id,
+    trace_prediction,
+    trace_summary,
+)
 from resources.lake import LakeReader
 from tests.conftest import SIM_NOW, range_tags
 
