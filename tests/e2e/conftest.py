@@ -1,7 +1,7 @@
 """One small materialized lake + a `dagster-webserver` on loopback, shared by the e2e tests.
 
 The stack is built once per test session: a tmp data dir and DAGSTER_HOME (the repo's dagster.yaml
-copied in), a `nba-lake backfill` of raw then analytics for E2E_DATES on the sim league at a fixed
+copied in, with runs launched at once: no daemon), a `nba-lake backfill` of raw then analytics for E2E_DATES on the sim league at a fixed
 sim clock (so runs and check results are in the instance), `grading/season_report` materialized
 (its plots are inline markdown images), then `dagster-webserver` in its own process group.
 
@@ -34,8 +34,10 @@ from nba_assets import tables
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-E2E_START, E2E_END = "2025-12-07", "2025-12-08"
-E2E_SIM_NOW = "2025-12-09T17:00:00+00:00"
+# The README tour's days: the simulated books post no player-points lines for one game on 2026-11-16,
+# and Ball Don't Lie sends a record with null points on 2026-11-17 (seed 7's faults).
+E2E_START, E2E_END = "2026-11-16", "2026-11-17"
+E2E_SIM_NOW = "2026-11-18T17:00:00+00:00"
 SERVER_READY_TIMEOUT = 180.0
 STEP_TIMEOUT = 420.0
 
@@ -162,6 +164,10 @@ def _build_lake_and_start(state: Path) -> dict:
     home = state / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    # No daemon here (it would start the schedules and automation on the test lake): a run launched
+    # from the UI (the tour's one-day materialization) starts at once instead of waiting in the queue.
+    with open(home / "dagster.yaml", "a") as fh:
+        fh.write("\nrun_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n")
     (state / "data").mkdir(exist_ok=True)
     logs = state / "logs"
     logs.mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import E2E_END, REPO, E2EStack
+from tests.e2e.conftest import E2E_END, E2E_START, REPO, E2EStack
 
 pytestmark = pytest.mark.e2e
 
@@ -176,7 +176,7 @@ def test_checks_view_shows_a_passed_check(browser, e2e_stack: E2EStack):
     _open(browser, e2e_stack, "/assets/raw/bdl_boxscores?view=checks", "Checks (5)", "no_duplicate_keys")
     browser.find_element(By.XPATH, "//div[@title='no_duplicate_keys']").click()
     text = _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed")
-    assert "evaluated_dates" in text and "2025-12-07..2025-12-08" in text
+    assert "evaluated_dates" in text and f"{E2E_START}..{E2E_END}" in text
     _shot(browser, "bdl_boxscores_checks.png")
 
 

@@ -108,7 +108,7 @@ def test_check_executions_per_partition(e2e_stack: E2EStack, asset_nodes):
         assert [r["partition"] for r in rows] == [day], rows
         assert rows[0]["runId"] == run_id
         assert rows[0]["status"] in {"SUCCEEDED", "SKIPPED"}, rows
-    assert executions("2025-12-05") == []  # a day outside the backfill
+    assert executions("2026-11-10") == []  # a day outside the backfill
     evaluated = [r for r in executions(None) if r["evaluation"] is not None]
     assert [(r["runId"], r["status"], r["evaluation"]["success"]) for r in evaluated] == [
         (run_id, "SUCCEEDED", True)
