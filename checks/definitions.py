@@ -26,7 +26,7 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality
+from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
 from checks.per_day import DayRule, evaluate, on_frames
 from checks.result import RuleResult, combine
 from nba_assets import tables as t
@@ -52,6 +52,9 @@ ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
 PREDICTION_QUALITY = "prediction_quality"
+TEAM_ROWS_MATCH_PLAYERS = "team_rows_match_players"
+TEAM_POINTS_MATCH_FINAL = "team_points_match_final_score"
+PERFORMANCE_MATCHES_GRADES = "performance_matches_grades"
 
 BLOCKING_LAYERS = {"raw", "analytics"}
 
@@ -412,6 +415,45 @@ def prediction_quality(
     return _result(context, WARN, on_frames(rule, preds))
 
 
+# ---------------------------------------------------------------------------------------- totals
+def totals_check(
+    table: t.Table, name: str, other: t.Table, rule, severity, description: str
+) -> dg.AssetChecksDefinition:
+    """An aggregate table checked against the table it summarizes (checks/totals.py)."""
+
+    @dg.asset_check(
+        asset=table.key,
+        name=name,
+        partitions_def=game_dates,
+        additional_ins={"other_rows": _in(other)},
+        description=description,
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, other_rows: pl.DataFrame
+    ) -> dg.AssetCheckResult:
+        return _result(context, severity, on_frames(rule, typed(frame, table), typed(other_rows, other)))
+
+    return _check
+
+
+team_rows_match_players = totals_check(
+    t.TEAM_GAME_SUMMARY, TEAM_ROWS_MATCH_PLAYERS, t.PLAYER_GAME_SUMMARY, totals.team_rows_match_players, ERROR,
+    "Two rows per game, each team's points = its players' points in the player-game summary, "
+    "points_against = the opponent's points. ERROR: our own aggregation is wrong.",
+)
+team_points_match_final_score = totals_check(
+    t.TEAM_GAME_SUMMARY, TEAM_POINTS_MATCH_FINAL, t.GAMES, totals.team_points_match_final_score, WARN,
+    "Each final game's team points equal its final score in analytics/games. WARN: the boxscore and "
+    "the schedule disagree (a missing player line, a correction one source lacks).",
+)
+performance_matches_grades = totals_check(
+    t.SYSTEM_DAILY_PERFORMANCE, PERFORMANCE_MATCHES_GRADES, t.PREDICTION_GRADES, totals.performance_matches_grades,
+    ERROR,
+    "One row per system per graded day; n_predictions, wins, losses, pushes and n_graded equal the "
+    "grades they summarize. ERROR.",
+)  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------ assembly
 def build_asset_checks() -> list[dg.AssetChecksDefinition]:
     """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
@@ -433,4 +475,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         feature_quality_share,
         no_constant_features,
         prediction_quality,
+        team_rows_match_players,
+        team_points_match_final_score,
+        performance_matches_grades,
     ]

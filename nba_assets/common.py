@@ -8,6 +8,7 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
+from nba_assets.lineage import definition_metadata
 from nba_assets.partitions import game_dates
 from nba_assets.tables import Table
 from nba_assets.types import contract_type
@@ -49,7 +50,7 @@ def table_asset(
         description=description,
         partitions_def=game_dates,
         backfill_policy=SINGLE_RUN,
-        metadata={"partition_expr": table.partition_column},
+        metadata={"partition_expr": table.partition_column, **definition_metadata(table)},
         dagster_type=contract_type(table.contract),
         owners=owners,
         kinds=set(kinds),

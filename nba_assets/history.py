@@ -1,4 +1,4 @@
-"""The first game date the lake holds: `NBA_LAKE_FIRST_GAME_DATE` (default 2026-01-12, the first day
+"""The first game date the lake holds: `NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day
 `make demo` backfills). Standard library only, so the CLI can check a date range before it imports
 Dagster (`nba_assets.ops.preflight`); `nba_assets.partitions` builds the partitions from it."""
 
@@ -8,7 +8,7 @@ import datetime as dt
 import os
 
 FIRST_GAME_DATE_VAR = "NBA_LAKE_FIRST_GAME_DATE"
-DEFAULT_FIRST_GAME_DATE = "2026-01-12"  # a Monday, mid 2025-26: model weeks align with it
+DEFAULT_FIRST_GAME_DATE = "2025-12-01"  # a Monday, early 2025-26: model weeks align with it
 
 
 def first_game_date() -> dt.date:

@@ -1,7 +1,7 @@
 """Partitions, the league's time zone and week arithmetic: defined here once.
 
 `game_dates`: one partition per US-Eastern calendar date of tip-off (the NBA's own game date), from
-the first day of history the lake holds (`NBA_LAKE_FIRST_GAME_DATE`, default 2026-01-12: the first day
+the first day of history the lake holds (`NBA_LAKE_FIRST_GAME_DATE`, default 2025-12-01: the first day
 `make demo` backfills, so the UI shows a complete lake rather than two years of "missing" partitions;
 set it to e.g. 2023-10-24 to hold three seasons). `end_offset=1` makes today's slate (schedule, lines,
 features, predictions) a partition. Off-days are valid, empty partitions.

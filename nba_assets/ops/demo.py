@@ -1,8 +1,8 @@
 """The demo: the game days `make demo` backfills on the embedded simulated league, and the morning
 run it leaves behind so the lake looks like one a healthy pipeline keeps.
 
-The window starts at the first `game_dates` partition (NBA_LAKE_FIRST_GAME_DATE, default 2026-01-12,
-mid 2025-26), so after the demo every partition up to today has its file and the UI shows no
+The window starts at the first `game_dates` partition (NBA_LAKE_FIRST_GAME_DATE, default 2025-12-01,
+early 2025-26), so after the demo every partition up to today has its file and the UI shows no
 "missing" days. The walk-forward model then has ~3 months of history before the current season, and
 the whole run stays near 5 minutes on 2 cores (raw ingest costs ~1.2 s per game day). The full-season
 figures come from `make bench`. `--days N` backfills only the last N days.

@@ -74,7 +74,22 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
         "minutes": [m for *_, m in ps], "alt_minutes": [m for *_, m in ps],
         "source_disagreement": [False] * len(ps),
     })  # fmt: skip
-    team_games = summary.select("game_date", "game_id", "team").unique().sort("game_id", "team")
+    team_games = summary.group_by("game_date", "game_id", "team").agg(pl.col("points").sum().alias("points_for"))
+    opponents = pl.DataFrame({"game_id": [g[0] for g in GAMES for _ in (0, 1)],
+                              "team": [x for g in GAMES for x in (g[3], g[4])],
+                              "opponent": [x for g in GAMES for x in (g[4], g[3])]})  # fmt: skip
+    team_games = team_games.join(opponents, on=["game_id", "team"]).sort("game_id", "team")
+    team_games = team_games.join(
+        team_games.select("game_id", pl.col("team").alias("opponent"), pl.col("points_for").alias("points_against")),
+        on=["game_id", "opponent"],
+    )
+    points = dict(zip(zip(team_games["game_id"], team_games["team"], strict=True), team_games["points_for"],
+                      strict=True))  # fmt: skip
+    games = games.with_columns(
+        pl.lit(3).cast(pl.Int64).alias("status"),
+        pl.Series("home_score", [points[(g[0], g[3])] for g in GAMES]),
+        pl.Series("away_score", [points[(g[0], g[4])] for g in GAMES]),
+    )
     features = summary.select(
         "game_date", "game_id", "player_lookup", "team",
         pl.lit(80.0).alias("feature_quality_score"),
@@ -85,6 +100,9 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
                         pl.lit(s).alias("system_id"), (pl.col("pts_l10") + k).alias("predicted_points"))
         for k, s in enumerate(SYSTEMS)
     ])  # fmt: skip
+    grades = preds.select("game_date", "game_id", "player_lookup", "system_id").with_columns(
+        pl.when(pl.col("player_lookup").str.ends_with("1")).then(pl.lit("LOSS")).otherwise(pl.lit("WIN")).alias("outcome")
+    )
     return {
         tables.SCHEDULE.label: schedule, tables.BDL_BOXSCORES.label: box("bdl"), tables.NBACOM_BOXSCORES.label: box("nbacom"),
         tables.PROP_LINES.label: props,
@@ -93,8 +111,11 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
         tables.GAMES.label: games, tables.PLAYER_GAME_SUMMARY.label: summary,
         tables.TEAM_GAME_SUMMARY.label: team_games, tables.PLAYER_FEATURES.label: features,
         tables.PLAYER_PROP_PREDICTIONS.label: preds,
-        tables.PREDICTION_GRADES.label: preds.select("game_date", "game_id", "player_lookup", "system_id"),
-        tables.SYSTEM_DAILY_PERFORMANCE.label: pl.DataFrame({"game_date": [d, d], "system_id": SYSTEMS}),
+        tables.PREDICTION_GRADES.label: grades,
+        tables.SYSTEM_DAILY_PERFORMANCE.label: grades.group_by("game_date", "system_id").agg(
+            n_predictions=pl.len(), n_graded=pl.len(), wins=(pl.col("outcome") == "WIN").sum(),
+            losses=(pl.col("outcome") == "LOSS").sum(), pushes=pl.lit(0),
+        ),
     }  # fmt: skip
 
 
@@ -209,7 +230,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 32
+    assert set(evs) == expected and len(expected) == 35
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}
@@ -275,6 +296,8 @@ def test_non_blocking_failures_let_downstream_run(faulty_run):
         (tables.PLAYER_PROP_PREDICTIONS.label, cd.DUPLICATES),
         (tables.PROP_LINES.label, cd.PROP_AVAILABILITY),
         (tables.PLAYER_GAME_SUMMARY.label, cd.SUMMARY_HAS_BOXSCORE),
+        # the ghost's points are not in its team's total any more: the team row no longer adds up
+        (tables.TEAM_GAME_SUMMARY.label, cd.TEAM_ROWS_MATCH_PLAYERS),
         (tables.BDL_BOXSCORES.label, cd.ROW_COUNT),
     }
 

@@ -80,8 +80,13 @@ def test_duplicate_rows_and_stat_correction_trip_their_checks(sim_lake, instance
     assert failed[(tables.PLAYER_GAME_SUMMARY.label, "sources_agree")] == "WARN"
     sample = evs[(tables.PLAYER_GAME_SUMMARY.label, "sources_agree")].metadata["offending_sample"].value
     assert "isaiahoneale" in sample
+    # the corrected line no longer adds up to the schedule's final score for that team (WARN), while
+    # the team rows still equal their players' sum (our aggregation is right)
+    assert failed[(tables.TEAM_GAME_SUMMARY.label, "team_points_match_final_score")] == "WARN"
+    assert evs[(tables.TEAM_GAME_SUMMARY.label, "team_rows_match_players")].passed
     assert set(failed) == {
         (tables.BDL_BOXSCORES.label, "no_source_duplicates"),
         (tables.NBACOM_BOXSCORES.label, "no_source_duplicates"),
         (tables.PLAYER_GAME_SUMMARY.label, "sources_agree"),
+        (tables.TEAM_GAME_SUMMARY.label, "team_points_match_final_score"),
     }

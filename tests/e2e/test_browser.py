@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import E2E_END, E2E_START, REPO, E2EStack
+from tests.e2e.conftest import E2E_DAYS, E2E_END, E2E_START, REPO, E2EStack
 
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-# Flags for headless Chromium as root on a dev/CI box (verified with Debian chromium and dagster-webserver 1.13.27).
+# Flags for headless Chromium as root on a dev/CI box (dagster-notes §12).
 CHROME_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -161,7 +161,7 @@ def test_partition_view_shows_materialized_days(browser, e2e_stack: E2EStack):
         browser,
         e2e_stack,
         f"/assets/raw/bdl_boxscores?view=partitions&partition={E2E_END}",
-        "Materialized (2)",
+        "Materialized (7)",
         "Latest materialization",
         "rows_by_partition",
     )
@@ -178,6 +178,24 @@ def test_checks_view_shows_a_passed_check(browser, e2e_stack: E2EStack):
     text = _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed")
     assert "evaluated_dates" in text and f"{E2E_START}..{E2E_END}" in text
     _shot(browser, "bdl_boxscores_checks.png")
+
+
+@pytest.mark.parametrize(
+    ("asset", "check", "failed"),
+    [("raw/bdl_boxscores", "no_duplicate_keys", 0), ("raw/prop_lines", "prop_availability", 1)],
+)
+def test_check_partitions_show_each_day_of_the_range_backfill(browser, e2e_stack: E2EStack, asset, check, failed):
+    """The week was backfilled in one single-run range; the check's Partitions tab still shows a
+    result for every day: passed, or failed on the fault day (where the books posted no lines for a
+    game), and none skipped."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, e2e_stack, f"/assets/{asset}?view=checks&checkDetail={check}", check, "Execution history")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Partitions']").click()
+    days = len(E2E_DAYS)
+    text = _wait_for_text(browser, "Skipped (0)", f"Failed ({failed})", f"Passed ({days - failed})")
+    assert "In Progress (0)" in text and "Execution Failed (0)" in text
+    _shot(browser, f"{check}_partitions.png")
 
 
 def test_report_plot_renders_from_markdown_data_uri(browser, e2e_stack: E2EStack):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from nba_assets import tables
-from tests.e2e.conftest import E2E_END, E2E_START, E2EStack
+from tests.e2e.conftest import E2E_DAYS, E2E_END, E2E_START, FAULT_DAY, E2EStack
 
 pytestmark = pytest.mark.e2e
 
@@ -88,31 +88,36 @@ def test_materialized_assets_have_passing_check_results(asset_nodes):
     assert latest["executionForLatestMaterialization"] is None
 
 
-def test_check_executions_per_partition(e2e_stack: E2EStack, asset_nodes):
-    """Each backfilled day has an execution record of the check, from the run that evaluated the range.
+# The checks the fault day trips (tests/assets/test_fault_checks.py); every other check passes every day.
+TRIPPED_ON_FAULT_DAY = {
+    (tables.GAMES.label, "final_games_have_boxscores"),
+    (tables.GAMES.label, "final_games_in_every_source"),
+    (tables.PROP_LINES.label, "prop_availability"),
+}
 
-    A single-run range backfill evaluates a partitioned check once over the whole range: the instance
-    keeps one evaluated execution (partition null, success) plus one record per day, which Dagster
-    1.13 marks SKIPPED (it is what the UI's check list shows for such a day).
-    """
-    check = _checks(asset_nodes[tables.BDL_BOXSCORES.label])["no_duplicate_keys"]
-    run_id = check["executionForLatestMaterialization"]["runId"]
-    key = {"path": tables.BDL_BOXSCORES.path}
 
-    def executions(partition):
-        v = {"key": key, "name": "no_duplicate_keys", "partition": partition}
-        return e2e_stack.graphql(CHECK_EXECUTIONS_Q, v)["assetCheckExecutions"]
-
-    for day in (E2E_START, E2E_END):
-        rows = executions(day)
-        assert [r["partition"] for r in rows] == [day], rows
-        assert rows[0]["runId"] == run_id
-        assert rows[0]["status"] in {"SUCCEEDED", "SKIPPED"}, rows
-    assert executions("2026-11-10") == []  # a day outside the backfill
-    evaluated = [r for r in executions(None) if r["evaluation"] is not None]
-    assert [(r["runId"], r["status"], r["evaluation"]["success"]) for r in evaluated] == [
-        (run_id, "SUCCEEDED", True)
-    ]
+def test_every_check_has_its_own_result_for_every_day_of_the_range(e2e_stack: E2EStack, asset_nodes, graph):
+    """One single-run range backfill per layer, and still, for every check of raw and analytics and
+    every day of the week: one execution record for that day, from that run, SUCCEEDED or FAILED
+    with its own evaluation (never SKIPPED, what the UI shows for a day without a result), FAILED
+    exactly on the fault day for exactly the checks that fault trips."""
+    _, g = graph
+    checks = sorted((ck.asset_key.to_user_string(), ck.name, ck.asset_key.path) for ck in g.asset_check_keys
+                    if ck.asset_key.path[0] in ("raw", "analytics"))  # fmt: skip
+    assert len(checks) >= 25
+    statuses = {}
+    for label, name, path in checks:
+        for day in E2E_DAYS:
+            v = {"key": {"path": path}, "name": name, "partition": day}
+            rows = e2e_stack.graphql(CHECK_EXECUTIONS_Q, v)["assetCheckExecutions"]
+            assert [r["partition"] for r in rows] == [day], (label, name, rows)
+            assert rows[0]["evaluation"] is not None and rows[0]["evaluation"]["partition"] == day, rows
+            statuses[(label, name, day)] = rows[0]["status"]
+    failed = {k for k, st in statuses.items() if st == "FAILED"}
+    assert failed == {(*c, FAULT_DAY) for c in TRIPPED_ON_FAULT_DAY}
+    assert {st for k, st in statuses.items() if k not in failed} == {"SUCCEEDED"}
+    v = {"key": {"path": tables.BDL_BOXSCORES.path}, "name": "no_duplicate_keys", "partition": "2025-12-03"}
+    assert e2e_stack.graphql(CHECK_EXECUTIONS_Q, v)["assetCheckExecutions"] == []  # a day outside the backfill
 
 
 def test_automation_condition_labels(asset_nodes, graph):
@@ -166,3 +171,20 @@ def test_fixture_runs_are_in_the_instance(e2e_stack: E2EStack):
         ("dagster/asset_partition_range_start", E2E_START),
         ("dagster/asset_partition_range_start", E2E_START),
     ]
+
+
+LINEAGE_Q = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename ... on AssetNode {
+  metadataEntries { __typename label ... on TableColumnLineageMetadataEntry {
+    lineage { columnName columnDeps { assetKey { path } columnName } } } } } } }"""
+
+
+def test_column_lineage_reaches_the_ui(e2e_stack: E2EStack):
+    """The summary's points come from both sources' raw points: what the asset page's columns show."""
+    node = e2e_stack.graphql(LINEAGE_Q, {"key": {"path": tables.PLAYER_GAME_SUMMARY.path}})["assetNodeOrError"]
+    entry = next(e for e in node["metadataEntries"] if e["label"] == "dagster/column_lineage")
+    assert entry["__typename"] == "TableColumnLineageMetadataEntry"
+    deps = {c["columnName"]: c["columnDeps"] for c in entry["lineage"]}
+    assert {("/".join(d["assetKey"]["path"]), d["columnName"]) for d in deps["points"]} == {
+        (tables.BDL_BOXSCORES.label, "points"),
+        (tables.NBACOM_BOXSCORES.label, "points"),
+    }
