@@ -18,7 +18,7 @@ import pytest
 
 from nba_assets import tables
 from tests.e2e.conftest import BIN, E2E_DAYS, FAULT_DAY, REPO, E2EStack
-from tests.e2e.test_browser import _open, _shot, _wait_for_text, browser  # noqa: F401
+from tests.e2e.test_browser import _body_text, _open, _shot, _wait_for_text, browser  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +43,7 @@ def _tour() -> str:
 def test_readme_tour_names_what_this_test_follows():
     tour = _tour()
     for needle in ("*Lineage*", "Alt+E", f"--date {TOUR_DAY}", tables.PROP_LINES.label, "prop_availability",
-                   "*Materialize*", "[2026-11-01...2026-11-07]", "Launch 1 run", "Show Markdown", "season_report"):
+                   "*Materialize…*", "*Show all partitions*", "[2026-11-01...2026-11-07]", "Launch 1 run", "Show Markdown", "season_report"):
         assert needle in tour, f"the README tour no longer says {needle!r}"
 
 
@@ -66,9 +66,25 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     # 2. The failing check on the tour's day, with the game it names ...
     _open(browser, e2e_stack, f"/assets/{tables.PROP_LINES.label}?view=checks", "prop_availability")
     browser.find_element(By.XPATH, "//div[@title='prop_availability']").click()
-    text = _wait_for_text(browser, "Evaluation result", TOUR_GAME, "no pre-tip lines")
-    assert TOUR_DAY in text
+    _wait_for_text(browser, "Evaluation result", "Failed", "failing_dates", "games_without_lines", TOUR_DAY)
     _shot(browser, "tour_2_failing_check.png")
+    # the offending games sit behind [Show Markdown]
+    row = browser.find_element(By.XPATH, "//tr[.//*[normalize-space()='offending_sample']]")
+    row.find_element(By.XPATH, ".//*[contains(text(), 'Show Markdown')]").click()
+    _wait_for_text(browser, TOUR_GAME, "no pre-tip lines")
+    _shot(browser, "tour_2_offending_games.png")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Close']").click()
+    # the check's own Partitions tab: one result per day
+    tabs = browser.find_elements(By.XPATH, "//*[normalize-space()='Partitions' and not(*)]")
+    tabs[-1].click()
+    _wait_for_text(browser, "Failed (1)")
+    search = browser.find_element(By.XPATH, "//input[starts-with(@placeholder, 'Filter by partition')]")
+    search.send_keys(TOUR_DAY)
+    WebDriverWait(browser, 30).until(
+        ec.element_to_be_clickable((By.XPATH, f"//*[normalize-space()='{TOUR_DAY}' and not(*)]"))
+    ).click()
+    _wait_for_text(browser, "games_without_lines", "Failed")
+    _shot(browser, "tour_2_check_partition_day.png")
     # ... the same from the terminal ...
     cli = subprocess.run([str(BIN / "nba-lake"), "checks", "--date", TOUR_DAY, "--failed"],
                          env=e2e_stack.env, cwd=REPO, capture_output=True, text=True, timeout=180)
@@ -85,8 +101,11 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     asset = tables.SCHEDULE
     before = _materializations(e2e_stack, asset, UI_RUN_DAY)
     _open(browser, e2e_stack, f"/assets/{asset.label}", "Materialize")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Materialize']").click()
-    _wait_for_text(browser, "Partition selection")
+    browser.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Materialize')]").click()
+    _wait_for_text(browser, "Partition selection", "Show all partitions")
+    # the dialog offers the last 90 days until asked for all
+    browser.find_element(By.XPATH, "//*[normalize-space()='Show all partitions' and not(*)]").click()
+    WebDriverWait(browser, 30).until(lambda d: "Show all partitions" not in _body_text(d))
     box = WebDriverWait(browser, 30).until(
         ec.element_to_be_clickable((By.XPATH, "//*[@role='dialog']//input[@type='text']"))
     )
