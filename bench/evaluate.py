@@ -51,26 +51,28 @@ def _rows(df: pl.DataFrame) -> list[dict]:
 def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = "bench") -> dict:
     """Metrics per system and scope (see the module docstring), plus the calibration table."""
     from nba_assets.logic import report as rlog
+    from nba_assets.tables import PREDICTION_GRADES
     from resources.lake import LakeReader
 
+    grades_view = PREDICTION_GRADES.view
     reader = LakeReader(str(data_dir))
-    if "grading.prediction_grades" not in reader.tables():
-        return {"error": "no grading.prediction_grades in the lake"}
+    if not reader.has(PREDICTION_GRADES):
+        return {"error": f"no {grades_view} in the lake"}
     con = reader.connect()
     con.sql(
         f"""
         create or replace temp view both_rows as
-        select m.game_id, m.player_lookup from grading.prediction_grades m
-        join grading.prediction_grades b using (game_id, player_lookup)
+        select m.game_id, m.player_lookup from {grades_view} m
+        join {grades_view} b using (game_id, player_lookup)
         where m.system_id = '{MODEL}' and b.system_id = '{BASELINE}' and m.actual_points is not null
         """
     )
     out: dict = {}
     out["season"] = _rows(
-        con.sql(f"select system_id, {_METRICS}, min(game_date) as first_day from grading.prediction_grades "
+        con.sql(f"select system_id, {_METRICS}, min(game_date) as first_day from {grades_view} "
                 "group by 1 order by 1").pl()
     )
-    same = "from grading.prediction_grades g semi join both_rows using (game_id, player_lookup)"
+    same = f"from {grades_view} g semi join both_rows using (game_id, player_lookup)"
     out["same_rows"] = _rows(con.sql(f"select system_id, {_METRICS} {same} group by 1 order by 1").pl())
     out["same_rows_with_line"] = _rows(
         con.sql(f"select system_id, {_METRICS} {same} where line is not null group by 1 order by 1").pl()
@@ -82,7 +84,7 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
         ).pl()
     )
     out["lgbm_first_day"] = con.sql(
-        f"select min(game_date)::varchar from grading.prediction_grades where system_id = '{MODEL}'"
+        f"select min(game_date)::varchar from {grades_view} where system_id = '{MODEL}'"
     ).fetchall()[0][0]
 
     def pick(scope: str, system: str, key: str):
@@ -101,7 +103,7 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
     out["ratios"] = ratios
     out["target_met"] = bool(ratios["same_rows"]["lgbm_over_l10"] is not None and ratios["same_rows"]["lgbm_over_l10"] <= 0.95)
 
-    grades = con.sql("select * from grading.prediction_grades").pl()
+    grades = con.sql(f"select * from {grades_view}").pl()
     rep = rlog.season_report(grades)
     out["calibration"] = _rows(rep.calibration)
     if results_dir is not None:

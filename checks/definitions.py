@@ -16,8 +16,11 @@ Severity is deliberate:
 - completeness: no boxscore from ANY source for a final game is ERROR (no summary, no grades); a gap
   in one source is WARN; a game not final hours after tip-off is WARN.
 - availability, agreement, anomaly, quality: WARN (facts to act on, not reasons to stop).
+- totals: ERROR where an aggregate does not add up to its own rows (our aggregation is wrong), WARN
+  where team points differ from the schedule's final score (the sources disagree).
 Cross-table inputs use `allow_missing_partitions`: a check must still evaluate when the other table
-has no file for the day yet (e.g. today's prop lines, whose boxscores do not exist yet).
+has no file for the day yet (e.g. today's prop lines, whose boxscores do not exist yet); the lake IO
+manager then hands over the table's typed empty frame, so the rules always see the contract's columns.
 """
 
 # No `from __future__ import annotations`: Dagster compares the `context` annotation by identity.
@@ -76,15 +79,6 @@ def _in(table: t.Table) -> dg.AssetIn:
     return dg.AssetIn(key=table.key, metadata={"allow_missing_partitions": True})
 
 
-def typed(df: pl.DataFrame | None, table: t.Table) -> pl.DataFrame:
-    """A day with no file (or a missing input) arrives column-less; give it the table's schema."""
-    return df if df is not None and df.width else table.empty()
-
-
-def boxscores(bdl: pl.DataFrame | None, nbacom: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return typed(bdl, t.BDL_BOXSCORES), typed(nbacom, t.NBACOM_BOXSCORES)
-
-
 def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
     return list(context.partition_keys)
 
@@ -95,8 +89,7 @@ def _result(
     out = evaluate(context, severity, rule)
     if not out.passed:
         name = context.check_specs[0].name
-        dates = out.metadata["failing_dates"].value
-        context.log.warning(f"{name}: {out.description} (dates: {dates})")
+        context.log.warning(f"{name}: {out.description} (dates: {out.metadata['failing_dates'].value})")
     return out
 
 
@@ -114,8 +107,7 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
         + (", blocking: stops downstream steps in the run." if blocking else ", non-blocking."),
     )
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        rule = on_frames(lambda f: duplicates.duplicate_keys(f, key), typed(frame, table))
-        return _result(context, ERROR, rule)
+        return _result(context, ERROR, on_frames(lambda f: duplicates.duplicate_keys(f, key), frame))
 
     return _check
 
@@ -133,83 +125,49 @@ def summary_rows_have_raw_boxscore(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
     nbacom: pl.DataFrame,
 ) -> dg.AssetCheckResult:  # fmt: skip
-    rule = on_frames(
-        orphans.summary_without_boxscore,
-        typed(player_game_summary, t.PLAYER_GAME_SUMMARY),
-        typed(bdl, t.BDL_BOXSCORES),
-        typed(nbacom, t.NBACOM_BOXSCORES),
-    )
-    return _result(context, ERROR, rule)
+    return _result(context, ERROR, on_frames(orphans.summary_without_boxscore, player_game_summary, bdl, nbacom))
 
 
-def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
+def edge_check(
+    table: t.Table, name: str, upstream: t.Table, rule, severity: dg.AssetCheckSeverity, description: str
+) -> dg.AssetChecksDefinition:
+    """A check on one edge: `rule(table's rows of the day, upstream's rows of the day)` (orphans, totals)."""
+
     @dg.asset_check(
         asset=table.key,
-        name=BOXSCORE_GAME_IN_SCHEDULE,
+        name=name,
         partitions_def=game_dates,
-        additional_ins={"schedule": _in(t.SCHEDULE)},
-        description="Every boxscore game matches a schedule game on (game_date, home, away). "
-        "WARN: a source gap (schedule late or the source mis-dated a game); analytics keeps and flags it.",
+        additional_ins={"upstream": _in(upstream)},
+        description=description,
     )
     def _check(
-        context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, schedule: pl.DataFrame
+        context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, upstream: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        rule = on_frames(orphans.boxscore_games_without_schedule, typed(frame, table), typed(schedule, t.SCHEDULE))
-        return _result(context, WARN, rule)
+        return _result(context, severity, on_frames(rule, frame, upstream))
 
     return _check
 
 
-@dg.asset_check(
-    asset=t.PLAYER_FEATURES.key,
-    name=FEATURES_HAVE_GAME,
-    partitions_def=game_dates,
-    additional_ins={"games": _in(t.GAMES)},
-    description="Every feature row's game_id is a game of that day. ERROR: corruption.",
-)
-def features_have_slate_game(
-    context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame, games: pl.DataFrame
-) -> dg.AssetCheckResult:
-    rule = on_frames(
-        orphans.features_without_slate_game, typed(player_features, t.PLAYER_FEATURES), typed(games, t.GAMES)
+def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
+    return edge_check(
+        table, BOXSCORE_GAME_IN_SCHEDULE, t.SCHEDULE, orphans.boxscore_games_without_schedule, WARN,
+        "Every boxscore game matches a schedule game on (game_date, home, away). "
+        "WARN: a source gap (schedule late or the source mis-dated a game); analytics keeps and flags it.",
     )
-    return _result(context, ERROR, rule)
 
 
-@dg.asset_check(
-    asset=t.PLAYER_PROP_PREDICTIONS.key,
-    name=PREDICTIONS_HAVE_FEATURES,
-    partitions_def=game_dates,
-    additional_ins={"features": _in(t.PLAYER_FEATURES)},
-    description="Every prediction has its feature row (day, game, player). ERROR: corruption.",
+features_have_slate_game = edge_check(
+    t.PLAYER_FEATURES, FEATURES_HAVE_GAME, t.GAMES, orphans.features_without_slate_game, ERROR,
+    "Every feature row's game_id is a game of that day. ERROR: corruption.",
 )
-def predictions_have_feature_row(
-    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame, features: pl.DataFrame
-) -> dg.AssetCheckResult:
-    rule = on_frames(
-        orphans.predictions_without_features,
-        typed(player_prop_predictions, t.PLAYER_PROP_PREDICTIONS),
-        typed(features, t.PLAYER_FEATURES),
-    )
-    return _result(context, ERROR, rule)
-
-
-@dg.asset_check(
-    asset=t.PREDICTION_GRADES.key,
-    name=GRADES_HAVE_PREDICTION,
-    partitions_def=game_dates,
-    additional_ins={"predictions": _in(t.PLAYER_PROP_PREDICTIONS)},
-    description="Every grade has the prediction it grades (day, game, player, system). ERROR: corruption.",
+predictions_have_feature_row = edge_check(
+    t.PLAYER_PROP_PREDICTIONS, PREDICTIONS_HAVE_FEATURES, t.PLAYER_FEATURES, orphans.predictions_without_features,
+    ERROR, "Every prediction has its feature row (day, game, player). ERROR: corruption.",
 )
-def grades_have_prediction(
-    context: dg.AssetCheckExecutionContext, prediction_grades: pl.DataFrame, predictions: pl.DataFrame
-) -> dg.AssetCheckResult:
-    rule = on_frames(
-        orphans.grades_without_prediction,
-        typed(prediction_grades, t.PREDICTION_GRADES),
-        typed(predictions, t.PLAYER_PROP_PREDICTIONS),
-    )
-    return _result(context, ERROR, rule)
+grades_have_prediction = edge_check(
+    t.PREDICTION_GRADES, GRADES_HAVE_PREDICTION, t.PLAYER_PROP_PREDICTIONS, orphans.grades_without_prediction,
+    ERROR, "Every grade has the prediction it grades (day, game, player, system). ERROR: corruption.",
+)
 
 
 @dg.asset_check(
@@ -224,8 +182,7 @@ def grades_have_prediction(
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(orphans.prop_players_not_on_roster, typed(prop_lines, t.PROP_LINES), *boxscores(bdl, nbacom))
-    return _result(context, WARN, rule)
+    return _result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -240,8 +197,7 @@ def prop_players_on_roster(
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(availability.prop_availability, typed(schedule, t.SCHEDULE), typed(prop_lines, t.PROP_LINES))
-    return _result(context, WARN, rule)
+    return _result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
 
 
 # ---------------------------------------------------------------------------------- completeness
@@ -271,7 +227,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, typed(schedule, t.SCHEDULE), *boxscores(bdl, nbacom)))
+        return _result(context, severity, on_frames(rule, schedule, bdl, nbacom))
 
     return _check
 
@@ -303,8 +259,7 @@ def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
     now = dt.datetime.now(dt.UTC)
-    rule = on_frames(lambda s: completeness.stale_games(s, now), typed(schedule, t.SCHEDULE))
-    return _result(context, WARN, rule)
+    return _result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
 
 
 # ------------------------------------------------------------------------------------- agreement
@@ -318,8 +273,7 @@ def games_final_after_tipoff(
 def sources_agree(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    rule = on_frames(agreement.source_disagreements, typed(player_game_summary, t.PLAYER_GAME_SUMMARY))
-    return _result(context, WARN, rule)
+    return _result(context, WARN, on_frames(agreement.source_disagreements, player_game_summary))
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -354,7 +308,7 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
         dates = [dt.date.fromisoformat(k) for k in evaluated_dates(context)]
-        today = anomaly.counts_by_game(typed(frame, table), game_col)
+        today = anomaly.counts_by_game(frame, game_col)
         history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
         counts = pl.concat([history, today], how="vertical_relaxed")
         rule = DayRule(
@@ -367,86 +321,55 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
 
 
 # --------------------------------------------------------------------------------------- quality
-@dg.asset_check(
-    asset=t.PLAYER_FEATURES.key,
-    name=FEATURE_QUALITY,
-    partitions_def=game_dates,
-    description=f"At most {quality.MAX_LOW_SHARE:.0%} of a day's slate players have "
-    f"feature_quality_score < {quality.QUALITY_THRESHOLD:g}. WARN.",
-)
-def feature_quality_share(
-    context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
-) -> dg.AssetCheckResult:
-    rule = on_frames(quality.low_quality_share, typed(player_features, t.PLAYER_FEATURES))
-    return _result(context, WARN, rule)
-
-
-@dg.asset_check(
-    asset=t.PLAYER_FEATURES.key,
-    name=CONSTANT_FEATURES,
-    partitions_def=game_dates,
-    description="No numeric feature takes a single value across a day's slate (the old system shipped "
-    "constant features for months). WARN, listing column, day and value.",
-)
-def no_constant_features(
-    context: dg.AssetCheckExecutionContext, player_features: pl.DataFrame
-) -> dg.AssetCheckResult:
-    rule = on_frames(quality.constant_feature_columns, typed(player_features, t.PLAYER_FEATURES))
-    return _result(context, WARN, rule)
-
-
-@dg.asset_check(
-    asset=t.PLAYER_PROP_PREDICTIONS.key,
-    name=PREDICTION_QUALITY,
-    partitions_def=game_dates,
-    description="Predictions: share of players below the feature-quality threshold, and no system "
-    "predicting one number for a whole slate. WARN.",
-)
-def prediction_quality(
-    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
-) -> dg.AssetCheckResult:
-    def rule(preds: pl.DataFrame) -> RuleResult:
-        return combine(
-            quality.low_quality_share(preds),
-            quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
-        )
-
-    preds = typed(player_prop_predictions, t.PLAYER_PROP_PREDICTIONS)
-    return _result(context, WARN, on_frames(rule, preds))
-
-
-# ---------------------------------------------------------------------------------------- totals
-def totals_check(
-    table: t.Table, name: str, other: t.Table, rule, severity, description: str
+def frame_check(
+    table: t.Table, name: str, rule, severity: dg.AssetCheckSeverity, description: str
 ) -> dg.AssetChecksDefinition:
-    """An aggregate table checked against the table it summarizes (checks/totals.py)."""
+    """A check of one table's rows of the day alone: `rule(frame)`."""
 
-    @dg.asset_check(
-        asset=table.key,
-        name=name,
-        partitions_def=game_dates,
-        additional_ins={"other_rows": _in(other)},
-        description=description,
-    )
-    def _check(
-        context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, other_rows: pl.DataFrame
-    ) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, typed(frame, table), typed(other_rows, other)))
+    @dg.asset_check(asset=table.key, name=name, partitions_def=game_dates, description=description)
+    def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
+        return _result(context, severity, on_frames(rule, frame))
 
     return _check
 
 
-team_rows_match_players = totals_check(
+def _prediction_quality(preds: pl.DataFrame) -> RuleResult:
+    return combine(
+        quality.low_quality_share(preds),
+        quality.constant_feature_columns(preds, ["predicted_points"], by=["system_id"]),
+    )
+
+
+feature_quality_share = frame_check(
+    t.PLAYER_FEATURES, FEATURE_QUALITY, quality.low_quality_share, WARN,
+    f"At most {quality.MAX_LOW_SHARE:.0%} of a day's slate players have "
+    f"feature_quality_score < {quality.QUALITY_THRESHOLD:g}. WARN.",
+)
+no_constant_features = frame_check(
+    t.PLAYER_FEATURES, CONSTANT_FEATURES, quality.constant_feature_columns, WARN,
+    "No numeric feature takes a single value across a day's slate (the old system shipped "
+    "constant features for months). WARN, listing column, day and value.",
+)
+prediction_quality = frame_check(
+    t.PLAYER_PROP_PREDICTIONS, PREDICTION_QUALITY, _prediction_quality, WARN,
+    "Predictions: share of players below the feature-quality threshold, and no system "
+    "predicting one number for a whole slate. WARN.",
+)
+
+
+# ---------------------------------------------------------------------------------------- totals
+# Aggregates that must add up to the rows they summarize (checks/totals.py).
+team_rows_match_players = edge_check(
     t.TEAM_GAME_SUMMARY, TEAM_ROWS_MATCH_PLAYERS, t.PLAYER_GAME_SUMMARY, totals.team_rows_match_players, ERROR,
     "Two rows per game, each team's points = its players' points in the player-game summary, "
     "points_against = the opponent's points. ERROR: our own aggregation is wrong.",
 )
-team_points_match_final_score = totals_check(
+team_points_match_final_score = edge_check(
     t.TEAM_GAME_SUMMARY, TEAM_POINTS_MATCH_FINAL, t.GAMES, totals.team_points_match_final_score, WARN,
     "Each final game's team points equal its final score in analytics/games. WARN: the boxscore and "
     "the schedule disagree (a missing player line, a correction one source lacks).",
 )
-performance_matches_grades = totals_check(
+performance_matches_grades = edge_check(
     t.SYSTEM_DAILY_PERFORMANCE, PERFORMANCE_MATCHES_GRADES, t.PREDICTION_GRADES, totals.performance_matches_grades,
     ERROR,
     "One row per system per graded day; n_predictions, wins, losses, pushes and n_graded equal the "

@@ -11,7 +11,7 @@ import polars as pl
 
 from nba_assets import tables as t
 from nba_assets.automation import RERUN
-from nba_assets.common import table_asset, table_in, typed
+from nba_assets.common import table_asset, table_in
 from nba_assets.logic import analytics as logic
 
 CODE_VERSION = "analytics_v1"
@@ -27,49 +27,32 @@ def _analytics_asset(table: t.Table, description: str, **kwargs):
     return table_asset(table, description, code_version=CODE_VERSION, automation_condition=RERUN, **kwargs)
 
 
-RAW_INS = {
-    "schedule": table_in(t.SCHEDULE),
-    "bdl": table_in(t.BDL_BOXSCORES),
-    "nbacom": table_in(t.NBACOM_BOXSCORES),
-}
+# Both sources' boxscores of the same day: every summary reads them (identity mapping).
+BOX_INS = {"bdl": table_in(t.BDL_BOXSCORES), "nbacom": table_in(t.NBACOM_BOXSCORES)}
 
 
 @_analytics_asset(
     t.GAMES,
     "One row per game (canonical NBA.com game_id): schedule, Ball Don't Lie and NBA.com reconciled "
     "on (game_date, home, away), carrying every source's id; unmatched games kept and flagged.",
-    ins=RAW_INS,
+    ins={"schedule": table_in(t.SCHEDULE), **BOX_INS},
 )
 def games(
     config: SummaryConfig, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> pl.DataFrame:
-    return logic.reconcile_games(
-        typed(schedule, t.SCHEDULE),
-        typed(bdl, t.BDL_BOXSCORES),
-        typed(nbacom, t.NBACOM_BOXSCORES),
-        primary=config.primary_source,
-    )
+    return logic.reconcile_games(schedule, bdl, nbacom, primary=config.primary_source)
 
 
 @_analytics_asset(
     t.PLAYER_GAME_SUMMARY,
     "One row per (game_id, player_lookup) for every listed player incl. DNPs: the full box line "
     "from the primary source (fallback to the other), source_used and source_disagreement.",
-    ins={
-        "games": table_in(t.GAMES),
-        "bdl": table_in(t.BDL_BOXSCORES),
-        "nbacom": table_in(t.NBACOM_BOXSCORES),
-    },
+    ins={"games": table_in(t.GAMES), **BOX_INS},
 )
 def player_game_summary(
     config: SummaryConfig, games: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> pl.DataFrame:
-    return logic.build_player_game_summary(
-        typed(games, t.GAMES),
-        typed(bdl, t.BDL_BOXSCORES),
-        typed(nbacom, t.NBACOM_BOXSCORES),
-        primary=config.primary_source,
-    )
+    return logic.build_player_game_summary(games, bdl, nbacom, primary=config.primary_source)
 
 
 @_analytics_asset(
@@ -79,7 +62,7 @@ def player_game_summary(
     ins={"player_games": table_in(t.PLAYER_GAME_SUMMARY)},
 )
 def team_game_summary(player_games: pl.DataFrame) -> pl.DataFrame:
-    return logic.build_team_game_summary(typed(player_games, t.PLAYER_GAME_SUMMARY))
+    return logic.build_team_game_summary(player_games)
 
 
 ANALYTICS_ASSETS = [games, player_game_summary, team_game_summary]

@@ -1,9 +1,9 @@
 """Named automation conditions: how late or corrected data re-runs everything downstream by itself.
 
-`AC.eager()` only ever considers the LATEST time partition (see its definition), so a late boxscore
+`AC.eager()` only ever considers the LATEST time partition (docs/architecture.md B1), so a late boxscore
 for an older day would trigger nothing. We strip that clause and bound the reach with a lookback
 instead, and we only propagate data its blocking checks passed (a blocking check does not stop the
-write, only downstream steps of the same run), see `upstream_vouched_for`.
+write, only downstream steps of the same run: B4), see `upstream_vouched_for` and docs/checks.md.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 
 import dagster as dg
-import polars as pl
 
 from nba_assets.lineage import definition_metadata
 from nba_assets.partitions import game_dates
@@ -63,11 +62,6 @@ def table_in(table: Table, **kwargs) -> dg.AssetIn:
     return dg.AssetIn(key=table.key, **kwargs)
 
 
-def typed(df: pl.DataFrame, table: Table) -> pl.DataFrame:
-    """An input with no partitions yet arrives column-less; give it the table's schema."""
-    return df if df.width else table.empty()
-
-
 def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
     """A PNG inlined in markdown metadata, so the plot shows in the asset's page in the UI."""
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
@@ -87,7 +81,6 @@ def date_range_label(dates: list[dt.date]) -> str:
 __all__ = [
     "table_asset",
     "table_in",
-    "typed",
     "png_markdown",
     "OWNERS",
     "MODEL_OWNERS",

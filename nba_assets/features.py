@@ -14,7 +14,7 @@ import polars as pl
 
 from nba_assets import tables as t
 from nba_assets.automation import RERUN
-from nba_assets.common import partition_dates, table_asset, table_in, typed
+from nba_assets.common import partition_dates, table_asset, table_in
 from nba_assets.logic import features as logic
 
 SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs"]  # no features for preseason/All-Star games
@@ -50,11 +50,11 @@ def player_features(
 ):
     dates = partition_dates(context)
     out = logic.build_player_features(
-        player_games=typed(player_games, t.PLAYER_GAME_SUMMARY),
-        team_games=typed(team_games, t.TEAM_GAME_SUMMARY),
-        slate=typed(schedule, t.SCHEDULE).filter(pl.col("season_type").is_in(SLATE_SEASON_TYPES)),
-        injuries=typed(injuries, t.INJURIES),
-        prop_lines=typed(prop_lines, t.PROP_LINES),
+        player_games=player_games,
+        team_games=team_games,
+        slate=schedule.filter(pl.col("season_type").is_in(SLATE_SEASON_TYPES)),
+        injuries=injuries,
+        prop_lines=prop_lines,
         target_dates=dates,
     )
     low = out.filter(pl.col("feature_quality_score") < 50).height if out.height else 0

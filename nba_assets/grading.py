@@ -6,7 +6,7 @@ import polars as pl
 
 from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS
-from nba_assets.common import MODEL_OWNERS, png_markdown, table_asset, table_in, typed
+from nba_assets.common import MODEL_OWNERS, png_markdown, table_asset, table_in
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
 from resources.lake import LakeResource
@@ -35,12 +35,12 @@ def prediction_grades(
     # Only finished games with a boxscore are graded: a player missing from a game not yet played,
     # or whose boxscore is late, is not a VOID. The late boxscore re-runs this partition when it lands.
     final = (
-        typed(games, t.GAMES)
+        games
         .filter((pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore")))
         .select("game_id")
     )
-    graded = typed(predictions, t.PLAYER_PROP_PREDICTIONS).join(final, on="game_id", how="semi")
-    return logic.grade_predictions(graded, typed(actuals, t.PLAYER_GAME_SUMMARY))
+    graded = predictions.join(final, on="game_id", how="semi")
+    return logic.grade_predictions(graded, actuals)
 
 
 @table_asset(
@@ -55,7 +55,7 @@ def prediction_grades(
     ins={"grades": table_in(t.PREDICTION_GRADES)},
 )
 def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
-    return logic.daily_performance(typed(grades, t.PREDICTION_GRADES))
+    return logic.daily_performance(grades)
 
 
 @dg.asset(

@@ -23,7 +23,6 @@ from nba_assets.common import (
     png_markdown,
     table_asset,
     table_in,
-    typed,
 )
 from nba_assets.logic import modeling
 from nba_assets.partitions import ET, model_weeks, week_key
@@ -74,58 +73,30 @@ def _has_games(reader, week_start: dt.date) -> bool:
     ],
 )
 def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: LakeResource):
-    store = ModelStore(lake.data_dir)
-    results = {}
+    store, reader = ModelStore(lake.data_dir), lake.reader()
+    params = modeling.ModelParams(seed=config.seed)
+    outcome, path = None, None
     for key in context.partition_keys:
-        cutoff = dt.date.fromisoformat(key)
-        reader = lake.reader()
-        if not _has_games(reader, cutoff):
-            # Off-season and All-Star weeks: nothing to predict, so no training cost.
-            reason = f"no games in the week of {cutoff}: nothing to predict, no model trained"
-            results[key] = {"status": "skipped", "reason": reason}
+        week = dt.date.fromisoformat(key)
+        has_games = _has_games(reader, week)  # off-season and All-Star weeks: no training cost
+        history = [reader.rows(tb, before=week) if has_games else tb.empty()
+                   for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY)]
+        outcome = modeling.fit_week(week, *history, params, config.min_history_days, has_games=has_games)
+        if outcome.model is None:
+            if has_games:
+                context.log.warning(outcome.reason)
             continue
-        features = reader.rows(t.PLAYER_FEATURES, before=cutoff)
-        actuals = reader.rows(t.PLAYER_GAME_SUMMARY, before=cutoff)
-        train = (
-            modeling.training_frame(features, actuals, cutoff, config.min_history_days)
-            if features.height and actuals.height
-            else pl.DataFrame()
-        )
-        if train.height == 0:
-            reason = (
-                f"fewer than {config.min_history_days} days of feature history before {cutoff}: "
-                "no model for this week; predictions fall back to the latest earlier model or baseline only"
-            )
-            context.log.warning(reason)
-            results[key] = {"status": "skipped", "reason": reason}
-            continue
-        model = modeling.train_points_model(
-            train, modeling.ModelParams(seed=config.seed), cutoff
-        )
-        path = store.save(key, model)
-        m = model.metrics
-        results[key] = {"status": "trained", "path": str(path), "metrics": m, "model": model}
-        context.log.info(f"week {key}: trained on {train.height} rows -> {path}")
-    last_key = context.partition_keys[-1]
-    last = results[last_key]
-    meta: dict[str, object] = {"status": last["status"], "weeks": len(context.partition_keys)}
-    if last["status"] == "skipped":
-        meta["reason"] = last["reason"]
+        path = store.save(key, outcome.model)
+        context.log.info(f"week {key}: trained on {outcome.train_rows} rows -> {path}")
+    # The metadata describes the run's last week (the one a daily run trains).
+    meta: dict[str, object] = {"weeks": len(context.partition_keys)}
+    if outcome.model is None:
+        meta |= {"status": "skipped", "reason": outcome.reason}
     else:
-        m = last["metrics"]
-        meta.update(
-            {
-                "path": dg.MetadataValue.path(last["path"]),
-                "model_version": last["model"].model_version,
-                "training_rows": m.get("train_rows"),
-                "training_date_range": f"{m.get('train_start')}..{m.get('train_end')}",
-                "val_mae_model": m.get("val_mae_model"),
-                "val_mae_l10_baseline": m.get("val_mae_baseline"),
-                "hyperparameters": dg.MetadataValue.json(m.get("params", {})),
-                "feature_importance": png_markdown(
-                    modeling.importance_plot_png(last["model"]), "feature importance (gain)"
-                ),
-            }
+        meta |= {"status": "trained", "path": dg.MetadataValue.path(str(path)), **modeling.model_summary(outcome.model)}
+        meta["hyperparameters"] = dg.MetadataValue.json(outcome.model.metrics.get("params", {}))
+        meta["feature_importance"] = png_markdown(
+            modeling.importance_plot_png(outcome.model), "feature importance (gain)"
         )
     return dg.MaterializeResult(metadata=meta)
 
@@ -149,7 +120,6 @@ def player_prop_predictions(
     context: dg.AssetExecutionContext, features: pl.DataFrame, lake: LakeResource
 ):
     store = ModelStore(lake.data_dir)
-    features = typed(features, t.PLAYER_FEATURES)
     frames = []
     versions: dict[str, str] = {}
     for d in partition_dates(context):

@@ -150,6 +150,58 @@ def training_frame(
     return train
 
 
+@dataclass(frozen=True)
+class WeekOutcome:
+    """What training the model of one week gave: a model, or the reason there is none."""
+
+    week: dt.date
+    model: TrainedModel | None = None
+    reason: str | None = None  # why no model was trained
+    train_rows: int = 0
+
+
+def fit_week(
+    week: dt.date,
+    features: pl.DataFrame,
+    actuals: pl.DataFrame,
+    params: ModelParams,
+    min_history_days: int,
+    has_games: bool = True,
+) -> WeekOutcome:
+    """Train the model of `week` (a Monday) on the rows before it, or say why not.
+
+    No games that week: nothing to predict, so no training cost. Too little history: no model; the
+    week's predictions fall back to the latest earlier model (or the baseline alone)."""
+    if not has_games:
+        return WeekOutcome(week, reason=f"no games in the week of {week}: nothing to predict, no model trained")
+    train = (
+        training_frame(features, actuals, week, min_history_days)
+        if features.height and actuals.height
+        else pl.DataFrame()
+    )
+    if train.height == 0:
+        return WeekOutcome(
+            week,
+            reason=(
+                f"fewer than {min_history_days} days of feature history before {week}: "
+                "no model for this week; predictions fall back to the latest earlier model or baseline only"
+            ),
+        )
+    return WeekOutcome(week, model=train_points_model(train, params, week), train_rows=train.height)
+
+
+def model_summary(model: TrainedModel) -> dict[str, object]:
+    """The figures of a trained model shown on the asset (plain values; the asset wraps plots/paths)."""
+    m = model.metrics
+    return {
+        "model_version": model.model_version,
+        "training_rows": m.get("train_rows"),
+        "training_date_range": f"{m.get('train_start')}..{m.get('train_end')}",
+        "val_mae_model": m.get("val_mae_model"),
+        "val_mae_l10_baseline": m.get("val_mae_baseline"),
+    }
+
+
 def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
     missing = [c for c in features if c not in frame.columns]
     if missing:

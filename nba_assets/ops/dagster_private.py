@@ -10,6 +10,11 @@ What each function stands in for:
   `sensorOrError { sensorState { ticks } }` of a running webserver; in-process we read the instance's
   instigator state, which needs the private `InstigatorType` enum.
 - `SUCCEEDED`, `FAILED`: the record statuses (`AssetCheckExecutionRecordStatus`), not exported publicly.
+
+One private name is used outside this module, because the checks sit below `nba_assets.ops` in the
+import layers: `checks/per_day.py` builds `AssetCheckEvaluationTargetMaterializationData` (no public
+export) to tie each day's check result to that day's materialization; tests/assets/test_per_day_checks.py
+fails if it moves.
 """
 
 from __future__ import annotations

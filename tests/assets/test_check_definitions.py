@@ -164,7 +164,8 @@ class MemoryIOManager(dg.IOManager):
                     raise FileNotFoundError(f"{table}/{key}.parquet")
                 continue
             frames.append(self.lake.files[(table, key)])
-        return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        # Like the real lake IO manager: a day with no file is the table's typed empty frame.
+        return pl.concat(frames, how="diagonal_relaxed") if frames else tables.get(table).empty()
 
 
 Fault = Callable[[pl.DataFrame, dt.date], pl.DataFrame]

@@ -433,3 +433,23 @@ def test_baseline_p_over_is_normal_and_monotone(league):
 def test_importance_plot_is_a_png(model):
     png = m.importance_plot_png(model)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+
+
+def test_fit_week_trains_on_history_before_the_week(league):
+    feats, actuals = league
+    out = m.fit_week(CUTOFF, feats, actuals, m.ModelParams(num_boost_round=20), 28)
+    assert out.model is not None and out.reason is None and out.week == CUTOFF
+    assert out.train_rows == m.training_frame(feats, actuals, CUTOFF, 28).height > 0
+    summary = m.model_summary(out.model)
+    assert summary["training_rows"] == out.train_rows
+    assert summary["training_date_range"].split("..")[1] < str(CUTOFF)
+
+
+def test_fit_week_says_why_there_is_no_model(league):
+    feats, actuals = league
+    thin = m.fit_week(CUTOFF, feats, actuals, m.ModelParams(), min_history_days=10_000)
+    assert thin.model is None and thin.reason.startswith("fewer than 10000 days of feature history")
+    empty = m.fit_week(CUTOFF, feats.clear(), actuals, m.ModelParams(), 28)
+    assert empty.model is None and "fewer than 28 days" in empty.reason
+    off = m.fit_week(CUTOFF, feats, actuals, m.ModelParams(), 28, has_games=False)
+    assert off.model is None and off.reason == f"no games in the week of {CUTOFF}: nothing to predict, no model trained"
