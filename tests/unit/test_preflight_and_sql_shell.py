@@ -101,3 +101,12 @@ def test_error_text_keeps_every_line(con):
     with pytest.raises(duckdb.Error) as exc:
         con.sql("select * from analytics.game")
     assert error_text(exc.value).splitlines()[1].startswith("Did you mean")
+
+
+def test_help_shows_debug_as_a_flag():
+    from typer.testing import CliRunner
+
+    from nba_assets.ops import cli
+
+    out = CliRunner().invoke(cli.app, ["--help"]).output
+    assert "--debug" in out and "<bool>" not in out
