@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from checks.coverage_checks import COVERAGE_CHECKS
 from checks.definitions import build_asset_checks
 from checks.health import game_day_run_recent, pipeline_health
 from nba_assets.analytics import ANALYTICS_ASSETS
@@ -24,7 +25,7 @@ ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSET
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*ALL_ASSETS, pipeline_health],
-        asset_checks=[*build_asset_checks(), game_day_run_recent],
+        asset_checks=[*build_asset_checks(), *COVERAGE_CHECKS, game_day_run_recent],
         jobs=[*JOBS, *ALL_JOBS],
         schedules=ALL_SCHEDULES,
         sensors=SENSORS,

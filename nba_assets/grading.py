@@ -1,9 +1,12 @@
 """Grading layer: each prediction against what happened, per-system daily performance, a season report."""
 
 
+import datetime as dt
+
 import dagster as dg
 import polars as pl
 
+from checks import coverage
 from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS
 from nba_assets.common import MODEL_OWNERS, png_markdown, table_asset, table_in
@@ -74,15 +77,28 @@ def season_report(lake: LakeResource) -> dg.MaterializeResult:
     reader = lake.reader()
     grades = reader.rows(t.PREDICTION_GRADES)
     rep = report_logic.season_report(grades)
+    coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(load_daily_coverage(reader)))
     return dg.MaterializeResult(
         metadata={
             "graded_rows": grades.height,
+            "coverage_by_month": dg.MetadataValue.md(coverage_md),
             "by_system": dg.MetadataValue.md(rep.overall_md),
             "by_month": dg.MetadataValue.md(rep.monthly_md),
             "calibration": png_markdown(rep.calibration_png, "calibration of p_over"),
             "hit_rate_over_time": png_markdown(rep.hit_rate_png, "hit rate over time"),
             "mae_by_month": png_markdown(rep.mae_png, "MAE by month"),
         }
+    )
+
+
+def load_daily_coverage(reader, lo: dt.date | None = None, hi: dt.date | None = None) -> pl.DataFrame:
+    """checks.coverage.daily_coverage over the lake for lo <= game_date <= hi (every day when None)."""
+    before = hi + dt.timedelta(days=1) if hi else None
+    return coverage.daily_coverage(
+        reader.rows(t.PROP_LINES, since=lo, before=before),
+        reader.rows(t.PLAYER_PROP_PREDICTIONS, since=lo, before=before),
+        reader.rows(t.PREDICTION_GRADES, since=lo, before=before),
+        reader.rows(t.GAMES, since=lo, before=before),
     )
 
 

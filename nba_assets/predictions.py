@@ -24,7 +24,7 @@ from nba_assets.common import (
     table_asset,
     table_in,
 )
-from nba_assets.logic import modeling
+from nba_assets.logic import inputs, modeling
 from nba_assets.partitions import ET, model_weeks, week_key
 from resources.lake import LakeResource
 
@@ -38,6 +38,16 @@ class ModelConfig(dg.Config):
     # (a 14-day validation window plus early-stopping days), hence the floor.
     min_history_days: int = Field(default=28, ge=15)
     seed: int = 7
+
+
+def history_holes(reader, days: list[dt.date]) -> pl.DataFrame:
+    """Teams whose final games in the STALE_WINDOW_DAYS before each day lack summary rows (lake reads)."""
+    if not days or not reader.has(t.GAMES):
+        return pl.DataFrame(schema=inputs.STALE_SCHEMA)
+    lo = min(days) - dt.timedelta(days=inputs.STALE_WINDOW_DAYS)
+    games = reader.rows(t.GAMES, since=lo, before=max(days))
+    have = reader.rows(t.PLAYER_GAME_SUMMARY, since=lo, before=max(days)).select("game_date", "team").unique()
+    return inputs.missing_team_games(games, have, days)
 
 
 def _has_games(reader, week_start: dt.date) -> bool:
@@ -122,15 +132,18 @@ def player_prop_predictions(
     store = ModelStore(lake.data_dir)
     frames = []
     versions: dict[str, str] = {}
-    for d in partition_dates(context):
+    days = partition_dates(context)
+    holes = history_holes(lake.reader(), days)
+    for d in days:
         day = features.filter(pl.col("game_date") == d)
         model = store.load(week_key(d)) or store.latest_before(week_key(d))
         versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
         # Predictions are made as of the morning of D: a fixed as-of time keeps re-runs identical.
         created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        frames.append(modeling.build_predictions(day, model, created_at))
+        frames.append(modeling.build_predictions(day, model, created_at, holes.filter(pl.col("game_date") == d)))
     out = pl.concat(frames, how="vertical") if frames else t.PLAYER_PROP_PREDICTIONS.empty()
     rec = out.group_by("recommendation").len().sort("recommendation") if out.height else None
+    stale = out.filter(pl.col("pass_reason").str.starts_with(inputs.STALE_INPUTS)) if out.height else out
     yield dg.Output(
         out,
         metadata={
@@ -138,6 +151,7 @@ def player_prop_predictions(
             "recommendations": dg.MetadataValue.json(
                 {r: n for r, n in rec.iter_rows()} if rec is not None else {}
             ),
+            "stale_inputs_held_back": stale.height,
         },
     )
 

@@ -28,6 +28,7 @@ from nba_assets.common import (
     partition_dates,
     table_asset,
 )
+from nba_assets.outage import fetch_days
 from nba_assets.partitions import ET, game_dates
 from resources import parsers
 from resources.clients import PaginationError
@@ -197,7 +198,7 @@ def _raw_asset(table: t.Table, description: str, **kwargs):
     )
 
 
-def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]):
+def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date], down: dict[str, str]):
     if got.rejects.height:
         for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
             context.log.error(f"rejected: {line}")
@@ -208,6 +209,7 @@ def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]
             "landing_files_parsed": got.files,
             "rejected_records": got.rejects.height,
             "repeated_records": got.duplicates.height,
+            "source_unavailable": dg.MetadataValue.json(down),
         },
     )
     if len(dates) > 1:  # a range run: each day also gets its own record (checks/per_day.py)
@@ -236,7 +238,8 @@ class RawFeed:
     description: str
     source: str  # the landing zone's source folder
     endpoints: tuple[str, ...]  # the landing zone's endpoint folders parsed for a day
-    fetch: Callable[[dg.AssetExecutionContext, SourcesResource, list[dt.date]], None]
+    # Returns {day: error} for days whose source was down (nba_assets/outage.py), or None.
+    fetch: Callable[[dg.AssetExecutionContext, SourcesResource, list[dt.date]], dict[str, str] | None]
     parser: Callable[[], Parse]  # called once per run, so a parser may cache across the run's dates
 
     def ingest(self, landing: LandingZone, dates: Sequence[dt.date]) -> Ingested:
@@ -250,9 +253,8 @@ def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
     @_raw_asset(feed.table, feed.description)
     def _asset(context: dg.AssetExecutionContext, sources: SourcesResource):
         dates = partition_dates(context)
-        if sources.fetching_enabled:
-            feed.fetch(context, sources, dates)
-        yield from _emit(context, feed.ingest(sources.landing(), dates), dates)
+        down = (feed.fetch(context, sources, dates) or {}) if sources.fetching_enabled else {}
+        yield from _emit(context, feed.ingest(sources.landing(), dates), dates, down)
 
     return _asset
 
@@ -287,10 +289,9 @@ def _schedule_parser() -> Parse:
     return parse
 
 
-def _fetch_bdl_stats(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+def _fetch_bdl_stats(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
     client = sources.bdl()
-    for d in dates:
-        fetch_resuming(context, client.fetch_stats, d)
+    return fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_stats, d), dates)
 
 
 def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
@@ -299,10 +300,8 @@ def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
     return parsers.parse_bdl_stats(body, f.name)
 
 
-def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
-    client = sources.nbacom()
-    for d in dates:
-        client.fetch_leaguegamelog(d)
+def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
+    return fetch_days(context, "nbacom", sources.nbacom().fetch_leaguegamelog, dates)
 
 
 def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
@@ -313,10 +312,9 @@ def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResourc
             client.fetch_event_odds_history(event)
 
 
-def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
     client = sources.bdl()
-    for d in dates:
-        fetch_resuming(context, client.fetch_injuries, d)
+    return fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_injuries, d), dates)
 
 
 def _parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:

@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from io_managers.lake import ParquetLakeIOManager
+from resources.alerts import alerts_from_env
 from resources.lake import LakeResource
 from resources.sources import SourcesResource
 
@@ -73,4 +74,5 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
         "io_manager": ParquetLakeIOManager(base_dir=s.data_dir),
         "sources": sources,
         "lake": LakeResource(data_dir=s.data_dir),
+        "alerts": alerts_from_env(),
     }

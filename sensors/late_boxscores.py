@@ -15,7 +15,9 @@ import dagster as dg
 import polars as pl
 
 from nba_assets import tables as t
+from nba_assets.outage import is_outage
 from resources import parsers
+from resources.http import SourceError
 from resources.lake import LakeReader, LakeResource
 from resources.sources import SourcesResource
 from sensors.manifest import ManifestKey, boxscore_manifest, changed_days
@@ -30,15 +32,30 @@ RAW_BOXSCORES = [t.BDL_BOXSCORES.key, t.NBACOM_BOXSCORES.key]
 TABLE_OF = {"bdl": t.BDL_BOXSCORES.view, "nbacom": t.NBACOM_BOXSCORES.view}
 
 
-def probe_sources(sources: SourcesResource, days: list[dt.date]) -> dict[ManifestKey, str]:
-    """What each source has now for `days`, fingerprinted (not landed: this is only a look)."""
-    bdl, nbacom = sources.bdl(), sources.nbacom()
+def probe_sources(
+    sources: SourcesResource, days: list[dt.date], down: set[str] | None = None
+) -> dict[ManifestKey, str]:
+    """What each source has now for `days`, fingerprinted (not landed: this is only a look).
+
+    A source that is down (nba_assets/outage.py) is skipped and added to `down`: its days are probed
+    again on the next tick, and the first tick after it is back requests what it missed.
+    """
+    probes = {
+        "bdl": (sources.bdl().probe_box_scores, parsers.parse_bdl_box_scores),
+        "nbacom": (sources.nbacom().probe_leaguegamelog, parsers.parse_nbacom_leaguegamelog),
+    }
     manifest: dict[ManifestKey, str] = {}
-    for d in days:
-        b = parsers.parse_bdl_box_scores(bdl.probe_box_scores(d), "probe").rows
-        n = parsers.parse_nbacom_leaguegamelog(nbacom.probe_leaguegamelog(d), "probe").rows
-        manifest |= boxscore_manifest(b.filter(pl.col("game_date") == d), "bdl")
-        manifest |= boxscore_manifest(n.filter(pl.col("game_date") == d), "nbacom")
+    for name, (probe, parse) in probes.items():
+        try:
+            for d in days:
+                rows = parse(probe(d), "probe").rows
+                manifest |= boxscore_manifest(rows.filter(pl.col("game_date") == d), name)
+        except SourceError as exc:
+            if not is_outage(exc):
+                raise
+            manifest = {k: v for k, v in manifest.items() if k[1] != name}
+            if down is not None:
+                down.add(name)
     return manifest
 
 
@@ -104,11 +121,15 @@ def late_boxscore_sensor(
         return dg.SkipReason("NBA_LAKE_SOURCE=landing: nothing to probe")
     today = sources.today()
     days = lookback_days(today)
-    probe = probe_sources(sources, days)
+    down: set[str] = set()
+    probe = probe_sources(sources, days, down)
     held = lake_manifest(lake.reader(), days)
     cursor = json.loads(context.cursor) if context.cursor else {}
     reqs, new_cursor = plan_requests(probe, held, cursor)
     context.update_cursor(json.dumps(new_cursor, sort_keys=True))
+    if down:
+        context.log.warning(f"source(s) down, not probed: {', '.join(sorted(down))}")
     if not reqs:
-        return dg.SkipReason(f"boxscores of {days[0]}..{days[-1]} unchanged")
+        skipped = f" ({', '.join(sorted(down))} down, not probed)" if down else ""
+        return dg.SkipReason(f"boxscores of {days[0]}..{days[-1]} unchanged{skipped}")
     return reqs

@@ -77,7 +77,7 @@ def test_every_table_has_a_blocking_duplicate_check_on_raw_and_analytics():
 
 def test_sensors_and_schedules_ship_running():
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"nba_automation", "late_boxscore_sensor", "record_run_failures"}
+    assert set(sensors) == {"nba_automation", "late_boxscore_sensor", "record_run_failures", "alerts_sensor"}
     for s in sensors.values():
         assert s.default_status == dg.DefaultSensorStatus.RUNNING, s.name
     schedules = {s.name: s for s in defs.schedules}

@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from io_managers.model_store import TrainedModel
 from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
+from nba_assets.logic.inputs import stale_reasons
 
 MODEL_SYSTEM = "lgbm_points_v1"
 BASELINE_SYSTEM = "moving_avg_l10"
@@ -332,14 +333,16 @@ def normal_p_over(mean: np.ndarray, line: np.ndarray, sd: np.ndarray) -> np.ndar
 
 # ------------------------------------------------------------------------------------ predictions
 def _recommend(quality_ok: pl.Expr, has_history: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Recommendation and pass_reason; the first matching rule wins (no line, quality, history, edge)."""
+    """Recommendation and pass_reason; the first matching rule wins (no line, stale inputs, quality,
+    history, edge)."""
     no_line = pl.col("line").is_null()
+    stale = pl.col("stale_reason").is_not_null()
     small = pl.col("edge").abs() < EDGE_THRESHOLD
     low_quality = f"{PASS_LOW_QUALITY} ({{}} < {MIN_QUALITY:g})"
     rec = (
         pl.when(no_line)
         .then(pl.lit("NO_LINE"))
-        .when(~quality_ok | ~has_history | small)
+        .when(stale | ~quality_ok | ~has_history | small)
         .then(pl.lit("PASS"))
         .when(pl.col("edge") > 0)
         .then(pl.lit("OVER"))
@@ -348,6 +351,8 @@ def _recommend(quality_ok: pl.Expr, has_history: pl.Expr) -> tuple[pl.Expr, pl.E
     reason = (
         pl.when(no_line)
         .then(pl.lit(None, dtype=pl.Utf8))
+        .when(stale)
+        .then(pl.col("stale_reason"))
         .when(~quality_ok)
         .then(pl.format(low_quality, pl.col("feature_quality_score").round(1)))
         .when(~has_history)
@@ -398,11 +403,16 @@ def _system_rows(
 
 
 def build_predictions(
-    features: pl.DataFrame, model: TrainedModel | None, created_at: dt.datetime
+    features: pl.DataFrame,
+    model: TrainedModel | None,
+    created_at: dt.datetime,
+    missing: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """PredictionContract rows: one per slate player and system (model None -> baseline only).
 
     `created_at` is passed in (not now()) so re-running a partition reproduces it byte for byte.
+    `missing` (logic.inputs.missing_team_games): teams whose recent history has a hole; their rows
+    are PASS with a STALE_INPUTS reason.
     """
     if created_at.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (the contract stores UTC)")
@@ -418,6 +428,10 @@ def build_predictions(
         n_books=pl.col("n_books").cast(pl.Int64),
         feature_quality_score=pl.col("feature_quality_score").cast(pl.Float64),
         created_at=pl.lit(created_at).cast(pl.Datetime("us", "UTC")),
+    )
+    no_holes = missing is None or missing.height == 0
+    base = base.with_columns(
+        stale_reason=pl.lit(None, dtype=pl.Utf8) if no_holes else stale_reasons(features, missing)
     )
     line = base["line"].fill_null(0.0).to_numpy()  # placeholder where null; p_over is nulled there
 

@@ -191,3 +191,18 @@ def season_report(grades: pl.DataFrame) -> SeasonReport:
         hit_rate_png=_hit_rate_png(rolling_hit_rate(grades)),
         mae_png=_mae_png(monthly),
     )
+
+
+def coverage_by_month(daily: pl.DataFrame) -> pl.DataFrame:
+    """checks.coverage.daily_coverage rolled up by month (plus a total row): lined players predicted and
+    predictions of final games graded, as counts and shares."""
+    sums = [pl.col(c).sum() for c in ("lined_players", "lined_predicted", "final_game_predictions", "graded")]
+    monthly = daily.group_by(pl.col("game_date").dt.strftime("%Y-%m").alias("month")).agg(*sums).sort("month")
+    total = daily.select(pl.lit("total").alias("month"), *sums)
+    out = pl.concat([monthly, total], how="vertical_relaxed") if daily.height else monthly
+    return out.with_columns(
+        lined_coverage=pl.when(pl.col("lined_players") > 0).then(pl.col("lined_predicted") / pl.col("lined_players")),
+        graded_share=pl.when(pl.col("final_game_predictions") > 0).then(
+            pl.col("graded") / pl.col("final_game_predictions")
+        ),
+    )

@@ -1,6 +1,8 @@
 """Operator controls of the simulated league, kept in its state dir so every process sees them.
 
 - The sim clock (clock.json, see clock.py).
+- Source outages (outages.json): [{source, start, end}]. While the sim clock is inside a window,
+  every request to that source answers 503 (the production incident: a source down for a whole day).
 - Withheld boxscores (withheld.json): {game_id: release_ts}. A withheld final game's boxscore is
   answered by neither source until the sim clock passes its release time, exactly like the seeded
   late-boxscore faults, but for any game an operator picks (the late-boxscore scenario uses it on
@@ -20,6 +22,8 @@ from resources.sim.clock import SimClock, parse_ts
 from resources.sim.league import SimLeague
 
 WITHHELD_FILE = "withheld.json"
+OUTAGES_FILE = "outages.json"
+OUTAGE_SOURCES = ("bdl", "nbacom", "oddsapi")
 
 
 def withheld(state_dir: Path | None) -> dict[str, datetime]:
@@ -47,6 +51,31 @@ def clear_withheld(state_dir: Path) -> None:
         f.unlink()
 
 
+def outages(state_dir: Path | None) -> list[tuple[str, datetime, datetime]]:
+    """(source, start, end) of every outage window (empty without a state dir)."""
+    if state_dir is None:
+        return []
+    f = Path(state_dir) / OUTAGES_FILE
+    if not f.exists():
+        return []
+    return [(o["source"], parse_ts(o["start"]), parse_ts(o["end"])) for o in json.loads(f.read_text())]
+
+
+def add_outage(state_dir: Path, source: str, start: datetime, end: datetime) -> None:
+    """Take `source` down (every request answers 503) while the sim clock is in [start, end)."""
+    if source not in OUTAGE_SOURCES:
+        raise ValueError(f"source {source!r} is not one of {OUTAGE_SOURCES}")
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        raise ValueError("an outage needs timezone-aware start < end")
+    current = [{"source": s, "start": a.isoformat(), "end": b.isoformat()} for s, a, b in outages(state_dir)]
+    current.append({"source": source, "start": start.isoformat(), "end": end.isoformat()})
+    _write_json(Path(state_dir) / OUTAGES_FILE, current)
+
+
+def clear_outages(state_dir: Path) -> None:
+    (Path(state_dir) / OUTAGES_FILE).unlink(missing_ok=True)
+
+
 def pending_releases(league: SimLeague, clock: SimClock, state_dir: Path | None) -> pl.DataFrame:
     """Late boxscores (seeded faults and withheld games) not yet released on the sim clock."""
     now = clock.now()
@@ -67,6 +96,10 @@ def pending_releases(league: SimLeague, clock: SimClock, state_dir: Path | None)
 
 
 def _write(path: Path, payload: dict) -> None:
+    _write_json(path, payload)
+
+
+def _write_json(path: Path, payload: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, sort_keys=True))

@@ -22,6 +22,9 @@ PAGINATION_FAILURE = "pagination_failure"
 MALFORMED_RECORD = "malformed_record"
 STAT_CORRECTION = "stat_correction"
 IN_GAME_SNAPSHOT = "in_game_snapshot"
+# Operator-injected, not seeded (control.py): one source answers 503 to every request for a window of
+# sim time, e.g. a whole day. The day must go through on the other source and reconcile afterwards.
+SOURCE_OUTAGE = "source_outage"
 KINDS = (
     LATE_BOXSCORE, ZERO_PROP_GAME, DUPLICATE_ROW, RATE_LIMIT, SERVER_ERROR, PAGINATION_FAILURE,
     MALFORMED_RECORD, STAT_CORRECTION, IN_GAME_SNAPSHOT,

@@ -36,6 +36,8 @@ from resources.sim.wire import (
     json_response,
 )
 
+HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi"}
+
 # The per-season lookups are pure functions of the league: share them across transports (each test,
 # asset run or sensor tick builds a new client) so only the first one pays for indexing.
 _INDEX_CACHE: weakref.WeakKeyDictionary[SimLeague, dict[int, SeasonIndex]] = weakref.WeakKeyDictionary()
@@ -65,6 +67,8 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
 
     def _route(self, req: httpx.Request) -> httpx.Response:
         host, path = req.url.host, req.url.path.rstrip("/")
+        if HOST_SOURCE.get(host) in self._down():
+            raise HttpError(503, {"error": "Service Unavailable", "message": "source outage"})
         if req.method != "GET":
             raise HttpError(405, {"error": "method not allowed"})
         if host == BDL_HOST:
@@ -170,6 +174,19 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
         release = idx.late.get(g["game_id"])
         held = self._withheld().get(g["game_id"])
         return (release is None or now >= release) and (held is None or now >= held)
+
+    def _down(self) -> set[str]:
+        """Sources inside an operator outage window (control.py) at the sim clock's now."""
+        from resources.sim.control import OUTAGES_FILE, outages
+
+        if self.state_dir is None:
+            return set()
+        f = self.state_dir / OUTAGES_FILE
+        stamp = f.stat().st_mtime_ns if f.exists() else None
+        if stamp != getattr(self, "_outage_stamp", "unset"):
+            self._outages, self._outage_stamp = outages(self.state_dir), stamp
+        now = self.clock.now() if self._outages else None
+        return {s for s, a, b in self._outages if a <= now < b}
 
     def _withheld(self) -> dict[str, datetime]:
         """Operator-withheld boxscores (control.py), re-read only when the file changes."""

@@ -147,6 +147,7 @@ def test_group_lineage_shows_assets_with_checks_and_partitions(browser, e2e_stac
         "team_game_summary",
         "games",
         "Asset checks",
+        " Passed",  # the check tallies load after the nodes: wait for them, not only the labels
     )
     # each node carries its check tally, partition fill and automation rows
     node = r"player_game_summary\nLatest event\n.+\nAsset checks\n\d+ / 4 Passed\nPartitions\n"

@@ -32,6 +32,7 @@ DESIGNED_SENSORS = {
     "nba_automation": "AUTO_MATERIALIZE",
     "late_boxscore_sensor": "STANDARD",
     "record_run_failures": "RUN_STATUS",
+    "alerts_sensor": "STANDARD",
 }
 
 

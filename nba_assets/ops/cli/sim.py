@@ -183,9 +183,10 @@ def _released_between(s, state_dir, before: dt.datetime, after: dt.datetime) -> 
 @c.sim_app.command("reset")
 def sim_reset(
     withheld: Annotated[bool, typer.Option("--withheld", help="also release every operator-withheld game")] = False,
+    outages: Annotated[bool, typer.Option("--outages", help="also end every source outage")] = False,
 ) -> None:
     """Remove the clock override: the sim follows the real clock again."""
-    from resources.sim.control import clear_withheld
+    from resources.sim.control import clear_outages, clear_withheld
 
     _, state_dir, clock = _sim_env()
     _refuse_env_override()
@@ -196,6 +197,9 @@ def sim_reset(
     if withheld:
         clear_withheld(state_dir)
         c.console.print("cleared the withheld games")
+    if outages:
+        clear_outages(state_dir)
+        c.console.print("ended every source outage")
 
 
 @c.sim_app.command("release-late")
@@ -240,3 +244,27 @@ def sim_withhold(
     withhold(state_dir, r["game_id"], until)
     c.console.print(f"withheld {r['game_id']} ({r['game_date']}, {r['away_team']} @ {r['home_team']}) "
                   f"until {_fmt_ts(until)}")
+
+
+@c.sim_app.command("outage")
+def sim_outage(
+    source: Annotated[str, typer.Option("--source", help="bdl, nbacom or oddsapi")],
+    hours: Annotated[float, typer.Option("--hours", help="how long the source is down (sim time)")] = 24.0,
+    start: Annotated[str | None, typer.Option("--start", help="ISO start (default: now on the sim clock)")] = None,
+) -> None:
+    """Take one source down (503 to every request) for H hours of sim time, e.g. a whole day."""
+    from resources.sim.clock import parse_ts
+    from resources.sim.control import OUTAGE_SOURCES, add_outage
+
+    _s, state_dir, clock = _sim_env()
+    if source not in OUTAGE_SOURCES:
+        raise c.CliError(f"--source {source!r} is not one of {', '.join(OUTAGE_SOURCES)}", "e.g. --source bdl")
+    if hours <= 0:
+        raise c.CliError(f"--hours {hours:g} must be positive", "e.g. --hours 24")
+    try:
+        begin = parse_ts(start) if start else _clock_now(clock)
+    except ValueError as exc:
+        raise c.CliError(f"--start {start!r} is not a timestamp", "e.g. --start 2025-12-08T05:00Z") from exc
+    end = begin + dt.timedelta(hours=hours)
+    add_outage(state_dir, source, begin, end)
+    c.console.print(f"{source} answers 503 to every request from {_fmt_ts(begin)} to {_fmt_ts(end)} (sim clock)")

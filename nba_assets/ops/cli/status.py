@@ -19,6 +19,7 @@ from nba_assets.jobs import game_day_job
 from nba_assets.ops.check_history import CheckHistory
 from nba_assets.ops.cli import common as c
 from nba_assets.partitions import partition_key_for
+from resources.lake import LakeResource
 
 
 def _parquet_rows(path) -> int | None:
@@ -124,6 +125,10 @@ def status(
         f.add_row(f"{game_day_job.name} run succeeded", "never", "",
                   Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
     c.console.print(f)
+    # Imported here: the grading assets read settings at import, and a bad setting must stay a one-line error.
+    from nba_assets.ops.coverage import coverage_table
+
+    c.console.print(coverage_table(LakeResource(data_dir=s.data_dir).reader(), day_list))
     c.console.print(
         f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
     )

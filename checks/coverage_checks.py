@@ -1,0 +1,82 @@
+"""The coverage checks as Dagster asset checks (rules in checks/coverage.py).
+
+All WARN: nothing downstream is wrong, but a person should know that a lined player got no
+prediction for an unexplained reason (usually a name the normalizer does not map), that a final
+game's predictions were not graded, or how many predictions were held back for stale inputs.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+from checks import coverage
+from checks.definitions import WARN, _in, _result, evaluated_dates
+from nba_assets import tables as t
+from nba_assets.partitions import game_dates
+
+LINED_PLAYERS_PREDICTED = "lined_players_have_prediction"
+FINAL_PREDICTIONS_GRADED = "final_game_predictions_graded"
+STALE_INPUTS_HELD_BACK = "stale_inputs_held_back"
+
+
+def listed_rows(reader, days: list[dt.date]) -> pl.DataFrame:
+    """(game_date, player_lookup, team) of summary rows the lined-player rule needs (lake reads)."""
+    lo, hi = coverage.listed_window(days)
+    rows = reader.rows(t.PLAYER_GAME_SUMMARY, since=lo, before=hi + dt.timedelta(days=1))
+    return rows.select("game_date", "player_lookup", "team")
+
+
+@dg.asset_check(
+    asset=t.PLAYER_PROP_PREDICTIONS.key,
+    name=LINED_PLAYERS_PREDICTED,
+    partitions_def=game_dates,
+    additional_ins={"prop_lines": _in(t.PROP_LINES)},
+    required_resource_keys={"lake"},
+    description="Every player with a pre-tip line has a prediction or a named reason (no roster yet, "
+    "first game, traded, not listed for 30+ days). WARN when the reason is 'name not matched' or "
+    "unexplained; metadata: lined players, predicted, coverage, counts per reason.",
+)
+def lined_players_have_prediction(
+    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame, prop_lines: pl.DataFrame
+) -> dg.AssetCheckResult:
+    days = [dt.date.fromisoformat(k) for k in evaluated_dates(context)]
+    res = coverage.lined_players_have_prediction(
+        prop_lines, player_prop_predictions, listed_rows(context.resources.lake.reader(), days)
+    )
+    return _result(context, res, WARN)
+
+
+@dg.asset_check(
+    asset=t.PREDICTION_GRADES.key,
+    name=FINAL_PREDICTIONS_GRADED,
+    partitions_def=game_dates,
+    additional_ins={"predictions": _in(t.PLAYER_PROP_PREDICTIONS), "games": _in(t.GAMES)},
+    description="Every prediction of a final game is graded (VOID and NO_LINE are grades with a reason); "
+    "the ungraded are listed with a reason (no boxscore from any source, or unexplained). WARN; "
+    "metadata: graded share and outcomes.",
+)
+def final_game_predictions_graded(
+    context: dg.AssetCheckExecutionContext,
+    prediction_grades: pl.DataFrame,
+    predictions: pl.DataFrame,
+    games: pl.DataFrame,
+) -> dg.AssetCheckResult:
+    res = coverage.final_predictions_graded(predictions, prediction_grades, games)
+    return _result(context, res, WARN)
+
+
+@dg.asset_check(
+    asset=t.PLAYER_PROP_PREDICTIONS.key,
+    name=STALE_INPUTS_HELD_BACK,
+    partitions_def=game_dates,
+    description="How many predictions were held back (PASS, STALE_INPUTS) because their team's recent "
+    "history has a final game without summary rows, and why. WARN when any.",
+)
+def stale_inputs_held_back(
+    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
+) -> dg.AssetCheckResult:
+    return _result(context, coverage.stale_inputs_counted(player_prop_predictions), WARN)
+
+
+COVERAGE_CHECKS = [lined_players_have_prediction, final_game_predictions_graded, stale_inputs_held_back]
