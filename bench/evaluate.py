@@ -1,4 +1,4 @@
-"""Model evaluation over the graded lake: lgbm vs the L10 baseline (and the market line), DuckDB only.
+"""Model evaluation over the graded lake: every prediction system (and the market line), DuckDB only.
 
 Definitions (the same as grading/system_daily_performance, pooled over rows instead of days):
 - MAE / bias: over rows where the player played (actual_points not null).
@@ -11,7 +11,7 @@ Definitions (the same as grading/system_daily_performance, pooled over rows inst
 Scopes:
 - `season`: every graded row of each system (the systems cover different rows: lgbm only exists
   from the first week with enough history).
-- `same_rows`: (game_id, player_lookup) rows graded by BOTH systems with an actual: the fair comparison.
+- `same_rows`: (game_id, player_lookup) rows graded by EVERY system with an actual: the fair comparison.
 - `same_rows_with_line`: the same, restricted to rows with a line (the props market).
 - `by_month`: same_rows per month.
 """
@@ -44,6 +44,28 @@ _METRICS = """
 """
 
 
+# Share of current predictions the player's injury status changed: a side turned into PASS by the gate
+# (INJURED_OUT / INJURY_DOUBTFUL / INJURY_QUESTIONABLE on a row that would otherwise have been a bet:
+# |edge| >= 2 and feature quality >= 50), or a bet whose confidence was halved (questionable).
+INJURY_EFFECT = """
+    select system_id, count(*) as n,
+      avg(case when injury_status is not null then 1.0 else 0.0 end) as with_injury_report,
+      avg(case when pass_reason like 'INJUR%' and abs(edge) >= 2 and feature_quality_score >= 50
+               then 1.0 else 0.0 end) as side_to_pass,
+      avg(case when injury_status = 'QUESTIONABLE' and recommendation in ('OVER', 'UNDER')
+               then 1.0 else 0.0 end) as confidence_halved,
+      avg(case when (pass_reason like 'INJUR%' and abs(edge) >= 2 and feature_quality_score >= 50)
+                 or (injury_status = 'QUESTIONABLE' and recommendation in ('OVER', 'UNDER'))
+               then 1.0 else 0.0 end) as changed
+    from {view} group by 1 order by 1
+"""
+# History shape: rows per (game, player, system) and per refresh.
+HISTORY_SHAPE = """
+    select refresh, count(*) as rows, count(distinct game_id || player_lookup || system_id) as keys
+    from {view} group by 1 order by 1
+"""
+
+
 def _rows(df: pl.DataFrame) -> list[dict]:
     return [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in df.iter_rows(named=True)]
 
@@ -59,12 +81,15 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
     if not reader.has(PREDICTION_GRADES):
         return {"error": f"no {grades_view} in the lake"}
     con = reader.connect()
+    # The same rows: player-games graded by EVERY system present (lgbm and the market-anchored system
+    # exist only from the first week with a model), with an actual.
     con.sql(
         f"""
         create or replace temp view both_rows as
-        select m.game_id, m.player_lookup from {grades_view} m
-        join {grades_view} b using (game_id, player_lookup)
-        where m.system_id = '{MODEL}' and b.system_id = '{BASELINE}' and m.actual_points is not null
+        select game_id, player_lookup from {grades_view}
+        where actual_points is not null
+        group by 1, 2
+        having count(distinct system_id) = (select count(distinct system_id) from {grades_view})
         """
     )
     out: dict = {}
@@ -103,6 +128,12 @@ def evaluate(data_dir: str | Path, results_dir: Path | None = None, name: str = 
     out["ratios"] = ratios
     out["target_met"] = bool(ratios["same_rows"]["lgbm_over_l10"] is not None and ratios["same_rows"]["lgbm_over_l10"] <= 0.95)
 
+    from nba_assets.tables import PLAYER_PROP_PREDICTIONS, RECOMMENDATION_HISTORY
+
+    preds, hist = PLAYER_PROP_PREDICTIONS, RECOMMENDATION_HISTORY
+    out["injury_effect"] = _rows(con.sql(INJURY_EFFECT.format(view=preds.view)).pl()) if reader.has(preds) else []
+    out["history"] = _rows(con.sql(HISTORY_SHAPE.format(view=hist.view)).pl()) if reader.has(hist) else []
+
     grades = con.sql(f"select * from {grades_view}").pl()
     rep = rlog.season_report(grades)
     out["calibration"] = _rows(rep.calibration)
@@ -135,6 +166,12 @@ def format_eval(ev: dict) -> str:
             f"   (market line MAE {r['market_mae']}, market / L10 = {r['market_over_l10']})"
         )
     lines.append(f"  target lgbm MAE <= 0.95 x L10 (same rows): {'MET' if ev['target_met'] else 'NOT MET'}")
+    for r in ev.get("injury_effect", []):
+        lines.append(f"  injury status, {r['system_id']}: changed {r['changed']:.4f} of {r['n']} predictions "
+                     f"(side -> PASS {r['side_to_pass']:.4f}, confidence halved {r['confidence_halved']:.4f}; "
+                     f"with a report {r['with_injury_report']:.4f})")
+    for r in ev.get("history", []):
+        lines.append(f"  history refresh {r['refresh']}: {r['rows']} rows")
     lines.append("  by month (same rows): " + "  ".join(
         f"{r['month']} {r['system_id'][:4]} {r['mae']:.3f}" for r in ev["by_month"]
     ))

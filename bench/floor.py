@@ -25,7 +25,6 @@ import polars as pl
 
 from nba_assets import tables
 from nba_assets import tables as t
-from nba_assets.partitions import ET
 
 
 @dataclass
@@ -102,14 +101,16 @@ def run_floor(
 ) -> FloorResult:
     """Run every transform of start..end without Dagster; inputs from data_dir's lake and landing zone."""
     from io_managers.model_store import ModelStore
+    from nba_assets import predictions as prediction_assets
     from nba_assets import raw as raw_assets
     from nba_assets.features import SLATE_SEASON_TYPES
     from nba_assets.logic import analytics as alog
     from nba_assets.logic import features as flog
     from nba_assets.logic import grading as glog
-    from nba_assets.logic import modeling
+    from nba_assets.logic import history, modeling
     from nba_assets.logic import report as rlog
     from nba_assets.partitions import week_key, week_range
+    from resources.lake import LakeReader
     from resources.landing import LandingZone
 
     lake = data_dir / "lake"
@@ -229,17 +230,29 @@ def run_floor(
     res.steps[st.step] = st
 
     # ---------------------------------------------------------------- predictions
-    st = FloorStep(t.PLAYER_PROP_PREDICTIONS.label)
-    feats_l, st.read_s = read(t.PLAYER_FEATURES.label)
+    st = FloorStep(t.RECOMMENDATION_HISTORY.label, note="every refresh is due: the sim clock is after the range")
+    (feats_l, r1), (sched_l, r2), (props_l, r3), (inj_l, r4) = (
+        read(t.PLAYER_FEATURES.label), read(t.SCHEDULE.label), read(t.PROP_LINES.label), read(t.INJURIES.label)
+    )
+    st.read_s = r1 + r2 + r3 + r4
+    now = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
+    holes = prediction_assets.history_holes(LakeReader(str(data_dir)), days)
     t0 = time.perf_counter()
     frames = []
     for d in days:
-        day = feats_l.filter(pl.col("game_date") == d)
         model = store.load(week_key(d)) or store.latest_before(week_key(d))
-        created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        frames.append(modeling.build_predictions(day, model, created_at))
-    preds = pl.concat(frames, how="vertical") if frames else t.PLAYER_PROP_PREDICTIONS.empty()
+        frames.append(history.build_history(
+            *(f.filter(pl.col("game_date") == d) for f in (feats_l, sched_l, props_l, inj_l)),
+            model, now, None, holes.filter(pl.col("game_date") == d),
+        ))  # fmt: skip
+    hist = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     st.compute_s = time.perf_counter() - t0
+    _, st.write_s = _timed(lambda: _write_days(hist, out, t.RECOMMENDATION_HISTORY.label, days))
+    record(st, hist, t.RECOMMENDATION_HISTORY.label)
+
+    st = FloorStep(t.PLAYER_PROP_PREDICTIONS.label)
+    hist_l, st.read_s = read(t.RECOMMENDATION_HISTORY.label)
+    preds, st.compute_s = _timed(lambda: history.latest(hist_l))
     _, st.write_s = _timed(lambda: _write_days(preds, out, t.PLAYER_PROP_PREDICTIONS.label, days))
     record(st, preds, t.PLAYER_PROP_PREDICTIONS.label)
 

@@ -19,6 +19,12 @@ UtcTs = Annotated[pl.Datetime, "us", "UTC"]
 RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
 OUTCOMES = ["WIN", "LOSS", "PUSH", "VOID", "NO_LINE", "PASS"]
 LINE_SOURCES = ["CONSENSUS", "NO_LINE"]
+ROSTER_SOURCES = ["recent_games", "injury_report", "prop_lines"]
+SYSTEM_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+# A player's own injury report, normalised (nba_assets/logic/injuries.py maps the feeds' spellings).
+INJURY_STATUSES = ["OUT", "DOUBTFUL", "QUESTIONABLE", "PROBABLE", "AVAILABLE"]
+# The slate refreshes that (re)predict a game: the morning run and fixed offsets before its tip-off.
+REFRESHES = ["morning", "T-3h", "T-1h", "T-10m"]
 SOURCES = ["bdl", "nbacom"]
 # Integer box minutes are rounded per player, so a 1-minute gap between sources is noise, not a
 # disagreement (the summary's source_disagreement flag and the agreement check share this rule).
@@ -275,6 +281,8 @@ class PlayerFeaturesContract(pa.DataFrameModel):
     # provenance
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
     data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)
+    # how the player got on D's slate: listed in the last 30 days, or a fallback (quality capped)
+    roster_source: pl.Utf8 = pa.Field(isin=ROSTER_SOURCES)
     feature_version: pl.Utf8
 
     Config = _Strict
@@ -289,12 +297,15 @@ class PlayerFeaturesContract(pa.DataFrameModel):
 
 # ------------------------------------------------------------------------------------- predictions
 class PredictionContract(pa.DataFrameModel):
-    """predictions/player_prop_predictions: one row per (game_id, player_lookup, system_id)."""
+    """predictions/player_prop_predictions: one row per (game_id, player_lookup, system_id), the latest
+    row of predictions/recommendation_history for that key (same columns)."""
 
     game_id: pl.Utf8
     game_date: pl.Date
     player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
-    system_id: pl.Utf8 = pa.Field(isin=["lgbm_points_v1", "moving_avg_l10"])
+    # Any registered prediction system (nba_assets/logic/systems.py): the contract names the shape,
+    # not the list, so registering a system needs no change here.
+    system_id: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)
     model_version: pl.Utf8
     predicted_points: pl.Float64 = pa.Field(ge=0, le=80)
     line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
@@ -306,9 +317,23 @@ class PredictionContract(pa.DataFrameModel):
     pass_reason: pl.Utf8 = pa.Field(nullable=True)
     confidence: pl.Float64 = pa.Field(ge=0, le=100)
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
-    created_at: UtcTs
+    injury_status: pl.Utf8 = pa.Field(nullable=True, isin=INJURY_STATUSES)  # latest report <= created_at
+    injury_report_ts: UtcTs = pa.Field(nullable=True)  # when that report was published
+    line_snapshot_ts: UtcTs = pa.Field(nullable=True)  # newest prop snapshot in the consensus line
+    refresh: pl.Utf8 = pa.Field(isin=REFRESHES)  # the slate refresh that made the row
+    tipoff_utc: UtcTs
+    created_at: UtcTs  # when the recommendation was made: always before tip-off
 
     Config = _Strict
+
+    @pa.dataframe_check
+    def made_before_tipoff(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """No prediction is made or changed at or after its game's tip-off (nor from later inputs)."""
+        return data.lazyframe.select(
+            (pl.col("created_at") < pl.col("tipoff_utc"))
+            & (pl.col("injury_report_ts").is_null() | (pl.col("injury_report_ts") <= pl.col("created_at")))
+            & (pl.col("line_snapshot_ts").is_null() | (pl.col("line_snapshot_ts") <= pl.col("created_at")))
+        )
 
     @pa.dataframe_check
     def line_provenance(cls, data) -> pl.LazyFrame:  # noqa: N805
@@ -317,6 +342,11 @@ class PredictionContract(pa.DataFrameModel):
             ((pl.col("line_source") == "NO_LINE") == pl.col("line").is_null())
             & ((pl.col("recommendation") == "NO_LINE") == (pl.col("line_source") == "NO_LINE"))
         )
+
+
+class RecommendationHistoryContract(PredictionContract):
+    """predictions/recommendation_history: one row per (game_id, player_lookup, system_id, created_at);
+    append-only: a refresh adds a row when the line, the injury report or the model changed."""
 
 
 # ----------------------------------------------------------------------------------------- grading
@@ -336,6 +366,8 @@ class PredictionGradeContract(pa.DataFrameModel):
     outcome: pl.Utf8 = pa.Field(isin=OUTCOMES)
     absolute_error: pl.Float64 = pa.Field(nullable=True, ge=0)
     signed_error: pl.Float64 = pa.Field(nullable=True)  # predicted - actual
+    refresh: pl.Utf8 = pa.Field(isin=REFRESHES)  # which recommendation was graded: the last pre-tip one
+    created_at: UtcTs
 
     Config = _Strict
 

@@ -9,6 +9,8 @@ so season-to-date means are exact. A change to summary day D re-runs feature day
 """
 
 
+import datetime as dt
+
 import dagster as dg
 import polars as pl
 
@@ -16,9 +18,25 @@ from nba_assets import tables as t
 from nba_assets.automation import RERUN
 from nba_assets.common import partition_dates, table_asset, table_in
 from nba_assets.logic import features as logic
+from resources.lake import LakeReader, LakeResource
 
 SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs"]  # no features for preseason/All-Star games
 HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_offset=-1)
+
+
+ROSTER_COLUMNS = ["player_lookup", "game_id", "game_date", "season_year", "team", "player_name", "dnp"]
+
+
+def last_rows_before(reader: LakeReader, before: dt.date) -> pl.DataFrame:
+    """Each player's last summary row before `before` (older than the form window): his last known team
+    for the roster fallbacks. Lineage-less like the model's reads; a point-in-time read (< before)."""
+    if not reader.has(t.PLAYER_GAME_SUMMARY):
+        return t.PLAYER_GAME_SUMMARY.empty().select(ROSTER_COLUMNS)
+    cols = ", ".join(ROSTER_COLUMNS)
+    return reader.query(
+        f"select {cols} from {t.PLAYER_GAME_SUMMARY.view} where game_date < DATE '{before}' "
+        "qualify row_number() over (partition by player_lookup order by game_date desc, game_id desc) = 1"
+    )
 
 
 @table_asset(
@@ -47,8 +65,11 @@ def player_features(
     schedule: pl.DataFrame,
     injuries: pl.DataFrame,
     prop_lines: pl.DataFrame,
+    lake: LakeResource,
 ):
     dates = partition_dates(context)
+    roster = player_games.select(ROSTER_COLUMNS)
+    older = last_rows_before(lake.reader(), min(dates) - dt.timedelta(days=logic.HISTORY_DAYS))
     out = logic.build_player_features(
         player_games=player_games,
         team_games=team_games,
@@ -56,6 +77,7 @@ def player_features(
         injuries=injuries,
         prop_lines=prop_lines,
         target_dates=dates,
+        roster_history=pl.concat([older.cast(dict(roster.schema)), roster], how="vertical"),
     )
     low = out.filter(pl.col("feature_quality_score") < 50).height if out.height else 0
     yield dg.Output(
@@ -64,6 +86,7 @@ def player_features(
             "history_rows": player_games.height,
             "slate_players": out.height,
             "low_quality_rows": low,
+            "roster_fallback_rows": out.filter(pl.col("roster_source") != logic.ROSTER_RECENT).height,
             "mean_quality": float(out["feature_quality_score"].mean()) if out.height else 0.0,
         },
     )

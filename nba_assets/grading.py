@@ -37,11 +37,7 @@ def prediction_grades(
 ) -> pl.DataFrame:
     # Only finished games with a boxscore are graded: a player missing from a game not yet played,
     # or whose boxscore is late, is not a VOID. The late boxscore re-runs this partition when it lands.
-    final = (
-        games
-        .filter((pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore")))
-        .select("game_id")
-    )
+    final = logic.final_games(games)
     graded = predictions.join(final, on="game_id", how="semi")
     return logic.grade_predictions(graded, actuals)
 
@@ -65,24 +61,37 @@ def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
     key=t.SEASON_REPORT.key,
     group_name=t.SEASON_REPORT.layer,
     description=(
-        "Season report over every graded day: per system MAE and hit rate by month, calibration of "
-        "p_over, hit rate over time (PNG plots in metadata). Refreshed on demand or weekly."
+        "Season report over every graded day: per system MAE and hit rate by month and on the rows every "
+        "system predicted, p_over reliability by decile and Brier vs the base rate, how each refresh's "
+        "recommendations did, hit rate over time (PNG plots in metadata). Refreshed on demand or weekly."
     ),
     owners=MODEL_OWNERS,
     kinds={"duckdb", "polars"},
     code_version=CODE_VERSION,
-    deps=[t.PREDICTION_GRADES.key],
+    deps=[t.PREDICTION_GRADES.key, t.RECOMMENDATION_HISTORY.key],
 )
 def season_report(lake: LakeResource) -> dg.MaterializeResult:
     reader = lake.reader()
     grades = reader.rows(t.PREDICTION_GRADES)
     rep = report_logic.season_report(grades)
+    # Every recommendation ever made (not only the last pre-tip one), graded the same way.
+    history = reader.rows(t.RECOMMENDATION_HISTORY)
+    final = logic.final_games(reader.rows(t.GAMES))
+    history_grades = logic.grade_predictions(
+        history.join(final, on="game_id", how="semi"), reader.rows(t.PLAYER_GAME_SUMMARY)
+    )
     coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(load_daily_coverage(reader)))
     return dg.MaterializeResult(
         metadata={
             "graded_rows": grades.height,
             "coverage_by_month": dg.MetadataValue.md(coverage_md),
             "by_system": dg.MetadataValue.md(rep.overall_md),
+            "by_system_same_rows": dg.MetadataValue.md(rep.same_rows_md),
+            "p_over_skill": dg.MetadataValue.md(rep.skill_md),
+            "reliability_by_decile": dg.MetadataValue.md(rep.reliability_md),
+            "history_by_refresh": dg.MetadataValue.md(
+                report_logic.to_markdown(report_logic.by_refresh(history_grades))
+            ),
             "by_month": dg.MetadataValue.md(rep.monthly_md),
             "calibration": png_markdown(rep.calibration_png, "calibration of p_over"),
             "hit_rate_over_time": png_markdown(rep.hit_rate_png, "hit rate over time"),

@@ -16,8 +16,8 @@ def keys(*tables: t.Table) -> list[dg.AssetKey]:
 
 
 DAILY_LAYERS = dg.AssetSelection.groups("raw", "analytics", "features")
-PREDICT_AND_GRADE = dg.AssetSelection.assets(*keys(t.PLAYER_PROP_PREDICTIONS, t.PREDICTION_GRADES,
-                                                   t.SYSTEM_DAILY_PERFORMANCE))
+PREDICT_AND_GRADE = dg.AssetSelection.assets(*keys(t.RECOMMENDATION_HISTORY, t.PLAYER_PROP_PREDICTIONS,
+                                                   t.PREDICTION_GRADES, t.SYSTEM_DAILY_PERFORMANCE))
 
 # raw -> analytics -> features for a range of game days (one single run per range).
 ingest_job = dg.define_asset_job(
@@ -37,8 +37,10 @@ report_job = dg.define_asset_job("season_report", selection=dg.AssetSelection.as
 
 # The game-day run's subsets: each scheduled request picks one (asset_selection) and one day.
 RESULTS = keys(t.SCHEDULE, t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)
-SLATE = keys(t.SCHEDULE, t.INJURIES, t.PROP_LINES, t.GAMES, t.PLAYER_FEATURES, t.PLAYER_PROP_PREDICTIONS)
-LINES = keys(t.PROP_LINES, t.INJURIES)
+PREDICT = keys(t.RECOMMENDATION_HISTORY, t.PLAYER_PROP_PREDICTIONS)
+SLATE = [*keys(t.SCHEDULE, t.INJURIES, t.PROP_LINES, t.GAMES, t.PLAYER_FEATURES), *PREDICT]
+# A slate refresh (sensors/slate_refresh.py): the latest lines and injury report, then re-predict.
+LINES = [*keys(t.PROP_LINES, t.INJURIES), *PREDICT]
 # Off-days still write today's (empty) raw and prediction partitions: a handful of cheap requests and no
 # model work, and it keeps the freshness policies honest through the All-Star break and the off-season.
 OFF_DAY = [*SLATE, *keys(t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)]

@@ -24,9 +24,10 @@ from nba_assets.common import (
     table_asset,
     table_in,
 )
-from nba_assets.logic import inputs, modeling
-from nba_assets.partitions import ET, model_weeks, week_key
+from nba_assets.logic import history, inputs, modeling
+from nba_assets.partitions import model_weeks, week_key
 from resources.lake import LakeResource
+from resources.sources import SourcesResource
 
 MODEL_CODE_VERSION = "lgbm_points_v1.1"  # v1.1: L1 objective, p_over calibrated on lined rows
 
@@ -112,48 +113,102 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
 
 
 @table_asset(
-    t.PLAYER_PROP_PREDICTIONS,
+    t.RECOMMENDATION_HISTORY,
     (
-        "One row per (game_id, player_lookup, system_id) for every slate player on D: lgbm_points_v1 "
-        "(the model of D's week) and the moving_avg_l10 baseline, with line, edge, p_over, "
-        "recommendation and confidence."
+        "Append-only: one row per (game_id, player_lookup, system_id, created_at), every registered "
+        "prediction system re-run at each slate refresh (10:00 ET, then T-3h, T-1h, T-10m before each "
+        "game's tip) with the line and the player's injury report as of that moment; a row is added when "
+        "the line, the injury status or the model changed. Nothing is made at or after tip-off."
     ),
     owners=MODEL_OWNERS,
     kinds=frozenset({"polars", "parquet", "lightgbm"}),
     code_version=MODEL_CODE_VERSION,
     automation_condition=TODAY_ONLY,
     freshness_policy=DAILY_FRESHNESS,
-    ins={"features": table_in(t.PLAYER_FEATURES)},
+    ins={
+        "features": table_in(t.PLAYER_FEATURES),
+        "schedule": table_in(t.SCHEDULE),
+        "prop_lines": table_in(t.PROP_LINES),
+        "injuries": table_in(t.INJURIES),
+    },
     deps=[dg.AssetDep(t.POINTS_MODEL.key)],
 )
-def player_prop_predictions(
-    context: dg.AssetExecutionContext, features: pl.DataFrame, lake: LakeResource
+def recommendation_history(
+    context: dg.AssetExecutionContext,
+    features: pl.DataFrame,
+    schedule: pl.DataFrame,
+    prop_lines: pl.DataFrame,
+    injuries: pl.DataFrame,
+    lake: LakeResource,
+    sources: SourcesResource,
 ):
     store = ModelStore(lake.data_dir)
-    frames = []
-    versions: dict[str, str] = {}
+    reader = lake.reader()
+    now = sources.now()  # the sources' clock: the sim clock in sim mode, so replays are reproducible
+    frames, versions, refreshes = [], {}, {}
     days = partition_dates(context)
-    holes = history_holes(lake.reader(), days)
+    holes = history_holes(reader, days)
     for d in days:
-        day = features.filter(pl.col("game_date") == d)
         model = store.load(week_key(d)) or store.latest_before(week_key(d))
         versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
-        # Predictions are made as of the morning of D: a fixed as-of time keeps re-runs identical.
-        created_at = dt.datetime.combine(d, dt.time(10, 0), tzinfo=ET).astimezone(dt.UTC)
-        frames.append(modeling.build_predictions(day, model, created_at, holes.filter(pl.col("game_date") == d)))
-    out = pl.concat(frames, how="vertical") if frames else t.PLAYER_PROP_PREDICTIONS.empty()
-    rec = out.group_by("recommendation").len().sort("recommendation") if out.height else None
-    stale = out.filter(pl.col("pass_reason").str.starts_with(inputs.STALE_INPUTS)) if out.height else out
+        existing = reader.rows(t.RECOMMENDATION_HISTORY, since=d, before=d + dt.timedelta(days=1))
+        day = history.build_history(
+            features.filter(pl.col("game_date") == d),
+            schedule.filter(pl.col("game_date") == d),
+            prop_lines.filter(pl.col("game_date") == d),
+            injuries.filter(pl.col("game_date") == d),
+            model,
+            now,
+            existing.cast(dict(t.RECOMMENDATION_HISTORY.empty().schema)),
+            holes.filter(pl.col("game_date") == d),
+        )
+        refreshes[str(d)] = {"rows": day.height, "new_rows": day.height - existing.height}
+        frames.append(day)
+    out = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
+    by_refresh = out.group_by("refresh").len().sort("refresh") if out.height else None
     yield dg.Output(
         out,
         metadata={
+            "as_of": now.isoformat(),
             "model_versions": dg.MetadataValue.json(versions),
-            "recommendations": dg.MetadataValue.json(
-                {r: n for r, n in rec.iter_rows()} if rec is not None else {}
+            "rows_by_day": dg.MetadataValue.json(refreshes),
+            "rows_by_refresh": dg.MetadataValue.json(
+                {r: n for r, n in by_refresh.iter_rows()} if by_refresh is not None else {}
             ),
-            "stale_inputs_held_back": stale.height,
         },
     )
 
 
-PREDICTION_ASSETS = [points_model, player_prop_predictions]
+@table_asset(
+    t.PLAYER_PROP_PREDICTIONS,
+    (
+        "One row per (game_id, player_lookup, system_id) for every slate player on D and every registered "
+        "prediction system: the latest recommendation_history row (the current recommendation), with "
+        "line, edge, p_over, injury status, recommendation and confidence."
+    ),
+    owners=MODEL_OWNERS,
+    kinds=frozenset({"polars", "parquet"}),
+    code_version=MODEL_CODE_VERSION,
+    automation_condition=TODAY_ONLY,
+    freshness_policy=DAILY_FRESHNESS,
+    ins={"recommendations": table_in(t.RECOMMENDATION_HISTORY)},
+)
+def player_prop_predictions(recommendations: pl.DataFrame):
+    out = history.latest(recommendations)
+    rec = out.group_by("system_id", "recommendation").len().sort("system_id", "recommendation")
+    injured = out.filter(pl.col("injury_status").is_not_null()).group_by("injury_status").len()
+    yield dg.Output(
+        out,
+        metadata={
+            "recommendations": dg.MetadataValue.json(
+                {f"{s}/{r}": n for s, r, n in rec.iter_rows()} if out.height else {}
+            ),
+            "injury_statuses": dg.MetadataValue.json({s: n for s, n in injured.iter_rows()}),
+            "stale_inputs_held_back": out.filter(
+                pl.col("pass_reason").str.starts_with(inputs.STALE_INPUTS)
+            ).height if out.height else 0,
+        },
+    )
+
+
+PREDICTION_ASSETS = [points_model, recommendation_history, player_prop_predictions]

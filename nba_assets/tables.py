@@ -91,8 +91,14 @@ PLAYER_FEATURES = Table("features", "player_features", "one row per player on da
 # ---------------------------------------------------------------------------------- predictions
 POINTS_MODEL = Table("predictions", "points_model", "one LightGBM model per Monday-start week (a file)",
                      partitioned=WEEKLY, partition_column=None)
+RECOMMENDATION_HISTORY = Table(
+    "predictions", "recommendation_history",
+    "one row per (re)prediction: player, game, system and the time it was made (append-only)",
+    c.RecommendationHistoryContract, ("game_id", "player_lookup", "system_id", "created_at"),
+)
 PLAYER_PROP_PREDICTIONS = Table(
-    "predictions", "player_prop_predictions", "one row per player per game per prediction system",
+    "predictions", "player_prop_predictions",
+    "one row per player per game per prediction system: the latest recommendation_history row",
     c.PredictionContract, ("game_id", "player_lookup", "system_id"),
 )
 # -------------------------------------------------------------------------------------- grading
@@ -110,7 +116,7 @@ ALL: tuple[Table, ...] = (
     SCHEDULE, BDL_BOXSCORES, NBACOM_BOXSCORES, PROP_LINES, INJURIES,
     GAMES, PLAYER_GAME_SUMMARY, TEAM_GAME_SUMMARY,
     PLAYER_FEATURES,
-    POINTS_MODEL, PLAYER_PROP_PREDICTIONS,
+    POINTS_MODEL, RECOMMENDATION_HISTORY, PLAYER_PROP_PREDICTIONS,
     PREDICTION_GRADES, SYSTEM_DAILY_PERFORMANCE, SEASON_REPORT,
     PIPELINE_HEALTH,
 )

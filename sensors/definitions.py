@@ -6,8 +6,8 @@ from sensors.alerts import alerts_sensor
 from sensors.automation import nba_automation
 from sensors.health import health_job, hourly_health_schedule, record_run_failures
 from sensors.late_boxscores import late_boxscore_sensor
-from sensors.schedules import SCHEDULES
+from sensors.schedules import SCHEDULES, slate_refresh_sensor
 
-SENSORS = [nba_automation, late_boxscore_sensor, record_run_failures, alerts_sensor]
+SENSORS = [nba_automation, late_boxscore_sensor, record_run_failures, alerts_sensor, slate_refresh_sensor]
 ALL_SCHEDULES = [*SCHEDULES, hourly_health_schedule]
 ALL_JOBS = [health_job]

@@ -1,8 +1,8 @@
-"""Schedules: the daily game-day run, pre-tip line refreshes, the weekly retrain.
+"""Schedules: the daily game-day run and the weekly retrain; the slate-driven refresh sensor.
 
 Off-days do nothing expensive: when neither yesterday nor today has games the morning run only writes
-today's empty partitions (no boxscore pages, no event odds, no model work), and the line refresh
-skips days without an upcoming tip-off.
+today's empty partitions (no boxscore pages, no event odds, no model work), and the slate refresh
+sensor requests nothing on days without an upcoming tip-off.
 """
 
 
@@ -13,10 +13,12 @@ import polars as pl
 
 from nba_assets import tables
 from nba_assets.jobs import LINES, OFF_DAY, RESULTS, RUN_RETRY_TAGS, SLATE, game_day_job, train_job
+from nba_assets.logic import history
 from nba_assets.partitions import ET, TIMEZONE
 from resources.lake import LakeReader, LakeResource
+from resources.sources import SourcesResource
 
-__all__ = ["LINES", "OFF_DAY", "RESULTS", "SLATE", "SCHEDULES", "game_day_requests", "line_refresh_requests"]
+__all__ = ["LINES", "OFF_DAY", "RESULTS", "SLATE", "SCHEDULES", "game_day_requests", "slate_refresh_requests"]
 
 
 def games_on(reader: LakeReader, days: list[dt.date]) -> dict[dt.date, pl.DataFrame] | None:
@@ -68,29 +70,56 @@ def game_day_schedule(context: dg.ScheduleEvaluationContext, lake: LakeResource)
     return reqs
 
 
-def line_refresh_requests(now: dt.datetime, games_today: pl.DataFrame | None) -> dg.RunRequest | dg.SkipReason:
-    """Pure: refresh lines only while some game today has not tipped off."""
-    today = now.astimezone(ET).date()
-    if games_today is not None:
-        upcoming = games_today.filter(pl.col("tipoff_utc") > now)
-        if upcoming.height == 0:
-            return dg.SkipReason(f"no game left to tip off on {today}")
-    return _request(f"lines-{now.astimezone(ET):%Y-%m-%dT%H}", today, LINES, "pre-tip line refresh")
+def slate_refresh_requests(
+    now: dt.datetime, games_today: pl.DataFrame | None, last_done: dt.datetime | None
+) -> tuple[list[dg.RunRequest], dt.datetime | None]:
+    """Pure: the refresh run due at `now` and the new cursor (the last refresh time acted on).
+
+    Refresh times are each game's own (logic/history.refresh_times: 10:00 ET, T-3h, T-1h, T-10m). One run
+    for the latest refresh time in (last_done, now]: refreshes missed while the daemon was down collapse
+    into one run, and the run's predictions are still as of each refresh (inputs are filtered by time).
+    Nothing is requested once every game of the day has tipped off.
+    """
+    if games_today is None or games_today.height == 0:
+        return [], last_done
+    known = games_today.filter(pl.col("tipoff_utc").is_not_null())
+    points = history.refresh_times(known)
+    due = points.filter(
+        (pl.col("created_at") <= now)
+        & (pl.col("tipoff_utc") > now)
+        & (pl.lit(last_done is None) | (pl.col("created_at") > (last_done or now)))
+    )
+    if due.height == 0:
+        return [], last_done
+    at = due["created_at"].max()
+    day = known["game_date"][0]
+    games = due.filter(pl.col("created_at") == at)
+    names = ", ".join(f"{r} {g}" for g, r in games.select("game_id", "refresh").iter_rows())
+    req = _request(f"refresh-{day}-{at:%Y%m%dT%H%M}", day, LINES, f"slate refresh at {at:%H:%M} UTC ({names})")
+    return [req], at
 
 
-@dg.schedule(
-    cron_schedule="0 11,14,17,18,19 * * *",
-    execution_timezone=TIMEZONE,
+@dg.sensor(
     job=game_day_job,
-    name="line_refresh_schedule",
-    description="Pre-tip prop-line snapshots on game days (skips when no tip-off is left today).",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    name="slate_refresh_sensor",
+    minimum_interval_seconds=60,
+    description=(
+        "Slate-driven refreshes: lines, injury report and re-predictions at 10:00 ET and T-3h, T-1h, T-10m "
+        "before each game's own tip-off (the sources' clock, so the simulated league drives it)."
+    ),
+    default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def line_refresh_schedule(context: dg.ScheduleEvaluationContext, lake: LakeResource):
-    now = context.scheduled_execution_time.astimezone(dt.UTC)
+def slate_refresh_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, sources: SourcesResource):
+    now = sources.now()
     today = now.astimezone(ET).date()
     games = games_on(lake.reader(), [today])
-    return line_refresh_requests(now, None if games is None else games[today])
+    last = dt.datetime.fromisoformat(context.cursor) if context.cursor else None
+    if last is not None and last.astimezone(ET).date() != today:
+        last = None  # a new game day
+    reqs, cursor = slate_refresh_requests(now, None if games is None else games[today], last)
+    if cursor is not None:
+        context.update_cursor(cursor.isoformat())
+    return reqs or dg.SkipReason(f"no refresh due at {now:%Y-%m-%d %H:%M} UTC")
 
 
 @dg.schedule(
@@ -106,4 +135,4 @@ def weekly_retrain_schedule(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=f"retrain-{monday}", partition_key=str(monday), tags=RUN_RETRY_TAGS)
 
 
-SCHEDULES = [game_day_schedule, line_refresh_schedule, weekly_retrain_schedule]
+SCHEDULES = [game_day_schedule, weekly_retrain_schedule]

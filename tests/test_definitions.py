@@ -23,6 +23,7 @@ AUTOMATION = {
     tables.PLAYER_GAME_SUMMARY.label: "rerun_on_upstream_update",
     tables.TEAM_GAME_SUMMARY.label: "rerun_on_upstream_update",
     tables.PLAYER_FEATURES.label: "rerun_on_upstream_update",
+    tables.RECOMMENDATION_HISTORY.label: "rerun_today_only",
     tables.PLAYER_PROP_PREDICTIONS.label: "rerun_today_only",
     tables.PREDICTION_GRADES.label: "rerun_graded_days",
     tables.SYSTEM_DAILY_PERFORMANCE.label: "rerun_graded_days",
@@ -77,12 +78,14 @@ def test_every_table_has_a_blocking_duplicate_check_on_raw_and_analytics():
 
 def test_sensors_and_schedules_ship_running():
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"nba_automation", "late_boxscore_sensor", "record_run_failures", "alerts_sensor"}
+    assert set(sensors) == {
+        "nba_automation", "late_boxscore_sensor", "record_run_failures", "alerts_sensor", "slate_refresh_sensor"
+    }
     for s in sensors.values():
         assert s.default_status == dg.DefaultSensorStatus.RUNNING, s.name
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {
-        "game_day_schedule", "line_refresh_schedule", "weekly_retrain_schedule", "hourly_health_schedule"
+        "game_day_schedule", "weekly_retrain_schedule", "hourly_health_schedule"
     }
     for s in schedules.values():
         assert s.default_status == dg.DefaultScheduleStatus.RUNNING, s.name

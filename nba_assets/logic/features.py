@@ -18,8 +18,13 @@ Definitions (the contract's column comments are the short form):
   before D (any season, DNPs included) was for X, and that row is at most ROSTER_DAYS old. A trade
   therefore moves a player with his first appearance for the new team; a long-injured player drops off
   until he is listed again (his absence still counts through `teammates_out` while reported Out).
-  Consequence: a team's first game of a season has no rows (no one was listed in the last 30 days;
-  the lake has no roster source), and from its second game on its players carry short windows.
+  Two fallbacks fill the holes that rule leaves (a team's first game of a season: no one was listed in
+  the last 30 days; a player back after 30+ days out), each for a player not already on D's slate:
+  `injury_report` - the player is on D's injury report for a team playing on D (published before its
+  tip-off); `prop_lines` - books price him for a game on D before tip-off and his last known team (any
+  age, from the whole summary history before D) is one of its two teams. Such rows say so in
+  `roster_source`, and their feature_quality_score is capped at FALLBACK_MAX_QUALITY, below the
+  prediction layer's low-quality mark: they are predicted (and graded), never bet.
 - Injuries: per player the latest report with report_ts < tip-off (noon ET when tip-off is unknown).
   A player reported Out still gets his row (the prediction layer decides); his Out teammates, by the
   report's team, count into `teammates_out` and their season pts_l10 into `teammates_out_pts_l10`.
@@ -40,12 +45,14 @@ import polars as pl
 
 from nba_assets import partitions, tables
 
-FEATURE_VERSION = "pf_v1"
+FEATURE_VERSION = "pf_v2"  # v2: roster fallbacks (injury report, prop lines) with roster_source
 # The asset reads summaries of the previous 190 days: covers a whole regular season (~175 days).
 HISTORY_DAYS = 190
 # A player unseen for a month is not on a rotation anyone prices; it also bounds a trade's ambiguity.
 ROSTER_DAYS = 30
 RECENT_DAYS = 7
+ROSTER_RECENT, ROSTER_INJURY, ROSTER_PROPS = "recent_games", "injury_report", "prop_lines"
+FALLBACK_MAX_QUALITY = 49.0  # below the prediction layer's MIN_QUALITY (50): predicted, never bet
 WINDOWS = (3, 5, 10)
 TEAM_WINDOW = 10
 # Weights of feature_quality_score: the player's own windows dominate; context and market complete it.
@@ -200,6 +207,53 @@ def slate_players(
     return last.filter(pl.col("data_as_of").is_not_null() & recent).join(
         teams, left_on=["game_date", "l_team"], right_on=["game_date", "team"], how="inner"
     ).rename({"l_team": "team"})
+
+
+def roster_fallback(
+    targets: pl.DataFrame,
+    listed_all: pl.DataFrame,
+    teams: pl.DataFrame,
+    injuries: pl.DataFrame,
+    lines: pl.DataFrame,
+    have: pl.DataFrame,
+) -> pl.DataFrame:
+    """Slate rows for players the 30-day rule misses (module docstring), same columns as slate_players
+    plus roster_source. `listed_all`: listed_state over the whole history; `lines`: consensus_lines."""
+    reports = injuries.join(
+        teams.select("game_date", "team", "cutoff_utc"), on=["game_date", "team"], how="inner"
+    ).filter(pl.col("report_ts") < pl.col("cutoff_utc"))
+    by_report = (
+        reports.sort(["game_date", _PLAYER, "report_ts"])
+        .unique([("game_date"), _PLAYER], keep="last", maintain_order=True)
+        .select("game_date", _PLAYER, "team", pl.col("player_name").alias("report_name"),
+                pl.lit(ROSTER_INJURY).alias("roster_source"))
+    )  # fmt: skip
+    players = pl.concat([by_report.select(_PLAYER), lines.select(_PLAYER)]).unique()
+    known = _asof_before(
+        targets.join(players, how="cross"),
+        listed_all.with_columns(pl.col("h_date").alias("data_as_of")),
+        key=pl.col("game_date"),
+        by_left=[_PLAYER],
+        by_right=[_PLAYER],
+    )
+    sides = pl.concat([
+        lines.select("game_date", _PLAYER, pl.col("home_team").alias("team")),
+        lines.select("game_date", _PLAYER, pl.col("away_team").alias("team")),
+    ])  # fmt: skip
+    by_props = (
+        sides.join(known.select("game_date", _PLAYER, pl.col("l_team").alias("team")),
+                   on=["game_date", _PLAYER, "team"], how="semi")
+        .with_columns(pl.lit(None, dtype=pl.Utf8).alias("report_name"), pl.lit(ROSTER_PROPS).alias("roster_source"))
+    )  # fmt: skip
+    cand = (
+        pl.concat([by_report, by_props], how="vertical_relaxed")
+        .unique(["game_date", _PLAYER], keep="first", maintain_order=True)  # the injury report's team wins
+        .join(have.select("game_date", _PLAYER), on=["game_date", _PLAYER], how="anti")
+    )
+    out = cand.join(known, on=["game_date", _PLAYER], how="left").with_columns(
+        pl.coalesce("player_name", "report_name").alias("player_name")
+    )
+    return out.drop("l_team", "report_name").join(teams, on=["game_date", "team"], how="inner")
 
 
 def add_form(rows: pl.DataFrame, played: pl.DataFrame) -> pl.DataFrame:
@@ -374,11 +428,14 @@ def build_player_features(
     injuries: pl.DataFrame,
     prop_lines: pl.DataFrame,
     target_dates: list[dt.date],
+    roster_history: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """features/player_features for every target date (PlayerFeaturesContract, sorted by date, player).
 
     Inputs may hold any dates: summaries on or after a target date are ignored for that date, and only
-    the target dates' slate, injuries and lines are read.
+    the target dates' slate, injuries and lines are read. `roster_history`: summary rows (player_lookup,
+    game_id, game_date, season_year, team, player_name, dnp) older than the form window, for the
+    players' last known team; `player_games` when not given.
     """
     schema = TABLE.empty().schema
     if not target_dates:
@@ -392,13 +449,23 @@ def build_player_features(
     listed = listed_state(history)
     played = played_state(history)
 
-    rows = slate_players(targets, listed, teams)
+    rows = slate_players(targets, listed, teams).with_columns(pl.lit(ROSTER_RECENT).alias("roster_source"))
+    day_injuries = injuries.filter(pl.col("game_date").is_in(dates))
+    lines = consensus_lines(prop_lines.filter(pl.col("game_date").is_in(dates)), teams)
+    roster_rows = history if roster_history is None else roster_history.filter(pl.col("game_date") < last_day)
+    extra = roster_fallback(targets, listed_state(roster_rows), teams, day_injuries, lines, rows)
+    rows = pl.concat([rows, extra.select(rows.columns)], how="vertical_relaxed")
     rows = add_form(rows, played)
     rows = add_team_context(rows, team_state(team_games.filter(pl.col("game_date") < last_day)))
-    rows = add_injuries(rows, players_out(injuries.filter(pl.col("game_date").is_in(dates)), teams, played))
-    rows = add_lines(rows, consensus_lines(prop_lines.filter(pl.col("game_date").is_in(dates)), teams))
+    rows = add_injuries(rows, players_out(day_injuries, teams, played))
+    rows = add_lines(rows, lines)
+    fallback = pl.col("roster_source") != ROSTER_RECENT
     rows = rows.with_columns(
-        quality_score().alias("feature_quality_score"), pl.lit(FEATURE_VERSION).alias("feature_version")
+        pl.when(fallback)
+        .then(pl.min_horizontal(quality_score(), pl.lit(FALLBACK_MAX_QUALITY)))
+        .otherwise(quality_score())
+        .alias("feature_quality_score"),
+        pl.lit(FEATURE_VERSION).alias("feature_version"),
     )
     return rows.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(["game_date", _PLAYER])
 

@@ -20,6 +20,14 @@ KEYS = ["game_id", "player_lookup"]
 WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
 
 
+def final_games(games: pl.DataFrame) -> pl.DataFrame:
+    """game_id of finished games with a boxscore from either source: the only ones graded. A player
+    missing from a game not yet played, or whose boxscore is late, is not a VOID."""
+    return games.filter(
+        (pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore"))
+    ).select("game_id")
+
+
 def grade_predictions(predictions: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
     """PredictionGradeContract rows: one per prediction, graded against player_game_summary."""
     if predictions.height == 0:

@@ -31,6 +31,12 @@ class SeasonReport:
     calibration: pl.DataFrame  # system_id, bin, n, mean_p_over, over_rate
     monthly_md: str
     overall_md: str
+    same_rows: pl.DataFrame  # the overall table restricted to player-games every system predicted
+    reliability: pl.DataFrame  # system_id, decile, n, mean_p_over, over_rate
+    skill: pl.DataFrame  # system_id, n, brier, base_rate_brier, brier_skill
+    same_rows_md: str
+    reliability_md: str
+    skill_md: str
     calibration_png: bytes
     hit_rate_png: bytes
     mae_png: bytes
@@ -76,6 +82,64 @@ def calibration_table(grades: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("system_id", "bin")
     )
+
+
+def _brier_rows(grades: pl.DataFrame) -> pl.DataFrame:
+    actual, line = pl.col("actual_points").cast(pl.Float64), pl.col("line")
+    return grades.filter(
+        pl.col("p_over").is_not_null() & actual.is_not_null() & line.is_not_null() & (actual != line)
+    ).with_columns(went_over=(actual > line).cast(pl.Float64))
+
+
+def same_rows(grades: pl.DataFrame) -> pl.DataFrame:
+    """Grades of the player-games that every system in `grades` predicted: the honest comparison (a
+    system that skips hard rows, e.g. before its first model, would otherwise look better)."""
+    n_systems = grades["system_id"].n_unique()
+    keys = (
+        grades.group_by("game_id", "player_lookup")
+        .agg(pl.col("system_id").n_unique().alias("_n"))
+        .filter(pl.col("_n") == n_systems)
+        .drop("_n")
+    )
+    return grades.join(keys, on=["game_id", "player_lookup"], how="semi")
+
+
+def reliability_by_decile(grades: pl.DataFrame) -> pl.DataFrame:
+    """Per system, p_over deciles (by rank within the system) vs the observed over rate."""
+    rows = _brier_rows(grades)
+    return (
+        rows.with_columns(
+            decile=(
+                (pl.col("p_over").rank("ordinal").over("system_id") - 1)
+                * 10
+                // pl.len().over("system_id")
+                + 1
+            ).cast(pl.Int64)
+        )
+        .group_by("system_id", "decile")
+        .agg(n=pl.len().cast(pl.Int64), mean_p_over=pl.col("p_over").mean(), over_rate=pl.col("went_over").mean())
+        .sort("system_id", "decile")
+    )
+
+
+def probability_skill(grades: pl.DataFrame) -> pl.DataFrame:
+    """Per system: Brier of p_over vs the Brier of always saying the rows' base rate (skill > 0 = better)."""
+    rows = _brier_rows(grades)
+    return (
+        rows.group_by("system_id")
+        .agg(
+            n=pl.len().cast(pl.Int64),
+            brier=((pl.col("p_over") - pl.col("went_over")) ** 2).mean(),
+            base_rate_brier=((pl.col("went_over").mean() - pl.col("went_over")) ** 2).mean(),
+        )
+        .with_columns(brier_skill=1.0 - pl.col("brier") / pl.col("base_rate_brier"))
+        .sort("system_id")
+    )
+
+
+def by_refresh(history_grades: pl.DataFrame) -> pl.DataFrame:
+    """How each refresh's recommendations would have done (every history row graded), per system."""
+    return _summary(history_grades, ["system_id", "refresh"])
 
 
 def rolling_hit_rate(grades: pl.DataFrame, days: int = ROLLING_DAYS) -> pl.DataFrame:
@@ -181,12 +245,20 @@ def season_report(grades: pl.DataFrame) -> SeasonReport:
     monthly = _summary(grades, ["system_id", "month"])
     overall = _summary(grades, ["system_id"])
     cal = calibration_table(grades)
+    same = _summary(same_rows(grades), ["system_id"]) if grades.height else overall
+    reliability, skill = reliability_by_decile(grades), probability_skill(grades)
     return SeasonReport(
         monthly=monthly,
         overall=overall,
         calibration=cal,
         monthly_md=to_markdown(monthly),
         overall_md=to_markdown(overall),
+        same_rows=same,
+        reliability=reliability,
+        skill=skill,
+        same_rows_md=to_markdown(same),
+        reliability_md=to_markdown(reliability),
+        skill_md=to_markdown(skill, digits=4),
         calibration_png=_calibration_png(cal),
         hit_rate_png=_hit_rate_png(rolling_hit_rate(grades)),
         mae_png=_mae_png(monthly),

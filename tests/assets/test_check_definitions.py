@@ -110,6 +110,7 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
                                       "player_lookup": ["bosplayer5"]}),
         tables.GAMES.label: games, tables.PLAYER_GAME_SUMMARY.label: summary,
         tables.TEAM_GAME_SUMMARY.label: team_games, tables.PLAYER_FEATURES.label: features,
+        tables.RECOMMENDATION_HISTORY.label: preds.with_columns(created_at=pl.lit(tip - dt.timedelta(hours=1))),
         tables.PLAYER_PROP_PREDICTIONS.label: preds,
         tables.PREDICTION_GRADES.label: grades,
         tables.SYSTEM_DAILY_PERFORMANCE.label: grades.group_by("game_date", "system_id").agg(
@@ -179,7 +180,8 @@ def standin_assets(faults: dict[str, Fault] | None = None) -> list[dg.AssetsDefi
         tables.PLAYER_GAME_SUMMARY.label: [tables.GAMES.label],
         tables.TEAM_GAME_SUMMARY.label: [tables.PLAYER_GAME_SUMMARY.label],
         tables.PLAYER_FEATURES.label: [tables.TEAM_GAME_SUMMARY.label, tables.PROP_LINES.label, tables.INJURIES.label],
-        tables.PLAYER_PROP_PREDICTIONS.label: [tables.PLAYER_FEATURES.label],
+        tables.RECOMMENDATION_HISTORY.label: [tables.PLAYER_FEATURES.label],
+        tables.PLAYER_PROP_PREDICTIONS.label: [tables.RECOMMENDATION_HISTORY.label],
         tables.PREDICTION_GRADES.label: [tables.PLAYER_PROP_PREDICTIONS.label],
         tables.SYSTEM_DAILY_PERFORMANCE.label: [tables.PREDICTION_GRADES.label],
     }
@@ -231,7 +233,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 35
+    assert set(evs) == expected and len(expected) == 36
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}

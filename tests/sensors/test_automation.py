@@ -95,6 +95,7 @@ def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predicti
         # every feature day whose 190-day window holds D, up to today; not D itself (reads < D only)
         tables.PLAYER_FEATURES.label: following,
         # a prediction is made before its game: only today's is re-made
+        tables.RECOMMENDATION_HISTORY.label: {str(TODAY)},
         tables.PLAYER_PROP_PREDICTIONS.label: {str(TODAY)},
         tables.PREDICTION_GRADES.label: {str(d)},
         tables.SYSTEM_DAILY_PERFORMANCE.label: {str(d)},

@@ -11,7 +11,7 @@ from checks.health import health_verdict
 from nba_assets import tables
 from sensors.late_boxscores import plan_requests
 from sensors.manifest import boxscore_manifest, changed_days
-from sensors.schedules import LINES, OFF_DAY, RESULTS, SLATE, game_day_requests, line_refresh_requests
+from sensors.schedules import LINES, OFF_DAY, RESULTS, SLATE, game_day_requests, slate_refresh_requests
 
 D1, D2 = dt.date(2026, 1, 9), dt.date(2026, 1, 10)
 
@@ -99,14 +99,15 @@ def test_unknown_schedule_counts_as_game_day():
     assert {r.partition_key for r in reqs} == {str(D1), str(D2)}
 
 
-def test_line_refresh_only_before_the_last_tip():
+def test_slate_refresh_only_before_the_last_tip():
     games = _games(D1, 3, tip_hour_utc=0)  # tips 2026-01-10 00:00 UTC = 19:00 ET on D1
-    before = dt.datetime(2026, 1, 9, 20, tzinfo=dt.UTC)
+    before = dt.datetime(2026, 1, 9, 21, 5, tzinfo=dt.UTC)  # just after T-3h
     after = dt.datetime(2026, 1, 10, 1, tzinfo=dt.UTC)
-    req = line_refresh_requests(before, games)
-    assert isinstance(req, dg.RunRequest) and req.partition_key == str(D1)
-    assert _keys(req) == {k.to_user_string() for k in LINES}
-    assert isinstance(line_refresh_requests(after, games), dg.SkipReason)
+    reqs, cursor = slate_refresh_requests(before, games, None)
+    assert len(reqs) == 1 and reqs[0].partition_key == str(D1)
+    assert cursor == dt.datetime(2026, 1, 9, 21, tzinfo=dt.UTC)
+    assert _keys(reqs[0]) == {k.to_user_string() for k in LINES}
+    assert slate_refresh_requests(after, games, cursor) == ([], cursor)
 
 
 def test_health_verdict_fails_when_stalled():

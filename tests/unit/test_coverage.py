@@ -9,7 +9,7 @@ import polars as pl
 from checks import coverage
 from nba_assets.logic import inputs
 from nba_assets.logic.modeling import build_predictions
-from tests.unit.test_modeling import synthetic_league
+from tests.unit.test_modeling import synthetic_league, tipped
 
 
 def feature_rows() -> pl.DataFrame:
@@ -120,7 +120,7 @@ def test_missing_team_games_names_the_hole_inside_the_window_only():
 
 
 def test_stale_inputs_become_pass_with_the_reason_and_are_counted():
-    feats = feature_rows()
+    feats = tipped(feature_rows())
     team = feats["team"][0]
     missing = pl.DataFrame(
         {"game_date": [feats["game_date"][0]], "team": [team], "stale_reason": ["STALE_INPUTS: no boxscore for X"]}

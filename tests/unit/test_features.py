@@ -11,7 +11,12 @@ import pytest
 from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic.analytics import build_team_game_summary
-from nba_assets.logic.features import FEATURE_VERSION, HISTORY_DAYS, build_player_features
+from nba_assets.logic.features import (
+    FALLBACK_MAX_QUALITY,
+    FEATURE_VERSION,
+    HISTORY_DAYS,
+    build_player_features,
+)
 
 SEASON = 2024
 D = dt.date(2025, 1, 20)
@@ -500,3 +505,36 @@ def test_synthetic_league_features_are_valid_and_in_game_lines_never_used():
     assert out.filter(pl.col("n_books") > 0).height > 100
     assert out["teammates_out"].sum() > 0
     assert out.filter(pl.col("feature_quality_score") == 100).height > 0
+
+
+def test_roster_fallbacks_cover_first_games_and_returning_players_with_capped_quality():
+    players = [
+        pg(day(-3), "onbos", "BOS", "MIA"),
+        pg(day(-200), "lastseason", "BOS", "MIA", season=SEASON - 1),  # team's first game: priced on D
+        pg(day(-45), "returning", "NYK", "ORL"),  # back from 45 days out: on D's injury report
+        pg(day(-45), "moved", "MIA", "ORL"),  # priced on D, but his last team plays neither side
+        pg(day(-45), "unpriced", "BOS", "MIA"),  # old, neither priced nor reported: still no row
+    ]
+    props = [prop(D, "BOS", "NYK", p, "dk", 12.5, 60) for p in ("lastseason", "moved")]
+    injuries = [
+        inj(D, "returning", "NYK", "Questionable"),
+        inj(D, "afterTip".lower(), "BOS", "Probable", report_ts=tip(D) + dt.timedelta(minutes=5)),
+    ]
+    out = build(players=players, games=SLATE, props=props, injuries=injuries)
+    assert set(out["player_lookup"]) == {"onbos", "lastseason", "returning"}
+    assert row(out, "onbos")["roster_source"] == "recent_games"
+    last = row(out, "lastseason")
+    assert (last["roster_source"], last["team"], last["games_played_season"]) == ("prop_lines", "BOS", 0)
+    back = row(out, "returning")
+    assert (back["roster_source"], back["team"], back["data_as_of"]) == ("injury_report", "NYK", day(-45))
+    for r in (last, back):
+        assert r["feature_quality_score"] <= FALLBACK_MAX_QUALITY
+    # a report published after tip-off puts no one on the slate (point in time)
+    assert "aftertip" not in set(out["player_lookup"])
+
+
+def test_fallback_rows_use_only_data_before_d():
+    players = [pg(day(-45), "returning", "NYK", "ORL"), pg(day(0), "returning", "NYK", "BOS", points=50)]
+    out = build(players=players, games=SLATE, injuries=[inj(D, "returning", "NYK", "Questionable")])
+    r = row(out, "returning")
+    assert r["data_as_of"] == day(-45) and r["pts_l10"] == 10.0

@@ -23,6 +23,8 @@ def predictions(rows: list[dict]) -> pl.DataFrame:
         "line": 19.5,
         "recommendation": "OVER",
         "p_over": 0.6,
+        "refresh": "T-10m",
+        "created_at": dt.datetime(2025, 1, 11, 0, 0, tzinfo=dt.UTC),
     }
     return pl.DataFrame(
         [{**base, **r} for r in rows],
@@ -35,6 +37,8 @@ def predictions(rows: list[dict]) -> pl.DataFrame:
             "line": pl.Float64,
             "recommendation": pl.Utf8,
             "p_over": pl.Float64,
+            "refresh": pl.Utf8,
+            "created_at": pl.Datetime("us", "UTC"),
         },
     )
 

@@ -11,7 +11,7 @@ import pytest
 
 from io_managers.model_store import ModelStore, ModelStoreError
 from nba_assets.logic import modeling as m
-from tests.unit.test_modeling import synthetic_league
+from tests.unit.test_modeling import synthetic_league, tipped
 
 WEEK = "2024-12-16"
 CUTOFF = dt.date.fromisoformat(WEEK)
@@ -47,7 +47,7 @@ def test_round_trip_gives_identical_predictions(tmp_path, league, model):
     assert loaded.features == model.features
     assert loaded.metrics == model.metrics
     assert np.array_equal(loaded.residuals, model.residuals)
-    day = feats.filter(feats["game_date"] >= CUTOFF)
+    day = tipped(feats.filter(feats["game_date"] >= CUTOFF))
     assert m.predict_points(loaded, day).equals(m.predict_points(model, day))
     created = dt.datetime(2024, 12, 16, 15, tzinfo=dt.UTC)
     assert m.build_predictions(day, loaded, created).equals(m.build_predictions(day, model, created))

@@ -79,6 +79,7 @@ def synthetic_league(
             "line_movement": np.where(has_line, 0.0, np.nan),
             "feature_quality_score": u(60, 100),
             "data_as_of": dates.dt.offset_by("-1d"),
+            "roster_source": "recent_games",
             "feature_version": "test",
         }
     ).with_columns(pl.selectors.float().fill_nan(None))
@@ -106,8 +107,14 @@ def model(league):
     return m.train_points_model(m.training_frame(feats, actuals, CUTOFF, 28), m.ModelParams(), CUTOFF)
 
 
+def tipped(frame: pl.DataFrame) -> pl.DataFrame:
+    """Feature rows with a tip-off (midnight UTC after the game date, ~19:00 ET): predictions need one."""
+    tip = (pl.col("game_date").cast(pl.Datetime("us")) + pl.duration(hours=24)).dt.replace_time_zone("UTC")
+    return frame.with_columns(tipoff_utc=tip)
+
+
 def slate(feats: pl.DataFrame, day: dt.date = CUTOFF) -> pl.DataFrame:
-    return feats.filter(pl.col("game_date") == day)
+    return tipped(feats.filter(pl.col("game_date") == day))
 
 
 def one_player(feats: pl.DataFrame, **overrides) -> pl.DataFrame:
@@ -217,7 +224,7 @@ def test_a_different_seed_gives_a_different_model(league, model):
 def test_model_beats_the_l10_baseline_in_validation_and_out_of_sample(league, model):
     assert model.metrics["val_mae_model"] < 0.8 * model.metrics["val_mae_baseline"]
     feats, actuals = league
-    future = feats.filter(pl.col("game_date") >= CUTOFF)  # never seen by the model
+    future = tipped(feats.filter(pl.col("game_date") >= CUTOFF))  # never seen by the model
     preds = m.build_predictions(future, model, CREATED).join(
         actuals.filter(~pl.col("dnp")), on=["game_id", "player_lookup"]
     )
@@ -285,11 +292,15 @@ def test_predictions_pass_the_contract_with_one_row_per_player_and_system(league
     day = slate(feats)
     preds = m.build_predictions(day, model, CREATED)
     PredictionContract.validate(preds)
-    assert preds.height == 2 * day.height
+    assert preds.height == 3 * day.height
     assert preds.select("game_id", "player_lookup", "system_id").is_duplicated().sum() == 0
-    assert set(preds["system_id"]) == {m.MODEL_SYSTEM, m.BASELINE_SYSTEM}
+    assert set(preds["system_id"]) == {m.MODEL_SYSTEM, m.BASELINE_SYSTEM, m.MARKET_SYSTEM}
     versions = dict(preds.select("system_id", "model_version").unique().iter_rows())
-    assert versions == {m.MODEL_SYSTEM: model.model_version, m.BASELINE_SYSTEM: m.BASELINE_VERSION}
+    assert versions == {
+        m.MODEL_SYSTEM: model.model_version,
+        m.BASELINE_SYSTEM: m.BASELINE_VERSION,
+        m.MARKET_SYSTEM: model.model_version.replace(m.MODEL_SYSTEM, m.MARKET_SYSTEM),
+    }
     assert preds["created_at"].unique().to_list() == [CREATED]
     assert preds["confidence"].is_between(0, 100).all()
     assert preds["predicted_points"].is_between(0, 80).all()
@@ -364,7 +375,7 @@ def test_low_quality_is_predicted_but_passed_with_a_reason(league, model):
     day = one_player(feats, pts_l10=35.0, consensus_line=15.5, feature_quality_score=m.MIN_QUALITY - 1)
     preds = m.build_predictions(day, model, CREATED)
     PredictionContract.validate(preds)
-    assert preds.height == 2
+    assert preds.height == 3  # one row per registered system
     assert (preds["recommendation"] == "PASS").all()
     assert all(r.startswith(m.PASS_LOW_QUALITY) for r in preds["pass_reason"])
     assert preds["predicted_points"].is_not_null().all()
@@ -428,6 +439,16 @@ def test_baseline_p_over_is_normal_and_monotone(league):
     assert ps == sorted(ps) and ps[2] == pytest.approx(0.5)
     confidence = [r["confidence"] for r in rows]
     assert confidence[2] == 0 and confidence[0] > confidence[1] and confidence[4] > confidence[3]
+
+
+def test_confidence_comes_from_the_edge_and_quality_not_from_p_over(league):
+    # same edge, very different p_over (the L10 sd): same confidence; full at CONFIDENCE_FULL_EDGE
+    narrow = _baseline_row(league[0], pts_l10=23.5, consensus_line=20.5, pts_std_l10=3.0, feature_quality_score=80.0)
+    wide = _baseline_row(league[0], pts_l10=23.5, consensus_line=20.5, pts_std_l10=12.0, feature_quality_score=80.0)
+    assert narrow["p_over"] > wide["p_over"] + 0.1
+    assert narrow["confidence"] == wide["confidence"] == pytest.approx(3.0 / m.CONFIDENCE_FULL_EDGE * 80.0, abs=0.1)
+    far = _baseline_row(league[0], pts_l10=30.0, consensus_line=20.5, feature_quality_score=80.0)
+    assert far["confidence"] == 80.0
 
 
 def test_importance_plot_is_a_png(model):

@@ -27,6 +27,8 @@ def grade_rows(rows: list[dict]) -> pl.DataFrame:
         "outcome": "WIN",
         "absolute_error": 2.0,
         "signed_error": -2.0,
+        "refresh": "T-10m",
+        "created_at": dt.datetime(2024, 11, 5, 23, tzinfo=dt.UTC),
     }
     schema = tables.PREDICTION_GRADES.empty().schema
     return pl.DataFrame([{**base, **r} for r in rows], schema=schema)

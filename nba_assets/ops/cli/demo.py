@@ -28,6 +28,7 @@ def demo(
     backfill(start=str(start), end=str(end), select=None)
     _report()
     _morning_run(end)
+    _history(s.data_dir, end)
     c.console.print(f"\nlake:     {Path(s.data_dir) / 'lake'}  (one Parquet file per table per day)")
     c.console.print(f"landing:  {Path(s.data_dir) / 'landing'}")
     c.console.print(f"models:   {Path(s.data_dir) / 'models'}")
@@ -58,6 +59,49 @@ def _morning_run(today) -> None:
             raise typer.Exit(1)
     ok = _execute(health_job)
     c.console.print("pipeline health check " + ("[green]evaluated[/green]" if ok else "[red]FAILED[/red]"))
+
+
+def _history(data_dir: str, today) -> None:
+    """Today's recommendation history (and the last full day's, whose refreshes have all run), then the
+    three systems side by side on the rows every system predicted."""
+    from rich.table import Table
+
+    from nba_assets import tables as t
+    from nba_assets.logic import report
+    from resources.lake import LakeReader
+
+    reader = LakeReader(data_dir)
+    if not reader.has(t.RECOMMENDATION_HISTORY):
+        return
+    hist = t.RECOMMENDATION_HISTORY.view
+    days = reader.query(
+        f"select game_date, refresh, count(*) as n from {hist} where game_date >= DATE '{today}' - 1 "
+        "group by 1, 2 order by 1, min(created_at)"
+    )
+    table = Table(title="recommendation history: rows per refresh (a row when line, injury or model changed)")
+    for col in ("game day", "refresh", "rows"):
+        table.add_column(col)
+    for d, refresh, n in days.iter_rows():
+        table.add_row(str(d), refresh, str(n))
+    c.console.print(table)
+    moved = reader.query(
+        f"select game_id, player_lookup, system_id from {hist} where game_date >= DATE '{today}' - 1 "
+        "group by 1, 2, 3 order by count(*) desc, 1, 2, 3 limit 1"
+    )
+    if moved.height:
+        g, p, sid = moved.row(0)
+        rows = reader.query(
+            f"select refresh, strftime(created_at, '%H:%M') as utc, line, injury_status, predicted_points, "
+            f"recommendation, pass_reason from {hist} where game_id = '{g}' and player_lookup = '{p}' "
+            f"and system_id = '{sid}' order by created_at"
+        )
+        c.console.print(f"history of {p} in game {g} ({sid}):")
+        c.console.print(report.to_markdown(rows, digits=2))
+    grades = reader.rows(t.PREDICTION_GRADES)
+    if grades.height:
+        same = report.season_report(grades).same_rows
+        c.console.print("systems on the same rows (every graded day):")
+        c.console.print(report.to_markdown(same.select("system_id", "n", "mae", "wins", "losses", "hit_rate")))
 
 
 @c.app.command()
