@@ -12,6 +12,8 @@ import polars as pl
 
 from checks import coverage
 from checks.definitions import WARN, _in, _result, evaluated_dates
+from checks.per_day import ByDay, DayRule, on_frames
+from checks.result import RuleResult
 from nba_assets import tables as t
 from nba_assets.partitions import game_dates
 
@@ -41,10 +43,19 @@ def lined_players_have_prediction(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame, prop_lines: pl.DataFrame
 ) -> dg.AssetCheckResult:
     days = [dt.date.fromisoformat(k) for k in evaluated_dates(context)]
-    res = coverage.lined_players_have_prediction(
-        prop_lines, player_prop_predictions, listed_rows(context.resources.lake.reader(), days)
+    listed = listed_rows(context.resources.lake.reader(), days)
+    split = ByDay(prop_lines, player_prop_predictions)
+
+    def one_day(day: str) -> RuleResult:
+        lo, hi = coverage.listed_window([dt.date.fromisoformat(day)])
+        rows = listed.filter(pl.col("game_date").is_between(lo, hi))
+        return coverage.lined_players_have_prediction(*split.day(day), rows)
+
+    rule = DayRule(
+        whole=lambda: coverage.lined_players_have_prediction(prop_lines, player_prop_predictions, listed),
+        day=one_day,
     )
-    return _result(context, res, WARN)
+    return _result(context, WARN, rule)
 
 
 @dg.asset_check(
@@ -62,8 +73,8 @@ def final_game_predictions_graded(
     predictions: pl.DataFrame,
     games: pl.DataFrame,
 ) -> dg.AssetCheckResult:
-    res = coverage.final_predictions_graded(predictions, prediction_grades, games)
-    return _result(context, res, WARN)
+    rule = on_frames(coverage.final_predictions_graded, predictions, prediction_grades, games)
+    return _result(context, WARN, rule)
 
 
 @dg.asset_check(
@@ -76,7 +87,7 @@ def final_game_predictions_graded(
 def stale_inputs_held_back(
     context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, coverage.stale_inputs_counted(player_prop_predictions), WARN)
+    return _result(context, WARN, on_frames(coverage.stale_inputs_counted, player_prop_predictions))
 
 
 COVERAGE_CHECKS = [lined_players_have_prediction, final_game_predictions_graded, stale_inputs_held_back]
