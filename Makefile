@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium lint demo test ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql lint demo test ui scenario-late-boxscore bench clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,23 @@ chromium:
 	  else echo "no chromium and no apt-get as root: the browser test will skip"; fi; \
 	fi
 
+# The prod tests run a private cluster of Debian's postgresql (initdb + pg_ctl, no system service):
+# install it when missing; without it those tests skip and say why.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing postgresql for the prod tests (log: /tmp/nba-lake-apt-pg.log)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+	      >/tmp/nba-lake-apt-pg.log 2>&1 || echo "postgresql install failed: the Postgres tests will skip"; \
+	  else echo "no postgresql and no apt-get as root: the Postgres tests will skip"; fi; \
+	fi
+
 # Lint first (seconds): the import-order contract in pyproject.toml, then ruff; then the suite.
 lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 
-test: setup chromium lint
+test: setup chromium postgresql lint
 	$(BIN)/python -m pytest -n 2 -q
 
 ui: setup

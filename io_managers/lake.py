@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import polars as pl
 from upath import UPath
 
 from nba_assets import tables
+from resources.files import sweep_stale_temps, temp_path
 
 LAKE_DIR = "lake"
 PARQUET_COMPRESSION = "zstd"
@@ -198,7 +198,8 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
     if not is_local(path):
         path.write_bytes(parquet_bytes(df))
         return
-    tmp = os.path.join(os.fspath(path.parent), f".{path.name}.{uuid.uuid4().hex}.tmp")
+    sweep_stale_temps(os.fspath(path.parent))
+    tmp = temp_path(path)
     try:
         _write(df, tmp)
         with open(tmp, "rb") as fh:
@@ -251,6 +252,12 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         return read_parquet(path)
 
     # ---- output
+    def after_partition_written(
+        self, context: dg.OutputContext, key: str, path: UPath, frame: pl.DataFrame
+    ) -> None:
+        """Called once per partition after every partition of the output is written (prod publishes
+        the day to BigQuery here: io_managers/publishing.py)."""
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             # An asset that returns nothing (e.g. MaterializeResult without value) stores nothing.
@@ -307,6 +314,8 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         self.make_directory(first_path.parent)
         for key, frame in frames.items():
             write_parquet_atomic(frame, paths[key])
+        for key, frame in frames.items():
+            self.after_partition_written(context, key, paths[key], frame)
         if len(keys) == 1:
             context.add_output_metadata(self._metadata(obj, first_path))
             return

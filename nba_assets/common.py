@@ -11,6 +11,7 @@ from nba_assets.lineage import definition_metadata
 from nba_assets.partitions import game_dates
 from nba_assets.tables import Table
 from nba_assets.types import contract_type
+from resources.http import RETRY_BUDGET
 
 OWNERS = ["team:data-eng"]
 MODEL_OWNERS = ["team:modelling"]
@@ -19,8 +20,9 @@ MODEL_OWNERS = ["team:modelling"]
 # retry covers what outlives those attempts (a source down for minutes, a page that keeps failing).
 # Jitter keeps parallel partitions from retrying in lockstep.
 NETWORK_RETRY = dg.RetryPolicy(
-    max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
+    max_retries=RETRY_BUDGET.step_retries, delay=RETRY_BUDGET.step_delay_s,
+    backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS,
+)  # the "per run" part of the one retry budget (resources/http.py)
 
 # The game-day run materializes raw and prediction partitions every day, off-days included (an
 # off-day partition is empty but written), so "no write for 26/30 hours" means the pipeline stalled.

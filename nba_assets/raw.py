@@ -14,6 +14,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import dagster as dg
 import polars as pl
@@ -31,8 +32,8 @@ from nba_assets.common import (
 from nba_assets.outage import fetch_days
 from nba_assets.partitions import ET, game_dates
 from resources import parsers
-from resources.clients import PaginationError
-from resources.landing import LandedFile, LandingZone
+from resources.http import RETRY_BUDGET, AuthError, SourceError
+from resources.landing import LandedFile, LandingZone, PoisonBody
 from resources.sources import SourcesResource
 
 REJECTS_CHECK = "no_rejected_records"
@@ -42,19 +43,28 @@ RAW_CODE_VERSION = "raw_v1"
 
 # A page that failed for good is resumed right away (from that page: earlier pages are landed) before
 # the step gives up to its retry policy, which would otherwise re-fetch every day of a range run.
-RESUME_ATTEMPTS = 3
+# How many times: the "per day" part of the one retry budget (resources/http.py).
 RESUME_BACKOFF_S = 0.5
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[dt.date], object], day: dt.date):
-    """Call a paginated fetch for `day`, resuming from the failed page after a PaginationError."""
-    for attempt in range(1, RESUME_ATTEMPTS):
+def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[T], R], arg: T) -> R:
+    """Call a fetch (of a day, or of an event's history) again after a request used up its attempts;
+    a paginated fetch resumes from the failed page (PaginationError), earlier pages stay landed. A
+    missing or wrong key (AuthError) is not retried."""
+    resumes = RETRY_BUDGET.day_resumes
+    for attempt in range(1, resumes + 1):
         try:
-            return fetch(day)
-        except PaginationError as exc:
-            context.log.warning(f"{exc} (resuming, {attempt}/{RESUME_ATTEMPTS - 1})")
+            return fetch(arg)
+        except AuthError:
+            raise
+        except SourceError as exc:
+            if exc.last_status is not None and 400 <= exc.last_status < 500 and exc.last_status != 429:
+                raise  # the request itself is refused (403, 404, ...): asking again cannot help
+            context.log.warning(f"{exc} (resuming, {attempt}/{resumes})")
             time.sleep(2**attempt * RESUME_BACKOFF_S)
-    return fetch(day)  # the last try: a failure goes to the step's retry policy
+    return fetch(arg)  # the last try: a failure goes to the step's retry policy
 
 
 def season_of(d: dt.date) -> int:
@@ -97,14 +107,22 @@ def ingest(
         n_files += len(files)
         frames = []
         for f in files:
-            result = parse(landing.read_json(f), f, d)
+            try:
+                body = landing.read_json(f)
+            except PoisonBody as exc:
+                # Kept for a human, never read again; the next run's fetch lands a fresh body.
+                moved = landing.quarantine(f, str(exc))
+                rejects.append(_poison_reject(source, f, d, moved))
+                continue
+            result = parse(body, f, d)
             rows = result.rows
             stray = rows.filter(pl.col("game_date") != d)
             if stray.height:
                 rejects.append(_stray_rejects(stray, source, f, d))
             frames.append(rows.filter(pl.col("game_date") == d))
             if result.rejects.height:
-                rejects.append(result.rejects)
+                # A whole-file reject has no date of its own: it belongs to the folder's day.
+                rejects.append(result.rejects.with_columns(pl.col("game_date").fill_null(d)))
             if result.duplicates.height:
                 duplicates.append(result.duplicates)
         if frames:
@@ -122,6 +140,16 @@ def _concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame(schema=parsers.REJECT_SCHEMA)
     return pl.concat(frames, how="vertical_relaxed")
+
+
+def _poison_reject(source: str, f: LandedFile, d: dt.date, moved: object) -> pl.DataFrame:
+    rule = f"body is not the API's JSON; quarantined to {moved}; the next run re-fetches the day"
+    return pl.DataFrame(
+        [{"source": source, "endpoint": f.path.parent.parent.name, "landing_file": f.name,
+          "game_date": d, "source_game_id": None, "player": None, "field": "body",
+          "value": None, "rule": rule}],
+        schema=parsers.REJECT_SCHEMA, orient="row",
+    )
 
 
 def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) -> pl.DataFrame:
@@ -262,7 +290,8 @@ def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
 def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
     client = sources.nbacom()
     for season in sorted({season_of(d) for d in dates}):
-        client.fetch_schedule(season, [d for d in dates if season_of(d) == season])
+        fetch_resuming(context, lambda s: client.fetch_schedule(s, [d for d in dates if season_of(d) == s]),
+                       season)
 
 
 def _schedule_parser() -> Parse:
@@ -301,15 +330,16 @@ def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
 
 
 def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
-    return fetch_days(context, "nbacom", sources.nbacom().fetch_leaguegamelog, dates)
+    client = sources.nbacom()
+    return fetch_days(context, "nbacom", lambda d: fetch_resuming(context, client.fetch_leaguegamelog, d), dates)
 
 
 def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
     client = sources.odds()
     for d in dates:
-        fetched = client.fetch_events(d)
+        fetched = fetch_resuming(context, client.fetch_events, d)
         for event in fetched.events:
-            client.fetch_event_odds_history(event)
+            fetch_resuming(context, client.fetch_event_odds_history, event)
 
 
 def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:

@@ -334,8 +334,10 @@ class OddsApiClient:
         # Historical responses wrap the list in {"timestamp", ..., "data"}; the live endpoint does not.
         raw = body.get("data") if isinstance(body, dict) else body
         if not isinstance(raw, list):
+            moved = self.landing.quarantine(files[0], "events response is not a list of events")
             raise SourceError(
-                f"{self.source}: events of {game_date} are not a list; landed as {files[0].path}",
+                f"{self.source}: events of {game_date} are not a list; quarantined to {moved}; "
+                f"the next run re-fetches them",
                 source=self.source, endpoint=httpx.URL(url).path, params=files[0].meta["params"],
                 attempts=1, last_status=resp.status_code,
             )

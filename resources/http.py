@@ -59,8 +59,36 @@ install_log_redaction()
 
 
 @dataclass(frozen=True)
+class RetryBudget:
+    """Every retry of a fetch, in one place: how often a request, a day and a run may try again.
+
+    - per request: `RetryPolicy.max_attempts` HTTP attempts (backoff / Retry-After between them);
+    - per day: `day_resumes` more calls of a day's fetch (or of one event's odds history) after a
+      request used up its attempts; a paginated fetch resumes at the failed page (the pages before it
+      are landed and not fetched again);
+    - per run: `step_retries` re-runs of a raw step after the above gave up (Dagster's RetryPolicy),
+      `step_delay_s` apart (doubling); a re-run resumes from the landing zone the same way.
+
+    So one request that keeps failing costs at most `requests_per_failing_page` attempts before the run
+    fails naming it, instead of the 60 that three independent layers multiplied to before.
+    """
+
+    per_request: int = 5
+    day_resumes: int = 2
+    step_retries: int = 1
+    step_delay_s: float = 5.0
+
+    @property
+    def requests_per_failing_page(self) -> int:
+        return self.per_request * (1 + self.day_resumes) * (1 + self.step_retries)
+
+
+RETRY_BUDGET = RetryBudget()
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
+    max_attempts: int = RETRY_BUDGET.per_request
     base_delay: float = 0.5  # exponential backoff base for 5xx / timeouts / connection errors
     max_delay: float = 30.0
     timeout: float = 20.0  # per request (httpx.Timeout)

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import shutil
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,11 +22,17 @@ from typing import Any
 from upath import UPath
 from upath.implementations.local import LocalPath
 
-from resources.http import redact_params, redact_url
+from resources.files import sweep_stale_temps, temp_path
+from resources.http import REDACTED, redact_params, redact_url
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "_manifest.jsonl"
+# A body that is not the API's JSON (an HTML error page served with 200, a truncated body) is moved
+# here, with its reason, the first time anything reads it: kept for a human, never parsed again.
+QUARANTINE = "_quarantine"
+MIN_SECRET_LEN = 8
+QUARANTINE_LOG = "_reasons.jsonl"
 SOURCES = ("bdl", "nbacom", "oddsapi")
 ENDPOINTS = (
     "box_scores",
@@ -39,6 +44,14 @@ ENDPOINTS = (
     "event_odds",
     "player_injuries",
 )
+
+
+class PoisonBody(ValueError):
+    """A landed body that is not JSON of the API's shape (object or list); the message names the file."""
+
+    def __init__(self, message: str, path: UPath) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -61,8 +74,11 @@ def _is_local(p: UPath) -> bool:
 class LandingZone:
     """Writes and lists landed response bodies under `<data_dir>/landing`."""
 
-    def __init__(self, data_dir: str | os.PathLike) -> None:
+    def __init__(self, data_dir: str | os.PathLike, secrets: Sequence[str | None] = ()) -> None:
         self.root = UPath(data_dir) / "landing"
+        # API keys a source might echo in a 200 body: replaced by *** before the body is stored.
+        # Short values are ignored: they would match ordinary text, and no real key is that short.
+        self._secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len, reverse=True)
 
     def __repr__(self) -> str:
         return f"LandingZone({str(self.root)!r})"
@@ -99,6 +115,7 @@ class LandingZone:
         dates = list(dict.fromkeys(game_dates))
         if not dates:
             raise ValueError(f"landing {source}/{endpoint}: at least one game_date is needed")
+        body = self.redact(body)
         name = content_name(body)
         fetched_at = datetime.now(UTC)
         entry = {
@@ -129,9 +146,15 @@ class LandingZone:
             landed.append(LandedFile(path=target, name=name, fetched_at=fetched_at, meta=dict(entry)))
         return landed
 
-    def _append_manifest(self, folder: UPath, entry: dict) -> None:
+    def redact(self, body: bytes) -> bytes:
+        """`body` with every known secret replaced by *** (a body that echoes a key is still landed)."""
+        for secret in self._secrets:
+            body = body.replace(secret.encode(), REDACTED.encode())
+        return body
+
+    def _append_manifest(self, folder: UPath, entry: dict, name: str = MANIFEST) -> None:
         line = json.dumps(entry, sort_keys=True) + "\n"
-        path = folder / MANIFEST
+        path = folder / name
         if _is_local(path):
             # One short O_APPEND write per entry: concurrent writers interleave whole lines.
             with open(path, "a", encoding="utf-8") as fh:
@@ -194,8 +217,39 @@ class LandingZone:
         return out
 
     def read_json(self, f: LandedFile) -> Any:
-        """The parsed body of a landed file (raises on a malformed body: the caller reports it)."""
-        return json.loads(f.path.read_bytes())
+        """The parsed body of a landed file; PoisonBody (naming the file) when it is not JSON at all or
+        not an object/list, so the caller can quarantine it instead of failing on it every run."""
+        raw = f.path.read_bytes()
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PoisonBody(f"{f.path} is not JSON ({exc}); starts {_head(raw)}", f.path) from None
+        if not isinstance(body, (dict, list)):
+            raise PoisonBody(f"{f.path} is JSON but not an object or list: {_head(raw)}", f.path)
+        return body
+
+    def quarantine(self, f: LandedFile, reason: str) -> UPath:
+        """Move a landed file to `<folder>/_quarantine/` with its reason; listing and parsing skip it
+        from now on, and a later fetch of the same URL lands a fresh body in the folder."""
+        qdir = f.path.parent / QUARANTINE
+        qdir.mkdir(parents=True, exist_ok=True)
+        target = qdir / f.name
+        if _is_local(f.path):
+            os.replace(f.path, target)
+        else:
+            target.write_bytes(f.path.read_bytes())
+            f.path.unlink()
+        entry = {"file": f.name, "quarantined_at": datetime.now(UTC).isoformat(), "reason": reason}
+        self._append_manifest(qdir, entry, QUARANTINE_LOG)
+        log.warning("quarantined %s: %s", target, reason)
+        return target
+
+    def quarantined(self, source: str, endpoint: str, game_date: date) -> list[str]:
+        """Names of the quarantined files of a folder."""
+        qdir = self.folder(source, endpoint, game_date) / QUARANTINE
+        if not qdir.exists():
+            return []
+        return sorted(p.name for p in qdir.iterdir() if p.name.endswith(".json"))
 
     def incomplete_fetch(self, source: str, endpoint: str, game_date: date) -> tuple[str, str] | None:
         """(fetch_id, next_cursor) of the newest paginated fetch if it never completed, else None.
@@ -232,7 +286,8 @@ def _atomic_write(target: UPath, body: bytes) -> None:
     if not _is_local(target):
         target.write_bytes(body)
         return
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
+    sweep_stale_temps(target.parent)
+    tmp = temp_path(target)
     try:
         with open(tmp, "wb") as fh:
             fh.write(body)
@@ -240,7 +295,8 @@ def _atomic_write(target: UPath, body: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
 
 
@@ -253,15 +309,21 @@ def _link_or_copy(src: UPath, dst: UPath, body: bytes) -> None:
         except FileExistsError:
             return
         except OSError:
-            tmp = dst.parent / f".{dst.name}.{uuid.uuid4().hex[:8]}.tmp"
+            tmp = temp_path(dst)
             try:
                 shutil.copyfile(src, tmp)
                 os.replace(tmp, dst)
             except BaseException:
-                tmp.unlink(missing_ok=True)
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
                 raise
             return
     _atomic_write(dst, body)
+
+
+def _head(raw: bytes, limit: int = 80) -> str:
+    text = raw[:limit].decode("utf-8", errors="replace")
+    return repr(" ".join(text.split()))
 
 
 def _parse_ts(value: Any) -> datetime | None:

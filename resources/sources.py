@@ -46,11 +46,11 @@ class MissingApiKey(ValueError):
 
 
 @functools.lru_cache(maxsize=2)
-def _sim_league(seed: int) -> Any:
-    """One simulated league per seed per process: generating it takes seconds."""
-    from resources.sim import SimConfig, SimLeague
+def _sim_league(seed: int, seeded_faults: bool = True) -> Any:
+    """One simulated league per (seed, faults) per process: generating it takes seconds."""
+    from resources.sim import FaultConfig, SimConfig, SimLeague
 
-    return SimLeague(SimConfig(seed=seed))
+    return SimLeague(SimConfig(seed=seed, faults=FaultConfig() if seeded_faults else FaultConfig.none()))
 
 
 class SourcesResource(dg.ConfigurableResource):
@@ -62,6 +62,21 @@ class SourcesResource(dg.ConfigurableResource):
     bdl_api_key: str | None = Field(default=None, repr=False, description="env BDL_API_KEY")
     odds_api_key: str | None = Field(default=None, repr=False, description="env ODDS_API_KEY")
     sim_seed: int = Field(default=7, description="seed of the simulated league (sim mode)")
+    sim_state_dir: str | None = Field(
+        default=None, description="local folder of the sim's clock/fault state; default <data_dir>/sim"
+    )
+    sim_faults: str = Field(
+        default="seeded",
+        description="sim fault profile: seeded | none | storm (env NBA_LAKE_SIM_FAULTS, resources/sim/network.py)",
+    )
+    sim_network_fault_rate: float | None = Field(
+        default=None, description="share of sim request attempts that fail; overrides the profile's "
+        "(env NBA_LAKE_SIM_NETWORK_FAULT_RATE)",
+    )
+    # Where each source is reached in live mode (a proxy, a local fake); None: the public API.
+    bdl_base_url: str | None = Field(default=None, description="env NBA_LAKE_BDL_BASE_URL")
+    nbacom_base_url: str | None = Field(default=None, description="env NBA_LAKE_NBACOM_BASE_URL")
+    odds_base_url: str | None = Field(default=None, description="env NBA_LAKE_ODDS_BASE_URL")
 
     _http: dict[str, httpx.Client] = PrivateAttr(default_factory=dict)
 
@@ -71,25 +86,30 @@ class SourcesResource(dg.ConfigurableResource):
         return self.mode != "landing"
 
     def landing(self) -> LandingZone:
-        return LandingZone(self.data_dir)
+        return LandingZone(self.data_dir, secrets=(self.bdl_api_key, self.odds_api_key))
 
     def bdl(self) -> BdlClient:
         key = self._key("bdl_api_key", "BDL_API_KEY", "Ball Don't Lie")
-        return BdlClient(self._source("bdl"), self.landing(), key)
+        return BdlClient(self._source("bdl"), self.landing(), key, **self._base("bdl_base_url"))
 
     def nbacom(self) -> NbaComClient:
-        return NbaComClient(self._source("nbacom"), self.landing())
+        return NbaComClient(self._source("nbacom"), self.landing(), **self._base("nbacom_base_url"))
 
     def odds(self) -> OddsApiClient:
         key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
-        return OddsApiClient(self._source("oddsapi"), self.landing(), key)
+        return OddsApiClient(self._source("oddsapi"), self.landing(), key, **self._base("odds_base_url"))
+
+    def _base(self, attr: str) -> dict[str, str]:
+        # The sim answers on the real hosts; a base URL only moves live requests.
+        url = getattr(self, attr)
+        return {"base_url": url} if url and self.mode == "live" else {}
 
     def now(self) -> datetime:
         """What time it is for the sources: the sim clock in sim mode, the real clock otherwise."""
         if self.mode == "sim":
             from resources.sim import SimClock
 
-            return SimClock(Path(self.data_dir) / "sim").now()
+            return SimClock(self._sim_state_dir()).now()
         return datetime.now(UTC)
 
     def today(self) -> date:
@@ -137,14 +157,26 @@ class SourcesResource(dg.ConfigurableResource):
                 self._http[self.mode] = httpx.Client(timeout=LIVE_POLICY.timeout, follow_redirects=True)
         return self._http[self.mode]
 
-    def _sim_transport(self) -> httpx.BaseTransport:
-        from resources.sim import SimClock, sim_transport
-
+    def _sim_state_dir(self) -> Path:
+        if self.sim_state_dir:
+            return Path(self.sim_state_dir)
         root = UPath(self.data_dir)
         if not isinstance(root, LocalPath):
             raise ValueError(
                 f"NBA_LAKE_SOURCE=sim keeps its clock and fault state on local disk; "
-                f"NBA_LAKE_DATA_DIR={self.data_dir!r} is not local (use live or landing there)"
+                f"NBA_LAKE_DATA_DIR={self.data_dir!r} is not local: set NBA_LAKE_SIM_STATE_DIR"
             )
-        state_dir = Path(root) / "sim"
-        return sim_transport(_sim_league(self.sim_seed), SimClock(state_dir), state_dir)
+        return Path(root) / "sim"
+
+    def _sim_transport(self) -> httpx.BaseTransport:
+        from resources.sim import SimClock, sim_transport
+        from resources.sim.network import PROFILES, FaultyTransport, NetworkFaults
+
+        if self.sim_faults not in PROFILES:
+            raise ValueError(f"NBA_LAKE_SIM_FAULTS={self.sim_faults!r} is not one of {tuple(PROFILES)}")
+        seeded, rate = PROFILES[self.sim_faults]
+        if self.sim_network_fault_rate is not None:
+            rate = self.sim_network_fault_rate
+        state_dir = self._sim_state_dir()
+        inner = sim_transport(_sim_league(self.sim_seed, seeded), SimClock(state_dir), state_dir)
+        return FaultyTransport(inner, NetworkFaults(rate)) if rate > 0 else inner

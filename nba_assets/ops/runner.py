@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from nba_assets.ops.guard import process_tags
+
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 POLL_SECONDS = 0.25
@@ -110,7 +112,7 @@ def run_range(
     # One partition runs as a plain partitioned run; a range is one single run whose checks record
     # the range's verdict plus one result per day (checks/per_day.py): the summary counts check-days.
     single = start == end
-    tags = {"nba/backfill": "cli", **(extra_tags or {})}
+    tags = {"nba/backfill": "cli", **process_tags(), **(extra_tags or {})}
     if not single:
         tags |= {RANGE_START: start, RANGE_END: end}
     summary = RunSummary(job=job_name, run_id=run_id, start=start, end=end, success=False, seconds=0.0)

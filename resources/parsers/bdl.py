@@ -10,21 +10,37 @@ from nba_assets import tables
 from resources.parsers import common as pc
 
 
-def _bdl_game(g: Mapping[str, Any], home: Callable[[], str], away: Callable[[], str]) -> pc._Game:
+def _bdl_game(
+    g: Mapping[str, Any], home: Callable[[], str], away: Callable[[], str], *, key_by_teams: bool = False
+) -> pc._Game:
+    """Game facts of a BDL game object. With `key_by_teams` (box_scores), a game without an `id`, as the
+    2023-24 version of /v1/box_scores answers, is identified by (date, home, away) like everywhere else
+    in the lake, and a missing `season` is the season of its date."""
     gid = g.get("id")
     game_id = str(gid) if gid is not None and not isinstance(gid, bool) else None
     game_date = season = h = a = None
     try:
-        if game_id is None:
+        if game_id is None and not key_by_teams:
             raise pc._Bad("game.id", gid, "game id is required")
         game_date = pc._iso_date("game.date", g.get("date"))
-        season = pc._season_year("game.season", g.get("season"))
+        if key_by_teams and g.get("season") is None:
+            season = game_date.year if game_date.month >= 9 else game_date.year - 1
+        else:
+            season = pc._season_year("game.season", g.get("season"))
         h, a = home(), away()
         if h == a:
             raise pc._Bad("game.home_team", h, "home and away teams must differ")
+        if game_id is None:
+            game_id = team_game_id(game_date, h, a)
     except pc._Bad as bad:
         return pc._Game(game_id, game_date, season, h, a, error=bad)
     return pc._Game(game_id, game_date, season, h, a)
+
+
+def team_game_id(game_date: dt.date, home: str, away: str) -> str:
+    """The source_game_id of a BDL game that carries no id: "<date>/<away>@<home>" (one game per pair
+    of teams a day)."""
+    return f"{game_date.isoformat()}/{away}@{home}"
 
 
 def _box_lines(endpoint: str, body: Any, landing_file: str, what: str):
@@ -39,7 +55,12 @@ def _box_lines(endpoint: str, body: Any, landing_file: str, what: str):
 
 
 def parse_bdl_box_scores(body: dict, landing_file: str) -> pc.ParseResult:
-    """/v1/box_scores?date=: games with home_team/visitor_team, each with nested player stat lines."""
+    """/v1/box_scores?date=: games with home_team/visitor_team, each with nested player stat lines.
+
+    Strict on what the table needs (date, both teams, each line's player and stats), tolerant of what
+    an API version adds or drops: the 2023-24 version has no game `id`, `datetime`, quarter scores or
+    `plus_minus`; none of those is read, and a game without an id is keyed by (date, home, away).
+    """
     out, games = _box_lines("box_scores", body, landing_file, "games")
     if out is None:
         return games
@@ -50,7 +71,13 @@ def parse_bdl_box_scores(body: dict, landing_file: str) -> pc.ParseResult:
             g,
             lambda h=home_t: pc._tricode("home_team.abbreviation", h.get("abbreviation")),
             lambda a=away_t: pc._tricode("visitor_team.abbreviation", a.get("abbreviation")),
+            key_by_teams=True,
         )
+        listed = bool(home_t.get("players") or away_t.get("players"))
+        if game.error is None and not listed and str(g.get("status")).lower() == "final":
+            # Not an empty day: a finished game whose box score came back without a single player.
+            out.bad(pc._Bad("players", None, "a final game lists its players"),
+                    game_date=game.game_date, game_id=game.game_id, player=None)
         for side_team, side in ((home_t, "home"), (away_t, "away")):
             for line in side_team.get("players") or []:
                 line = pc._dict(line)

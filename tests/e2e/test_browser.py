@@ -106,6 +106,23 @@ def _wait_for_text(driver, *texts: str, timeout: float = PAGE_TIMEOUT) -> str:
     return _body_text(driver)
 
 
+def _wait_for_match(driver, pattern: str, what: str, timeout: float = PAGE_TIMEOUT) -> str:
+    """Wait until the page text matches `pattern` (the data itself, not just its labels); return it."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.3).until(lambda d: re.search(pattern, _body_text(d)))
+    except TimeoutException:
+        shot = ARTIFACTS / "timeout.png"
+        driver.save_screenshot(str(shot))
+        raise AssertionError(
+            f"{driver.current_url}: {what} never appeared within {timeout:.0f}s (screenshot {shot}); "
+            f"page text: {_body_text(driver)[:1500]!r}"
+        ) from None
+    return _body_text(driver)
+
+
 def _open(driver, stack: E2EStack, path: str, *texts: str) -> str:
     driver.get(stack.base_url + path)
     return _wait_for_text(driver, *texts)
@@ -149,25 +166,26 @@ def test_group_lineage_shows_assets_with_checks_and_partitions(browser, e2e_stac
         "Asset checks",
         " Passed",  # the check tallies load after the nodes: wait for them, not only the labels
     )
-    # each node carries its check tally, partition fill and automation rows
-    node = r"player_game_summary\nLatest event\n.+\nAsset checks\n\d+ / 4 Passed\nPartitions\n"
-    assert re.search(node, text), text
+    # each node carries its check tally, partition fill and automation rows; the nodes first render
+    # "Latest event –" and "Loading...", so wait for the loaded values, not for the labels
+    node = r"player_game_summary\nLatest event\n(?!–)[^\n]+\nAsset checks\n\d+ / 4 Passed\nPartitions\n"
+    text = _wait_for_match(browser, node, "the player_game_summary node with its latest event and checks")
     # upstream raw assets are drawn as links beside the group
     assert "bdl_boxscores" in text
     _shot(browser, "group_analytics_lineage.png")
 
 
 def test_partition_view_shows_materialized_days(browser, e2e_stack: E2EStack):
-    text = _open(
+    _open(
         browser,
         e2e_stack,
         f"/assets/raw/bdl_boxscores?view=partitions&partition={E2E_END}",
         "Materialized (7)",
         "Latest materialization",
         "rows_by_partition",
+        "Failed (0)",
+        "ingest_and_features",  # the job of the backfill run
     )
-    assert "Failed (0)" in text
-    assert "ingest_and_features" in text  # the job of the backfill run
     _shot(browser, "bdl_boxscores_partitions.png")
 
 
@@ -176,8 +194,8 @@ def test_checks_view_shows_a_passed_check(browser, e2e_stack: E2EStack):
 
     _open(browser, e2e_stack, "/assets/raw/bdl_boxscores?view=checks", "Checks (5)", "no_duplicate_keys")
     browser.find_element(By.XPATH, "//div[@title='no_duplicate_keys']").click()
-    text = _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed")
-    assert "evaluated_dates" in text and f"{E2E_START}..{E2E_END}" in text
+    _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed", "evaluated_dates",
+                   f"{E2E_START}..{E2E_END}")
     _shot(browser, "bdl_boxscores_checks.png")
 
 

@@ -473,7 +473,7 @@ def test_sim_nbacom_and_odds_endpoints(sim_league, tmp_path):
 def test_sources_resource_sim_mode_serves_the_clients(sim_league, tmp_path, monkeypatch):
     import resources.sources as sources_mod
 
-    monkeypatch.setattr(sources_mod, "_sim_league", lambda seed: sim_league)
+    monkeypatch.setattr(sources_mod, "_sim_league", lambda seed, seeded_faults=True: sim_league)
     monkeypatch.setenv("NBA_LAKE_SIM_NOW", SIM_NOW.isoformat())
     res = SourcesResource(mode="sim", data_dir=str(tmp_path))
     day = sim_league.schedule(SIM_SEASON)["game_date"].sort()[0]

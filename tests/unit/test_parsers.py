@@ -114,6 +114,46 @@ def test_real_box_scores_one_row_per_listed_player() -> None:
     assert brown["source_game_id"] == "18447346" and brown["minutes"] == 37.0 and brown["tov"] == 4
 
 
+def test_box_scores_of_the_2023_24_version_are_keyed_by_date_and_teams() -> None:
+    # The earlier /v1/box_scores: no game id, no datetime, no quarter scores, no plus_minus.
+    body = sample("bdl/box_scores_2024-01-15_v2023.json")
+    assert not any("id" in g or "datetime" in g or "home_q1" in g for g in body["data"])
+    res = P.parse_bdl_box_scores(body, "old.json")
+
+    assert res.rejects.height == 0, res.describe_rejects()
+    BoxscoreContract.validate(res.rows)
+    listed = sum(len(g[s]["players"]) for g in body["data"] for s in ("home_team", "visitor_team"))
+    assert res.rows.height == listed
+    assert sorted(res.rows["source_game_id"].unique()) == ["2024-01-15/LAC@BKN", "2024-01-15/TOR@BOS"]
+    assert res.rows["season_year"].unique().to_list() == [2023]
+    # Points of each team sum to its final score; DNPs flagged with zero minutes.
+    for g in body["data"]:
+        for side, team in (("home_team_score", g["home_team"]), ("visitor_team_score", g["visitor_team"])):
+            got = res.rows.filter(pl.col("team") == team["abbreviation"])["points"].sum()
+            assert got == g[side], (team["abbreviation"], got, g[side])
+    n_dnp = sum(1 for g in body["data"] for s in ("home_team", "visitor_team")
+                for p in g[s]["players"] if p["min"] == "00")
+    assert res.rows["dnp"].sum() == n_dnp > 0
+
+
+def test_box_scores_without_id_still_need_date_and_teams() -> None:
+    body = sample("bdl/box_scores_2024-01-15_v2023.json")
+    body["data"][0].pop("date")
+    body["data"][1]["home_team"]["abbreviation"] = "XXX"
+    res = P.parse_bdl_box_scores(body, "old.json")
+    assert res.rows.height == 0
+    fields = set(res.rejects["field"].to_list())
+    assert fields == {"game.date", "home_team.abbreviation"}
+
+
+def test_an_unexpected_extra_field_changes_nothing() -> None:
+    body = sample("bdl/box_scores_2026-01-09.json")
+    wider = copy.deepcopy(body)
+    wider["data"][0]["arena"] = {"name": "TD Garden"}
+    wider["data"][0]["home_team"]["players"][0]["pts_paint"] = 10
+    assert P.parse_bdl_box_scores(wider, "x.json").rows.equals(P.parse_bdl_box_scores(body, "x.json").rows)
+
+
 def test_box_scores_abc_minutes_rejects_naming_game_player_field() -> None:
     body = {"data": [box_game(18447346, "BOS", "TOR",
                               [stat_line(1, "Jalen", "Williams", mins="abc"), stat_line(2, "Sam", "Hauser")],

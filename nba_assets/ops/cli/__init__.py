@@ -5,8 +5,9 @@
     nba-lake health                            one line; exit 1 when the pipeline is stalled or stale
     nba-lake checks --date D [--failed]        every check evaluation of a day, with its metadata
     nba-lake sim status|advance|reset|release-late|withhold|outage   drive the simulated league
-    nba-lake sql [QUERY]                       DuckDB over the lake, one view per table
     nba-lake trace GAME:PLAYER[:SYSTEM] [--json]   a prediction or summary row back to its API responses
+    nba-lake sql [QUERY] [--engine bigquery]   DuckDB over the lake (or BigQuery in prod), one view per table
+    nba-lake publish --start D1 --end D2       prod: backfill lake days into the BigQuery tables
     nba-lake ui [--port P]                     Dagster UI + daemons on 127.0.0.1
     nba-lake demo                              backfill the sim league end to end
 
@@ -24,7 +25,7 @@ import typer
 from rich.markup import escape
 
 # Importing a command module registers its command on `common.app`.
-from nba_assets.ops.cli import backfill, checks, demo, health, sim, sql, status, trace, ui  # noqa: F401
+from nba_assets.ops.cli import backfill, checks, demo, health, publish, sim, sql, status, trace, ui  # noqa: F401
 from nba_assets.ops.cli import common as c
 from resources.env import ConfigError
 

@@ -21,6 +21,7 @@ from nba_assets import tables
 from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
 from nba_assets.ops.cli import common as c
 from nba_assets.ops.preflight import range_refusal
+from nba_assets.ops.guard import BackfillBusy, backfill_slot
 from nba_assets.ops.runner import run_range
 from nba_assets.partitions import FIRST_GAME_DATE, game_dates, week_range
 
@@ -149,8 +150,13 @@ def backfill(
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
-    for job, s, e, sel in plan(select, d0, d1):
-        if not _run(job, s, e, sel):
-            raise typer.Exit(1)
+    runs = plan(select, d0, d1)
+    try:
+        with backfill_slot(c.instance(), c.ensure_dagster_home()):
+            for job, s, e, sel in runs:
+                if not _run(job, s, e, sel):
+                    raise typer.Exit(1)
+    except BackfillBusy as exc:
+        raise c.CliError(str(exc), "wait for it to finish (nba-lake status / the UI), or cancel it") from None
 
 

@@ -102,11 +102,16 @@ def ensure_dagster_home() -> Path:
 
 
 def instance():
-    import dagster as dg
+
+    from nba_assets.ops.guard import fail_dead_runs, open_instance
 
     home = ensure_dagster_home()
     try:
-        return dg.DagsterInstance.get()
+        inst = open_instance(home)
+        for run_id in fail_dead_runs(inst):
+            err_console.print(f"[yellow]note:[/yellow] run {run_id[:8]} was left STARTED by a killed "
+                              f"process; marked FAILED")
+        return inst
     except Exception as exc:  # a broken dagster.yaml, an unreadable storage, ...
         if DEBUG["on"]:
             raise

@@ -1,0 +1,130 @@
+"""A week of the simulated league in prod mode (GCS lake + BigQuery publishing) vs the local lake.
+
+Starts the same loopback servers the prod tests use (fake-gcs-server, bqemulator), then:
+1. ingest_and_features over WEEK in local mode (a temp data dir): seconds;
+2. the same week with NBA_LAKE_ENV=prod into a fresh bucket: seconds (every day of every table is
+   published to BigQuery by that run);
+3. `publish_range` over the week again (what `nba-lake publish` runs): seconds per table-day;
+4. bytes and objects in the bucket (lake/ and landing/), bytes of the local lake for comparison.
+Results: bench/results/prod_week.json and a summary on stdout.
+
+    .venv/bin/python bench/prod_week.py [--start 2025-12-01 --end 2025-12-07]
+
+An emulator is not Google Cloud: these numbers show the overhead of the object-store path and of
+the publish protocol (load + MERGE per day), not the latency of storage.googleapis.com or BigQuery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")  # before gcsfs is imported
+
+
+def _week(start: str, end: str) -> float:
+    import dagster as dg
+
+    from nba_assets.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def("ingest_and_features")
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    t0 = time.perf_counter()
+    with dg.instance_for_test() as instance:
+        assert job.execute_in_process(instance=instance, tags=tags).success
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--start", default="2025-12-01")
+    ap.add_argument("--end", default="2025-12-07")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+
+    import fsspec.config
+
+    from tests.prod import servers
+    from tests.prod.conftest import PROJECT, prod_variables
+
+    sim_now = "2025-12-12T17:00:00+00:00"
+    tmp = Path(tempfile.mkdtemp(prefix="nba-prod-week-"))
+    gcs = servers.start_gcs(tmp / "gcs", tmp)
+    bq = servers.start_bigquery(gcs.root, tmp, PROJECT)
+    try:
+        local = tmp / "local"
+        local.mkdir()
+        os.environ.update({"NBA_LAKE_ENV": "local", "NBA_LAKE_SOURCE": "sim",
+                           "NBA_LAKE_DATA_DIR": str(local), "NBA_LAKE_SIM_NOW": sim_now})
+        local_s = _week(args.start, args.end)
+
+        tag = uuid.uuid4().hex[:8]
+        bucket = f"nba-bench-{tag}"
+        env = prod_variables(gcs, bq, f"gs://{bucket}/nba", f"b{tag}_", tmp / "sim")
+        env["NBA_LAKE_SIM_NOW"] = sim_now
+        os.environ.update(env)
+        fsspec.config.conf["gcs"] = {"token": "anon"}
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage
+
+        client = storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+        client.create_bucket(bucket)
+        prod_s = _week(args.start, args.end)
+
+        from resources.gcp import bigquery_resource, gcp_settings, publish_range
+
+        g = gcp_settings()
+        res = bigquery_resource(g)
+        with res.get_client() as bqc:
+            t0 = time.perf_counter()
+            done, _ = publish_range(res.publisher(bqc), g.data_dir, dt.date.fromisoformat(args.start),
+                                    dt.date.fromisoformat(args.end))
+            publish_s = time.perf_counter() - t0
+        days = len({p.day for p in done})
+        per = [p.seconds for p in done]
+
+        objects = {"lake": [0, 0], "landing": [0, 0]}
+        for blob in client.list_blobs(bucket, prefix="nba/"):
+            part = blob.name.split("/")[1]
+            if part in objects:
+                objects[part][0] += 1
+                objects[part][1] += blob.size
+        local_lake = sum(p.stat().st_size for p in (local / "lake").rglob("*.parquet"))
+        out = {
+            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "week": [args.start, args.end],
+            "job": "ingest_and_features (raw, analytics, features: 9 tables)",
+            "local_seconds": round(local_s, 1),
+            "prod_seconds": round(prod_s, 1),
+            "publish_range_seconds": round(publish_s, 1),
+            "publish_table_days": len(done),
+            "publish_seconds_per_day_all_tables": round(publish_s / days, 2),
+            "publish_seconds_per_table_day": {"median": round(statistics.median(per), 3), "max": round(max(per), 3)},
+            "bucket_lake_objects": objects["lake"][0],
+            "bucket_lake_bytes": objects["lake"][1],
+            "bucket_landing_objects": objects["landing"][0],
+            "bucket_landing_bytes": objects["landing"][1],
+            "local_lake_bytes": local_lake,
+            "servers": "fake-gcs-server 1.54 (filesystem backend), bqemulator 1.4.0, loopback",
+        }
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "prod_week.json").write_text(json.dumps(out, indent=2) + "\n")
+        print(json.dumps(out, indent=2))
+    finally:
+        servers.stop(bq.proc)
+        servers.stop(gcs.proc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Temp files of atomic local writes, and sweeping up the ones a killed writer left behind.
+
+Every local write in the lake and the landing zone goes to a hidden temp file in the target's folder
+(`.<name>.<pid>.<random>.tmp`, never matching `*.parquet` or `*.json`) and is renamed over the target.
+A process killed between the two leaves the temp file; `sweep_stale_temps` removes it on the next write
+to that folder: at once when the pid in its name is no longer running on this machine, otherwise once
+it is older than STALE_AFTER_S (no single write takes that long).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_S = 3600.0
+_TEMP = re.compile(r"^\..+?(?:\.(\d+))?\.[0-9a-f]{8,32}\.tmp$")
+
+
+def temp_path(target: str | os.PathLike) -> str:
+    """A hidden temp path next to `target`, naming this process so a sweep knows if it is alive."""
+    folder, name = os.path.split(os.fspath(target))
+    return os.path.join(folder, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:16]}.tmp")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_stale_temps(folder: str | os.PathLike, *, now: float | None = None,
+                      stale_after_s: float = STALE_AFTER_S) -> list[str]:
+    """Remove temp files of writers that died in `folder`; returns the names removed."""
+    removed: list[str] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if not m or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = int(m[1]) if m[1] else None
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue  # its writer just renamed it
+        if (pid is not None and not _alive(pid)) or age > stale_after_s:
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue
+            removed.append(entry.name)
+    if removed:
+        log.warning("removed %d temp file(s) left by killed writers in %s: %s", len(removed),
+                    Path(folder), ", ".join(sorted(removed)[:5]))
+    return removed

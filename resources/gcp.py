@@ -1,0 +1,123 @@
+"""Prod on Google Cloud: settings from environment variables only, and the prod resources dict.
+
+`NBA_LAKE_ENV=prod` (resources/env.py) makes definitions.py use `prod_resources()`: the same lake
+layout in a GCS bucket (gcsfs through UPath), the landing zone beside it, DuckDB over the bucket, and
+every written day published to BigQuery. Credentials are Google's default credentials (a service
+account key in GOOGLE_APPLICATION_CREDENTIALS, workload identity, or `gcloud auth application-default
+login`); nothing secret is a setting here. A missing variable fails the code location's load with
+one line naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from resources.env import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from nba_assets.tables import Table
+    from resources.bigquery import BigQueryPublisher, Published
+
+# (variable, meaning) of every required prod setting, in the order they are checked.
+REQUIRED = (
+    ("NBA_LAKE_DATA_DIR", "gs://<bucket>/<prefix> holding lake/ and landing/"),
+    ("NBA_LAKE_GCP_PROJECT", "the Google Cloud project of the BigQuery datasets"),
+    ("NBA_LAKE_BQ_LOCATION", "the BigQuery location of the datasets, e.g. US or europe-west1"),
+)
+DEFAULT_DATASET_PREFIX = "nba_lake_"
+
+
+@dataclass(frozen=True)
+class GcpSettings:
+    data_dir: str  # gs://bucket/prefix
+    project: str  # NBA_LAKE_GCP_PROJECT
+    location: str  # NBA_LAKE_BQ_LOCATION
+    dataset_prefix: str  # NBA_LAKE_BQ_DATASET_PREFIX: datasets are <prefix><layer>
+    bq_endpoint: str | None  # NBA_LAKE_BQ_ENDPOINT: emulator only
+
+    @property
+    def bucket(self) -> str:
+        return self.data_dir.removeprefix("gs://").split("/", 1)[0]
+
+
+def gcp_settings(environ: Mapping[str, str] | None = None) -> GcpSettings:
+    env = os.environ if environ is None else environ
+    for name, meaning in REQUIRED:
+        if not env.get(name):
+            raise ConfigError(f"NBA_LAKE_ENV=prod needs {name} ({meaning})")
+    data_dir = env["NBA_LAKE_DATA_DIR"].rstrip("/")
+    if not data_dir.startswith("gs://") or len(data_dir) <= len("gs://"):
+        raise ConfigError(f"NBA_LAKE_ENV=prod needs NBA_LAKE_DATA_DIR=gs://<bucket>/<prefix>, got {data_dir!r}")
+    return GcpSettings(
+        data_dir=data_dir,
+        project=env["NBA_LAKE_GCP_PROJECT"],
+        location=env["NBA_LAKE_BQ_LOCATION"],
+        dataset_prefix=env.get("NBA_LAKE_BQ_DATASET_PREFIX", DEFAULT_DATASET_PREFIX),
+        bq_endpoint=env.get("NBA_LAKE_BQ_ENDPOINT") or None,
+    )
+
+
+def bigquery_resource(g: GcpSettings | None = None):
+    from resources.bigquery import LakeBigQueryResource
+
+    g = g or gcp_settings()
+    return LakeBigQueryResource(
+        project=g.project, location=g.location, dataset_prefix=g.dataset_prefix, api_endpoint=g.bq_endpoint
+    )
+
+
+def prod_resources(s: Settings, sources) -> dict[str, object]:
+    """The prod resources: GCS lake + landing (same layout as local), BigQuery publishing."""
+    from io_managers.publishing import GcsLakeIOManager
+    from resources.lake import LakeResource
+
+    g = gcp_settings()
+    bigquery = bigquery_resource(g)
+    return {
+        "io_manager": GcsLakeIOManager(
+            base_dir=g.data_dir, project=g.project, location=g.location, dataset_prefix=g.dataset_prefix,
+            api_endpoint=g.bq_endpoint,
+        ),
+        "sources": sources,
+        "lake": LakeResource(data_dir=g.data_dir),
+        "bigquery": bigquery,
+    }
+
+
+def publish_range(
+    publisher: BigQueryPublisher,
+    data_dir: str,
+    start: dt.date,
+    end: dt.date,
+    only: list[Table] | None = None,
+    on_published=None,
+) -> tuple[list[Published], list[tuple[str, str]]]:
+    """Publish every lake day of [start, end] of the tables `only` (default: all) from the gs:// lake.
+
+    Returns (published, missing): days without a lake object are not touched in BigQuery and are
+    listed as (table, day), so a backfill never blanks a day the lake does not hold.
+    """
+    from upath import UPath
+
+    from io_managers.lake import LAKE_DIR
+    from resources.bigquery import lake_days, object_uri, publishable_tables
+
+    days = lake_days(start, end)
+    done: list = []
+    missing: list[tuple[str, str]] = []
+    for table in only or publishable_tables():
+        folder = UPath(data_dir) / LAKE_DIR / table.layer / table.name
+        present = {p.name for p in folder.iterdir()} if folder.exists() else set()
+        for day in days:
+            if f"{day}.parquet" not in present:
+                missing.append((table.label, day))
+                continue
+            result = publisher.publish_day(table, day, object_uri(folder / f"{day}.parquet"))
+            done.append(result)
+            if on_published is not None:
+                on_published(result)
+    return done, missing
