@@ -96,6 +96,7 @@ LINEAGE: dict[t.Table, Deps] = {
         "line_minus_l10": [(t.PROP_LINES, "line"), (_PGS, "points")],
         "feature_quality_score": [(_PGS, "game_id"), (_TGS, "game_id"), (t.PROP_LINES, "line")],
         "data_as_of": _from(_PGS, "game_date"),
+        "roster_source": [(_PGS, "team"), (t.INJURIES, "team"), (t.PROP_LINES, "home_team")],
     },
 }  # fmt: skip
 

@@ -1,7 +1,7 @@
 """`nba-lake trace` on a prediction made by the real pipeline on the simulated league.
 
 One lake per module: raw -> analytics -> features for 2025-12-01..10 in one range run, then the
-predictions of 2025-12-10 (no model week has enough history yet, so the moving-average baseline is
+recommendation history and predictions of 2025-12-10 (no model week has enough history yet, so the moving-average baseline is
 the system). Every part of the trace is compared with the lake and the landing zone directly.
 """
 
@@ -51,7 +51,7 @@ def lake(tmp_path_factory):
         assert ingest.success
         preds = defs.resolve_job_def("predict_and_grade").execute_in_process(
             instance=instance, partition_key=str(DAY),
-            asset_selection=[tables.PLAYER_PROP_PREDICTIONS.key],
+            asset_selection=[tables.RECOMMENDATION_HISTORY.key, tables.PLAYER_PROP_PREDICTIONS.key],
         )  # fmt: skip
         assert preds.success
         yield data

@@ -5,9 +5,9 @@
     nba-lake health                            one line; exit 1 when the pipeline is stalled or stale
     nba-lake checks --date D [--failed]        every check evaluation of a day, with its metadata
     nba-lake sim status|advance|reset|release-late|withhold|outage   drive the simulated league
-    nba-lake trace GAME:PLAYER[:SYSTEM] [--json]   a prediction or summary row back to its API responses
     nba-lake sql [QUERY] [--engine bigquery]   DuckDB over the lake (or BigQuery in prod), one view per table
     nba-lake publish --start D1 --end D2       prod: backfill lake days into the BigQuery tables
+    nba-lake trace GAME:PLAYER[:SYSTEM] [--json]   a prediction or summary row back to its API responses
     nba-lake ui [--port P]                     Dagster UI + daemons on 127.0.0.1
     nba-lake demo                              backfill the sim league end to end
 
