@@ -20,8 +20,8 @@ from rich.text import Text
 from nba_assets import tables
 from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
 from nba_assets.ops.cli import common as c
-from nba_assets.ops.preflight import range_refusal
 from nba_assets.ops.guard import BackfillBusy, backfill_slot
+from nba_assets.ops.preflight import range_refusal
 from nba_assets.ops.runner import run_range
 from nba_assets.partitions import FIRST_GAME_DATE, game_dates, week_range
 
