@@ -76,7 +76,7 @@ def season_window(season: int, days: int) -> tuple[dt.date, dt.date]:
     return cal.opening, end
 
 
-def setup_env(data_dir: Path, dagster_home: Path, sim_now: dt.datetime) -> None:
+def setup_env(data_dir: Path, dagster_home: Path, sim_now: dt.datetime, first_day: dt.date) -> None:
     """Must run before nba_assets.definitions is imported: `defs` reads the environment once."""
     data_dir.mkdir(parents=True, exist_ok=True)
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -89,6 +89,8 @@ def setup_env(data_dir: Path, dagster_home: Path, sim_now: dt.datetime) -> None:
         NBA_LAKE_SOURCE="sim",
         NBA_LAKE_ENV="local",
         NBA_LAKE_SIM_NOW=sim_now.isoformat(),
+        # the partitions start where the benchmark's history starts (the season's opening night)
+        NBA_LAKE_FIRST_GAME_DATE=first_day.isoformat(),
     )
 
 
@@ -282,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_dir and data_dir.exists() and any(data_dir.iterdir()):
         print(f"--data-dir {data_dir} is not empty: the benchmark needs a fresh lake", file=sys.stderr)
         return 2
-    setup_env(data_dir, tmp / "dagster_home", sim_now)
+    setup_env(data_dir, tmp / "dagster_home", sim_now, start)
 
     import dagster as dg
 

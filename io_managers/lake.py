@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -284,7 +284,7 @@ class PolarsLakeIOManager(dg.UPathIOManager):
             path = self._get_path(context)
             self.make_directory(path.parent)
             write_parquet_atomic(obj, path)
-            context.add_output_metadata(self._metadata(obj, path, None))
+            context.add_output_metadata(self._metadata(obj, path))
             return
 
         paths = self._get_paths_for_partitions(context)
@@ -307,6 +307,8 @@ class PolarsLakeIOManager(dg.UPathIOManager):
                 asset,
                 timezone=getattr(pdef, "timezone", None),
             )
+        if not paths:
+            raise PartitionMismatchError(f"{asset}: this output covers no partitions; nothing was written")
         # Every frame was validated above, before the first write: a bad row writes nothing.
         first_path = next(iter(paths.values()))
         self.make_directory(first_path.parent)
@@ -315,22 +317,27 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         for key, frame in frames.items():
             self.after_partition_written(context, key, paths[key], frame)
         if len(keys) == 1:
-            context.add_output_metadata(self._metadata(obj, first_path, None))
-        else:
-            rows = {k: f.height for k, f in frames.items()}
-            context.add_output_metadata(self._metadata(obj, first_path.parent, rows))
+            context.add_output_metadata(self._metadata(obj, first_path))
+            return
+        rows = {k: f.height for k, f in frames.items()}
+        context.add_output_metadata(
+            {"range_row_count": obj.height, "dagster/column_schema": column_schema(obj),
+             "rows_by_partition": dg.MetadataValue.json(rows)}
+        )
+        # A range run records one materialization per day: each gets ITS day's row count, file and
+        # preview (partition-scoped metadata is merged over the output's when the events are built).
+        for key, frame in frames.items():
+            day_meta = self._metadata(frame, paths[key])
+            del day_meta["dagster/column_schema"]
+            context.step_context.add_asset_metadata(day_meta, asset_key=context.asset_key, partition_key=key)
 
-    def _metadata(
-        self, df: pl.DataFrame, path: UPath, rows_by_partition: Mapping[str, int] | None
-    ) -> dict[str, Any]:
+    def _metadata(self, df: pl.DataFrame, path: UPath) -> dict[str, Any]:
         meta: dict[str, Any] = {
             "dagster/row_count": df.height,
             "dagster/column_schema": column_schema(df),
             "path": dg.MetadataValue.path(str(path)),
             "preview": dg.MetadataValue.md(markdown_preview(df)),
         }
-        if rows_by_partition is not None:
-            meta["rows_by_partition"] = dg.MetadataValue.json(dict(rows_by_partition))
         return meta
 
     # ---- input

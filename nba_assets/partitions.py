@@ -1,8 +1,10 @@
 """Partitions, the league's time zone and week arithmetic: defined here once.
 
 `game_dates`: one partition per US-Eastern calendar date of tip-off (the NBA's own game date), from
-the first season the lake holds (2023-24 opening night). `end_offset=1` makes today's slate (schedule,
-lines, features, predictions) a partition. Off-days are valid, empty partitions.
+the first day of history the lake holds (`NBA_LAKE_FIRST_GAME_DATE`, default 2025-12-01: the first day
+`make demo` backfills, so the UI shows a complete lake rather than two years of "missing" partitions;
+set it to e.g. 2023-10-24 to hold three seasons). `end_offset=1` makes today's slate (schedule, lines,
+features, predictions) a partition. Off-days are valid, empty partitions.
 
 `model_weeks`: one partition per Monday-start week; the model of week W predicts W's days.
 """
@@ -14,16 +16,14 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from nba_assets.history import first_game_date
+
 TIMEZONE = "America/New_York"
 ET = ZoneInfo(TIMEZONE)
-FIRST_GAME_DATE = "2023-10-24"  # 2023-24 opening night
+FIRST_GAME_DATE = first_game_date().isoformat()
 
 game_dates = dg.DailyPartitionsDefinition(
     start_date=FIRST_GAME_DATE, timezone=TIMEZONE, end_offset=1, fmt="%Y-%m-%d"
-)
-
-model_weeks = dg.WeeklyPartitionsDefinition(
-    start_date="2023-10-23", timezone=TIMEZONE, day_offset=1, end_offset=1, fmt="%Y-%m-%d"
 )
 
 
@@ -35,6 +35,13 @@ def game_date_of(ts: dt.datetime) -> dt.date:
 def week_start(day: dt.date) -> dt.date:
     """The Monday that starts `day`'s week."""
     return day - dt.timedelta(days=day.weekday())
+
+
+# The week holding the first game date is the first model week.
+model_weeks = dg.WeeklyPartitionsDefinition(
+    start_date=week_start(first_game_date()).isoformat(),
+    timezone=TIMEZONE, day_offset=1, end_offset=1, fmt="%Y-%m-%d",
+)
 
 
 def week_key(day: dt.date) -> str:

@@ -60,9 +60,10 @@ def _has_games(reader, week_start: dt.date) -> bool:
 @dg.asset(
     key=t.POINTS_MODEL.key,
     group_name=t.POINTS_MODEL.layer,
+    # The UI renders descriptions as markdown: a bare <W> would be an HTML tag, hence the code span.
     description=(
         "One LightGBM points regressor per week W (Monday start), trained only on feature rows with "
-        "game_date < W. Stored as <data_dir>/models/points_model/<W>.txt with metrics and calibration."
+        "game_date < W. Stored as `<data_dir>/models/points_model/<W>.txt` with metrics and calibration."
     ),
     partitions_def=model_weeks,
     backfill_policy=SINGLE_RUN,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
+
+# The tests replay days of three seasons (2023-24 onwards): the partitions must start there. Set before
+# any nba_assets module builds its partitions; subprocesses the tests start inherit it.
+os.environ.setdefault("NBA_LAKE_FIRST_GAME_DATE", "2023-10-24")
 
 import dagster as dg
 import pytest

@@ -226,8 +226,8 @@ def _apply_event(summary: RunSummary, rec) -> None:
         s = summary.steps.setdefault(_asset_label(mat.asset_key), StepSummary(asset=_asset_label(mat.asset_key)))
         rc = mat.metadata.get("dagster/row_count")
         if rc is not None:
-            # A range run emits one materialization per day, each carrying the output's total.
-            s.rows = int(rc.value)
+            # A range run emits one materialization per day, each with that day's rows: add them up.
+            s.rows = (s.rows or 0) + int(rc.value)
     elif et == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
         evaluation = ev.event_specific_data
         if evaluation.partition is None and summary.start != summary.end:

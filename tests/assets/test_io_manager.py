@@ -214,9 +214,15 @@ def test_single_run_range_equals_seven_daily_runs(inst: dg.DagsterInstance, tmp_
     assert sorted(p.stem for p in (ranged / "lake" / "raw" / "box").iterdir()) == days
     events = r.get_asset_materialization_events()
     assert sorted(e.partition for e in events) == days  # one materialization per day
-    meta = events[0].materialization.metadata
-    assert meta["dagster/row_count"].value == 21
-    assert meta["rows_by_partition"].value == {d: 3 for d in days}
+    # Each day's materialization carries THAT day's row count, file and preview; the range's total is
+    # named as such.
+    for e in events:
+        meta = e.materialization.metadata
+        assert meta["dagster/row_count"].value == pl.read_parquet(box_file(ranged, e.partition)).height == 3
+        assert meta["path"].value == str(box_file(ranged, e.partition))
+        assert f"| {e.partition} |" in meta["preview"].value
+        assert meta["range_row_count"].value == 21
+        assert meta["rows_by_partition"].value == {d: 3 for d in days}
 
 
 def test_off_day_gets_typed_empty_file_and_downstream_still_loads(
@@ -227,8 +233,11 @@ def test_off_day_gets_typed_empty_file_and_downstream_still_loads(
     empty = pl.read_parquet(box_file(lake, "2024-10-24"))
     assert empty.height == 0
     assert empty.schema == pl.read_parquet(box_file(lake, "2024-10-23")).schema
-    rows = r.get_asset_materialization_events()[0].materialization.metadata["rows_by_partition"].value
+    events = {e.partition: e.materialization.metadata for e in r.get_asset_materialization_events()}
+    rows = events["2024-10-23"]["rows_by_partition"].value
     assert rows["2024-10-24"] == 0 and rows["2024-10-25"] == 3
+    assert events["2024-10-24"]["dagster/row_count"].value == 0
+    assert events["2024-10-25"]["dagster/row_count"].value == 3
 
     # A whole run that is an off-day: the frame is empty, the file is still typed.
     assert run(inst, lake, [box], "2024-10-30", box_config=BoxConfig(empty_days=["2024-10-30"])).success

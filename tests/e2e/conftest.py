@@ -1,7 +1,7 @@
 """One small materialized lake + a `dagster-webserver` on loopback, shared by the e2e tests.
 
 The stack is built once per test session: a tmp data dir and DAGSTER_HOME (the repo's dagster.yaml
-copied in), a `nba-lake backfill` of raw then analytics for E2E_DAYS on the sim league at a fixed
+copied in, UI-launched runs start at once: no daemon), a `nba-lake backfill` of raw then analytics for E2E_DAYS on the sim league at a fixed
 sim clock (so runs and check results are in the instance), `grading/season_report` materialized
 (its plots are inline markdown images), then `dagster-webserver` in its own process group.
 
@@ -31,6 +31,7 @@ import httpx
 import pytest
 
 from nba_assets import tables
+from nba_assets.history import DEFAULT_FIRST_GAME_DATE
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -110,6 +111,7 @@ def _env(state: Path) -> dict[str, str]:
         NBA_LAKE_DATA_DIR=str(state / "data"),
         NBA_LAKE_SOURCE="sim",
         NBA_LAKE_SIM_NOW=E2E_SIM_NOW,
+        NBA_LAKE_FIRST_GAME_DATE=DEFAULT_FIRST_GAME_DATE,  # as `make demo` (the README tour)
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env
@@ -166,6 +168,10 @@ def _build_lake_and_start(state: Path) -> dict:
     home = state / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    # No daemon here (it would start the schedules and automation on the test lake): a run launched
+    # from the UI (the README tour's one-day materialization) starts at once instead of being queued.
+    with open(home / "dagster.yaml", "a") as fh:
+        fh.write("\nrun_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n")
     (state / "data").mkdir(exist_ok=True)
     logs = state / "logs"
     logs.mkdir(exist_ok=True)

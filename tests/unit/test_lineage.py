@@ -15,7 +15,7 @@ TRACED = (t.GAMES, t.PLAYER_GAME_SUMMARY, t.TEAM_GAME_SUMMARY, t.PLAYER_FEATURES
 DERIVED_HERE = {
     t.GAMES: {"game_code", "in_schedule", "reconciliation_flag"},
     t.PLAYER_GAME_SUMMARY: {"source_used"},
-    t.PLAYER_FEATURES: {"feature_version"},
+    t.PLAYER_FEATURES: {"feature_version", "roster_source"},  # which roster rule placed the player
 }
 
 

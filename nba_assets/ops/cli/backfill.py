@@ -21,8 +21,9 @@ from nba_assets import tables
 from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
 from nba_assets.ops.cli import common as c
 from nba_assets.ops.guard import BackfillBusy, backfill_slot
+from nba_assets.ops.preflight import range_refusal
 from nba_assets.ops.runner import run_range
-from nba_assets.partitions import FIRST_GAME_DATE, week_range
+from nba_assets.partitions import FIRST_GAME_DATE, game_dates, week_range
 
 _ICONS = {"pending": "·", "running": "…", "success": "✓", "failed": "✗", "skipped": "-"}
 _STYLES = {"success": "green", "failed": "red", "skipped": "yellow", "pending": "dim"}
@@ -56,7 +57,7 @@ def _progress_view(summary, final: bool = False):
     return Group(t, bar)
 
 
-def _run(job, start: str, end: str, selection=None) -> bool:
+def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
     defs, instance = c.defs(), c.instance()
     live_ok = c.console.is_terminal
     with Live(console=c.console, refresh_per_second=8, transient=True) if live_ok else contextlib.nullcontext() as live:
@@ -67,6 +68,7 @@ def _run(job, start: str, end: str, selection=None) -> bool:
             end,
             instance=instance,
             selection=selection,
+            extra_tags=extra_tags,
             on_update=(lambda s: live.update(_progress_view(s))) if live_ok else None,
             # Dagster's c.console logger would print stack traces; the event log (UI) keeps them all.
             log_level="CRITICAL",
@@ -124,6 +126,18 @@ def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, s
     )
 
 
+def check_range(d0: dt.date, d1: dt.date, s) -> None:
+    """Refuse, before anything is fetched or written, a range outside the partitions or in the future
+    (the rule of `preflight.range_refusal`, here against the real partitions and sources' clock)."""
+    last = dt.date.fromisoformat(game_dates.get_last_partition_key())
+    clock = "US-Eastern time"
+    if s.source == "sim":
+        last, clock = min(last, c.sources_today(s)), "the sim clock"
+    refusal = range_refusal(d0, d1, dt.date.fromisoformat(FIRST_GAME_DATE), last, clock)
+    if refusal is not None:
+        raise c.CliError(*refusal)
+
+
 @c.app.command()
 def backfill(
     start: Annotated[str, typer.Option("--start", help="first game date (YYYY-MM-DD)")],
@@ -135,12 +149,7 @@ def backfill(
 ) -> None:
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
-    if d1 < d0:
-        raise c.CliError(f"--end {end} is before --start {start}", "swap them")
-    if d0 < dt.date.fromisoformat(FIRST_GAME_DATE):
-        raise c.CliError(f"--start {start} is before the first partition {FIRST_GAME_DATE}",
-                       f"use --start {FIRST_GAME_DATE} or later")
-    c.cli_settings()
+    check_range(d0, d1, c.cli_settings())
     runs = plan(select, d0, d1)
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):

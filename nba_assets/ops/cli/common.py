@@ -24,13 +24,17 @@ CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ =
                        click.ClickException})
 ABORTS = (KeyboardInterrupt, click.Abort, typer.Abort)
 
+# Plain click help (rich_markup_mode=None): typer's rich panels print `<bool>` beside flags such as
+# --debug, as if they took a value.
 app = typer.Typer(
     help="NBA Props Lake: backfill, inspect and serve the lake.",
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-sim_app = typer.Typer(help="Drive the simulated league's clock (NBA_LAKE_SOURCE=sim only).", no_args_is_help=True)
+sim_app = typer.Typer(help="Drive the simulated league's clock (NBA_LAKE_SOURCE=sim only).", no_args_is_help=True,
+                      rich_markup_mode=None)
 app.add_typer(sim_app, name="sim")
 # Piped output (CI, logs) gets a fixed width so the tables are not squeezed to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 130, highlight=False)
@@ -50,7 +54,7 @@ class CliError(Exception):
 
 
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False) -> None:
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks (a flag; also accepted after the command).")] = False) -> None:
     DEBUG["on"] = debug
     if not debug:
         # Beta/preview notices about APIs we chose deliberately (single-run backfills, partitioned

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from nba_assets.jobs import report_job
+from nba_assets.jobs import game_day_job, report_job
 from nba_assets.ops.cli import common as c
-from nba_assets.ops.cli.backfill import backfill
-from nba_assets.ops.demo import demo_window
+from nba_assets.ops.cli.backfill import _run, backfill
+from nba_assets.ops.demo import demo_window, morning_requests
+from sensors.health import health_job
 
 
 @c.app.command()
@@ -26,6 +27,7 @@ def demo(
     )
     backfill(start=str(start), end=str(end), select=None)
     _report()
+    _morning_run(end)
     _history(s.data_dir, end)
     c.console.print(f"\nlake:     {Path(s.data_dir) / 'lake'}  (one Parquet file per table per day)")
     c.console.print(f"landing:  {Path(s.data_dir) / 'landing'}")
@@ -35,13 +37,28 @@ def demo(
     c.console.print("UI:       make ui   (then open http://127.0.0.1:3000)")
 
 
-def _report() -> None:
-    res = c.defs().resolve_job_def(report_job.name).execute_in_process(
+def _execute(job) -> bool:
+    return c.defs().resolve_job_def(job.name).execute_in_process(
         instance=c.instance(),
         raise_on_error=False,
-        run_config={"loggers": {"c.console": {"config": {"log_level": "ERROR"}}}},
-    )
-    c.console.print("season report " + ("[green]built[/green]" if res.success else "[red]FAILED[/red]"))
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+    ).success
+
+
+def _report() -> None:
+    c.console.print("season report " + ("[green]built[/green]" if _execute(report_job) else "[red]FAILED[/red]"))
+
+
+def _morning_run(today) -> None:
+    """Today's game-day run, as the 08:00 ET schedule would make it, then the health check: a fresh
+    demo looks like a pipeline that ran this morning (`nba-lake status` shows no NEVER)."""
+    for req in morning_requests(today):
+        day = req.partition_key
+        tags = {**req.tags, "nba/backfill": "demo"}
+        if not _run(game_day_job, day, day, list(req.asset_selection or []), extra_tags=tags):
+            raise typer.Exit(1)
+    ok = _execute(health_job)
+    c.console.print("pipeline health check " + ("[green]evaluated[/green]" if ok else "[red]FAILED[/red]"))
 
 
 def _history(data_dir: str, today) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from nba_assets.ops.cli import common as c
+from nba_assets.ops.sql_shell import error_text, run_statement, shell
 
 
 @c.app.command()
@@ -42,30 +42,12 @@ def sql(
     con = reader.connect()
     if query:
         try:
-            c.console.print(con.sql(query).pl())
+            run_statement(con, query)
         except duckdb.Error as exc:
-            raise c.CliError(f"{type(exc).__name__}: {c.first_line(str(exc))}",
-                           f"tables: {', '.join(reader.tables())}") from exc
+            raise c.CliError(f"{type(exc).__name__}: {error_text(exc)}",
+                             f"tables: {', '.join(reader.tables())}") from exc
         return
-    c.console.print(f"tables: {', '.join(reader.tables())}")
-    c.console.print("end a statement with ';' — an empty line or Ctrl-D quits")
-    buf = ""
-    while True:
-        try:
-            line = input("lake> " if not buf else "  ... ")
-        except EOFError:
-            break
-        if not line.strip() and not buf:
-            break
-        buf += " " + line
-        if buf.strip().endswith(";"):
-            try:
-                rel = con.sql(buf)
-                if rel is not None:
-                    c.console.print(rel.pl())
-            except Exception as exc:  # a bad query must not end the shell
-                c.console.print(f"[red]{type(exc).__name__}:[/red] {escape(str(exc))}")
-            buf = ""
+    shell(con, reader.tables())
 
 
 def _bigquery(s, query: str | None) -> None:

@@ -80,12 +80,19 @@ def ui(
     if not exe.exists():
         raise c.CliError(f"{exe} not found", "install the project: make setup")
     url = f"http://127.0.0.1:{port}"
-    c.console.print(f"starting Dagster UI + daemons on {url} (DAGSTER_HOME={home}) ...")
+    # dagster dev's own output (~130 lines at start: Beta/Preview notices for the features we chose,
+    # a note that ./dagster.yaml is not DAGSTER_HOME's, every daemon's heartbeat) goes to a log file;
+    # the terminal gets the lines that matter. --debug streams it here instead.
+    log_path = home / "dagster_dev.log"
+    c.console.print(f"starting Dagster UI + daemons on {url} (DAGSTER_HOME={home}; log: {log_path}) ...")
+    log = None if c.DEBUG["on"] else open(log_path, "w")  # noqa: SIM115 (closed in finally)
     # Its own session, so Ctrl-C stops the whole tree (dagster dev ignores a lone SIGINT at times).
     proc = subprocess.Popen(
         [str(exe), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_ROOT,
         start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
     )
     try:
         t0 = time.monotonic()
@@ -100,11 +107,23 @@ def ui(
             time.sleep(1)
         rc = proc.wait()
         if rc:
-            raise c.CliError(f"dagster dev exited with code {rc}", "re-run with --debug, or see the log above",
-                           exit_code=1)
+            if log is not None:
+                c.err_console.print(_tail(log_path), markup=False, highlight=False)
+            raise c.CliError(f"dagster dev exited with code {rc}", f"the end of {log_path} is above; "
+                             "re-run with --debug to see all its output", exit_code=1)
     except KeyboardInterrupt:
         c.console.print("stopping the UI ...")
         _stop_group(proc)
+    finally:
+        if log is not None:
+            log.close()
+
+
+def _tail(path: Path, n: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
 
 
 def _stop_group(proc: subprocess.Popen) -> None:

@@ -1,0 +1,20 @@
+"""The first game date the lake holds: `NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day
+`make demo` backfills). Standard library only, so the CLI can check a date range before it imports
+Dagster (`nba_assets.ops.preflight`); `nba_assets.partitions` builds the partitions from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+FIRST_GAME_DATE_VAR = "NBA_LAKE_FIRST_GAME_DATE"
+DEFAULT_FIRST_GAME_DATE = "2025-12-01"  # a Monday, early 2025-26: model weeks align with it
+
+
+def first_game_date() -> dt.date:
+    """The first `game_dates` partition; a malformed value fails with one line naming the variable."""
+    value = os.environ.get(FIRST_GAME_DATE_VAR, "").strip() or DEFAULT_FIRST_GAME_DATE
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{FIRST_GAME_DATE_VAR}={value!r} is not a date (YYYY-MM-DD)") from None

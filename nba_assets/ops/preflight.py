@@ -1,0 +1,104 @@
+"""The `nba-lake` entry point: checks a backfill's date range BEFORE importing Dagster.
+
+Importing Dagster, pandera and polars takes seconds; a range that can only fail (before the first
+partition, after today, end before start) is refused at once with one line and nothing fetched or
+written. Everything else goes on to the full CLI (`nba_assets.ops.cli`), which checks the same range
+again with the same rule (`range_refusal`) against the real partitions and the sources' clock.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from nba_assets.history import FIRST_GAME_DATE_VAR, first_game_date
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_ET = ZoneInfo("America/New_York")
+
+
+def range_refusal(d0: dt.date, d1: dt.date, first: dt.date, last: dt.date, clock: str) -> tuple[str, str] | None:
+    """(message, hint) when a backfill of d0..d1 cannot run; None when it may."""
+    if d1 < d0:
+        return f"--end {d1} is before --start {d0}", "swap them"
+    if d0 < first:
+        return (
+            f"--start {d0} is before the first partition {first}",
+            f"use --start {first} or later (export {FIRST_GAME_DATE_VAR}=<date> to hold earlier history)",
+        )
+    if d1 > last:
+        return (
+            f"--end {d1} is in the future: the last game day is today, {last} ({clock}); "
+            "nothing was fetched or written",
+            f"use --end {last} or earlier",
+        )
+    return None
+
+
+def sources_now() -> tuple[dt.datetime, str]:
+    """The sources' 'now' and its name: the sim clock in sim mode (NBA_LAKE_SIM_NOW, else
+    <data_dir>/sim/clock.json, else the wall clock; the precedence of resources.sim.clock.SimClock),
+    the wall clock otherwise."""
+    wall = dt.datetime.now(dt.UTC)
+    if os.environ.get("NBA_LAKE_SOURCE", "sim") != "sim":
+        return wall, "US-Eastern time"
+    text = os.environ.get("NBA_LAKE_SIM_NOW", "").strip()
+    if not text:
+        clock_file = Path(os.environ.get("NBA_LAKE_DATA_DIR", str(_PROJECT_ROOT / "data"))) / "sim" / "clock.json"
+        try:
+            text = json.loads(clock_file.read_text())["now"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return wall, "the sim clock"
+    try:
+        ts = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return wall, "the sim clock"  # the full CLI reports the malformed clock
+    return (ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)), "the sim clock"
+
+
+def last_game_date() -> tuple[dt.date, str]:
+    """Today's game date (ET) on the sources' clock, never after today by the wall clock (the last
+    `game_dates` partition)."""
+    now, clock = sources_now()
+    wall_today = dt.datetime.now(_ET).date()
+    return min(now.astimezone(_ET).date(), wall_today), clock
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def backfill_refusal(argv: list[str]) -> tuple[str, str] | None:
+    """The refusal for `nba-lake backfill ...` arguments, or None (also for anything it cannot parse:
+    the full CLI reports those)."""
+    if "backfill" not in argv or "--help" in argv:
+        return None
+    try:
+        d0 = dt.date.fromisoformat((_option(argv, "--start") or "").strip())
+        d1 = dt.date.fromisoformat((_option(argv, "--end") or "").strip())
+        first = first_game_date()
+    except ValueError:
+        return None
+    last, clock = last_game_date()
+    return range_refusal(d0, d1, first, last, clock)
+
+
+def main() -> None:
+    refusal = backfill_refusal(sys.argv[1:])
+    if refusal is not None:
+        message, hint = refusal
+        print(f"error: {message}\nhint: {hint}", file=sys.stderr)
+        sys.exit(2)
+    from nba_assets.ops.cli import run
+
+    run()
