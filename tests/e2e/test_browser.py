@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-# Flags for headless Chromium as root on a dev/CI box (dagster-notes §12).
+# Flags for headless Chromium as root on a dev/CI box (docs/architecture.md §9).
 CHROME_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
