@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 
 from checks import coverage
-from checks.definitions import WARN, _in, _result, evaluated_dates
+from checks.definitions import WARN, _in, _result, evaluated_dates, frame_check
 from checks.per_day import ByDay, DayRule, on_frames
 from checks.result import RuleResult
 from nba_assets import tables as t
@@ -77,17 +77,11 @@ def final_game_predictions_graded(
     return _result(context, WARN, rule)
 
 
-@dg.asset_check(
-    asset=t.PLAYER_PROP_PREDICTIONS.key,
-    name=STALE_INPUTS_HELD_BACK,
-    partitions_def=game_dates,
-    description="How many predictions were held back (PASS, STALE_INPUTS) because their team's recent "
-    "history has a final game without summary rows, and why. WARN when any.",
+stale_inputs_held_back = frame_check(
+    t.PLAYER_PROP_PREDICTIONS, STALE_INPUTS_HELD_BACK, coverage.stale_inputs_counted, WARN,
+    "How many predictions were held back (PASS, STALE_INPUTS) because their team's recent history has a "
+    "final game without summary rows, and why. WARN when any.",
 )
-def stale_inputs_held_back(
-    context: dg.AssetCheckExecutionContext, player_prop_predictions: pl.DataFrame
-) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(coverage.stale_inputs_counted, player_prop_predictions))
 
 
 COVERAGE_CHECKS = [lined_players_have_prediction, final_game_predictions_graded, stale_inputs_held_back]

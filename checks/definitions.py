@@ -262,20 +262,6 @@ def games_final_after_tipoff(
     return _result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
 
 
-# ------------------------------------------------------------------------------------- agreement
-@dg.asset_check(
-    asset=t.PLAYER_GAME_SUMMARY.key,
-    name=SOURCES_AGREE,
-    partitions_def=game_dates,
-    description="Ball Don't Lie and NBA.com agree on points and minutes for the player-games both have; "
-    "metadata counts rows per source and fallback rows. WARN, listing the disagreements.",
-)
-def sources_agree(
-    context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame
-) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(agreement.source_disagreements, player_game_summary))
-
-
 # --------------------------------------------------------------------------------------- anomaly
 def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> pl.DataFrame:
     """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table)."""
@@ -331,6 +317,13 @@ def frame_check(
         return _result(context, severity, on_frames(rule, frame))
 
     return _check
+
+
+sources_agree = frame_check(
+    t.PLAYER_GAME_SUMMARY, SOURCES_AGREE, agreement.source_disagreements, WARN,
+    "Ball Don't Lie and NBA.com agree on points and minutes for the player-games both have; metadata "
+    "counts rows per source and fallback rows. WARN, listing the disagreements.",
+)
 
 
 def _prediction_quality(preds: pl.DataFrame) -> RuleResult:
