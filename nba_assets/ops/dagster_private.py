@@ -2,10 +2,10 @@
 tests/unit/test_dagster_private.py fails loudly if an upgrade moves them.
 
 What each function stands in for:
-- `check_history`, `latest_check_records`, `range_check_records`: the asset-check execution records
-  per partition. The public API (`DagsterInstance.get_latest_asset_check_evaluation` /
-  `AssetCheckEvaluation` events via `fetch_...` record queries) has no partition filter in 1.13, and
-  the CLI needs "this day's latest result" and "the range runs' results" (partition = None).
+- `check_history`, `latest_check_records`: the asset-check execution records per partition. The public
+  API (`DagsterInstance.get_latest_asset_check_evaluation` / `AssetCheckEvaluation` events via
+  `fetch_...` record queries) has no partition filter in 1.13, and the CLI needs "this day's latest
+  result" (every run, range runs included, records one result per day: checks/per_day.py).
 - `sensor_has_ticked`: whether a sensor has ticked at all. The public stand-in is the GraphQL
   `sensorOrError { sensorState { ticks } }` of a running webserver; in-process we read the instance's
   instigator state, which needs the private `InstigatorType` enum.
@@ -35,15 +35,6 @@ EVALUATED = (SUCCEEDED, FAILED)
 def check_history(instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int = 50) -> list[Any]:
     """Execution records of one check, newest first, every partition (and none) included."""
     return list(instance.event_log_storage.get_asset_check_execution_history(key, limit=limit))
-
-
-def range_check_records(instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int = 100) -> list[Any]:
-    """Records with no partition: what a single-run range backfill records (newest first)."""
-    return list(
-        instance.event_log_storage.get_asset_check_execution_history(
-            key, limit=limit, partition_filter=PartitionKeyFilter(key=None)
-        )
-    )
 
 
 def latest_check_records(
