@@ -10,10 +10,11 @@ table and reported by the asset's `no_rejected_records` check (ERROR) with game,
 """
 
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import dagster as dg
@@ -32,6 +33,7 @@ from nba_assets.common import (
 from nba_assets.outage import fetch_days
 from nba_assets.partitions import ET, game_dates
 from resources import parsers
+from resources.clients import PoisonResponse
 from resources.http import RETRY_BUDGET, AuthError, SourceError
 from resources.landing import LandedFile, LandingZone, PoisonBody
 from resources.sources import SourcesResource
@@ -52,12 +54,13 @@ R = TypeVar("R")
 def fetch_resuming(context: dg.AssetExecutionContext, fetch: Callable[[T], R], arg: T) -> R:
     """Call a fetch (of a day, or of an event's history) again after a request used up its attempts;
     a paginated fetch resumes from the failed page (PaginationError), earlier pages stay landed. A
-    missing or wrong key (AuthError) is not retried."""
+    missing or wrong key (AuthError) is not retried, nor a body quarantined as poison (PoisonResponse:
+    the next run re-fetches it, as for every poison body)."""
     resumes = RETRY_BUDGET.day_resumes
     for attempt in range(1, resumes + 1):
         try:
             return fetch(arg)
-        except AuthError:
+        except (AuthError, PoisonResponse):
             raise
         except SourceError as exc:
             if exc.last_status is not None and 400 <= exc.last_status < 500 and exc.last_status != 429:
@@ -259,6 +262,22 @@ Parse = Callable[[object, LandedFile, dt.date], parsers.ParseResult]
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """What a fetch reports besides landing: days whose source was down ({day: error},
+    nba_assets/outage.py) and bodies it had to read, found poison and quarantined (the odds events
+    list, whose ids the odds walk needs): those get the same reject as a poison body found when parsing."""
+
+    down: dict[str, str] = field(default_factory=dict)
+    poisoned: list[tuple[dt.date, PoisonResponse]] = field(default_factory=list)
+
+    def with_rejects(self, source: str, got: Ingested) -> Ingested:
+        if not self.poisoned:
+            return got
+        early = [_poison_reject(source, exc.file, d, exc.moved) for d, exc in self.poisoned]
+        return dataclasses.replace(got, rejects=_concat_rejects([*early, got.rejects]))
+
+
+@dataclass(frozen=True)
 class RawFeed:
     """One raw table: where its responses come from and how they are fetched and parsed."""
 
@@ -266,8 +285,8 @@ class RawFeed:
     description: str
     source: str  # the landing zone's source folder
     endpoints: tuple[str, ...]  # the landing zone's endpoint folders parsed for a day
-    # Returns {day: error} for days whose source was down (nba_assets/outage.py), or None.
-    fetch: Callable[[dg.AssetExecutionContext, SourcesResource, list[dt.date]], dict[str, str] | None]
+    # Returns {day: error} for days whose source was down (nba_assets/outage.py), a Fetched, or None.
+    fetch: Callable[[dg.AssetExecutionContext, SourcesResource, list[dt.date]], dict[str, str] | Fetched | None]
     parser: Callable[[], Parse]  # called once per run, so a parser may cache across the run's dates
 
     def ingest(self, landing: LandingZone, dates: Sequence[dt.date]) -> Ingested:
@@ -281,8 +300,11 @@ def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
     @_raw_asset(feed.table, feed.description)
     def _asset(context: dg.AssetExecutionContext, sources: SourcesResource):
         dates = partition_dates(context)
-        down = (feed.fetch(context, sources, dates) or {}) if sources.fetching_enabled else {}
-        yield from _emit(context, feed.ingest(sources.landing(), dates), dates, down)
+        fetched = feed.fetch(context, sources, dates) if sources.fetching_enabled else None
+        if not isinstance(fetched, Fetched):
+            fetched = Fetched(down=fetched or {})
+        got = fetched.with_rejects(feed.source, feed.ingest(sources.landing(), dates))
+        yield from _emit(context, got, dates, fetched.down)
 
     return _asset
 
@@ -334,12 +356,19 @@ def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesReso
     return fetch_days(context, "nbacom", lambda d: fetch_resuming(context, client.fetch_leaguegamelog, d), dates)
 
 
-def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
+def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> Fetched:
     client = sources.odds()
+    poisoned = []
     for d in dates:
-        fetched = fetch_resuming(context, client.fetch_events, d)
+        try:
+            fetched = fetch_resuming(context, client.fetch_events, d)
+        except PoisonResponse as exc:  # quarantined: the day's odds are not walked, the other days go on
+            context.log.error(f"{exc}; the day is written from what is landed")
+            poisoned.append((d, exc))
+            continue
         for event in fetched.events:
             fetch_resuming(context, client.fetch_event_odds_history, event)
+    return Fetched(poisoned=poisoned)
 
 
 def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:

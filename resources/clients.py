@@ -282,6 +282,15 @@ class NbaComClient:
 SPORT = "basketball_nba"
 
 
+class PoisonResponse(SourceError):
+    """A body that is not the API's shape, quarantined as soon as it was fetched (`moved`): the day
+    cannot be fetched further this run; the next run re-fetches it. Not resumed within the run."""
+
+    def __init__(self, message: str, *, file: LandedFile, moved: Any, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.file, self.moved = file, moved
+
+
 @dataclass(frozen=True)
 class EventsFetch:
     """Landed events body, plus the events on the date (parsed because the odds walk needs their ids)."""
@@ -335,11 +344,11 @@ class OddsApiClient:
         raw = body.get("data") if isinstance(body, dict) else body
         if not isinstance(raw, list):
             moved = self.landing.quarantine(files[0], "events response is not a list of events")
-            raise SourceError(
+            raise PoisonResponse(
                 f"{self.source}: events of {game_date} are not a list; quarantined to {moved}; "
                 f"the next run re-fetches them",
                 source=self.source, endpoint=httpx.URL(url).path, params=files[0].meta["params"],
-                attempts=1, last_status=resp.status_code,
+                attempts=1, last_status=resp.status_code, file=files[0], moved=moved,
             )
         events = [
             e for e in raw

@@ -4,7 +4,8 @@
   a two-week raw backfill lands exactly the files of a clean run;
 - a page that keeps failing past the whole retry budget fails the run naming it, keeps the pages
   landed before it, and the next run resumes at that page;
-- an HTML page served with 200 is quarantined, the other days land, and the next run re-fetches it.
+- an HTML page served with 200 is quarantined, the other days land, and the next run re-fetches it;
+- so is an odds `events` body that is not a list (found while fetching: the odds walk needs its ids).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import dagster as dg
 import httpx
 import polars as pl
 
-from nba_assets.raw import RAW_ASSETS, REJECTS_CHECK, bdl_boxscores, nbacom_boxscores
+from nba_assets.raw import RAW_ASSETS, REJECTS_CHECK, bdl_boxscores, nbacom_boxscores, prop_lines
 from resources.env import resources_for, settings
 from resources.http import RETRY_BUDGET
 from resources.landing import QUARANTINE
@@ -25,6 +26,7 @@ from resources.sim import network
 from resources.sources import SourcesResource
 from tests.conftest import file_hashes, range_tags
 
+_ORIGINAL_TRANSPORT = SourcesResource._sim_transport
 TABLES = ("schedule", "bdl_boxscores", "nbacom_boxscores", "prop_lines", "injuries")
 
 
@@ -157,6 +159,42 @@ def test_an_html_page_with_200_is_quarantined_the_other_days_land_and_the_next_r
 
     # Next run, the source answers normally: the day is re-fetched and lands; the poison stays kept.
     res = _run([nbacom_boxscores], instance, partition_key="2025-12-06")
+    assert res.success
+    assert pl.read_parquet(lake / "2025-12-06.parquet").height > 0
+    assert [e.passed for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK] == [True]
+    assert kept.exists()
+
+
+def test_an_odds_events_body_that_is_not_a_list_is_quarantined_the_other_days_land_and_the_next_run_refetches(
+    sim_lake, instance, monkeypatch
+):
+    # Persistent for the whole run (a retry would get the same body): the day is quarantined, not retried.
+    days = ["2025-12-05", "2025-12-06", "2025-12-07"]
+
+    def events_of_day(req: httpx.Request) -> bool:
+        return req.url.path.endswith("/events") and req.url.params.get("date", "").startswith("2025-12-06")
+
+    body = {"message": "Usage quota has been reached", "error_code": "OUT_OF_USAGE_CREDITS"}
+    rules = _wrap(monkeypatch, when=events_of_day, times=10_000,
+                  answer=lambda r: httpx.Response(200, json=body, request=r))
+    res = _run([prop_lines], instance, tags=range_tags(days[0], days[-1]))
+    assert res.success
+    assert rules[0].hits == 1  # quarantined at once, not re-asked within the run
+    lake = sim_lake / "lake" / "raw" / "prop_lines"
+    heights = {d: pl.read_parquet(lake / f"{d}.parquet").height for d in days}
+    assert heights["2025-12-05"] > 0 and heights["2025-12-07"] > 0 and heights["2025-12-06"] == 0, heights
+    evs = {e.partition: e for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK}
+    assert not evs[None].passed and evs[None].metadata["failing_dates"].value == "2025-12-06"
+    assert {d: evs[d].passed for d in days} == {d: d != "2025-12-06" for d in days}
+    table = evs[None].metadata["rejects"].value
+    qdir = sim_lake / "landing" / "oddsapi" / "events" / "2025-12-06" / QUARANTINE
+    [kept] = [p for p in qdir.iterdir() if p.suffix == ".json"]
+    assert json.loads(kept.read_bytes()) == body
+    assert "events" in table and kept.name in table and "quarantined" in table, table
+
+    # Next run, the source answers normally: the day's events are re-fetched and its lines land.
+    monkeypatch.setattr(SourcesResource, "_sim_transport", _ORIGINAL_TRANSPORT)
+    res = _run([prop_lines], instance, partition_key="2025-12-06")
     assert res.success
     assert pl.read_parquet(lake / "2025-12-06.parquet").height > 0
     assert [e.passed for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK] == [True]
