@@ -106,13 +106,15 @@ def _wait_for_text(driver, *texts: str, timeout: float = PAGE_TIMEOUT) -> str:
     return _body_text(driver)
 
 
-def _wait_for_match(driver, pattern: str, what: str, timeout: float = PAGE_TIMEOUT) -> str:
-    """Wait until the page text matches `pattern` (the data itself, not just its labels); return it."""
-    from selenium.common.exceptions import TimeoutException
+def wait_until(driver, condition, what: str, timeout: float = PAGE_TIMEOUT):
+    """Poll `condition(driver)` until it is truthy and return its value; after `timeout` seconds fail
+    saying what never appeared, with a screenshot and the page text."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:
-        WebDriverWait(driver, timeout, poll_frequency=0.3).until(lambda d: re.search(pattern, _body_text(d)))
+        return WebDriverWait(driver, timeout, poll_frequency=0.3,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
     except TimeoutException:
         shot = ARTIFACTS / "timeout.png"
         driver.save_screenshot(str(shot))
@@ -120,7 +122,24 @@ def _wait_for_match(driver, pattern: str, what: str, timeout: float = PAGE_TIMEO
             f"{driver.current_url}: {what} never appeared within {timeout:.0f}s (screenshot {shot}); "
             f"page text: {_body_text(driver)[:1500]!r}"
         ) from None
+
+
+def _wait_for_match(driver, pattern: str, what: str, timeout: float = PAGE_TIMEOUT) -> str:
+    """Wait until the page text matches `pattern` (the data itself, not just its labels); return it."""
+    wait_until(driver, lambda d: re.search(pattern, _body_text(d)), what, timeout)
     return _body_text(driver)
+
+
+def wait_for_image(driver, xpath: str, what: str, min_width: int = 100):
+    """The image at `xpath`, once the browser has decoded it (not a broken-image icon)."""
+    from selenium.webdriver.common.by import By
+
+    def decoded(d):
+        imgs = d.find_elements(By.XPATH, xpath)
+        ok = imgs and d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", imgs[0])
+        return imgs[0] if ok and ok > min_width else None
+
+    return wait_until(driver, decoded, f"{what} (decoded, wider than {min_width} px)")
 
 
 def _open(driver, stack: E2EStack, path: str, *texts: str) -> str:
@@ -167,9 +186,16 @@ def test_group_lineage_shows_assets_with_checks_and_partitions(browser, e2e_stac
         " Passed",  # the check tallies load after the nodes: wait for them, not only the labels
     )
     # each node carries its check tally, partition fill and automation rows; the nodes first render
-    # "Latest event –" and "Loading...", so wait for the loaded values, not for the labels
-    node = r"player_game_summary\nLatest event\n(?!–)[^\n]+\nAsset checks\n\d+ / 4 Passed\nPartitions\n"
-    text = _wait_for_match(browser, node, "the player_game_summary node with its latest event and checks")
+    # "Latest event –" and "Loading...", so wait until every node shows its loaded values
+    def loaded(d):
+        text = _body_text(d)
+        nodes = [re.search(rf"(?:^|\n){name}\nLatest event\n(?!–)[^\n]+\nAsset checks\n\d+ / \d+ Passed\n"
+                           r"Partitions\n", text) for name in ("games", "player_game_summary", "team_game_summary")]
+        return text if all(nodes) and "Loading..." not in text else None
+
+    text = wait_until(browser, loaded, "the three analytics nodes with their latest event and check tally, "
+                      "nothing 'Loading...'")
+    assert re.search(r"player_game_summary\nLatest event\n(?!–)[^\n]+\nAsset checks\n\d+ / 4 Passed", text)
     # upstream raw assets are drawn as links beside the group
     assert "bdl_boxscores" in text
     _shot(browser, "group_analytics_lineage.png")
@@ -212,8 +238,8 @@ def test_check_partitions_show_each_day_of_the_range_backfill(browser, e2e_stack
     _open(browser, e2e_stack, f"/assets/{asset}?view=checks&checkDetail={check}", check, "Execution history")
     browser.find_element(By.XPATH, "//button[normalize-space()='Partitions']").click()
     days = len(E2E_DAYS)
-    text = _wait_for_text(browser, "Skipped (0)", f"Failed ({failed})", f"Passed ({days - failed})")
-    assert "In Progress (0)" in text and "Execution Failed (0)" in text
+    _wait_for_text(browser, "Skipped (0)", f"Failed ({failed})", f"Passed ({days - failed})", "In Progress (0)",
+                   "Execution Failed (0)")
     _shot(browser, f"{check}_partitions.png")
 
 
@@ -229,8 +255,7 @@ def test_report_plot_renders_from_markdown_data_uri(browser, e2e_stack: E2EStack
     row = browser.find_element(By.XPATH, "//tr[.//span[normalize-space()='calibration']]")
     row.find_element(By.XPATH, ".//*[contains(text(), 'Show Markdown')]").click()
     _wait_for_text(browser, "Close")
-    img = browser.find_element(By.XPATH, "//*[@role='dialog']//img[@alt='calibration of p_over']")
+    img = wait_for_image(browser, "//*[@role='dialog']//img[@alt='calibration of p_over']",
+                         "the calibration plot in the markdown dialog")
     assert img.get_attribute("src").startswith("data:image/png;base64,")
-    natural = browser.execute_script("return [arguments[0].complete, arguments[0].naturalWidth]", img)
-    assert natural[0] is True and natural[1] > 100, natural  # decoded, not a broken-image icon
     _shot(browser, "season_report_calibration.png")

@@ -18,7 +18,16 @@ import pytest
 
 from nba_assets import tables
 from tests.e2e.conftest import BIN, E2E_DAYS, FAULT_DAY, REPO, E2EStack
-from tests.e2e.test_browser import _body_text, _open, _shot, _wait_for_text, browser  # noqa: F401
+from tests.e2e.test_browser import (  # noqa: F401
+    _body_text,
+    _open,
+    _shot,
+    _wait_for_match,
+    _wait_for_text,
+    browser,
+    wait_for_image,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -58,9 +67,19 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     _open(browser, e2e_stack, "/catalog", "Catalog", "Lineage")
     browser.find_element(By.XPATH, "//a[normalize-space()='Lineage']").click()
     _wait_for_text(browser, "Global asset lineage", "raw", "grading")
-    time.sleep(2)  # the graph's layout settles before it takes keyboard shortcuts
-    ActionChains(browser).key_down(Keys.ALT).send_keys("e").key_up(Keys.ALT).perform()
-    _wait_for_text(browser, *ALL_ASSETS)
+
+    def expanded(d):
+        """Alt+E until the groups open: the graph takes shortcuts only once its layout has settled, and
+        a press that landed shows asset names (then only wait, a second press would collapse them)."""
+        text = _body_text(d)
+        if all(a in text for a in ALL_ASSETS):
+            return True
+        if not any(a in text for a in ALL_ASSETS[:5]):  # still collapsed: nothing of the raw group shown
+            ActionChains(d).key_down(Keys.ALT).send_keys("e").key_up(Keys.ALT).perform()
+            time.sleep(1)  # give the press time to land before reading the page again
+        return False
+
+    wait_until(browser, expanded, f"every asset after Alt+E ({', '.join(ALL_ASSETS)})")
     _shot(browser, "tour_1_lineage_expanded.png")
 
     # 2. The failing check on the tour's day, with the game it names ...
@@ -81,7 +100,8 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     search = browser.find_element(By.XPATH, "//input[starts-with(@placeholder, 'Filter by partition')]")
     search.send_keys(TOUR_DAY)
     WebDriverWait(browser, 30).until(
-        ec.element_to_be_clickable((By.XPATH, f"//*[normalize-space()='{TOUR_DAY}' and not(*)]"))
+        ec.element_to_be_clickable((By.XPATH, f"//*[normalize-space()='{TOUR_DAY}' and not(*)]")),
+        f"the partition {TOUR_DAY} in the check's filtered partition list",
     ).click()
     _wait_for_text(browser, "games_without_lines", "Failed")
     _shot(browser, "tour_2_check_partition_day.png")
@@ -91,8 +111,8 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     assert "prop_availability" in cli.stdout and TOUR_GAME in cli.stdout, cli.stdout + cli.stderr
     # ... and the day's own row count, equal to its file's rows.
     rows = pl.read_parquet(e2e_stack.data_dir / "lake" / "raw" / "bdl_boxscores" / f"{TOUR_DAY}.parquet").height
-    text = _open(browser, e2e_stack, f"/assets/{tables.BDL_BOXSCORES.label}?view=partitions&partition={TOUR_DAY}",
-                 "dagster/row_count", "rows_by_partition")
+    browser.get(f"{e2e_stack.base_url}/assets/{tables.BDL_BOXSCORES.label}?view=partitions&partition={TOUR_DAY}")
+    text = _wait_for_match(browser, r"dagster/row_count\n[\d,]+\n", f"the row count of {TOUR_DAY}")
     shown = re.search(r"dagster/row_count\n([\d,]+)", text)
     assert shown and int(shown.group(1).replace(",", "")) == rows, (rows, text)
     _shot(browser, "tour_2_day_row_count.png")
@@ -105,9 +125,11 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     _wait_for_text(browser, "Partition selection", "Show all partitions")
     # the dialog offers the last 90 days until asked for all
     browser.find_element(By.XPATH, "//*[normalize-space()='Show all partitions' and not(*)]").click()
-    WebDriverWait(browser, 30).until(lambda d: "Show all partitions" not in _body_text(d))
+    WebDriverWait(browser, 30).until(lambda d: "Show all partitions" not in _body_text(d),
+                                     "the dialog listing all partitions")
     box = WebDriverWait(browser, 30).until(
-        ec.element_to_be_clickable((By.XPATH, "//*[@role='dialog']//input[@type='text']"))
+        ec.element_to_be_clickable((By.XPATH, "//*[@role='dialog']//input[@type='text']")),
+        "the partition range input of the Materialize dialog",
     )
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(UI_RUN_DAY, Keys.ENTER)
@@ -116,19 +138,18 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     browser.find_element(By.XPATH, "//button[normalize-space()='Launch 1 run']").click()
     deadline = time.monotonic() + RUN_TIMEOUT
     while _materializations(e2e_stack, asset, UI_RUN_DAY) == before:
-        assert time.monotonic() < deadline, "the run launched from the UI did not materialize the day"
+        assert time.monotonic() < deadline, (
+            f"the run launched from the UI did not materialize {asset.label} {UI_RUN_DAY} in {RUN_TIMEOUT}s")
         time.sleep(2)
-    _open(browser, e2e_stack, "/runs", "Success")
+    _open(browser, e2e_stack, "/runs", "Success", UI_RUN_DAY)
     _shot(browser, "tour_3_run.png")
 
     # 4. The plots: season_report's metadata holds its charts as markdown images.
     _open(browser, e2e_stack, f"/assets/{tables.SEASON_REPORT.label}?view=events", "calibration", "Show Markdown")
     row = browser.find_element(By.XPATH, "//tr[.//span[normalize-space()='calibration']]")
     row.find_element(By.XPATH, ".//*[contains(text(), 'Show Markdown')]").click()
-    img = WebDriverWait(browser, 30).until(
-        ec.presence_of_element_located((By.XPATH, "//*[@role='dialog']//img[@alt='calibration of p_over']"))
-    )
-    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 100
+    wait_for_image(browser, "//*[@role='dialog']//img[@alt='calibration of p_over']",
+                   "the calibration plot in the markdown dialog")
     _shot(browser, "tour_4_plot.png")
 
 
