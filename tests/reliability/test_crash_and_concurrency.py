@@ -6,18 +6,26 @@
   and the re-run gives the hashes of an uninterrupted run.
 - Two processes writing the same partition at once while readers read it: readers always see one
   complete version, and the winner is one writer's whole file, never a mix.
+- Two Dagster runs in two processes (the CLI and a run as the daemon's worker executes it) writing
+  different days of one table at once, against one DAGSTER_HOME and data dir: both succeed, every day
+  equals a sequential run, and `nba-lake status` / `sql` / a DuckDB session meanwhile are answered and
+  see whole files only.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
+from nba_assets.ops.guard import open_instance
 from nba_assets.raw import bdl_boxscores
 from resources.env import PROJECT_ROOT, resources_for, settings
 from tests.conftest import SIM_NOW, file_hashes, range_tags
@@ -145,3 +153,109 @@ def test_two_processes_opening_an_empty_dagster_home_at_once_both_start(tmp_path
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
         outs = [p.communicate(timeout=120)[0] for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outs
+
+
+# Each run, at its first write to TABLE, lands the temp file and waits before the rename until both runs
+# are there and the test has released them: the two runs are then mid-write at the same time, for sure.
+BARRIER = """
+import os, sys, time
+from pathlib import Path
+gate, me, table = Path(os.environ["GATE_DIR"]), os.environ["GATE_NAME"], os.environ["GATE_TABLE"]
+real, waited = os.replace, [False]
+def replace(src, dst, *a, **k):
+    if not waited[0] and str(dst).endswith(".parquet") and f"/{table}/" in str(dst):
+        waited[0] = True
+        (gate / me).touch()
+        deadline = time.monotonic() + 300
+        while not (gate / "release").exists():
+            if time.monotonic() > deadline:
+                sys.exit(f"{me}: never released at its first write of {table}")
+            time.sleep(0.05)
+    return real(src, dst, *a, **k)
+os.replace = replace
+if sys.argv[1] == "nba-lake":
+    from nba_assets.ops.cli import run as main
+else:
+    from dagster._cli import main
+sys.argv = sys.argv[1:]
+main()
+"""
+GATE_TIMEOUT = 300.0
+
+
+def _until(cond, what: str, procs, timeout: float = GATE_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        dead = [p.args[3:6] for p in procs if p.poll() is not None]
+        assert not dead, f"{what} never happened: {dead} exited first"
+        assert time.monotonic() < deadline, f"{what} never happened within {timeout:.0f}s"
+        time.sleep(0.1)
+
+
+def test_a_cli_backfill_and_a_scheduled_style_run_write_days_of_one_table_at_once(
+    sim_lake, instance, tmp_path, monkeypatch
+):
+    """Two processes, one DAGSTER_HOME, one data dir: `nba-lake backfill` of three days and a
+    `dagster asset materialize` of a fourth (what the daemon's run worker executes), both mid-write at
+    once; readers meanwhile are answered and see only whole files."""
+    table, days = "bdl_boxscores", ["2025-10-22", "2025-10-23", "2025-10-24", "2025-10-25"]
+    seed_day = "2025-10-21"  # already in the lake: what readers see before the runs' files land
+    ref = tmp_path / "ref"
+    monkeypatch.setenv("NBA_LAKE_DATA_DIR", str(ref))
+    assert dg.materialize([bdl_boxscores], resources=resources_for(settings()), instance=instance,
+                          tags=range_tags(seed_day, days[-1])).success  # the sequential reference
+    expected = file_hashes(ref / "lake" / "raw" / table)
+    lake = sim_lake / "lake" / "raw" / table
+    lake.mkdir(parents=True)
+    shutil.copy(ref / "lake" / "raw" / table / f"{seed_day}.parquet", lake)
+    rows = {p.stem: pl.read_parquet(p).height for p in (ref / "lake" / "raw" / table).glob("*.parquet")}
+
+    home, gate = tmp_path / "home", tmp_path / "gate"
+    home.mkdir()
+    gate.mkdir()
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    env = {**os.environ, "DAGSTER_HOME": str(home), "NBA_LAKE_DATA_DIR": str(sim_lake), "NBA_LAKE_SOURCE": "sim",
+           "NBA_LAKE_SIM_NOW": SIM_NOW.isoformat(), "GATE_DIR": str(gate), "GATE_TABLE": table}
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    open_instance(home)  # an instance in use, as when the CLI and the daemon share it
+    runs = {
+        "cli": ["nba-lake", "backfill", "--start", days[0], "--end", days[2], "--select", f"raw/{table}"],
+        "scheduled": ["dagster", "asset", "materialize", "-m", "nba_assets.definitions", "-d", str(PROJECT_ROOT),
+                      "--select", f"raw/{table}", "--partition", days[3]],
+    }
+    procs = [subprocess.Popen([sys.executable, "-c", BARRIER, *args], env={**env, "GATE_NAME": name},
+                              cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name, args in runs.items()]
+    try:
+        _until(lambda: {p.name for p in gate.iterdir()} == set(runs), "both runs at their first write", procs)
+        inst = dg.DagsterInstance.from_config(str(home))
+        assert sorted(r.status.value for r in inst.get_runs()) == ["STARTED", "STARTED"]
+        assert len([p for p in lake.iterdir() if p.name.endswith(".tmp")]) == 2  # both temp files written
+        # Readers while both runs hold the instance and a half-done write: answered, whole files only.
+        for cmd in (["status", "--days", "7"], ["sql", f"select count(*) as n from raw.{table}"]):
+            got = subprocess.run([str(Path(sys.executable).parent / "nba-lake"), *cmd], env=env, cwd=PROJECT_ROOT,
+                                 capture_output=True, text=True, timeout=120)
+            assert got.returncode == 0, (cmd, got.stdout[-1500:], got.stderr[-1500:])
+        assert f"{rows[seed_day]}" in got.stdout, got.stdout  # the seed day only: no temp file counted
+        (gate / "release").touch()
+        con, reads, seen = duckdb.connect(), 0, set()
+        while any(p.poll() is None for p in procs):
+            per_file = con.execute(f"select filename, count(*) from read_parquet('{lake}/*.parquet', "
+                                   "filename=true) group by 1").fetchall()
+            for name, n in per_file:
+                day = name.rsplit("/", 1)[1].removesuffix(".parquet")
+                assert n == rows[day], (day, n, rows[day])  # a whole file or none
+                seen.add(day)
+            reads += 1
+        outs = [p.communicate(timeout=120)[0] for p in procs]
+    finally:
+        (gate / "release").touch()
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert [p.returncode for p in procs] == [0, 0], [o[-3000:] for o in outs]
+    assert sorted(r.status.value for r in inst.get_runs()) == ["SUCCESS", "SUCCESS"]
+    assert file_hashes(lake) == expected  # every day of both runs, byte-identical to the sequential run
+    assert not [p for p in lake.iterdir() if p.name.endswith(".tmp")]
+    print(f"{reads} DuckDB reads while the two runs wrote; days seen: {sorted(seen)}")
