@@ -23,6 +23,9 @@ from resources.env import resources_for, settings
 from resources.landing import QUARANTINE, QUARANTINE_LOG, LandingZone
 from tests.conftest import FIXTURES, range_tags
 
+# One landing zone and one ingest for every test here: keep them on one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("bad_input")
+
 OLD_SHAPE = json.loads((FIXTURES / "bdl" / "box_scores_2024-01-15_v2023.json").read_text())
 ODDS = json.loads((FIXTURES / "oddsapi" / "event_odds_player_props_fixture.json").read_text())
 START = dt.date(2024, 1, 15)

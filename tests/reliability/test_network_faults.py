@@ -18,6 +18,7 @@ import dagster as dg
 import httpx
 import polars as pl
 
+from nba_assets import raw
 from nba_assets.raw import RAW_ASSETS, REJECTS_CHECK, bdl_boxscores, nbacom_boxscores, prop_lines
 from resources.env import resources_for, settings
 from resources.http import RETRY_BUDGET
@@ -103,6 +104,8 @@ def test_a_page_failing_past_the_retry_budget_fails_the_run_naming_it_and_resume
         return req.url.path == "/v1/stats" and "cursor" in req.url.params
 
     budget = RETRY_BUDGET.requests_per_failing_page
+    # The resumes' waits (1 s, 2 s per call) are not what this test proves: the count of requests is.
+    monkeypatch.setattr(raw, "RESUME_BACKOFF_S", 0.0)
     rules = _wrap(monkeypatch, when=page2, times=10_000,
                   answer=lambda r: httpx.Response(429, json={"message": "Too Many Requests"}, request=r))
     res = _run([bdl_boxscores], instance, partition_key=day, raise_on_error=False)
