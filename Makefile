@@ -52,7 +52,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup chromium postgresql lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 -q
 
 ui: setup
 	$(BIN)/nba-lake ui

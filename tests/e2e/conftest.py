@@ -5,8 +5,8 @@ copied in, UI-launched runs start at once: no daemon), a `nba-lake backfill` of 
 sim clock (so runs and check results are in the instance), `grading/season_report` materialized
 (its plots are inline markdown images), then `dagster-webserver` in its own process group.
 
-`make test` runs pytest-xdist with `--dist loadgroup` (e2e tests are in no group), so the e2e tests may
-land on both workers. They share one stack through a state folder beside the workers' base temp dirs: a file lock guards
+`make test` runs pytest-xdist with `--dist load`, so the e2e tests may land on both workers. They
+share one stack through a state folder beside the workers' base temp dirs: a file lock guards
 building it; every worker that collected e2e tests registers its pid, and the last registered worker
 to finish its session stops the webserver (SIGTERM to its process group, SIGKILL after 15 s).
 """
