@@ -116,10 +116,14 @@ def ingest(
                 continue
             result = parse(body, f, d)
             rows = result.rows
-            stray = rows.filter(pl.col("game_date") != d)
-            if stray.height:
-                rejects.append(_stray_rejects(stray, source, f, d))
-            frames.append(rows.filter(pl.col("game_date") == d))
+            dates_in = rows["game_date"]
+            if not rows.height or (dates_in.null_count() == 0 and dates_in.min() == d == dates_in.max()):
+                frames.append(rows)  # the usual file: every row on its folder's day, nothing to split
+            else:
+                stray = rows.filter(pl.col("game_date") != d)
+                if stray.height:
+                    rejects.append(_stray_rejects(stray, source, f, d))
+                frames.append(rows.filter(pl.col("game_date") == d))
             if result.rejects.height:
                 # A whole-file reject has no date of its own: it belongs to the folder's day.
                 rejects.append(result.rejects.with_columns(pl.col("game_date").fill_null(d)))
