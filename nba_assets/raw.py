@@ -98,6 +98,7 @@ def ingest(
     rejects: list[pl.DataFrame] = []
     duplicates: list[pl.DataFrame] = []
     n_files = 0
+    bodies = _RecentBodies(landing)
     for d in dates:
         files: list[LandedFile] = []
         for endpoint in endpoints:
@@ -108,7 +109,7 @@ def ingest(
         frames = []
         for f in files:
             try:
-                body = landing.read_json(f)
+                body = bodies.read(f)
             except PoisonBody as exc:
                 # Kept for a human, never read again; the next run's fetch lands a fresh body.
                 moved = landing.quarantine(f, str(exc))
@@ -138,6 +139,29 @@ def ingest(
         duplicates=_concat_rejects(duplicates),
         files=n_files,
     )
+
+
+class _RecentBodies:
+    """Decodes landed files, reusing the last few decoded bodies when a file with the same name has the
+    same bytes: the season schedule is one body hard-linked under every date of a range, and decoding
+    it once per date was most of the schedule's parse time. Parsers never modify a body."""
+
+    KEEP = 4
+
+    def __init__(self, landing: LandingZone) -> None:
+        self.landing = landing
+        self.recent: dict[str, tuple[bytes, object]] = {}
+
+    def read(self, f: LandedFile) -> object:
+        raw = f.path.read_bytes()
+        hit = self.recent.get(f.name)
+        if hit is not None and hit[0] == raw:
+            return hit[1]
+        body = self.landing.decode(f, raw)
+        self.recent[f.name] = (raw, body)
+        if len(self.recent) > self.KEEP:
+            del self.recent[next(iter(self.recent))]
+        return body
 
 
 def _concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:

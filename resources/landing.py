@@ -235,7 +235,10 @@ class LandingZone:
     def read_json(self, f: LandedFile) -> Any:
         """The parsed body of a landed file; PoisonBody (naming the file) when it is not JSON at all or
         not an object/list, so the caller can quarantine it instead of failing on it every run."""
-        raw = f.path.read_bytes()
+        return self.decode(f, f.path.read_bytes())
+
+    def decode(self, f: LandedFile, raw: bytes) -> Any:
+        """`read_json` of bytes already read from `f`."""
         try:
             body = loads_json(raw)
         except (ValueError, UnicodeDecodeError) as exc:

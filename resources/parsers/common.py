@@ -400,7 +400,8 @@ def _bdl_name(player: Mapping[str, Any]) -> str | None:
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    # A decoded body's objects are plain dicts: skip the slower ABC check for them (runs per outcome).
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 # ------------------------------------------------------------------------------ collect and dedupe
@@ -461,8 +462,14 @@ def _sorted_frame(good: list[dict[str, Any]], table: tables.Table, key: list[str
             good, presorted = sorted(good, key=by), True
         except TypeError:  # values Python cannot order (a malformed key): polars decides
             pass
-    frame = pl.DataFrame(good, schema=template.schema, orient="row")
+    frame = pl.DataFrame(good, schema=_schema(table), orient="row")
     return frame if presorted else frame.sort(key, nulls_last=True, maintain_order=True)
+
+
+@cache
+def _schema(table: tables.Table) -> pl.Schema:
+    """The contract frame's schema (DataFrame.schema builds a new one on every access)."""
+    return _template(table).schema
 
 
 @cache
