@@ -101,6 +101,7 @@ def ingest(
     rejects: list[pl.DataFrame] = []
     duplicates: list[pl.DataFrame] = []
     n_files = 0
+    bodies = _RecentBodies(landing)
     for d in dates:
         files: list[LandedFile] = []
         for endpoint in endpoints:
@@ -111,7 +112,7 @@ def ingest(
         frames = []
         for f in files:
             try:
-                body = landing.read_json(f)
+                body = bodies.read(f)
             except PoisonBody as exc:
                 # Kept for a human, never read again; the next run's fetch lands a fresh body.
                 moved = landing.quarantine(f, str(exc))
@@ -119,10 +120,14 @@ def ingest(
                 continue
             result = parse(body, f, d)
             rows = result.rows
-            stray = rows.filter(pl.col("game_date") != d)
-            if stray.height:
-                rejects.append(_stray_rejects(stray, source, f, d))
-            frames.append(rows.filter(pl.col("game_date") == d))
+            dates_in = rows["game_date"]
+            if not rows.height or (dates_in.null_count() == 0 and dates_in.min() == d == dates_in.max()):
+                frames.append(rows)  # the usual file: every row on its folder's day, nothing to split
+            else:
+                stray = rows.filter(pl.col("game_date") != d)
+                if stray.height:
+                    rejects.append(_stray_rejects(stray, source, f, d))
+                frames.append(rows.filter(pl.col("game_date") == d))
             if result.rejects.height:
                 # A whole-file reject has no date of its own: it belongs to the folder's day.
                 rejects.append(result.rejects.with_columns(pl.col("game_date").fill_null(d)))
@@ -137,6 +142,29 @@ def ingest(
         duplicates=_concat_rejects(duplicates),
         files=n_files,
     )
+
+
+class _RecentBodies:
+    """Decodes landed files, reusing the last few decoded bodies when a file with the same name has the
+    same bytes: the season schedule is one body hard-linked under every date of a range, and decoding
+    it once per date was most of the schedule's parse time. Parsers never modify a body."""
+
+    KEEP = 4
+
+    def __init__(self, landing: LandingZone) -> None:
+        self.landing = landing
+        self.recent: dict[str, tuple[bytes, object]] = {}
+
+    def read(self, f: LandedFile) -> object:
+        raw = f.path.read_bytes()
+        hit = self.recent.get(f.name)
+        if hit is not None and hit[0] == raw:
+            return hit[1]
+        body = self.landing.decode(f, raw)
+        self.recent[f.name] = (raw, body)
+        if len(self.recent) > self.KEEP:
+            del self.recent[next(iter(self.recent))]
+        return body
 
 
 def _concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -7,7 +7,6 @@ it (parsers read the landing zone). The only JSON they read is what drives the n
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,7 @@ import httpx
 
 from nba_assets.partitions import ET
 from resources.http import AuthError, HttpSource, SourceError
-from resources.landing import LandedFile, LandingZone
+from resources.landing import LandedFile, LandingZone, loads_json
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def parse_iso(value: str) -> datetime:
 
 def _json_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return loads_json(body)
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -9,6 +9,7 @@ line or an exception message.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
@@ -139,7 +140,13 @@ def redact_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
 
 def redact_url(url: str | httpx.URL) -> str:
     """The URL with secret query params (and any userinfo) replaced by ***."""
-    u = httpx.URL(str(url))
+    return _redact_url(str(url))
+
+
+@functools.lru_cache(maxsize=1024)
+def _redact_url(url: str) -> str:
+    # Cached: every landed page records its URL, and an odds history asks the same URL up to 12 times.
+    u = httpx.URL(url)
     if u.userinfo:
         u = u.copy_with(username=None, password=None)
     if not u.query:
@@ -195,9 +202,10 @@ class HttpSource:
     ) -> httpx.Response:
         """The successful (2xx) response, or SourceError after the policy gives up."""
         p = self.policy
-        endpoint = httpx.URL(url).path
+        parsed = httpx.URL(url)
+        endpoint = parsed.path
         # Params in the URL itself count too, so a key pasted into a URL is still redacted.
-        shown = redact_params({**dict(httpx.URL(url).params), **dict(params or {})})
+        shown = redact_params({**dict(parsed.params), **dict(params or {})})
         timeout = httpx.Timeout(p.timeout)
         last_status: int | None = None
         last_problem = "no attempt made"

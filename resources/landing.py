@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from upath import UPath
 from upath.implementations.local import LocalPath
 
@@ -44,6 +45,16 @@ ENDPOINTS = (
     "event_odds",
     "player_injuries",
 )
+
+
+def loads_json(raw: bytes) -> Any:
+    """json.loads, decoded by orjson (several times faster on these bodies). What orjson refuses but
+    json reads (NaN, integers past 64 bits, UTF-16) goes to json, so both accept and return the same,
+    and a body neither reads raises json's own error."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 class PoisonBody(ValueError):
@@ -142,7 +153,11 @@ class LandingZone:
                 else:
                     _link_or_copy(first, target, body)
             first = first or target
-            self._append_manifest(folder, entry)
+            # The body is synced before its entry is written, so even a power cut never leaves an
+            # entry without its body. The entry itself is not synced (half the fsyncs of a fetch):
+            # losing the newest entries makes their bodies "dropped by hand", which are parsed too
+            # and sort last, where the newest fetches belong anyway.
+            self._append_manifest(folder, entry, sync=False)
             landed.append(LandedFile(path=target, name=name, fetched_at=fetched_at, meta=dict(entry)))
         return landed
 
@@ -152,7 +167,7 @@ class LandingZone:
             body = body.replace(secret.encode(), REDACTED.encode())
         return body
 
-    def _append_manifest(self, folder: UPath, entry: dict, name: str = MANIFEST) -> None:
+    def _append_manifest(self, folder: UPath, entry: dict, name: str = MANIFEST, *, sync: bool = True) -> None:
         line = json.dumps(entry, sort_keys=True) + "\n"
         path = folder / name
         if _is_local(path):
@@ -160,7 +175,8 @@ class LandingZone:
             with open(path, "a", encoding="utf-8") as fh:
                 fh.write(line)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    os.fsync(fh.fileno())
         else:
             # Object stores have no append: rewrite the object (single-writer per partition run).
             old = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -219,9 +235,12 @@ class LandingZone:
     def read_json(self, f: LandedFile) -> Any:
         """The parsed body of a landed file; PoisonBody (naming the file) when it is not JSON at all or
         not an object/list, so the caller can quarantine it instead of failing on it every run."""
-        raw = f.path.read_bytes()
+        return self.decode(f, f.path.read_bytes())
+
+    def decode(self, f: LandedFile, raw: bytes) -> Any:
+        """`read_json` of bytes already read from `f`."""
         try:
-            body = json.loads(raw)
+            body = loads_json(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise PoisonBody(f"{f.path} is not JSON ({exc}); starts {_head(raw)}", f.path) from None
         if not isinstance(body, (dict, list)):

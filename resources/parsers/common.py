@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any
 
 import polars as pl
@@ -140,9 +141,12 @@ class _Ctx:
 
 
 def _rejects_frame(rejects: list[dict[str, Any]]) -> pl.DataFrame:
-    return pl.DataFrame(rejects, schema=REJECT_SCHEMA, orient="row") if rejects else pl.DataFrame(
-        schema=REJECT_SCHEMA
-    )
+    if not rejects:  # nearly every response: a copy of one empty frame, not a new one per file
+        return _NO_REJECTS.clone()
+    return pl.DataFrame(rejects, schema=REJECT_SCHEMA, orient="row")
+
+
+_NO_REJECTS = pl.DataFrame(schema=REJECT_SCHEMA)
 
 
 # ------------------------------------------------------------------------------------ value rules
@@ -396,7 +400,8 @@ def _bdl_name(player: Mapping[str, Any]) -> str | None:
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    # A decoded body's objects are plain dicts: skip the slower ABC check for them (runs per outcome).
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 # ------------------------------------------------------------------------------ collect and dedupe
@@ -433,12 +438,38 @@ class _Collector:
             rule = f"conflicting rows for one ({', '.join(self.key)}) in one response"
             for _, where in group:
                 self.bad(_Bad(",".join(differing), None, rule), **where)
-        template = _template(self.table)
-        rows = pl.DataFrame(good, schema=template.schema, orient="row") if good else template
-        rows = rows.sort(self.key, nulls_last=True, maintain_order=True)
         return ParseResult(
-            rows=rows, rejects=_rejects_frame(self.rejects), duplicates=_rejects_frame(self.duplicates)
+            rows=_sorted_frame(good, self.table, self.key),
+            rejects=_rejects_frame(self.rejects),
+            duplicates=_rejects_frame(self.duplicates),
         )
+
+
+def _sorted_frame(good: list[dict[str, Any]], table: tables.Table, key: list[str]) -> pl.DataFrame:
+    """The good rows as the contract's frame sorted by key (stable).
+
+    A response holds a few dozen rows, so sorting them in Python before building the frame costs less
+    than a polars sort per file; the order is the same (keys are str/int/date/datetime, compared as
+    polars does, ties keep file order). A key with a null falls back to polars (nulls last).
+    """
+    template = _template(table)
+    if not good:
+        return template.clone()
+    by = itemgetter(*key)
+    presorted = False
+    if all(None not in (by(r) if len(key) > 1 else (by(r),)) for r in good):
+        try:
+            good, presorted = sorted(good, key=by), True
+        except TypeError:  # values Python cannot order (a malformed key): polars decides
+            pass
+    frame = pl.DataFrame(good, schema=_schema(table), orient="row")
+    return frame if presorted else frame.sort(key, nulls_last=True, maintain_order=True)
+
+
+@cache
+def _schema(table: tables.Table) -> pl.Schema:
+    """The contract frame's schema (DataFrame.schema builds a new one on every access)."""
+    return _template(table).schema
 
 
 @cache

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
-import polars as pl
 
 from resources.sim.clock import parse_ts
 from resources.sim.market import BOOK_TITLES, BOOKS
+from resources.sim.schedule import calendar_for
 from resources.sim.wire import (
     MISSING_DATE,
     ODDS_SPORT,
@@ -49,6 +49,8 @@ class OddsRoutes:
         floor = ts - timedelta(days=1)
         out = []
         for s in self.league.config.seasons:
+            if not _season_may_overlap(s, max(floor, lo) if lo is not None else floor, hi):
+                continue  # not a game of it in the window: no need to generate that season
             for g in self._idx(s).games.values():
                 c = g["tipoff_utc"]
                 if c > floor and (lo is None or c >= lo) and (hi is None or c <= hi):
@@ -59,28 +61,27 @@ class OddsRoutes:
     def _odds_body(self, idx: SeasonIndex, g: dict, snap: datetime | None) -> dict:
         body = self._event(g)
         books = []
-        frame = idx.props.get(g["event_id"])
-        if snap is not None and frame is not None:
-            at = frame.filter(pl.col("snapshot_ts") == snap)
-            for book in BOOKS:
-                rows = at.filter(pl.col("bookmaker") == book)
-                if rows.height == 0:
-                    continue
-                # Books refresh a few minutes apart; last_update is never after the snapshot.
-                upd = iso_z(snap - timedelta(minutes=1 + BOOKS.index(book)))
-                outcomes = []
-                for r in rows.iter_rows(named=True):
-                    for side, price in (("Over", r["over_price"]), ("Under", r["under_price"])):
-                        outcomes.append(
-                            {"name": side, "description": r["player_name"], "price": price, "point": r["line"]}
-                        )
-                market = {"key": "player_points", "last_update": upd, "outcomes": outcomes}
-                books.append({"key": book, "title": BOOK_TITLES[book], "last_update": upd, "markets": [market]})
+        by_snap_book = _event_lines(idx, g["event_id"]) if snap is not None else {}
+        for book in BOOKS:
+            rows = by_snap_book.get((snap, book))
+            if not rows:
+                continue
+            # Books refresh a few minutes apart; last_update is never after the snapshot.
+            upd = iso_z(snap - timedelta(minutes=1 + BOOKS.index(book)))
+            outcomes = []
+            for name, over, under, line in rows:
+                for side, price in (("Over", over), ("Under", under)):
+                    outcomes.append({"name": side, "description": name, "price": price, "point": line})
+            market = {"key": "player_points", "last_update": upd, "outcomes": outcomes}
+            books.append({"key": book, "title": BOOK_TITLES[book], "last_update": upd, "markets": [market]})
         body["bookmakers"] = books
         return body
 
     def _event_game(self, event: str) -> tuple[SeasonIndex, dict]:
-        for s in self.league.config.seasons:
+        # Seasons already indexed first: an event id belongs to one season, and generating the
+        # others only to find it elsewhere costs seconds each.
+        seasons = self.league.config.seasons
+        for s in sorted(seasons, key=lambda s: s not in self._index):
             idx = self._idx(s)
             if event in idx.by_event:
                 return idx, idx.by_event[event]
@@ -134,3 +135,27 @@ class OddsRoutes:
                 "data": self._odds_body(idx, g, use),
             })
         raise HttpError(404, {"message": f"Unknown path {path}", "error_code": "NOT_FOUND"})
+
+
+def _season_may_overlap(season: int, after: datetime, until: datetime | None) -> bool:
+    """Whether a season can have a tip-off in (after, until]: its games sit between opening night and
+    the last day in ET, so a day of margin each side in UTC is safe."""
+    cal = calendar_for(season)
+    first = datetime.combine(cal.opening - timedelta(days=1), time(0), tzinfo=UTC)
+    last = datetime.combine(cal.last_day + timedelta(days=2), time(0), tzinfo=UTC)
+    return last > after and (until is None or first <= until)
+
+
+def _event_lines(idx: SeasonIndex, event_id: str) -> dict[tuple[datetime, str], list[tuple]]:
+    """An event's snapshot rows as {(snapshot_ts, bookmaker): [(name, over, under, line)]} in frame
+    order, split once per event (filtering the frame per request cost a second per 100 requests)."""
+    cached = idx.lines_by_snapshot.get(event_id)
+    if cached is None:
+        cached = {}
+        frame = idx.props.get(event_id)
+        if frame is not None:
+            cols = frame.select("snapshot_ts", "bookmaker", "player_name", "over_price", "under_price", "line")
+            for ts, book, name, over, under, line in cols.iter_rows():
+                cached.setdefault((ts, book), []).append((name, over, under, line))
+        idx.lines_by_snapshot[event_id] = cached
+    return cached

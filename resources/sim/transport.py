@@ -123,7 +123,8 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
         players = {p["nba_player_id"]: p for p in lg.players(season).iter_rows(named=True)}
         props = lg.prop_snapshots(season)
         by_event_props = {k[0]: v for k, v in props.partition_by("event_id", as_dict=True).items()}
-        snap_times = {e: sorted(set(f["snapshot_ts"].to_list())) for e, f in by_event_props.items()}
+        times = props.group_by("event_id").agg(pl.col("snapshot_ts").unique().sort())
+        snap_times = dict(zip(times["event_id"].to_list(), times["snapshot_ts"].to_list(), strict=True))
         inj = {k[0]: v for k, v in lg.injuries(season).partition_by("report_date", as_dict=True).items()}
         fl = lg.faults(season)
 

@@ -4,7 +4,7 @@ per-season index the routes answer from."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -69,3 +69,5 @@ class SeasonIndex:
     malformed: dict[tuple[str, int], str]  # (game_id, player) -> variant
     transient: dict[tuple[str, date], str]  # (endpoint, date) -> kind
     pagination: set[date]
+    # event_id -> {(snapshot_ts, bookmaker): rows}, filled on first request (routes_odds.py)
+    lines_by_snapshot: dict[str, dict] = field(default_factory=dict)
