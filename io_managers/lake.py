@@ -217,6 +217,22 @@ def read_parquet(path: Path) -> pl.DataFrame:
     return pl.read_parquet(io.BytesIO(path.read_bytes()))
 
 
+def read_partitions(paths: Sequence[Path]) -> pl.DataFrame:
+    """The partition files as one frame, in the given order.
+
+    Local files of one schema (the usual case) are read by one multi-file read, which decodes them in
+    parallel; files whose schemas differ (an older partition predating an added column or a widened
+    type) fall back to one read per file and a diagonal_relaxed concat."""
+    if len(paths) == 1:
+        return read_parquet(paths[0])
+    if all(is_local(p) for p in paths):
+        try:
+            return pl.read_parquet([os.fspath(p) for p in paths])
+        except (pl.exceptions.SchemaError, pl.exceptions.ColumnNotFoundError, pl.exceptions.ComputeError):
+            pass
+    return pl.concat([read_parquet(p) for p in paths], how="diagonal_relaxed")
+
+
 def read_parquet_schema(path: Path) -> dict[str, pl.DataType]:
     if is_local(path):
         return dict(pl.read_parquet_schema(os.fspath(path)))
@@ -363,11 +379,7 @@ class PolarsLakeIOManager(dg.UPathIOManager):
             context.log.warning(msg + "; loading the partitions that exist")
         if not present:
             return self._empty_like(context, table_dir, existing)
-        frames = [read_parquet(paths[k]) for k in present]
-        if len(frames) == 1:
-            return frames[0]
-        # diagonal_relaxed: older partitions may predate an added column or a widened type.
-        return pl.concat(frames, how="diagonal_relaxed")
+        return read_partitions([paths[k] for k in present])
 
     def _existing_files(self, table_dir: UPath) -> set[str]:
         """File names in the table's folder, with one listing instead of one lookup per partition."""

@@ -19,13 +19,14 @@ from nba_assets.common import (
     DAILY_FRESHNESS,
     MODEL_OWNERS,
     SINGLE_RUN,
+    by_day,
     partition_dates,
     png_markdown,
     table_asset,
     table_in,
 )
 from nba_assets.logic import history, inputs, modeling
-from nba_assets.partitions import model_weeks, week_key
+from nba_assets.partitions import model_weeks, week_key, week_start
 from resources.lake import LakeResource
 from resources.sources import SourcesResource
 
@@ -51,10 +52,32 @@ def history_holes(reader, days: list[dt.date]) -> pl.DataFrame:
     return inputs.missing_team_games(games, have, days)
 
 
-def _has_games(reader, week_start: dt.date) -> bool:
+def weeks_with_games(reader, weeks: list[dt.date]) -> set[dt.date]:
+    """The weeks (Mondays) of `weeks` with at least one scheduled game, from one schedule read."""
     if not reader.has(t.SCHEDULE):
-        return True  # unknown: train rather than silently skip
-    return reader.rows(t.SCHEDULE, since=week_start, before=week_start + dt.timedelta(days=7)).height > 0
+        return set(weeks)  # unknown: train rather than silently skip
+    days = reader.rows(t.SCHEDULE, since=min(weeks), before=max(weeks) + dt.timedelta(days=7))["game_date"]
+    return {week_start(d) for d in days.unique().to_list()} & set(weeks)
+
+
+def training_history(
+    reader, weeks: list[dt.date], min_history_days: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(features, summaries) every week of `weeks` trains on, read once: from the first game day of the
+    first week's training window (modeling.TRAINING_WINDOW_DAYS game days with a played row before it,
+    or min_history_days when more, so the history check sees them) up to the last week. Each week's
+    own rows are cut from these by modeling.training_frame."""
+    if not (reader.has(t.PLAYER_FEATURES) and reader.has(t.PLAYER_GAME_SUMMARY)):
+        return t.PLAYER_FEATURES.empty(), t.PLAYER_GAME_SUMMARY.empty()
+    first = min(weeks)
+    lo = reader.query(
+        f"select min(game_date) as lo from (select distinct f.game_date from {t.PLAYER_FEATURES.view} f "
+        f"join {t.PLAYER_GAME_SUMMARY.view} s using (game_id, player_lookup) "
+        f"where not s.dnp and f.game_date < DATE '{first}' "
+        f"order by f.game_date desc limit {max(modeling.TRAINING_WINDOW_DAYS, min_history_days)})"
+    )["lo"][0]
+    last = max(weeks)
+    return tuple(reader.rows(tb, since=lo, before=last) for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY))
 
 
 @dg.asset(
@@ -71,8 +94,8 @@ def _has_games(reader, week_start: dt.date) -> bool:
     kinds={"lightgbm", "duckdb"},
     code_version=MODEL_CODE_VERSION,
     deps=[
-        # Lineage only: the model reads ALL history before W through DuckDB. The mapping points at the
-        # previous week, the newest data a week-W model may see.
+        # Lineage only: the model reads its training window before W through DuckDB. The mapping points
+        # at the previous week, the newest data a week-W model may see.
         dg.AssetDep(
             t.PLAYER_FEATURES.key,
             partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
@@ -87,11 +110,12 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     store, reader = ModelStore(lake.data_dir), lake.reader()
     params = modeling.ModelParams(seed=config.seed)
     outcome, path = None, None
-    for key in context.partition_keys:
-        week = dt.date.fromisoformat(key)
-        has_games = _has_games(reader, week)  # off-season and All-Star weeks: no training cost
-        history = [reader.rows(tb, before=week) if has_games else tb.empty()
-                   for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY)]
+    weeks = [dt.date.fromisoformat(key) for key in context.partition_keys]
+    playing = weeks_with_games(reader, weeks)  # off-season and All-Star weeks: no training cost
+    # One read for every week of the run (a backfill's weeks overlap): each week slices its window.
+    history = training_history(reader, sorted(playing), config.min_history_days) if playing else (None, None)
+    for key, week in zip(context.partition_keys, weeks, strict=True):
+        has_games = week in playing
         outcome = modeling.fit_week(week, *history, params, config.min_history_days, has_games=has_games)
         if outcome.model is None:
             if has_games:
@@ -148,19 +172,24 @@ def recommendation_history(
     frames, versions, refreshes = [], {}, {}
     days = partition_dates(context)
     holes = history_holes(reader, days)
+    # One read of the range's stored history and one model load per week, not one of each per day.
+    stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
+    stored = stored.cast(dict(t.RECOMMENDATION_HISTORY.empty().schema))
+    inputs_by_day = [by_day(frame) for frame in (features, schedule, prop_lines, injuries, stored, holes)]
+    models: dict[str, object] = {}
     for d in days:
-        model = store.load(week_key(d)) or store.latest_before(week_key(d))
+        key = week_key(d)
+        if key not in models:
+            models[key] = store.load(key) or store.latest_before(key)
+        model = models[key]
         versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
-        existing = reader.rows(t.RECOMMENDATION_HISTORY, since=d, before=d + dt.timedelta(days=1))
+        day_features, day_schedule, day_lines, day_injuries, existing, day_holes = (
+            split.get(d, frame.clear()) for split, frame in zip(
+                inputs_by_day, (features, schedule, prop_lines, injuries, stored, holes), strict=True
+            )
+        )
         day = history.build_history(
-            features.filter(pl.col("game_date") == d),
-            schedule.filter(pl.col("game_date") == d),
-            prop_lines.filter(pl.col("game_date") == d),
-            injuries.filter(pl.col("game_date") == d),
-            model,
-            now,
-            existing.cast(dict(t.RECOMMENDATION_HISTORY.empty().schema)),
-            holes.filter(pl.col("game_date") == d),
+            day_features, day_schedule, day_lines, day_injuries, model, now, existing, day_holes
         )
         refreshes[str(d)] = {"rows": day.height, "new_rows": day.height - existing.height}
         frames.append(day)

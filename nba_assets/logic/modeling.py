@@ -3,7 +3,11 @@
 Walk-forward: the model for week W is trained on feature rows with game_date < W's first day only, so a
 prediction never uses a model that has seen its own day (lesson 14, docs/architecture.md).
 
-Training (`train_points_model`), three fits, all on rows < cutoff:
+Training window: the last TRAINING_WINDOW_DAYS game days before the cutoff (`training_frame`), not all
+history, so a week's training costs the same in the third season as in the first and a backfill's cost
+grows linearly with its weeks (see TRAINING_WINDOW_DAYS for the size).
+
+Training (`train_points_model`), three fits, all on the window's rows (< cutoff):
   A. fit on rows before the last 21 game days, early-stopping on the 7 game days after them
      -> the round count;
   B. fit on rows before the last 14 game days with that round count, predict those 14 days
@@ -58,6 +62,13 @@ CONFIDENCE_FULL_EDGE = 2 * EDGE_THRESHOLD  # |edge| at which confidence is full 
 MIN_QUALITY = 50.0
 MAX_POINTS = 80.0  # PredictionContract range; a higher prediction is a model bug, clipping keeps it legal
 
+# Game days of training rows before the cutoff (validation and early-stopping days included). On the
+# simulated 2025-26 season the internal validation MAE (the 14 game days before cutoffs 2026-01-05, -12
+# and -19, all before the held-out weeks) stops improving at 56 game days: 28 -> 56 days gains 0.02-0.07,
+# 56 -> all (74-88 days) -0.03..+0.01. 84 keeps a 50% margin over that. Older rows would cost training
+# time every week without helping: a window makes a week's cost constant, so a backfill grows
+# linearly with its weeks instead of quadratically (bench/README.md, model section).
+TRAINING_WINDOW_DAYS = 84
 VAL_DAYS = 14  # game days of validation (model vs baseline MAE, p_over calibration) before the cutoff
 EARLY_STOPPING_DAYS = 7  # game days of early-stopping holdout just before the validation window
 # Fewest validation rows with a line to calibrate p_over on them alone (~60 lined rows per game day).
@@ -115,7 +126,10 @@ class ModelParams:
     # (0.936 -> 0.921); p_over stays calibrated because it comes from the model's own out-of-sample
     # residuals. See bench/README.md.
     objective: str = "regression_l1"
-    num_threads: int = 1  # 2 shared cores; deterministic=True needs a fixed thread count anyway
+    # One thread: the model is the same with two (col-wise histograms, deterministic=True), but on two
+    # cores shared with the rest of the pipeline two OpenMP threads measured 3-10x slower per fit
+    # (they spin waiting for a busy core); a backfill gains more from the window than from threads.
+    num_threads: int = 1
 
     def lgb_params(self) -> dict[str, object]:
         return {
@@ -138,25 +152,29 @@ class ModelParams:
 
 # --------------------------------------------------------------------------------------- training
 def training_frame(
-    features: pl.DataFrame, actuals: pl.DataFrame, cutoff: dt.date, min_history_days: int
+    features: pl.DataFrame,
+    actuals: pl.DataFrame,
+    cutoff: dt.date,
+    min_history_days: int,
+    window_days: int = TRAINING_WINDOW_DAYS,
 ) -> pl.DataFrame:
-    """Feature rows with game_date < cutoff for players who played, with their actual points (`target`).
+    """Feature rows of the last `window_days` game days before `cutoff` for players who played, with
+    their actual points (`target`). A game day is a date with such rows.
 
-    Empty when fewer than `min_history_days` distinct game dates qualify: the week gets no model.
+    Empty when fewer than `min_history_days` game days precede the cutoff: the week gets no model.
     Sorted by (game_date, game_id, player_lookup) so training does not depend on the input order.
     """
     keys = ["game_id", "player_lookup"]
     played = actuals.filter(~pl.col("dnp")).select(
         *keys, pl.col("points").cast(pl.Float64).alias("target")
     )
-    train = (
-        features.filter(pl.col("game_date") < cutoff)
-        .join(played, on=keys, how="inner", validate="m:1")
-        .sort(["game_date", "game_id", "player_lookup"])
-    )
-    if train["game_date"].n_unique() < min_history_days:
+    train = features.filter(pl.col("game_date") < cutoff).join(played, on=keys, how="inner", validate="m:1")
+    days = train["game_date"].unique().sort()
+    if days.len() < min_history_days:
         return train.clear()
-    return train
+    if days.len() > window_days:
+        train = train.filter(pl.col("game_date") >= days[-window_days])
+    return train.sort(["game_date", "game_id", "player_lookup"])
 
 
 @dataclass(frozen=True)

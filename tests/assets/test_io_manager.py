@@ -19,6 +19,7 @@ from io_managers.lake import (
     compress_key_ranges,
     markdown_preview,
     partition_bounds,
+    read_partitions,
     split_by_partition,
 )
 from nba_assets import tables
@@ -498,3 +499,25 @@ def test_markdown_preview_and_key_ranges() -> None:
     assert compress_key_ranges(["2024-10-28", "2024-10-22", "2024-10-23", "2024-10-26"], keys) == (
         "2024-10-22..2024-10-23, 2024-10-26, 2024-10-28"
     )
+
+
+@pytest.mark.parametrize(
+    "order",
+    [["a", "b"], ["b", "a"], ["a", "wide"], ["wide", "a"], ["a", "narrow"], ["narrow", "a"],
+     ["a", "swapped"]],
+)
+def test_read_partitions_equals_a_relaxed_concat_of_each_file(tmp_path: Path, order: list[str]):
+    """One multi-file read when the schemas agree; older partitions (a missing column, a narrower
+    type, another column order) still load as the per-file diagonal_relaxed concat would."""
+    files = {
+        "a": pl.DataFrame({"x": [1, 2], "y": ["a", "b"]}),
+        "b": pl.DataFrame({"x": [3], "y": [None]}, schema={"x": pl.Int64, "y": pl.Utf8}),
+        "wide": pl.DataFrame({"x": [4], "y": ["c"], "z": [1.5]}),
+        "narrow": pl.DataFrame({"x": pl.Series([5], dtype=pl.Int32), "y": ["d"]}),
+        "swapped": pl.DataFrame({"y": ["e"], "x": [6]}),
+    }
+    for name, frame in files.items():
+        frame.write_parquet(tmp_path / f"{name}.parquet")
+    paths = [tmp_path / f"{name}.parquet" for name in order]
+    expected = pl.concat([pl.read_parquet(p) for p in paths], how="diagonal_relaxed")
+    assert_frame_equal(read_partitions(paths), expected)

@@ -164,6 +164,33 @@ def test_training_frame_is_empty_below_min_history(league):
     assert m.training_frame(feats, actuals, early, 20).height > 0
 
 
+def test_training_frame_keeps_only_the_last_window_days(league):
+    feats, actuals = league
+    full = m.training_frame(feats, actuals, CUTOFF, 28, window_days=10_000)
+    train = m.training_frame(feats, actuals, CUTOFF, 28, window_days=30)
+    days = full["game_date"].unique().sort()
+    assert days.len() > 30 and train["game_date"].n_unique() == 30
+    assert train["game_date"].min() == days[-30] and train["game_date"].max() == days[-1]
+    assert train.equals(full.filter(pl.col("game_date") >= days[-30]))
+
+
+def test_training_frame_window_counts_game_days_not_calendar_days(league):
+    feats, actuals = league
+    # a two-week hole before the cutoff (the All-Star break, an off-season): the window reaches past it
+    gap = (pl.col("game_date") < CUTOFF - dt.timedelta(days=14)) | (pl.col("game_date") >= CUTOFF)
+    train = m.training_frame(feats.filter(gap), actuals, CUTOFF, 28, window_days=20)
+    assert train["game_date"].n_unique() == 20
+    assert train["game_date"].max() == CUTOFF - dt.timedelta(days=15)
+
+
+def test_training_frame_min_history_counts_days_beyond_the_window(league):
+    feats, actuals = league
+    early = START + dt.timedelta(days=40)  # 40 game days before it, a 30-day window
+    assert m.training_frame(feats, actuals, early, 41, window_days=30).height == 0
+    kept = m.training_frame(feats, actuals, early, 40, window_days=30)
+    assert kept["game_date"].n_unique() == 30
+
+
 def test_model_metrics_and_version_record_the_walk_forward_window(model):
     assert model.metrics["train_end"] < CUTOFF.isoformat()
     assert model.metrics["train_start"] == START.isoformat()
