@@ -53,7 +53,7 @@ def _days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _read_days(lake: Path, table: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+def read_days(lake: Path, table: str, first: dt.date, last: dt.date) -> pl.DataFrame:
     """The table's daily files for first..last as one frame (the IO manager's window load)."""
     files = [lake / table / f"{d.isoformat()}.parquet" for d in _days(first, last)]
     files = [f for f in files if f.exists()]
@@ -72,7 +72,7 @@ def _write_days(df: pl.DataFrame, out: Path, table: str, days: list[dt.date]) ->
         by_day.get(d, df.clear()).write_parquet(folder / f"{d.isoformat()}.parquet")
 
 
-def _same(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+def same_frames(a: pl.DataFrame, b: pl.DataFrame) -> bool:
     if a.height != b.height or set(a.columns) != set(b.columns):
         return False
     cols = sorted(a.columns)
@@ -123,7 +123,7 @@ def run_floor(
         if frame is not None:
             step.rows = frame.height
         if frame is not None and table is not None:
-            step.same_as_lake = _same(frame, _read_days(lake, table, start, end))
+            step.same_as_lake = same_frames(frame, read_days(lake, table, start, end))
         res.steps[step.step] = step
 
     # ---------------------------------------------------------------- raw: parse the landed files
@@ -139,7 +139,7 @@ def run_floor(
 
     # The transforms below read their inputs from the Dagster lake, as the assets do.
     def read(table: str, first: dt.date = start, last: dt.date = end) -> tuple[pl.DataFrame, float]:
-        return _timed(lambda: _read_days(lake, table, first, last))
+        return _timed(lambda: read_days(lake, table, first, last))
 
     # ---------------------------------------------------------------- analytics
     st = FloorStep(t.GAMES.label)
