@@ -241,7 +241,7 @@ class Bench:
     def part_d(self) -> dict:
         argv = ["backfill", "--start", str(self.day), "--end", str(self.day)]
         # One untimed run first on its own copy: an operator's venv has the bytecode of the second run on.
-        self.cli("d-warmup", argv, self._template_env(self.root / "d0"))
+        warmup = self.cli("d-warmup", argv, self._template_env(self.root / "d0"))
         self._done(self.root / "d0")
         reps = []
         for r in self.reps():
@@ -251,7 +251,7 @@ class Bench:
             reps.append(self.cli(f"d{r}", argv, env))
             self._done(home)
         self.summaries["d.one_day_cli"] = summarize([x["seconds"] for x in reps if x["success"]])
-        return {"day": str(self.day), "argv": argv, "repeats": reps}
+        return {"day": str(self.day), "argv": argv, "warmup": warmup, "repeats": reps}
 
     def trace_id(self) -> str | None:
         """A real prediction of the day: game:player:system from the lake (untimed)."""
@@ -274,12 +274,10 @@ class Bench:
             "e.sql": ["sql", "select 1"],
             "e.trace": ["trace", row] if row else None,
         }
-        warm = self._template_env(self.root / "e0")
-        for key, argv in commands.items():
-            if argv:
-                self.cli(f"{key}-warmup", argv, warm)
+        warm_env = self._template_env(self.root / "e0")
+        warmup = {key: self.cli(f"{key}-warmup", argv, warm_env) for key, argv in commands.items() if argv}
         self._done(self.root / "e0")
-        out: dict = {"day": str(self.day), "trace_row": row, "commands": {}}
+        out: dict = {"day": str(self.day), "trace_row": row, "warmup": warmup, "commands": {}}
         runs: dict[str, list[dict]] = {k: [] for k in commands}
         for r in self.reps():
             home = self.root / f"e{r}"
