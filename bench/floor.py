@@ -184,41 +184,29 @@ def run_floor(
     # ---------------------------------------------------------------- weekly models (walk-forward)
     st = FloorStep(t.POINTS_MODEL.label, note="rows = training rows summed over the weeks")
     store = ModelStore(str(out_dir))
+    reader = LakeReader(str(data_dir))
+    params = modeling.ModelParams(seed=seed)
     w0, w1 = week_range(start, end)
     week = dt.date.fromisoformat(w0)
     trained_rows = 0
     import duckdb
 
     con = duckdb.connect()
-    feats_glob = str(lake / t.PLAYER_FEATURES.label / "*.parquet")
-    pgs_glob = str(lake / t.PLAYER_GAME_SUMMARY.label / "*.parquet")
-    sched_glob = str(lake / t.SCHEDULE.label / "*.parquet")
     while week <= dt.date.fromisoformat(w1):
+        # The asset's loop (nba_assets/predictions.py points_model): every week reads all history
+        # before it through the lake reader; a week without games trains nothing.
         t0 = time.perf_counter()
-        n_games = con.sql(
-            f"select count(*) from read_parquet('{sched_glob}', union_by_name=true) "
-            f"where game_date >= DATE '{week}' and game_date < DATE '{week + dt.timedelta(days=7)}'"
-        ).fetchall()[0][0]
-        if n_games:
-            f = con.sql(
-                f"select * from read_parquet('{feats_glob}', union_by_name=true) where game_date < DATE '{week}'"
-            ).pl()
-            a = con.sql(
-                f"select * from read_parquet('{pgs_glob}', union_by_name=true) where game_date < DATE '{week}'"
-            ).pl()
-            st.read_s += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            train = modeling.training_frame(f, a, week, min_history_days) if f.height and a.height else pl.DataFrame()
-            if train.height:
-                model = modeling.train_points_model(train, modeling.ModelParams(seed=seed), week)
-                trained_rows += train.height
-                st.compute_s += time.perf_counter() - t0
-                _, w = _timed(lambda: store.save(week.isoformat(), model))
-                st.write_s += w
-            else:
-                st.compute_s += time.perf_counter() - t0
-        else:
-            st.read_s += time.perf_counter() - t0
+        has_games = reader.rows(t.SCHEDULE, since=week, before=week + dt.timedelta(days=7)).height > 0
+        past = [reader.rows(tb, before=week) if has_games else tb.empty()
+                for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY)]
+        st.read_s += time.perf_counter() - t0
+        outcome, c = _timed(lambda week=week, past=past, has_games=has_games: modeling.fit_week(
+            week, *past, params, min_history_days, has_games=has_games))
+        st.compute_s += c
+        if outcome.model is not None:
+            trained_rows += outcome.train_rows
+            _, w = _timed(lambda week=week, model=outcome.model: store.save(week.isoformat(), model))
+            st.write_s += w
         week += dt.timedelta(days=7)
     st.rows = trained_rows
     # Same params + same rows -> the same model text: compare with the Dagster run's models.
