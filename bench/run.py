@@ -356,8 +356,11 @@ def median_jobs(runs: list[list[dict]]) -> list[dict]:
             secs = summarize([r["assets"].get(label, {}).get("seconds") for r in same])
             assets[label] = {"seconds": secs, "rows": a.get("rows"), "checks_passed": a.get("checks_passed"),
                              "checks_failed": a.get("checks_failed")}
+        # What the asset steps do not cover: run start, the asset-check steps, the event log.
+        outside = summarize([r["seconds"] - r["steps_seconds"] for r in same if r.get("steps_seconds") is not None])
         out.append({"job": job["job"], "start": job["start"], "end": job["end"],
-                    "seconds": summarize([r["seconds"] for r in same]), "rows": job["rows"], "assets": assets,
+                    "seconds": summarize([r["seconds"] for r in same]), "outside_asset_steps_s": outside,
+                    "rows": job["rows"], "assets": assets,
                     "failed_checks": job.get("failed_checks", {})})
     return out
 
@@ -376,6 +379,10 @@ def print_jobs(title: str, jobs: list[dict]) -> None:
             checks = "" if a["checks_passed"] is None else (
                 f"{a['checks_passed']} ok" + (f", {a['checks_failed']} failed" if a["checks_failed"] else ""))
             print(f"    {label:<42}{s['median']:>9.1f}{s['min']:>7.1f}..{s['max']:<6.1f}{a['rows'] or 0:>11,}  {checks}")
+        o = j.get("outside_asset_steps_s")
+        if o:
+            print(f"    {'(outside asset steps: run, checks, events)':<42}{o['median']:>9.1f}"
+                  f"{o['min']:>7.1f}..{o['max']:<6.1f}")
         for check, n in j.get("failed_checks", {}).items():
             print(f"      failed check {check} x{n}")
 
