@@ -52,7 +52,7 @@ TARGETS: tuple[Target, ...] = (
     Target("b.worst_season", "b", "(b) slowest season / first season", 1.2, "x", full_window_only=False),
     Target("b.peak_rss", "b", "(b) peak RSS, whole process tree", 1200.0, "MB"),
     Target("c.landing_replay", "c", "(c) raw ingest replayed from landing", 10.0, "s"),
-    Target("d.one_day_cli", "d", "(d) one game day, `nba-lake backfill` (process start incl.)", 10.0, "s",
+    Target("d.one_day_cli", "d", "(d) one game day: nba-lake backfill D..D, process incl.", 10.0, "s",
            full_window_only=False),
     Target("e.status", "e", "(e) nba-lake status", 2.0, "s", full_window_only=False),
     Target("e.checks", "e", "(e) nba-lake checks --date D", 2.0, "s", full_window_only=False),
