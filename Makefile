@@ -60,8 +60,9 @@ ui: setup
 scenario-late-boxscore: setup
 	$(BIN)/python -m nba_assets.ops.scenario
 
+# The benchmark (bench/README.md): every part, median of 3. E.g. make bench BENCH_ARGS="--only a,e --repeat 1".
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean-data:
 	rm -rf data/lake data/landing data/models data/sim data/lake.duckdb $(DAGSTER_HOME)

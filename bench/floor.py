@@ -53,7 +53,7 @@ def _days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _read_days(lake: Path, table: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+def read_days(lake: Path, table: str, first: dt.date, last: dt.date) -> pl.DataFrame:
     """The table's daily files for first..last as one frame (the IO manager's window load)."""
     files = [lake / table / f"{d.isoformat()}.parquet" for d in _days(first, last)]
     files = [f for f in files if f.exists()]
@@ -72,7 +72,7 @@ def _write_days(df: pl.DataFrame, out: Path, table: str, days: list[dt.date]) ->
         by_day.get(d, df.clear()).write_parquet(folder / f"{d.isoformat()}.parquet")
 
 
-def _same(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+def same_frames(a: pl.DataFrame, b: pl.DataFrame) -> bool:
     if a.height != b.height or set(a.columns) != set(b.columns):
         return False
     cols = sorted(a.columns)
@@ -123,7 +123,7 @@ def run_floor(
         if frame is not None:
             step.rows = frame.height
         if frame is not None and table is not None:
-            step.same_as_lake = _same(frame, _read_days(lake, table, start, end))
+            step.same_as_lake = same_frames(frame, read_days(lake, table, start, end))
         res.steps[step.step] = step
 
     # ---------------------------------------------------------------- raw: parse the landed files
@@ -139,7 +139,7 @@ def run_floor(
 
     # The transforms below read their inputs from the Dagster lake, as the assets do.
     def read(table: str, first: dt.date = start, last: dt.date = end) -> tuple[pl.DataFrame, float]:
-        return _timed(lambda: _read_days(lake, table, first, last))
+        return _timed(lambda: read_days(lake, table, first, last))
 
     # ---------------------------------------------------------------- analytics
     st = FloorStep(t.GAMES.label)
@@ -184,41 +184,29 @@ def run_floor(
     # ---------------------------------------------------------------- weekly models (walk-forward)
     st = FloorStep(t.POINTS_MODEL.label, note="rows = training rows summed over the weeks")
     store = ModelStore(str(out_dir))
+    reader = LakeReader(str(data_dir))
+    params = modeling.ModelParams(seed=seed)
     w0, w1 = week_range(start, end)
     week = dt.date.fromisoformat(w0)
     trained_rows = 0
     import duckdb
 
     con = duckdb.connect()
-    feats_glob = str(lake / t.PLAYER_FEATURES.label / "*.parquet")
-    pgs_glob = str(lake / t.PLAYER_GAME_SUMMARY.label / "*.parquet")
-    sched_glob = str(lake / t.SCHEDULE.label / "*.parquet")
     while week <= dt.date.fromisoformat(w1):
+        # The asset's loop (nba_assets/predictions.py points_model): every week reads all history
+        # before it through the lake reader; a week without games trains nothing.
         t0 = time.perf_counter()
-        n_games = con.sql(
-            f"select count(*) from read_parquet('{sched_glob}', union_by_name=true) "
-            f"where game_date >= DATE '{week}' and game_date < DATE '{week + dt.timedelta(days=7)}'"
-        ).fetchall()[0][0]
-        if n_games:
-            f = con.sql(
-                f"select * from read_parquet('{feats_glob}', union_by_name=true) where game_date < DATE '{week}'"
-            ).pl()
-            a = con.sql(
-                f"select * from read_parquet('{pgs_glob}', union_by_name=true) where game_date < DATE '{week}'"
-            ).pl()
-            st.read_s += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            train = modeling.training_frame(f, a, week, min_history_days) if f.height and a.height else pl.DataFrame()
-            if train.height:
-                model = modeling.train_points_model(train, modeling.ModelParams(seed=seed), week)
-                trained_rows += train.height
-                st.compute_s += time.perf_counter() - t0
-                _, w = _timed(lambda: store.save(week.isoformat(), model))
-                st.write_s += w
-            else:
-                st.compute_s += time.perf_counter() - t0
-        else:
-            st.read_s += time.perf_counter() - t0
+        has_games = reader.rows(t.SCHEDULE, since=week, before=week + dt.timedelta(days=7)).height > 0
+        past = [reader.rows(tb, before=week) if has_games else tb.empty()
+                for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY)]
+        st.read_s += time.perf_counter() - t0
+        outcome, c = _timed(lambda week=week, past=past, has_games=has_games: modeling.fit_week(
+            week, *past, params, min_history_days, has_games=has_games))
+        st.compute_s += c
+        if outcome.model is not None:
+            trained_rows += outcome.train_rows
+            _, w = _timed(lambda week=week, model=outcome.model: store.save(week.isoformat(), model))
+            st.write_s += w
         week += dt.timedelta(days=7)
     st.rows = trained_rows
     # Same params + same rows -> the same model text: compare with the Dagster run's models.

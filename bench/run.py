@@ -1,21 +1,29 @@
-"""Benchmark harness (docs/architecture.md): time the pipeline on the simulated league, against a bare floor.
+"""Benchmark harness (`make bench`): what users wait for, on the simulated league, median of N repeats.
 
-1. season backfill: every job over the season through the real code path (nba_assets.ops.runner.run_range,
-   one single run per job and range): ingest_and_features (days), train_points_model (weeks),
-   predict_and_grade (days), season_report; per job and per asset: seconds, rows, rows/s, RSS.
-2. one game day end to end: the same jobs re-run for one day (its week for the model) on the full lake.
-3. the floor: the same transforms as a bare polars/DuckDB script (bench/floor.py); ratio = dagster / floor.
-4. model evaluation over the graded lake (bench/evaluate.py): MAE, hit rate, coverage, Brier per system.
+Every measurement is a fresh process on a fresh data dir and DAGSTER_HOME (NBA_LAKE_SOURCE=sim, the
+sim clock 8 days after the window so every game is final):
 
-Everything runs on a fresh temporary data dir and DAGSTER_HOME with NBA_LAKE_SOURCE=sim and a sim clock
-after the season. Results: bench/results/<name>.json (+ <name>_calibration.png) and a table on stdout.
+  a  a season raw -> grades through Dagster: `runner.run_range` per job (the CLI's code path), one
+     single run per job and range, then the season report; per job and per asset seconds
+  b  three seasons the same way, season after season on one lake (per-season seconds, peak RSS of
+     the whole process tree)
+  c  a season of raw ingest replayed from the landing zone (NBA_LAKE_SOURCE=landing) of (a)'s lake,
+     nothing fetched; every raw table compared with (a)'s
+  d  one game day as an operator runs it: `nba-lake backfill --start D --end D` in a subprocess on a
+     copy of (a)'s lake, process start included
+  e  `nba-lake status`, `checks --date D`, `sql "select 1"`, `trace G:P:S` in subprocesses on a copy
+     of (a)'s lake
+  f  the floor (bench/floor.py): the same pure functions and Parquet writes without Dagster, raw
+     parsing included, every output compared with (a)'s lake; the ratio (a)/(f)
+  demo  `make demo` on a fresh data dir and DAGSTER_HOME (the venv already installed)
 
-    .venv/bin/python bench/run.py                       # the 2025-26 season (2025-10-21..2026-04-12)
-    .venv/bin/python bench/run.py --days 21             # its first 21 days (a quick run)
-    .venv/bin/python bench/run.py --season 2025 --days 60 --day 2025-12-10 --name quick
+c..f need a season lake: the lake of (a)'s first repeat, or (without a) one built first, untimed.
+The model evaluation (bench/evaluate.py) runs on that lake too. Results: bench/results/<name>.json
+(+ <name>_calibration.png) and the table on stdout.
 
-Peak RSS: `ru_maxrss` of this process after each job (a high-water mark: it never goes down), and per
-asset the largest RSS sampled (every 0.5 s, /proc/self/statm) while its step was running.
+    .venv/bin/python bench/run.py                              # everything, 2025-26, median of 3
+    nice -n 10 .venv/bin/python bench/run.py --days 21 --repeat 1 --name dev   # a quick pass
+    .venv/bin/python bench/run.py --only a,c,e                 # a subset
 """
 
 from __future__ import annotations
@@ -25,336 +33,474 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from harness import format_table, parse_only, ratio, summarize, targets  # noqa: E402
+from measure import run_measured  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
-PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def rss_mb() -> float:
-    """Current resident set size of this process."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * PAGE_MB
-    except OSError:
-        return float("nan")
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+PY = ROOT / ".venv" / "bin" / "python"
+CLI = ROOT / ".venv" / "bin" / "nba-lake"
+WORKER = ROOT / "bench" / "worker.py"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--season", type=int, default=2025, help="season_year (start year); default 2025 = 2025-26")
-    p.add_argument("--days", type=int, default=0, help="only the first N calendar days of the season")
-    p.add_argument("--day", default=None, help="the game day re-run end to end (default 2026-03-10, or the "
-                   "range's last game day when that is outside the range)")
-    p.add_argument("--name", default=None, help="results name (default season<year>[_d<N>])")
-    p.add_argument("--data-dir", default=None, help="keep the lake here instead of a temporary dir")
-    p.add_argument("--keep", action="store_true", help="keep the temporary data dir (path printed)")
-    p.add_argument("--no-floor", action="store_true", help="skip the bare polars/DuckDB floor")
-    p.add_argument("--no-day", action="store_true", help="skip the one-game-day run")
+    p.add_argument("--only", default=None, help="comma-separated parts to run: a,b,c,d,e,f,demo (default: all)")
+    p.add_argument("--repeat", type=int, default=3, help="repeats per measurement; the table shows the median")
+    p.add_argument("--season", type=int, default=2025, help="season_year of (a) (start year); (b) is it and the "
+                   "two before")
+    p.add_argument("--days", type=int, default=0, help="a shorter window for development: the first N days of "
+                   "each season (and `nba-lake demo --days N` instead of `make demo`)")
+    p.add_argument("--day", default=None, help="the game day of (d) and (e) (default <season+1>-03-10, or the "
+                   "window's last day when that is outside it)")
+    p.add_argument("--name", default=None, help="results name (default bench<season>[_d<N>])")
+    p.add_argument("--no-eval", action="store_true", help="skip the model evaluation")
+    p.add_argument("--keep", action="store_true", help="keep the temporary lakes (path printed)")
+    p.add_argument("--tmp", default=None, help="parent folder of the temporary lakes (default: the system's)")
     return p.parse_args(argv)
 
 
-def season_window(season: int, days: int) -> tuple[dt.date, dt.date]:
+# --------------------------------------------------------------------------------------- windows
+def windows(season: int, days: int) -> tuple[tuple[dt.date, dt.date], list[tuple[dt.date, dt.date]]]:
+    """(a)'s window, and (b)'s three contiguous chunks: each season from its opening night to the
+    day before the next one's (the off-season days are partitions too: a backfill over
+    2023-10-24..2026-04-12 writes them), the last to its final day. With `days`, each season's first
+    `days` days only."""
     from resources.sim.schedule import calendar_for
 
-    cal = calendar_for(season)
-    end = cal.last_day if not days else min(cal.last_day, cal.opening + dt.timedelta(days=days - 1))
-    return cal.opening, end
+    cals = [calendar_for(y) for y in (season - 2, season - 1, season)]
+
+    def first_days(cal) -> tuple[dt.date, dt.date]:
+        return cal.opening, min(cal.last_day, cal.opening + dt.timedelta(days=days - 1))
+
+    if days:
+        return first_days(cals[-1]), [first_days(c) for c in cals]
+    chunks = [(c.opening, nxt.opening - dt.timedelta(days=1)) for c, nxt in zip(cals, cals[1:], strict=False)]
+    chunks.append((cals[-1].opening, cals[-1].last_day))
+    return (cals[-1].opening, cals[-1].last_day), chunks
 
 
-def setup_env(data_dir: Path, dagster_home: Path, sim_now: dt.datetime, first_day: dt.date) -> None:
-    """Must run before nba_assets.definitions is imported: `defs` reads the environment once."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+def sim_now_after(end: dt.date) -> dt.datetime:
+    """The sim clock after the window: every game final, every boxscore released."""
+    return dt.datetime.combine(end + dt.timedelta(days=8), dt.time(12, 0), tzinfo=dt.UTC)
+
+
+# ---------------------------------------------------------------------------------- environments
+def base_env() -> dict[str, str]:
+    """The caller's environment without any lake setting of its own (the bench sets every one), and
+    without PYTHONDONTWRITEBYTECODE (which `make` exports): an operator's shell writes bytecode, so
+    the CLI's start-up is measured as it is from the second command on."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("NBA_LAKE_") and k not in ("DAGSTER_HOME", "PYTHONDONTWRITEBYTECODE")}
+
+
+def lake_env(home: Path, first_day: dt.date, sim_now: dt.datetime, source: str = "sim") -> dict[str, str]:
+    data, dagster_home = home / "data", home / "dagster_home"
+    data.mkdir(parents=True, exist_ok=True)
     dagster_home.mkdir(parents=True, exist_ok=True)
     cfg = dagster_home / "dagster.yaml"
     if not cfg.exists():
         shutil.copy(ROOT / "dagster.yaml", cfg)
-    os.environ.update(
-        NBA_LAKE_DATA_DIR=str(data_dir),
-        DAGSTER_HOME=str(dagster_home),
-        NBA_LAKE_SOURCE="sim",
-        NBA_LAKE_ENV="local",
-        NBA_LAKE_SIM_NOW=sim_now.isoformat(),
-        # the partitions start where the benchmark's history starts (the season's opening night)
-        NBA_LAKE_FIRST_GAME_DATE=first_day.isoformat(),
-    )
-
-
-# ------------------------------------------------------------------------------------------ runs
-def run_job(defs, instance, job: str, start: str, end: str, phase: str) -> dict:
-    """One run_range call; per-asset seconds/rows and the largest RSS sampled while each step ran."""
-    import dagster as dg
-
-    from nba_assets.ops.runner import run_range
-
-    step_rss: dict[str, float] = {}
-
-    def on_update(summary) -> None:
-        now = rss_mb()
-        for s in summary.steps.values():
-            if s.status == "running":
-                step_rss[s.asset] = max(step_rss.get(s.asset, 0.0), now)
-
-    t0 = time.perf_counter()
-    print(f"  [{phase}] {job} {start}..{end} ...", end="", flush=True)
-    summary = run_range(defs, job, start, end, instance=instance, on_update=on_update)
-    wall = time.perf_counter() - t0
-    print(f" {'ok' if summary.success else 'FAILED'} {wall:.1f}s", flush=True)
-    if not summary.success:
-        print(f"    error: {summary.error}", flush=True)
-    assets = {}
-    for label, s in summary.steps.items():
-        assets[label] = {
-            "status": s.status,
-            "seconds": round(s.seconds, 3),
-            "rows": s.rows,
-            "rows_per_s": round(s.rows / s.seconds, 1) if s.rows and s.seconds > 0 else None,
-            "checks_passed": s.checks_passed,
-            "checks_failed": s.checks_failed,
-            "max_sampled_rss_mb": round(step_rss[label], 1) if label in step_rss else None,
-        }
-    failed_checks: dict[str, int] = {}
-    for rec in instance.all_logs(summary.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
-        ev = rec.dagster_event.event_specific_data
-        if not ev.passed:
-            label = f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
-            failed_checks[label] = failed_checks.get(label, 0) + 1
-    rows = sum(a["rows"] or 0 for a in assets.values())
-    return {
-        "phase": phase,
-        "job": job,
-        "start": start,
-        "end": end,
-        "run_id": summary.run_id,
-        "success": summary.success,
-        "error": summary.error,
-        "seconds": round(wall, 3),
-        "steps_seconds": round(sum(a["seconds"] for a in assets.values()), 3),
-        "rows": rows,
-        "rows_per_s": round(rows / wall, 1) if wall > 0 else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "assets": assets,
-        "failed_checks": failed_checks,
+    return base_env() | {
+        "NBA_LAKE_DATA_DIR": str(data), "DAGSTER_HOME": str(dagster_home), "NBA_LAKE_SOURCE": source,
+        "NBA_LAKE_ENV": "local", "NBA_LAKE_SIM_NOW": sim_now.isoformat(),
+        # the partitions start where the benchmark's history starts
+        "NBA_LAKE_FIRST_GAME_DATE": first_day.isoformat(),
     }
 
 
-def run_all_jobs(defs, instance, start: dt.date, end: dt.date, phase: str) -> list[dict]:
-    from nba_assets import tables
-    from nba_assets.jobs import ingest_job, predict_job, report_job, train_job
-    from nba_assets.partitions import week_range
+def copy_lake(src: Path, dst: Path) -> None:
+    """A private copy of a prepared lake (data dir + DAGSTER_HOME): a measurement may write to it."""
+    shutil.copytree(src, dst, symlinks=True)
 
-    w0, w1 = week_range(start, end)
-    plan = [
-        (ingest_job.name, str(start), str(end)),
-        (train_job.name, w0, w1),
-        (predict_job.name, str(start), str(end)),
-    ]
-    out = [run_job(defs, instance, job, s, e, phase) for job, s, e in plan]
-    # season_report is unpartitioned: no range tags, one materialization over every graded day.
-    t0 = time.perf_counter()
-    print(f"  [{phase}] {report_job.name} ...", end="", flush=True)
-    res = defs.resolve_job_def(report_job.name).execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-    )
-    wall = time.perf_counter() - t0
-    print(f" {'ok' if res.success else 'FAILED'} {wall:.1f}s", flush=True)
-    mats = res.get_asset_materialization_events()
-    graded = None
-    if mats:
-        md = mats[0].event_specific_data.materialization.metadata
-        graded = md["graded_rows"].value if "graded_rows" in md else None
-    out.append({
-        "phase": phase, "job": report_job.name, "start": None, "end": None, "run_id": res.run_id,
-        "success": res.success, "error": None, "seconds": round(wall, 3), "steps_seconds": None,
-        "rows": graded, "rows_per_s": round(graded / wall, 1) if graded and wall > 0 else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "assets": {tables.SEASON_REPORT.label: {"status": "success" if res.success else "failed",
-                                             "seconds": round(wall, 3), "rows": graded,
-                                             "rows_per_s": round(graded / wall, 1) if graded and wall > 0 else None}},
-    })
+
+# -------------------------------------------------------------------------------------- running
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.root = Path(tempfile.mkdtemp(prefix="nba-bench-", dir=args.tmp))
+        # Logs outlive the lakes (kept for a failed run's post-mortem; small).
+        self.logs = Path(tempfile.mkdtemp(prefix="nba-bench-logs-", dir=args.tmp))
+        (self.a_window, self.b_chunks) = windows(args.season, args.days)
+        start, end = self.a_window
+        default_day = dt.date(args.season + 1, 3, 10)
+        day = dt.date.fromisoformat(args.day) if args.day else default_day
+        self.day = day if start <= day <= end else end
+        self.sim_now = sim_now_after(end)
+        self.template: Path | None = None  # the season lake c..f start from
+        self.summaries: dict[str, dict | None] = {}
+
+    def worker(self, tag: str, mode: str, env: dict[str, str], *extra: str) -> dict:
+        """One worker process; its JSON result with the process's wall time and tree RSS added."""
+        out = self.logs / f"{tag}.json"
+        m = run_measured([str(PY), str(WORKER), mode, *extra, "--out", str(out)], env=env, cwd=ROOT,
+                         log=self.logs / f"{tag}.log")
+        try:
+            res = json.loads(out.read_text())
+        except (OSError, ValueError):
+            res = {"success": False, "error": f"worker wrote no result (exit {m.returncode}); see {m.log}"}
+        res["process"] = m.as_dict()
+        if not res.get("success"):
+            print(f"    {tag}: FAILED (exit {m.returncode}); log {m.log}", flush=True)
+        return res
+
+    def cli(self, tag: str, argv: list[str], env: dict[str, str]) -> dict:
+        m = run_measured([str(CLI), *argv], env=env, cwd=ROOT, log=self.logs / f"{tag}.log", timeout=1800)
+        if m.returncode != 0:
+            print(f"    {tag}: nba-lake {' '.join(argv)} exited {m.returncode}; log {m.log}", flush=True)
+        return m.as_dict() | {"success": m.returncode == 0}
+
+    def reps(self):
+        return range(1, self.args.repeat + 1)
+
+    def _done(self, home: Path) -> None:
+        if not self.args.keep and home != self.template:
+            shutil.rmtree(home, ignore_errors=True)
+
+    # ---------------------------------------------------------------------------------- parts
+    def part_a(self) -> dict:
+        start, end = self.a_window
+        reps = []
+        for r in self.reps():
+            home = self.root / f"a{r}"
+            env = lake_env(home, start, self.sim_now)
+            print(f"(a) season {start}..{end}, repeat {r}/{self.args.repeat}", flush=True)
+            res = self.worker(f"a{r}", "season", env, "--start", str(start), "--end", str(end))
+            reps.append(res)
+            if res.get("success") and self.template is None:
+                self.template = home
+            self._done(home)
+        ok = [x for x in reps if x.get("success")]
+        self.summaries["a.season"] = summarize([x["seconds"] for x in ok])
+        return {"start": str(start), "end": str(end), "repeats": reps, "jobs_median": median_jobs([x["jobs"] for x in ok])}
+
+    def ensure_template(self) -> bool:
+        if self.template is not None:
+            return True
+        start, end = self.a_window
+        home = self.root / "season"
+        print(f"preparing the season lake {start}..{end} (untimed) ...", flush=True)
+        res = self.worker("season-lake", "season", lake_env(home, start, self.sim_now),
+                          "--start", str(start), "--end", str(end))
+        if res.get("success"):
+            self.template = home
+        return self.template is not None
+
+    def part_b(self) -> dict:
+        chunks = ",".join(f"{s}:{e}" for s, e in self.b_chunks)
+        first, last = self.b_chunks[0][0], self.b_chunks[-1][1]
+        reps = []
+        for r in self.reps():
+            home = self.root / f"b{r}"
+            print(f"(b) three seasons {first}..{last}, repeat {r}/{self.args.repeat}", flush=True)
+            reps.append(self.worker(f"b{r}", "seasons", lake_env(home, first, sim_now_after(last)), "--chunks", chunks))
+            self._done(home)
+        ok = [x for x in reps if x.get("success")]
+        self.summaries["b.three_seasons"] = summarize([x["seconds"] for x in ok])
+        if "a.season" in self.summaries:  # (a) over the same window, in this run
+            a = self.summaries["a.season"]
+            self.summaries["b.vs_a"] = _median_only(ratio(_med(self.summaries["b.three_seasons"]), _med(a)))
+        # per repeat: the slowest season over the first
+        worst = [max(c["seconds"] for c in x["chunks"]) / x["chunks"][0]["seconds"] for x in ok]
+        self.summaries["b.worst_season"] = summarize(worst)
+        self.summaries["b.peak_rss"] = summarize([x["process"]["peak_tree_rss_mb"] for x in ok])
+        per_season = [summarize([x["chunks"][i]["seconds"] for x in ok]) for i in range(len(self.b_chunks))]
+        return {"chunks": [{"start": str(s), "end": str(e)} for s, e in self.b_chunks], "repeats": reps,
+                "per_season_median_s": [_med(s) for s in per_season]}
+
+    def part_c(self) -> dict:
+        start, end = self.a_window
+        src = self.template / "data"
+        reps = []
+        for r in self.reps():
+            home = self.root / f"c{r}"
+            env = lake_env(home, start, self.sim_now, source="landing")
+            shutil.copytree(src / "landing", home / "data" / "landing")  # untimed: the input
+            print(f"(c) raw replayed from landing {start}..{end}, repeat {r}/{self.args.repeat}", flush=True)
+            reps.append(self.worker(f"c{r}", "landing", env, "--start", str(start), "--end", str(end),
+                                    "--reference", str(src)))
+            self._done(home)
+        self.summaries["c.landing_replay"] = summarize([x["seconds"] for x in reps if x.get("success")])
+        return {"start": str(start), "end": str(end), "repeats": reps}
+
+    def _template_env(self, home: Path) -> dict[str, str]:
+        copy_lake(self.template, home)
+        return lake_env(home, self.a_window[0], self.sim_now)
+
+    def part_d(self) -> dict:
+        argv = ["backfill", "--start", str(self.day), "--end", str(self.day)]
+        # One untimed run first on its own copy: an operator's venv has the bytecode of the second run on.
+        warmup = self.cli("d-warmup", argv, self._template_env(self.root / "d0"))
+        self._done(self.root / "d0")
+        reps = []
+        for r in self.reps():
+            home = self.root / f"d{r}"
+            env = self._template_env(home)
+            print(f"(d) nba-lake {' '.join(argv)}, repeat {r}/{self.args.repeat}", flush=True)
+            reps.append(self.cli(f"d{r}", argv, env))
+            self._done(home)
+        self.summaries["d.one_day_cli"] = summarize([x["seconds"] for x in reps if x["success"]])
+        return {"day": str(self.day), "argv": argv, "warmup": warmup, "repeats": reps}
+
+    def trace_id(self) -> str | None:
+        """A real prediction of the day: game:player:system from the lake (untimed)."""
+        import duckdb
+
+        glob = self.template / "data" / "lake" / "predictions" / "player_prop_predictions" / f"{self.day}.parquet"
+        if not glob.exists():
+            return None
+        row = duckdb.sql(
+            f"select game_id, player_lookup, system_id from read_parquet('{glob}') "
+            "order by system_id = 'lgbm_points_v1' desc, game_id, player_lookup limit 1"
+        ).fetchall()
+        return ":".join(str(v) for v in row[0]) if row else None
+
+    def part_e(self) -> dict:
+        row = self.trace_id()
+        commands = {
+            "e.status": ["status"],
+            "e.checks": ["checks", "--date", str(self.day)],
+            "e.sql": ["sql", "select 1"],
+            "e.trace": ["trace", row] if row else None,
+        }
+        warm_env = self._template_env(self.root / "e0")
+        warmup = {key: self.cli(f"{key}-warmup", argv, warm_env) for key, argv in commands.items() if argv}
+        self._done(self.root / "e0")
+        out: dict = {"day": str(self.day), "trace_row": row, "warmup": warmup, "commands": {}}
+        runs: dict[str, list[dict]] = {k: [] for k in commands}
+        for r in self.reps():
+            home = self.root / f"e{r}"
+            env = self._template_env(home)
+            print(f"(e) status / checks / sql / trace, repeat {r}/{self.args.repeat}", flush=True)
+            for key, argv in commands.items():
+                if argv:
+                    runs[key].append(self.cli(f"{key}{r}", argv, env))
+            self._done(home)
+        for key, argv in commands.items():
+            self.summaries[key] = summarize([x["seconds"] for x in runs[key] if x["success"]]) if argv else None
+            out["commands"][key] = {"argv": argv, "repeats": runs[key]}
+        return out
+
+    def part_f(self) -> dict:
+        start, end = self.a_window
+        reps = []
+        for r in self.reps():
+            home = self.root / f"f{r}"
+            env = lake_env(home, start, self.sim_now)
+            print(f"(f) floor {start}..{end}, repeat {r}/{self.args.repeat}", flush=True)
+            reps.append(self.worker(f"f{r}", "floor", env, "--lake", str(self.template / "data"),
+                                    "--start", str(start), "--end", str(end)))
+            self._done(home)
+        ok = [x for x in reps if x.get("success")]
+        self.summaries["f.floor"] = summarize([x["seconds"] for x in ok])
+        if "a.season" in self.summaries:
+            a = self.summaries["a.season"]
+            self.summaries["f.ratio"] = _median_only(ratio(_med(a), _med(self.summaries["f.floor"])))
+        steps = {}
+        for name in (ok[0]["steps"] if ok else {}):
+            steps[name] = {k: statistics.median(x["steps"][name][k] for x in ok)
+                           for k in ("seconds", "read_s", "compute_s", "write_s")}
+            steps[name] |= {k: ok[0]["steps"][name][k] for k in ("rows", "like_for_like", "note")}
+            steps[name]["same_as_lake"] = [x["steps"][name]["same_as_lake"] for x in ok]
+        return {"start": str(start), "end": str(end), "repeats": reps, "steps_median": steps}
+
+    def part_demo(self) -> dict:
+        reps = []
+        for r in self.reps():
+            home = self.root / f"demo{r}"
+            (home / "data").mkdir(parents=True)
+            env = base_env() | {"NBA_LAKE_DATA_DIR": str(home / "data")}
+            if self.args.days:
+                env["DAGSTER_HOME"] = str(home / "dagster_home")
+                cmd = [str(CLI), "demo", "--days", str(self.args.days)]
+            else:  # the README's command; DAGSTER_HOME on make's command line beats the Makefile's
+                cmd = ["make", "--no-print-directory", "demo", f"DAGSTER_HOME={home / 'dagster_home'}"]
+            print(f"(demo) {' '.join(cmd[:3])}, repeat {r}/{self.args.repeat}", flush=True)
+            m = run_measured(cmd, env=env, cwd=ROOT, log=self.logs / f"demo{r}.log")
+            reps.append(m.as_dict() | {"success": m.returncode == 0})
+            if m.returncode:
+                print(f"    demo{r}: exited {m.returncode}; log {m.log}", flush=True)
+            self._done(home)
+        self.summaries["demo"] = summarize([x["seconds"] for x in reps if x["success"]])
+        return {"days": self.args.days or None, "repeats": reps}
+
+
+def _med(s: dict | None) -> float | None:
+    return None if s is None else s["median"]
+
+
+def _median_only(v: float | None) -> dict | None:
+    return None if v is None else {"median": v, "min": None, "max": None, "n": None}
+
+
+def median_jobs(runs: list[list[dict]]) -> list[dict]:
+    """Per job and per asset: the median (and min/max) seconds over the repeats (same jobs in each)."""
+    if not runs:
+        return []
+    out = []
+    for i, job in enumerate(runs[0]):
+        same = [r[i] for r in runs if i < len(r)]
+        assets = {}
+        for label, a in job["assets"].items():
+            secs = summarize([r["assets"].get(label, {}).get("seconds") for r in same])
+            assets[label] = {"seconds": secs, "rows": a.get("rows"), "checks_passed": a.get("checks_passed"),
+                             "checks_failed": a.get("checks_failed")}
+        # What the asset steps do not cover: run start, the asset-check steps, the event log.
+        outside = summarize([r["seconds"] - r["steps_seconds"] for r in same if r.get("steps_seconds") is not None])
+        out.append({"job": job["job"], "start": job["start"], "end": job["end"],
+                    "seconds": summarize([r["seconds"] for r in same]), "outside_asset_steps_s": outside,
+                    "rows": job["rows"], "assets": assets,
+                    "failed_checks": job.get("failed_checks", {})})
     return out
 
 
-# ----------------------------------------------------------------------------------------- output
-def _fmt(v, spec: str = ",.1f") -> str:
-    return "-" if v is None else format(v, spec)
-
-
+# ---------------------------------------------------------------------------------------- output
 def print_jobs(title: str, jobs: list[dict]) -> None:
     print(f"\n{title}")
-    print(f"  {'job / asset':<44}{'seconds':>9}{'rows':>11}{'rows/s':>11}{'RSS MB':>9}  checks")
+    print(f"  {'job / asset':<44}{'median s':>9}{'min..max':>15}{'rows':>11}  checks")
     for j in jobs:
-        print(f"  {j['job']:<44}{_fmt(j['seconds']):>9}{_fmt(j['rows'], ',d'):>11}{_fmt(j['rows_per_s']):>11}"
-              f"{_fmt(j['peak_rss_mb'], '.0f'):>9}  {'' if j['success'] else 'FAILED'}")
+        s = j["seconds"]
+        print(f"  {j['job']:<44}{s['median']:>9.1f}{s['min']:>7.1f}..{s['max']:<6.1f}{j['rows'] or 0:>11,}")
         for label, a in j["assets"].items():
-            if not a.get("checks_passed") and "checks_failed" not in a:  # the unpartitioned report
+            s = a["seconds"]
+            if s is None:
                 continue
-            checks = f"{a['checks_passed']} ok" + (f", {a['checks_failed']} failed" if a["checks_failed"] else "")
-            print(f"    {label:<42}{_fmt(a['seconds']):>9}{_fmt(a['rows'], ',d'):>11}{_fmt(a['rows_per_s']):>11}"
-                  f"{_fmt(a.get('max_sampled_rss_mb'), '.0f'):>9}  {checks}")
+            checks = "" if a["checks_passed"] is None else (
+                f"{a['checks_passed']} ok" + (f", {a['checks_failed']} failed" if a["checks_failed"] else ""))
+            print(f"    {label:<42}{s['median']:>9.1f}{s['min']:>7.1f}..{s['max']:<6.1f}{a['rows'] or 0:>11,}  {checks}")
+        o = j.get("outside_asset_steps_s")
+        if o:
+            print(f"    {'(outside asset steps: run, checks, events)':<42}{o['median']:>9.1f}"
+                  f"{o['min']:>7.1f}..{o['max']:<6.1f}")
         for check, n in j.get("failed_checks", {}).items():
             print(f"      failed check {check} x{n}")
-    total = sum(j["seconds"] for j in jobs)
-    print(f"  {'total':<44}{total:>9.1f}")
 
 
-def floor_table(season_jobs: list[dict], floor) -> dict:
-    """Per asset: dagster step seconds vs floor seconds; totals like for like (raw apart)."""
+def print_floor(a: dict | None, f: dict, c_median: float | None) -> dict:
+    """Floor vs Dagster per asset; returns the like-for-like totals."""
     dag = {}
-    for j in season_jobs:
-        for label, a in j["assets"].items():
-            dag[label] = a
-    rows = {}
-    like_d = like_f = 0.0
-    for name, st in floor.steps.items():
-        d = dag.get(name, {}).get("seconds")
-        rows[name] = {
-            "dagster_s": d,
-            "floor_s": round(st.seconds, 3),
-            "floor_read_s": round(st.read_s, 3),
-            "floor_compute_s": round(st.compute_s, 3),
-            "floor_write_s": round(st.write_s, 3),
-            "floor_rows": st.rows,
-            "floor_rows_per_s": round(st.rows / st.seconds, 1) if st.rows and st.seconds > 0 else None,
-            "ratio": round(d / st.seconds, 2) if d and st.seconds > 0 else None,
-            "same_as_lake": st.same_as_lake,
-            "like_for_like": st.like_for_like,
-            "note": st.note,
-        }
-        if st.like_for_like and d is not None:
-            like_d += d
-            like_f += st.seconds
-    # Job wall time includes what the step timings do not: run setup, check steps, the event log.
-    job_wall = sum(j["seconds"] for j in season_jobs)
-    raw_d = sum(r["dagster_s"] or 0 for n, r in rows.items() if not r["like_for_like"])
-    raw_f = sum(r["floor_s"] for r in rows.values() if not r["like_for_like"])
-    return {
-        "steps": rows,
-        "like_for_like": {"dagster_steps_s": round(like_d, 3), "floor_s": round(like_f, 3),
-                          "ratio": round(like_d / like_f, 2) if like_f else None},
-        "end_to_end": {"dagster_job_wall_s": round(job_wall, 3), "floor_total_s": round(floor.seconds, 3),
-                       "ratio": round(job_wall / floor.seconds, 2) if floor.seconds else None,
-                       "note": "dagster includes HTTP fetch from the sim in raw; floor parses landed JSON"},
-        "raw": {"dagster_s": round(raw_d, 3), "floor_parse_only_s": round(raw_f, 3)},
-    }
+    for j in (a or {}).get("jobs_median", []):
+        for label, x in j["assets"].items():
+            if x["seconds"]:
+                dag[label] = x["seconds"]["median"]
+    print("\nfloor (bench/floor.py): the same functions and writes without Dagster, median seconds")
+    print(f"  {'asset':<38}{'dagster':>9}{'floor':>8}{'read':>7}{'compute':>9}{'write':>7}{'ratio':>7}  same as lake")
+    like_d = like_f = raw_f = 0.0
+    for name, st in f["steps_median"].items():
+        d = dag.get(name)
+        r = ratio(d, st["seconds"])
+        mark = "" if st["like_for_like"] else " *"
+        same = "yes" if all(st["same_as_lake"]) else ("-" if all(v is None for v in st["same_as_lake"]) else "NO")
+        print(f"  {name + mark:<38}{'-' if d is None else f'{d:.1f}':>9}{st['seconds']:>8.2f}{st['read_s']:>7.2f}"
+              f"{st['compute_s']:>9.2f}{st['write_s']:>7.2f}{'-' if r is None else f'{r:.2f}':>7}  {same}")
+        if st["like_for_like"] and d is not None:
+            like_d, like_f = like_d + d, like_f + st["seconds"]
+        elif not st["like_for_like"]:
+            raw_f += st["seconds"]
+    totals = {"analytics_to_grading": {"dagster_steps_s": like_d, "floor_s": like_f, "ratio": ratio(like_d, like_f)},
+              "raw_parse": {"landing_replay_c_s": c_median, "floor_s": raw_f, "ratio": ratio(c_median, raw_f)}}
+    lf = totals["analytics_to_grading"]
+    if lf["ratio"]:
+        print(f"  like for like, analytics..grading: dagster steps {like_d:.1f}s / floor {like_f:.1f}s = x{lf['ratio']:.2f}")
+    if c_median:
+        print(f"  like for like, raw parsing: (c) {c_median:.1f}s / floor raw {raw_f:.1f}s = x{ratio(c_median, raw_f):.2f}")
+    print("  * raw: (a) also fetches every response from the simulated league over HTTP; the floor parses the "
+          "landed files")
+    return totals
 
 
-def print_floor(ft: dict) -> None:
-    print("\nfloor: the same transforms without Dagster (bench/floor.py); ratio = dagster step / floor")
-    print(f"  {'asset':<38}{'dagster s':>10}{'floor s':>9}{'read':>7}{'compute':>9}{'write':>7}"
-          f"{'rows/s':>11}{'ratio':>7}  same as lake")
-    for name, r in ft["steps"].items():
-        mark = "" if r["like_for_like"] else " *"
-        print(f"  {name + mark:<38}{_fmt(r['dagster_s']):>10}{r['floor_s']:>9.2f}{r['floor_read_s']:>7.2f}"
-              f"{r['floor_compute_s']:>9.2f}{r['floor_write_s']:>7.2f}{_fmt(r['floor_rows_per_s']):>11}"
-              f"{_fmt(r['ratio'], '.2f'):>7}  {r['same_as_lake']}")
-    lf, ee = ft["like_for_like"], ft["end_to_end"]
-    print(f"  like for like (analytics..grading): dagster steps {lf['dagster_steps_s']:.1f}s / floor "
-          f"{lf['floor_s']:.1f}s = framework overhead x{lf['ratio']}")
-    print(f"  end to end: dagster jobs {ee['dagster_job_wall_s']:.1f}s / floor {ee['floor_total_s']:.1f}s = "
-          f"x{ee['ratio']}  (* raw: dagster fetches over HTTP from the sim, the floor only parses)")
+def machine() -> dict:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+            "load_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-# ------------------------------------------------------------------------------------------- main
+def versions() -> dict:
+    out = subprocess.run([str(PY), "-c", "import dagster, polars, duckdb, lightgbm; print(dagster.__version__, "
+                          "polars.__version__, duckdb.__version__, lightgbm.__version__)"],
+                         capture_output=True, text=True, check=False).stdout.split()
+    return dict(zip(("dagster", "polars", "duckdb", "lightgbm"), out, strict=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    start, end = season_window(args.season, args.days)
-    day = dt.date.fromisoformat(args.day) if args.day else dt.date(args.season + 1, 3, 10)
-    name = args.name or (f"season{args.season}" + (f"_d{args.days}" if args.days else ""))
-    # The sim clock after the season: every game final, every boxscore released.
-    sim_now = dt.datetime.combine(end + dt.timedelta(days=8), dt.time(12, 0), tzinfo=dt.UTC)
-
-    tmp = Path(tempfile.mkdtemp(prefix="nba-bench-"))
-    data_dir = Path(args.data_dir) if args.data_dir else tmp / "data"
-    if args.data_dir and data_dir.exists() and any(data_dir.iterdir()):
-        print(f"--data-dir {data_dir} is not empty: the benchmark needs a fresh lake", file=sys.stderr)
+    try:
+        parts = parse_only(args.only)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    setup_env(data_dir, tmp / "dagster_home", sim_now, start)
-
-    import dagster as dg
-
-    for category in (dg.BetaWarning, dg.PreviewWarning):
-        warnings.filterwarnings("ignore", category=category)
-    import logging
-
-    logging.getLogger("resources").setLevel(logging.ERROR)
-
-    from nba_assets.definitions import defs
-
-    instance = dg.DagsterInstance.get()
-    print(f"bench {name}: season {args.season} {start}..{end} ({(end - start).days + 1} days), "
-          f"sim now {sim_now.isoformat()}, lake {data_dir}")
-    result: dict = {
-        "name": name,
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "season": args.season, "start": str(start), "end": str(end), "sim_now": sim_now.isoformat(),
-        "versions": {"dagster": dg.__version__},
-    }
-    import duckdb
-    import lightgbm
-    import polars as pl
-
-    result["versions"].update(polars=pl.__version__, duckdb=duckdb.__version__, lightgbm=lightgbm.__version__)
-
+    if args.repeat < 1:
+        print("--repeat must be at least 1", file=sys.stderr)
+        return 2
+    name = args.name or (f"bench{args.season}" + (f"_d{args.days}" if args.days else ""))
+    b = Bench(args)
+    start, end = b.a_window
+    print(f"bench {name}: parts {','.join(parts)}, {args.repeat} repeat(s); (a) {start}..{end} "
+          f"({(end - start).days + 1} days), (b) {b.b_chunks[0][0]}..{b.b_chunks[-1][1]}, day {b.day}; "
+          f"temporary lakes in {b.root}", flush=True)
+    result: dict = {"name": name, "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "machine": machine(), "versions": versions(), "parts": parts, "repeat": args.repeat,
+                    "window_days": args.days or None, "season": args.season}
     t0 = time.perf_counter()
-    season_jobs = run_all_jobs(defs, instance, start, end, "season")
-    result["season_backfill"] = {"seconds": round(time.perf_counter() - t0, 3), "jobs": season_jobs}
-    print_jobs(f"season backfill {start}..{end}", season_jobs)
-    ok = all(j["success"] for j in season_jobs)
+    if "a" in parts:
+        result["a_season"] = b.part_a()
+    if set(parts) & {"c", "d", "e", "f"} or ("a" in parts and not args.no_eval):
+        have = b.ensure_template()
+        if not have:
+            print("no season lake: (c)..(f) and the model evaluation are skipped", flush=True)
+            parts = [p for p in parts if p not in ("c", "d", "e", "f")]
+        elif not args.no_eval:
+            from evaluate import evaluate, format_eval
 
-    from evaluate import evaluate, format_eval
+            result["model_evaluation"] = evaluate(b.template / "data", RESULTS, name)
+    if "b" in parts:
+        result["b_three_seasons"] = b.part_b()
+    for part, key in (("c", "c_landing_replay"), ("d", "d_one_day_cli"), ("e", "e_commands"), ("f", "f_floor"),
+                      ("demo", "demo")):
+        if part in parts:
+            result[key] = getattr(b, f"part_{part}")()
+    result["total_bench_s"] = round(time.perf_counter() - t0, 1)
+    result["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
-    if ok:
-        # Before the one-day re-run: that run retrains one week's model and rewrites one day.
-        ev = evaluate(data_dir, RESULTS, name)
-        result["model_evaluation"] = ev
+    if "a_season" in result and result["a_season"]["jobs_median"]:
+        print_jobs(f"(a) season {start}..{end}, per job and asset", result["a_season"]["jobs_median"])
+    if "b_three_seasons" in result:
+        bs = result["b_three_seasons"]
+        print("\n(b) per season (median s): " + ", ".join(
+            f"{c['start']}..{c['end']} {'-' if s is None else f'{s:.1f}'}"
+            for c, s in zip(bs["chunks"], bs["per_season_median_s"], strict=True)))
+    if "model_evaluation" in result:
         print()
-        print(format_eval(ev))
-
-    if ok and not args.no_floor:
-        from floor import run_floor
-
-        print("\n  [floor] running the same transforms without Dagster ...", flush=True)
-        floor = run_floor(data_dir, tmp / "floor", start, end, primary=os.environ.get("NBA_LAKE_PRIMARY_SOURCE", "nbacom"))
-        result["floor"] = floor_table(season_jobs, floor)
-        print_floor(result["floor"])
-
-    if ok and not args.no_day:
-        if not start <= day <= end:
-            day = end
-        t0 = time.perf_counter()
-        day_jobs = run_all_jobs(defs, instance, day, day, "day")
-        result["one_day"] = {"day": str(day), "seconds": round(time.perf_counter() - t0, 3), "jobs": day_jobs}
-        print_jobs(f"one game day end to end: {day} (its week's model retrained; season report over the lake)",
-                   day_jobs)
-        ok = ok and all(j["success"] for j in day_jobs)
-
-    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        print(format_eval(result["model_evaluation"]))
+    if "f_floor" in result and result["f_floor"]["steps_median"]:
+        result["f_floor"]["like_for_like"] = print_floor(result.get("a_season"), result["f_floor"],
+                                                         _med(b.summaries.get("c.landing_replay")))
+    rows = targets(b.summaries, full_window=not args.days)
+    result["targets"] = rows
+    ok = all(r["median"] is not None for r in rows)
     result["success"] = ok
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\npeak RSS {result['peak_rss_mb']:.0f} MB; results: {path}")
-    if args.keep or args.data_dir:
-        print(f"lake kept: {data_dir}")
+    window = "" if not args.days else f" (window of {args.days} days: full-season targets are n/a)"
+    print(f"\nmake bench: median of {args.repeat}{window}; load {result['machine']['load_at_start']} at start, "
+          f"{result['machine']['load_at_end']} at end")
+    print(format_table(rows))
+    print(f"\nresults: {path}; bench took {result['total_bench_s']:.0f} s; logs in {b.logs}")
+    if args.keep:
+        print(f"lakes kept: {b.root}")
     else:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(b.root, ignore_errors=True)
     return 0 if ok else 1
 
 

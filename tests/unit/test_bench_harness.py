@@ -1,0 +1,62 @@
+"""bench/harness.py: the repeat statistics, target verdicts and `--only` parsing `make bench` relies on."""
+
+import pytest
+
+from bench.harness import MISS, NA, PASS, format_table, parse_only, summarize, targets, verdict
+
+
+def test_summarize_median_min_max_leaves_failed_repeats_out():
+    assert summarize([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3}
+    assert summarize([4.0, None, 2.0]) == {"median": 3.0, "min": 2.0, "max": 4.0, "n": 2}
+    assert summarize([None, None]) is None
+    assert summarize([]) is None
+
+
+def test_verdict_at_the_limit_passes_above_misses_unknown_is_na():
+    assert verdict(60.0, 60.0) == PASS
+    assert verdict(60.01, 60.0) == MISS
+    assert verdict(None, 60.0) == NA
+    assert verdict(5.0, None) == NA
+    assert verdict(5.0, 60.0, judged=False) == NA
+
+
+def test_targets_resolve_b_from_a_and_skip_full_season_figures_on_a_short_window():
+    s = {
+        "a.season": summarize([50.0, 70.0, 55.0]),
+        "b.three_seasons": summarize([170.0, 180.0, 190.0]),
+        "e.status": summarize([2.5, 2.4, 2.6]),
+        "c.landing_replay": summarize([4.0]),
+    }
+    full = {r["key"]: r for r in targets(s, full_window=True)}
+    assert list(full) == ["a.season", "b.three_seasons", "c.landing_replay", "e.status"]  # TARGETS order
+    assert full["a.season"]["verdict"] == PASS and full["a.season"]["median"] == 55.0
+    assert full["b.three_seasons"]["limit"] == pytest.approx(3.2 * 55.0)
+    assert full["b.three_seasons"]["verdict"] == MISS  # 180 > 176
+    assert full["e.status"]["verdict"] == MISS
+    short = {r["key"]: r for r in targets(s, full_window=False)}
+    assert short["a.season"]["verdict"] == NA  # 60 s is a full season's target
+    assert short["c.landing_replay"]["verdict"] == NA
+    assert short["e.status"]["verdict"] == MISS  # a command's 2 s holds on any lake
+    assert short["b.three_seasons"]["verdict"] == MISS  # relative to (a) on the same window
+
+
+def test_targets_row_without_a_measurement_is_na_not_pass():
+    rows = targets({"d.one_day_cli": None}, full_window=True)
+    assert rows[0]["verdict"] == NA and rows[0]["median"] is None
+
+
+def test_format_table_shows_median_spread_limit_and_verdict():
+    text = format_table(targets({"f.ratio": {"median": 1.8, "min": None, "max": None, "n": None},
+                                 "b.peak_rss": summarize([1100.0, 1300.0, 1250.0])}, full_window=True))
+    lines = text.splitlines()
+    ratio_line = next(line for line in lines if line.strip().startswith("(a) / (f)"))
+    assert "x1.80" in ratio_line and "<= x1.50" in ratio_line and ratio_line.endswith("miss")
+    rss_line = next(line for line in lines if "peak RSS" in line)
+    assert "1,250" in rss_line and "1,100..1,300" in rss_line and rss_line.endswith("miss")
+
+
+def test_parse_only_keeps_the_harness_order_and_refuses_unknown_parts():
+    assert parse_only(None) == ["a", "b", "c", "d", "e", "f", "demo"]
+    assert parse_only("e, a,DEMO") == ["a", "e", "demo"]
+    with pytest.raises(ValueError, match="unknown part"):
+        parse_only("a,g")
