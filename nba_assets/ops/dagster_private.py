@@ -14,7 +14,8 @@ What each function stands in for:
 One private name is used outside this module, because the checks sit below `nba_assets.ops` in the
 import layers: `checks/per_day.py` builds `AssetCheckEvaluationTargetMaterializationData` (no public
 export) to tie each day's check result to that day's materialization; tests/assets/test_per_day_checks.py
-fails if it moves.
+fails if it moves. The local instance's event log (`ops/instance_storage.py`, selected by dagster.yaml)
+subclasses Dagster's sqlite event log; tests/unit/test_instance_storage.py fails if that moves.
 """
 
 from __future__ import annotations
