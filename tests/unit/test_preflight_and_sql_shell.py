@@ -110,3 +110,18 @@ def test_help_shows_debug_as_a_flag():
 
     out = CliRunner().invoke(cli.app, ["--help"]).output
     assert "--debug" in out and "<bool>" not in out
+
+
+def test_the_cli_imports_no_dagster_until_a_command_needs_it():
+    """Importing the CLI (every command registered) and reading the lake's catalog load no Dagster,
+    pandera, polars or LightGBM: `nba-lake sql` never needs them, `status` needs Dagster only for the
+    instance (docs/architecture.md, "CLI latency")."""
+    code = (
+        "import sys\n"
+        "import nba_assets.ops.cli, nba_assets.ops.sql_shell, nba_assets.tables, resources.lake_reader, "
+        "resources.settings\n"
+        "print(' '.join(m for m in ('dagster', 'pandera', 'polars', 'pandas', 'lightgbm', 'matplotlib') "
+        "if m in sys.modules))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert res.stdout.strip() == ""

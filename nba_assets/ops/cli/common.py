@@ -1,5 +1,10 @@
 """What every `nba-lake` command shares: the Typer apps, the consoles, operator errors, and the
-environment (settings, DAGSTER_HOME, the instance, the definitions). Commands live one per module."""
+environment (settings, DAGSTER_HOME, the instance, the definitions). Commands live one per module.
+
+Importing the CLI imports no Dagster, pandera, polars or LightGBM: each command imports what it uses
+when it runs, so `nba-lake sql` never loads Dagster and `status` never loads the asset definitions
+(docs/architecture.md, "CLI latency"). Keep module-level imports here and in the command modules light.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,7 @@ import typer
 from rich.console import Console
 
 from nba_assets import tables
-from nba_assets.jobs import JOB_OF_LAYER
-from resources.env import PROJECT_ROOT, ConfigError, settings
+from resources.settings import PROJECT_ROOT, ConfigError, settings
 
 # typer vendors its own click: catch its exceptions and plain click's.
 CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
@@ -41,7 +45,9 @@ console = Console(width=None if sys.stdout.isatty() else 130, highlight=False)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200, highlight=False)
 DEBUG = {"on": False}
 LAYERS = tables.LAYERS
-assert set(LAYERS) == set(JOB_OF_LAYER), "every data layer needs a backfill job"
+# Dagster's notices about beta/preview APIs we chose deliberately (single-run backfills, partitioned
+# checks), matched by their text so that silencing them does not import Dagster.
+_DAGSTER_NOTICES = r".*is currently in (beta|preview)"
 
 
 class CliError(Exception):
@@ -57,12 +63,9 @@ class CliError(Exception):
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks (a flag; also accepted after the command).")] = False) -> None:
     DEBUG["on"] = debug
     if not debug:
-        # Beta/preview notices about APIs we chose deliberately (single-run backfills, partitioned
-        # checks) are noise for an operator; --debug shows them.
-        import dagster as dg
-
-        for category in (dg.BetaWarning, dg.PreviewWarning):
-            warnings.filterwarnings("ignore", category=category)
+        # Beta/preview notices about APIs we chose deliberately are noise for an operator; --debug
+        # shows them.
+        warnings.filterwarnings("ignore", message=_DAGSTER_NOTICES)
         # Single retried requests are routine (the run's event log keeps them); the terminal shows
         # progress and what failed for good.
         logging.getLogger("resources").setLevel(logging.ERROR)
