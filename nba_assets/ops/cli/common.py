@@ -104,16 +104,25 @@ def ensure_dagster_home() -> Path:
     return p
 
 
-def instance():
+_INSTANCES: dict[Any, Any] = {}
 
+
+def instance():
+    """The Dagster instance of DAGSTER_HOME, opened (and its dead runs failed) once per process: a
+    backfill and the demo ask for it once per run."""
     from nba_assets.ops.guard import fail_dead_runs, open_instance
 
     home = ensure_dagster_home()
+    key = (str(home), home.stat().st_ino)  # a DAGSTER_HOME removed and made again is a new instance
+    if key in _INSTANCES:
+        return _INSTANCES[key]
     try:
         inst = open_instance(home)
         for run_id in fail_dead_runs(inst):
             err_console.print(f"[yellow]note:[/yellow] run {run_id[:8]} was left STARTED by a killed "
                               f"process; marked FAILED")
+        _INSTANCES.clear()
+        _INSTANCES[key] = inst
         return inst
     except Exception as exc:  # a broken dagster.yaml, an unreadable storage, ...
         if DEBUG["on"]:
