@@ -223,9 +223,8 @@ def load_daily_coverage(reader, lo: dt.date | None = None, hi: dt.date | None = 
     """daily_coverage over the lake (a resources.lake_reader.LakeReader) for lo <= game_date <= hi
     (every day when None)."""
     before = hi + dt.timedelta(days=1) if hi else None
-    return daily_coverage(
-        reader.rows(t.PROP_LINES, since=lo, before=before),
-        reader.rows(t.PLAYER_PROP_PREDICTIONS, since=lo, before=before),
-        reader.rows(t.PREDICTION_GRADES, since=lo, before=before),
-        reader.rows(t.GAMES, since=lo, before=before),
-    )
+    return daily_coverage(*(
+        # A window (`nba-lake status`: a week) reads its days' files only.
+        reader.rows(table, since=lo, before=before, window_files=True)
+        for table in (t.PROP_LINES, t.PLAYER_PROP_PREDICTIONS, t.PREDICTION_GRADES, t.GAMES)
+    ))

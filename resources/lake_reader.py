@@ -133,14 +133,29 @@ class LakeReader:
         """True when `table` has at least one file in the lake."""
         return table.view in self._sources()
 
-    def rows(self, table: Table, *, since: dt.date | None = None, before: dt.date | None = None) -> pl.DataFrame:
+    def rows(
+        self, table: Table, *, since: dt.date | None = None, before: dt.date | None = None,
+        window_files: bool = False,
+    ) -> pl.DataFrame:
         """The rows of `table` with since <= game_date < before (either bound optional); the table's
-        typed empty frame when it has no file yet."""
+        typed empty frame when it has no file yet.
+
+        `window_files` (both bounds given): read only the window's day files (<game_date>.parquet),
+        not bind the view over every day's file (~0.2 s per table on a season). The columns are then
+        those of the window's files; without any file in the window it reads as without the flag."""
         if not self.has(table):
             return table.empty()
         col = table.partition_column
         where = [f"{col} >= DATE '{since}'" if since else "", f"{col} < DATE '{before}'" if before else ""]
         cond = " and ".join(w for w in where if w)
+        if window_files and since and before:
+            days = [since + dt.timedelta(days=i) for i in range((before - since).days)]
+            files = [p for d in days if (p := self.lake.joinpath(*table.path, f"{d}.parquet")).exists()]
+            if files:
+                con = duckdb.connect()
+                self._register(con)
+                listed = ", ".join(_sql_str(self._location(p)) for p in files)
+                return con.sql(f"select * from read_parquet([{listed}], union_by_name=true) where {cond}").pl()
         return self.query(f"select * from {table.view}" + (f" where {cond}" if cond else ""))
 
     # ---- direct file access

@@ -252,3 +252,16 @@ def test_sql_one_shot_creates_only_the_views_it_names(lake: Path) -> None:
     with pytest.raises(duckdb.CatalogException, match="bdl_boxscores"):
         sql_shell.one_shot(reader, "select * from raw.bdl_boxscore")
     assert created[-2:] == [[], None]
+
+
+def test_rows_of_a_window_from_its_day_files_only(lake: Path) -> None:
+    reader = LakeReader(lake)
+    lo, hi = DAYS[1], DAYS[-1]
+    full = reader.rows(tables.BDL_BOXSCORES, since=lo, before=hi)
+    narrow = reader.rows(tables.BDL_BOXSCORES, since=lo, before=hi, window_files=True)
+    assert narrow.height == (len(DAYS) - 2) * ROWS_PER_DAY
+    assert narrow.sort("game_date", "player_lookup").equals(full.sort("game_date", "player_lookup"))
+    # No file in the window: the same (empty, typed) result as the view gives.
+    far = dt.date(2030, 1, 1)
+    assert reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3), window_files=True).equals(
+        reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3)))
