@@ -3,8 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# "bc": installs since the venv is byte-compiled (a venv installed before re-installs once).
+STAMP := $(VENV)/.installed-bc-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# No __pycache__ in the work tree. The dependencies are byte-compiled once at install (compileall
+# below, ~30 s): without their .pyc every `nba-lake` command would compile Dagster, pandas and polars
+# from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup chromium postgresql lint demo test ui scenario-late-boxscore bench clean-data
@@ -13,6 +17,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

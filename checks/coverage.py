@@ -24,6 +24,7 @@ import datetime as dt
 import polars as pl
 
 from checks.result import RuleResult, from_offending
+from nba_assets import tables as t
 from nba_assets.logic.features import HISTORY_DAYS, ROSTER_DAYS
 from nba_assets.logic.inputs import STALE_INPUTS
 
@@ -216,3 +217,14 @@ def daily_coverage(
             pl.col("graded") / pl.col("final_game_predictions")
         ),
     ).sort("game_date")
+
+
+def load_daily_coverage(reader, lo: dt.date | None = None, hi: dt.date | None = None) -> pl.DataFrame:
+    """daily_coverage over the lake (a resources.lake_reader.LakeReader) for lo <= game_date <= hi
+    (every day when None)."""
+    before = hi + dt.timedelta(days=1) if hi else None
+    return daily_coverage(*(
+        # A window (`nba-lake status`: a week) reads its days' files only.
+        reader.rows(table, since=lo, before=before, window_files=True)
+        for table in (t.PROP_LINES, t.PLAYER_PROP_PREDICTIONS, t.PREDICTION_GRADES, t.GAMES)
+    ))

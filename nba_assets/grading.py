@@ -1,7 +1,6 @@
 """Grading layer: each prediction against what happened, per-system daily performance, a season report."""
 
 
-import datetime as dt
 
 import dagster as dg
 import polars as pl
@@ -80,7 +79,7 @@ def season_report(lake: LakeResource) -> dg.MaterializeResult:
     history_grades = logic.grade_predictions(
         history.join(final, on="game_id", how="semi"), reader.rows(t.PLAYER_GAME_SUMMARY)
     )
-    coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(load_daily_coverage(reader)))
+    coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(coverage.load_daily_coverage(reader)))
     return dg.MaterializeResult(
         metadata={
             "graded_rows": grades.height,
@@ -97,17 +96,6 @@ def season_report(lake: LakeResource) -> dg.MaterializeResult:
             "hit_rate_over_time": png_markdown(rep.hit_rate_png, "hit rate over time"),
             "mae_by_month": png_markdown(rep.mae_png, "MAE by month"),
         }
-    )
-
-
-def load_daily_coverage(reader, lo: dt.date | None = None, hi: dt.date | None = None) -> pl.DataFrame:
-    """checks.coverage.daily_coverage over the lake for lo <= game_date <= hi (every day when None)."""
-    before = hi + dt.timedelta(days=1) if hi else None
-    return coverage.daily_coverage(
-        reader.rows(t.PROP_LINES, since=lo, before=before),
-        reader.rows(t.PLAYER_PROP_PREDICTIONS, since=lo, before=before),
-        reader.rows(t.PREDICTION_GRADES, since=lo, before=before),
-        reader.rows(t.GAMES, since=lo, before=before),
     )
 
 

@@ -11,13 +11,18 @@ IO manager, the lake reader, parsers, logic, checks and assets all import it, an
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import dagster as dg
-import pandera.polars as pa
-import polars as pl
+if TYPE_CHECKING:
+    import dagster as dg
+    import pandera.polars as pa
+    import polars as pl
 
-from nba_assets import contracts as c
+# Dagster, pandera and polars are imported only when a table's key, contract or frame is asked for:
+# importing the registry stays free, so commands that only need names and layers (`nba-lake status`,
+# `sql`, `trace`) do not pay ~1 s for pandera and pandas at start.
 
 DAILY = "daily"  # one partition (and one Parquet file) per game date
 WEEKLY = "weekly"  # one partition per Monday-start week (the model)
@@ -29,7 +34,7 @@ class Table:
     layer: str
     name: str
     grain: str  # what one row is, in words
-    contract: type[pa.DataFrameModel] | None = None  # None: not a lake table (model file, plot, observation)
+    contract_name: str | None = None  # its class in nba_assets.contracts; None: not a lake table (model, plot)
     business_key: tuple[str, ...] = ()  # one row per key (within a partition)
     partitioned: str = DAILY
     partition_column: str | None = "game_date"
@@ -39,7 +44,16 @@ class Table:
         return [self.layer, self.name]
 
     @property
+    def contract(self) -> type[pa.DataFrameModel] | None:
+        """The pandera contract (nba_assets.contracts.<contract_name>), imported on first use."""
+        if self.contract_name is None:
+            return None
+        return getattr(importlib.import_module("nba_assets.contracts"), self.contract_name)
+
+    @property
     def key(self) -> dg.AssetKey:
+        import dagster as dg
+
         return dg.AssetKey(self.path)
 
     @property
@@ -55,13 +69,15 @@ class Table:
     @property
     def in_lake(self) -> bool:
         """Stored as one Parquet file per day under <data_dir>/lake/<layer>/<name>/."""
-        return self.contract is not None
+        return self.contract_name is not None
 
     def empty(self) -> pl.DataFrame:
         """A typed, empty frame (off-days still get a file with the right schema)."""
         if self.contract is None:
             raise ValueError(f"{self.label} has no contract, hence no frame schema")
-        return c.empty_frame(self.contract)
+        from nba_assets.contracts import empty_frame
+
+        return empty_frame(self.contract)
 
     def __str__(self) -> str:
         return self.label
@@ -69,43 +85,43 @@ class Table:
 
 # --------------------------------------------------------------------------------------------- raw
 SCHEDULE = Table("raw", "schedule", "one row per scheduled game (NBA.com schedule)",
-                 c.ScheduleContract, ("game_id",))
+                 "ScheduleContract", ("game_id",))
 BDL_BOXSCORES = Table("raw", "bdl_boxscores", "one row per player per game (Ball Don't Lie box score)",
-                      c.BoxscoreContract, ("source_game_id", "player_id"))
+                      "BoxscoreContract", ("source_game_id", "player_id"))
 NBACOM_BOXSCORES = Table("raw", "nbacom_boxscores", "one row per player per game (NBA.com box score)",
-                         c.BoxscoreContract, ("source_game_id", "player_id"))
+                         "BoxscoreContract", ("source_game_id", "player_id"))
 PROP_LINES = Table("raw", "prop_lines", "one row per prop-line snapshot: event, player, bookmaker, time",
-                   c.PropLineContract, ("event_id", "player_lookup", "bookmaker", "snapshot_ts"))
+                   "PropLineContract", ("event_id", "player_lookup", "bookmaker", "snapshot_ts"))
 INJURIES = Table("raw", "injuries", "one row per player per injury report",
-                 c.InjuryContract, ("report_ts", "player_lookup"))
+                 "InjuryContract", ("report_ts", "player_lookup"))
 # ------------------------------------------------------------------------------------ analytics
 GAMES = Table("analytics", "games", "one row per game, every source's id reconciled",
-              c.GamesContract, ("game_id",))
+              "GamesContract", ("game_id",))
 PLAYER_GAME_SUMMARY = Table("analytics", "player_game_summary", "one row per player per game (DNPs included)",
-                            c.PlayerGameSummaryContract, ("game_id", "player_lookup"))
+                            "PlayerGameSummaryContract", ("game_id", "player_lookup"))
 TEAM_GAME_SUMMARY = Table("analytics", "team_game_summary", "one row per team per game",
-                          c.TeamGameSummaryContract, ("game_id", "team"))
+                          "TeamGameSummaryContract", ("game_id", "team"))
 # ------------------------------------------------------------------------------------- features
 PLAYER_FEATURES = Table("features", "player_features", "one row per player on day D's slate, inputs < D",
-                        c.PlayerFeaturesContract, ("game_date", "player_lookup"))
+                        "PlayerFeaturesContract", ("game_date", "player_lookup"))
 # ---------------------------------------------------------------------------------- predictions
 POINTS_MODEL = Table("predictions", "points_model", "one LightGBM model per Monday-start week (a file)",
                      partitioned=WEEKLY, partition_column=None)
 RECOMMENDATION_HISTORY = Table(
     "predictions", "recommendation_history",
     "one row per (re)prediction: player, game, system and the time it was made (append-only)",
-    c.RecommendationHistoryContract, ("game_id", "player_lookup", "system_id", "created_at"),
+    "RecommendationHistoryContract", ("game_id", "player_lookup", "system_id", "created_at"),
 )
 PLAYER_PROP_PREDICTIONS = Table(
     "predictions", "player_prop_predictions",
     "one row per player per game per prediction system: the latest recommendation_history row",
-    c.PredictionContract, ("game_id", "player_lookup", "system_id"),
+    "PredictionContract", ("game_id", "player_lookup", "system_id"),
 )
 # -------------------------------------------------------------------------------------- grading
 PREDICTION_GRADES = Table("grading", "prediction_grades", "one row per graded prediction",
-                          c.PredictionGradeContract, ("game_id", "player_lookup", "system_id"))
+                          "PredictionGradeContract", ("game_id", "player_lookup", "system_id"))
 SYSTEM_DAILY_PERFORMANCE = Table("grading", "system_daily_performance", "one row per system per graded day",
-                                 c.SystemDailyPerformanceContract, ("game_date", "system_id"))
+                                 "SystemDailyPerformanceContract", ("game_date", "system_id"))
 SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
                       partitioned=NONE, partition_column=None)
 # ------------------------------------------------------------------------------------------ ops
@@ -128,11 +144,16 @@ LAYERS: tuple[str, ...] = tuple(dict.fromkeys(t.layer for t in ALL if t.layer !=
 _BY_LABEL = {t.label: t for t in ALL}
 
 
+def _text(label: str | dg.AssetKey) -> str:
+    """'layer/table' for a label ('layer/table' or 'layer.table') or an asset key."""
+    return label.replace(".", "/", 1) if isinstance(label, str) else label.to_user_string()
+
+
 def get(label: str | dg.AssetKey | Table) -> Table:
     """The table for 'layer/table', 'layer.table', an asset key or a Table; KeyError naming the known ones."""
     if isinstance(label, Table):
         return label
-    text = label.to_user_string() if isinstance(label, dg.AssetKey) else label.replace(".", "/", 1)
+    text = _text(label)
     try:
         return _BY_LABEL[text]
     except KeyError:
@@ -141,7 +162,7 @@ def get(label: str | dg.AssetKey | Table) -> Table:
 
 def lake_table(label: str | dg.AssetKey) -> Table | None:
     """The lake table for a label or key, None for anything else (a model, a report, an unknown key)."""
-    t = _BY_LABEL.get(label.to_user_string() if isinstance(label, dg.AssetKey) else label.replace(".", "/", 1))
+    t = _BY_LABEL.get(_text(label))
     return t if t is not None and t.in_lake else None
 
 
@@ -153,7 +174,7 @@ def markdown() -> str:
     ]
     for t in ALL:
         key = ", ".join(t.business_key) or "-"
-        contract = t.contract.__name__ if t.contract else "-"
+        contract = t.contract_name or "-"
         view = t.view if t.in_lake else "-"
         lines.append(f"| `{t.label}` | {view} | {t.grain} | {key} | {t.partitioned} | {contract} |")
     return "\n".join(lines) + "\n"

@@ -4,6 +4,10 @@ Every run records one evaluation per day it checked, single-run range backfills 
 (checks/per_day.py), so a day's result is simply the latest execution record of the check for that
 partition. A record that was planned but never evaluated is "skipped" (an upstream step failed or
 was skipped) or, while its run is still going, "planned".
+
+The checks are those the instance holds records of, on the registry's daily and weekly tables
+(nba_assets/tables.py says how each is partitioned): learning them from the code location would mean
+importing and building every asset first, seconds before `nba-lake status` can print a line.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from nba_assets import tables
 from nba_assets.ops import dagster_private as private
-from nba_assets.partitions import partition_key_for
+from nba_assets.partitions import week_key
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -49,14 +54,16 @@ def meta_text(v: Any) -> str:
 class CheckHistory:
     """The latest evaluation of every partitioned check for a day, from the instance's records."""
 
-    def __init__(self, instance, defs):
+    def __init__(self, instance):
         self.instance = instance
-        graph = defs.resolve_asset_graph()
-        self.check_pdefs: dict[Any, Any] = {}
-        for ck in graph.asset_check_keys:
-            node = graph.get(ck.asset_key)
-            if node.partitions_def is not None:
-                self.check_pdefs[ck] = node.partitions_def
+        self.check_kinds: dict[Any, str] = {}  # check key -> tables.DAILY | tables.WEEKLY
+        for ck in private.recorded_check_keys(instance):
+            try:
+                table = tables.get(ck.asset_key)
+            except KeyError:  # not a table of the registry
+                continue
+            if table.partitioned in (tables.DAILY, tables.WEEKLY):
+                self.check_kinds[ck] = table.partitioned
         self._runs: dict[str, Any] = {}
 
     def _run(self, run_id: str):
@@ -66,10 +73,8 @@ class CheckHistory:
 
     def for_day(self, day: dt.date) -> list[CheckRow]:
         by_partition: dict[str, list] = defaultdict(list)
-        for ck, pdef in self.check_pdefs.items():
-            pk = partition_key_for(pdef, day)
-            if pk is not None:
-                by_partition[pk].append(ck)
+        for ck, kind in self.check_kinds.items():
+            by_partition[week_key(day) if kind == tables.WEEKLY else day.isoformat()].append(ck)
         rows: list[CheckRow] = []
         for pk, keys in by_partition.items():
             latest = private.latest_check_records(self.instance, keys, pk)

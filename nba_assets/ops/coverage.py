@@ -6,7 +6,7 @@ import datetime as dt
 
 from rich.table import Table
 
-from nba_assets.grading import load_daily_coverage
+from checks.coverage import load_daily_coverage
 
 
 def _pct(v: float | None) -> str:

@@ -6,6 +6,9 @@ What each function stands in for:
   API (`DagsterInstance.get_latest_asset_check_evaluation` / `AssetCheckEvaluation` events via
   `fetch_...` record queries) has no partition filter in 1.13, and the CLI needs "this day's latest
   result" (every run, range runs included, records one result per day: checks/per_day.py).
+- `recorded_check_keys`: every check key with an execution record (one DISTINCT over the storage's
+  asset-check table). There is no public listing; without it `nba-lake status` and `checks` would
+  have to import and build the whole code location (seconds) only to learn the check names.
 - `sensor_has_ticked`: whether a sensor has ticked at all. The public stand-in is the GraphQL
   `sensorOrError { sensorState { ticks } }` of a running webserver; in-process we read the instance's
   instigator state, which needs the private `InstigatorType` enum.
@@ -27,6 +30,8 @@ import dagster as dg
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.scheduler.instigation import InstigatorType
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
+from dagster._core.storage.sqlalchemy_compat import db_select
 
 SUCCEEDED = AssetCheckExecutionRecordStatus.SUCCEEDED
 FAILED = AssetCheckExecutionRecordStatus.FAILED
@@ -46,6 +51,18 @@ def latest_check_records(
         instance.event_log_storage.get_latest_asset_check_execution_by_key(
             list(keys), partition_filter=PartitionKeyFilter(key=partition_key)
         )
+    )
+
+
+def recorded_check_keys(instance: dg.DagsterInstance) -> list[dg.AssetCheckKey]:
+    """Every asset check key the instance holds an execution record of (any run, any partition)."""
+    table = AssetCheckExecutionsTable
+    query = db_select([table.c.asset_key, table.c.check_name]).distinct()
+    with instance.event_log_storage.index_connection() as conn:
+        rows = conn.execute(query).fetchall()
+    return sorted(
+        (dg.AssetCheckKey(dg.AssetKey.from_db_string(asset), name) for asset, name in rows if asset and name),
+        key=lambda k: (k.asset_key.path, k.name),
     )
 
 

@@ -64,7 +64,7 @@ def open_instance(home: Path) -> dg.DagsterInstance:
         instance = dg.DagsterInstance.get()
         # Touch every storage while holding the lock: sqlite creates (and stamps) its schema lazily.
         instance.get_runs(limit=1)
-        instance.get_asset_records()
+        instance.get_asset_keys(limit=1)  # the index shard (get_asset_records() would read every record)
         instance.all_instigator_state()
     return instance
 

@@ -40,10 +40,11 @@ def range_refusal(d0: dt.date, d1: dt.date, first: dt.date, last: dt.date, clock
     return None
 
 
-def sources_now() -> tuple[dt.datetime, str]:
+def sources_now(strict: bool = False) -> tuple[dt.datetime, str]:
     """The sources' 'now' and its name: the sim clock in sim mode (NBA_LAKE_SIM_NOW, else
     <data_dir>/sim/clock.json, else the wall clock; the precedence of resources.sim.clock.SimClock),
-    the wall clock otherwise."""
+    the wall clock otherwise. A malformed clock falls back to the wall clock (the full CLI reports it),
+    or with `strict` raises ValueError, as the sim clock itself does."""
     wall = dt.datetime.now(dt.UTC)
     if os.environ.get("NBA_LAKE_SOURCE", "sim") != "sim":
         return wall, "US-Eastern time"
@@ -52,13 +53,25 @@ def sources_now() -> tuple[dt.datetime, str]:
         clock_file = Path(os.environ.get("NBA_LAKE_DATA_DIR", str(_PROJECT_ROOT / "data"))) / "sim" / "clock.json"
         try:
             text = json.loads(clock_file.read_text())["now"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except OSError:
+            return wall, "the sim clock"
+        except (ValueError, KeyError, TypeError) as exc:
+            if strict:
+                raise ValueError(f"{clock_file}: {type(exc).__name__}: {exc}") from None
             return wall, "the sim clock"
     try:
         ts = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
+        if strict:
+            raise
         return wall, "the sim clock"  # the full CLI reports the malformed clock
     return (ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)), "the sim clock"
+
+
+def sources_today() -> dt.date:
+    """Today's game date (ET) on the sources' clock, as `SourcesResource.today()` gives it (not capped
+    at the wall clock's today); ValueError for a malformed sim clock."""
+    return sources_now(strict=True)[0].astimezone(_ET).date()
 
 
 def last_game_date() -> tuple[dt.date, str]:

@@ -46,6 +46,24 @@ def run_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
         rel.show(max_width=render_width())
 
 
+# Statements that list or describe the catalog see every view (the others only those they name).
+_CATALOG = re.compile(r"information_schema|duckdb_|\b(show|describe|summarize|pragma)\b", re.IGNORECASE)
+
+
+def one_shot(reader, statement: str) -> None:
+    """`nba-lake sql QUERY`: run one statement over a connection holding only the views it names
+    (binding a view reads its files' footers; `select 1` needs none). A statement that lists the
+    catalog gets every view, and a failing one is re-run on every view, so its error (DuckDB's
+    'Did you mean ...?' included) is the one the full catalog gives."""
+    only = None if (_CATALOG.search(statement) or _SHOW_TABLES.match(statement)) else reader.referenced(statement)
+    try:
+        run_statement(reader.connect(only=only), statement)
+    except duckdb.Error:
+        if only is None:
+            raise
+        run_statement(reader.connect(), statement)
+
+
 def statements(lines: Iterable[str]) -> Iterable[str]:
     """Complete statements (ending with ';') and dot commands from input lines; blank lines skipped."""
     buf: list[str] = []

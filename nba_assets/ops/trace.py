@@ -83,7 +83,7 @@ class LakeFiles:
 
     def game_date(self, game_id: str) -> dt.date:
         """The game's date from analytics/games (one DuckDB scan over the table's files)."""
-        from resources.lake import LakeReader
+        from resources.lake_reader import LakeReader
 
         reader = LakeReader(self.data_dir)
         if GAMES.view not in reader.tables():

@@ -139,6 +139,24 @@ def test_checks_for_a_day_with_range_results(lake_env):
     assert "SKIPPED" not in every and "PASSED" in every
 
 
+def test_status_tables_are_the_definitions_partitioned_assets(lake_env):
+    """`status` lists the registry's partitioned tables (no definitions built): the same set, in the
+    same layer order, as the code location's partitioned assets."""
+    from nba_assets.definitions import defs
+
+    specs = [a for a in defs.resolve_all_asset_specs() if a.partitions_def is not None and a.group_name in cli.common.LAYERS]
+    shown = [tb for tb in tables.ALL if tb.partitioned != tables.NONE and tb.layer in cli.common.LAYERS]
+    assert sorted(a.key for a in specs) == sorted(tb.key for tb in shown)
+    assert all(a.group_name == tables.get(a.key).layer for a in specs)
+
+
+def test_instance_is_opened_once_per_dagster_home(lake_env, tmp_path, monkeypatch):
+    first = cli.common.instance()
+    assert cli.common.instance() is first
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "other_home"))
+    assert cli.common.instance() is not first
+
+
 def test_checks_for_a_day_never_run(lake_env, capsys):
     rc, _, err = entry(capsys, "checks", "--date", "2025-11-01")
     assert rc == 1

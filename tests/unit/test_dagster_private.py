@@ -30,6 +30,7 @@ def test_check_records_per_partition_and_for_range_runs():
     job = defs.resolve_job_def("j")
     key = thing_ok.check_key
     with dg.instance_for_test() as instance:
+        assert private.recorded_check_keys(instance) == []
         assert _run(instance, job, partition_key="2025-01-01").success
         _run(instance, job, partition_key="2025-01-02")
         latest = private.latest_check_records(instance, [key], "2025-01-01")
@@ -40,6 +41,7 @@ def test_check_records_per_partition_and_for_range_runs():
         tags = {"dagster/asset_partition_range_start": "2025-01-03", "dagster/asset_partition_range_end": "2025-01-04"}
         assert _run(instance, job, tags=tags).success
         history = private.check_history(instance, key)
+        assert private.recorded_check_keys(instance) == [key]
         assert len(history) >= 3  # two per-day results and the range's, newest first
         assert history[0].create_timestamp >= history[-1].create_timestamp
 

@@ -103,7 +103,7 @@ def test_a_corrupt_table_does_not_break_the_others(lake: Path, caplog: pytest.Lo
     (broken / "2024-10-22.parquet").write_bytes(b"not parquet at all")
     reader = LakeReader(lake)
     assert reader.query("select count(*) from raw.bdl_boxscores").item() == ROWS_PER_DAY * len(DAYS)
-    with caplog.at_level(logging.WARNING, logger="resources.lake"):
+    with caplog.at_level(logging.WARNING, logger="resources.lake_reader"):
         con = reader.connect()
     assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == ROWS_PER_DAY * len(DAYS)
     assert any(tables.PROP_LINES.view in r.getMessage() for r in caplog.records)
@@ -221,3 +221,47 @@ def test_resource_and_remote_lake_paths() -> None:
     assert reader.tables() == [tables.BDL_BOXSCORES.view]
     assert reader.query("select count(*) from raw.bdl_boxscores").item() == 2 * ROWS_PER_DAY
     assert reader.partition(tables.BDL_BOXSCORES.view, DAYS[1]).height == ROWS_PER_DAY
+
+
+def test_reader_finds_the_lake_where_the_io_manager_writes_it() -> None:
+    from io_managers import lake as io_lake
+    from resources import lake_reader
+
+    assert lake_reader.LAKE_DIR == io_lake.LAKE_DIR
+    for path in (Path("/tmp/x"), UPath("/tmp/x"), UPath("memory://bucket/x")):
+        assert lake_reader.is_local(path) == io_lake.is_local(path)
+
+
+def test_sql_one_shot_creates_only_the_views_it_names(lake: Path) -> None:
+    from nba_assets.ops import sql_shell
+
+    reader = LakeReader(lake)
+    created: list = []
+    real_connect = reader.connect
+
+    def connect(only=None):
+        created.append(None if only is None else sorted(only))
+        return real_connect(only=only)
+
+    reader.connect = connect  # type: ignore[method-assign]
+    sql_shell.one_shot(reader, "select 1")
+    sql_shell.one_shot(reader, "select count(*) from raw.bdl_boxscores")
+    sql_shell.one_shot(reader, "show tables")
+    assert created == [[], [tables.BDL_BOXSCORES.view], None]
+    # A failing statement is re-run on every view: DuckDB's error (and its suggestion) is the full catalog's.
+    with pytest.raises(duckdb.CatalogException, match="bdl_boxscores"):
+        sql_shell.one_shot(reader, "select * from raw.bdl_boxscore")
+    assert created[-2:] == [[], None]
+
+
+def test_rows_of_a_window_from_its_day_files_only(lake: Path) -> None:
+    reader = LakeReader(lake)
+    lo, hi = DAYS[1], DAYS[-1]
+    full = reader.rows(tables.BDL_BOXSCORES, since=lo, before=hi)
+    narrow = reader.rows(tables.BDL_BOXSCORES, since=lo, before=hi, window_files=True)
+    assert narrow.height == (len(DAYS) - 2) * ROWS_PER_DAY
+    assert narrow.sort("game_date", "player_lookup").equals(full.sort("game_date", "player_lookup"))
+    # No file in the window: the same (empty, typed) result as the view gives.
+    far = dt.date(2030, 1, 1)
+    assert reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3), window_files=True).equals(
+        reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3)))

@@ -42,6 +42,16 @@ def test_preflight_clock_agrees_with_the_sources(tmp_path, monkeypatch):
     (tmp_path / "sim").mkdir()
     (tmp_path / "sim" / "clock.json").write_text(json.dumps({"now": "2026-02-10T18:00:00+00:00"}))
     assert preflight.last_game_date()[0] == sources.today() == D("2026-02-10")
+    assert preflight.sources_today() == sources.today()
+    # A malformed clock: the sim clock raises, so does the strict reading (`nba-lake status` says so).
+    (tmp_path / "sim" / "clock.json").write_text(json.dumps({"now": "tuesday"}))
+    with pytest.raises(ValueError):
+        sources.today()
+    with pytest.raises(ValueError):
+        preflight.sources_today()
+    assert preflight.last_game_date()[1] == "the sim clock"  # the preflight itself leaves it to the full CLI
+    monkeypatch.setenv("NBA_LAKE_SIM_NOW", "2026-03-02T03:00:00")  # naive = UTC, as the sim clock reads it
+    assert preflight.sources_today() == sources.today() == D("2026-03-01")
 
 
 def test_unparseable_arguments_are_left_to_the_full_cli():
@@ -110,3 +120,18 @@ def test_help_shows_debug_as_a_flag():
 
     out = CliRunner().invoke(cli.app, ["--help"]).output
     assert "--debug" in out and "<bool>" not in out
+
+
+def test_the_cli_imports_no_dagster_until_a_command_needs_it():
+    """Importing the CLI (every command registered) and reading the lake's catalog load no Dagster,
+    pandera, polars or LightGBM: `nba-lake sql` never needs them, `status` needs Dagster only for the
+    instance (docs/architecture.md, "CLI latency")."""
+    code = (
+        "import sys\n"
+        "import nba_assets.ops.cli, nba_assets.ops.sql_shell, nba_assets.tables, resources.lake_reader, "
+        "resources.settings\n"
+        "print(' '.join(m for m in ('dagster', 'pandera', 'polars', 'pandas', 'lightgbm', 'matplotlib') "
+        "if m in sys.modules))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert res.stdout.strip() == ""

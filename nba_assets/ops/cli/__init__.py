@@ -27,7 +27,7 @@ from rich.markup import escape
 # Importing a command module registers its command on `common.app`.
 from nba_assets.ops.cli import backfill, checks, demo, health, publish, sim, sql, status, trace, ui  # noqa: F401
 from nba_assets.ops.cli import common as c
-from resources.env import ConfigError
+from resources.settings import ConfigError
 
 app = c.app
 

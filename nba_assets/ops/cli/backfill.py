@@ -7,7 +7,6 @@ import datetime as dt
 import time
 from typing import Annotated, Any
 
-import dagster as dg
 import typer
 from rich.console import Group
 from rich.live import Live
@@ -18,12 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from nba_assets import tables
-from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
 from nba_assets.ops.cli import common as c
-from nba_assets.ops.guard import BackfillBusy, backfill_slot
 from nba_assets.ops.preflight import range_refusal
-from nba_assets.ops.runner import run_range
-from nba_assets.partitions import FIRST_GAME_DATE, game_dates, week_range
+
+# Dagster, the jobs and the runner are imported when a backfill runs (common.py: the CLI imports light).
 
 _ICONS = {"pending": "·", "running": "…", "success": "✓", "failed": "✗", "skipped": "-"}
 _STYLES = {"success": "green", "failed": "red", "skipped": "yellow", "pending": "dim"}
@@ -58,6 +55,8 @@ def _progress_view(summary, final: bool = False):
 
 
 def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
+    from nba_assets.ops.runner import run_range
+
     defs, instance = c.defs(), c.instance()
     live_ok = c.console.is_terminal
     with Live(console=c.console, refresh_per_second=8, transient=True) if live_ok else contextlib.nullcontext() as live:
@@ -92,6 +91,12 @@ def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] |
 
 def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, str, list | None]]:
     """(job, first partition, last partition, asset subset or None) per run of a backfill."""
+    import dagster as dg
+
+    from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
+    from nba_assets.partitions import week_range
+
+    assert set(c.LAYERS) == set(JOB_OF_LAYER), "every data layer needs a backfill job"
     start, end = str(d0), str(d1)
     model = tables.POINTS_MODEL.key
     if select is None:
@@ -129,6 +134,8 @@ def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, s
 def check_range(d0: dt.date, d1: dt.date, s) -> None:
     """Refuse, before anything is fetched or written, a range outside the partitions or in the future
     (the rule of `preflight.range_refusal`, here against the real partitions and sources' clock)."""
+    from nba_assets.partitions import FIRST_GAME_DATE, game_dates
+
     last = dt.date.fromisoformat(game_dates.get_last_partition_key())
     clock = "US-Eastern time"
     if s.source == "sim":
@@ -151,6 +158,8 @@ def backfill(
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
     runs = plan(select, d0, d1)
+    from nba_assets.ops.guard import BackfillBusy, backfill_slot
+
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):
             for job, s, e, sel in runs:

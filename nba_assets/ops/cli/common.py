@@ -1,5 +1,10 @@
 """What every `nba-lake` command shares: the Typer apps, the consoles, operator errors, and the
-environment (settings, DAGSTER_HOME, the instance, the definitions). Commands live one per module."""
+environment (settings, DAGSTER_HOME, the instance, the definitions). Commands live one per module.
+
+Importing the CLI imports no Dagster, pandera, polars or LightGBM: each command imports what it uses
+when it runs, so `nba-lake sql` never loads Dagster and `status` never loads the asset definitions
+(docs/architecture.md, "CLI latency"). Keep module-level imports here and in the command modules light.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,7 @@ import typer
 from rich.console import Console
 
 from nba_assets import tables
-from nba_assets.jobs import JOB_OF_LAYER
-from resources.env import PROJECT_ROOT, ConfigError, settings
+from resources.settings import PROJECT_ROOT, ConfigError, settings
 
 # typer vendors its own click: catch its exceptions and plain click's.
 CLICK_ERRORS = tuple({next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
@@ -41,7 +45,9 @@ console = Console(width=None if sys.stdout.isatty() else 130, highlight=False)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200, highlight=False)
 DEBUG = {"on": False}
 LAYERS = tables.LAYERS
-assert set(LAYERS) == set(JOB_OF_LAYER), "every data layer needs a backfill job"
+# Dagster's notices about beta/preview APIs we chose deliberately (single-run backfills, partitioned
+# checks), matched by their text so that silencing them does not import Dagster.
+_DAGSTER_NOTICES = r".*is currently in (beta|preview)"
 
 
 class CliError(Exception):
@@ -57,12 +63,9 @@ class CliError(Exception):
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks (a flag; also accepted after the command).")] = False) -> None:
     DEBUG["on"] = debug
     if not debug:
-        # Beta/preview notices about APIs we chose deliberately (single-run backfills, partitioned
-        # checks) are noise for an operator; --debug shows them.
-        import dagster as dg
-
-        for category in (dg.BetaWarning, dg.PreviewWarning):
-            warnings.filterwarnings("ignore", category=category)
+        # Beta/preview notices about APIs we chose deliberately are noise for an operator; --debug
+        # shows them.
+        warnings.filterwarnings("ignore", message=_DAGSTER_NOTICES)
         # Single retried requests are routine (the run's event log keeps them); the terminal shows
         # progress and what failed for good.
         logging.getLogger("resources").setLevel(logging.ERROR)
@@ -101,16 +104,25 @@ def ensure_dagster_home() -> Path:
     return p
 
 
-def instance():
+_INSTANCES: dict[Any, Any] = {}
 
+
+def instance():
+    """The Dagster instance of DAGSTER_HOME, opened (and its dead runs failed) once per process: a
+    backfill and the demo ask for it once per run."""
     from nba_assets.ops.guard import fail_dead_runs, open_instance
 
     home = ensure_dagster_home()
+    key = (str(home), home.stat().st_ino)  # a DAGSTER_HOME removed and made again is a new instance
+    if key in _INSTANCES:
+        return _INSTANCES[key]
     try:
         inst = open_instance(home)
         for run_id in fail_dead_runs(inst):
             err_console.print(f"[yellow]note:[/yellow] run {run_id[:8]} was left STARTED by a killed "
                               f"process; marked FAILED")
+        _INSTANCES.clear()
+        _INSTANCES[key] = inst
         return inst
     except Exception as exc:  # a broken dagster.yaml, an unreadable storage, ...
         if DEBUG["on"]:
@@ -151,10 +163,16 @@ def parse_date(value: str, name: str) -> dt.date:
 
 
 def sources_today(s) -> dt.date:
-    """Today's game date for the sources: the sim clock's ET date in sim mode, the real one otherwise."""
-    from resources.sources import SourcesResource
+    """Today's game date for the sources: the sim clock's ET date in sim mode, the real one otherwise.
+    Read with the standard library (preflight.sources_today) for a local data dir: importing the sources
+    resource loads the simulated league (~0.5 s), only to read a clock file."""
+    from nba_assets.ops.preflight import sources_today as local_today
 
     try:
+        if "://" not in s.data_dir:
+            return local_today()
+        from resources.sources import SourcesResource
+
         return SourcesResource(mode=s.source, data_dir=s.data_dir, sim_seed=s.sim_seed).today()
     except ValueError as exc:  # a malformed NBA_LAKE_SIM_NOW or clock.json
         raise CliError(f"cannot read the sim clock: {exc}", "nba-lake sim reset, or fix NBA_LAKE_SIM_NOW") from exc

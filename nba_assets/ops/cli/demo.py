@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from nba_assets.jobs import game_day_job, report_job
 from nba_assets.ops.cli import common as c
 from nba_assets.ops.cli.backfill import _run, backfill
-from nba_assets.ops.demo import demo_window, morning_requests
-from sensors.health import health_job
 
 
 @c.app.command()
@@ -19,6 +16,8 @@ def demo(
     days: Annotated[int, typer.Option(help="game days of history to backfill, ending today")] = 0,
 ) -> None:
     """Backfill the embedded simulated league through every asset and say where everything is."""
+    from nba_assets.ops.demo import demo_window
+
     s = c.cli_settings()
     start, end = demo_window(days or None)
     c.console.print(
@@ -46,12 +45,18 @@ def _execute(job) -> bool:
 
 
 def _report() -> None:
+    from nba_assets.jobs import report_job
+
     c.console.print("season report " + ("[green]built[/green]" if _execute(report_job) else "[red]FAILED[/red]"))
 
 
 def _morning_run(today) -> None:
     """Today's game-day run, as the 08:00 ET schedule would make it, then the health check: a fresh
     demo looks like a pipeline that ran this morning (`nba-lake status` shows no NEVER)."""
+    from nba_assets.jobs import game_day_job
+    from nba_assets.ops.demo import morning_requests
+    from sensors.health import health_job
+
     for req in morning_requests(today):
         day = req.partition_key
         tags = {**req.tags, "nba/backfill": "demo"}
@@ -68,7 +73,7 @@ def _history(data_dir: str, today) -> None:
 
     from nba_assets import tables as t
     from nba_assets.logic import report
-    from resources.lake import LakeReader
+    from resources.lake_reader import LakeReader
 
     reader = LakeReader(data_dir)
     if not reader.has(t.RECOMMENDATION_HISTORY):

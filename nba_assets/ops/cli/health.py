@@ -8,18 +8,23 @@ older than 26 h (wall clock) or never happened; exit 0 with `OK: ...` otherwise.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-import dagster as dg
 import typer
 
-from checks.health import health_report, last_game_day_success, raw_writes
 from nba_assets import tables
 from nba_assets.ops.cli import common as c
-from resources.sources import SourcesResource
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from resources.sources import SourcesResource
 
 
 def health_line(instance: dg.DagsterInstance, sources: SourcesResource) -> tuple[bool, str]:
     """(healthy, one line): the last successful game-day run on the source clock, raw tables' last write."""
+    from checks.health import health_report, last_game_day_success, raw_writes
+
     raw_keys = [tb.key for tb in tables.ALL if tb.layer == "raw"]
     return health_report(last_game_day_success(instance), sources.now(), raw_writes(instance, raw_keys), time.time())
 
@@ -27,6 +32,8 @@ def health_line(instance: dg.DagsterInstance, sources: SourcesResource) -> tuple
 @c.app.command()
 def health() -> None:
     """One line, exit 1 when the last successful game-day run or a raw table's last write is too old."""
+    from resources.sources import SourcesResource
+
     s = c.cli_settings()
     ok, line = health_line(c.instance(), SourcesResource(mode=s.source, data_dir=s.data_dir))
     print(line)

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from nba_assets import tables
 from nba_assets.ops.cli import common as c
-from nba_assets.partitions import ET
 
 
 def _sim_env():
@@ -64,7 +63,15 @@ def _refuse_env_override() -> None:
         )
 
 
+def _et_date(ts: dt.datetime) -> dt.date:
+    from nba_assets.partitions import game_date_of
+
+    return game_date_of(ts)
+
+
 def _fmt_ts(ts: dt.datetime) -> str:
+    from nba_assets.partitions import ET
+
     return f"{ts.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC ({ts.astimezone(ET):%a %m-%d %H:%M} ET)"
 
 
@@ -78,7 +85,7 @@ def _games(league, now: dt.datetime):
     """Schedule rows of the current and previous simulated seasons (game_id, date, teams)."""
     import polars as pl
 
-    season = league.season_of(now.astimezone(ET).date())
+    season = league.season_of(_et_date(now))
     frames = []
     for y in (season, season - 1 if season else None):
         if y is None:
@@ -125,7 +132,7 @@ def sim_status() -> None:
     """The sim clock, where it comes from, and the late boxscores it has not released yet."""
     s, state_dir, clock = _sim_env()
     now = _clock_now(clock)
-    c.console.print(f"sim clock: {_fmt_ts(now)}  ·  game date {now.astimezone(ET).date()}")
+    c.console.print(f"sim clock: {_fmt_ts(now)}  ·  game date {_et_date(now)}")
     c.console.print(f"source:    {_clock_source(clock)}")
     pending = _pending(s, state_dir, clock)
     if pending.height == 0:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from nba_assets.ops.cli import common as c
-from nba_assets.ops.sql_shell import error_text, run_statement, shell
 
 
 @c.app.command()
@@ -24,7 +23,8 @@ def sql(
     """A DuckDB shell over the lake: every table is a view <layer>.<table>; reading takes no lock."""
     import duckdb
 
-    from resources.lake import LakeReader
+    from nba_assets.ops.sql_shell import error_text, one_shot, shell
+    from resources.lake_reader import LakeReader
 
     s = c.cli_settings()
     if engine == "bigquery":
@@ -39,15 +39,14 @@ def sql(
         path = reader.write_duckdb_file(Path(s.data_dir) / "lake.duckdb")
         c.console.print(f"wrote {path}")
         return
-    con = reader.connect()
     if query:
         try:
-            run_statement(con, query)
+            one_shot(reader, query)
         except duckdb.Error as exc:
             raise c.CliError(f"{type(exc).__name__}: {error_text(exc)}",
                              f"tables: {', '.join(reader.tables())}") from exc
         return
-    shell(con, reader.tables())
+    shell(reader.connect(), reader.tables())
 
 
 def _bigquery(s, query: str | None) -> None:

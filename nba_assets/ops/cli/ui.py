@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from nba_assets.ops.cli import common as c
-from resources.env import PROJECT_ROOT
+from resources.settings import PROJECT_ROOT
 
 
 def _port_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -1,0 +1,207 @@
+"""DuckDB over the Parquet lake: one view per table, in an in-memory database, so reading never locks.
+
+`raw.bdl_boxscores` is `read_parquet('<lake>/raw/bdl_boxscores/*.parquet', union_by_name=true)`. The
+writers (io_managers/lake.py) replace whole files atomically and their temp files do not match
+`*.parquet`, so a query sees each partition either before or after a re-write, never half of it.
+DuckDB expands the glob at query time: files written after `connect()` show up in the next query.
+Why not one DuckDB file: a writer process locks it even against read-only opens (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+from upath import UPath
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from nba_assets.tables import Table
+
+# No Dagster here (resources/lake.py adds the Dagster resource): `nba-lake sql` and `trace` read the
+# lake without importing it. The lake's folder and its local test are io_managers.lake's own
+# (tests/unit/test_lake_reader.py keeps the two identical).
+LAKE_DIR = "lake"
+
+
+def is_local(path) -> bool:
+    return getattr(path, "protocol", "") in ("", "file", "local")
+
+
+log = logging.getLogger(__name__)
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+class LakeReader:
+    """Read-only access to the lake under `data_dir` (a local folder or gs://bucket/prefix)."""
+
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = str(data_dir)
+        self.lake = UPath(self.data_dir) / LAKE_DIR
+
+    # ---- discovery
+    def _sources(self) -> dict[str, str]:
+        """{"layer.table": path or glob for read_parquet} for every table with at least one file."""
+        out: dict[str, str] = {}
+        if not self.lake.exists():
+            return out
+        for layer in sorted(self.lake.iterdir(), key=lambda p: p.name):
+            if not layer.is_dir() or not _IDENT.match(layer.name):
+                continue
+            for entry in sorted(layer.iterdir(), key=lambda p: p.name):
+                if entry.is_dir():
+                    # A folder with no Parquet file yet (only a temp file) cannot be bound as a view.
+                    if _IDENT.match(entry.name) and any(f.name.endswith(".parquet") for f in entry.iterdir()):
+                        out[f"{layer.name}.{entry.name}"] = self._location(entry) + "/*.parquet"
+                elif entry.name.endswith(".parquet") and not entry.name.startswith("."):
+                    table = entry.name[: -len(".parquet")]
+                    if _IDENT.match(table):
+                        # A partitioned table's folder wins over a leftover unpartitioned file.
+                        out.setdefault(f"{layer.name}.{table}", self._location(entry))
+        return out
+
+    def _location(self, path: UPath) -> str:
+        """The path as DuckDB must see it: absolute local path, or protocol://bucket/key."""
+        if is_local(path):
+            return os.fspath(Path(os.fspath(path)).resolve())
+        return f"{path.protocol}://{path.path.lstrip('/')}"
+
+    def tables(self) -> list[str]:
+        """"layer.table" for every table folder (or unpartitioned file) holding Parquet data."""
+        return sorted(self._sources())
+
+    # ---- DuckDB
+    def _register(self, con: duckdb.DuckDBPyConnection) -> None:
+        if not is_local(self.lake):
+            # fsspec (gcsfs in prod) serves gs:// to DuckDB with the same credentials UPath uses.
+            con.register_filesystem(self.lake.fs)
+
+    def _create_views(self, con: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> None:
+        for name, location in sources.items():
+            layer, table = name.split(".", 1)
+            con.execute(f"create schema if not exists {_ident(layer)}")
+            try:
+                con.execute(
+                    f"create or replace view {_ident(layer)}.{_ident(table)} as "
+                    f"select * from read_parquet({_sql_str(location)}, union_by_name=true)"
+                )
+            except duckdb.Error as exc:
+                # One unreadable table (a corrupt file) must not take every other view down with it.
+                log.warning("lake view %s skipped: %s", name, exc)
+
+    def connect(self, only: Iterable[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A fresh in-memory DuckDB with a schema per layer and a view per table ("layer.table" in
+        `only`, when given)."""
+        sources = self._sources()
+        if only is not None:
+            wanted = set(only)
+            sources = {name: loc for name, loc in sources.items() if name in wanted}
+        con = duckdb.connect()
+        self._register(con)
+        self._create_views(con, sources)
+        return con
+
+    def referenced(self, sql: str) -> list[str]:
+        """The "layer.table" views `sql` can refer to: those whose table name appears in it as a word.
+        Binding a union_by_name view reads every file's footer (~0.7 s for a season of all tables), so
+        a query creates only these."""
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", sql.lower()))
+        return [name for name in self._sources() if name.split(".", 1)[1].lower() in words]
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """Run `sql` over the lake views and return a polars frame."""
+        return self.connect(only=self.referenced(sql)).sql(sql).pl()
+
+    # ---- one table
+    def has(self, table: Table) -> bool:
+        """True when `table` has at least one file in the lake."""
+        return table.view in self._sources()
+
+    def rows(
+        self, table: Table, *, since: dt.date | None = None, before: dt.date | None = None,
+        window_files: bool = False,
+    ) -> pl.DataFrame:
+        """The rows of `table` with since <= game_date < before (either bound optional); the table's
+        typed empty frame when it has no file yet.
+
+        `window_files` (both bounds given): read only the window's day files (<game_date>.parquet),
+        not bind the view over every day's file (~0.2 s per table on a season). The columns are then
+        those of the window's files; without any file in the window it reads as without the flag."""
+        if not self.has(table):
+            return table.empty()
+        col = table.partition_column
+        where = [f"{col} >= DATE '{since}'" if since else "", f"{col} < DATE '{before}'" if before else ""]
+        cond = " and ".join(w for w in where if w)
+        if window_files and since and before:
+            days = [since + dt.timedelta(days=i) for i in range((before - since).days)]
+            files = [p for d in days if (p := self.lake.joinpath(*table.path, f"{d}.parquet")).exists()]
+            if files:
+                con = duckdb.connect()
+                self._register(con)
+                listed = ", ".join(_sql_str(self._location(p)) for p in files)
+                return con.sql(f"select * from read_parquet([{listed}], union_by_name=true) where {cond}").pl()
+        return self.query(f"select * from {table.view}" + (f" where {cond}" if cond else ""))
+
+    # ---- direct file access
+    def _table_parts(self, table: str | Table) -> tuple[str, str]:
+        layer, sep, name = str(table).replace("/", ".").partition(".")
+        if not sep or not name:
+            raise ValueError(f"table must be 'layer.table' or 'layer/table', got {table!r}")
+        return layer, name
+
+    def partition(self, table: str | Table, game_date: dt.date | str) -> pl.DataFrame:
+        """One partition's file; a typed empty frame when that day was never written."""
+        layer, name = self._table_parts(table)
+        table_dir = self.lake / layer / name
+        path = table_dir / f"{game_date}.parquet"
+        from io_managers.lake import contract_empty_frame, read_parquet, read_parquet_schema
+
+        if path.exists():
+            return read_parquet(path)
+        others = []
+        if table_dir.exists():
+            others = sorted(p for p in table_dir.iterdir() if p.name.endswith(".parquet"))
+        import polars as pl
+
+        if others:
+            return pl.DataFrame(schema=read_parquet_schema(others[-1]))
+        typed = contract_empty_frame(f"{layer}/{name}")
+        return typed if typed is not None else pl.DataFrame()
+
+    def write_duckdb_file(self, path: str | Path) -> Path:
+        """Write a DuckDB file holding the same views (absolute paths), for BI tools.
+
+        Built under a temp name and renamed, so a tool holding the previous file open is not disturbed.
+        """
+        target = Path(path).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                self._register(con)
+                self._create_views(con, self._sources())
+            finally:
+                con.close()
+            os.replace(tmp, target)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                if leftover.exists():
+                    leftover.unlink()
+        return target
