@@ -28,9 +28,8 @@ import polars as pl
 from upath import UPath
 
 from nba_assets import tables
-from resources.files import sweep_stale_temps, temp_path
+from resources.files import LAKE_DIR, is_local, read_parquet, sweep_stale_temps, temp_path
 
-LAKE_DIR = "lake"
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3  # pinned so files stay byte-identical if polars changes its default
 PREVIEW_ROWS = 5
@@ -169,10 +168,6 @@ def column_schema(df: pl.DataFrame) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name=n, type=str(t)) for n, t in df.schema.items()])
 
 
-def is_local(path: Path) -> bool:
-    return getattr(path, "protocol", "") in ("", "file", "local")
-
-
 def parquet_bytes(df: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     _write(df, buf)
@@ -209,12 +204,6 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def read_parquet(path: Path) -> pl.DataFrame:
-    if is_local(path):
-        return pl.read_parquet(os.fspath(path))
-    return pl.read_parquet(io.BytesIO(path.read_bytes()))
 
 
 def read_partitions(paths: Sequence[Path]) -> pl.DataFrame:

@@ -1,5 +1,5 @@
-"""The first game date the lake holds: `NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day
-`make demo` backfills). Standard library only, so the CLI can check a date range before it imports
+"""The lake's calendar: game dates are days in US Eastern time, and the first one the lake holds is
+`NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day `make demo` backfills). Standard library only, so the CLI can check a date range before it imports
 Dagster (`nba_assets.ops.preflight`); `nba_assets.partitions` builds the partitions from it."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+TIMEZONE = "America/New_York"  # the league's schedule day: a game_date is the Eastern-time date of tip-off
 FIRST_GAME_DATE_VAR = "NBA_LAKE_FIRST_GAME_DATE"
 DEFAULT_FIRST_GAME_DATE = "2025-12-01"  # a Monday, early 2025-26: model weeks align with it
 

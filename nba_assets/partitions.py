@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from nba_assets.history import first_game_date
+from nba_assets.history import TIMEZONE, first_game_date
 
-TIMEZONE = "America/New_York"
 ET = ZoneInfo(TIMEZONE)
 FIRST_GAME_DATE = first_game_date().isoformat()
 

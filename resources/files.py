@@ -68,3 +68,25 @@ def sweep_stale_temps(folder: str | os.PathLike, *, now: float | None = None,
         log.warning("removed %d temp file(s) left by killed writers in %s: %s", len(removed),
                     Path(folder), ", ".join(sorted(removed)[:5]))
     return removed
+
+
+# ------------------------------------------------------------------------------------ the lake's files
+# The lake's folder under the data dir and the one-file read, shared by the IO manager (io_managers/lake.py)
+# and the Dagster-free readers (resources/lake_reader.py, `nba-lake trace`), so they cannot disagree.
+LAKE_DIR = "lake"
+
+
+def is_local(path) -> bool:
+    """Whether a (U)Path is on the local file system (else an object store such as gs://)."""
+    return getattr(path, "protocol", "") in ("", "file", "local")
+
+
+def read_parquet(path):
+    """One Parquet file as a polars frame (an object store's file is fetched whole first)."""
+    import io
+
+    import polars as pl  # here, not at the top: the CLI imports this module before it needs polars
+
+    if is_local(path):
+        return pl.read_parquet(os.fspath(path))
+    return pl.read_parquet(io.BytesIO(path.read_bytes()))

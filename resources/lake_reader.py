@@ -21,20 +21,16 @@ from typing import TYPE_CHECKING
 import duckdb
 from upath import UPath
 
+from resources.files import LAKE_DIR, is_local
+
 if TYPE_CHECKING:
     import polars as pl
 
     from nba_assets.tables import Table
 
 # No Dagster here (resources/lake.py adds the Dagster resource): `nba-lake sql` and `trace` read the
-# lake without importing it. The lake's folder and its local test are io_managers.lake's own
-# (tests/unit/test_lake_reader.py keeps the two identical).
-LAKE_DIR = "lake"
-
-
-def is_local(path) -> bool:
-    return getattr(path, "protocol", "") in ("", "file", "local")
-
+# lake without importing it. The lake's folder and its local test are resources.files', as the IO
+# manager's are.
 
 log = logging.getLogger(__name__)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

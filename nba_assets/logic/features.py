@@ -43,7 +43,8 @@ import datetime as dt
 
 import polars as pl
 
-from nba_assets import partitions, tables
+from nba_assets import tables
+from nba_assets.history import TIMEZONE
 
 FEATURE_VERSION = "pf_v2"  # v2: roster fallbacks (injury report, prop lines) with roster_source
 # The asset reads summaries of the previous 190 days: covers a whole regular season (~175 days).
@@ -60,7 +61,6 @@ QUALITY_WEIGHTS = {"player": 0.70, "opponent": 0.15, "line": 0.15}
 # Injury reports of a game whose tip-off is unknown count only if filed before noon ET (no NBA game
 # tips earlier), so an unknown tip-off can never let an in-game report through.
 DEFAULT_CUTOFF_HOUR_ET = 12
-TIMEZONE = partitions.TIMEZONE
 
 TABLE = tables.PLAYER_FEATURES
 _PLAYER = "player_lookup"

@@ -40,11 +40,9 @@ from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
 from nba_assets.logic import injuries, systems
 from nba_assets.logic.inputs import stale_reasons
+from nba_assets.logic.system_ids import BASELINE_SYSTEM, MARKET_SYSTEM, MODEL_SYSTEM
 
-MODEL_SYSTEM = "lgbm_points_v1"
-BASELINE_SYSTEM = "moving_avg_l10"
 BASELINE_VERSION = f"{BASELINE_SYSTEM}@v1"
-MARKET_SYSTEM = "market_anchored_v1"
 # How far the market-anchored system moves from the consensus line toward the model. The books are
 # sharp (the line alone is about as accurate as the model on lined players), so half of the model's
 # disagreement is its signal and half its noise; 0.5 is that prior, not a value fitted to results.

@@ -28,10 +28,10 @@ from typing import Any
 import polars as pl
 from upath import UPath
 
-from io_managers.lake import LAKE_DIR, read_parquet
 from nba_assets import tables as t
 from nba_assets.logic.features import HISTORY_DAYS, WINDOWS
-from nba_assets.logic.modeling import BASELINE_SYSTEM, MODEL_SYSTEM
+from nba_assets.logic.system_ids import BASELINE_SYSTEM, MODEL_SYSTEM
+from resources.files import LAKE_DIR, read_parquet
 from resources.http import redact_params, redact_url
 from resources.landing import MANIFEST
 from resources.names import player_lookup

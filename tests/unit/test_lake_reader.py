@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from upath import UPath
 
-from io_managers.lake import write_parquet_atomic
+from io_managers.lake import parquet_bytes, write_parquet_atomic
 from nba_assets import tables
 from resources.lake import LakeReader, LakeResource
 
@@ -223,13 +223,16 @@ def test_resource_and_remote_lake_paths() -> None:
     assert reader.partition(tables.BDL_BOXSCORES.view, DAYS[1]).height == ROWS_PER_DAY
 
 
-def test_reader_finds_the_lake_where_the_io_manager_writes_it() -> None:
-    from io_managers import lake as io_lake
-    from resources import lake_reader
+def test_the_lake_file_helpers_tell_local_from_object_store_and_read_both() -> None:
+    from resources.files import is_local, read_parquet
 
-    assert lake_reader.LAKE_DIR == io_lake.LAKE_DIR
-    for path in (Path("/tmp/x"), UPath("/tmp/x"), UPath("memory://bucket/x")):
-        assert lake_reader.is_local(path) == io_lake.is_local(path)
+    assert [is_local(p) for p in (Path("/tmp/x"), UPath("/tmp/x"), UPath("memory://bucket/x"))] == [
+        True, True, False,
+    ]
+    frame = pl.DataFrame({"game_date": ["2025-12-01"], "pts": [31]})
+    remote = UPath("memory://bucket/lake/t/2025-12-01.parquet")
+    remote.write_bytes(parquet_bytes(frame))
+    assert read_parquet(remote).equals(frame)
 
 
 def test_sql_one_shot_creates_only_the_views_it_names(lake: Path) -> None:

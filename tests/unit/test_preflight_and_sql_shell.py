@@ -135,3 +135,16 @@ def test_the_cli_imports_no_dagster_until_a_command_needs_it():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert res.stdout.strip() == ""
+
+
+def test_trace_reads_the_lake_without_dagster_or_the_model_code():
+    """`nba-lake trace` reads Parquet files and the landing manifest: it needs polars, not Dagster
+    (the partitions), pandera (the contracts) or LightGBM/matplotlib (the model behind a system id)."""
+    code = (
+        "import sys\n"
+        "import nba_assets.ops.trace, nba_assets.ops.trace_view\n"
+        "print(' '.join(m for m in ('dagster', 'pandera', 'lightgbm', 'matplotlib') if m in sys.modules))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert res.stdout.strip() == ""
+
