@@ -53,3 +53,30 @@ def file_hashes(folder: Path) -> dict[str, str]:
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.glob("*.parquet"))
     }
+
+
+# Files whose tests take minutes, longest first (measured on 2 cores). `make test` runs
+# `-n 2 --dist loadfile --no-loadscopereorder`: each file goes to one worker whole (the e2e stack and the
+# month-scale lakes are built once per file), files in collection order, so these start at once
+# instead of one of them running alone at the end while the other worker idles.
+LONG_FIRST = (
+    "tests/reliability/test_idempotence.py",
+    "tests/e2e/test_tour.py",
+    "tests/reliability/test_network_faults.py",
+    "tests/e2e/test_browser.py",
+    "tests/reliability/test_crash_and_concurrency.py",
+    "tests/e2e/test_graphql.py",
+    "tests/prod/test_postgres_topology.py",
+    "tests/prod/test_gcs_bigquery.py",
+    "tests/sensors/test_source_outage.py",
+    "tests/sensors/test_late_boxscore_scenario.py",
+    "tests/assets/test_season_backfill.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: every other test keeps its order
