@@ -57,7 +57,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup chromium postgresql lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscopereorder -q --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q --durations=15
 
 ui: setup
 	$(BIN)/nba-lake ui

@@ -56,7 +56,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 # Files whose tests take minutes, longest first (measured on 2 cores). `make test` runs
-# `-n 2 --dist loadfile --no-loadscopereorder`: each file goes to one worker whole (the e2e stack and the
+# `-n 2 --dist loadfile --no-loadscope-reorder`: each file goes to one worker whole (the e2e stack and the
 # month-scale lakes are built once per file), files in collection order, so these start at once
 # instead of one of them running alone at the end while the other worker idles.
 LONG_FIRST = (
