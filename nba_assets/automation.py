@@ -12,7 +12,7 @@ import datetime as dt
 
 import dagster as dg
 
-from resources.env import settings
+from resources.settings import settings
 
 AC = dg.AutomationCondition
 

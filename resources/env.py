@@ -16,16 +16,7 @@ import dagster as dg
 from io_managers.lake import ParquetLakeIOManager
 from resources.alerts import alerts_from_env
 from resources.lake import LakeResource
-from resources.settings import (  # noqa: F401  (re-exported: the settings' historical home)
-    BASE_URL_VARS,
-    ENVIRONMENTS,
-    PROJECT_ROOT,
-    SIM_FAULT_PROFILES,
-    SOURCE_MODES,
-    ConfigError,
-    Settings,
-    settings,
-)
+from resources.settings import Settings, settings
 from resources.sources import SourcesResource
 
 
@@ -47,8 +38,7 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
         **{f"{name}_base_url": url for name, url in s.base_urls},
     )
     if s.env == "prod":
-        # Imported here, not at the top: resources/gcp.py builds on this module's Settings/ConfigError,
-        # and only prod pays for the Google client imports.
+        # Imported here, not at the top: only prod pays for the Google client imports.
         from resources.gcp import prod_resources
 
         return prod_resources(s, sources)

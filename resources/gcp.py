@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resources.env import ConfigError, Settings
+from resources.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from nba_assets.tables import Table

@@ -9,7 +9,8 @@ import dagster as dg
 import polars as pl
 
 from nba_assets.raw import RAW_ASSETS, REJECTS_CHECK, bdl_boxscores
-from resources.env import resources_for, settings
+from resources.env import resources_for
+from resources.settings import settings
 from resources.sim import SimConfig, SimLeague
 from tests.conftest import file_hashes, range_tags, samples_dir
 

@@ -160,7 +160,8 @@ def test_publish_backfills_history_into_bigquery_and_skips_days_the_lake_lacks(p
     assert [p.day for p in done] == ["2025-12-05", "2025-12-06", "2025-12-07"]
     assert missing == [(tables.SCHEDULE.label, "2025-12-08")]
     assert got == LakeReader(prod.data_dir).query("select count(*) as n from raw.schedule")["n"].item()
-    assert all(p.seconds < 30 for p in done)
+    # Each publish reports the seconds it took (bench/prod_week.py measures them; no bound in a test).
+    assert all(p.seconds > 0 for p in done)
 
 
 def test_every_contract_becomes_a_day_partitioned_bigquery_table(prod):

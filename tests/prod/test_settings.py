@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from resources.env import ConfigError, resources_for, settings
+from resources.env import resources_for
 from resources.gcp import REQUIRED
+from resources.settings import ConfigError, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTED = {  # what README "Running in production" lists as required, plus the optional prefix

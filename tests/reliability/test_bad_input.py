@@ -19,8 +19,9 @@ import polars as pl
 import pytest
 
 from nba_assets.raw import FEEDS, REJECTS_CHECK, SOURCE_DUPLICATES_CHECK, bdl_boxscores, prop_lines
-from resources.env import resources_for, settings
+from resources.env import resources_for
 from resources.landing import QUARANTINE, QUARANTINE_LOG, LandingZone
+from resources.settings import settings
 from tests.conftest import FIXTURES, range_tags
 
 OLD_SHAPE = json.loads((FIXTURES / "bdl" / "box_scores_2024-01-15_v2023.json").read_text())

@@ -27,7 +27,8 @@ import polars as pl
 
 from nba_assets.ops.guard import open_instance
 from nba_assets.raw import bdl_boxscores
-from resources.env import PROJECT_ROOT, resources_for, settings
+from resources.env import resources_for
+from resources.settings import PROJECT_ROOT, settings
 from tests.conftest import SIM_NOW, file_hashes, range_tags
 
 DAYS = ("2025-12-01", "2025-12-06")

@@ -20,9 +20,10 @@ import polars as pl
 
 from nba_assets import raw
 from nba_assets.raw import RAW_ASSETS, REJECTS_CHECK, bdl_boxscores, nbacom_boxscores, prop_lines
-from resources.env import resources_for, settings
+from resources.env import resources_for
 from resources.http import RETRY_BUDGET
 from resources.landing import QUARANTINE
+from resources.settings import settings
 from resources.sim import network
 from resources.sources import SourcesResource
 from tests.conftest import file_hashes, range_tags

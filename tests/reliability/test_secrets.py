@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from nba_assets.raw import RAW_ASSETS, bdl_boxscores
-from resources.env import resources_for, settings
+from resources.env import resources_for
+from resources.settings import settings
 from resources.sim import SimClock, sim_transport
 from resources.sim.wire import BDL_HOST, NBA_HOST, ODDS_HOST
 from resources.sources import _sim_league

@@ -10,7 +10,8 @@ import dagster as dg
 
 from nba_assets import tables
 from nba_assets.raw import bdl_boxscores, nbacom_boxscores
-from resources.env import resources_for, settings
+from resources.env import resources_for
+from resources.settings import settings
 from sensors.late_boxscores import late_boxscore_sensor
 from tests.conftest import range_tags
 

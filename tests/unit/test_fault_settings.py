@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from resources.env import SIM_FAULT_PROFILES, ConfigError, resources_for, settings
+from resources.env import resources_for
 from resources.landing import QUARANTINE, LandingZone, PoisonBody
+from resources.settings import SIM_FAULT_PROFILES, ConfigError, settings
 from resources.sim.network import PROFILES
 
 
