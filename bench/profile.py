@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first", default="2025-10-21", help="NBA_LAKE_FIRST_GAME_DATE the lake was built with")
     p.add_argument("--now", default="2026-04-20T12:00:00+00:00", help="sim clock (after the range)")
     p.add_argument("--out", default=None, help="profile path without extension (default /tmp/profile_<job>)")
+    p.add_argument("--all", action="store_true", help="keep library frames (Dagster, SQLAlchemy) in the call tree")
     args = p.parse_args(argv)
 
     home = Path(f"{args.data_dir.rstrip('/')}_dagster_home")
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     profiler.stop()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     out.with_suffix(".html").write_text(profiler.output_html())
-    out.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False))
+    out.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=args.all))
     print(f"{args.job} {args.start}..{args.end}: success={summary.success} wall {wall:.1f}s cpu {cpu:.1f}s "
           f"load {os.getloadavg()[0]:.2f} peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     for name, step in sorted(summary.steps.items()):

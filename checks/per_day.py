@@ -83,22 +83,55 @@ def log_day_evaluations(
     *,
     blocking: bool,
 ) -> None:
-    """Log one AssetCheckEvaluation per day, each targeting that day's latest materialization."""
+    """Log one AssetCheckEvaluation per day, each targeting that day's latest materialization.
+
+    The days go out as one event batch (what Dagster does for a range step's materializations): a
+    storage that writes batches (the local instance's, ops/instance_storage.py) stores them in one
+    transaction instead of one database round per day; any other stores them one by one as before.
+    """
     targets = latest_materializations(op_context.instance, asset_key, list(per_day))
-    for day, res in per_day.items():
-        op_context.log_event(
-            dg.AssetCheckEvaluation(
-                asset_key=asset_key,
-                check_name=check_name,
-                passed=res.passed,
-                metadata=res.metadata,
-                target_materialization_data=targets.get(day),
-                severity=res.severity,
-                description=res.description,
-                blocking=blocking,
-                partition=day,
-            )
+    evaluations = [
+        dg.AssetCheckEvaluation(
+            asset_key=asset_key,
+            check_name=check_name,
+            passed=res.passed,
+            metadata=res.metadata,
+            target_materialization_data=targets.get(day),
+            severity=res.severity,
+            description=res.description,
+            blocking=blocking,
+            partition=day,
         )
+        for day, res in per_day.items()
+    ]
+    log_in_one_batch(op_context, evaluations)
+
+
+def log_in_one_batch(op_context: dg.OpExecutionContext, evaluations: list[dg.AssetCheckEvaluation]) -> None:
+    """`op_context.log_event(e)` for each evaluation, the events marked as one batch.
+
+    Private API (no public way to pass batch metadata): the event is built as `log_event` builds it
+    (`DagsterEvent.asset_check_evaluation`), with the batch metadata Dagster's own materialization
+    batches carry, and kept on the context like `log_event` keeps it (the step yields it).
+    tests/assets/test_per_day_checks.py fails if any of it moves.
+    """
+    from dagster._core.events import DagsterEventBatchMetadata, generate_event_batch_id
+
+    step_context = op_context.get_step_execution_context()
+    batch_id, last = generate_event_batch_id(), len(evaluations) - 1
+    for i, evaluation in enumerate(evaluations):
+        verdict = "passed." if evaluation.passed else "did not pass."
+        about = "" if evaluation.description is None else f" Description: '{evaluation.description}'"
+        event = dg.DagsterEvent.from_step(
+            event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+            step_context=step_context,
+            event_specific_data=evaluation,
+            message=f"Asset check '{evaluation.check_name}' on '{evaluation.asset_key.to_user_string()}' "
+            + verdict
+            + about,
+            batch_metadata=DagsterEventBatchMetadata(batch_id, i == last),
+        )
+        op_context._events.append(event)  # noqa: SLF001 - where log_event keeps the step's events
 
 
 def records_by_day(records: pl.DataFrame, days: list[str]) -> dict[str, pl.DataFrame]:

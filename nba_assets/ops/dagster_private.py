@@ -14,10 +14,11 @@ What each function stands in for:
   instigator state, which needs the private `InstigatorType` enum.
 - `SUCCEEDED`, `FAILED`: the record statuses (`AssetCheckExecutionRecordStatus`), not exported publicly.
 
-One private name is used outside this module, because the checks sit below `nba_assets.ops` in the
+Private names are used in one other module, because the checks sit below `nba_assets.ops` in the
 import layers: `checks/per_day.py` builds `AssetCheckEvaluationTargetMaterializationData` (no public
-export) to tie each day's check result to that day's materialization; tests/assets/test_per_day_checks.py
-fails if it moves. The local instance's event log (`ops/instance_storage.py`, selected by dagster.yaml)
+export) to tie each day's check result to that day's materialization, and logs a range's per-day
+results as one event batch (`DagsterEventBatchMetadata`, `generate_event_batch_id`, the context's event
+list: `log_event` takes no batch metadata); tests/assets/test_per_day_checks.py fails if they move. The local instance's event log (`ops/instance_storage.py`, selected by dagster.yaml)
 subclasses Dagster's sqlite event log; tests/unit/test_instance_storage.py fails if that moves.
 """
 

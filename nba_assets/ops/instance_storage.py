@@ -13,10 +13,23 @@ is mirrored into):
 - that connection runs `PRAGMA synchronous=NORMAL`, SQLite's recommended setting under WAL: a commit
   is atomic and survives a process crash; only a power loss can drop the last commits, never corrupt.
 
-The per-run shards (`<run_id>.db`) keep Dagster's behaviour: the UI's live run view watches those files
-for changes, which a checkpoint on close produces. `dagster.yaml` selects this class; production uses
-PostgreSQL (deploy/dagster.prod.yaml) and never loads it. The private import is pinned with dagster
-(tests/unit/test_instance_storage.py fails if it moves).
+The per-run shards (`<run_id>.db`) keep Dagster's open/commit/close per write: the UI's live run view
+watches those files for changes, which the checkpoint on close produces.
+
+Batches. Dagster hands a storage a batch of events (`store_event_batch`) when `DAGSTER_EVENT_BATCH_SIZE`
+is set and the events carry batch metadata: a range step's per-partition materializations, the run's
+planned events, and our per-day check records (checks/per_day.py). Dagster's own sqlite storage stores a
+batch one event at a time. Here a batch is one transaction on its run's shard (one open, commit and
+checkpoint for the lot, so the UI's watcher sees the batch at once) followed by the same index writes as
+Dagster's `store_event` (asset events mirrored with their tags and asset row, check events mirrored and
+their execution record updated, run-status events mirrored). The storage turns batching on for the
+processes that load it (`DAGSTER_EVENT_BATCH_SIZE`, unless the environment already sets it): a run's
+batches reach the database at the end of each batch or every `BATCH_SIZE` events, whichever first.
+tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
+
+`dagster.yaml` selects this class; production uses PostgreSQL (deploy/dagster.prod.yaml) and never
+loads it. The private imports are pinned with dagster (tests/unit/test_instance_storage.py fails if
+they move).
 """
 
 from __future__ import annotations
@@ -27,12 +40,19 @@ from contextlib import contextmanager
 
 import dagster as dg
 import sqlalchemy as sa
+from dagster._core.errors import DagsterInvariantViolationError
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
+from dagster._core.storage.sqlalchemy_compat import db_result
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import QueuePool
+
+# Events per write when a batch is longer (a season's range step logs one check record per day: 174).
+BATCH_SIZE = 1000
 
 
 class LakeSqliteEventLogStorage(SqliteEventLogStorage):
@@ -41,7 +61,11 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._index_engine: sa.Engine | None = None
         self._index_engine_pid: int | None = None
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
+        # Dagster reads the variable at every event, in the process that stores it: the processes
+        # that load this storage are the ones whose batches it can write in one transaction.
+        os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(BATCH_SIZE))
 
     @classmethod
     def config_type(cls):
@@ -82,6 +106,52 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # Asked before every check record (`supports_asset_checks`) and asset event, sometimes inside
+        # an index transaction (so Dagster's own engine, not ours): a table, once there, stays.
+        if table_name in self._tables:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables.add(table_name)
+        return found
+
+    def store_event_batch(self, events) -> None:
+        """The batch in one transaction per run shard, then Dagster's index writes for each event."""
+        if len(events) < 2:
+            for event in events:
+                self.store_event(event)
+            return
+        statements = [self.prepare_insert_event(e) for e in events]
+        for run_id in dict.fromkeys(e.run_id for e in events):
+            with self.run_connection(run_id) as conn:
+                for event, stmt in zip(events, statements, strict=True):
+                    if event.run_id == run_id:
+                        conn.execute(stmt)
+        for event, stmt in zip(events, statements, strict=True):
+            self._store_in_index(event, stmt)
+
+    def _store_in_index(self, event: EventLogEntry, insert_event_statement) -> None:
+        # What `SqliteEventLogStorage.store_event` does after writing the run shard (dagster 1.13).
+        if not event.is_dagster_event:
+            return
+        event_type = event.dagster_event_type
+        if event_type in ASSET_EVENTS:
+            with self.index_transaction() as conn:
+                with db_result(conn, insert_event_statement) as result:
+                    event_id = result.inserted_primary_key[0]
+                if event_id is None:
+                    raise DagsterInvariantViolationError("Cannot store asset event tags for null event id.")
+                self._store_asset_event_tags(conn, [event], [event_id])
+                self._store_asset_event(conn, event, event_id)
+        if event_type in ASSET_CHECK_EVENTS:
+            with self.index_connection() as conn, db_result(conn, insert_event_statement) as result:
+                event_id = result.inserted_primary_key[0]
+            self.store_asset_check_event(event, event_id)
+        if event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
+            with self.index_connection() as conn:
+                conn.execute(insert_event_statement)
 
     def dispose(self) -> None:
         super().dispose()

@@ -91,3 +91,66 @@ def test_only_the_index_connection_is_kept_and_it_syncs_normally_under_wal(insta
         run_conn = conn.connection.dbapi_connection
     with storage.run_connection("some-run") as conn:
         assert conn.connection.dbapi_connection is not run_conn  # per-run files: Dagster's open/close
+
+
+# Set by the database when a row or migration is created (wall clock), not from the event.
+WALL_CLOCK = {"create_timestamp", "migration_completed"}
+
+
+def _rows(base: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of every shard under `base`, in id order (ids included), without
+    the columns the database fills with the wall clock."""
+    import sqlite3
+
+    out: dict[str, list[tuple]] = {}
+    for db in sorted(base.glob("*.db")):
+        with sqlite3.connect(db) as conn:
+            tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
+            for table in tables:
+                cur = conn.execute(f"select * from {table} order by rowid")
+                keep = [i for i, d in enumerate(cur.description) if d[0] not in WALL_CLOCK]
+                out[f"{db.name}:{table}"] = [tuple(row[i] for i in keep) for row in cur]
+    return out
+
+
+def test_a_batch_leaves_exactly_the_rows_dagster_writes_event_by_event(instance, tmp_path, monkeypatch):
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    batches: list[int] = []
+    original = LakeSqliteEventLogStorage.store_event_batch
+
+    def spy(self, events):
+        batches.append(len(events))
+        original(self, events)
+
+    monkeypatch.setattr(LakeSqliteEventLogStorage, "store_event_batch", spy)
+    res = dg.materialize(
+        [table, per_day],
+        instance=instance,
+        tags={"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]},
+    )
+    assert res.success
+    # The storage turned Dagster's batching on: the run's planned events and the range's 10
+    # materializations arrive as batches (the per-day check records: checks/per_day.py's test).
+    assert batches and max(batches) >= len(DAYS)
+    entries = [r.event_log_entry for r in instance.get_records_for_run(res.run_id, limit=10_000).records]
+    assert len(entries) > 30
+
+    dagster_dir, ours_dir = tmp_path / "dagster", tmp_path / "ours"
+    dagster = SqliteEventLogStorage(str(dagster_dir))
+    for entry in entries:
+        dagster.store_event(entry)
+    ours = LakeSqliteEventLogStorage(str(ours_dir))
+    original(ours, entries)
+    ours.dispose()
+    dagster.dispose()
+    expected, got = _rows(dagster_dir), _rows(ours_dir)
+    assert sorted(got) == sorted(expected)
+    for name, rows in expected.items():
+        assert len(got[name]) == len(rows), name
+        for ours_row, row in zip(got[name], rows, strict=True):
+            differ = [(i, a, b) for i, (a, b) in enumerate(zip(ours_row, row, strict=True)) if a != b]
+            assert not differ, (name, row[0], [(i, str(a)[:300], str(b)[:300]) for i, a, b in differ])
+    # The comparison saw the tables that matter: the run's events, their index mirror, the check records.
+    assert len(expected[f"{res.run_id}.db:event_logs"]) == len(entries)
+    assert any(r for r in expected["index.db:asset_check_executions"])
