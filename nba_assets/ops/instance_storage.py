@@ -22,7 +22,7 @@ planned events, and our per-day check records (checks/per_day.py). Dagster's own
 batch one event at a time. Here a batch is one transaction on its run's shard (one open, commit and
 checkpoint for the lot, so the UI's watcher sees the batch at once) followed by the same index writes as
 Dagster's `store_event` (asset events mirrored with their tags and asset row, check events mirrored and
-their execution record updated, run-status events mirrored). The storage turns batching on for the
+their execution record updated, run-status events mirrored), the batch's in one index transaction. The storage turns batching on for the
 processes that load it (`DAGSTER_EVENT_BATCH_SIZE`, unless the environment already sets it): a run's
 batches reach the database at the end of each batch or every `BATCH_SIZE` events, whichever first.
 tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
@@ -35,6 +35,7 @@ they move).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -62,6 +63,7 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         self._index_engine: sa.Engine | None = None
         self._index_engine_pid: int | None = None
         self._tables: set[str] = set()
+        self._batch = threading.local()  # .conn: the index connection a batch holds on this thread
         super().__init__(base_dir, inst_data=inst_data)
         # Dagster reads the variable at every event, in the process that stores it: the processes
         # that load this storage are the ones whose batches it can write in one transaction.
@@ -99,6 +101,10 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             with super()._connect(shard) as conn:
                 yield conn
             return
+        held = getattr(self._batch, "conn", None)
+        if held is not None:  # inside a batch's index transaction (store_event_batch), same thread
+            yield held
+            return
         with self._db_lock:
             engine = self._engine_for_index()
             if shard not in self._initialized_dbs:
@@ -118,7 +124,9 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         return found
 
     def store_event_batch(self, events) -> None:
-        """The batch in one transaction per run shard, then Dagster's index writes for each event."""
+        """The batch in one transaction per run shard, then Dagster's index writes for each event, all
+        in one transaction on the index (Dagster's code asks for the index connection per statement
+        group; inside the batch it gets the batch's)."""
         if len(events) < 2:
             for event in events:
                 self.store_event(event)
@@ -129,8 +137,13 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
                 for event, stmt in zip(events, statements, strict=True):
                     if event.run_id == run_id:
                         conn.execute(stmt)
-        for event, stmt in zip(events, statements, strict=True):
-            self._store_in_index(event, stmt)
+        with self._connect(INDEX_SHARD_NAME) as conn:  # the batch's index writes: one transaction
+            self._batch.conn = conn
+            try:
+                for event, stmt in zip(events, statements, strict=True):
+                    self._store_in_index(event, stmt)
+            finally:
+                self._batch.conn = None
 
     def _store_in_index(self, event: EventLogEntry, insert_event_statement) -> None:
         # What `SqliteEventLogStorage.store_event` does after writing the run shard (dagster 1.13).
