@@ -324,11 +324,9 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         if len(keys) == 1:
             context.add_output_metadata(self._metadata(obj, first_path))
             return
-        rows = {k: f.height for k, f in frames.items()}
-        context.add_output_metadata(
-            {"range_row_count": obj.height, "dagster/column_schema": column_schema(obj),
-             "rows_by_partition": dg.MetadataValue.json(rows)}
-        )
+        # The output's metadata is copied onto every day's event: only what is small and the same for
+        # all (a per-day row map here made each event grow with the range: days² entries per range).
+        context.add_output_metadata({"range_row_count": obj.height, "dagster/column_schema": column_schema(obj)})
         # A range run records one materialization per day: each gets ITS day's row count, file and
         # preview (partition-scoped metadata is merged over the output's when the events are built).
         for key, frame in frames.items():

@@ -208,7 +208,7 @@ def test_partition_view_shows_materialized_days(browser, e2e_stack: E2EStack):
         f"/assets/raw/bdl_boxscores?view=partitions&partition={E2E_END}",
         "Materialized (7)",
         "Latest materialization",
-        "rows_by_partition",
+        "range_row_count",
         "Failed (0)",
         "ingest_and_features",  # the job of the backfill run
     )
