@@ -13,6 +13,7 @@ check keeps stopping downstream steps in the run.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -147,19 +148,33 @@ def records_by_day(records: pl.DataFrame, days: list[str]) -> dict[str, pl.DataF
 
 
 def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey, days: list[str]) -> dict:
-    """{day: the target materialization record of the check for that day} in one query."""
+    """{day: the target materialization record of the check for that day}.
+
+    One query for the days' latest materialization ids; the records behind them are read once per
+    process and storage (every check of an asset in a range asks for the same days: reading and
+    decoding each day's materialization event per check grew with checks x days).
+    """
     # The type has no public export; it only ties each day's evaluation to its materialization
     # (what "execution for latest materialization" in the UI and the check-status cache follow).
     from dagster._core.definitions.asset_checks.asset_check_evaluation import (
         AssetCheckEvaluationTargetMaterializationData as Target,
     )
 
-    got = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=days), limit=len(days)
+    storage = instance.event_log_storage
+    latest = storage.get_latest_storage_id_by_partition(
+        asset_key, dg.DagsterEventType.ASSET_MATERIALIZATION, set(days)
     )
-    out: dict[str, Target] = {}
-    for rec in got.records:  # newest first: the first record seen for a day is its latest
-        pk = rec.partition_key
-        if pk is not None and pk not in out:
-            out[pk] = Target(run_id=rec.run_id, storage_id=rec.storage_id, timestamp=rec.timestamp)
-    return out
+    known = _TARGETS.setdefault(storage, {})
+    missing = sorted({i for i in latest.values() if i not in known})
+    if missing:
+        got = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=asset_key, storage_ids=missing), limit=len(missing)
+        )
+        for rec in got.records:
+            known[rec.storage_id] = Target(run_id=rec.run_id, storage_id=rec.storage_id, timestamp=rec.timestamp)
+    return {day: known[i] for day, i in latest.items() if i in known}
+
+
+# storage -> {materialization storage id: its target}; a record never changes once written, and a new
+# instance (a new storage object) starts empty, so ids from two instances never meet.
+_TARGETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

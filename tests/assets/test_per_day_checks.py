@@ -81,3 +81,30 @@ def test_each_day_carries_its_own_metadata(week_run):
     good = _latest(instance, ck, "2025-12-09").event.dagster_event.event_specific_data
     assert good.passed and good.metadata["evaluated_dates"].value == "2025-12-09"
     assert good.metadata["n_offending"].value == 0 and "offending_sample" not in good.metadata
+
+
+def test_each_day_targets_its_latest_materialization_across_runs():
+    """latest_materializations: the newest record per day, also after a later run re-materializes
+    some days (its answers are remembered per storage; a new record is read, an old one reused)."""
+    from checks.per_day import latest_materializations
+
+    days = ["2025-12-01", "2025-12-02", "2025-12-03"]
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(days))
+    def tbl() -> None:
+        return None
+
+    with dg.instance_for_test() as instance:
+        first = {d: dg.materialize([tbl], instance=instance, partition_key=d).run_id for d in days}
+        before = latest_materializations(instance, tbl.key, days)
+        assert {d: t.run_id for d, t in before.items()} == first
+        again = dg.materialize([tbl], instance=instance, partition_key=days[1]).run_id
+        after = latest_materializations(instance, tbl.key, days)
+        assert {d: t.run_id for d, t in after.items()} == {**first, days[1]: again}
+        assert after[days[0]] == before[days[0]] and after[days[1]] != before[days[1]]
+        for day in days:  # the same ids and times Dagster's own record query gives
+            rec = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=tbl.key, asset_partitions=[day]), limit=1
+            ).records[0]
+            assert (after[day].storage_id, after[day].timestamp) == (rec.storage_id, rec.timestamp)
+        assert latest_materializations(instance, tbl.key, ["2025-12-09"]) == {}  # never materialized
