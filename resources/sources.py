@@ -49,8 +49,10 @@ class MissingApiKey(ValueError):
 def _sim_league(seed: int, seeded_faults: bool = True) -> Any:
     """One simulated league per (seed, faults) per process: generating it takes seconds."""
     from resources.sim import FaultConfig, SimConfig, SimLeague
+    from resources.sim.cache import default_root
 
-    return SimLeague(SimConfig(seed=seed, faults=FaultConfig() if seeded_faults else FaultConfig.none()))
+    config = SimConfig(seed=seed, faults=FaultConfig() if seeded_faults else FaultConfig.none())
+    return SimLeague(config, cache_root=default_root())
 
 
 class SourcesResource(dg.ConfigurableResource):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
+from resources.sim import cache
 from resources.sim.config import SimConfig
 from resources.sim.faults import pick_faults
 from resources.sim.games import simulate_season
@@ -35,14 +37,20 @@ class _Season:
 class SimLeague:
     """Deterministic from `config.seed`: same seed, same league, byte for byte."""
 
-    def __init__(self, config: SimConfig = SimConfig()):
+    def __init__(self, config: SimConfig = SimConfig(), cache_root: Path | None = None):
+        """`cache_root`: where generated seasons are kept between processes (resources/sim/cache.py)."""
         self.config = config
+        self.cache_root = cache_root
         self._pool = PlayerPool(config.seed)
         self._seasons: dict[int, _Season] = {}
 
     def _season(self, season_year: int) -> _Season:
         self._check(season_year)
         if season_year not in self._seasons:
+            stored = cache.load(self.cache_root, self.config, season_year)
+            if stored is not None:
+                self._seasons[season_year] = _Season(**stored)
+                return self._seasons[season_year]
             seed = self.config.seed
             rosters = self._pool.season(season_year)
             games = simulate_season(seed, build_schedule(seed, season_year), rosters)
@@ -61,6 +69,8 @@ class SimLeague:
                 props=props,
                 faults=faults,
             )
+            season = self._seasons[season_year]
+            cache.store(self.cache_root, self.config, season_year, {f: getattr(season, f) for f in cache.FRAMES})
         return self._seasons[season_year]
 
     def schedule(self, season_year: int) -> pl.DataFrame:
