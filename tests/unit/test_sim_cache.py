@@ -6,8 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from resources.sim import FaultConfig, SimConfig, SimLeague
-from resources.sim import cache
+from resources.sim import FaultConfig, SimConfig, SimLeague, cache
 
 
 @pytest.fixture(scope="module")
