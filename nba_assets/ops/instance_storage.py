@@ -26,6 +26,8 @@ their execution record updated, run-status events mirrored), the batch's in one 
 processes that load it (`DAGSTER_EVENT_BATCH_SIZE`, unless the environment already sets it): a run's
 batches reach the database at the end of each batch or every `BATCH_SIZE` events, whichever first.
 tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
+If a batch's index writes fail, Dagster stores the batch again event by event (its fallback), as it
+would after its own loop failed halfway: the run's file may then hold those events twice.
 
 `dagster.yaml` selects this class; production uses PostgreSQL (deploy/dagster.prod.yaml) and never
 loads it. The private imports are pinned with dagster (tests/unit/test_instance_storage.py fails if
