@@ -1,6 +1,6 @@
 """The settings every process reads from the environment (`NBA_LAKE_*`), validated, with one-line
 errors naming the variable. Standard library only: the CLI reads them before it imports Dagster
-(`resources.env` re-exports them next to the resources it builds from them).
+(`resources.env` builds the resources from them).
 """
 
 from __future__ import annotations
@@ -91,3 +91,13 @@ def _sim_faults() -> str:
     if profile not in SIM_FAULT_PROFILES:
         raise ConfigError(f"NBA_LAKE_SIM_FAULTS={profile!r} is not one of {SIM_FAULT_PROFILES}")
     return profile
+
+
+def sim_cache_root() -> Path | None:
+    """NBA_LAKE_SIM_CACHE: where the sim keeps generated seasons (resources/sim/cache.py); `off` (or
+    empty) switches it off; unset: `$XDG_CACHE_HOME/nba-lake/sim`, else `~/.cache/nba-lake/sim`."""
+    configured = os.environ.get("NBA_LAKE_SIM_CACHE")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "none") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "nba-lake" / "sim"

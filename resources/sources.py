@@ -48,11 +48,11 @@ class MissingApiKey(ValueError):
 @functools.lru_cache(maxsize=2)
 def _sim_league(seed: int, seeded_faults: bool = True) -> Any:
     """One simulated league per (seed, faults) per process: generating it takes seconds."""
+    from resources.settings import sim_cache_root
     from resources.sim import FaultConfig, SimConfig, SimLeague
-    from resources.sim.cache import default_root
 
     config = SimConfig(seed=seed, faults=FaultConfig() if seeded_faults else FaultConfig.none())
-    return SimLeague(config, cache_root=default_root())
+    return SimLeague(config, cache_root=sim_cache_root())
 
 
 class SourcesResource(dg.ConfigurableResource):

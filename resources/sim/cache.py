@@ -6,8 +6,7 @@ The frames are a pure function of the league's configuration and the sim's code,
 once under a key made of both (`SimConfig`'s repr and a hash of every `resources/sim/*.py`) and read
 back from then on: changing the seed, the faults or any line of the sim's code gives a new key.
 
-Where: `NBA_LAKE_SIM_CACHE` (a folder; `off` disables it), by default `$XDG_CACHE_HOME/nba-lake/sim` or
-`~/.cache/nba-lake/sim`. A season is written to a temporary folder and renamed into place whole, so two
+Where: `resources.settings.sim_cache_root()` (`NBA_LAKE_SIM_CACHE`; `off` disables it). A season is written to a temporary folder and renamed into place whole, so two
 processes generating the same season at once both succeed and a reader never sees half of one. The cache
 is only ever a shortcut: a folder that cannot be read or written means the season is generated, as
 without it. tests/unit/test_sim_cache.py: the read frames equal the generated ones, schema included.
@@ -24,17 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-FRAMES = ("schedule", "boxscores", "players", "injuries", "props", "faults")
 _DONE = "complete"
-
-
-def default_root() -> Path | None:
-    """The cache folder from the environment; None when it is switched off."""
-    configured = os.environ.get("NBA_LAKE_SIM_CACHE")
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "0", "none") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "nba-lake" / "sim"
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,14 +40,17 @@ def season_dir(root: Path, config: object, season_year: int) -> Path:
     return root / f"{season_year}-{key}"
 
 
-def load(root: Path | None, config: object, season_year: int) -> dict[str, pl.DataFrame] | None:
+def load(
+    root: Path | None, config: object, season_year: int, names: list[str]
+) -> dict[str, pl.DataFrame] | None:
+    """The season's frames `names` as stored, or None (no cache, not stored yet, unreadable)."""
     if root is None:
         return None
     folder = season_dir(root, config, season_year)
     if not (folder / _DONE).exists():
         return None
     try:
-        return {name: pl.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+        return {name: pl.read_parquet(folder / f"{name}.parquet") for name in names}
     except Exception:  # a damaged entry: generate instead (and leave the entry for a person to see)
         return None
 
@@ -72,8 +64,8 @@ def store(root: Path | None, config: object, season_year: int, frames: dict[str,
     tmp = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir(parents=True)
-        for name in FRAMES:
-            frames[name].write_parquet(tmp / f"{name}.parquet")
+        for name, frame in frames.items():
+            frame.write_parquet(tmp / f"{name}.parquet")
         (tmp / _DONE).write_text("")
         os.rename(tmp, folder)  # whole or not at all; another process may have won the race
     except OSError:

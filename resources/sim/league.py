@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +34,9 @@ class _Season:
     faults: pl.DataFrame
 
 
+SEASON_FRAMES = [f.name for f in fields(_Season)]
+
+
 class SimLeague:
     """Deterministic from `config.seed`: same seed, same league, byte for byte."""
 
@@ -47,7 +50,7 @@ class SimLeague:
     def _season(self, season_year: int) -> _Season:
         self._check(season_year)
         if season_year not in self._seasons:
-            stored = cache.load(self.cache_root, self.config, season_year)
+            stored = cache.load(self.cache_root, self.config, season_year, SEASON_FRAMES)
             if stored is not None:
                 self._seasons[season_year] = _Season(**stored)
                 return self._seasons[season_year]
@@ -70,7 +73,7 @@ class SimLeague:
                 faults=faults,
             )
             season = self._seasons[season_year]
-            cache.store(self.cache_root, self.config, season_year, {f: getattr(season, f) for f in cache.FRAMES})
+            cache.store(self.cache_root, self.config, season_year, {f: getattr(season, f) for f in SEASON_FRAMES})
         return self._seasons[season_year]
 
     def schedule(self, season_year: int) -> pl.DataFrame:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from resources.settings import sim_cache_root
 from resources.sim import FaultConfig, SimConfig, SimLeague, cache
+from resources.sim.league import SEASON_FRAMES
 
 
 @pytest.fixture(scope="module")
 def generated():
     league = SimLeague(SimConfig(seed=7), cache_root=None)
-    return {name: getattr(league._season(2025), name) for name in cache.FRAMES}
+    return {name: getattr(league._season(2025), name) for name in SEASON_FRAMES}
 
 
 def test_a_cached_season_is_the_generated_one(tmp_path, generated):
@@ -22,7 +24,7 @@ def test_a_cached_season_is_the_generated_one(tmp_path, generated):
     assert len(entries) == 1 and entries[0].name.startswith("2025-") and (entries[0] / "complete").exists()
     again = SimLeague(SimConfig(seed=7), cache_root=tmp_path)
     season = again._season(2025)  # reads
-    for name in cache.FRAMES:
+    for name in SEASON_FRAMES:
         frame = getattr(season, name)
         assert frame.schema == generated[name].schema, name
         assert frame.equals(generated[name]), name
@@ -44,13 +46,14 @@ def test_an_unusable_cache_means_generating(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     (folder / "complete").write_text("")
     (folder / "schedule.parquet").write_text("not parquet")
-    assert cache.load(tmp_path, config, 2025) is None  # damaged: generate
-    assert cache.load(tmp_path / "absent", config, 2025) is None
+    assert cache.load(tmp_path, config, 2025, SEASON_FRAMES) is None  # damaged: generate
+    assert SimLeague(config, cache_root=tmp_path).schedule(2025).height > 1000
+    assert cache.load(tmp_path / "absent", config, 2025, SEASON_FRAMES) is None
     blocked = tmp_path / "file"
     blocked.write_text("")
-    cache.store(blocked, config, 2025, {n: pl.DataFrame() for n in cache.FRAMES})  # cannot write: no error
+    cache.store(blocked, config, 2025, {n: pl.DataFrame() for n in SEASON_FRAMES})  # cannot write: no error
     for off in ("off", ""):
         monkeypatch.setenv("NBA_LAKE_SIM_CACHE", off)
-        assert cache.default_root() is None
+        assert sim_cache_root() is None
     monkeypatch.setenv("NBA_LAKE_SIM_CACHE", str(tmp_path))
-    assert cache.default_root() == tmp_path
+    assert sim_cache_root() == tmp_path
