@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 # The tests replay days of three seasons (2023-24 onwards): the partitions must start there. Set before
@@ -13,6 +15,7 @@ os.environ.setdefault("NBA_LAKE_FIRST_GAME_DATE", "2023-10-24")
 
 import dagster as dg
 import pytest
+import yaml
 
 # Real API responses, trimmed to what the tests use (tests/fixtures/README.md says where each came from).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,9 +41,24 @@ def sim_lake(tmp_path, monkeypatch):
     return data
 
 
+# The event log storage the repo's dagster.yaml selects (nba_assets/ops/instance_storage.py), so the tests'
+# runs store their events the way an operator's do (batches in one transaction), not through Dagster's
+# default sqlite storage. Its `instance_dir` reads DAGSTER_HOME, which `instance_for_test` points at its
+# temporary folder.
+REPO_EVENT_LOG = yaml.safe_load((Path(__file__).resolve().parents[1] / "dagster.yaml").read_text())[
+    "event_log_storage"]
+
+
+@contextlib.contextmanager
+def lake_instance_for_test(temp_dir: str | None = None) -> Iterator[dg.DagsterInstance]:
+    """`dg.instance_for_test` with the repo's event log storage (dagster.yaml's `event_log_storage`)."""
+    with dg.instance_for_test(temp_dir=temp_dir, overrides={"event_log_storage": REPO_EVENT_LOG}) as inst:
+        yield inst
+
+
 @pytest.fixture
 def instance():
-    with dg.instance_for_test() as inst:
+    with lake_instance_for_test() as inst:
         yield inst
 
 

@@ -15,7 +15,7 @@ from dagster._core.event_api import PartitionKeyFilter
 
 from nba_assets.definitions import build_definitions
 from tests.assets.test_fault_checks import RAW_AND_ANALYTICS
-from tests.conftest import SIM_NOW, range_tags
+from tests.conftest import SIM_NOW, lake_instance_for_test, range_tags
 
 WEEK = [f"2025-12-{d:02d}" for d in range(4, 11)]
 FAULT_DAY = "2025-12-10"
@@ -29,7 +29,7 @@ TRIPPED = {
 @pytest.fixture(scope="module")
 def week_run(tmp_path_factory):
     """One range run shared by the tests of this module (it takes ~15 s)."""
-    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
+    with pytest.MonkeyPatch.context() as mp, lake_instance_for_test() as instance:
         mp.setenv("NBA_LAKE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
         mp.setenv("NBA_LAKE_SOURCE", "sim")
         mp.setenv("NBA_LAKE_SIM_NOW", SIM_NOW.isoformat())
@@ -94,7 +94,7 @@ def test_each_day_targets_its_latest_materialization_across_runs():
     def tbl() -> None:
         return None
 
-    with dg.instance_for_test() as instance:
+    with lake_instance_for_test() as instance:
         first = {d: dg.materialize([tbl], instance=instance, partition_key=d).run_id for d in days}
         before = latest_materializations(instance, tbl.key, days)
         assert {d: t.run_id for d, t in before.items()} == first

@@ -13,7 +13,6 @@ import json
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import jsonschema
 import polars as pl
 import pytest
@@ -29,7 +28,7 @@ from nba_assets.ops.trace import (
     trace_summary,
 )
 from resources.lake import LakeReader
-from tests.conftest import SIM_NOW, range_tags
+from tests.conftest import SIM_NOW, lake_instance_for_test, range_tags
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "docs" / "trace.schema.json").read_text())
@@ -40,7 +39,7 @@ SYSTEM = "moving_avg_l10"
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory):
     data = tmp_path_factory.mktemp("trace") / "data"
-    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
+    with pytest.MonkeyPatch.context() as mp, lake_instance_for_test() as instance:
         mp.setenv("NBA_LAKE_DATA_DIR", str(data))
         mp.setenv("NBA_LAKE_SOURCE", "sim")
         mp.setenv("NBA_LAKE_SIM_NOW", SIM_NOW.isoformat())

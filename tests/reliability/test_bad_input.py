@@ -22,7 +22,7 @@ from nba_assets.raw import FEEDS, REJECTS_CHECK, SOURCE_DUPLICATES_CHECK, bdl_bo
 from resources.env import resources_for
 from resources.landing import QUARANTINE, QUARANTINE_LOG, LandingZone
 from resources.settings import settings
-from tests.conftest import FIXTURES, range_tags
+from tests.conftest import FIXTURES, lake_instance_for_test, range_tags
 
 OLD_SHAPE = json.loads((FIXTURES / "bdl" / "box_scores_2024-01-15_v2023.json").read_text())
 ODDS = json.loads((FIXTURES / "oddsapi" / "event_odds_player_props_fixture.json").read_text())
@@ -127,7 +127,7 @@ def ingested(tmp_path_factory):
     mp.setenv("NBA_LAKE_DATA_DIR", str(data))
     mp.setenv("NBA_LAKE_SOURCE", "landing")
     try:
-        with dg.instance_for_test() as instance:
+        with lake_instance_for_test() as instance:
             first, last = min(BDL_DAYS.values()), max(BDL_DAYS.values())
             box = dg.materialize([bdl_boxscores], resources=resources_for(settings()), instance=instance,
                                  tags=range_tags(str(first), str(last)))

@@ -30,7 +30,7 @@ from nba_assets.definitions import build_definitions
 from nba_assets.jobs import ingest_job, predict_job, train_job
 from nba_assets.partitions import week_range
 from nba_assets.raw import SOURCE_DUPLICATES_CHECK
-from tests.conftest import SIM_NOW, range_tags
+from tests.conftest import SIM_NOW, lake_instance_for_test, range_tags
 
 FIRST, LAST = dt.date(2025, 10, 24), dt.date(2025, 11, 23)
 DAYS = [str(FIRST + dt.timedelta(days=i)) for i in range((LAST - FIRST).days + 1)]
@@ -98,7 +98,7 @@ def _materialize(tmp_path_factory, monkeypatch, name: str, runs) -> dict:
     data.mkdir()
     monkeypatch.setenv("NBA_LAKE_DATA_DIR", str(data))
     t0 = time.monotonic()
-    with dg.instance_for_test() as instance:
+    with lake_instance_for_test() as instance:
         results = runs(instance)
     evals = [(e.asset_key.to_user_string(), e.check_name, e.partition, e.passed)
              for r in results for e in r.get_asset_check_evaluations() if e.check_name in DUPLICATE_CHECKS]

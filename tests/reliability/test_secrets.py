@@ -23,7 +23,7 @@ from resources.settings import settings
 from resources.sim import SimClock, sim_transport
 from resources.sim.wire import BDL_HOST, NBA_HOST, ODDS_HOST
 from resources.sources import _sim_league
-from tests.conftest import SIM_NOW
+from tests.conftest import SIM_NOW, lake_instance_for_test
 
 BDL_KEY = "sentinel-bdl-7f3a9c2e41d0"
 ODDS_KEY = "sentinel-odds-5b8d0e6f13aa"
@@ -91,7 +91,7 @@ def test_a_sentinel_key_appears_in_no_file_log_metadata_or_error(tmp_path, monke
         monkeypatch.setenv("ODDS_API_KEY", ODDS_KEY)
         home = tmp_path / "home"
         home.mkdir()
-        with dg.instance_for_test(temp_dir=str(home)) as instance:
+        with lake_instance_for_test(temp_dir=str(home)) as instance:
             ok = dg.materialize(RAW_ASSETS, resources=resources_for(settings()), instance=instance,
                                 partition_key="2025-12-08")
             assert ok.success

@@ -17,6 +17,7 @@ from checks.health import PIPELINE_HEALTH, last_game_day_success
 from resources.alerts import AlertsResource, alerts_from_env, scrub
 from resources.sources import SourcesResource
 from sensors.alerts import Event, alerts_sensor, reconcile, tick_events
+from tests.conftest import lake_instance_for_test
 from tests.receiver import Receiver
 
 TOKEN = "xoxb-1234-secret-slack-token"
@@ -91,7 +92,7 @@ class Ticker:
 def setup(tmp_path, monkeypatch):
     monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
     STATE.update(fail_run=False, fail_check=False)
-    with Receiver() as rx, dg.instance_for_test() as instance:
+    with Receiver() as rx, lake_instance_for_test() as instance:
         monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("NBA_LAKE_SLACK_API_URL", f"{rx.url}/api/")
         monkeypatch.setenv("NBA_LAKE_SLACK_CHANNEL", "#oncall")
@@ -220,7 +221,7 @@ def test_without_sinks_alerts_go_to_the_log(caplog, tmp_path, monkeypatch):
     monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
     STATE.update(fail_run=True, fail_check=False)
     caplog.set_level(logging.INFO, logger="nba_lake.alerts")
-    with dg.instance_for_test() as instance:
+    with lake_instance_for_test() as instance:
         res = resources(tmp_path)
         defs = definitions(res)
         materialize(defs, instance, "2025-12-08")

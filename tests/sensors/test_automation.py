@@ -17,6 +17,7 @@ from checks.per_day import latest_materializations
 from nba_assets import tables
 from nba_assets.definitions import defs
 from nba_assets.partitions import FIRST_GAME_DATE, game_dates
+from tests.conftest import lake_instance_for_test
 
 EVAL_T = dt.datetime(2024, 1, 15, 17, 0, tzinfo=dt.UTC)  # noon ET: latest partition is 2024-01-15
 TODAY = dt.date(2024, 1, 15)
@@ -35,7 +36,7 @@ def populated():
     graph = defs.resolve_asset_graph()
     blocking = [k for k in graph.asset_check_keys if graph.get(k).blocking]
     assert len(blocking) == 8  # no_duplicate_keys on the 5 raw and 3 analytics tables
-    with dg.instance_for_test() as inst:
+    with lake_instance_for_test() as inst:
         days = _days(dt.date.fromisoformat(FIRST_GAME_DATE), TODAY)
         for spec in defs.resolve_all_asset_specs():
             if spec.partitions_def is None or spec.key.path[-1] == "points_model":

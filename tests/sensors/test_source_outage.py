@@ -28,6 +28,7 @@ from resources.sources import SourcesResource
 from sensors.alerts import alerts_sensor
 from sensors.late_boxscores import late_boxscore_sensor
 from sensors.schedules import game_day_requests, games_on
+from tests.conftest import lake_instance_for_test
 from tests.receiver import Receiver
 
 D = dt.date(2025, 12, 7)
@@ -133,7 +134,7 @@ def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeyp
     monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
     monkeypatch.setattr("nba_assets.raw.RESUME_BACKOFF_S", 0.0)  # a down source: no point waiting in a test
     T0 = time.monotonic()
-    with Receiver() as rx, dg.instance_for_test() as instance:
+    with Receiver() as rx, lake_instance_for_test() as instance:
         monkeypatch.setenv("NBA_LAKE_ALERT_WEBHOOK", f"{rx.url}/hook")
         monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
         defs = build_definitions()

@@ -5,6 +5,7 @@ upgrade moves or changes those APIs, this fails here rather than inside `nba-lak
 import dagster as dg
 
 from nba_assets.ops import dagster_private as private
+from tests.conftest import lake_instance_for_test
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_offset=0, fmt="%Y-%m-%d")
 
@@ -29,7 +30,7 @@ def test_check_records_per_partition_and_for_range_runs():
     defs = dg.Definitions(assets=[thing], asset_checks=[thing_ok], jobs=[dg.define_asset_job("j", [thing])])
     job = defs.resolve_job_def("j")
     key = thing_ok.check_key
-    with dg.instance_for_test() as instance:
+    with lake_instance_for_test() as instance:
         assert private.recorded_check_keys(instance) == []
         assert _run(instance, job, partition_key="2025-01-01").success
         _run(instance, job, partition_key="2025-01-02")
@@ -47,5 +48,5 @@ def test_check_records_per_partition_and_for_range_runs():
 
 
 def test_sensor_has_ticked_is_false_without_a_daemon():
-    with dg.instance_for_test() as instance:
+    with lake_instance_for_test() as instance:
         assert private.sensor_has_ticked(instance, "late_boxscore_sensor") is False
