@@ -12,14 +12,11 @@ from collections.abc import Iterable
 import dagster as dg
 
 from nba_assets import tables
-from nba_assets.jobs import game_day_job
+from nba_assets.history import GAME_DAY_JOB, HEALTH_WINDOW
 from resources.sources import SourcesResource
 
 PIPELINE_HEALTH = tables.PIPELINE_HEALTH.key
 GAME_DAY_RUN_RECENT = "game_day_run_recent"
-GAME_DAY_JOB = game_day_job.name
-# The game-day run fires daily at 08:00 ET; 26 h allows one late run before we call it stalled.
-HEALTH_WINDOW = dt.timedelta(hours=26)
 # A raw table not written for this long is stale (the daily feeds; one missed morning is tolerated).
 RAW_STALE_AFTER = dt.timedelta(hours=26)
 GAME_DAY_SUCCESS = "game_day_success"  # observation metadata key on ops/pipeline_health

@@ -12,10 +12,12 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dagster as dg
 import polars as pl
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 SAMPLE_ROWS = 20
 
@@ -107,6 +109,8 @@ def _cell(v: Any) -> str:
 
 
 def _metadata_value(v: Any) -> Any:
+    import dagster as dg  # here: the rules and `nba-lake status` (checks.coverage) never need it
+
     if isinstance(v, pl.DataFrame):
         return dg.MetadataValue.md(markdown_table(v))
     if isinstance(v, bool | int | float | str) or v is None:
@@ -127,6 +131,8 @@ def to_check_result(
     dates: Iterable[str] | None = None,
 ) -> dg.AssetCheckResult:
     """Translate a RuleResult; `dates` (the evaluated partition keys) is recorded for range runs."""
+    import dagster as dg  # here: the rules and `nba-lake status` (checks.coverage) never need it
+
     evaluated = list(dates or [])
     metadata: dict[str, Any] = {
         "n_offending": result.n_offending,

@@ -1,6 +1,8 @@
 """The lake's calendar: game dates are days in US Eastern time, and the first one the lake holds is
-`NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day `make demo` backfills). Standard library only, so the CLI can check a date range before it imports
-Dagster (`nba_assets.ops.preflight`); `nba_assets.partitions` builds the partitions from it."""
+`NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day `make demo` backfills); model weeks start
+on Mondays; the game-day job runs daily. Standard library only, so the CLI can check a date range
+(`nba_assets.ops.preflight`) and read the lake's status (`nba-lake status`, `checks`) without importing
+Dagster; `nba_assets.partitions` builds the partitions from it."""
 
 from __future__ import annotations
 
@@ -19,3 +21,19 @@ def first_game_date() -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{FIRST_GAME_DATE_VAR}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday that starts `day`'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_key(day: dt.date) -> str:
+    """The `model_weeks` partition key that contains `day`."""
+    return week_start(day).isoformat()
+
+
+# The daily job that runs yesterday's results and today's slate (nba_assets/jobs.py).
+GAME_DAY_JOB = "game_day"
+# The game-day run fires daily at 08:00 ET; 26 h allows one late run before we call it stalled.
+HEALTH_WINDOW = dt.timedelta(hours=26)

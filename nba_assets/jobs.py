@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from nba_assets import tables as t
+from nba_assets.history import GAME_DAY_JOB
 
 # Scheduled runs are retried by the daemon from the failed step (dagster.yaml enables run retries).
 RUN_RETRY_TAGS = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
@@ -46,7 +47,7 @@ LINES = [*keys(t.PROP_LINES, t.INJURIES), *PREDICT]
 OFF_DAY = [*SLATE, *keys(t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)]
 
 game_day_job = dg.define_asset_job(
-    "game_day",
+    GAME_DAY_JOB,
     selection=dg.AssetSelection.assets(*{*RESULTS, *SLATE, *OFF_DAY}),
     tags=RUN_RETRY_TAGS,
     description="Game-day runs: yesterday's results, today's slate, line refreshes (see nba/reason tag).",

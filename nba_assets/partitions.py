@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from nba_assets.history import TIMEZONE, first_game_date
+from nba_assets.history import TIMEZONE, first_game_date, week_key, week_start
+
+__all__ = ["ET", "FIRST_GAME_DATE", "game_dates", "model_weeks", "week_key", "week_range", "week_start"]
 
 ET = ZoneInfo(TIMEZONE)
 FIRST_GAME_DATE = first_game_date().isoformat()
@@ -31,21 +33,11 @@ def game_date_of(ts: dt.datetime) -> dt.date:
     return ts.astimezone(ET).date()
 
 
-def week_start(day: dt.date) -> dt.date:
-    """The Monday that starts `day`'s week."""
-    return day - dt.timedelta(days=day.weekday())
-
-
 # The week holding the first game date is the first model week.
 model_weeks = dg.WeeklyPartitionsDefinition(
     start_date=week_start(first_game_date()).isoformat(),
     timezone=TIMEZONE, day_offset=1, end_offset=1, fmt="%Y-%m-%d",
 )
-
-
-def week_key(day: dt.date) -> str:
-    """The `model_weeks` partition key that contains `day`."""
-    return week_start(day).isoformat()
 
 
 def week_range(start: dt.date, end: dt.date) -> tuple[str, str]:

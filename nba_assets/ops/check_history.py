@@ -7,7 +7,9 @@ was skipped) or, while its run is still going, "planned".
 
 The checks are those the instance holds records of, on the registry's daily and weekly tables
 (nba_assets/tables.py says how each is partitioned): learning them from the code location would mean
-importing and building every asset first, seconds before `nba-lake status` can print a line.
+importing and building every asset first, seconds before `nba-lake status` can print a line. The
+records are read through an instance view (nba_assets/ops/instance_view.py): on the local instance
+without importing Dagster at all.
 """
 
 from __future__ import annotations
@@ -19,11 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nba_assets import tables
-from nba_assets.ops import dagster_private as private
-from nba_assets.partitions import week_key
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
+from nba_assets.history import week_key
+from nba_assets.ops.instance_view import EVALUATED, RANGE_END_TAG, RANGE_START_TAG, CheckRecord
 
 
 @dataclass
@@ -52,33 +51,34 @@ def meta_text(v: Any) -> str:
 
 
 class CheckHistory:
-    """The latest evaluation of every partitioned check for a day, from the instance's records."""
+    """The latest evaluation of every partitioned check for a day, from the instance's records (through
+    an `instance_view`: the local SQLite files without Dagster, or Dagster's storage API)."""
 
-    def __init__(self, instance):
-        self.instance = instance
-        self.check_kinds: dict[Any, str] = {}  # check key -> tables.DAILY | tables.WEEKLY
-        for ck in private.recorded_check_keys(instance):
+    def __init__(self, view):
+        self.view = view
+        self.check_kinds: dict[tuple[str, str], str] = {}  # (asset, check) -> tables.DAILY | tables.WEEKLY
+        for asset, check in view.check_keys():
             try:
-                table = tables.get(ck.asset_key)
+                table = tables.get(asset)
             except KeyError:  # not a table of the registry
                 continue
             if table.partitioned in (tables.DAILY, tables.WEEKLY):
-                self.check_kinds[ck] = table.partitioned
+                self.check_kinds[(asset, check)] = table.partitioned
         self._runs: dict[str, Any] = {}
 
     def _run(self, run_id: str):
         if run_id not in self._runs:
-            self._runs[run_id] = self.instance.get_run_by_id(run_id)
+            self._runs[run_id] = self.view.run(run_id)
         return self._runs[run_id]
 
     def for_day(self, day: dt.date) -> list[CheckRow]:
         by_partition: dict[str, list] = defaultdict(list)
-        for ck, kind in self.check_kinds.items():
-            by_partition[week_key(day) if kind == tables.WEEKLY else day.isoformat()].append(ck)
+        for key, kind in self.check_kinds.items():
+            by_partition[week_key(day) if kind == tables.WEEKLY else day.isoformat()].append(key)
         rows: list[CheckRow] = []
         for pk, keys in by_partition.items():
-            latest = private.latest_check_records(self.instance, keys, pk)
-            rows.extend(self._row(ck, latest[ck]) for ck in keys if ck in latest)
+            latest = self.view.latest_checks(keys, pk)
+            rows.extend(self._row(latest[key]) for key in keys if key in latest)
         return sorted(rows, key=lambda r: (r.asset, r.check))
 
     def _scope(self, run_id: str) -> str:
@@ -87,17 +87,15 @@ class CheckHistory:
         a, b = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
         return f"range {a}..{b}" if a and b and a != b else "day"
 
-    def _row(self, ck, rec) -> CheckRow:
-        base = dict(asset="/".join(ck.asset_key.path), check=ck.name, scope=self._scope(rec.run_id),
-                    run_id=rec.run_id, timestamp=rec.create_timestamp)  # fmt: skip
-        if rec.status in private.EVALUATED and rec.event is not None:
-            ev = rec.event.dagster_event.event_specific_data
-            meta = dict(ev.metadata)
+    def _row(self, rec: CheckRecord) -> CheckRow:
+        base = dict(asset=rec.asset, check=rec.check, scope=self._scope(rec.run_id), run_id=rec.run_id,
+                    timestamp=rec.timestamp)  # fmt: skip
+        if rec.status in EVALUATED and rec.passed is not None:
             return CheckRow(
-                status="passed" if ev.passed else "failed",
-                severity=ev.severity.value if ev.severity is not None else "",
-                description=ev.description or meta_text(meta.get("summary", "")),
-                metadata=meta,
+                status="passed" if rec.passed else "failed",
+                severity=rec.severity,
+                description=rec.description or meta_text(rec.metadata.get("summary", "")),
+                metadata=dict(rec.metadata),
                 **base,
             )
         run = self._run(rec.run_id)

@@ -23,15 +23,13 @@ from pathlib import Path
 
 import dagster as dg
 
-HOST_TAG = "nba/host"
-PID_TAG = "nba/pid"
+from nba_assets.ops import instance_view as view
+from nba_assets.ops.instance_view import HOST_TAG, PID_TAG
+
 BACKFILL_TAG = "nba/backfill"
 INIT_LOCK = ".nba-lake-init.lock"
 BACKFILL_LOCK = ".nba-lake-backfill.lock"
-IN_PROGRESS = [
-    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
+IN_PROGRESS = [dg.DagsterRunStatus(s) for s in view.IN_PROGRESS]
 
 
 class BackfillBusy(RuntimeError):
@@ -69,24 +67,14 @@ def open_instance(home: Path) -> dg.DagsterInstance:
     return instance
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark FAILED every in-progress run started by a process of this host that no longer exists."""
     host = socket.gethostname()
     failed = []
     for run in instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS, tags={HOST_TAG: host})):
-        pid = run.tags.get(PID_TAG, "")
-        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+        if not view.is_dead_run(dict(run.tags), host):
             continue
+        pid = run.tags[PID_TAG]
         instance.report_run_failed(
             run, f"process {pid} on {host} that executed this run no longer exists (killed?); "
                  f"marked failed by a later nba-lake command"

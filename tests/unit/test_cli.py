@@ -157,6 +157,69 @@ def test_instance_is_opened_once_per_dagster_home(lake_env, tmp_path, monkeypatc
     assert cli.common.instance() is not first
 
 
+def _views(home: Path):
+    from nba_assets.ops.instance_view import DagsterView, SqliteView
+
+    local = SqliteView.open(home)
+    assert local is not None, "the CLI's DAGSTER_HOME is the local sqlite layout"
+    return local, DagsterView(cli.common.instance())
+
+
+def test_status_and_checks_read_the_instance_without_dagster_and_get_dagsters_answers(lake_env):
+    from nba_assets.history import GAME_DAY_JOB, week_key
+    from nba_assets.ops.check_history import CheckHistory
+
+    local, dagster = _views(lake_env["home"])
+    keys = local.check_keys()
+    assert keys == dagster.check_keys() and len(keys) >= 10
+    for day in ("2025-12-09", D1, D2, week_key(dt.date.fromisoformat(D1))):
+        got = local.latest_checks(keys, day)
+        assert got == dagster.latest_checks(keys, day)
+        assert bool(got) == (day in (D1, D2)), day
+    failed = local.latest_checks(keys, D1)[(tables.PROP_LINES.label, "prop_availability")]
+    assert failed.status == "FAILED" and failed.passed is False and failed.severity == "WARN"
+    assert failed.metadata["failing_dates"] == D1 and failed.metadata["n_offending"] >= 1
+    runs = {r.run_id for r in local.latest_checks(keys, D1).values()}
+    assert runs and all(local.run(r) == dagster.run(r) and local.run(r).is_finished for r in runs)
+    assert local.run("no-such-run") is None and dagster.run("no-such-run") is None
+    raw = [tb.label for tb in tables.ALL if tb.layer == "raw" and tb.partitioned == tables.DAILY]
+    stamps = local.last_materializations([*raw, tables.GAMES.label])
+    assert stamps == dagster.last_materializations([*raw, tables.GAMES.label])
+    assert stamps[tables.GAMES.label] is None and all(stamps[label] for label in raw)
+    for job in (GAME_DAY_JOB, "ingest_and_features"):
+        assert local.last_success_end(job) == dagster.last_success_end(job)
+    assert local.last_success_end("ingest_and_features") and local.last_success_end(GAME_DAY_JOB) is None
+    for day in (D1, D2):
+        assert CheckHistory(local).for_day(dt.date.fromisoformat(day)) == \
+            CheckHistory(dagster).for_day(dt.date.fromisoformat(day))
+
+
+@pytest.mark.parametrize("args", [["status", "--date", D2, "--days", "3"], ["checks", "--date", D1]])
+def test_status_and_checks_never_import_dagster_on_the_local_instance(lake_env, args):
+    code = ("import sys\nfrom nba_assets.ops.cli import entry\nrc = entry(sys.argv[1:])\n"
+            "print('RESULT', rc, 'dagster' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines()[-1] == "RESULT 0 False", out.stdout[-2000:] + out.stderr[-2000:]
+
+
+def test_a_run_left_by_a_killed_process_sends_status_through_dagster_which_fails_it(tmp_path, monkeypatch):
+    import dagster as dg
+    from dagster._core.test_utils import create_run_for_test
+
+    from nba_assets.ops.instance_view import HOST_TAG, PID_TAG, DagsterView, FallbackView
+
+    _env(monkeypatch, tmp_path / "data", tmp_path / "home")
+    inst = cli.common.instance()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    run = create_run_for_test(inst, job_name="ingest_and_features", status=dg.DagsterRunStatus.STARTED,
+                              tags={HOST_TAG: socket.gethostname(), PID_TAG: str(gone.pid)})
+    cli.common._INSTANCES.clear()  # a new command: the instance is opened again
+    assert isinstance(cli.common.instance_view(), DagsterView)
+    assert inst.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert isinstance(cli.common.instance_view(), FallbackView)  # nothing left to fail: no Dagster
+
+
 def test_checks_for_a_day_never_run(lake_env, capsys):
     rc, _, err = entry(capsys, "checks", "--date", "2025-11-01")
     assert rc == 1
@@ -180,6 +243,11 @@ def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypat
     rc, out, _ = entry(capsys, "checks", "--date", D2)
     line = next(ln for ln in out.splitlines() if "final_games_have_boxscores" in ln)
     assert "SKIPPED" in line, out
+    from nba_assets.ops.check_history import CheckHistory
+
+    local, dagster = _views(tmp_path / "home")  # a skipped record: the same through both views
+    day = dt.date.fromisoformat(D2)
+    assert CheckHistory(local).for_day(day) == CheckHistory(dagster).for_day(day)
 
 
 def test_status_on_empty_lake(tmp_path, monkeypatch, capsys):

@@ -268,3 +268,39 @@ def test_rows_of_a_window_from_its_day_files_only(lake: Path) -> None:
     far = dt.date(2030, 1, 1)
     assert reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3), window_files=True).equals(
         reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3)))
+
+
+@pytest.mark.parametrize("sql", [
+    "select * from range(3) t(i) where false",  # no rows: the schema still comes through
+    "select [1, 2] as l, {'x': 1} as s, 1.5::decimal(10, 2) as d, 'a' as v, DATE '2025-01-02' as day, "
+    "TIMESTAMP '2025-01-01 10:00' as ts, TIMESTAMPTZ '2025-01-01 10:00+00' as tz, NULL as n, 3::tinyint as ti, "
+    "'x'::blob as b, TIME '10:00' as t, map([1], [2]) as m, 3::uinteger as ui, 'a'::enum('a', 'b') as e, "
+    "'nan'::double as f",
+])
+def test_results_reach_polars_as_duckdb_own_conversion_gives_them(sql: str) -> None:
+    from resources.lake_reader import to_polars
+
+    con = duckdb.connect()
+    got, want = to_polars(con.sql(sql)), con.sql(sql).pl()
+    assert got.schema == want.schema
+    assert got.equals(want, null_equal=True)
+
+
+def test_an_interval_result_is_polars_clean_error_not_a_panic() -> None:
+    # Polars imports no Arrow interval: through the C stream it panics, through rel.pl() it says so.
+    from resources.lake_reader import to_polars
+
+    with pytest.raises(pl.exceptions.ComputeError, match="interval"):
+        to_polars(duckdb.connect().sql("select INTERVAL 1 day as iv"))
+
+
+def test_a_query_does_not_import_pyarrow(lake: Path) -> None:
+    code = textwrap.dedent(f"""
+        import sys
+        from resources.lake_reader import LakeReader
+        df = LakeReader({str(lake)!r}).query("select count(*) as n from raw.bdl_boxscores")
+        assert df["n"][0] == {ROWS_PER_DAY * len(DAYS)}, df
+        print("pyarrow" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr

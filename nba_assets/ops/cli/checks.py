@@ -25,7 +25,7 @@ def checks(
 
     day = cli.parse_date(date, "--date")
     s = cli.cli_settings()
-    history = CheckHistory(cli.instance())
+    history = CheckHistory(cli.instance_view())
     found = history.for_day(day)
     if not found:
         raise cli.CliError(

@@ -107,6 +107,16 @@ def ensure_dagster_home() -> Path:
 _INSTANCES: dict[Any, Any] = {}
 
 
+def instance_view():
+    """What `status` and `checks` read from the instance: the local instance's SQLite files without
+    importing Dagster when DAGSTER_HOME holds that layout (and no run of a killed process is left to
+    mark FAILED), else Dagster's storage API on `instance()` (nba_assets/ops/instance_view.py)."""
+    from nba_assets.ops.instance_view import DagsterView
+    from nba_assets.ops.instance_view import instance_view as pick
+
+    return pick(ensure_dagster_home(), lambda: DagsterView(instance()))
+
+
 def instance():
     """The Dagster instance of DAGSTER_HOME, opened (and its dead runs failed) once per process: a
     backfill and the demo ask for it once per run."""

@@ -15,18 +15,21 @@ from nba_assets import tables
 from nba_assets.ops.cli import common as c
 
 # No asset definitions are built: the tables come from the registry (nba_assets/tables.py) and the
-# checks from the instance's records; Dagster is imported when the command runs, for the instance.
+# checks, runs and materializations from the instance's records, read without importing Dagster on the
+# local instance (nba_assets/ops/instance_view.py).
 
 
 def _parquet_rows(path) -> int | None:
     """Row count from the Parquet footer (no data read); None when the file is unreadable."""
-    import pyarrow.parquet as pq
-
     try:
         if hasattr(path, "protocol") and path.protocol not in ("", "file", "local"):
+            import pyarrow.parquet as pq
+
             with path.open("rb") as fh:
                 return pq.ParquetFile(fh).metadata.num_rows
-        return pq.read_metadata(os.fspath(path)).num_rows
+        import polars as pl  # read by the coverage table below anyway; pyarrow costs ~0.4 s to import
+
+        return pl.scan_parquet(os.fspath(path)).select(pl.len()).collect().item()
     except Exception:
         return None
 
@@ -37,13 +40,10 @@ def status(
     days: Annotated[int, typer.Option("--days", min=1, max=62, help="days shown, ending at --date")] = 7,
 ) -> None:
     """Per table and day: rows (file footers), missing days, failing checks; then freshness."""
-    import dagster as dg
     from upath import UPath
 
-    from checks.health import HEALTH_WINDOW
-    from nba_assets.jobs import game_day_job
+    from nba_assets.history import GAME_DAY_JOB, HEALTH_WINDOW, week_key
     from nba_assets.ops.check_history import CheckHistory
-    from nba_assets.partitions import week_key
     from resources.lake_reader import LAKE_DIR, LakeReader
 
     s = c.cli_settings()
@@ -52,10 +52,10 @@ def status(
     if not lake.exists() or not any(p.is_dir() for p in lake.iterdir()):
         raise c.no_lake_error(s.data_dir)
     day_list = [end - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
-    instance = c.instance()
+    view = c.instance_view()
     specs = [tb for tb in tables.ALL if tb.partitioned != tables.NONE and tb.layer in c.LAYERS]
     specs.sort(key=lambda tb: (c.LAYERS.index(tb.layer), tb.path))
-    history = CheckHistory(instance)
+    history = CheckHistory(view)
     checks_by_day = {d: history.for_day(d) for d in day_list}
 
     clock = f"{end} (today on the {s.source} clock)" if not date else str(end)
@@ -107,27 +107,23 @@ def status(
     f = Table(title="freshness (wall clock; STALE after 26 h)", expand=False, title_justify="left")
     for col in ("what", "last success", "age", ""):
         f.add_column(col, no_wrap=True)
-    raw_keys = [tb.key for tb in specs if tb.layer == "raw"]
-    for key in raw_keys:
-        ev = instance.get_latest_materialization_event(key)
-        if ev is None:
-            f.add_row("/".join(key.path) + " materialized", "never", "", Text("NEVER", style="yellow"))
+    raw = [tb.label for tb in specs if tb.layer == "raw"]
+    for label, ts in view.last_materializations(raw).items():
+        if ts is None:
+            f.add_row(label + " materialized", "never", "", Text("NEVER", style="yellow"))
             continue
-        age = now - ev.timestamp
+        age = now - ts
         flag = Text("STALE", style="bold red") if age > HEALTH_WINDOW.total_seconds() else Text("fresh", style="green")
-        when = dt.datetime.fromtimestamp(ev.timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        f.add_row("/".join(key.path) + " materialized", when, c.age_text(age), flag)
-    recs = instance.get_run_records(
-        filters=dg.RunsFilter(job_name=game_day_job.name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1
-    )
-    end_time = recs[0].end_time if recs else None
+        when = dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        f.add_row(label + " materialized", when, c.age_text(age), flag)
+    end_time = view.last_success_end(GAME_DAY_JOB)
     if end_time:
         age = now - end_time
         flag = Text("STALE", style="bold red") if age > HEALTH_WINDOW.total_seconds() else Text("fresh", style="green")
-        f.add_row(f"{game_day_job.name} run succeeded", dt.datetime.fromtimestamp(end_time, dt.UTC).strftime(
+        f.add_row(f"{GAME_DAY_JOB} run succeeded", dt.datetime.fromtimestamp(end_time, dt.UTC).strftime(
             "%Y-%m-%d %H:%M UTC"), c.age_text(age), flag)
     else:
-        f.add_row(f"{game_day_job.name} run succeeded", "never", "",
+        f.add_row(f"{GAME_DAY_JOB} run succeeded", "never", "",
                   Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
     c.console.print(f)
     from nba_assets.ops.coverage import coverage_table
