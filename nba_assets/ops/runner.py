@@ -21,12 +21,6 @@ from nba_assets.ops.guard import process_tags
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 POLL_SECONDS = 0.25
-# What `_apply_event` reads.
-SUMMARY_EVENTS = {
-    dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE,
-    dg.DagsterEventType.STEP_SKIPPED, dg.DagsterEventType.ASSET_MATERIALIZATION,
-    dg.DagsterEventType.ASSET_CHECK_EVALUATION,
-}
 
 
 @dataclass
@@ -131,28 +125,21 @@ def run_range(
     done = threading.Event()
     lock = threading.Lock()
 
-    def drain(cursor: str | None) -> str | None:
-        while True:
-            # Only the events the summary folds in: a season's run logs ~20% other events (planned
-            # materializations, inputs, outputs) that would be read and deserialized for nothing.
-            conn = instance.get_records_for_run(run_id, cursor=cursor, limit=500, of_type=SUMMARY_EVENTS)
-            with lock:
-                for rec in conn.records:
-                    _apply_event(summary, rec.event_log_entry)
-            cursor = conn.cursor
-            if not conn.has_more:
-                return cursor
+    def on_event(entry) -> None:
+        # Called by the instance right after it stores each event of this run (in this process): the
+        # summary folds the events in as they happen, without reading them back from the event log and
+        # deserializing them (a season's run logs ~13,000, most of them per-day check records).
+        with lock:
+            _apply_event(summary, entry)
+
+    instance.add_event_listener(run_id, on_event)
 
     def poll() -> None:
-        cursor = None
         while True:
             finished = done.is_set()
-            try:
-                cursor = drain(cursor)
-            except Exception:  # the run has not been created yet, or storage is busy: try next tick
-                pass
             if on_update:
-                on_update(summary)
+                with lock:  # the run's thread adds steps to the summary meanwhile
+                    on_update(summary)
             if finished:
                 return
             done.wait(POLL_SECONDS)
