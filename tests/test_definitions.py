@@ -114,3 +114,11 @@ def test_dagster_definitions_validate_passes(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Validation successful" in proc.stderr + proc.stdout
+
+
+def test_loading_the_code_location_does_not_import_matplotlib():
+    """matplotlib (0.5-1 s to import) is loaded by the steps that draw a plot, not by every process
+    that loads the definitions (`nba-lake backfill`, the daemon's run workers, the webserver)."""
+    code = "import sys\nfrom nba_assets.definitions import defs\nprint('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]

@@ -32,8 +32,6 @@ from dataclasses import asdict, dataclass
 import lightgbm as lgb
 import numpy as np
 import polars as pl
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from io_managers.model_store import TrainedModel
 from nba_assets import tables
@@ -551,6 +549,10 @@ def importance_plot_png(model: TrainedModel, top: int = 20) -> bytes:
     """A horizontal bar chart of gain importance (top features), as PNG bytes."""
     gain = model.booster.feature_importance(importance_type="gain")
     order = np.argsort(gain)[::-1][:top][::-1]
+    # Imported here: matplotlib (~0.5-1 s) only when a plot is drawn, not with every definition load.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(7, max(3.0, 0.3 * len(order) + 1)), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from nba_assets.logic.grading import WIN_PAYOUT
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BREAK_EVEN = 110.0 / 210.0  # 52.38%: the hit rate at which -110 bets break even
 ROLLING_DAYS = 14  # hit rate over time: a trailing window of game days, wide enough to be readable
@@ -173,6 +175,10 @@ def to_markdown(df: pl.DataFrame, digits: int = 3) -> str:
 
 
 def _figure(title: str) -> tuple[Figure, object]:
+    # Imported here: matplotlib (~0.5-1 s) only when a plot is drawn, not with every definition load.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(7, 4.5), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
