@@ -107,7 +107,9 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
         + (", blocking: stops downstream steps in the run." if blocking else ", non-blocking."),
     )
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, ERROR, on_frames(lambda f: duplicates.duplicate_keys(f, key), frame))
+        rule = on_frames(lambda f: duplicates.duplicate_keys(f, key), frame)
+        by_day = DayRule(rule.whole, rule.day, days=lambda days: duplicates.duplicate_keys_by_day(frame, key, days))
+        return _result(context, ERROR, by_day)
 
     return _check
 

@@ -12,7 +12,8 @@ from checks.agreement import source_disagreements
 from checks.anomaly import counts_by_game, row_count_anomaly
 from checks.availability import prop_availability
 from checks.completeness import final_games_missing_a_source, final_games_without_boxscores, stale_games
-from checks.duplicates import duplicate_keys
+from checks.duplicates import duplicate_keys, duplicate_keys_by_day
+from checks.per_day import ByDay
 from checks.orphans import (
     boxscore_games_without_schedule,
     features_without_slate_game,
@@ -96,6 +97,41 @@ def test_duplicate_keys_sample_is_capped():
     df = pl.DataFrame({"game_date": [D1] * 100, "k": [i // 2 for i in range(100)]})
     res = duplicate_keys(df, ["k"])
     assert res.n_offending == 50 and res.offending.height == SAMPLE_ROWS
+
+
+def _same(a: RuleResult, b: RuleResult) -> bool:
+    return (a.passed, a.summary, a.n_offending, a.failing_dates, a.extra) == (
+        b.passed, b.summary, b.n_offending, b.failing_dates, b.extra) and a.offending.equals(b.offending)
+
+
+@pytest.mark.parametrize("key", [["k"], ["k", "p"], ["game_date", "k"]])
+def test_duplicate_keys_by_day_is_each_days_own_result(key):
+    """A range's per-day records come from one pass; each equals the rule on that day's rows alone."""
+    df = pl.DataFrame({
+        "game_date": [D1, D1, D1, D2, D2, D2, None, D1] + [D3] * 60,
+        "k": ["a", "a", "b", "a", None, None, "a", None] + [str(i // 2) for i in range(60)],
+        "p": [1, 1, 1, 2, 2, 2, 1, None] + [0] * 60,
+    })
+    days = [str(D1), str(D2), str(D3), "2026-01-11"]  # the last: no rows that day
+    got = duplicate_keys_by_day(df, key, days)
+    assert list(got) == days
+    split = ByDay(df)
+    for d in days:
+        want = duplicate_keys(split.day(d)[0], key)
+        assert _same(got[d], want), (d, got[d], want)
+    assert not got[str(D3)].passed and got[str(D3)].offending.height == SAMPLE_ROWS
+    assert got["2026-01-11"].passed and got["2026-01-11"].extra["rows"] == 0
+
+
+def test_duplicate_keys_by_day_without_rows_or_dates():
+    empty = pl.DataFrame(schema={"game_date": pl.Date, "k": pl.Utf8})
+    got = duplicate_keys_by_day(empty, ["k"], [str(D1)])
+    assert _same(got[str(D1)], duplicate_keys(empty, ["k"]))
+    undated = pl.DataFrame({"k": ["a", "a"]})  # no game_date: ByDay gives every day no rows
+    got = duplicate_keys_by_day(undated, ["k"], [str(D1)])
+    assert _same(got[str(D1)], duplicate_keys(undated.head(0), ["k"]))
+    with pytest.raises(ValueError, match="business key"):
+        duplicate_keys_by_day(pl.DataFrame({"game_date": [D1]}), ["k"], [str(D1)])
 
 
 # ---------------------------------------------------------------------------------------- orphans
