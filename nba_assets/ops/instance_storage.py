@@ -25,6 +25,8 @@ Dagster's `store_event` (asset events mirrored with their tags and asset row, ch
 their execution record updated, run-status events mirrored), the batch's in one index transaction. The storage turns batching on for the
 processes that load it (`DAGSTER_EVENT_BATCH_SIZE`, unless the environment already sets it): a run's
 batches reach the database at the end of each batch or every `BATCH_SIZE` events, whichever first.
+Inside a batch each event is serialized once (`_serialize_each_event_once`: Dagster's code serializes a
+check record twice, for its event row and its check-execution row; the same JSON both times).
 tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
 If a batch's index writes fail, Dagster stores the batch again event by event (its fallback), as it
 would after its own loop failed halfway: the run's file may then hold those events twice.
@@ -46,6 +48,7 @@ import sqlalchemy as sa
 from dagster._core.errors import DagsterInvariantViolationError
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
 from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log import sql_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -56,6 +59,22 @@ from sqlalchemy.pool import QueuePool
 
 # Events per write when a batch is longer (a season's range step logs one check record per day: 174).
 BATCH_SIZE = 1000
+_SERIALIZE = sql_event_log.serialize_value  # Dagster's own
+_BATCH_JSON = threading.local()  # .memo {id(event): (event, its JSON)} while this thread stores a batch
+
+
+def _serialize_each_event_once(value, *args, **kwargs):
+    """`serialize_value` as Dagster's SQL event log calls it, except that inside a batch an event is
+    serialized once: its row in the run's file and its check-execution row in the index both hold
+    the same JSON (~9 KB per per-day check record), and Dagster made it twice. Same value, same string:
+    outside a batch, and for anything but an event, it is Dagster's function."""
+    memo = getattr(_BATCH_JSON, "memo", None)
+    if memo is None or args or kwargs or type(value) is not EventLogEntry:
+        return _SERIALIZE(value, *args, **kwargs)
+    hit = memo.get(id(value))
+    if hit is None or hit[0] is not value:
+        hit = memo[id(value)] = (value, _SERIALIZE(value))
+    return hit[1]
 
 
 class LakeSqliteEventLogStorage(SqliteEventLogStorage):
@@ -70,6 +89,9 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         # Dagster reads the variable at every event, in the process that stores it: the processes
         # that load this storage are the ones whose batches it can write in one transaction.
         os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(BATCH_SIZE))
+        # The module's name, looked up at each call by Dagster's code: patched once per process.
+        if sql_event_log.serialize_value is _SERIALIZE:
+            sql_event_log.serialize_value = _serialize_each_event_once
 
     @classmethod
     def config_type(cls):
@@ -133,19 +155,23 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             for event in events:
                 self.store_event(event)
             return
-        statements = [self.prepare_insert_event(e) for e in events]
-        for run_id in dict.fromkeys(e.run_id for e in events):
-            with self.run_connection(run_id) as conn:
-                for event, stmt in zip(events, statements, strict=True):
-                    if event.run_id == run_id:
-                        conn.execute(stmt)
-        with self._connect(INDEX_SHARD_NAME) as conn:  # the batch's index writes: one transaction
-            self._batch.conn = conn
-            try:
-                for event, stmt in zip(events, statements, strict=True):
-                    self._store_in_index(event, stmt)
-            finally:
-                self._batch.conn = None
+        _BATCH_JSON.memo = {}
+        try:
+            statements = [self.prepare_insert_event(e) for e in events]
+            for run_id in dict.fromkeys(e.run_id for e in events):
+                with self.run_connection(run_id) as conn:
+                    for event, stmt in zip(events, statements, strict=True):
+                        if event.run_id == run_id:
+                            conn.execute(stmt)
+            with self._connect(INDEX_SHARD_NAME) as conn:  # the batch's index writes: one transaction
+                self._batch.conn = conn
+                try:
+                    for event, stmt in zip(events, statements, strict=True):
+                        self._store_in_index(event, stmt)
+                finally:
+                    self._batch.conn = None
+        finally:
+            _BATCH_JSON.memo = None
 
     def _store_in_index(self, event: EventLogEntry, insert_event_statement) -> None:
         # What `SqliteEventLogStorage.store_event` does after writing the run shard (dagster 1.13).

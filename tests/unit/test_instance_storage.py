@@ -136,12 +136,31 @@ def test_a_batch_leaves_exactly_the_rows_dagster_writes_event_by_event(instance,
     entries = [r.event_log_entry for r in instance.get_records_for_run(res.run_id, limit=10_000).records]
     assert len(entries) > 30
 
+    from dagster._core.events.log import EventLogEntry
+
+    from nba_assets.ops import instance_storage
+
+    serialized: list[int] = []  # ids of the events Dagster's serializer was asked for
+    real = instance_storage._SERIALIZE
+
+    def counting(value, *args, **kwargs):
+        if type(value) is EventLogEntry:
+            serialized.append(id(value))
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(instance_storage, "_SERIALIZE", counting)
     dagster_dir, ours_dir = tmp_path / "dagster", tmp_path / "ours"
     dagster = SqliteEventLogStorage(str(dagster_dir))
     for entry in entries:
         dagster.store_event(entry)
+    by_dagster, serialized[:] = len(serialized), []
     ours = LakeSqliteEventLogStorage(str(ours_dir))
     original(ours, entries)
+    # Our batch serialized each event once; Dagster serialized some twice, every check evaluation among
+    # them (the event row and the check-execution row).
+    checks = sum(e.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION for e in entries)
+    assert sorted(serialized) == sorted(id(e) for e in entries), (len(serialized), len(entries))
+    assert checks > len(DAYS) and by_dagster >= len(entries) + checks
     ours.dispose()
     dagster.dispose()
     expected, got = _rows(dagster_dir), _rows(ours_dir)
