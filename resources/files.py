@@ -74,6 +74,21 @@ def sweep_stale_temps(folder: str | os.PathLike, *, now: float | None = None,
 # The lake's folder under the data dir and the one-file read, shared by the IO manager (io_managers/lake.py)
 # and the Dagster-free readers (resources/lake_reader.py, `nba-lake trace`), so they cannot disagree.
 LAKE_DIR = "lake"
+# The landing zone's per-folder manifest (resources/landing.py writes it; `nba-lake trace` reads it).
+MANIFEST = "_manifest.jsonl"
+
+
+def data_path(data_dir: str | os.PathLike):
+    """The data dir as a path: a `pathlib.Path` for a local folder, a `UPath` for an object store
+    (`gs://bucket/prefix`). The Dagster-free readers (`nba-lake status`, `trace`, `sql`) take this, so a
+    local lake never imports universal-pathlib and fsspec (~0.15 s of each command); `is_local` treats
+    both alike."""
+    text = os.fspath(data_dir)
+    if "://" not in text:
+        return Path(text)
+    from upath import UPath
+
+    return UPath(text)
 
 
 def is_local(path) -> bool:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-from upath import UPath
 
-from resources.files import LAKE_DIR, is_local
+from resources.files import LAKE_DIR, data_path, is_local
 
 if TYPE_CHECKING:
     import polars as pl
@@ -61,7 +60,7 @@ class LakeReader:
 
     def __init__(self, data_dir: str | Path):
         self.data_dir = str(data_dir)
-        self.lake = UPath(self.data_dir) / LAKE_DIR
+        self.lake = data_path(self.data_dir) / LAKE_DIR
 
     # ---- discovery
     def _sources(self) -> dict[str, str]:
@@ -84,7 +83,7 @@ class LakeReader:
                         out.setdefault(f"{layer.name}.{table}", self._location(entry))
         return out
 
-    def _location(self, path: UPath) -> str:
+    def _location(self, path) -> str:
         """The path as DuckDB must see it: absolute local path, or protocol://bucket/key."""
         if is_local(path):
             return os.fspath(Path(os.fspath(path)).resolve())

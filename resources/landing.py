@@ -23,12 +23,11 @@ import orjson
 from upath import UPath
 from upath.implementations.local import LocalPath
 
-from resources.files import sweep_stale_temps, temp_path
+from resources.files import MANIFEST, sweep_stale_temps, temp_path
 from resources.http import REDACTED, redact_params, redact_url
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "_manifest.jsonl"
 # A body that is not the API's JSON (an HTML error page served with 200, a truncated body) is moved
 # here, with its reason, the first time anything reads it: kept for a human, never parsed again.
 QUARANTINE = "_quarantine"

@@ -25,17 +25,16 @@ import json
 import math
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
-from upath import UPath
 
 from nba_assets import tables as t
 from nba_assets.logic.features import HISTORY_DAYS, WINDOWS
 from nba_assets.logic.system_ids import BASELINE_SYSTEM, MODEL_SYSTEM
-from resources.files import LAKE_DIR, is_local, read_parquet
+from resources.files import LAKE_DIR, MANIFEST, data_path, is_local, read_parquet
 from resources.http import redact_params, redact_url
-from resources.landing import MANIFEST
 from resources.names import player_lookup
 
 TRACE_FORMAT = 1
@@ -66,12 +65,12 @@ class LakeFiles:
 
     def __init__(self, data_dir: str):
         self.data_dir = str(data_dir)
-        self.base = UPath(self.data_dir)
+        self.base = data_path(self.data_dir)
         self.lake = self.base / LAKE_DIR
         self._manifests: dict[str, dict[str, dict]] = {}
         self._read: dict[tuple[str, str], pl.DataFrame | None] = {}  # (table, day) -> its file, read once
 
-    def day_path(self, table: t.Table, day: dt.date | str) -> UPath:
+    def day_path(self, table: t.Table, day: dt.date | str) -> Path:
         return self.lake.joinpath(*table.path, f"{day}.parquet")
 
     def day(self, table: t.Table, day: dt.date | str) -> pl.DataFrame | None:
@@ -100,14 +99,23 @@ class LakeFiles:
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
     def game_date(self, game_id: str) -> dt.date:
-        """The game's date from analytics/games (one DuckDB scan over the table's files)."""
-        from resources.lake_reader import LakeReader
+        """The game's date from analytics/games: a polars scan of a local lake's day files (two
+        columns, ~40 ms; DuckDB's import and views took ~0.4 s), DuckDB's views over an object store."""
+        folder = self.lake.joinpath(*GAMES.path)
+        if is_local(folder):
+            files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
+            if not files:
+                raise TraceError(f"no {GAMES} table under {self.lake}: nothing to trace")
+            got = (pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+                   .filter(pl.col("game_id") == game_id).select("game_date").head(1).collect())
+        else:
+            from resources.lake_reader import LakeReader
 
-        reader = LakeReader(self.data_dir)
-        if GAMES.view not in reader.tables():
-            raise TraceError(f"no {GAMES} table under {self.lake}: nothing to trace")
-        safe = game_id.replace("'", "")
-        got = reader.query(f"select game_date from {GAMES.view} where game_id = '{safe}' limit 1")
+            reader = LakeReader(self.data_dir)
+            if GAMES.view not in reader.tables():
+                raise TraceError(f"no {GAMES} table under {self.lake}: nothing to trace")
+            safe = game_id.replace("'", "")
+            got = reader.query(f"select game_date from {GAMES.view} where game_id = '{safe}' limit 1")
         if got.height == 0:
             raise TraceError(f"game {game_id!r} is not in {GAMES} (ids look like 0022500352)")
         return got["game_date"][0]
@@ -141,7 +149,7 @@ class LakeFiles:
             "the lake row stays, but the response it came from cannot be shown",
         }  # fmt: skip
 
-    def _manifest(self, folder: UPath) -> dict[str, dict]:
+    def _manifest(self, folder: Path) -> dict[str, dict]:
         """file name -> its latest manifest entry (torn lines skipped)."""
         key = str(folder)
         if key not in self._manifests:
@@ -159,7 +167,7 @@ class LakeFiles:
         return self._manifests[key]
 
     # ---- models
-    def model_sidecar(self, week: str) -> tuple[UPath, dict | None]:
+    def model_sidecar(self, week: str) -> tuple[Path, dict | None]:
         path = self.base / "models" / "points_model" / f"{week}.json"
         return path, (json.loads(path.read_text()) if path.exists() else None)
 

@@ -13,7 +13,6 @@ from checks.anomaly import counts_by_game, row_count_anomaly
 from checks.availability import prop_availability
 from checks.completeness import final_games_missing_a_source, final_games_without_boxscores, stale_games
 from checks.duplicates import duplicate_keys, duplicate_keys_by_day
-from checks.per_day import ByDay
 from checks.orphans import (
     boxscore_games_without_schedule,
     features_without_slate_game,
@@ -23,6 +22,7 @@ from checks.orphans import (
     prop_players_not_on_roster,
     summary_without_boxscore,
 )
+from checks.per_day import ByDay
 from checks.quality import constant_feature_columns, contract_violations, low_quality_share
 from checks.result import SAMPLE_ROWS, RuleResult, combine, markdown_table, to_check_result
 from nba_assets import tables

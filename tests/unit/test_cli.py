@@ -196,10 +196,11 @@ def test_status_and_checks_read_the_instance_without_dagster_and_get_dagsters_an
 
 @pytest.mark.parametrize("args", [["status", "--date", D2, "--days", "3"], ["checks", "--date", D1]])
 def test_status_and_checks_never_import_dagster_on_the_local_instance(lake_env, args):
+    # Nor universal-pathlib/fsspec: a local lake's paths are pathlib's (resources.files.data_path).
     code = ("import sys\nfrom nba_assets.ops.cli import entry\nrc = entry(sys.argv[1:])\n"
-            "print('RESULT', rc, 'dagster' in sys.modules)")
+            "print('RESULT', rc, [m for m in ('dagster', 'upath') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.stdout.splitlines()[-1] == "RESULT 0 False", out.stdout[-2000:] + out.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "RESULT 0 []", out.stdout[-2000:] + out.stderr[-2000:]
 
 
 def test_a_run_left_by_a_killed_process_sends_status_through_dagster_which_fails_it(tmp_path, monkeypatch):

@@ -40,15 +40,14 @@ def status(
     days: Annotated[int, typer.Option("--days", min=1, max=62, help="days shown, ending at --date")] = 7,
 ) -> None:
     """Per table and day: rows (file footers), missing days, failing checks; then freshness."""
-    from upath import UPath
-
     from nba_assets.history import GAME_DAY_JOB, HEALTH_WINDOW, week_key
     from nba_assets.ops.check_history import CheckHistory
+    from resources.files import data_path
     from resources.lake_reader import LAKE_DIR, LakeReader
 
     s = c.cli_settings()
     end = c.parse_date(date, "--date") if date else c.sources_today(s)
-    lake = UPath(s.data_dir) / LAKE_DIR
+    lake = data_path(s.data_dir) / LAKE_DIR
     if not lake.exists() or not any(p.is_dir() for p in lake.iterdir()):
         raise c.no_lake_error(s.data_dir)
     day_list = [end - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
@@ -74,7 +73,7 @@ def status(
         cells = []
         for d in day_list:
             if weekly:  # the model: one file per week, <data_dir>/models/<table>/<monday>.txt
-                f = UPath(s.data_dir) / "models" / spec.name / f"{week_key(d)}.txt"
+                f = data_path(s.data_dir) / "models" / spec.name / f"{week_key(d)}.txt"
                 cell = Text("model", style="green") if f.exists() else Text("·", style="dim")
                 rows = None if f.exists() else -1
             else:
