@@ -18,8 +18,6 @@ import dagster as dg
 
 from nba_assets.history import TIMEZONE, first_game_date, week_key, week_start
 
-__all__ = ["ET", "FIRST_GAME_DATE", "game_dates", "model_weeks", "week_key", "week_range", "week_start"]
-
 ET = ZoneInfo(TIMEZONE)
 FIRST_GAME_DATE = first_game_date().isoformat()
 

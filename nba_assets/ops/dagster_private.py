@@ -5,7 +5,9 @@ What each function stands in for:
 - `check_history`, `latest_check_records`: the asset-check execution records per partition. The public
   API (`DagsterInstance.get_latest_asset_check_evaluation` / `AssetCheckEvaluation` events via
   `fetch_...` record queries) has no partition filter in 1.13, and the CLI needs "this day's latest
-  result" (every run, range runs included, records one result per day: checks/per_day.py).
+  result" (every run, range runs included, records one result per day: checks/per_day.py). On the
+  local sqlite instance `nba_assets/ops/instance_view.py` reads the same table without Dagster (its
+  `DagsterView` uses these functions for every other instance).
 - `recorded_check_keys`: every check key with an execution record (one DISTINCT over the storage's
   asset-check table). There is no public listing; without it `nba-lake status` and `checks` would
   have to import and build the whole code location (seconds) only to learn the check names.
@@ -36,7 +38,6 @@ from dagster._core.storage.sqlalchemy_compat import db_select
 
 SUCCEEDED = AssetCheckExecutionRecordStatus.SUCCEEDED
 FAILED = AssetCheckExecutionRecordStatus.FAILED
-EVALUATED = (SUCCEEDED, FAILED)
 
 
 def check_history(instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int = 50) -> list[Any]:

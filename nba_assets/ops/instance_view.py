@@ -273,12 +273,6 @@ class DagsterView:
     def __init__(self, instance):
         self.instance = instance
 
-    def dead_runs(self, host: str) -> list[str]:
-        import dagster as dg
-
-        runs = self.instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus(s) for s in IN_PROGRESS]))
-        return [r.run_id for r in runs if is_dead_run(dict(r.tags), host)]
-
     def run(self, run_id: str) -> RunInfo | None:
         run = self.instance.get_run_by_id(run_id)
         return None if run is None else RunInfo(status=run.status.value, tags=dict(run.tags))

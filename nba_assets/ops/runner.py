@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from nba_assets.ops.guard import process_tags
+from nba_assets.ops.instance_view import RANGE_END_TAG, RANGE_START_TAG
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 POLL_SECONDS = 0.25
 
 
@@ -114,7 +113,7 @@ def run_range(
     single = start == end
     tags = {"nba/backfill": "cli", **process_tags(), **(extra_tags or {})}
     if not single:
-        tags |= {RANGE_START: start, RANGE_END: end}
+        tags |= {RANGE_START_TAG: start, RANGE_END_TAG: end}
     summary = RunSummary(job=job_name, run_id=run_id, start=start, end=end, success=False, seconds=0.0)
     keys = list(selection) if selection else sorted(job.asset_layer.executable_asset_keys)
     summary.asset_steps = {"__".join(k.path): _asset_label(k) for k in job.asset_layer.executable_asset_keys}

@@ -21,8 +21,10 @@ from nba_assets.ops.cli import common as c
 
 def _parquet_rows(path) -> int | None:
     """Row count from the Parquet footer (no data read); None when the file is unreadable."""
+    from resources.files import is_local
+
     try:
-        if hasattr(path, "protocol") and path.protocol not in ("", "file", "local"):
+        if not is_local(path):
             import pyarrow.parquet as pq
 
             with path.open("rb") as fh:
