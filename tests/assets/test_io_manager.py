@@ -224,6 +224,15 @@ def test_single_run_range_equals_seven_daily_runs(inst: dg.DagsterInstance, tmp_
         assert f"| {e.partition} |" in meta["preview"].value
         assert meta["range_row_count"].value == 21
         assert "rows_by_partition" not in meta  # each day has its own row count: no days² map
+        # The schema once per range, on its last day (the same for every day; the definition has it too).
+        has_schema = "dagster/column_schema" in meta
+        assert has_schema == (e.partition == days[-1]), e.partition
+        if has_schema:
+            assert [c.name for c in meta["dagster/column_schema"].value.columns] == stored_columns(ranged, days[-1])
+
+
+def stored_columns(lake: Path, day: str) -> list[str]:
+    return pl.read_parquet(box_file(lake, day)).columns
 
 
 def test_off_day_gets_typed_empty_file_and_downstream_still_loads(
