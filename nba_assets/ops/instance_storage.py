@@ -26,7 +26,11 @@ their execution record updated, run-status events mirrored), the batch's in one 
 processes that load it (`DAGSTER_EVENT_BATCH_SIZE`, unless the environment already sets it): a run's
 batches reach the database at the end of each batch or every `BATCH_SIZE` events, whichever first.
 Inside a batch each event is serialized once (`_serialize_each_event_once`: Dagster's code serializes a
-check record twice, for its event row and its check-execution row; the same JSON both times).
+check record twice, for its event row and its check-execution row; the same JSON both times), and the
+rows go through statements prepared once (the event INSERT, the per-day check record's UPDATE of its
+planned row): Dagster builds, caches a key for and compiles a new statement per event, which was most of
+a check record's cost after serialization. Anything else a batch holds (asset rows and tags, planned
+check rows, an evaluation without a single planned row) goes through Dagster's own methods.
 tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
 If a batch's index writes fail, Dagster stores the batch again event by event (its fallback), as it
 would after its own loop failed halfway: the run's file may then hold those events twice.
@@ -48,12 +52,13 @@ import sqlalchemy as sa
 from dagster._core.errors import DagsterInvariantViolationError
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
 from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log import sql_event_log
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
-from dagster._core.storage.sqlalchemy_compat import db_result
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import QueuePool
 
@@ -61,6 +66,29 @@ from sqlalchemy.pool import QueuePool
 BATCH_SIZE = 1000
 _SERIALIZE = sql_event_log.serialize_value  # Dagster's own
 _BATCH_JSON = threading.local()  # .memo {id(event): (event, its JSON)} while this thread stores a batch
+
+# Prepared once (SQLAlchemy compiles each once per engine): the rows Dagster's statements write.
+_INSERT_EVENT = SqlEventLogStorageTable.insert()
+_CHECKS = AssetCheckExecutionsTable.c
+_UPDATE_CHECK_EXECUTION = (
+    AssetCheckExecutionsTable.update()
+    .where(
+        sa.and_(
+            _CHECKS.asset_key == sa.bindparam("k_asset_key"),
+            _CHECKS.check_name == sa.bindparam("k_check_name"),
+            _CHECKS.run_id == sa.bindparam("k_run_id"),
+            _CHECKS.partition == sa.bindparam("k_partition"),
+        )
+    )
+    .values(
+        execution_status=sa.bindparam("v_status"),
+        evaluation_event=sa.bindparam("v_event"),
+        evaluation_event_timestamp=sa.bindparam("v_timestamp"),
+        evaluation_event_storage_id=sa.bindparam("v_event_id"),
+        materialization_event_storage_id=sa.bindparam("v_materialization_id"),
+        partition=sa.bindparam("v_partition"),
+    )
+)
 
 
 def _serialize_each_event_once(value, *args, **kwargs):
@@ -84,6 +112,7 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         self._index_engine: sa.Engine | None = None
         self._index_engine_pid: int | None = None
         self._tables: set[str] = set()
+        self._asset_index_cols = False
         self._batch = threading.local()  # .conn: the index connection a batch holds on this thread
         super().__init__(base_dir, inst_data=inst_data)
         # Dagster reads the variable at every event, in the process that stores it: the processes
@@ -157,42 +186,86 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             return
         _BATCH_JSON.memo = {}
         try:
-            statements = [self.prepare_insert_event(e) for e in events]
+            # Each event's row once (Dagster's `_event_to_row`, its JSON serialized once), written with one
+            # prepared INSERT: Dagster builds and compiles a new INSERT ... VALUES statement per event.
+            rows = [self._event_to_row(e) for e in events]
             for run_id in dict.fromkeys(e.run_id for e in events):
                 with self.run_connection(run_id) as conn:
-                    for event, stmt in zip(events, statements, strict=True):
-                        if event.run_id == run_id:
-                            conn.execute(stmt)
+                    conn.execute(_INSERT_EVENT, [row for e, row in zip(events, rows, strict=True) if e.run_id == run_id])
             with self._connect(INDEX_SHARD_NAME) as conn:  # the batch's index writes: one transaction
                 self._batch.conn = conn
                 try:
-                    for event, stmt in zip(events, statements, strict=True):
-                        self._store_in_index(event, stmt)
+                    for event, row in zip(events, rows, strict=True):
+                        self._store_in_index(conn, event, row)
                 finally:
                     self._batch.conn = None
         finally:
             _BATCH_JSON.memo = None
 
-    def _store_in_index(self, event: EventLogEntry, insert_event_statement) -> None:
+    def _store_in_index(self, conn: sa.Connection, event: EventLogEntry, row: dict) -> None:
         # What `SqliteEventLogStorage.store_event` does after writing the run shard (dagster 1.13).
         if not event.is_dagster_event:
             return
         event_type = event.dagster_event_type
         if event_type in ASSET_EVENTS:
-            with self.index_transaction() as conn:
-                with db_result(conn, insert_event_statement) as result:
-                    event_id = result.inserted_primary_key[0]
-                if event_id is None:
-                    raise DagsterInvariantViolationError("Cannot store asset event tags for null event id.")
-                self._store_asset_event_tags(conn, [event], [event_id])
-                self._store_asset_event(conn, event, event_id)
+            event_id = conn.execute(_INSERT_EVENT, row).inserted_primary_key[0]
+            if event_id is None:
+                raise DagsterInvariantViolationError("Cannot store asset event tags for null event id.")
+            self._store_asset_event_tags(conn, [event], [event_id])
+            self._store_asset_event(conn, event, event_id)
         if event_type in ASSET_CHECK_EVENTS:
-            with self.index_connection() as conn, db_result(conn, insert_event_statement) as result:
-                event_id = result.inserted_primary_key[0]
-            self.store_asset_check_event(event, event_id)
+            event_id = conn.execute(_INSERT_EVENT, row).inserted_primary_key[0]
+            if not self._update_check_execution(conn, event, event_id, row["event"]):
+                self.store_asset_check_event(event, event_id)
         if event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
-            with self.index_connection() as conn:
-                conn.execute(insert_event_statement)
+            conn.execute(_INSERT_EVENT, row)
+
+    def _update_check_execution(self, conn: sa.Connection, event: EventLogEntry, event_id: int, event_json: str) -> bool:
+        """Dagster's `_update_asset_check_evaluation` for the usual record: an evaluation in a run, for a
+        partition, whose planned row (asset, check, run, partition) exists once. Same values, one
+        prepared UPDATE instead of a statement built per event. False (nothing written) for anything
+        else: a planned event, a runless or unpartitioned evaluation, no planned row or several, which
+        Dagster's own method then stores (inserting the row, or refusing duplicates, as it does)."""
+        if event.dagster_event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION or not event.run_id:
+            return False
+        evaluation = event.get_dagster_event().event_specific_data
+        if evaluation.partition is None:
+            return False
+        target = evaluation.target_materialization_data
+        updated = conn.execute(
+            _UPDATE_CHECK_EXECUTION,
+            {
+                "k_asset_key": evaluation.asset_key.to_string(),
+                "k_check_name": evaluation.check_name,
+                "k_run_id": event.run_id,
+                "k_partition": evaluation.partition,
+                "v_status": (
+                    AssetCheckExecutionRecordStatus.SUCCEEDED.value
+                    if evaluation.passed
+                    else AssetCheckExecutionRecordStatus.FAILED.value
+                ),
+                "v_event": event_json,
+                "v_timestamp": self._event_insert_timestamp(event),
+                "v_event_id": event_id,
+                "v_materialization_id": target.storage_id if target else None,
+                "v_partition": evaluation.partition,
+            },
+        ).rowcount
+        if updated == 1:
+            return True
+        if updated:  # several planned rows: Dagster's method would update them all, then raise; so do we
+            raise DagsterInvariantViolationError(
+                f"Updated {updated} rows for asset check evaluation {evaluation.asset_check_key} "
+                "as a result of duplicate AssetCheckPlanned events."
+            )
+        return False
+
+    def _has_asset_key_index_cols_on_connection(self, conn: sa.Connection) -> bool:
+        # Dagster inspects the asset table's columns at every asset event; a column, once there, stays.
+        if self._asset_index_cols:
+            return True
+        self._asset_index_cols = super()._has_asset_key_index_cols_on_connection(conn)
+        return self._asset_index_cols
 
     def dispose(self) -> None:
         super().dispose()

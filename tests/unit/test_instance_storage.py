@@ -34,6 +34,19 @@ def per_day(context) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=False)
 
 
+@dg.asset_check(asset=table, partitions_def=parts)
+def per_day_partitioned(context) -> dg.AssetCheckResult:
+    """As the lake's checks are (checks/per_day.py): partitioned, so the run plans one row per day that
+    each day's record then updates."""
+    for day in context.partition_keys:
+        context.op_execution_context.log_event(
+            dg.AssetCheckEvaluation(
+                asset_key=table.key, check_name="per_day_partitioned", passed=day != DAYS[5], partition=day
+            )
+        )
+    return dg.AssetCheckResult(passed=False)
+
+
 @pytest.fixture
 def instance(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
@@ -125,7 +138,7 @@ def test_a_batch_leaves_exactly_the_rows_dagster_writes_event_by_event(instance,
 
     monkeypatch.setattr(LakeSqliteEventLogStorage, "store_event_batch", spy)
     res = dg.materialize(
-        [table, per_day],
+        [table, per_day, per_day_partitioned],
         instance=instance,
         tags={"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]},
     )
@@ -155,7 +168,18 @@ def test_a_batch_leaves_exactly_the_rows_dagster_writes_event_by_event(instance,
         dagster.store_event(entry)
     by_dagster, serialized[:] = len(serialized), []
     ours = LakeSqliteEventLogStorage(str(ours_dir))
+    prepared: list[bool] = []  # which check records took the prepared UPDATE (the others: Dagster's code)
+    update = LakeSqliteEventLogStorage._update_check_execution
+
+    def counting_update(self, *args):
+        prepared.append(update(self, *args))
+        return prepared[-1]
+
+    monkeypatch.setattr(LakeSqliteEventLogStorage, "_update_check_execution", counting_update)
     original(ours, entries)
+    # The partitioned check's days updated their planned rows in one prepared statement each; the
+    # unpartitioned check's days (no planned row per day) and its whole-range result went through Dagster's.
+    assert prepared.count(True) == len(DAYS) and prepared.count(False) > len(DAYS)
     # Our batch serialized each event once; Dagster serialized some twice, every check evaluation among
     # them (the event row and the check-execution row).
     checks = sum(e.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION for e in entries)
