@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import orjson
 import polars as pl
 
 BDL_HOST = "api.balldontlie.io"
@@ -39,9 +40,23 @@ def iso_z(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def json_bytes(body: Any) -> bytes:
+    """The body as compact UTF-8 JSON, keys in insertion order: same data + same clock => same bytes.
+
+    orjson writes the same bytes as `json.dumps(body, ensure_ascii=False, separators=(",", ":"))` for
+    what the sim answers (str keys; str, int, float, bool, None, lists, dicts; tests/unit/test_sim.py
+    compares every route's body) about ten times faster (the odds walk alone answers ~7,300 bodies a
+    season). What orjson refuses (a non-str key, an integer over 64 bits) goes through the stdlib. One
+    difference is kept on purpose: a non-finite float is written as null (JSON has no NaN; the stdlib
+    wrote the invalid token NaN); the sim computes none."""
+    try:
+        return orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
-    # Fixed key order (insertion) and compact separators: same data + same clock => same bytes.
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    content = json_bytes(body)
     return httpx.Response(
         status, content=content, headers={"content-type": "application/json", **(headers or {})}
     )

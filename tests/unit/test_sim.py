@@ -90,6 +90,24 @@ def test_same_seed_same_bytes_different_seed_differs(league):
     assert c7.get(f"{BDL}/v1/box_scores", params=p).content != c8.get(f"{BDL}/v1/box_scores", params=p).content
 
 
+def test_bodies_are_the_stdlib_json_bytes(league):
+    """The sim writes bodies with orjson (resources/sim/wire.py): byte for byte what json.dumps wrote, on
+    every route; a value orjson would write differently still goes through json.dumps."""
+    from resources.sim.wire import json_bytes
+
+    def stdlib(body) -> bytes:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    faulty = sorted({f["game_date"] for f in faults_of(league, F.MALFORMED_RECORD)})[:2]
+    for d in [quiet_date(league), *faulty]:
+        for content in _responses(league, d):
+            body = json.loads(content)
+            assert json_bytes(body) == stdlib(body) == content
+    odd = {"big": 2**70, "name": "Žižić", 1: "int key"}  # what orjson refuses: the stdlib writes it
+    assert json_bytes(odd) == stdlib(odd)
+    assert json_bytes({"x": float("nan")}) == b'{"x":null}'  # JSON has no NaN (the stdlib wrote NaN)
+
+
 # --------------------------------------------------------------------------------------- calendar
 @pytest.mark.parametrize("season", sorted(CALENDARS))
 def test_calendar_facts(season):
