@@ -27,10 +27,10 @@ processes that load it (`DAGSTER_EVENT_BATCH_SIZE`, unless the environment alrea
 batches reach the database at the end of each batch or every `BATCH_SIZE` events, whichever first.
 Inside a batch each event is serialized once (`_serialize_each_event_once`: Dagster's code serializes a
 check record twice, for its event row and its check-execution row; the same JSON both times), and the
-rows go through statements prepared once (the event INSERT, the per-day check record's UPDATE of its
-planned row): Dagster builds, caches a key for and compiles a new statement per event, which was most of
-a check record's cost after serialization. Anything else a batch holds (asset rows and tags, planned
-check rows, an evaluation without a single planned row) goes through Dagster's own methods.
+rows go through statements prepared once (the event INSERT, a check's PLANNED rows, the per-day check
+record's UPDATE of its planned row): Dagster builds, caches a key for and compiles a new statement per
+event, which was most of a check record's cost after serialization. Anything else a batch holds (asset
+rows and tags, an evaluation without exactly one planned row) goes through Dagster's own methods.
 tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
 If a batch's index writes fail, Dagster stores the batch again event by event (its fallback), as it
 would after its own loop failed halfway: the run's file may then hold those events twice.
@@ -69,6 +69,7 @@ _BATCH_JSON = threading.local()  # .memo {id(event): (event, its JSON)} while th
 
 # Prepared once (SQLAlchemy compiles each once per engine): the rows Dagster's statements write.
 _INSERT_EVENT = SqlEventLogStorageTable.insert()
+_INSERT_CHECK_EXECUTION = AssetCheckExecutionsTable.insert()
 _CHECKS = AssetCheckExecutionsTable.c
 _UPDATE_CHECK_EXECUTION = (
     AssetCheckExecutionsTable.update()
@@ -215,10 +216,29 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             self._store_asset_event(conn, event, event_id)
         if event_type in ASSET_CHECK_EVENTS:
             event_id = conn.execute(_INSERT_EVENT, row).inserted_primary_key[0]
-            if not self._update_check_execution(conn, event, event_id, row["event"]):
+            if event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+                self._insert_planned_check_rows(conn, event, event_id, row["event"])
+            elif not self._update_check_execution(conn, event, event_id, row["event"]):
                 self.store_asset_check_event(event, event_id)
         if event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
             conn.execute(_INSERT_EVENT, row)
+
+    def _insert_planned_check_rows(self, conn: sa.Connection, event: EventLogEntry, event_id: int, event_json: str) -> None:
+        """Dagster's `_store_asset_check_evaluation_planned`: a PLANNED row per partition of the run (one
+        with no partition for an unpartitioned check), the same values, through one prepared INSERT run
+        for all the rows instead of one statement holding them all, compiled anew for every check."""
+        planned = event.get_dagster_event().event_specific_data
+        keys = planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
+        common = {
+            "asset_key": planned.asset_key.to_string(),
+            "check_name": planned.check_name,
+            "run_id": event.run_id,
+            "execution_status": AssetCheckExecutionRecordStatus.PLANNED.value,
+            "evaluation_event": event_json,
+            "evaluation_event_timestamp": self._event_insert_timestamp(event),
+            "evaluation_event_storage_id": event_id,
+        }
+        conn.execute(_INSERT_CHECK_EXECUTION, [{**common, "partition": key} for key in keys])
 
     def _update_check_execution(self, conn: sa.Connection, event: EventLogEntry, event_id: int, event_json: str) -> bool:
         """Dagster's `_update_asset_check_evaluation` for the usual record: an evaluation in a run, for a
