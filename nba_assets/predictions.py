@@ -195,12 +195,17 @@ def recommendation_history(
         frames.append(day)
     out = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     by_refresh = out.group_by("refresh").len().sort("refresh") if out.height else None
+    # Each day's event says what made ITS rows (the model, rows and new rows): the output's metadata is
+    # copied onto every day's event of a range, so a map over the range's days there grew each event
+    # with the range (days² entries: 20 KB per day's event for a season, most of storing it).
+    for d in days:
+        context.add_asset_metadata(
+            {"model_version": versions[str(d)], **refreshes[str(d)]}, partition_key=str(d)
+        )
     yield dg.Output(
         out,
         metadata={
             "as_of": now.isoformat(),
-            "model_versions": dg.MetadataValue.json(versions),
-            "rows_by_day": dg.MetadataValue.json(refreshes),
             "rows_by_refresh": dg.MetadataValue.json(
                 {r: n for r, n in by_refresh.iter_rows()} if by_refresh is not None else {}
             ),

@@ -49,11 +49,29 @@ def lake(tmp_path_factory):
         )
         assert ingest.success
         preds = defs.resolve_job_def("predict_and_grade").execute_in_process(
-            instance=instance, partition_key=str(DAY),
+            instance=instance, tags=range_tags(str(DAY - dt.timedelta(days=1)), str(DAY)),
             asset_selection=[tables.RECOMMENDATION_HISTORY.key, tables.PLAYER_PROP_PREDICTIONS.key],
         )  # fmt: skip
         assert preds.success
+        RANGE_EVENTS[:] = preds.get_asset_materialization_events()
         yield data
+
+
+RANGE_EVENTS: list = []  # the materializations of the fixture's two-day predictions run
+
+
+def test_each_day_of_a_range_says_what_made_its_history(lake):
+    """The history's per-day facts (model, rows, new rows) sit on that day's own event, not a map over
+    the range's days copied onto every day's event (which grew each event with the range)."""
+    reader = LakeReader(str(lake))
+    events = [e for e in RANGE_EVENTS if e.asset_key == tables.RECOMMENDATION_HISTORY.key]
+    assert sorted(e.partition for e in events) == [str(DAY - dt.timedelta(days=1)), str(DAY)]
+    for e in events:
+        meta = e.materialization.metadata
+        rows = reader.partition(tables.RECOMMENDATION_HISTORY, dt.date.fromisoformat(e.partition)).height
+        assert rows > 0 and meta["rows"].value == meta["new_rows"].value == rows, e.partition
+        assert meta["model_version"].value == "baseline only (no model yet)"
+        assert "model_versions" not in meta and "rows_by_day" not in meta
 
 
 @pytest.fixture(scope="module")
