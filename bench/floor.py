@@ -83,6 +83,14 @@ def same_frames(a: pl.DataFrame, b: pl.DataFrame) -> bool:
     return a2.equals(b2)
 
 
+def _training_inputs(reader, weeks: list[dt.date], min_history_days: int):
+    from nba_assets.predictions import training_history, weeks_with_games
+
+    playing = weeks_with_games(reader, weeks)
+    history = training_history(reader, sorted(playing), min_history_days) if playing else (None, None)
+    return playing, history
+
+
 def _timed(fn: Callable[[], object]) -> tuple[object, float]:
     t0 = time.perf_counter()
     out = fn()
@@ -187,27 +195,20 @@ def run_floor(
     reader = LakeReader(str(data_dir))
     params = modeling.ModelParams(seed=seed)
     w0, w1 = week_range(start, end)
-    week = dt.date.fromisoformat(w0)
+    weeks = [dt.date.fromisoformat(w0) + dt.timedelta(days=7 * i)
+             for i in range((dt.date.fromisoformat(w1) - dt.date.fromisoformat(w0)).days // 7 + 1)]
     trained_rows = 0
-    import duckdb
-
-    con = duckdb.connect()
-    while week <= dt.date.fromisoformat(w1):
-        # The asset's loop (nba_assets/predictions.py points_model): every week reads all history
-        # before it through the lake reader; a week without games trains nothing.
-        t0 = time.perf_counter()
-        has_games = reader.rows(t.SCHEDULE, since=week, before=week + dt.timedelta(days=7)).height > 0
-        past = [reader.rows(tb, before=week) if has_games else tb.empty()
-                for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY)]
-        st.read_s += time.perf_counter() - t0
-        outcome, c = _timed(lambda week=week, past=past, has_games=has_games: modeling.fit_week(
-            week, *past, params, min_history_days, has_games=has_games))
-        st.compute_s += c
+    # The asset's steps (nba_assets/predictions.py points_model): the weeks with games from one schedule
+    # read, one read of the history every week trains on, the weeks trained side by side, each saved.
+    (playing, window), st.read_s = _timed(lambda: _training_inputs(reader, weeks, min_history_days))
+    t0, write_s = time.perf_counter(), 0.0
+    for week, outcome in zip(weeks, modeling.fit_weeks(weeks, *window, params, min_history_days, playing),
+                             strict=True):
         if outcome.model is not None:
             trained_rows += outcome.train_rows
             _, w = _timed(lambda week=week, model=outcome.model: store.save(week.isoformat(), model))
-            st.write_s += w
-        week += dt.timedelta(days=7)
+            write_s += w
+    st.compute_s, st.write_s = time.perf_counter() - t0 - write_s, write_s
     st.rows = trained_rows
     # Same params + same rows -> the same model text: compare with the Dagster run's models.
     ours = sorted((out_dir / "models").rglob("*.txt"))
@@ -268,6 +269,9 @@ def run_floor(
     record(st, perf, t.SYSTEM_DAILY_PERFORMANCE.label)
 
     st = FloorStep(t.SEASON_REPORT.label, note="reads every graded day (as the asset does)")
+    import duckdb
+
+    con = duckdb.connect()
     all_grades, st.read_s = _timed(
         lambda: con.sql(
             f"select * from read_parquet('{lake / 'grading/prediction_grades' / '*.parquet'}', union_by_name=true)"

@@ -114,11 +114,11 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     playing = weeks_with_games(reader, weeks)  # off-season and All-Star weeks: no training cost
     # One read for every week of the run (a backfill's weeks overlap): each week slices its window.
     history = training_history(reader, sorted(playing), config.min_history_days) if playing else (None, None)
-    for key, week in zip(context.partition_keys, weeks, strict=True):
-        has_games = week in playing
-        outcome = modeling.fit_week(week, *history, params, config.min_history_days, has_games=has_games)
+    # The weeks train side by side, one per core (modeling.fit_weeks); each is saved as it comes, in order.
+    outcomes = modeling.fit_weeks(weeks, *history, params, config.min_history_days, playing)
+    for key, week, outcome in zip(context.partition_keys, weeks, outcomes, strict=True):
         if outcome.model is None:
-            if has_games:
+            if week in playing:
                 context.log.warning(outcome.reason)
             continue
         path = store.save(key, outcome.model)

@@ -27,6 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import os
+from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import lightgbm as lgb
@@ -211,6 +214,40 @@ def fit_week(
             ),
         )
     return WeekOutcome(week, model=train_points_model(train, params, week), train_rows=train.height)
+
+
+def training_workers() -> int:
+    """Weeks trained at once: one per core this process may use. Each fit is single-threaded
+    (ModelParams.num_threads) and LightGBM releases the GIL while it trains, so two weeks on two cores
+    take about the time of one, and each week's model is the one it would be alone (deterministic)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def fit_weeks(
+    weeks: Sequence[dt.date],
+    features: pl.DataFrame,
+    actuals: pl.DataFrame,
+    params: ModelParams,
+    min_history_days: int,
+    playing: Collection[dt.date],
+    workers: int | None = None,
+) -> Iterator[WeekOutcome]:
+    """`fit_week` for every week of `weeks`, yielded in that order; up to `workers` weeks
+    (training_workers() by default) train at the same time. The same outcomes as one week after the
+    other: a week's training reads only its own window of `features`/`actuals` (read-only here)."""
+
+    def one(week: dt.date) -> WeekOutcome:
+        return fit_week(week, features, actuals, params, min_history_days, has_games=week in playing)
+
+    n = min(workers or training_workers(), len(weeks))
+    if n <= 1:
+        yield from map(one, weeks)
+        return
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="fit-week") as pool:
+        yield from pool.map(one, weeks)
 
 
 def model_summary(model: TrainedModel) -> dict[str, object]:

@@ -247,6 +247,24 @@ def test_a_different_seed_gives_a_different_model(league, model):
     assert other.booster.model_to_string() != model.booster.model_to_string()
 
 
+def test_weeks_trained_side_by_side_are_the_weeks_trained_one_by_one(league):
+    """modeling.fit_weeks (the asset's and the floor's loop): in week order, each week's model the one
+    `fit_week` gives alone, whatever the number of weeks at once; a week without games trains nothing."""
+    feats, actuals = league
+    weeks = [CUTOFF - dt.timedelta(days=7 * k) for k in (3, 2, 1, 0)]
+    playing = set(weeks) - {weeks[1]}
+    alone = [m.fit_week(w, feats, actuals, m.ModelParams(), 15, has_games=w in playing) for w in weeks]
+    assert [o.model is None for o in alone] == [False, True, False, False]
+    for workers in (1, 2, 3):
+        got = list(m.fit_weeks(weeks, feats, actuals, m.ModelParams(), 15, playing, workers=workers))
+        assert [o.week for o in got] == weeks
+        assert [o.reason for o in got] == [o.reason for o in alone]
+        assert [o.model and o.model.booster.model_to_string() for o in got] == [
+            o.model and o.model.booster.model_to_string() for o in alone
+        ]
+    assert m.training_workers() >= 1
+
+
 # ------------------------------------------------------------------------------- accuracy
 def test_model_beats_the_l10_baseline_in_validation_and_out_of_sample(league, model):
     assert model.metrics["val_mae_model"] < 0.8 * model.metrics["val_mae_baseline"]
