@@ -420,9 +420,18 @@ def print_floor(a: dict | None, f: dict, c_median: float | None) -> dict:
     return totals
 
 
+def cpu_loop_s() -> float:
+    """Seconds of a fixed pure-Python loop: how fast this machine is right now. The 2 cores we run on
+    have measured 0.64..1.5 s on different days and within one session, so figures are compared with
+    others measured at a similar loop time (recorded at the start and end of every bench)."""
+    t = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return round(time.perf_counter() - t, 3)
+
+
 def machine() -> dict:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-            "load_at_start": [round(x, 2) for x in os.getloadavg()]}
+            "load_at_start": [round(x, 2) for x in os.getloadavg()], "cpu_loop_s_at_start": cpu_loop_s()}
 
 
 def versions() -> dict:
@@ -471,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             result[key] = getattr(b, f"part_{part}")()
     result["total_bench_s"] = round(time.perf_counter() - t0, 1)
     result["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["machine"]["cpu_loop_s_at_end"] = cpu_loop_s()
 
     if "a_season" in result and result["a_season"]["jobs_median"]:
         print_jobs(f"(a) season {start}..{end}, per job and asset", result["a_season"]["jobs_median"])
@@ -493,8 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     window = "" if not args.days else f" (window of {args.days} days: full-season targets are n/a)"
-    print(f"\nmake bench: median of {args.repeat}{window}; load {result['machine']['load_at_start']} at start, "
-          f"{result['machine']['load_at_end']} at end")
+    m = result["machine"]
+    print(f"\nmake bench: median of {args.repeat}{window}; load {m['load_at_start']} at start, "
+          f"{m['load_at_end']} at end; CPU loop {m['cpu_loop_s_at_start']} s at start, {m['cpu_loop_s_at_end']} s at end")
     print(format_table(rows))
     print(f"\nresults: {path}; bench took {result['total_bench_s']:.0f} s; logs in {b.logs}")
     if args.keep:
