@@ -60,10 +60,11 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
 )
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 # Events per write when a batch is longer (a season's range step logs one check record per day: 174).
 BATCH_SIZE = 1000
+RUN_ENGINES = 8  # engines kept for the most recently written run files (a process writes one or a few)
 _SERIALIZE = sql_event_log.serialize_value  # Dagster's own
 _BATCH_JSON = threading.local()  # .memo {id(event): (event, its JSON)} while this thread stores a batch
 
@@ -114,6 +115,8 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         self._index_engine_pid: int | None = None
         self._tables: set[str] = set()
         self._asset_index_cols = False
+        self._run_engines: dict[str, sa.Engine] = {}  # run shard -> its engine (NullPool), recent last
+        self._run_engines_pid: int | None = None
         self._batch = threading.local()  # .conn: the index connection a batch holds on this thread
         super().__init__(base_dir, inst_data=inst_data)
         # Dagster reads the variable at every event, in the process that stores it: the processes
@@ -149,11 +152,33 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             self._index_engine, self._index_engine_pid = engine, pid
         return self._index_engine
 
+    def _engine_for_run(self, shard: str) -> sa.Engine:
+        pid = os.getpid()
+        if self._run_engines_pid != pid:  # NullPool engines hold no connection: nothing to hand over
+            self._run_engines, self._run_engines_pid = {}, pid
+        engine = self._run_engines.pop(shard, None) or sa.create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=NullPool,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
+        self._run_engines[shard] = engine  # most recent last
+        if len(self._run_engines) > RUN_ENGINES:
+            del self._run_engines[next(iter(self._run_engines))]
+        return engine
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
         if shard != INDEX_SHARD_NAME:
-            with super()._connect(shard) as conn:
-                yield conn
+            # Dagster's connection per write (opened, one transaction, closed: the close checkpoints the
+            # WAL into the run's file, which the UI's watcher follows), from an engine kept per run file:
+            # Dagster created an engine per write, so each write also re-compiled its statements.
+            with self._db_lock:
+                engine = self._engine_for_run(shard)
+                if shard not in self._initialized_dbs:
+                    self._initdb(engine)
+                    self._initialized_dbs.add(shard)
+                with engine.connect() as conn, conn.begin():
+                    yield conn
             return
         held = getattr(self._batch, "conn", None)
         if held is not None:  # inside a batch's index transaction (store_event_batch), same thread
@@ -181,10 +206,16 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         """The batch in one transaction per run shard, then Dagster's index writes for each event, all
         in one transaction on the index (Dagster's code asks for the index connection per statement
         group; inside the batch it gets the batch's)."""
-        if len(events) < 2:
-            for event in events:
-                self.store_event(event)
-            return
+        if events:
+            self._store_events(events)
+
+    def store_event(self, event: EventLogEntry) -> None:
+        """One event: the same writes as a batch of one (Dagster's `store_event`'s, through the prepared
+        statements), so a run's single events (step starts, outputs, a daily run's check results) skip
+        building and compiling a statement per event too."""
+        self._store_events([event])
+
+    def _store_events(self, events) -> None:
         _BATCH_JSON.memo = {}
         try:
             # Each event's row once (Dagster's `_event_to_row`, its JSON serialized once), written with one
@@ -193,6 +224,8 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             for run_id in dict.fromkeys(e.run_id for e in events):
                 with self.run_connection(run_id) as conn:
                     conn.execute(_INSERT_EVENT, [row for e, row in zip(events, rows, strict=True) if e.run_id == run_id])
+            if not any(_indexed(e) for e in events):
+                return  # step and log events live in the run's file only
             with self._connect(INDEX_SHARD_NAME) as conn:  # the batch's index writes: one transaction
                 self._batch.conn = conn
                 try:
@@ -292,6 +325,15 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         if self._index_engine is not None and self._index_engine_pid == os.getpid():
             self._index_engine.dispose()
         self._index_engine = None
+
+
+def _indexed(event: EventLogEntry) -> bool:
+    """Whether Dagster mirrors the event into the index (asset, check and run-status events)."""
+    return event.is_dagster_event and (
+        event.dagster_event_type in ASSET_EVENTS
+        or event.dagster_event_type in ASSET_CHECK_EVENTS
+        or event.dagster_event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+    )
 
 
 def _durable_under_wal(dbapi_conn, _record) -> None:

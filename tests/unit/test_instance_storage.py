@@ -185,15 +185,22 @@ def test_a_batch_leaves_exactly_the_rows_dagster_writes_event_by_event(instance,
     checks = sum(e.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION for e in entries)
     assert sorted(serialized) == sorted(id(e) for e in entries), (len(serialized), len(entries))
     assert checks > len(DAYS) and by_dagster >= len(entries) + checks
-    ours.dispose()
-    dagster.dispose()
-    expected, got = _rows(dagster_dir), _rows(ours_dir)
-    assert sorted(got) == sorted(expected)
-    for name, rows in expected.items():
-        assert len(got[name]) == len(rows), name
-        for ours_row, row in zip(got[name], rows, strict=True):
-            differ = [(i, a, b) for i, (a, b) in enumerate(zip(ours_row, row, strict=True)) if a != b]
-            assert not differ, (name, row[0], [(i, str(a)[:300], str(b)[:300]) for i, a, b in differ])
+    # And event by event, as a daily run's single events arrive (`store_event`, also Dagster's fallback
+    # after a failed batch): the same rows again.
+    single_dir = tmp_path / "single"
+    single = LakeSqliteEventLogStorage(str(single_dir))
+    for entry in entries:
+        single.store_event(entry)
+    for storage in (ours, dagster, single):
+        storage.dispose()
+    expected = _rows(dagster_dir)
+    for got in (_rows(ours_dir), _rows(single_dir)):
+        assert sorted(got) == sorted(expected)
+        for name, rows in expected.items():
+            assert len(got[name]) == len(rows), name
+            for ours_row, row in zip(got[name], rows, strict=True):
+                differ = [(i, a, b) for i, (a, b) in enumerate(zip(ours_row, row, strict=True)) if a != b]
+                assert not differ, (name, row[0], [(i, str(a)[:300], str(b)[:300]) for i, a, b in differ])
     # The comparison saw the tables that matter: the run's events, their index mirror, the check records.
     assert len(expected[f"{res.run_id}.db:event_logs"]) == len(entries)
     assert any(r for r in expected["index.db:asset_check_executions"])
