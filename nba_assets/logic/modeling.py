@@ -12,7 +12,7 @@ Training (`train_points_model`), three fits, all on the window's rows (< cutoff)
      -> the round count;
   B. fit on rows before the last 14 game days with that round count, predict those 14 days
      -> honest validation MAE (model vs L10 baseline) and the out-of-sample residuals that calibrate p_over;
-  C. the stored model: every row before the cutoff, same round count.
+  C. the stored model: every row before the cutoff, same round count (trained beside B).
 The validation window is never used to pick anything, so its MAE is an out-of-sample number. Windows
 count game days (dates with rows), not calendar days: in season they are the same give or take the
 All-Star break, and across the offseason the window is the end of the last season instead of nothing.
@@ -322,7 +322,12 @@ def train_points_model(train: pl.DataFrame, params: ModelParams, cutoff: dt.date
     else:
         rounds = params.num_boost_round
 
-    booster_b = _fit(pre, params, rounds)
+    # B and C both take the round count from A and nothing from each other: they train side by side
+    # (LightGBM releases the GIL; each fit single-threaded, so each is the model it would be alone).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fit") as pool:
+        final = pool.submit(_fit, train, params, rounds)
+        booster_b = _fit(pre, params, rounds)
+        booster = final.result()
     val_pred = np.clip(booster_b.predict(_matrix(val, FEATURE_COLUMNS)), 0.0, MAX_POINTS)
     actual = val["target"].to_numpy()
     baseline = val.select(baseline_expr()).to_series().to_numpy()
@@ -333,8 +338,6 @@ def train_points_model(train: pl.DataFrame, params: ModelParams, cutoff: dt.date
     lined = val["consensus_line"].is_not_null().to_numpy()
     calibration = lined if lined.sum() >= MIN_CALIBRATION_ROWS else np.ones(val.height, dtype=bool)
     residuals = np.sort((actual - val_pred)[calibration])
-
-    booster = _fit(train, params, rounds)
     metrics = {
         "train_rows": train.height,
         "train_days": train["game_date"].n_unique(),
