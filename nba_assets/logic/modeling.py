@@ -125,9 +125,10 @@ class ModelParams:
     # (0.936 -> 0.921); p_over stays calibrated because it comes from the model's own out-of-sample
     # residuals. See bench/README.md.
     objective: str = "regression_l1"
-    # One thread: the model is the same with two (col-wise histograms, deterministic=True), but on two
-    # cores shared with the rest of the pipeline two OpenMP threads measured 3-10x slower per fit
-    # (they spin waiting for a busy core); a backfill gains more from the window than from threads.
+    # One thread per fit: the model is the same with two (col-wise histograms, deterministic=True), but
+    # on two cores shared with the rest of the pipeline two OpenMP threads measured 3-10x slower per fit
+    # (they spin waiting for a busy core). The cores are used by fitting side by side instead: a run's
+    # weeks (fit_weeks) and a week's fits B and C (train_points_model), each single-threaded.
     num_threads: int = 1
 
     def lgb_params(self) -> dict[str, object]:
