@@ -14,7 +14,9 @@ is mirrored into):
   is atomic and survives a process crash; only a power loss can drop the last commits, never corrupt.
 
 The per-run shards (`<run_id>.db`) keep Dagster's open/commit/close per write: the UI's live run view
-watches those files for changes, which the checkpoint on close produces.
+watches those files for changes, which the checkpoint on close produces. Only the engine behind those
+connections is kept (per run file, the last RUN_ENGINES files), so a statement is compiled once per file,
+not once per write.
 
 Batches. Dagster hands a storage a batch of events (`store_event_batch`) when `DAGSTER_EVENT_BATCH_SIZE`
 is set and the events carry batch metadata: a range step's per-partition materializations, the run's
