@@ -111,6 +111,7 @@ def run_floor(
     from io_managers.model_store import ModelStore
     from nba_assets import predictions as prediction_assets
     from nba_assets import raw as raw_assets
+    from nba_assets.common import by_day
     from nba_assets.features import SLATE_SEASON_TYPES
     from nba_assets.logic import analytics as alog
     from nba_assets.logic import features as flog
@@ -228,11 +229,20 @@ def run_floor(
     holes = prediction_assets.history_holes(LakeReader(str(data_dir)), days)
     t0 = time.perf_counter()
     frames = []
+    # As the asset does (nba_assets/predictions.py recommendation_history): every input split by day once,
+    # each week's model loaded once.
+    inputs_by_day = [by_day(f) for f in (feats_l, sched_l, props_l, inj_l, holes)]
+    models: dict[str, object] = {}
     for d in days:
-        model = store.load(week_key(d)) or store.latest_before(week_key(d))
+        key = week_key(d)
+        if key not in models:
+            models[key] = store.load(key) or store.latest_before(key)
+        day_feats, day_sched, day_props, day_inj, day_holes = (
+            split.get(d, f.clear()) for split, f in zip(inputs_by_day, (feats_l, sched_l, props_l, inj_l, holes),
+                                                          strict=True)
+        )
         frames.append(history.build_history(
-            *(f.filter(pl.col("game_date") == d) for f in (feats_l, sched_l, props_l, inj_l)),
-            model, now, None, holes.filter(pl.col("game_date") == d),
+            day_feats, day_sched, day_props, day_inj, models[key], now, None, day_holes,
         ))  # fmt: skip
     hist = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     st.compute_s = time.perf_counter() - t0
