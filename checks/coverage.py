@@ -219,12 +219,22 @@ def daily_coverage(
     ).sort("game_date")
 
 
+# What daily_coverage reads of each table (its arguments, in order).
+COVERAGE_COLUMNS = {
+    t.PROP_LINES: ["game_date", "player_lookup", "player_name", "home_team", "away_team", "minutes_before_tip"],
+    t.PLAYER_PROP_PREDICTIONS: ["game_date", "game_id", "player_lookup", "system_id"],
+    t.PREDICTION_GRADES: ["game_id", "player_lookup", "system_id"],
+    t.GAMES: ["game_id", "status"],
+}
+
+
 def load_daily_coverage(reader, lo: dt.date | None = None, hi: dt.date | None = None) -> pl.DataFrame:
     """daily_coverage over the lake (a resources.lake_reader.LakeReader) for lo <= game_date <= hi
     (every day when None)."""
     before = hi + dt.timedelta(days=1) if hi else None
     return daily_coverage(*(
-        # A window (`nba-lake status`: a week) reads its days' files only.
-        reader.rows(table, since=lo, before=before, window_files=True)
-        for table in (t.PROP_LINES, t.PLAYER_PROP_PREDICTIONS, t.PREDICTION_GRADES, t.GAMES)
+        # A window (`nba-lake status`: a week) reads its days' files only; every read only the columns
+        # daily_coverage uses (the season report reads every day of every season).
+        reader.rows(table, since=lo, before=before, window_files=True, columns=columns)
+        for table, columns in COVERAGE_COLUMNS.items()
     ))

@@ -73,11 +73,12 @@ def season_report(lake: LakeResource) -> dg.MaterializeResult:
     reader = lake.reader()
     grades = reader.rows(t.PREDICTION_GRADES)
     rep = report_logic.season_report(grades)
-    # Every recommendation ever made (not only the last pre-tip one), graded the same way.
-    history = reader.rows(t.RECOMMENDATION_HISTORY)
-    final = logic.final_games(reader.rows(t.GAMES))
+    # Every recommendation ever made (not only the last pre-tip one), graded the same way. Only the
+    # columns grading reads: whole seasons of every column cost ~0.5 GB of resident memory (bench/README.md).
+    history = reader.rows(t.RECOMMENDATION_HISTORY, columns=logic.GRADED_PREDICTION_COLUMNS)
+    final = logic.final_games(reader.rows(t.GAMES, columns=logic.FINAL_GAME_COLUMNS))
     history_grades = logic.grade_predictions(
-        history.join(final, on="game_id", how="semi"), reader.rows(t.PLAYER_GAME_SUMMARY)
+        history.join(final, on="game_id", how="semi"), reader.rows(t.PLAYER_GAME_SUMMARY, columns=logic.ACTUAL_COLUMNS)
     )
     coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(coverage.load_daily_coverage(reader)))
     return dg.MaterializeResult(

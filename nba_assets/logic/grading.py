@@ -18,6 +18,14 @@ GRADES_TABLE = tables.PREDICTION_GRADES
 PERFORMANCE_TABLE = tables.SYSTEM_DAILY_PERFORMANCE
 KEYS = ["game_id", "player_lookup"]
 WIN_PAYOUT = 100.0 / 110.0  # profit per unit staked on a winning -110 bet
+# What grading reads (readers of whole seasons select only these): of a prediction, the grade's own
+# columns that grading does not compute; of player_game_summary, the facts; of games, finality.
+GRADED_PREDICTION_COLUMNS = [
+    "game_id", "game_date", "player_lookup", "system_id", "predicted_points", "line", "recommendation", "p_over",
+    "refresh", "created_at",
+]
+ACTUAL_COLUMNS = [*KEYS, "dnp", "points", "minutes"]
+FINAL_GAME_COLUMNS = ["game_id", "status", "has_bdl_boxscore", "has_nbacom_boxscore"]
 
 
 def final_games(games: pl.DataFrame) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from checks import coverage
 from nba_assets.logic import inputs
@@ -156,3 +157,24 @@ def test_daily_coverage_and_its_monthly_rollup():
     monthly = coverage_by_month(daily)
     assert monthly["month"].to_list() == ["2025-12", "total"]
     assert monthly.filter(pl.col("month") == "total")["graded_share"][0] == 0.75
+
+
+def test_daily_coverage_reads_only_the_columns_the_lake_readers_select():
+    """load_daily_coverage reads COVERAGE_COLUMNS of each table (whole seasons for the season report):
+    each is a column of its table, the figures are the same from them alone, and none is read for nothing."""
+    lines = _lines([("a", "A", "NYK", "BOS"), ("b", "B", "NYK", "BOS")])
+    preds = pl.DataFrame({"game_date": [D] * 2, "game_id": ["g1"] * 2, "player_lookup": ["a", "b"],
+                          "system_id": ["s1", "s1"], "extra": [1, 2]})
+    grades = preds.head(1).drop("game_date")
+    games = pl.DataFrame({"game_date": [D], "game_id": ["g1"], "status": [3], "home_team": ["NYK"]})
+    frames = (lines, preds, grades, games)
+    wanted = list(coverage.COVERAGE_COLUMNS.values())
+    for table, columns in coverage.COVERAGE_COLUMNS.items():
+        assert set(columns) <= set(table.empty().columns), table.view
+    narrow = [f.select(c) for f, c in zip(frames, wanted, strict=True)]
+    assert coverage.daily_coverage(*narrow).equals(coverage.daily_coverage(*frames))
+    for i, columns in enumerate(wanted):
+        for column in columns:
+            short = [f.drop(column) if j == i else f for j, f in enumerate(narrow)]
+            with pytest.raises(pl.exceptions.ColumnNotFoundError):
+                coverage.daily_coverage(*short)

@@ -7,8 +7,16 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from nba_assets import tables
 from nba_assets.contracts import PredictionGradeContract, SystemDailyPerformanceContract
-from nba_assets.logic.grading import daily_performance, grade_predictions
+from nba_assets.logic.grading import (
+    ACTUAL_COLUMNS,
+    FINAL_GAME_COLUMNS,
+    GRADED_PREDICTION_COLUMNS,
+    daily_performance,
+    final_games,
+    grade_predictions,
+)
 
 D = dt.date(2025, 1, 10)
 
@@ -213,3 +221,28 @@ def test_daily_performance_of_nothing_is_a_typed_empty_frame():
     perf = daily_performance(grade_predictions(predictions([]), actuals([])))
     assert perf.height == 0
     SystemDailyPerformanceContract.validate(perf)
+
+
+def test_the_columns_whole_season_readers_select_are_exactly_what_grading_reads():
+    """The season report reads only GRADED_PREDICTION_COLUMNS / ACTUAL_COLUMNS / FINAL_GAME_COLUMNS of
+    whole seasons: each is a column of the tables it is read from, grading works on them alone, and
+    without any one of them it fails (none is read for nothing)."""
+    for table in (tables.RECOMMENDATION_HISTORY, tables.PLAYER_PROP_PREDICTIONS):
+        assert set(GRADED_PREDICTION_COLUMNS) <= set(table.empty().columns), table.view
+    assert set(ACTUAL_COLUMNS) <= set(tables.PLAYER_GAME_SUMMARY.empty().columns)
+    assert set(FINAL_GAME_COLUMNS) <= set(tables.GAMES.empty().columns)
+
+    preds = predictions([{"player_lookup": name, **pred} for name, pred, *_ in RULES]).select(GRADED_PREDICTION_COLUMNS)
+    acts = actuals([{"player_lookup": name, **a} for name, _, a, *_ in RULES if a]).select(ACTUAL_COLUMNS)
+    PredictionGradeContract.validate(grade_predictions(preds, acts))
+    for column in GRADED_PREDICTION_COLUMNS:
+        with pytest.raises(pl.exceptions.ColumnNotFoundError):
+            grade_predictions(preds.drop(column), acts)
+    for column in ACTUAL_COLUMNS:
+        with pytest.raises(pl.exceptions.ColumnNotFoundError):
+            grade_predictions(preds, acts.drop(column))
+    games = tables.GAMES.empty().select(FINAL_GAME_COLUMNS)
+    assert final_games(games).columns == ["game_id"]
+    for column in FINAL_GAME_COLUMNS:
+        with pytest.raises(pl.exceptions.ColumnNotFoundError):
+            final_games(games.drop(column))

@@ -270,6 +270,22 @@ def test_rows_of_a_window_from_its_day_files_only(lake: Path) -> None:
         reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3)))
 
 
+def test_rows_of_only_some_columns(lake: Path) -> None:
+    reader = LakeReader(lake)
+    lo, hi = DAYS[1], DAYS[-1]
+    full = reader.rows(tables.BDL_BOXSCORES)
+    assert reader.rows(tables.BDL_BOXSCORES, columns=["points", "game_date"]).equals(full.select("points", "game_date"))
+    window = reader.rows(tables.BDL_BOXSCORES, since=lo, before=hi, window_files=True, columns=["player_lookup"])
+    assert window.equals(reader.rows(tables.BDL_BOXSCORES, since=lo, before=hi).select("player_lookup"))
+    # No file yet: the contract's typed empty frame, those columns only.
+    assert reader.rows(tables.PROP_LINES, columns=["line", "player_lookup"]).equals(
+        tables.PROP_LINES.empty().select("line", "player_lookup"))
+    with pytest.raises(duckdb.BinderException, match="no_such_column"):
+        reader.rows(tables.BDL_BOXSCORES, columns=["no_such_column"])
+    with pytest.raises(ValueError, match="raw.bdl_boxscores: columns, when given, must name at least one"):
+        reader.rows(tables.BDL_BOXSCORES, columns=[])
+
+
 @pytest.mark.parametrize("sql", [
     "select * from range(3) t(i) where false",  # no rows: the schema still comes through
     "select [1, 2] as l, {'x': 1} as s, 1.5::decimal(10, 2) as d, 'a' as v, DATE '2025-01-02' as day, "
