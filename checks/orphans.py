@@ -36,11 +36,12 @@ def orphans(
     # Cast the parent's key to the child's dtypes so an all-null/empty parent still joins.
     parent_keys = parent_keys.with_columns([pl.col(c).cast(child.schema[c]) for c in on])
     lost = child.select(cols).unique().join(parent_keys, on=on, how="anti")
+    checked = child.select(on).unique().height
     return from_offending(
         lost,
-        ok=f"every {what} has its parent ({child.select(on).unique().height} key(s) checked)",
+        ok=f"every {what} has its parent ({checked} key(s) checked)",
         problem="{n} " + what + " without a parent on {dates} date(s)",
-        extra={"checked_keys": child.select(on).unique().height, **(extra or {})},
+        extra={"checked_keys": checked, **(extra or {})},
         sort_by=on,
     )
 

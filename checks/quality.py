@@ -84,23 +84,26 @@ def constant_feature_columns(
     per_group = frame.group_by(group).agg(
         pl.len().alias("rows"), *[pl.col(c).n_unique().alias(c) for c in cols],
         *[pl.col(c).first().alias(f"{c}__value") for c in cols],
-    )  # fmt: skip
-    long = pl.concat(
-        [
-            per_group.filter(pl.col("rows") >= min_rows).select(
-                *group, "rows", pl.lit(c).alias("column"), pl.col(c).alias("n_distinct"),
-                pl.col(f"{c}__value").cast(pl.Utf8).alias("value"),
-            )  # fmt: skip
-            for c in cols
-        ],
-        how="vertical_relaxed",
+    ).filter(pl.col("rows") >= min_rows)  # fmt: skip
+    # One (group, column) row per count, in one unpivot; the values (as text) only of the constant ones.
+    counts = per_group.select(*group, "rows", *cols).unpivot(
+        index=[*group, "rows"], variable_name="column", value_name="n_distinct"
     )
-    bad = long.filter(pl.col("n_distinct") <= 1)
+    bad = counts.filter(pl.col("n_distinct") <= 1)
+    constant = sorted(set(bad["column"].to_list()))
+    values = per_group.select(
+        *group, *[pl.col(f"{c}__value").cast(pl.Utf8).alias(c) for c in constant]
+    ).unpivot(index=group, variable_name="column", value_name="value") if constant else None
+    bad = (
+        bad.join(values, on=[*group, "column"], how="left")
+        if values is not None
+        else bad.with_columns(value=pl.lit(None, dtype=pl.Utf8))
+    )
     return from_offending(
         bad,
         ok=f"every feature varies across each day ({len(cols)} column(s))",
         problem="{n} constant (day, column) pair(s) on {dates} date(s)",
-        extra={"columns_checked": len(cols), "constant_columns": sorted(set(bad["column"].to_list()))},
+        extra={"columns_checked": len(cols), "constant_columns": constant},
         sort_by=[*group, "column"],
     )
 

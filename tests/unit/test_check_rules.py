@@ -382,6 +382,19 @@ def test_constant_feature_columns():
     assert constant_feature_columns(nulls).extra["constant_columns"] == ["min_l10"]
 
 
+def test_constant_features_of_several_days_and_types_each_name_their_own_value():
+    day2 = D1 + dt.timedelta(days=1)
+    first = _features(pts_l10=[12.5] * 25, games=list(range(25)))
+    second = _features(min_l10=[None] * 25, games=[3] * 25).with_columns(
+        game_date=pl.lit(day2), min_l10=pl.col("min_l10").cast(pl.Float64))
+    res = constant_feature_columns(pl.concat([first, second]))
+    assert res.offending.select("game_date", "column", "n_distinct", "value").rows() == [
+        (D1, "pts_l10", 1, "12.5"), (day2, "games", 1, "3"), (day2, "min_l10", 1, None),
+    ]
+    assert res.summary == "3 constant (day, column) pair(s) on 2 date(s)"
+    assert res.extra == {"columns_checked": 3, "constant_columns": ["games", "min_l10", "pts_l10"]}
+
+
 def test_constant_feature_small_day_not_judged():
     assert constant_feature_columns(_features(5, pts_l10=[1.0] * 5)).passed
 
