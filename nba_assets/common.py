@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Iterable
 
 import dagster as dg
 import polars as pl
@@ -83,6 +84,23 @@ def by_day(frame: pl.DataFrame, column: str = "game_date") -> dict[dt.date, pl.D
     return {k[0]: part for k, part in frame.partition_by(column, as_dict=True, maintain_order=True).items()}
 
 
+def day_windows(days: Iterable[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
+    """[lo, before) windows of `size` calendar days, in order, covering the earliest to the latest of
+    `days` (none when `days` is empty): a whole-history reader's chunks, so its memory is one window's."""
+    if size < 1:
+        raise ValueError(f"window size must be at least 1 day, got {size}")
+    present = sorted(set(days))
+    if not present:
+        return []
+    first, last = present[0], present[-1]
+    step = dt.timedelta(days=size)
+    out, lo = [], first
+    while lo <= last:
+        out.append((lo, lo + step))
+        lo += step
+    return out
+
+
 def date_range_label(dates: list[dt.date]) -> str:
     if not dates:
         return "(no dates)"
@@ -101,5 +119,6 @@ __all__ = [
     "game_dates",
     "partition_dates",
     "by_day",
+    "day_windows",
     "date_range_label",
 ]

@@ -2,16 +2,18 @@
 
 
 
+import datetime as dt
+
 import dagster as dg
 import polars as pl
 
 from checks import coverage
 from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS
-from nba_assets.common import MODEL_OWNERS, png_markdown, table_asset, table_in
+from nba_assets.common import MODEL_OWNERS, day_windows, png_markdown, table_asset, table_in
 from nba_assets.logic import grading as logic
 from nba_assets.logic import report as report_logic
-from resources.lake import LakeResource
+from resources.lake import LakeReader, LakeResource
 
 CODE_VERSION = "grading_v1"
 
@@ -71,16 +73,10 @@ def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
 )
 def season_report(lake: LakeResource) -> dg.MaterializeResult:
     reader = lake.reader()
-    grades = reader.rows(t.PREDICTION_GRADES)
+    grades = reader.rows(t.PREDICTION_GRADES, columns=report_logic.REPORT_COLUMNS)
     rep = report_logic.season_report(grades)
-    # Every recommendation ever made (not only the last pre-tip one), graded the same way. Only the
-    # columns grading reads: whole seasons of every column cost ~0.5 GB of resident memory (bench/README.md).
-    history = reader.rows(t.RECOMMENDATION_HISTORY, columns=logic.GRADED_PREDICTION_COLUMNS)
-    final = logic.final_games(reader.rows(t.GAMES, columns=logic.FINAL_GAME_COLUMNS))
-    history_grades = logic.grade_predictions(
-        history.join(final, on="game_id", how="semi"), reader.rows(t.PLAYER_GAME_SUMMARY, columns=logic.ACTUAL_COLUMNS)
-    )
-    coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(coverage.load_daily_coverage(reader)))
+    by_refresh = report_logic.by_refresh(graded_history(reader))
+    coverage_md = report_logic.to_markdown(report_logic.coverage_by_month(daily_coverage(reader)))
     return dg.MaterializeResult(
         metadata={
             "graded_rows": grades.height,
@@ -89,15 +85,50 @@ def season_report(lake: LakeResource) -> dg.MaterializeResult:
             "by_system_same_rows": dg.MetadataValue.md(rep.same_rows_md),
             "p_over_skill": dg.MetadataValue.md(rep.skill_md),
             "reliability_by_decile": dg.MetadataValue.md(rep.reliability_md),
-            "history_by_refresh": dg.MetadataValue.md(
-                report_logic.to_markdown(report_logic.by_refresh(history_grades))
-            ),
+            "history_by_refresh": dg.MetadataValue.md(report_logic.to_markdown(by_refresh)),
             "by_month": dg.MetadataValue.md(rep.monthly_md),
             "calibration": png_markdown(rep.calibration_png, "calibration of p_over"),
             "hit_rate_over_time": png_markdown(rep.hit_rate_png, "hit rate over time"),
             "mae_by_month": png_markdown(rep.mae_png, "MAE by month"),
         }
     )
+
+
+# The season report reads every season: per window of this many days, so its memory is one window's
+# (one season at once took a process from ~0.2 to ~0.5 GB resident; three seasons grow with them).
+REPORT_WINDOW_DAYS = 92
+
+
+def graded_history(reader: LakeReader, window_days: int = REPORT_WINDOW_DAYS) -> pl.DataFrame:
+    """Every recommendation ever made (not only the last pre-tip one) of a final game, graded as a
+    prediction is, with report.BY_REFRESH_COLUMNS only. Read and graded window by window (a game's
+    recommendations, its game row and its players' summary rows share its game_date): the rows of
+    grading everything at once, in the same order."""
+    parts = []
+    for lo, before in day_windows(reader.days(t.RECOMMENDATION_HISTORY), window_days):
+        def window(table: t.Table, columns: list[str], lo=lo, before=before) -> pl.DataFrame:
+            return reader.rows(table, since=lo, before=before, window_files=True, columns=columns)
+
+        history = window(t.RECOMMENDATION_HISTORY, logic.GRADED_PREDICTION_COLUMNS)
+        final = logic.final_games(window(t.GAMES, logic.FINAL_GAME_COLUMNS))
+        graded = logic.grade_predictions(
+            history.join(final, on="game_id", how="semi"), window(t.PLAYER_GAME_SUMMARY, logic.ACTUAL_COLUMNS)
+        )
+        parts.append(graded.select(report_logic.BY_REFRESH_COLUMNS))
+    if not parts:
+        return t.PREDICTION_GRADES.empty().select(report_logic.BY_REFRESH_COLUMNS)
+    return pl.concat(parts, how="vertical")
+
+
+def daily_coverage(reader: LakeReader, window_days: int = REPORT_WINDOW_DAYS) -> pl.DataFrame:
+    """checks.coverage.daily_coverage of every day of the lake, window by window (each day's figures
+    need only that day's rows): the same frame as all days at once."""
+    days = [d for table in coverage.COVERAGE_COLUMNS for d in reader.days(table)]
+    parts = [
+        coverage.load_daily_coverage(reader, lo, before - dt.timedelta(days=1))
+        for lo, before in day_windows(days, window_days)
+    ]
+    return pl.concat(parts, how="vertical") if parts else coverage.load_daily_coverage(reader)
 
 
 GRADING_ASSETS = [prediction_grades, system_daily_performance, season_report]

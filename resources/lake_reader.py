@@ -136,6 +136,21 @@ class LakeReader:
         return to_polars(self.connect(only=self.referenced(sql)).sql(sql))
 
     # ---- one table
+    def days(self, table: Table) -> list[dt.date]:
+        """The game dates that have a file of `table` (<game_date>.parquet), sorted; a listing, no read."""
+        folder = self.lake.joinpath(*table.path)
+        if not folder.exists():
+            return []
+        out = []
+        for entry in folder.iterdir():
+            stem, dot, ext = entry.name.partition(".")
+            if dot and ext == "parquet":
+                try:
+                    out.append(dt.date.fromisoformat(stem))
+                except ValueError:
+                    continue  # not a day file
+        return sorted(out)
+
     def has(self, table: Table) -> bool:
         """True when `table` has at least one file in the lake."""
         return table.view in self._sources()

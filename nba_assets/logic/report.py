@@ -24,6 +24,15 @@ ROLLING_DAYS = 14  # hit rate over time: a trailing window of game days, wide en
 CALIBRATION_BINS = 10
 
 
+# What season_report reads of prediction_grades, and what by_refresh reads of graded history: readers of
+# every season select only these (the rest costs memory and nothing else).
+REPORT_COLUMNS = [
+    "game_id", "game_date", "player_lookup", "system_id", "line", "p_over", "actual_points", "outcome",
+    "absolute_error", "signed_error",
+]
+BY_REFRESH_COLUMNS = ["system_id", "refresh", "outcome", "absolute_error", "signed_error"]
+
+
 @dataclass(frozen=True)
 class SeasonReport:
     """Tables (polars + markdown for the UI) and PNG plots."""

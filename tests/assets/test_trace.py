@@ -2,7 +2,8 @@
 
 One lake per module: raw -> analytics -> features for 2025-12-01..10 in one range run, then the
 recommendation history and predictions of 2025-12-10 (no model week has enough history yet, so the moving-average baseline is
-the system). Every part of the trace is compared with the lake and the landing zone directly.
+the system). Every part of the trace is compared with the lake and the landing zone directly. The
+season report's window-by-window reads are compared on the same lake with reading everything at once.
 """
 
 from __future__ import annotations
@@ -72,6 +73,29 @@ def test_each_day_of_a_range_says_what_made_its_history(lake):
         assert rows > 0 and meta["rows"].value == meta["new_rows"].value == rows, e.partition
         assert meta["model_version"].value == "baseline only (no model yet)"
         assert "model_versions" not in meta and "rows_by_day" not in meta
+
+
+def test_the_season_report_reads_window_by_window_what_it_reads_all_at_once(lake, tmp_path):
+    from checks.coverage import load_daily_coverage
+    from nba_assets import grading
+    from nba_assets.logic.grading import final_games, grade_predictions
+    from nba_assets.logic.report import BY_REFRESH_COLUMNS
+
+    reader = LakeReader(str(lake))
+    history = reader.rows(tables.RECOMMENDATION_HISTORY)
+    final = final_games(reader.rows(tables.GAMES))
+    whole = grade_predictions(
+        history.join(final, on="game_id", how="semi"), reader.rows(tables.PLAYER_GAME_SUMMARY)
+    ).select(BY_REFRESH_COLUMNS)
+    assert whole.height > 0 and whole["outcome"].is_in(["WIN", "LOSS", "PUSH"]).any()
+    coverage = load_daily_coverage(reader)
+    assert coverage.height >= 10 and coverage["lined_predicted"].sum() > 0
+    for window_days in (1, 3, grading.REPORT_WINDOW_DAYS):  # two history days: one window or two
+        assert grading.graded_history(reader, window_days).equals(whole), window_days
+        assert grading.daily_coverage(reader, window_days).equals(coverage), window_days
+    empty = LakeReader(str(tmp_path))
+    assert grading.graded_history(empty).columns == BY_REFRESH_COLUMNS and grading.graded_history(empty).height == 0
+    assert grading.daily_coverage(empty).equals(load_daily_coverage(empty))
 
 
 @pytest.fixture(scope="module")

@@ -270,6 +270,16 @@ def test_rows_of_a_window_from_its_day_files_only(lake: Path) -> None:
         reader.rows(tables.BDL_BOXSCORES, since=far, before=far + dt.timedelta(days=3)))
 
 
+def test_days_lists_a_tables_day_files_only(lake: Path) -> None:
+    reader = LakeReader(lake)
+    folder = lake / "lake" / "raw" / "bdl_boxscores"
+    (folder / f".{DAYS[0]}.parquet.tmp-123").write_bytes(b"half")  # a writer's temp file
+    (folder / "notes.parquet").write_bytes(b"x")  # not a day
+    (folder / f"{DAYS[1]}.json").write_text("{}")
+    assert reader.days(tables.BDL_BOXSCORES) == DAYS
+    assert reader.days(tables.PROP_LINES) == []  # no folder yet
+
+
 def test_rows_of_only_some_columns(lake: Path) -> None:
     reader = LakeReader(lake)
     lo, hi = DAYS[1], DAYS[-1]

@@ -8,7 +8,15 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
-from nba_assets.logic.report import calibration_table, rolling_hit_rate, season_report, to_markdown
+from nba_assets.logic.report import (
+    BY_REFRESH_COLUMNS,
+    REPORT_COLUMNS,
+    by_refresh,
+    calibration_table,
+    rolling_hit_rate,
+    season_report,
+    to_markdown,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -73,6 +81,22 @@ def test_monthly_and_overall_tables(grades):
     assert void["hit_rate"] is None and void["mae"] is None
     assert "| lgbm_points_v1 | 2024-11 | 3 |" in rep.monthly_md
     assert rep.overall_md.count("\n") == 1 + rep.overall.height
+
+
+def test_the_report_reads_only_report_columns_and_needs_each(grades):
+    """The season report asset reads REPORT_COLUMNS of every graded season (and by_refresh
+    BY_REFRESH_COLUMNS of the graded history): the same report from them alone, none read for nothing."""
+    full, narrow = season_report(grades), season_report(grades.select(REPORT_COLUMNS))
+    for field in ("monthly", "overall", "calibration", "same_rows", "reliability", "skill"):
+        assert getattr(narrow, field).equals(getattr(full, field)), field
+    assert (narrow.monthly_md, narrow.overall_md, narrow.skill_md) == (full.monthly_md, full.overall_md, full.skill_md)
+    for column in REPORT_COLUMNS:
+        with pytest.raises(pl.exceptions.ColumnNotFoundError):
+            season_report(grades.select(REPORT_COLUMNS).drop(column))
+    assert by_refresh(grades.select(BY_REFRESH_COLUMNS)).equals(by_refresh(grades))
+    for column in BY_REFRESH_COLUMNS:
+        with pytest.raises(pl.exceptions.ColumnNotFoundError):
+            by_refresh(grades.select(BY_REFRESH_COLUMNS).drop(column))
 
 
 def test_plots_are_png_bytes(grades):
