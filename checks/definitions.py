@@ -266,18 +266,19 @@ def games_final_after_tipoff(
 
 # --------------------------------------------------------------------------------------- anomaly
 def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> pl.DataFrame:
-    """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table)."""
-    view = table.view
+    """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table).
+
+    Only the window's day files are read: a view over the table binds every day file's footer, and
+    on a three-season lake that grew with the lake (~0.35 s per check and run)."""
     empty = pl.DataFrame(schema={"game_date": pl.Date, "game": pl.Utf8, "n_rows": pl.Int64})
-    if view not in reader.tables():
+    if not reader.has(table):
         return empty
     start = before - dt.timedelta(days=HISTORY_CALENDAR_DAYS)
-    got = reader.query(
-        f"select game_date, cast({game_col} as varchar) as game, count(*) as n_rows from {view} "
-        f"where game_date >= DATE '{start}' and game_date < DATE '{before}' group by 1, 2"
-    )
-    return got.select(
-        pl.col("game_date").cast(pl.Date), pl.col("game").cast(pl.Utf8), pl.col("n_rows").cast(pl.Int64)
+    rows = reader.rows(table, since=start, before=before, window_files=True, columns=["game_date", game_col])
+    return (
+        rows.group_by(pl.col("game_date").cast(pl.Date), pl.col(game_col).cast(pl.Utf8).alias("game"))
+        .agg(pl.len().cast(pl.Int64).alias("n_rows"))
+        .sort("game_date", "game")
     )
 
 

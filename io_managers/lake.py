@@ -28,7 +28,7 @@ import polars as pl
 from upath import UPath
 
 from nba_assets import tables
-from resources.files import LAKE_DIR, is_local, read_parquet, sweep_stale_temps, temp_path
+from resources.files import LAKE_DIR, is_local, read_parquet, sweep_before_write, temp_path
 
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3  # pinned so files stay byte-identical if polars changes its default
@@ -193,7 +193,7 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
     if not is_local(path):
         path.write_bytes(parquet_bytes(df))
         return
-    sweep_stale_temps(os.fspath(path.parent))
+    sweep_before_write(os.fspath(path.parent))
     tmp = temp_path(path)
     try:
         _write(df, tmp)

@@ -2,9 +2,10 @@
 
 Every local write in the lake and the landing zone goes to a hidden temp file in the target's folder
 (`.<name>.<pid>.<random>.tmp`, never matching `*.parquet` or `*.json`) and is renamed over the target.
-A process killed between the two leaves the temp file; `sweep_stale_temps` removes it on the next write
-to that folder: at once when the pid in its name is no longer running on this machine, otherwise once
-it is older than STALE_AFTER_S (no single write takes that long).
+A process killed between the two leaves the temp file; `sweep_stale_temps` removes it when a writer
+next sweeps that folder (`sweep_before_write`: a process's first write there, then at most once a
+minute): at once when the pid in its name is no longer running on this machine, otherwise once it is
+older than STALE_AFTER_S (no single write takes that long).
 """
 
 from __future__ import annotations
@@ -38,6 +39,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # exists, owned by someone else
         return True
     return True
+
+
+# A writer sweeps a folder at its first write there and then at most every SWEEP_EVERY_S: a sweep lists
+# the folder, and sweeping on every write made a backfill's writes cost more the bigger the lake (a
+# table folder of three seasons holds ~900 day files, listed once per day written: quadratic).
+SWEEP_EVERY_S = 60.0
+_last_sweep: dict[str, float] = {}
+
+
+def sweep_before_write(folder: str | os.PathLike) -> None:
+    """sweep_stale_temps(folder) unless this process swept it less than SWEEP_EVERY_S ago."""
+    key, now = os.fspath(folder), time.monotonic()
+    last = _last_sweep.get(key)
+    if last is not None and now - last < SWEEP_EVERY_S:
+        return
+    _last_sweep[key] = now
+    sweep_stale_temps(key)
 
 
 def sweep_stale_temps(folder: str | os.PathLike, *, now: float | None = None,

@@ -23,7 +23,7 @@ import orjson
 from upath import UPath
 from upath.implementations.local import LocalPath
 
-from resources.files import MANIFEST, sweep_stale_temps, temp_path
+from resources.files import MANIFEST, sweep_before_write, temp_path
 from resources.http import REDACTED, redact_params, redact_url
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,7 @@ def _atomic_write(target: UPath, body: bytes) -> None:
     if not _is_local(target):
         target.write_bytes(body)
         return
-    sweep_stale_temps(target.parent)
+    sweep_before_write(target.parent)
     tmp = temp_path(target)
     try:
         with open(tmp, "wb") as fh:

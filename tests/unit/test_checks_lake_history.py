@@ -41,3 +41,23 @@ def test_trailing_history_flags_a_truncated_game(tmp_path):
 def test_trailing_counts_without_the_table_is_empty(tmp_path):
     got = trailing_counts(LakeReader(tmp_path), tables.PROP_LINES, "event_id", DAY)
     assert got.height == 0 and got.columns == ["game_date", "game", "n_rows"]
+
+
+def test_trailing_counts_read_only_the_windows_files_and_count_as_the_view_does(tmp_path):
+    folder = tmp_path / "lake" / "raw" / "bdl_boxscores"
+    for i in range(1, 9):
+        d = DAY - dt.timedelta(days=i)
+        folder.mkdir(parents=True, exist_ok=True)
+        pl.DataFrame({"game_date": [d] * 5, "source_game_id": [100 + i] * 3 + [200 + i] * 2}).write_parquet(
+            folder / f"{d}.parquet")
+    reader = LakeReader(tmp_path)
+    got = trailing_counts(reader, tables.BDL_BOXSCORES, "source_game_id", DAY)
+    start = DAY - dt.timedelta(days=HISTORY_CALENDAR_DAYS)
+    by_view = reader.query(
+        f"select game_date, cast(source_game_id as varchar) as game, count(*) as n_rows from raw.bdl_boxscores "
+        f"where game_date >= DATE '{start}' and game_date < DATE '{DAY}' group by 1, 2 order by 1, 2"
+    ).with_columns(pl.col("n_rows").cast(pl.Int64))
+    assert got.equals(by_view) and got["game"][0] == "108"
+    # A day outside the window is never opened (a view over the table would read every file's footer).
+    (folder / f"{DAY - dt.timedelta(days=HISTORY_CALENDAR_DAYS + 3)}.parquet").write_bytes(b"not parquet")
+    assert trailing_counts(reader, tables.BDL_BOXSCORES, "source_game_id", DAY).equals(got)

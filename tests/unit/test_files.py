@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 
-from resources.files import STALE_AFTER_S, sweep_stale_temps, temp_path
+from resources import files
+from resources.files import STALE_AFTER_S, sweep_before_write, sweep_stale_temps, temp_path
 
 
 def test_sweep_removes_temps_of_dead_writers_and_old_ones_only(tmp_path):
@@ -38,3 +39,27 @@ def test_sweep_removes_temps_of_dead_writers_and_old_ones_only(tmp_path):
 def test_temp_names_never_match_the_readers_globs(tmp_path):
     name = os.path.basename(temp_path(tmp_path / "2025-12-01.parquet"))
     assert name.startswith(".") and name.endswith(".tmp") and f".{os.getpid()}." in name
+
+
+def test_a_writer_sweeps_a_folder_at_its_first_write_then_at_most_once_a_minute(tmp_path, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(files.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(files, "_last_sweep", {})
+    left = tmp_path / ".2025-12-02.parquet.1.0123456789abcdef.tmp"
+
+    def killed_writer_leaves_a_temp() -> None:
+        left.write_bytes(b"x")
+        old = time.time() - STALE_AFTER_S - 10
+        os.utime(left, (old, old))
+
+    killed_writer_leaves_a_temp()
+    sweep_before_write(tmp_path)  # the process's first write here: swept
+    assert not left.exists()
+    killed_writer_leaves_a_temp()
+    clock[0] += files.SWEEP_EVERY_S - 1
+    sweep_before_write(tmp_path)  # within the minute: not listed again
+    assert left.exists()
+    clock[0] += 1
+    sweep_before_write(tmp_path)
+    assert not left.exists()
+    sweep_before_write(tmp_path / "missing")  # a folder not there yet: nothing to sweep
