@@ -25,8 +25,10 @@ STALE_INPUTS_HELD_BACK = "stale_inputs_held_back"
 def listed_rows(reader, days: list[dt.date]) -> pl.DataFrame:
     """(game_date, player_lookup, team) of summary rows the lined-player rule needs (lake reads)."""
     lo, hi = coverage.listed_window(days)
-    rows = reader.rows(t.PLAYER_GAME_SUMMARY, since=lo, before=hi + dt.timedelta(days=1))
-    return rows.select("game_date", "player_lookup", "team")
+    return reader.rows(
+        t.PLAYER_GAME_SUMMARY, since=lo, before=hi + dt.timedelta(days=1), window_files=True,
+        columns=["game_date", "player_lookup", "team"],
+    )  # fmt: skip
 
 
 @dg.asset_check(

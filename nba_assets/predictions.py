@@ -47,8 +47,14 @@ def history_holes(reader, days: list[dt.date]) -> pl.DataFrame:
     if not days or not reader.has(t.GAMES):
         return pl.DataFrame(schema=inputs.STALE_SCHEMA)
     lo = min(days) - dt.timedelta(days=inputs.STALE_WINDOW_DAYS)
-    games = reader.rows(t.GAMES, since=lo, before=max(days))
-    have = reader.rows(t.PLAYER_GAME_SUMMARY, since=lo, before=max(days)).select("game_date", "team").unique()
+    # The window's day files and the columns used only (a view binds every day file of the table).
+    games = reader.rows(
+        t.GAMES, since=lo, before=max(days), window_files=True,
+        columns=["game_date", "status", "home_team", "away_team"],
+    )  # fmt: skip
+    have = reader.rows(
+        t.PLAYER_GAME_SUMMARY, since=lo, before=max(days), window_files=True, columns=["game_date", "team"]
+    ).unique()
     return inputs.missing_team_games(games, have, days)
 
 
@@ -56,7 +62,9 @@ def weeks_with_games(reader, weeks: list[dt.date]) -> set[dt.date]:
     """The weeks (Mondays) of `weeks` with at least one scheduled game, from one schedule read."""
     if not reader.has(t.SCHEDULE):
         return set(weeks)  # unknown: train rather than silently skip
-    days = reader.rows(t.SCHEDULE, since=min(weeks), before=max(weeks) + dt.timedelta(days=7))["game_date"]
+    days = reader.rows(
+        t.SCHEDULE, since=min(weeks), before=max(weeks) + dt.timedelta(days=7), window_files=True, columns=["game_date"]
+    )["game_date"]
     return {week_start(d) for d in days.unique().to_list()} & set(weeks)
 
 

@@ -142,6 +142,20 @@ class MemoryLake:
             con.execute(f"create view {view} as select * from _{layer}_{name}")
         return con.sql(sql).pl()
 
+    def has(self, table) -> bool:
+        return table.view in self.tables()
+
+    def rows(self, table, *, since=None, before=None, window_files=False, columns=None) -> pl.DataFrame:
+        """LakeReader.rows over the dict (window_files reads the same rows here)."""
+        frames = self.frames("/".join(table.path))
+        out = pl.concat(frames, how="diagonal_relaxed") if frames else table.empty()
+        col = pl.col(table.partition_column)
+        if since:
+            out = out.filter(col >= since)
+        if before:
+            out = out.filter(col < before)
+        return out.select(columns) if columns is not None else out
+
     def reader(self) -> "MemoryLake":
         return self
 
