@@ -275,11 +275,7 @@ def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> p
         return empty
     start = before - dt.timedelta(days=HISTORY_CALENDAR_DAYS)
     rows = reader.rows(table, since=start, before=before, window_files=True, columns=["game_date", game_col])
-    return (
-        rows.group_by(pl.col("game_date").cast(pl.Date), pl.col(game_col).cast(pl.Utf8).alias("game"))
-        .agg(pl.len().cast(pl.Int64).alias("n_rows"))
-        .sort("game_date", "game")
-    )
+    return anomaly.counts_by_game(rows, game_col)
 
 
 def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:

@@ -89,10 +89,10 @@ def day_windows(days: Iterable[dt.date], size: int) -> list[tuple[dt.date, dt.da
     `days` (none when `days` is empty): a whole-history reader's chunks, so its memory is one window's."""
     if size < 1:
         raise ValueError(f"window size must be at least 1 day, got {size}")
-    present = sorted(set(days))
+    present = list(days)
     if not present:
         return []
-    first, last = present[0], present[-1]
+    first, last = min(present), max(present)
     step = dt.timedelta(days=size)
     out, lo = [], first
     while lo <= last:

@@ -106,14 +106,15 @@ def graded_history(reader: LakeReader, window_days: int = REPORT_WINDOW_DAYS) ->
     grading everything at once, in the same order."""
     parts = []
     for lo, before in day_windows(reader.days(t.RECOMMENDATION_HISTORY), window_days):
-        def window(table: t.Table, columns: list[str], lo=lo, before=before) -> pl.DataFrame:
-            return reader.rows(table, since=lo, before=before, window_files=True, columns=columns)
-
-        history = window(t.RECOMMENDATION_HISTORY, logic.GRADED_PREDICTION_COLUMNS)
-        final = logic.final_games(window(t.GAMES, logic.FINAL_GAME_COLUMNS))
-        graded = logic.grade_predictions(
-            history.join(final, on="game_id", how="semi"), window(t.PLAYER_GAME_SUMMARY, logic.ACTUAL_COLUMNS)
+        history, games, actuals = (
+            reader.rows(table, since=lo, before=before, window_files=True, columns=columns)
+            for table, columns in (
+                (t.RECOMMENDATION_HISTORY, logic.GRADED_PREDICTION_COLUMNS),
+                (t.GAMES, logic.FINAL_GAME_COLUMNS),
+                (t.PLAYER_GAME_SUMMARY, logic.ACTUAL_COLUMNS),
+            )
         )
+        graded = logic.grade_predictions(history.join(logic.final_games(games), on="game_id", how="semi"), actuals)
         parts.append(graded.select(report_logic.BY_REFRESH_COLUMNS))
     if not parts:
         return t.PREDICTION_GRADES.empty().select(report_logic.BY_REFRESH_COLUMNS)
