@@ -63,7 +63,7 @@ ui: setup
 	$(BIN)/nba-lake ui
 
 scenario-late-boxscore: setup
-	$(BIN)/python -m nba_assets.ops.scenario
+	$(BIN)/python -m nba_assets.cli.scenario
 
 # The benchmark (bench/README.md): every part, median of 3. E.g. make bench BENCH_ARGS="--only a,e --repeat 1".
 bench: setup

@@ -116,7 +116,7 @@ def run_floor(
     from nba_assets.logic import analytics as alog
     from nba_assets.logic import features as flog
     from nba_assets.logic import grading as glog
-    from nba_assets.logic import history, modeling
+    from nba_assets.logic import history, training
     from nba_assets.logic import report as rlog
     from nba_assets.partitions import week_key, week_range
     from resources.lake import LakeReader
@@ -194,7 +194,7 @@ def run_floor(
     st = FloorStep(t.POINTS_MODEL.label, note="rows = training rows summed over the weeks")
     store = ModelStore(str(out_dir))
     reader = LakeReader(str(data_dir))
-    params = modeling.ModelParams(seed=seed)
+    params = training.ModelParams(seed=seed)
     w0, w1 = week_range(start, end)
     weeks = [dt.date.fromisoformat(w0) + dt.timedelta(days=7 * i)
              for i in range((dt.date.fromisoformat(w1) - dt.date.fromisoformat(w0)).days // 7 + 1)]
@@ -203,7 +203,7 @@ def run_floor(
     # read, one read of the history every week trains on, the weeks trained side by side, each saved.
     (playing, window), st.read_s = _timed(lambda: _training_inputs(reader, weeks, min_history_days))
     t0, write_s = time.perf_counter(), 0.0
-    for week, outcome in zip(weeks, modeling.fit_weeks(weeks, *window, params, min_history_days, playing),
+    for week, outcome in zip(weeks, training.fit_weeks(weeks, *window, params, min_history_days, playing),
                              strict=True):
         if outcome.model is not None:
             trained_rows += outcome.train_rows

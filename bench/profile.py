@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for category in (dg.BetaWarning, dg.PreviewWarning):
         warnings.filterwarnings("ignore", category=category)
+    from nba_assets.cli.runner import run_range
     from nba_assets.definitions import defs
-    from nba_assets.ops.runner import run_range
 
     instance = dg.DagsterInstance.get()
     out = Path(args.out or f"/tmp/profile_{args.job}")

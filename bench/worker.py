@@ -61,7 +61,7 @@ def run_job(defs, instance, job: str, start: str, end: str, phase: str, selectio
     (every progress poll, 0.25 s) while each step ran."""
     import dagster as dg
 
-    from nba_assets.ops.runner import run_range
+    from nba_assets.cli.runner import run_range
 
     step_rss: dict[str, float] = {}
 

@@ -92,7 +92,7 @@ def log_day_evaluations(
     """Log one AssetCheckEvaluation per day, each targeting that day's latest materialization.
 
     The days go out as one event batch (what Dagster does for a range step's materializations): a
-    storage that writes batches (the local instance's, ops/instance_storage.py) stores them in one
+    storage that writes batches (the local instance's, nba_assets/dagster_internals/event_log.py) stores them in one
     transaction instead of one database round per day; any other stores them one by one as before.
     """
     targets = latest_materializations(op_context.instance, asset_key, list(per_day))
@@ -114,30 +114,11 @@ def log_day_evaluations(
 
 
 def log_in_one_batch(op_context: dg.OpExecutionContext, evaluations: list[dg.AssetCheckEvaluation]) -> None:
-    """`op_context.log_event(e)` for each evaluation, the events marked as one batch.
+    """`op_context.log_event(e)` for each evaluation, the events marked as one batch (private API:
+    nba_assets/dagster_internals/private_api.py)."""
+    from nba_assets.dagster_internals import private_api
 
-    Private API (no public way to pass batch metadata): the event is built as `log_event` builds it
-    (`DagsterEvent.asset_check_evaluation`), with the batch metadata Dagster's own materialization
-    batches carry, and kept on the context like `log_event` keeps it (the step yields it).
-    tests/assets/test_per_day_checks.py fails if any of it moves.
-    """
-    from dagster._core.events import DagsterEventBatchMetadata, generate_event_batch_id
-
-    step_context = op_context.get_step_execution_context()
-    batch_id, last = generate_event_batch_id(), len(evaluations) - 1
-    for i, evaluation in enumerate(evaluations):
-        verdict = "passed." if evaluation.passed else "did not pass."
-        about = "" if evaluation.description is None else f" Description: '{evaluation.description}'"
-        event = dg.DagsterEvent.from_step(
-            event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
-            step_context=step_context,
-            event_specific_data=evaluation,
-            message=f"Asset check '{evaluation.check_name}' on '{evaluation.asset_key.to_user_string()}' "
-            + verdict
-            + about,
-            batch_metadata=DagsterEventBatchMetadata(batch_id, i == last),
-        )
-        op_context._events.append(event)  # noqa: SLF001 - where log_event keeps the step's events
+    private_api.log_event_batch(op_context, evaluations)
 
 
 def records_by_day(records: pl.DataFrame, days: list[str]) -> dict[str, pl.DataFrame]:
@@ -159,11 +140,7 @@ def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey
     process and storage (every check of an asset in a range asks for the same days: reading and
     decoding each day's materialization event per check grew with checks x days).
     """
-    # The type has no public export; it only ties each day's evaluation to its materialization
-    # (what "execution for latest materialization" in the UI and the check-status cache follow).
-    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-        AssetCheckEvaluationTargetMaterializationData as Target,
-    )
+    from nba_assets.dagster_internals.private_api import check_target as target
 
     storage = instance.event_log_storage
     latest = storage.get_latest_storage_id_by_partition(
@@ -176,7 +153,7 @@ def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey
             dg.AssetRecordsFilter(asset_key=asset_key, storage_ids=missing), limit=len(missing)
         )
         for rec in got.records:
-            known[rec.storage_id] = Target(run_id=rec.run_id, storage_id=rec.storage_id, timestamp=rec.timestamp)
+            known[rec.storage_id] = target(rec.run_id, rec.storage_id, rec.timestamp)
     return {day: known[i] for day, i in latest.items() if i in known}
 
 

@@ -28,6 +28,7 @@ import polars as pl
 from upath import UPath
 
 from nba_assets import tables
+from nba_assets.dagster_internals import private_api
 from resources.files import LAKE_DIR, is_local, read_parquet, sweep_before_write, temp_path
 
 PARQUET_COMPRESSION = "zstd"
@@ -286,13 +287,13 @@ class PolarsLakeIOManager(dg.UPathIOManager):
             obj = typed
 
         if not context.has_asset_partitions:
-            path = self._get_path(context)
+            path = private_api.upath_of(self, context)
             self.make_directory(path.parent)
             write_parquet_atomic(obj, path)
             context.add_output_metadata(self._metadata(obj, path))
             return
 
-        paths = self._get_paths_for_partitions(context)
+        paths = private_api.upaths_by_partition(self, context)
         keys = list(context.asset_partition_keys)
         column = (context.definition_metadata or {}).get("partition_expr")
         if column is None:
@@ -351,13 +352,13 @@ class PolarsLakeIOManager(dg.UPathIOManager):
     # ---- input
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
         if not context.has_asset_key or not context.has_asset_partitions:
-            return read_parquet(self._get_path(context))
+            return read_parquet(private_api.upath_of(self, context))
         keys = list(context.asset_partition_keys)
-        table_dir = self._get_path_without_extension(context)
+        table_dir = private_api.upath_folder(self, context)
         existing = self._existing_files(table_dir)
         if not keys:
             return self._empty_like(context, table_dir, existing)
-        paths = self._get_paths_for_partitions(context)
+        paths = private_api.upaths_by_partition(self, context)
         present = [k for k in keys if paths[k].name in existing]
         missing = [k for k in keys if paths[k].name not in existing]
         if missing:

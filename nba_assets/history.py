@@ -1,7 +1,7 @@
 """The lake's calendar: game dates are days in US Eastern time, and the first one the lake holds is
 `NBA_LAKE_FIRST_GAME_DATE` (default 2025-12-01, the first day `make demo` backfills); model weeks start
 on Mondays; the game-day job runs daily. Standard library only, so the CLI can check a date range
-(`nba_assets.ops.preflight`) and read the lake's status (`nba-lake status`, `checks`) without importing
+(`nba_assets.cli.preflight`) and read the lake's status (`nba-lake status`, `checks`) without importing
 Dagster; `nba_assets.partitions` builds the partitions from it."""
 
 from __future__ import annotations

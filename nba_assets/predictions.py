@@ -25,7 +25,7 @@ from nba_assets.common import (
     table_asset,
     table_in,
 )
-from nba_assets.logic import history, inputs, modeling
+from nba_assets.logic import history, inputs, training
 from nba_assets.partitions import model_weeks, week_key, week_start
 from resources.lake import LakeResource
 from resources.sources import SourcesResource
@@ -72,9 +72,9 @@ def training_history(
     reader, weeks: list[dt.date], min_history_days: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(features, summaries) every week of `weeks` trains on, read once: from the first game day of the
-    first week's training window (modeling.TRAINING_WINDOW_DAYS game days with a played row before it,
+    first week's training window (training.TRAINING_WINDOW_DAYS game days with a played row before it,
     or min_history_days when more, so the history check sees them) up to the last week. Each week's
-    own rows are cut from these by modeling.training_frame."""
+    own rows are cut from these by training.training_frame."""
     if not (reader.has(t.PLAYER_FEATURES) and reader.has(t.PLAYER_GAME_SUMMARY)):
         return t.PLAYER_FEATURES.empty(), t.PLAYER_GAME_SUMMARY.empty()
     first = min(weeks)
@@ -82,7 +82,7 @@ def training_history(
         f"select min(game_date) as lo from (select distinct f.game_date from {t.PLAYER_FEATURES.view} f "
         f"join {t.PLAYER_GAME_SUMMARY.view} s using (game_id, player_lookup) "
         f"where not s.dnp and f.game_date < DATE '{first}' "
-        f"order by f.game_date desc limit {max(modeling.TRAINING_WINDOW_DAYS, min_history_days)})"
+        f"order by f.game_date desc limit {max(training.TRAINING_WINDOW_DAYS, min_history_days)})"
     )["lo"][0]
     last = max(weeks)
     return tuple(reader.rows(tb, since=lo, before=last) for tb in (t.PLAYER_FEATURES, t.PLAYER_GAME_SUMMARY))
@@ -116,14 +116,14 @@ def training_history(
 )
 def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: LakeResource):
     store, reader = ModelStore(lake.data_dir), lake.reader()
-    params = modeling.ModelParams(seed=config.seed)
+    params = training.ModelParams(seed=config.seed)
     outcome, path = None, None
     weeks = [dt.date.fromisoformat(key) for key in context.partition_keys]
     playing = weeks_with_games(reader, weeks)  # off-season and All-Star weeks: no training cost
     # One read for every week of the run (a backfill's weeks overlap): each week slices its window.
     history = training_history(reader, sorted(playing), config.min_history_days) if playing else (None, None)
-    # The weeks train side by side, one per core (modeling.fit_weeks); each is saved as it comes, in order.
-    outcomes = modeling.fit_weeks(weeks, *history, params, config.min_history_days, playing)
+    # The weeks train side by side, one per core (training.fit_weeks); each is saved as it comes, in order.
+    outcomes = training.fit_weeks(weeks, *history, params, config.min_history_days, playing)
     for key, week, outcome in zip(context.partition_keys, weeks, outcomes, strict=True):
         if outcome.model is None:
             if week in playing:
@@ -136,10 +136,10 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     if outcome.model is None:
         meta |= {"status": "skipped", "reason": outcome.reason}
     else:
-        meta |= {"status": "trained", "path": dg.MetadataValue.path(str(path)), **modeling.model_summary(outcome.model)}
+        meta |= {"status": "trained", "path": dg.MetadataValue.path(str(path)), **training.model_summary(outcome.model)}
         meta["hyperparameters"] = dg.MetadataValue.json(outcome.model.metrics.get("params", {}))
         meta["feature_importance"] = png_markdown(
-            modeling.importance_plot_png(outcome.model), "feature importance (gain)"
+            training.importance_plot_png(outcome.model), "feature importance (gain)"
         )
     return dg.MaterializeResult(metadata=meta)
 

@@ -41,7 +41,7 @@ def sim_lake(tmp_path, monkeypatch):
     return data
 
 
-# The event log storage the repo's dagster.yaml selects (nba_assets/ops/instance_storage.py), so the tests'
+# The event log storage the repo's dagster.yaml selects (nba_assets/dagster_internals/event_log.py), so the tests'
 # runs store their events the way an operator's do (batches in one transaction), not through Dagster's
 # default sqlite storage. Its `instance_dir` reads DAGSTER_HOME, which `instance_for_test` points at its
 # temporary folder.

@@ -19,8 +19,7 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
-from nba_assets.definitions import build_definitions
-from nba_assets.ops.trace import (
+from nba_assets.cli.trace import (
     LakeFiles,
     TraceError,
     model_info,
@@ -28,6 +27,7 @@ from nba_assets.ops.trace import (
     trace_prediction,
     trace_summary,
 )
+from nba_assets.definitions import build_definitions
 from resources.lake import LakeReader
 from tests.conftest import SIM_NOW, lake_instance_for_test, range_tags
 
@@ -206,7 +206,7 @@ def test_json_validates_against_the_documented_shape(lake, target):
 
 
 def test_cli_json_and_tree(lake, target, monkeypatch, capsys):
-    from nba_assets.ops import cli
+    from nba_assets.cli import commands as cli
 
     monkeypatch.setenv("NBA_LAKE_DATA_DIR", str(lake))
     row_id = f"{target['game_id']}:{target['player_lookup']}:{SYSTEM}"

@@ -30,7 +30,7 @@ CHROME_FLAGS = [
     "--window-size=1400,900",
 ]  # fmt: skip
 PAGE_TIMEOUT = 45
-GROUPS = ["analytics", "features", "grading", "ops", "predictions", "raw"]
+GROUPS = ["analytics", "features", "grading", "monitoring", "predictions", "raw"]
 
 
 def _skip_reason() -> str | None:

@@ -176,7 +176,7 @@ def test_every_contract_becomes_a_day_partitioned_bigquery_table(prod):
 
 
 def test_the_cli_reads_the_bucket_and_bigquery(prod, tmp_path, monkeypatch, capsys):
-    from nba_assets.ops import cli
+    from nba_assets.cli import commands as cli
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     view = tables.PLAYER_GAME_SUMMARY.view

@@ -25,7 +25,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from nba_assets.ops.guard import open_instance
+from nba_assets.cli.guard import open_instance
 from nba_assets.raw import bdl_boxscores
 from resources.env import resources_for
 from resources.settings import PROJECT_ROOT, settings
@@ -43,7 +43,7 @@ def replace(src, dst, *a, **k):
             os.kill(os.getpid(), signal.SIGKILL)
     return real(src, dst, *a, **k)
 os.replace = replace
-from nba_assets.ops.cli import run
+from nba_assets.cli.commands import run
 sys.argv = ["nba-lake", *sys.argv[1:]]
 run()
 """
@@ -137,7 +137,7 @@ def test_two_writers_of_one_partition_and_readers_never_see_a_mix(tmp_path):
 OPENER = """
 import os, sys
 from pathlib import Path
-from nba_assets.ops.guard import open_instance
+from nba_assets.cli.guard import open_instance
 inst = open_instance(Path(os.environ["DAGSTER_HOME"]))
 assert inst.get_runs() == []
 """
@@ -175,7 +175,7 @@ def replace(src, dst, *a, **k):
     return real(src, dst, *a, **k)
 os.replace = replace
 if sys.argv[1] == "nba-lake":
-    from nba_assets.ops.cli import run as main
+    from nba_assets.cli.commands import run as main
 else:
     from dagster._cli import main
 sys.argv = sys.argv[1:]

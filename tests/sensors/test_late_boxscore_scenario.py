@@ -7,7 +7,7 @@ import os
 import pytest
 
 from nba_assets import tables
-from nba_assets.ops import scenario
+from nba_assets.cli import scenario
 
 
 @pytest.mark.e2e

@@ -19,8 +19,8 @@ import dagster as dg
 import pytest
 
 from checks import coverage
+from nba_assets.cli.runner import run_range
 from nba_assets.definitions import build_definitions
-from nba_assets.ops.runner import run_range
 from resources.alerts import alerts_from_env
 from resources.lake import LakeReader
 from resources.sim.control import add_outage
@@ -221,7 +221,7 @@ def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeyp
 
 
 def test_sim_outage_window_answers_503_for_that_source_only(sim_lake, monkeypatch, capsys):
-    from nba_assets.ops.cli import entry
+    from nba_assets.cli.commands import entry
     from nba_assets.outage import is_outage
     from resources.http import SourceError
 

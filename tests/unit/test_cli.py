@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nba_assets import tables
-from nba_assets.ops import cli
+from nba_assets.cli import commands as cli
 from resources.sim.clock import SimClock
 from tests.conftest import SIM_NOW
 
@@ -158,7 +158,7 @@ def test_instance_is_opened_once_per_dagster_home(lake_env, tmp_path, monkeypatc
 
 
 def _views(home: Path):
-    from nba_assets.ops.instance_view import DagsterView, SqliteView
+    from nba_assets.dagster_internals.instance_view import DagsterView, SqliteView
 
     local = SqliteView.open(home)
     assert local is not None, "the CLI's DAGSTER_HOME is the local sqlite layout"
@@ -166,8 +166,8 @@ def _views(home: Path):
 
 
 def test_status_and_checks_read_the_instance_without_dagster_and_get_dagsters_answers(lake_env):
+    from nba_assets.cli.check_history import CheckHistory
     from nba_assets.history import GAME_DAY_JOB, week_key
-    from nba_assets.ops.check_history import CheckHistory
 
     local, dagster = _views(lake_env["home"])
     keys = local.check_keys()
@@ -197,7 +197,7 @@ def test_status_and_checks_read_the_instance_without_dagster_and_get_dagsters_an
 @pytest.mark.parametrize("args", [["status", "--date", D2, "--days", "3"], ["checks", "--date", D1]])
 def test_status_and_checks_never_import_dagster_on_the_local_instance(lake_env, args):
     # Nor universal-pathlib/fsspec: a local lake's paths are pathlib's (resources.files.data_path).
-    code = ("import sys\nfrom nba_assets.ops.cli import entry\nrc = entry(sys.argv[1:])\n"
+    code = ("import sys\nfrom nba_assets.cli.commands import entry\nrc = entry(sys.argv[1:])\n"
             "print('RESULT', rc, [m for m in ('dagster', 'upath') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.splitlines()[-1] == "RESULT 0 []", out.stdout[-2000:] + out.stderr[-2000:]
@@ -207,7 +207,7 @@ def test_a_run_left_by_a_killed_process_sends_status_through_dagster_which_fails
     import dagster as dg
     from dagster._core.test_utils import create_run_for_test
 
-    from nba_assets.ops.instance_view import HOST_TAG, PID_TAG, DagsterView, FallbackView
+    from nba_assets.dagster_internals.instance_view import HOST_TAG, PID_TAG, DagsterView, FallbackView
 
     _env(monkeypatch, tmp_path / "data", tmp_path / "home")
     inst = cli.common.instance()
@@ -244,7 +244,7 @@ def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypat
     rc, out, _ = entry(capsys, "checks", "--date", D2)
     line = next(ln for ln in out.splitlines() if "final_games_have_boxscores" in ln)
     assert "SKIPPED" in line, out
-    from nba_assets.ops.check_history import CheckHistory
+    from nba_assets.cli.check_history import CheckHistory
 
     local, dagster = _views(tmp_path / "home")  # a skipped record: the same through both views
     day = dt.date.fromisoformat(D2)

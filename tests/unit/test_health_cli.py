@@ -32,7 +32,7 @@ def _health(env: dict[str, str], sim_now: dt.datetime) -> tuple[int, str, str]:
 
 
 def test_health_exit_codes_on_a_real_instance(tmp_path, monkeypatch, capsys):
-    from nba_assets.ops.cli import entry
+    from nba_assets.cli.commands import entry
 
     home = tmp_path / "home"
     home.mkdir()

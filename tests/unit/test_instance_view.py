@@ -1,4 +1,4 @@
-"""The Dagster-free reader of the local instance (nba_assets/ops/instance_view.py): what it decodes is
+"""The Dagster-free reader of the local instance (nba_assets/dagster_internals/instance_view.py): what it decodes is
 what Dagster's own objects say, it reads only the layouts it knows, and it hands over to Dagster on
 anything else. Both views on one real instance: tests/unit/test_cli.py."""
 
@@ -13,7 +13,7 @@ from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._serdes import serialize_value
 
-from nba_assets.ops import instance_view as iv
+from nba_assets.dagster_internals import instance_view as iv
 
 REPO = Path(__file__).resolve().parents[2]
 METADATA = {
@@ -82,7 +82,7 @@ def _home(tmp_path: Path, yaml_text: str | None) -> Path:
     ("run_storage:\n  module: x\n  class: Y\n", False),
     ("event_log_storage:\n  module: dagster._core.storage.event_log\n  class: ConsolidatedSqliteEventLogStorage\n"
      "  config: {base_dir: /elsewhere}\n", False),
-    ("event_log_storage:\n  module: nba_assets.ops.instance_storage\n  class: LakeSqliteEventLogStorage\n"
+    ("event_log_storage:\n  module: nba_assets.dagster_internals.event_log\n  class: LakeSqliteEventLogStorage\n"
      "  config: {instance_dir: /elsewhere}\n", False),
     ("event_log_storage: [not, a, mapping\n", False),  # unparsable: Dagster reports it
 ])

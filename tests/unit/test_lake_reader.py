@@ -236,7 +236,7 @@ def test_the_lake_file_helpers_tell_local_from_object_store_and_read_both() -> N
 
 
 def test_sql_one_shot_creates_only_the_views_it_names(lake: Path) -> None:
-    from nba_assets.ops import sql_shell
+    from nba_assets.cli import sql_shell
 
     reader = LakeReader(lake)
     created: list = []

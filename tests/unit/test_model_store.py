@@ -11,6 +11,7 @@ import pytest
 
 from io_managers.model_store import ModelStore, ModelStoreError
 from nba_assets.logic import modeling as m
+from nba_assets.logic import training as tr
 from tests.unit.test_modeling import synthetic_league, tipped
 
 WEEK = "2024-12-16"
@@ -26,8 +27,8 @@ def league():
 @pytest.fixture(scope="module")
 def model(league):
     feats, actuals = league
-    params = m.ModelParams(num_boost_round=60)
-    return m.train_points_model(m.training_frame(feats, actuals, CUTOFF, 28), params, CUTOFF)
+    params = tr.ModelParams(num_boost_round=60)
+    return tr.train_points_model(tr.training_frame(feats, actuals, CUTOFF, 28), params, CUTOFF)
 
 
 def test_path_is_stable_per_week(tmp_path):

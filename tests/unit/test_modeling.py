@@ -10,6 +10,7 @@ import pytest
 
 from nba_assets.contracts import PlayerFeaturesContract, PredictionContract
 from nba_assets.logic import modeling as m
+from nba_assets.logic import training as tr
 
 START = dt.date(2024, 11, 1)
 CUTOFF = dt.date(2024, 12, 16)  # a Monday: the model week under test
@@ -104,7 +105,7 @@ def league() -> tuple[pl.DataFrame, pl.DataFrame]:
 @pytest.fixture(scope="module")
 def model(league):
     feats, actuals = league
-    return m.train_points_model(m.training_frame(feats, actuals, CUTOFF, 28), m.ModelParams(), CUTOFF)
+    return tr.train_points_model(tr.training_frame(feats, actuals, CUTOFF, 28), tr.ModelParams(), CUTOFF)
 
 
 def tipped(frame: pl.DataFrame) -> pl.DataFrame:
@@ -137,7 +138,7 @@ def test_feature_columns_are_numeric_contract_columns_without_ids():
 # ------------------------------------------------------------------------------- walk-forward
 def test_training_frame_never_holds_rows_on_or_after_the_cutoff(league):
     feats, actuals = league
-    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    train = tr.training_frame(feats, actuals, CUTOFF, 28)
     assert train.height > 0
     assert train["game_date"].max() < CUTOFF
     assert train["game_date"].max() == CUTOFF - dt.timedelta(days=1)
@@ -149,7 +150,7 @@ def test_training_frame_never_holds_rows_on_or_after_the_cutoff(league):
 
 def test_training_frame_drops_dnps_and_carries_actual_points(league):
     feats, actuals = league
-    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    train = tr.training_frame(feats, actuals, CUTOFF, 28)
     dnps = actuals.filter(pl.col("dnp") & (pl.col("game_date") < CUTOFF))
     assert dnps.height > 0
     assert train.join(dnps, on=["game_id", "player_lookup"]).height == 0
@@ -160,14 +161,14 @@ def test_training_frame_drops_dnps_and_carries_actual_points(league):
 def test_training_frame_is_empty_below_min_history(league):
     feats, actuals = league
     early = START + dt.timedelta(days=20)  # 20 distinct days before it
-    assert m.training_frame(feats, actuals, early, 21).height == 0
-    assert m.training_frame(feats, actuals, early, 20).height > 0
+    assert tr.training_frame(feats, actuals, early, 21).height == 0
+    assert tr.training_frame(feats, actuals, early, 20).height > 0
 
 
 def test_training_frame_keeps_only_the_last_window_days(league):
     feats, actuals = league
-    full = m.training_frame(feats, actuals, CUTOFF, 28, window_days=10_000)
-    train = m.training_frame(feats, actuals, CUTOFF, 28, window_days=30)
+    full = tr.training_frame(feats, actuals, CUTOFF, 28, window_days=10_000)
+    train = tr.training_frame(feats, actuals, CUTOFF, 28, window_days=30)
     days = full["game_date"].unique().sort()
     assert days.len() > 30 and train["game_date"].n_unique() == 30
     assert train["game_date"].min() == days[-30] and train["game_date"].max() == days[-1]
@@ -178,7 +179,7 @@ def test_training_frame_window_counts_game_days_not_calendar_days(league):
     feats, actuals = league
     # a two-week hole before the cutoff (the All-Star break, an off-season): the window reaches past it
     gap = (pl.col("game_date") < CUTOFF - dt.timedelta(days=14)) | (pl.col("game_date") >= CUTOFF)
-    train = m.training_frame(feats.filter(gap), actuals, CUTOFF, 28, window_days=20)
+    train = tr.training_frame(feats.filter(gap), actuals, CUTOFF, 28, window_days=20)
     assert train["game_date"].n_unique() == 20
     assert train["game_date"].max() == CUTOFF - dt.timedelta(days=15)
 
@@ -186,37 +187,37 @@ def test_training_frame_window_counts_game_days_not_calendar_days(league):
 def test_training_frame_min_history_counts_days_beyond_the_window(league):
     feats, actuals = league
     early = START + dt.timedelta(days=40)  # 40 game days before it, a 30-day window
-    assert m.training_frame(feats, actuals, early, 41, window_days=30).height == 0
-    kept = m.training_frame(feats, actuals, early, 40, window_days=30)
+    assert tr.training_frame(feats, actuals, early, 41, window_days=30).height == 0
+    kept = tr.training_frame(feats, actuals, early, 40, window_days=30)
     assert kept["game_date"].n_unique() == 30
 
 
 def test_model_metrics_and_version_record_the_walk_forward_window(model):
     assert model.metrics["train_end"] < CUTOFF.isoformat()
     assert model.metrics["train_start"] == START.isoformat()
-    assert model.metrics["val_start"] == (CUTOFF - dt.timedelta(days=m.VAL_DAYS)).isoformat()
+    assert model.metrics["val_start"] == (CUTOFF - dt.timedelta(days=tr.VAL_DAYS)).isoformat()
     assert model.model_version == f"lgbm_points_v1@{CUTOFF}"
     assert model.cutoff == CUTOFF
     assert model.metrics["early_stopping"] is True
-    assert 1 <= model.metrics["num_boost_round"] <= m.ModelParams().num_boost_round
+    assert 1 <= model.metrics["num_boost_round"] <= tr.ModelParams().num_boost_round
 
 
 def test_training_refuses_rows_on_or_after_the_cutoff(league):
     feats, actuals = league
-    leaky = m.training_frame(feats, actuals, CUTOFF + dt.timedelta(days=1), 28)
+    leaky = tr.training_frame(feats, actuals, CUTOFF + dt.timedelta(days=1), 28)
     with pytest.raises(ValueError, match="walk-forward"):
-        m.train_points_model(leaky, m.ModelParams(), CUTOFF)
+        tr.train_points_model(leaky, tr.ModelParams(), CUTOFF)
 
 
 def test_training_needs_history_before_the_validation_window(league):
     feats, actuals = league
-    cutoff = START + dt.timedelta(days=m.VAL_DAYS)
-    short = m.training_frame(feats, actuals, cutoff, 1)
+    cutoff = START + dt.timedelta(days=tr.VAL_DAYS)
+    short = tr.training_frame(feats, actuals, cutoff, 1)
     with pytest.raises(ValueError, match="need training rows"):
-        m.train_points_model(short, m.ModelParams(), cutoff)
+        tr.train_points_model(short, tr.ModelParams(), cutoff)
     # one more day is enough: fixed rounds without an inner early-stopping holdout
-    longer = m.training_frame(feats, actuals, cutoff + dt.timedelta(days=1), 1)
-    fixed = m.train_points_model(longer, m.ModelParams(num_boost_round=20), cutoff + dt.timedelta(days=1))
+    longer = tr.training_frame(feats, actuals, cutoff + dt.timedelta(days=1), 1)
+    fixed = tr.train_points_model(longer, tr.ModelParams(num_boost_round=20), cutoff + dt.timedelta(days=1))
     assert fixed.metrics["early_stopping"] is False and fixed.metrics["num_boost_round"] == 20
 
 
@@ -224,26 +225,26 @@ def test_validation_window_counts_game_days_across_an_offseason(league):
     feats, actuals = league
     # a cutoff 100 days after the last game (the summer): the window is the end of the last season
     cutoff = START + dt.timedelta(days=160)
-    train = m.training_frame(feats, actuals, CUTOFF, 28)
-    model = m.train_points_model(train, m.ModelParams(num_boost_round=20), cutoff)
-    assert model.metrics["val_start"] == (CUTOFF - dt.timedelta(days=m.VAL_DAYS)).isoformat()
+    train = tr.training_frame(feats, actuals, CUTOFF, 28)
+    model = tr.train_points_model(train, tr.ModelParams(num_boost_round=20), cutoff)
+    assert model.metrics["val_start"] == (CUTOFF - dt.timedelta(days=tr.VAL_DAYS)).isoformat()
     assert model.metrics["val_rows"] > 0
 
 
 # ------------------------------------------------------------------------------- determinism
 def test_same_seed_same_model_regardless_of_row_order(league, model):
     feats, actuals = league
-    train = m.training_frame(feats, actuals, CUTOFF, 28)
+    train = tr.training_frame(feats, actuals, CUTOFF, 28)
     shuffled = train.sample(fraction=1.0, shuffle=True, seed=3)
-    again = m.train_points_model(shuffled, m.ModelParams(), CUTOFF)
+    again = tr.train_points_model(shuffled, tr.ModelParams(), CUTOFF)
     assert again.booster.model_to_string() == model.booster.model_to_string()
     assert np.array_equal(again.residuals, model.residuals)
 
 
 def test_a_different_seed_gives_a_different_model(league, model):
     feats, actuals = league
-    train = m.training_frame(feats, actuals, CUTOFF, 28)
-    other = m.train_points_model(train, m.ModelParams(seed=8), CUTOFF)
+    train = tr.training_frame(feats, actuals, CUTOFF, 28)
+    other = tr.train_points_model(train, tr.ModelParams(seed=8), CUTOFF)
     assert other.booster.model_to_string() != model.booster.model_to_string()
 
 
@@ -253,16 +254,16 @@ def test_weeks_trained_side_by_side_are_the_weeks_trained_one_by_one(league):
     feats, actuals = league
     weeks = [CUTOFF - dt.timedelta(days=7 * k) for k in (3, 2, 1, 0)]
     playing = set(weeks) - {weeks[1]}
-    alone = [m.fit_week(w, feats, actuals, m.ModelParams(), 15, has_games=w in playing) for w in weeks]
+    alone = [tr.fit_week(w, feats, actuals, tr.ModelParams(), 15, has_games=w in playing) for w in weeks]
     assert [o.model is None for o in alone] == [False, True, False, False]
     for workers in (1, 2, 3):
-        got = list(m.fit_weeks(weeks, feats, actuals, m.ModelParams(), 15, playing, workers=workers))
+        got = list(tr.fit_weeks(weeks, feats, actuals, tr.ModelParams(), 15, playing, workers=workers))
         assert [o.week for o in got] == weeks
         assert [o.reason for o in got] == [o.reason for o in alone]
         assert [o.model and o.model.booster.model_to_string() for o in got] == [
             o.model and o.model.booster.model_to_string() for o in alone
         ]
-    assert m.training_workers() >= 1
+    assert tr.training_workers() >= 1
 
 
 # ------------------------------------------------------------------------------- accuracy
@@ -293,24 +294,24 @@ def test_default_objective_is_the_median_so_skewed_points_get_a_lower_mae(league
             (0.6 * feats["pts_l10"] + pl.Series(noise)).round().cast(pl.Int64)
         )
     )
-    train = m.training_frame(feats, skewed, CUTOFF, 28)
+    train = tr.training_frame(feats, skewed, CUTOFF, 28)
     future = feats.filter(pl.col("game_date") >= CUTOFF).join(
         skewed.filter(~pl.col("dnp")).select("game_id", "player_lookup", "points"), on=["game_id", "player_lookup"]
     )
 
-    def mae(params: m.ModelParams) -> float:
-        model = m.train_points_model(train, params, CUTOFF)
+    def mae(params: tr.ModelParams) -> float:
+        model = tr.train_points_model(train, params, CUTOFF)
         pred = m.predict_points(model, future).to_numpy()
         return float(np.mean(np.abs(pred - future["points"].to_numpy())))
 
-    assert m.ModelParams().objective == "regression_l1"
-    median_mae, mean_mae = mae(m.ModelParams()), mae(m.ModelParams(objective="regression"))
+    assert tr.ModelParams().objective == "regression_l1"
+    median_mae, mean_mae = mae(tr.ModelParams()), mae(tr.ModelParams(objective="regression"))
     assert median_mae < 0.98 * mean_mae  # measured 0.956 (seed 11); theory ~0.94
 
 
 def test_p_over_is_calibrated_on_the_validation_rows_with_a_line(league, model):
     feats, actuals = league
-    val = m.training_frame(feats, actuals, CUTOFF, 28).filter(
+    val = tr.training_frame(feats, actuals, CUTOFF, 28).filter(
         pl.col("game_date") >= dt.date.fromisoformat(model.metrics["val_start"])
     )
     lined = val.filter(pl.col("consensus_line").is_not_null()).height
@@ -318,8 +319,8 @@ def test_p_over_is_calibrated_on_the_validation_rows_with_a_line(league, model):
     assert model.residuals.size == lined < val.height
     # too few lined rows: every validation row calibrates
     no_lines = feats.with_columns(consensus_line=pl.lit(None, dtype=pl.Float64))
-    sparse = m.train_points_model(
-        m.training_frame(no_lines, actuals, CUTOFF, 28), m.ModelParams(num_boost_round=20), CUTOFF
+    sparse = tr.train_points_model(
+        tr.training_frame(no_lines, actuals, CUTOFF, 28), tr.ModelParams(num_boost_round=20), CUTOFF
     )
     assert sparse.metrics["calibration_lined_only"] is False
     assert sparse.residuals.size == sparse.metrics["val_rows"]
@@ -497,25 +498,25 @@ def test_confidence_comes_from_the_edge_and_quality_not_from_p_over(league):
 
 
 def test_importance_plot_is_a_png(model):
-    png = m.importance_plot_png(model)
+    png = tr.importance_plot_png(model)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
 
 
 def test_fit_week_trains_on_history_before_the_week(league):
     feats, actuals = league
-    out = m.fit_week(CUTOFF, feats, actuals, m.ModelParams(num_boost_round=20), 28)
+    out = tr.fit_week(CUTOFF, feats, actuals, tr.ModelParams(num_boost_round=20), 28)
     assert out.model is not None and out.reason is None and out.week == CUTOFF
-    assert out.train_rows == m.training_frame(feats, actuals, CUTOFF, 28).height > 0
-    summary = m.model_summary(out.model)
+    assert out.train_rows == tr.training_frame(feats, actuals, CUTOFF, 28).height > 0
+    summary = tr.model_summary(out.model)
     assert summary["training_rows"] == out.train_rows
     assert summary["training_date_range"].split("..")[1] < str(CUTOFF)
 
 
 def test_fit_week_says_why_there_is_no_model(league):
     feats, actuals = league
-    thin = m.fit_week(CUTOFF, feats, actuals, m.ModelParams(), min_history_days=10_000)
+    thin = tr.fit_week(CUTOFF, feats, actuals, tr.ModelParams(), min_history_days=10_000)
     assert thin.model is None and thin.reason.startswith("fewer than 10000 days of feature history")
-    empty = m.fit_week(CUTOFF, feats.clear(), actuals, m.ModelParams(), 28)
+    empty = tr.fit_week(CUTOFF, feats.clear(), actuals, tr.ModelParams(), 28)
     assert empty.model is None and "fewer than 28 days" in empty.reason
-    off = m.fit_week(CUTOFF, feats, actuals, m.ModelParams(), 28, has_games=False)
+    off = tr.fit_week(CUTOFF, feats, actuals, tr.ModelParams(), 28, has_games=False)
     assert off.model is None and off.reason == f"no games in the week of {CUTOFF}: nothing to predict, no model trained"

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from nba_assets.ops import preflight
-from nba_assets.ops.sql_shell import error_text, shell, statements
+from nba_assets.cli import preflight
+from nba_assets.cli.sql_shell import error_text, shell, statements
 from resources.sources import SourcesResource
 
 BIN = Path(sys.executable).parent
@@ -116,7 +116,7 @@ def test_error_text_keeps_every_line(con):
 def test_help_shows_debug_as_a_flag():
     from typer.testing import CliRunner
 
-    from nba_assets.ops import cli
+    from nba_assets.cli import commands as cli
 
     out = CliRunner().invoke(cli.app, ["--help"]).output
     assert "--debug" in out and "<bool>" not in out
@@ -128,7 +128,7 @@ def test_the_cli_imports_no_dagster_until_a_command_needs_it():
     instance (docs/architecture.md, "CLI latency")."""
     code = (
         "import sys\n"
-        "import nba_assets.ops.cli, nba_assets.ops.sql_shell, nba_assets.tables, resources.lake_reader, "
+        "import nba_assets.cli.commands, nba_assets.cli.sql_shell, nba_assets.tables, resources.lake_reader, "
         "resources.settings\n"
         "print(' '.join(m for m in ('dagster', 'pandera', 'polars', 'pandas', 'lightgbm', 'matplotlib') "
         "if m in sys.modules))\n"
@@ -142,7 +142,7 @@ def test_trace_reads_the_lake_without_dagster_or_the_model_code():
     (the partitions), pandera (the contracts) or LightGBM/matplotlib (the model behind a system id)."""
     code = (
         "import sys\n"
-        "import nba_assets.ops.trace, nba_assets.ops.trace_view\n"
+        "import nba_assets.cli.trace, nba_assets.cli.trace_view\n"
         "print(' '.join(m for m in ('dagster', 'pandera', 'lightgbm', 'matplotlib') if m in sys.modules))\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -8,7 +8,7 @@ was skipped) or, while its run is still going, "planned".
 The checks are those the instance holds records of, on the registry's daily and weekly tables
 (nba_assets/tables.py says how each is partitioned): learning them from the code location would mean
 importing and building every asset first, seconds before `nba-lake status` can print a line. The
-records are read through an instance view (nba_assets/ops/instance_view.py): on the local instance
+records are read through an instance view (nba_assets/dagster_internals/instance_view.py): on the local instance
 without importing Dagster at all.
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nba_assets import tables
+from nba_assets.dagster_internals.instance_view import EVALUATED, RANGE_END_TAG, RANGE_START_TAG, CheckRecord
 from nba_assets.history import week_key
-from nba_assets.ops.instance_view import EVALUATED, RANGE_END_TAG, RANGE_START_TAG, CheckRecord
 
 
 @dataclass

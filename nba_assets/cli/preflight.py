@@ -2,7 +2,7 @@
 
 Importing Dagster, pandera and polars takes seconds; a range that can only fail (before the first
 partition, after today, end before start) is refused at once with one line and nothing fetched or
-written. Everything else goes on to the full CLI (`nba_assets.ops.cli`), which checks the same range
+written. Everything else goes on to the full CLI (`nba_assets.cli.commands`), which checks the same range
 again with the same rule (`range_refusal`) against the real partitions and the sources' clock.
 Standard library only.
 """
@@ -112,6 +112,6 @@ def main() -> None:
         message, hint = refusal
         print(f"error: {message}\nhint: {hint}", file=sys.stderr)
         sys.exit(2)
-    from nba_assets.ops.cli import run
+    from nba_assets.cli.commands import run
 
     run()

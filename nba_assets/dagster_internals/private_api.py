@@ -1,12 +1,12 @@
 """The only place that touches Dagster's private (`dagster._core`) APIs. Verified on dagster 1.13.27;
-tests/unit/test_dagster_private.py fails loudly if an upgrade moves them.
+tests/unit/test_private_api.py fails loudly if an upgrade moves them.
 
 What each function stands in for:
 - `check_history`, `latest_check_records`: the asset-check execution records per partition. The public
   API (`DagsterInstance.get_latest_asset_check_evaluation` / `AssetCheckEvaluation` events via
   `fetch_...` record queries) has no partition filter in 1.13, and the CLI needs "this day's latest
   result" (every run, range runs included, records one result per day: checks/per_day.py). On the
-  local sqlite instance `nba_assets/ops/instance_view.py` reads the same table without Dagster (its
+  local sqlite instance `nba_assets/dagster_internals/instance_view.py` reads the same table without Dagster (its
   `DagsterView` uses these functions for every other instance).
 - `recorded_check_keys`: every check key with an execution record (one DISTINCT over the storage's
   asset-check table). There is no public listing; without it `nba-lake status` and `checks` would
@@ -16,12 +16,12 @@ What each function stands in for:
   instigator state, which needs the private `InstigatorType` enum.
 - `SUCCEEDED`, `FAILED`: the record statuses (`AssetCheckExecutionRecordStatus`), not exported publicly.
 
-Private names are used in one other module, because the checks sit below `nba_assets.ops` in the
+Private names are used in one other module, because the checks sit below `nba_assets.cli` in the
 import layers: `checks/per_day.py` builds `AssetCheckEvaluationTargetMaterializationData` (no public
 export) to tie each day's check result to that day's materialization, and logs a range's per-day
 results as one event batch (`DagsterEventBatchMetadata`, `generate_event_batch_id`, the context's event
-list: `log_event` takes no batch metadata); tests/assets/test_per_day_checks.py fails if they move. The local instance's event log (`ops/instance_storage.py`, selected by dagster.yaml)
-subclasses Dagster's sqlite event log; tests/unit/test_instance_storage.py fails if that moves.
+list: `log_event` takes no batch metadata); tests/assets/test_per_day_checks.py fails if they move. The local instance's event log (`event_log.py`, selected by dagster.yaml)
+subclasses Dagster's sqlite event log; tests/unit/test_event_log.py fails if that moves.
 """
 
 from __future__ import annotations
@@ -74,3 +74,56 @@ def sensor_has_ticked(instance: dg.DagsterInstance, sensor_name: str) -> bool:
         if state.name == sensor_name and instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1):
             return True
     return False
+
+
+def log_event_batch(op_context: dg.OpExecutionContext, evaluations: list[dg.AssetCheckEvaluation]) -> None:
+    """`op_context.log_event(e)` for each evaluation, the events marked as one batch.
+
+    Stands in for: `log_event`, which takes no batch metadata. The event is built as `log_event`
+    builds it (`DagsterEvent.asset_check_evaluation`), with the batch metadata Dagster's own
+    materialization batches carry, and kept on the context's private event list like `log_event`
+    keeps it (the step yields it). tests/assets/test_per_day_checks.py fails if any of it moves.
+    """
+    from dagster._core.events import DagsterEventBatchMetadata, generate_event_batch_id
+
+    step_context = op_context.get_step_execution_context()
+    batch_id, last = generate_event_batch_id(), len(evaluations) - 1
+    for i, evaluation in enumerate(evaluations):
+        verdict = "passed." if evaluation.passed else "did not pass."
+        about = "" if evaluation.description is None else f" Description: '{evaluation.description}'"
+        event = dg.DagsterEvent.from_step(
+            event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+            step_context=step_context,
+            event_specific_data=evaluation,
+            message=f"Asset check '{evaluation.check_name}' on '{evaluation.asset_key.to_user_string()}' "
+            + verdict
+            + about,
+            batch_metadata=DagsterEventBatchMetadata(batch_id, i == last),
+        )
+        op_context._events.append(event)  # noqa: SLF001 - where log_event keeps the step's events
+
+
+def check_target(run_id: str, storage_id: int, timestamp: float) -> Any:
+    """The materialization a check evaluation targets (what "execution for latest materialization" in
+    the UI and the check-status cache follow). Stands in for: nothing public; the type has no export."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData as Target,
+    )
+
+    return Target(run_id=run_id, storage_id=storage_id, timestamp=timestamp)
+
+
+def upath_of(manager: Any, context: Any) -> Any:
+    """The object's path in a `dg.UPathIOManager` (its protected `_get_path`): the base class's own
+    naming of non-partitioned files. Stands in for: nothing public; subclasses are meant to use it."""
+    return manager._get_path(context)  # noqa: SLF001
+
+
+def upaths_by_partition(manager: Any, context: Any) -> dict[str, Any]:
+    """{partition key: path} (the base class's protected `_get_paths_for_partitions`)."""
+    return manager._get_paths_for_partitions(context)  # noqa: SLF001
+
+
+def upath_folder(manager: Any, context: Any) -> Any:
+    """A partitioned asset's folder (the base class's protected `_get_path_without_extension`)."""
+    return manager._get_path_without_extension(context)  # noqa: SLF001

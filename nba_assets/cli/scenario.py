@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from nba_assets import tables
-from nba_assets.ops import dagster_private as private
+from nba_assets.dagster_internals import private_api as private
 from nba_assets.partitions import ET, week_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,9 +94,9 @@ def run(sc: Scenario) -> Outcome:
 
     import dagster as dg
 
+    from nba_assets.cli.runner import run_range
     from nba_assets.definitions import build_definitions
     from nba_assets.jobs import ingest_job, predict_job, train_job
-    from nba_assets.ops.runner import run_range
     from resources.sim import SimClock
     from resources.sim.control import withhold
     from resources.sources import _sim_league

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from nba_assets import tables
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 
 
 def _sim_env():

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table as RichTable
 
 from nba_assets import tables
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 
 
 def _selected(select: str | None) -> list[tables.Table]:

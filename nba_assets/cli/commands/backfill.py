@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from nba_assets import tables
-from nba_assets.ops.cli import common as c
-from nba_assets.ops.preflight import range_refusal
+from nba_assets.cli.commands import common as c
+from nba_assets.cli.preflight import range_refusal
 
 # Dagster, the jobs and the runner are imported when a backfill runs (common.py: the CLI imports light).
 
@@ -55,7 +55,7 @@ def _progress_view(summary, final: bool = False):
 
 
 def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
-    from nba_assets.ops.runner import run_range
+    from nba_assets.cli.runner import run_range
 
     defs, instance = c.defs(), c.instance()
     live_ok = c.console.is_terminal
@@ -158,7 +158,7 @@ def backfill(
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
     runs = plan(select, d0, d1)
-    from nba_assets.ops.guard import BackfillBusy, backfill_slot
+    from nba_assets.cli.guard import BackfillBusy, backfill_slot
 
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):

@@ -1,4 +1,4 @@
-"""The local instance's event log (nba_assets/ops/instance_storage.py), loaded from the repo's dagster.yaml:
+"""The local instance's event log (nba_assets/dagster_internals/event_log.py), loaded from the repo's dagster.yaml:
 same files as Dagster's sqlite storage, every per-day check record written and visible to another process
 while the writer's connection to the index stays open, and only the index connection kept open."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from nba_assets.ops.instance_storage import LakeSqliteEventLogStorage
+from nba_assets.dagster_internals.event_log import LakeSqliteEventLogStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = [f"2025-12-{d:02d}" for d in range(1, 11)]
@@ -151,17 +151,17 @@ def test_a_batch_leaves_exactly_the_rows_dagster_writes_event_by_event(instance,
 
     from dagster._core.events.log import EventLogEntry
 
-    from nba_assets.ops import instance_storage
+    from nba_assets.dagster_internals import event_log
 
     serialized: list[int] = []  # ids of the events Dagster's serializer was asked for
-    real = instance_storage._SERIALIZE
+    real = event_log._SERIALIZE
 
     def counting(value, *args, **kwargs):
         if type(value) is EventLogEntry:
             serialized.append(id(value))
         return real(value, *args, **kwargs)
 
-    monkeypatch.setattr(instance_storage, "_SERIALIZE", counting)
+    monkeypatch.setattr(event_log, "_SERIALIZE", counting)
     dagster_dir, ours_dir = tmp_path / "dagster", tmp_path / "ours"
     dagster = SqliteEventLogStorage(str(dagster_dir))
     for entry in entries:

@@ -1,10 +1,10 @@
-"""The private-API shim (nba_assets/ops/dagster_private.py) against a real ephemeral instance: if a Dagster
+"""The private-API shim (nba_assets/dagster_internals/private_api.py) against a real ephemeral instance: if a Dagster
 upgrade moves or changes those APIs, this fails here rather than inside `nba-lake status`."""
 
 # No `from __future__ import annotations`: Dagster compares the `context` annotation by identity.
 import dagster as dg
 
-from nba_assets.ops import dagster_private as private
+from nba_assets.dagster_internals import private_api as private
 from tests.conftest import lake_instance_for_test
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_offset=0, fmt="%Y-%m-%d")

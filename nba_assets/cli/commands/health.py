@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from nba_assets import tables
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 
 if TYPE_CHECKING:
     import dagster as dg

@@ -25,8 +25,8 @@ import typer
 from rich.markup import escape
 
 # Importing a command module registers its command on `common.app`.
-from nba_assets.ops.cli import backfill, checks, demo, health, publish, sim, sql, status, trace, ui  # noqa: F401
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import backfill, checks, demo, health, publish, sim, sql, status, trace, ui  # noqa: F401
+from nba_assets.cli.commands import common as c
 from resources.settings import ConfigError
 
 app = c.app

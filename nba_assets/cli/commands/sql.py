@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 
 
 @c.app.command()
@@ -23,7 +23,7 @@ def sql(
     """A DuckDB shell over the lake: every table is a view <layer>.<table>; reading takes no lock."""
     import duckdb
 
-    from nba_assets.ops.sql_shell import error_text, one_shot, shell
+    from nba_assets.cli.sql_shell import error_text, one_shot, shell
     from resources.lake_reader import LakeReader
 
     s = c.cli_settings()

@@ -1,6 +1,6 @@
 """`nba-lake trace`: one prediction (or player-game summary row) back to the API responses it came from.
 
-The work is in nba_assets/ops/trace.py (reading) and trace_view.py (the tree); this is the command.
+The work is in nba_assets/cli/trace.py (reading) and trace_view.py (the tree); this is the command.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 
 EXAMPLE = "nba-lake trace 0022500352:bogdanmusic:lgbm_points_v1"
 
@@ -31,8 +31,8 @@ def trace(
     as_json: Annotated[bool, typer.Option("--json", help="JSON in the shape of docs/trace.schema.json")] = False,
 ) -> None:
     """Why this number: a prediction (or summary row) back to its rows, model, lines and API responses."""
-    from nba_assets.ops.trace import TraceError, parse_row_id, trace_prediction, trace_summary
-    from nba_assets.ops.trace_view import prediction_tree, summary_tree
+    from nba_assets.cli.trace import TraceError, parse_row_id, trace_prediction, trace_summary
+    from nba_assets.cli.trace_view import prediction_tree, summary_tree
 
     s = c.cli_settings()
     try:

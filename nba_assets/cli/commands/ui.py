@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 from resources.settings import PROJECT_ROOT
 
 

@@ -110,9 +110,9 @@ _INSTANCES: dict[Any, Any] = {}
 def instance_view():
     """What `status` and `checks` read from the instance: the local instance's SQLite files without
     importing Dagster when DAGSTER_HOME holds that layout (and no run of a killed process is left to
-    mark FAILED), else Dagster's storage API on `instance()` (nba_assets/ops/instance_view.py)."""
-    from nba_assets.ops.instance_view import DagsterView
-    from nba_assets.ops.instance_view import instance_view as pick
+    mark FAILED), else Dagster's storage API on `instance()` (nba_assets/dagster_internals/instance_view.py)."""
+    from nba_assets.dagster_internals.instance_view import DagsterView
+    from nba_assets.dagster_internals.instance_view import instance_view as pick
 
     return pick(ensure_dagster_home(), lambda: DagsterView(instance()))
 
@@ -120,7 +120,7 @@ def instance_view():
 def instance():
     """The Dagster instance of DAGSTER_HOME, opened (and its dead runs failed) once per process: a
     backfill and the demo ask for it once per run."""
-    from nba_assets.ops.guard import fail_dead_runs, open_instance
+    from nba_assets.cli.guard import fail_dead_runs, open_instance
 
     home = ensure_dagster_home()
     key = (str(home), home.stat().st_ino)  # a DAGSTER_HOME removed and made again is a new instance
@@ -160,7 +160,7 @@ def defs():
 
 
 def first_line(text: str) -> str:
-    from nba_assets.ops.runner import one_line
+    from nba_assets.cli.runner import one_line
 
     return one_line(text)
 
@@ -176,7 +176,7 @@ def sources_today(s) -> dt.date:
     """Today's game date for the sources: the sim clock's ET date in sim mode, the real one otherwise.
     Read with the standard library (preflight.sources_today) for a local data dir: importing the sources
     resource loads the simulated league (~0.5 s), only to read a clock file."""
-    from nba_assets.ops.preflight import sources_today as local_today
+    from nba_assets.cli.preflight import sources_today as local_today
 
     try:
         if "://" not in s.data_dir:

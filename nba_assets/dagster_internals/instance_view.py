@@ -8,9 +8,9 @@
 
 `instance_view(home, dagster_view)` picks: the SQLite view when DAGSTER_HOME's dagster.yaml selects
 Dagster's default run storage and either Dagster's default event log or ours
-(nba_assets/ops/instance_storage.py, the repo's dagster.yaml; the same files), both exist and no
+(nba_assets/dagster_internals/event_log.py, the repo's dagster.yaml; the same files), both exist and no
 in-progress run of this host has lost its process (the Dagster path marks those FAILED first:
-nba_assets/ops/guard.py). The SQLite view reads only the record shapes it knows; anything else (a
+nba_assets/cli/guard.py). The SQLite view reads only the record shapes it knows; anything else (a
 metadata value of another kind, a wiped asset, a schema it does not recognise) raises `Unreadable` and
 `FallbackView` answers that question and every later one through Dagster.
 
@@ -40,8 +40,8 @@ IN_PROGRESS = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 # AssetCheckExecutionRecordStatus values of an evaluated check.
 EVALUATED = ("SUCCEEDED", "FAILED")
-# The event log storage of the repo's dagster.yaml (Dagster's sqlite files, nba_assets/ops/instance_storage.py).
-_OUR_EVENT_LOG = ("nba_assets.ops.instance_storage", "LakeSqliteEventLogStorage")
+# The event log storage of the repo's dagster.yaml (Dagster's sqlite files, nba_assets/dagster_internals/event_log.py).
+_OUR_EVENT_LOG = ("nba_assets.dagster_internals.event_log", "LakeSqliteEventLogStorage")
 # Serialized metadata values (Dagster's storage names) -> the field `MetadataValue.value` returns.
 _METADATA_FIELD = {
     "TextMetadataEntryData": "text",
@@ -285,14 +285,14 @@ class DagsterView:
         return recs[0].end_time if recs else None
 
     def check_keys(self) -> list[tuple[str, str]]:
-        from nba_assets.ops import dagster_private as private
+        from nba_assets.dagster_internals import private_api as private
 
         return sorted(("/".join(k.asset_key.path), k.name) for k in private.recorded_check_keys(self.instance))
 
     def latest_checks(self, keys: Iterable[tuple[str, str]], partition: str) -> dict[tuple[str, str], CheckRecord]:
         import dagster as dg
 
-        from nba_assets.ops import dagster_private as private
+        from nba_assets.dagster_internals import private_api as private
 
         check_keys = [dg.AssetCheckKey(dg.AssetKey(a.split("/")), c) for a, c in keys]
         out = {}

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from nba_assets.ops import instance_view as view
-from nba_assets.ops.instance_view import HOST_TAG, PID_TAG
+from nba_assets.dagster_internals import instance_view as view
+from nba_assets.dagster_internals.instance_view import HOST_TAG, PID_TAG
 
 BACKFILL_TAG = "nba/backfill"
 INIT_LOCK = ".nba-lake-init.lock"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from nba_assets.ops.guard import process_tags
-from nba_assets.ops.instance_view import RANGE_END_TAG, RANGE_START_TAG
+from nba_assets.cli.guard import process_tags
+from nba_assets.dagster_internals.instance_view import RANGE_END_TAG, RANGE_START_TAG
 
 POLL_SECONDS = 0.25
 

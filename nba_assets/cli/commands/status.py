@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from nba_assets import tables
-from nba_assets.ops.cli import common as c
+from nba_assets.cli.commands import common as c
 
 # No asset definitions are built: the tables come from the registry (nba_assets/tables.py) and the
 # checks, runs and materializations from the instance's records, read without importing Dagster on the
-# local instance (nba_assets/ops/instance_view.py).
+# local instance (nba_assets/dagster_internals/instance_view.py).
 
 
 def _parquet_rows(path) -> int | None:
@@ -42,8 +42,8 @@ def status(
     days: Annotated[int, typer.Option("--days", min=1, max=62, help="days shown, ending at --date")] = 7,
 ) -> None:
     """Per table and day: rows (file footers), missing days, failing checks; then freshness."""
+    from nba_assets.cli.check_history import CheckHistory
     from nba_assets.history import GAME_DAY_JOB, HEALTH_WINDOW, week_key
-    from nba_assets.ops.check_history import CheckHistory
     from resources.files import data_path
     from resources.lake_reader import LAKE_DIR, LakeReader
 
@@ -127,7 +127,7 @@ def status(
         f.add_row(f"{GAME_DAY_JOB} run succeeded", "never", "",
                   Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
     c.console.print(f)
-    from nba_assets.ops.coverage import coverage_table
+    from nba_assets.cli.coverage import coverage_table
 
     c.console.print(coverage_table(LakeReader(s.data_dir), day_list))
     c.console.print(

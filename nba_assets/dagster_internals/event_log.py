@@ -33,12 +33,12 @@ rows go through statements prepared once (the event INSERT, a check's PLANNED ro
 record's UPDATE of its planned row): Dagster builds, caches a key for and compiles a new statement per
 event, which was most of a check record's cost after serialization. Anything else a batch holds (asset
 rows and tags, an evaluation without exactly one planned row) goes through Dagster's own methods.
-tests/unit/test_instance_storage.py stores the same events both ways and compares every table.
+tests/unit/test_event_log.py stores the same events both ways and compares every table.
 If a batch's index writes fail, Dagster stores the batch again event by event (its fallback), as it
 would after its own loop failed halfway: the run's file may then hold those events twice.
 
 `dagster.yaml` selects this class; production uses PostgreSQL (deploy/dagster.prod.yaml) and never
-loads it. The private imports are pinned with dagster (tests/unit/test_instance_storage.py fails if
+loads it. The private imports are pinned with dagster (tests/unit/test_event_log.py fails if
 they move).
 """
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from nba_assets.ops.cli import common as cli
+from nba_assets.cli.commands import common as cli
 
 
 @cli.app.command()
@@ -21,7 +21,7 @@ def checks(
     rows: Annotated[int, typer.Option("--rows", min=0, help="offending sample rows shown per failed check")] = 5,
 ) -> None:
     """Every check evaluation for one day (per-day runs and range runs covering it), with metadata."""
-    from nba_assets.ops.check_history import CheckHistory, meta_text
+    from nba_assets.cli.check_history import CheckHistory, meta_text
 
     day = cli.parse_date(date, "--date")
     s = cli.cli_settings()

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from nba_assets.ops.cli import common as c
-from nba_assets.ops.cli.backfill import _run, backfill
+from nba_assets.cli.commands import common as c
+from nba_assets.cli.commands.backfill import _run, backfill
 
 
 @c.app.command()
@@ -16,7 +16,7 @@ def demo(
     days: Annotated[int, typer.Option(help="game days of history to backfill, ending today")] = 0,
 ) -> None:
     """Backfill the embedded simulated league through every asset and say where everything is."""
-    from nba_assets.ops.demo import demo_window
+    from nba_assets.cli.demo import demo_window
 
     s = c.cli_settings()
     start, end = demo_window(days or None)
@@ -53,8 +53,8 @@ def _report() -> None:
 def _morning_run(today) -> None:
     """Today's game-day run, as the 08:00 ET schedule would make it, then the health check: a fresh
     demo looks like a pipeline that ran this morning (`nba-lake status` shows no NEVER)."""
+    from nba_assets.cli.demo import morning_requests
     from nba_assets.jobs import game_day_job
-    from nba_assets.ops.demo import morning_requests
     from sensors.health import health_job
 
     for req in morning_requests(today):
@@ -116,7 +116,7 @@ def scenario(
     """Run an end-to-end scenario with the real daemons (make scenario-late-boxscore)."""
     if name != "late-boxscore":
         raise c.CliError(f"unknown scenario {name!r}", "scenarios: late-boxscore")
-    from nba_assets.ops import scenario as sc
+    from nba_assets.cli import scenario as sc
 
     try:
         sc.main()
