@@ -25,6 +25,7 @@ manager then hands over the table's typed empty frame, so the rules always see t
 
 # No `from __future__ import annotations`: Dagster compares the `context` annotation by identity.
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
@@ -85,12 +86,12 @@ def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
 
 def _result(
     context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
-) -> dg.AssetCheckResult:
-    out = evaluate(context, severity, rule)
-    if not out.passed:
-        name = context.check_specs[0].name
-        context.log.warning(f"{name}: {out.description} (dates: {out.metadata['failing_dates'].value})")
-    return out
+) -> Iterator[dg.AssetCheckResult]:
+    for out in evaluate(context, severity, rule):
+        if not out.passed:
+            name = context.check_specs[0].name
+            context.log.warning(f"{name}: {out.description} (dates: {out.metadata['failing_dates'].value})")
+        yield out
 
 
 # ------------------------------------------------------------------------------------ duplicates

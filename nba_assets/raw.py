@@ -20,7 +20,7 @@ from typing import TypeVar
 import dagster as dg
 import polars as pl
 
-from checks.per_day import log_day_evaluations, records_by_day
+from checks.per_day import log_day_evaluations, range_step_result, records_by_day
 from checks.result import markdown_table
 from nba_assets import tables as t
 from nba_assets.common import (
@@ -271,18 +271,17 @@ def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]
             "source_unavailable": dg.MetadataValue.json(down),
         },
     )
-    if len(dates) > 1:  # a range run: each day also gets its own record (checks/per_day.py)
-        days = [str(d) for d in dates]
-        for name, make, records in (
-            (REJECTS_CHECK, rejects_check, got.rejects),
-            (SOURCE_DUPLICATES_CHECK, duplicates_check, got.duplicates),
-        ):
-            per_day = {d: make(r) for d, r in records_by_day(records, days).items()}
-            log_day_evaluations(
-                context.op_execution_context, context.asset_key, name, per_day, blocking=False
-            )
-    yield rejects_check(got.rejects)
-    yield duplicates_check(got.duplicates)
+    checks = ((REJECTS_CHECK, rejects_check, got.rejects), (SOURCE_DUPLICATES_CHECK, duplicates_check, got.duplicates))
+    if len(dates) == 1:
+        for _, make, records in checks:
+            yield make(records)
+        return
+    # A range run: each day gets its own record, and the step's record is the latest day's (checks/per_day.py)
+    days = [str(d) for d in dates]
+    for name, make, records in checks:
+        per_day = {d: make(r) for d, r in records_by_day(records, days).items()}
+        log_day_evaluations(context.op_execution_context, context.asset_key, name, per_day, blocking=False)
+        yield from range_step_result(name, per_day, blocking=False)
 
 
 # ------------------------------------------------------------------------------------------ assets

@@ -38,6 +38,7 @@ from checks.health import (
     raw_writes,
     record_game_day_success,
 )
+from checks.per_day import RANGE_KEY
 from nba_assets import tables as t
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
 from resources.sources import SourcesResource
@@ -183,6 +184,8 @@ def check_events(alerts: AlertsResource, records: Iterable, now: str) -> list[Ev
         if (table, ev.check_name) == (t.PIPELINE_HEALTH.label, GAME_DAY_RUN_RECENT):
             continue  # the sensor evaluates the same rule itself (stale:game_day_run)
         meta = ev.metadata or {}
+        if rec.partition is None and RANGE_KEY in meta:
+            continue  # a range step's own record repeats its latest day's, which has its own record
         if ev.passed:
             days = [rec.partition] if rec.partition else _expand_label(_meta_text(meta, "evaluated_dates")) or ["-"]
             for d in days:
