@@ -24,7 +24,6 @@ from checks.per_day import log_day_evaluations, range_step_result, records_by_da
 from checks.result import markdown_table
 from nba_assets import tables as t
 from nba_assets.common import (
-    DAILY_FRESHNESS,
     NETWORK_RETRY,
     date_range_label,
     partition_dates,
@@ -237,7 +236,6 @@ def _raw_asset(table: t.Table, description: str, **kwargs):
         table,
         description,
         retry_policy=NETWORK_RETRY,
-        freshness_policy=DAILY_FRESHNESS,
         code_version=RAW_CODE_VERSION,
         check_specs=[
             dg.AssetCheckSpec(

@@ -28,6 +28,13 @@ DAILY = "daily"  # one partition (and one Parquet file) per game date
 WEEKLY = "weekly"  # one partition per Monday-start week (the model)
 NONE = "none"  # not partitioned
 
+# (warn, fail) hours without a write, by how a table is partitioned. A daily table gets a partition
+# every day, off-days included (the game-day run writes today's, automation what follows from it), so
+# 26 h allows one late morning and 30 h means a day was missed. Weekly and unpartitioned tables (the
+# model, the season report) are refreshed weekly: a day's grace, then a second day.
+FRESH_HOURS: dict[str, tuple[float, float]] = {DAILY: (26.0, 30.0), WEEKLY: (7 * 24 + 24.0, 7 * 24 + 48.0),
+                                               NONE: (7 * 24 + 24.0, 7 * 24 + 48.0)}
+
 
 @dataclass(frozen=True)
 class Table:
@@ -38,6 +45,12 @@ class Table:
     business_key: tuple[str, ...] = ()  # one row per key (within a partition)
     partitioned: str = DAILY
     partition_column: str | None = "game_date"
+    monitored: bool = True  # has a freshness policy (False: an observation-only asset, nothing to keep fresh)
+    group_name: str | None = None  # its group in the UI's graph; None: its layer
+
+    @property
+    def group(self) -> str:
+        return self.group_name or self.layer
 
     @property
     def path(self) -> list[str]:
@@ -49,6 +62,24 @@ class Table:
         if self.contract_name is None:
             return None
         return getattr(importlib.import_module("nba_assets.contracts"), self.contract_name)
+
+    @property
+    def fresh_hours(self) -> tuple[float, float] | None:
+        """(warn, fail) hours without a write (FRESH_HOURS), None when not monitored."""
+        return FRESH_HOURS[self.partitioned] if self.monitored else None
+
+    @property
+    def freshness_policy(self) -> dg.FreshnessPolicy | None:
+        """The policy Dagster evaluates and shows (its FreshnessDaemon); the alerts sensor applies the
+        same hours on the sources' clock (sensors/alerts.py)."""
+        import datetime as dt
+
+        import dagster as dg
+
+        if self.fresh_hours is None:
+            return None
+        warn, fail = self.fresh_hours
+        return dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=fail), warn_window=dt.timedelta(hours=warn))
 
     @property
     def key(self) -> dg.AssetKey:
@@ -124,9 +155,9 @@ SYSTEM_DAILY_PERFORMANCE = Table("grading", "system_daily_performance", "one row
                                  "SystemDailyPerformanceContract", ("game_date", "system_id"))
 SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
                       partitioned=NONE, partition_column=None)
-# ------------------------------------------------------------------------------------------ ops
+# ----------------------------------------------------------------------------------- monitoring
 PIPELINE_HEALTH = Table("ops", "pipeline_health", "observations of failed runs (no stored rows)",
-                        partitioned=NONE, partition_column=None)
+                        partitioned=NONE, partition_column=None, monitored=False, group_name="monitoring")
 
 ALL: tuple[Table, ...] = (
     SCHEDULE, BDL_BOXSCORES, NBACOM_BOXSCORES, PROP_LINES, INJURIES,

@@ -42,7 +42,7 @@ def test_asset_keys_snapshot():
 def test_every_table_explains_itself_in_the_ui():
     for key, spec in _specs().items():
         assert spec.description and len(spec.description) > 40, key
-        assert spec.group_name == key.split("/")[0], key
+        assert spec.group_name == tables.get(key).group, key
         assert spec.owners, key
         assert spec.kinds, key
         if key != tables.PIPELINE_HEALTH.label:
@@ -122,3 +122,16 @@ def test_loading_the_code_location_does_not_import_matplotlib():
     code = "import sys\nfrom nba_assets.definitions import defs\nprint('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
+
+
+def test_every_table_has_the_freshness_policy_of_its_registry_entry():
+    for table in tables.ALL:
+        spec = _specs()[table.label]
+        if table.fresh_hours is None:
+            assert spec.freshness_policy is None, table.label
+            continue
+        warn, fail = table.fresh_hours
+        policy = spec.freshness_policy
+        assert policy is not None, table.label
+        assert policy.fail_window.to_timedelta().total_seconds() == fail * 3600, table.label
+        assert policy.warn_window.to_timedelta().total_seconds() == warn * 3600, table.label
