@@ -76,7 +76,8 @@ ROW_COUNT_TABLES: dict[t.Table, tuple[str, float]] = {
 HISTORY_CALENDAR_DAYS = 35
 
 
-def _in(table: t.Table) -> dg.AssetIn:
+def check_input(table: t.Table) -> dg.AssetIn:
+    """A check's extra input: another table's same days (missing days read as empty)."""
     return dg.AssetIn(key=table.key, metadata={"allow_missing_partitions": True})
 
 
@@ -84,9 +85,10 @@ def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
     return list(context.partition_keys)
 
 
-def _result(
+def check_result(
     context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
 ) -> Iterator[dg.AssetCheckResult]:
+    """What every check returns: the rule's result, one per day in a range (checks/per_day.py)."""
     for out in evaluate(context, severity, rule):
         if not out.passed:
             name = context.check_specs[0].name
@@ -110,7 +112,7 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
         rule = on_frames(lambda f: duplicates.duplicate_keys(f, key), frame)
         by_day = DayRule(rule.whole, rule.day, days=lambda days: duplicates.duplicate_keys_by_day(frame, key, days))
-        return _result(context, ERROR, by_day)
+        return check_result(context, ERROR, by_day)
 
     return _check
 
@@ -120,7 +122,7 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
     asset=t.PLAYER_GAME_SUMMARY.key,
     name=SUMMARY_HAS_BOXSCORE,
     partitions_def=game_dates,
-    additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
+    additional_ins={"bdl": check_input(t.BDL_BOXSCORES), "nbacom": check_input(t.NBACOM_BOXSCORES)},
     description="Every summary row has a raw row (same day, team, player) in the source it claims. "
     "ERROR: a row nothing explains is corruption (production had 618).",
 )
@@ -128,7 +130,7 @@ def summary_rows_have_raw_boxscore(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
     nbacom: pl.DataFrame,
 ) -> dg.AssetCheckResult:  # fmt: skip
-    return _result(context, ERROR, on_frames(orphans.summary_without_boxscore, player_game_summary, bdl, nbacom))
+    return check_result(context, ERROR, on_frames(orphans.summary_without_boxscore, player_game_summary, bdl, nbacom))
 
 
 def edge_check(
@@ -140,13 +142,13 @@ def edge_check(
         asset=table.key,
         name=name,
         partitions_def=game_dates,
-        additional_ins={"upstream": _in(upstream)},
+        additional_ins={"upstream": check_input(upstream)},
         description=description,
     )
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, upstream: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, frame, upstream))
+        return check_result(context, severity, on_frames(rule, frame, upstream))
 
     return _check
 
@@ -177,7 +179,7 @@ grades_have_prediction = edge_check(
     asset=t.PROP_LINES.key,
     name=PROP_PLAYERS_ON_ROSTER,
     partitions_def=game_dates,
-    additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
+    additional_ins={"bdl": check_input(t.BDL_BOXSCORES), "nbacom": check_input(t.NBACOM_BOXSCORES)},
     description="Players with prop lines appear in their game's boxscore (either source, DNPs included); "
     "games without a boxscore yet are not judged. WARN: a source gap, usually a name that normalizes "
     "differently, which silently drops those lines from features.",
@@ -185,7 +187,7 @@ grades_have_prediction = edge_check(
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
+    return check_result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -193,23 +195,23 @@ def prop_players_on_roster(
     asset=t.PROP_LINES.key,
     name=PROP_AVAILABILITY,
     partitions_def=game_dates,
-    additional_ins={"schedule": _in(t.SCHEDULE)},
+    additional_ins={"schedule": check_input(t.SCHEDULE)},
     description=f"Every scheduled game has pre-tip lines for >= {availability.MIN_PLAYERS} players from "
     f">= {availability.MIN_BOOKS} books. WARN, listing the games (production missed three in a night).",
 )
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
+    return check_result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
 
 
 # ---------------------------------------------------------------------------------- completeness
 # Completeness is judged on analytics/games, not raw/schedule: a late boxscore re-runs games D through
 # automation (the schedule is not rewritten), so the check re-evaluates exactly when the gap closes.
 _BOX_INS = {
-    "schedule": _in(t.SCHEDULE),
-    "bdl": _in(t.BDL_BOXSCORES),
-    "nbacom": _in(t.NBACOM_BOXSCORES),
+    "schedule": check_input(t.SCHEDULE),
+    "bdl": check_input(t.BDL_BOXSCORES),
+    "nbacom": check_input(t.NBACOM_BOXSCORES),
 }
 
 
@@ -230,7 +232,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, schedule, bdl, nbacom))
+        return check_result(context, severity, on_frames(rule, schedule, bdl, nbacom))
 
     return _check
 
@@ -262,7 +264,7 @@ def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
     now = dt.datetime.now(dt.UTC)
-    return _result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
+    return check_result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -301,7 +303,7 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
             whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance),
             day=lambda d: anomaly.row_count_anomaly(counts, [dt.date.fromisoformat(d)], tolerance=tolerance),
         )
-        return _result(context, WARN, rule)
+        return check_result(context, WARN, rule)
 
     return _check
 
@@ -314,7 +316,7 @@ def frame_check(
 
     @dg.asset_check(asset=table.key, name=name, partitions_def=game_dates, description=description)
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, frame))
+        return check_result(context, severity, on_frames(rule, frame))
 
     return _check
 

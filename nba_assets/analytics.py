@@ -55,14 +55,5 @@ def player_game_summary(
     return logic.build_player_game_summary(games, bdl, nbacom, primary=config.primary_source)
 
 
-@_analytics_asset(
-    t.TEAM_GAME_SUMMARY,
-    "One row per (game_id, team): points for/against, possessions estimate, pace, offensive and "
-    "defensive rating, home and win flags. Built from player_game_summary.",
-    ins={"player_games": table_in(t.PLAYER_GAME_SUMMARY)},
-)
-def team_game_summary(player_games: pl.DataFrame) -> pl.DataFrame:
-    return logic.build_team_game_summary(player_games)
-
-
-ANALYTICS_ASSETS = [games, player_game_summary, team_game_summary]
+# analytics/team_game_summary is a derived table (nba_assets/derived.py, declared in the registry).
+ANALYTICS_ASSETS = [games, player_game_summary]

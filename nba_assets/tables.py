@@ -47,6 +47,10 @@ class Table:
     partition_column: str | None = "game_date"
     monitored: bool = True  # has a freshness policy (False: an observation-only asset, nothing to keep fresh)
     group_name: str | None = None  # its group in the UI's graph; None: its layer
+    # A derived table (nba_assets/derived.py): "<module>:<function>" computing its day from its inputs'
+    # same day, and the inputs as (argument, "layer/table") pairs.
+    derive: str | None = None
+    inputs: tuple[tuple[str, str], ...] = ()
 
     @property
     def group(self) -> str:
@@ -131,7 +135,9 @@ GAMES = Table("analytics", "games", "one row per game, every source's id reconci
 PLAYER_GAME_SUMMARY = Table("analytics", "player_game_summary", "one row per player per game (DNPs included)",
                             "PlayerGameSummaryContract", ("game_id", "player_lookup"))
 TEAM_GAME_SUMMARY = Table("analytics", "team_game_summary", "one row per team per game",
-                          "TeamGameSummaryContract", ("game_id", "team"))
+                          "TeamGameSummaryContract", ("game_id", "team"),
+                          derive="nba_assets.logic.analytics:build_team_game_summary",
+                          inputs=(("player_games", "analytics/player_game_summary"),))
 # ------------------------------------------------------------------------------------- features
 PLAYER_FEATURES = Table("features", "player_features", "one row per player on day D's slate, inputs < D",
                         "PlayerFeaturesContract", ("game_date", "player_lookup"))
@@ -159,14 +165,8 @@ SEASON_REPORT = Table("grading", "season_report", "the season's plots and figure
 PIPELINE_HEALTH = Table("ops", "pipeline_health", "observations of failed runs (no stored rows)",
                         partitioned=NONE, partition_column=None, monitored=False, group_name="monitoring")
 
-ALL: tuple[Table, ...] = (
-    SCHEDULE, BDL_BOXSCORES, NBACOM_BOXSCORES, PROP_LINES, INJURIES,
-    GAMES, PLAYER_GAME_SUMMARY, TEAM_GAME_SUMMARY,
-    PLAYER_FEATURES,
-    POINTS_MODEL, RECOMMENDATION_HISTORY, PLAYER_PROP_PREDICTIONS,
-    PREDICTION_GRADES, SYSTEM_DAILY_PERFORMANCE, SEASON_REPORT,
-    PIPELINE_HEALTH,
-)
+# Every entry above, in declaration order (layer by layer): adding a table is adding its entry.
+ALL: tuple[Table, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Table))
 # The daily Parquet tables of the lake, in layer order.
 LAKE: tuple[Table, ...] = tuple(t for t in ALL if t.in_lake)
 # The layers of the daily pipeline, upstream first ("ops" is the health observation, not a layer of data).
@@ -197,6 +197,19 @@ def lake_table(label: str | dg.AssetKey) -> Table | None:
     return t if t is not None and t.in_lake else None
 
 
+def write_docs(path: str = "docs/data.md") -> None:
+    """Rewrite the registry section of docs/data.md from `markdown()`."""
+    from pathlib import Path
+
+    doc = Path(path)
+    head, rest = doc.read_text(encoding="utf-8").split(REGISTRY_BEGIN, 1)
+    tail = rest.split(REGISTRY_END, 1)[1]
+    doc.write_text(head + REGISTRY_BEGIN + markdown() + REGISTRY_END + tail, encoding="utf-8")
+
+
+REGISTRY_BEGIN, REGISTRY_END = "<!-- registry:begin -->\n", "<!-- registry:end -->"
+
+
 def markdown() -> str:
     """The registry as a markdown table (docs/data.md embeds it; a test keeps the two identical)."""
     lines = [
@@ -209,3 +222,7 @@ def markdown() -> str:
         view = t.view if t.in_lake else "-"
         lines.append(f"| `{t.label}` | {view} | {t.grain} | {key} | {t.partitioned} | {contract} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m nba_assets.tables: regenerate docs/data.md's table list
+    write_docs()

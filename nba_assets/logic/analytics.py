@@ -288,7 +288,8 @@ def build_player_game_summary(
 
 # ------------------------------------------------------------------------------- team summaries
 def build_team_game_summary(player_games: pl.DataFrame) -> pl.DataFrame:
-    """analytics/team_game_summary: one row per (game_id, team) from the player-game summary.
+    """One row per (game_id, team) from the player-game summary: points for and against, possessions,
+    pace, offensive and defensive rating, home and win flags.
 
     possessions = FGA - OREB + TOV + 0.44*FTA per team, averaged over both teams of the game (the two
     estimates describe the same possessions); pace = possessions per 48 minutes of team time;
