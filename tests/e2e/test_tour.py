@@ -46,13 +46,14 @@ RUN_TIMEOUT = 240
 
 def _tour() -> str:
     text = (REPO / "README.md").read_text()
-    return text[text.index("## A 5-minute tour"):text.index("## How it holds together")]
+    return text[text.index("## A 5-minute tour"):text.index("## The CLI")]
 
 
 def test_readme_tour_names_what_this_test_follows():
     tour = _tour()
     for needle in ("*Lineage*", "Alt+E", f"--date {TOUR_DAY}", tables.PROP_LINES.label, "prop_availability",
-                   "*Materialize…*", "*Show all partitions*", "[2026-11-01...2026-11-07]", "Launch 1 run", "Show Markdown", "season_report"):
+                   "*Materialize…*", "*Show all partitions*", "[2026-11-01...2026-11-07]", "Launch 1 run",
+                   "Show Markdown", "season_report", "*Backfills*", "nba-lake backfill --start"):
         assert needle in tour, f"the README tour no longer says {needle!r}"
 
 
