@@ -430,8 +430,8 @@ def print_floor(a: dict | None, f: dict, c_median: float | None) -> dict:
 
 def cpu_loop_s() -> float:
     """Seconds of a fixed pure-Python loop: how fast this machine is right now. The 2 cores we run on
-    have measured 0.64..1.5 s on different days and within one session, so figures are compared with
-    others measured at a similar loop time (recorded at the start and end of every bench)."""
+    have measured 0.5..1.5 s on different days, so figures are compared with others measured at a
+    similar loop time (recorded at the start and end of every bench)."""
     t = time.perf_counter()
     sum(i * i for i in range(10**7))
     return round(time.perf_counter() - t, 3)
