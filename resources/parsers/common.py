@@ -69,11 +69,6 @@ NBACOM_STAT_FIELDS: dict[str, str] = {
     "blk": "BLK", "tov": "TOV", "pf": "PF",
 }  # fmt: skip
 
-# The 3rd digit of an NBA.com game id. 6 (the NBA Cup final) is deliberately absent: the schedule
-# contract has no such season type, so those games are rejected by name rather than mislabelled.
-SEASON_TYPES: dict[str, str] = {
-    "1": "preseason", "2": "regular", "3": "allstar", "4": "playoffs", "5": "play-in",
-}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ result

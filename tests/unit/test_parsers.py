@@ -437,7 +437,7 @@ def test_schedule_rules() -> None:
         sched_game("0042400101"),                                   # playoffs, final
         sched_game("0052400101", status=2),                         # play-in, live: no score
         sched_game("0032400001", home=("LBN", 1610616833)),         # All-Star "team"
-        sched_game("0062400001"),                                   # NBA Cup final: no contract type
+        sched_game("0062400001"),                                   # NBA Cup final: its own type
         sched_game("0022400999", status=7),
         sched_game("0022400998", home=("LAL", 1610612738)),         # id of BOS with tricode LAL
         sched_game("0022400997", **cdn_late_tip),
@@ -446,14 +446,14 @@ def test_schedule_rules() -> None:
     res = P.parse_nbacom_schedule(body, "s.json")
     ScheduleContract.validate(res.rows)
     got = {r["game_id"]: r for r in res.rows.to_dicts()}
-    assert set(got) == {"0042400101", "0052400101", "0022400997"}
+    assert set(got) == {"0042400101", "0052400101", "0022400997", "0062400001"}
+    assert (got["0062400001"]["season_type"], got["0062400001"]["season_year"]) == ("cup-final", 2024)
     assert (got["0042400101"]["season_type"], got["0042400101"]["home_score"]) == ("playoffs", 101)
     assert (got["0052400101"]["season_type"], got["0052400101"]["home_score"]) == ("play-in", None)
     # gameDateUTC is ET midnight in UTC: 01:30 UTC belongs to the next UTC day.
     assert got["0022400997"]["tipoff_utc"] == dt.datetime(2025, 4, 21, 1, 30, tzinfo=UTC)
     rej = {r["source_game_id"]: (r["field"], r["rule"]) for r in rejects_of(res)}
     assert rej["0032400001"] == ("homeTeam.teamTricode", "not an NBA franchise")
-    assert rej["0062400001"] == ("gameId", "unknown season type digit '6'")
     assert rej["0022400999"] == ("gameStatus", "status must be 1, 2 or 3")
     assert rej["0022400998"] == ("homeTeam.teamId", "team id does not match tricode LAL")
     assert rej["0022400996"] == ("awayTeam.score", "final score must be an integer 0-250")
