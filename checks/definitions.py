@@ -73,6 +73,9 @@ ROW_COUNT_TABLES: dict[t.Table, tuple[str, float]] = {
 }
 # Trailing calendar days read for the anomaly baseline: 14 game days plus the All-Star break.
 HISTORY_CALENDAR_DAYS = 35
+# Players a prop name may match before its game has a boxscore: a season's worth of summaries, so a
+# player back from a long injury is still known.
+KNOWN_PLAYER_DAYS = 200
 
 
 def _in(table: t.Table) -> dg.AssetIn:
@@ -177,14 +180,28 @@ grades_have_prediction = edge_check(
     name=PROP_PLAYERS_ON_ROSTER,
     partitions_def=game_dates,
     additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
-    description="Players with prop lines appear in their game's boxscore (either source, DNPs included); "
-    "games without a boxscore yet are not judged. WARN: a source gap, usually a name that normalizes "
+    required_resource_keys={"lake"},
+    description="Prop-line names that match no player, listed with the book's spelling: absent from "
+    "their game's boxscore (either source, DNPs included) or, before the game has one, from every "
+    f"player of the last {KNOWN_PLAYER_DAYS} days' summaries. WARN: usually a name that normalizes "
     "differently, which silently drops those lines from features.",
 )
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
+    first = min(dt.date.fromisoformat(k) for k in evaluated_dates(context))
+    known = known_players(context.resources.lake.reader(), first)
+    return _result(context, WARN, on_frames(lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known),
+                                            prop_lines, bdl, nbacom))  # fmt: skip
+
+
+def known_players(reader, before: dt.date) -> pl.DataFrame:
+    """The player_lookups of the KNOWN_PLAYER_DAYS of summaries before `before` (empty without any)."""
+    if not reader.has(t.PLAYER_GAME_SUMMARY):
+        return pl.DataFrame(schema={"player_lookup": pl.Utf8})
+    since = before - dt.timedelta(days=KNOWN_PLAYER_DAYS)
+    rows = reader.rows(t.PLAYER_GAME_SUMMARY, since=since, before=before, window_files=True, columns=["player_lookup"])
+    return rows.unique()
 
 
 # ---------------------------------------------------------------------------------- availability

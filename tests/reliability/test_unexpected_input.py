@@ -6,9 +6,13 @@ times), parsed by the raw feeds' own ingest, then reconciled by the analytics lo
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
+import polars as pl
+
+from checks import orphans
 from nba_assets import tables
 from nba_assets.raw import FEEDS
 from resources.landing import LandingZone
@@ -54,3 +58,35 @@ def test_the_nba_cup_final_lands_as_its_own_season_type_with_no_reject(tmp_path)
         ("0062400001", "cup-final", 2024, "MIL", "OKC", 97)
     ]
     tables.SCHEDULE.contract.validate(got.rows)
+
+
+# ------------------------------------------------------------------------------------ player keys (4)
+ODDS = json.loads((FIXTURES / "oddsapi" / "event_odds_player_props_fixture.json").read_text())
+
+
+def _odds_for_tor_at_bos(names: list[str]) -> dict:
+    """The odds fixture moved to the box score fixture's TOR @ BOS game, pricing `names`."""
+    body = copy.deepcopy(ODDS)
+    body.update(commence_time="2026-01-10T00:30:00Z", home_team="Boston Celtics", away_team="Toronto Raptors")
+    book = body["bookmakers"][0]
+    book["markets"] = [{"key": "player_points", "last_update": "2026-01-09T18:00:00Z", "outcomes": [
+        {"name": side, "description": n, "price": -110, "point": 20.5} for n in names for side in ("Over", "Under")]}]
+    body["bookmakers"] = [book]
+    return body
+
+
+def test_a_name_with_letters_that_do_not_decompose_joins_the_books_ascii_spelling(tmp_path):
+    landing = LandingZone(tmp_path)
+    box = copy.deepcopy(BOX_2026)
+    player = box["data"][0]["home_team"]["players"][0]["player"]
+    player.update(first_name="Nikola", last_name="Đurišić")
+    _land(landing, "bdl", "box_scores", DAY, box)
+    _land(landing, "oddsapi", "event_odds", DAY, _odds_for_tor_at_bos(["Nikola Durisic", "Nobody Atall"]))
+    bdl = _feed(tables.BDL_BOXSCORES).ingest(landing, [DAY]).rows
+    props = _feed(tables.PROP_LINES).ingest(landing, [DAY]).rows
+    assert bdl.filter(pl.col("player_id") == 70)["player_lookup"].to_list() == ["nikoladurisic"]
+    assert props["player_lookup"].unique().sort().to_list() == ["nikoladurisic", "nobodyatall"]
+    # The check lists the prop names that match no box score player: only the unknown one.
+    result = orphans.prop_players_not_on_roster(props, bdl, tables.NBACOM_BOXSCORES.empty())
+    assert not result.passed
+    assert result.offending["player_name"].to_list() == ["Nobody Atall"]
