@@ -8,6 +8,7 @@ from nba_assets.partitions import ET
 from resources.parsers.bdl import parse_bdl_box_scores, parse_bdl_injuries, parse_bdl_stats
 from resources.parsers.common import (
     BDL_STAT_FIELDS,
+    MINUTES_MISSING_RULE,
     NBACOM_STAT_FIELDS,
     REJECT_SCHEMA,
     ParseResult,
@@ -20,6 +21,7 @@ from resources.parsers.odds import parse_odds_event_odds
 
 __all__ = [
     "BDL_STAT_FIELDS",
+    "MINUTES_MISSING_RULE",
     "ET",
     "NBACOM_STAT_FIELDS",
     "REJECT_SCHEMA",

@@ -11,10 +11,13 @@ import datetime as dt
 import json
 
 import polars as pl
+import pytest
 
 from checks import orphans
 from nba_assets import tables
+from nba_assets.logic import analytics
 from nba_assets.raw import FEEDS
+from resources import parsers
 from resources.landing import LandingZone
 from tests.conftest import FIXTURES
 
@@ -90,3 +93,59 @@ def test_a_name_with_letters_that_do_not_decompose_joins_the_books_ascii_spellin
     result = orphans.prop_players_not_on_roster(props, bdl, tables.NBACOM_BOXSCORES.empty())
     assert not result.passed
     assert result.offending["player_name"].to_list() == ["Nobody Atall"]
+
+
+# --------------------------------------------------------------- minutes missing on a line with stats (3)
+def _box_with(mutate) -> dict:
+    body = copy.deepcopy(BOX_2026)
+    mutate(body["data"][0]["home_team"]["players"])
+    return body
+
+
+def _summary(bdl: pl.DataFrame, nbacom: pl.DataFrame, primary: str) -> pl.DataFrame:
+    games = analytics.reconcile_games(tables.SCHEDULE.empty(), bdl, nbacom, primary=primary)
+    return analytics.build_player_game_summary(games, bdl, nbacom, primary=primary)
+
+
+def _as_nbacom(bdl: pl.DataFrame) -> pl.DataFrame:
+    """The same player lines as NBA.com's game log would hold them (its own game ids)."""
+    ids = {"18447346": "0022500555", "18447349": "0022500556"}
+    return bdl.filter(~pl.col("dnp")).with_columns(pl.col("source_game_id").replace_strict(ids))
+
+
+@pytest.mark.parametrize("minutes", ["", "0", "00", None, "0:00"])
+def test_minutes_missing_on_a_line_with_points_is_rejected_by_name_then_repaired_from_the_other_source(
+    tmp_path, minutes
+):
+    landing = LandingZone(tmp_path)
+    clean = _feed(tables.BDL_BOXSCORES)
+    _land(landing, "bdl", "box_scores", DAY, _box_with(lambda ps: ps[0].__setitem__("min", minutes)))
+    got = clean.ingest(landing, [DAY])
+    # Jaylen Brown (25 points, 37 minutes) is not stored with 0 minutes: his line is rejected by name.
+    assert got.rows.filter(pl.col("player_id") == 70).height == 0
+    [rej] = got.rejects.to_dicts()
+    assert (rej["player"], rej["field"], rej["source_game_id"]) == ("Jaylen Brown", "min", "18447346")
+    assert rej["rule"].startswith(parsers.MINUTES_MISSING_RULE) and "25 points" in rej["rule"]
+    # NBA.com has the player-game: the summary uses its line (minutes 37), whichever source is primary.
+    reference = tmp_path / "reference"
+    _land(LandingZone(reference), "bdl", "box_scores", DAY, BOX_2026)
+    nbacom = _as_nbacom(clean.ingest(LandingZone(reference), [DAY]).rows)
+    for primary in ("bdl", "nbacom"):
+        brown = _summary(got.rows, nbacom, primary).filter(pl.col("player_lookup") == "jaylenbrown")
+        assert brown.select("source_used", "minutes", "points").rows() == [("nbacom", 37.0, 25)], primary
+    # Neither source has it with minutes: no summary row at all, never one with 0 minutes and points.
+    alone = _summary(got.rows, nbacom.filter(pl.col("player_id") != 70), "bdl")
+    assert alone.filter(pl.col("player_lookup") == "jaylenbrown").height == 0
+    assert alone.filter((pl.col("minutes") == 0) & (pl.col("points") > 0)).height == 0
+
+
+def test_an_appearance_of_seconds_keeps_its_line_with_zero_minutes(tmp_path):
+    def cameo(players):  # Chris Boucher (a DNP in the fixture) in for seconds: a made layup and a foul
+        players[5].update(min="00", pts=2, fgm=1, fga=1, pf=1)
+
+    landing = LandingZone(tmp_path)
+    _land(landing, "bdl", "box_scores", DAY, _box_with(cameo))
+    got = _feed(tables.BDL_BOXSCORES).ingest(landing, [DAY])
+    assert got.rejects.height == 0
+    boucher = got.rows.filter(pl.col("player_name") == "Chris Boucher")
+    assert boucher.select("minutes", "dnp", "points").rows() == [(0.0, False, 2)]

@@ -234,6 +234,39 @@ def test_dnp_rows_null_stats_become_zero_and_cameo_is_not_dnp() -> None:
     assert by_id[4]["dnp"] is False and by_id[4]["minutes"] == 35.37
 
 
+@pytest.mark.parametrize(
+    ("over", "kept"),
+    [
+        ({"pts": 3, "fgm": 1, "fga": 1, "fg3m": 1, "fg3a": 1}, True),  # a three in the last seconds
+        ({"pts": 2, "ftm": 2, "fta": 2, "reb": 1, "pf": 2}, True),  # fouled at once, two free throws
+        ({"pts": 4, "fgm": 2, "fga": 2}, False),  # more points than seconds allow
+        ({"pts": 0, "fga": 2, "reb": 2, "ast": 1}, False),  # 5 box events
+        ({"pts": 41, "fgm": 15, "fga": 25, "fg3m": 5, "fg3a": 9, "ftm": 6, "fta": 7}, False),  # the finding
+    ],
+)
+def test_a_zero_minute_line_with_stats_is_a_cameo_only_up_to_the_threshold(over: dict, kept: bool) -> None:
+    body = {"data": [box_game(9, "BOS", "TOR", [dnp_line(1, "A", "Zero", mins="00", **over)], [])]}
+    res = P.parse_bdl_box_scores(body, "f.json")
+    assert res.rows.height == int(kept)
+    if kept:
+        assert res.rows.select("minutes", "dnp").rows() == [(0.0, False)]
+    else:
+        [rej] = rejects_of(res)
+        assert rej["field"] == "min" and rej["rule"].startswith(P.MINUTES_MISSING_RULE), rej
+
+
+def test_leaguegamelog_null_minutes_with_points_is_rejected_by_the_same_rule() -> None:
+    headers = ["SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE",
+               "MATCHUP", "MIN", *P.NBACOM_STAT_FIELDS.values()]  # fmt: skip
+    stats = [15, 25, 5, 9, 6, 7, 1, 4, 5, 3, 1, 0, 2, 3, 41]  # FGM..PTS in NBACOM_STAT_FIELDS order
+    fields = dict(zip(P.NBACOM_STAT_FIELDS.values(), [41, 15, 25, 5, 9, 6, 7, 1, 4, 5, 3, 1, 0, 2, 3], strict=True))
+    assert len(stats) == len(fields)
+    row = ["22025", 7, "Big Night", "BOS", "0022500555", "2026-01-09", "BOS vs. TOR", None, *fields.values()]
+    body = {"resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": [row]}]}
+    [rej] = rejects_of(P.parse_nbacom_leaguegamelog(body, "g.json"))
+    assert (rej["field"], rej["player"]) == ("MIN", "Big Night") and "41 points" in rej["rule"]
+
+
 def test_cameo_with_null_stat_is_rejected() -> None:
     cameo = dnp_line(1, "A", "Cameo", pts=2, fgm=1, fga=1, ast=None)
     body = {"data": [box_game(9, "BOS", "TOR", [cameo], [])]}
