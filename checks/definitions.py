@@ -31,8 +31,9 @@ import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
 from checks.per_day import DayRule, evaluate, on_frames
-from checks.result import RuleResult, combine
+from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
+from nba_assets.logic import analytics as analytics_logic
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -51,6 +52,7 @@ FINALS_HAVE_BOXSCORES = "final_games_have_boxscores"
 FINALS_IN_EVERY_SOURCE = "final_games_in_every_source"
 GAMES_BECOME_FINAL = "games_final_after_tipoff"
 SOURCES_AGREE = "sources_agree"
+BOX_IDS_MATCH_SCHEDULE = "box_game_ids_match_schedule"
 ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
@@ -230,7 +232,7 @@ _BOX_INS = {
 
 
 def completeness_check(name: str, rule, severity, description: str) -> dg.AssetChecksDefinition:
-    """A completeness rule over D's schedule and both boxscore tables, attached to analytics/games."""
+    """A rule over D's schedule and both boxscore tables (completeness, ids), attached to analytics/games."""
 
     @dg.asset_check(
         asset=t.GAMES.key,
@@ -279,6 +281,24 @@ def games_final_after_tipoff(
 ) -> dg.AssetCheckResult:
     now = dt.datetime.now(dt.UTC)
     return _result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
+
+
+def _box_ids_replaced(schedule: pl.DataFrame, nbacom: pl.DataFrame) -> RuleResult:
+    swaps = analytics_logic.box_ids_replaced_by_schedule(schedule, nbacom)
+    return from_offending(
+        swaps, ok="every NBA.com box score game has the schedule's id",
+        problem="{n} NBA.com box score game(s) under another id than the schedule's (the schedule's is kept)",
+        sort_by=["game_date", "home_team"],
+    )  # fmt: skip
+
+
+box_game_ids_match_schedule = completeness_check(
+    BOX_IDS_MATCH_SCHEDULE,
+    lambda schedule, bdl, nbacom: _box_ids_replaced(schedule, nbacom),
+    WARN,
+    "Every NBA.com box score game carries the schedule's id for its (date, home, away); "
+    "analytics/games keeps the schedule's, and each swap is listed with both ids. WARN.",
+)
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -402,6 +422,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         final_games_have_boxscores,
         final_games_in_every_source,
         games_final_after_tipoff,
+        box_game_ids_match_schedule,
         sources_agree,
         *(row_count_check(table) for table in ROW_COUNT_TABLES),
         feature_quality_share,

@@ -10,16 +10,20 @@ import copy
 import datetime as dt
 import json
 
+import dagster as dg
 import polars as pl
 import pytest
 
+from checks import definitions as check_definitions
 from checks import orphans
 from nba_assets import tables
 from nba_assets.logic import analytics
-from nba_assets.raw import FEEDS
+from nba_assets.raw import FEEDS, GAME_IDS_STABLE_CHECK, bdl_boxscores
 from resources import parsers
+from resources.env import resources_for
 from resources.landing import LandingZone
-from tests.conftest import FIXTURES
+from resources.settings import settings
+from tests.conftest import FIXTURES, lake_instance_for_test
 
 BOX_2026 = json.loads((FIXTURES / "bdl" / "box_scores_2026-01-09.json").read_text())
 DAY = dt.date(2026, 1, 9)
@@ -149,3 +153,61 @@ def test_an_appearance_of_seconds_keeps_its_line_with_zero_minutes(tmp_path):
     assert got.rejects.height == 0
     boucher = got.rows.filter(pl.col("player_name") == "Chris Boucher")
     assert boucher.select("minutes", "dnp", "points").rows() == [(0.0, False, 2)]
+
+
+# ------------------------------------------------------------------- a game id that changes between fetches (5)
+def _renumbered(body: dict, new_id: int) -> dict:
+    body = copy.deepcopy(body)
+    body["data"][0]["id"] = new_id
+    return body
+
+
+def test_a_game_renumbered_between_fetches_keeps_the_newest_id_once_and_records_the_change(tmp_path, monkeypatch):
+    landing = LandingZone(tmp_path)
+    _land(landing, "bdl", "box_scores", DAY, BOX_2026)
+    _land(landing, "bdl", "box_scores", DAY, _renumbered(BOX_2026, 18447999))
+    feed = _feed(tables.BDL_BOXSCORES)
+    got = feed.ingest(landing, [DAY])
+    listed = sum(len(g[s]["players"]) for g in BOX_2026["data"] for s in ("home_team", "visitor_team"))
+    assert got.rows.height == listed  # not doubled
+    assert sorted(got.rows["source_game_id"].unique().to_list()) == ["18447349", "18447999"]
+    assert got.id_changes.select("game_date", "field", "value", "source_game_id", "rule").rows() == [
+        (DAY, "source_game_id", "18447346", "18447999", parsers.GAME_ID_CHANGED_RULE)
+    ]
+    # Analytics takes the day (it refused "several game ids" when both numberings were kept).
+    games = analytics.reconcile_games(tables.SCHEDULE.empty(), got.rows, tables.NBACOM_BOXSCORES.empty())
+    assert sorted(games["bdl_game_id"].to_list()) == ["18447349", "18447999"]
+    # The raw asset records it: output metadata and a WARN check naming old and new id.
+    monkeypatch.setenv("NBA_LAKE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NBA_LAKE_SOURCE", "landing")
+    with lake_instance_for_test() as instance:
+        result = dg.materialize([bdl_boxscores], partition_key=str(DAY), resources=resources_for(settings()),
+                                instance=instance)  # fmt: skip
+    [mat] = result.asset_materializations_for_node(bdl_boxscores.op.name)
+    assert mat.metadata["game_ids_changed"].value == 1
+    [ev] = [e for e in result.get_asset_check_evaluations() if e.check_name == GAME_IDS_STABLE_CHECK]
+    assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
+    assert "18447346" in ev.metadata["id_changes"].value and "18447999" in ev.metadata["id_changes"].value
+    written = pl.read_parquet(tmp_path / "lake" / "raw" / "bdl_boxscores" / f"{DAY}.parquet")
+    assert written.height == listed
+
+
+def test_a_box_score_id_the_schedule_replaces_is_recorded_with_both_ids(tmp_path):
+    # NBA.com's game log numbers TOR @ BOS 0022500555, the schedule 0022500600: one id each, so no
+    # "several ids" error, and the games table takes the schedule's. The swap is listed, not silent.
+    landing = LandingZone(tmp_path)
+    _land(landing, "bdl", "box_scores", DAY, BOX_2026)
+    nbacom = _as_nbacom(_feed(tables.BDL_BOXSCORES).ingest(landing, [DAY]).rows)
+    schedule = pl.DataFrame([{
+        "game_date": DAY, "game_id": "0022500600", "season_year": 2025, "season_type": "regular",
+        "nbacom_game_code": None, "home_team": "BOS", "away_team": "TOR", "home_team_id": 1610612738,
+        "away_team_id": 1610612761, "tipoff_utc": None, "status": 3, "home_score": None, "away_score": None,
+        "landing_file": "s.json"}], schema=tables.SCHEDULE.empty().schema)  # fmt: skip
+    games = analytics.reconcile_games(schedule, tables.BDL_BOXSCORES.empty(), nbacom)
+    assert "0022500600" in games["game_id"].to_list()
+    swaps = analytics.box_ids_replaced_by_schedule(schedule, nbacom)
+    assert swaps.select("game_date", "home_team", "away_team", "box_game_id", "sched_game_id").rows() == [
+        (DAY, "BOS", "TOR", "0022500555", "0022500600")
+    ]
+    result = check_definitions._box_ids_replaced(schedule, nbacom)
+    assert not result.passed and result.offending["box_game_id"].to_list() == ["0022500555"]

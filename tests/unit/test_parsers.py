@@ -719,3 +719,18 @@ def test_non_string_name_and_non_dict_records_are_rejects_not_crashes() -> None:
     res = P.parse_bdl_stats({"data": ["not a record", stats_row(1, "Devin Booker", "PHX")]}, "s.json")
     assert res.rows["player_id"].to_list() == [1]
     assert [r["field"] for r in rejects_of(res)] == ["game.id"]
+
+
+def test_newest_game_ids_keeps_every_page_of_a_game_and_drops_only_an_old_numbering() -> None:
+    def rows(gid: str, pids: list[int]) -> pl.DataFrame:
+        return pl.DataFrame({"game_date": [dt.date(2026, 1, 9)] * len(pids), "home_team": ["BOS"] * len(pids),
+                             "away_team": ["TOR"] * len(pids), "source_game_id": [gid] * len(pids),
+                             "player_id": pids})  # fmt: skip
+
+    # A game split over two pages of one fetch: same id, every page kept, nothing recorded.
+    pages, changed = P.newest_game_ids([rows("1", [1, 2]), rows("1", [3])], "source_game_id")
+    assert [f.height for f in pages] == [2, 1] and changed.height == 0
+    # A later fetch renumbers it: the old numbering's rows go, the change is named (old, new).
+    kept, changed = P.newest_game_ids([rows("1", [1, 2]), rows("1", [3]), rows("7", [1, 2, 3])], "source_game_id")
+    assert [f.height for f in kept] == [0, 0, 3]
+    assert changed.select("old_id", "new_id").rows() == [("1", "7")]
