@@ -32,8 +32,9 @@ import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
 from checks.per_day import DayRule, evaluate, on_frames
-from checks.result import RuleResult, combine
+from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
+from nba_assets.logic import analytics as analytics_logic
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -52,6 +53,7 @@ FINALS_HAVE_BOXSCORES = "final_games_have_boxscores"
 FINALS_IN_EVERY_SOURCE = "final_games_in_every_source"
 GAMES_BECOME_FINAL = "games_final_after_tipoff"
 SOURCES_AGREE = "sources_agree"
+BOX_IDS_MATCH_SCHEDULE = "box_game_ids_match_schedule"
 ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
@@ -74,6 +76,9 @@ ROW_COUNT_TABLES: dict[t.Table, tuple[str, float]] = {
 }
 # Trailing calendar days read for the anomaly baseline: 14 game days plus the All-Star break.
 HISTORY_CALENDAR_DAYS = 35
+# Players a prop name may match before its game has a boxscore: a season's worth of summaries, so a
+# player back from a long injury is still known.
+KNOWN_PLAYER_DAYS = 200
 
 
 def check_input(table: t.Table) -> dg.AssetIn:
@@ -180,14 +185,28 @@ grades_have_prediction = edge_check(
     name=PROP_PLAYERS_ON_ROSTER,
     partitions_def=game_dates,
     additional_ins={"bdl": check_input(t.BDL_BOXSCORES), "nbacom": check_input(t.NBACOM_BOXSCORES)},
-    description="Players with prop lines appear in their game's boxscore (either source, DNPs included); "
-    "games without a boxscore yet are not judged. WARN: a source gap, usually a name that normalizes "
+    required_resource_keys={"lake"},
+    description="Prop-line names that match no player, listed with the book's spelling: absent from "
+    "their game's boxscore (either source, DNPs included) or, before the game has one, from every "
+    f"player of the last {KNOWN_PLAYER_DAYS} days' summaries. WARN: usually a name that normalizes "
     "differently, which silently drops those lines from features.",
 )
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return check_result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
+    first = min(dt.date.fromisoformat(k) for k in evaluated_dates(context))
+    known = known_players(context.resources.lake.reader(), first)
+    return check_result(context, WARN, on_frames(lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known),
+                                            prop_lines, bdl, nbacom))  # fmt: skip
+
+
+def known_players(reader, before: dt.date) -> pl.DataFrame:
+    """The player_lookups of the KNOWN_PLAYER_DAYS of summaries before `before` (empty without any)."""
+    if not reader.has(t.PLAYER_GAME_SUMMARY):
+        return pl.DataFrame(schema={"player_lookup": pl.Utf8})
+    since = before - dt.timedelta(days=KNOWN_PLAYER_DAYS)
+    rows = reader.rows(t.PLAYER_GAME_SUMMARY, since=since, before=before, window_files=True, columns=["player_lookup"])
+    return rows.unique()
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -216,7 +235,7 @@ _BOX_INS = {
 
 
 def completeness_check(name: str, rule, severity, description: str) -> dg.AssetChecksDefinition:
-    """A completeness rule over D's schedule and both boxscore tables, attached to analytics/games."""
+    """A rule over D's schedule and both boxscore tables (completeness, ids), attached to analytics/games."""
 
     @dg.asset_check(
         asset=t.GAMES.key,
@@ -265,6 +284,24 @@ def games_final_after_tipoff(
 ) -> dg.AssetCheckResult:
     now = dt.datetime.now(dt.UTC)
     return check_result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
+
+
+def _box_ids_replaced(schedule: pl.DataFrame, nbacom: pl.DataFrame) -> RuleResult:
+    swaps = analytics_logic.box_ids_replaced_by_schedule(schedule, nbacom)
+    return from_offending(
+        swaps, ok="every NBA.com box score game has the schedule's id",
+        problem="{n} NBA.com box score game(s) under another id than the schedule's (the schedule's is kept)",
+        sort_by=["game_date", "home_team"],
+    )  # fmt: skip
+
+
+box_game_ids_match_schedule = completeness_check(
+    BOX_IDS_MATCH_SCHEDULE,
+    lambda schedule, bdl, nbacom: _box_ids_replaced(schedule, nbacom),
+    WARN,
+    "Every NBA.com box score game carries the schedule's id for its (date, home, away); "
+    "analytics/games keeps the schedule's, and each swap is listed with both ids. WARN.",
+)
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -388,6 +425,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         final_games_have_boxscores,
         final_games_in_every_source,
         games_final_after_tipoff,
+        box_game_ids_match_schedule,
         sources_agree,
         *(row_count_check(table) for table in ROW_COUNT_TABLES),
         feature_quality_share,

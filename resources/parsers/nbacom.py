@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nba_assets import tables
+from nba_assets.contracts import SEASON_TYPES
 from nba_assets.partitions import ET
 from resources.parsers import common as pc
 from resources.teams import (
@@ -200,7 +201,7 @@ def parse_nbacom_schedule(
                 if game_dates is not None and game_date not in game_dates:
                     continue
                 game_id = _nbacom_game_id("gameId", gid)
-                season_type = pc.SEASON_TYPES.get(game_id[2])
+                season_type = SEASON_TYPES.get(game_id[2])
                 if season_type is None:
                     raise pc._Bad("gameId", game_id, f"unknown season type digit {game_id[2]!r}")
                 yy = int(game_id[3:5])

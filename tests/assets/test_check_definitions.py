@@ -247,7 +247,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 36
+    assert set(evs) == expected and len(expected) == 37
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}

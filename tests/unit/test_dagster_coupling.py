@@ -27,8 +27,7 @@ DAGSTER_TABLES = re.compile(r"\b(from|join|update|into)\s+(event_logs|asset_chec
 
 def _product_files():
     for pkg in PRODUCT:
-        for path in sorted((ROOT / pkg).rglob("*.py")):
-            yield path
+        yield from sorted((ROOT / pkg).rglob("*.py"))
 
 
 def test_dagster_internals_are_only_reached_through_their_package():
