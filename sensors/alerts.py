@@ -221,9 +221,9 @@ def latest_writes(instance: dg.DagsterInstance, tables: Iterable[t.Table]) -> di
     """table label -> (storage id, wall-clock epoch seconds) of its latest materialization (written ones only)."""
     out = {}
     for table in tables:
-        ev = instance.get_latest_materialization_event(table.key)
-        if ev is not None and ev.storage_id is not None:
-            out[table.label] = (ev.storage_id, ev.timestamp)
+        recs = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=table.key), limit=1).records
+        if recs:
+            out[table.label] = (recs[0].storage_id, recs[0].timestamp)
     return out
 
 

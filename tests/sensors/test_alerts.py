@@ -304,3 +304,27 @@ def test_tables_age_on_the_sources_clock_and_a_stalled_run_stands_for_them():
     # written within the window: resolves
     events = stale_events(alerts, None, sim_now + dt.timedelta(hours=29), seen, fail)
     assert [(e.key, e.alert) for e in events] == [("stale:raw/schedule", None)]
+
+
+def test_a_registry_table_goes_stale_on_the_sources_clock_through_the_sensors_evaluation():
+    with dg.instance_for_test() as instance:
+        _a_registry_table_goes_stale(instance)
+
+
+def _a_registry_table_goes_stale(instance):
+    from checks.health import record_game_day_success
+    from nba_assets import tables
+    from resources.alerts import AlertsResource
+    from sensors.alerts import evaluate, latest_writes
+
+    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=tables.SCHEDULE.key, partition="2026-01-09"))
+    writes = latest_writes(instance, [tables.SCHEDULE, tables.GAMES])
+    assert set(writes) == {tables.SCHEDULE.label}  # never-written tables have no age
+    t0 = dt.datetime.now(dt.UTC)
+    alerts = AlertsResource()
+    sent, cursor = evaluate(instance, alerts, t0, [], [tables.SCHEDULE, tables.GAMES], {})
+    assert sent == [] and list(cursor["seen"]) == [tables.SCHEDULE.label]
+    later = t0 + dt.timedelta(hours=31)  # the game-day runs go on (an hour ago) but the table is not written
+    record_game_day_success(instance, "run-1", later - dt.timedelta(hours=1), pinged=False)
+    sent, cursor = evaluate(instance, alerts, later, [], [tables.SCHEDULE, tables.GAMES], cursor)
+    assert [(a.key, a.status) for a in sent] == [(f"stale:{tables.SCHEDULE.label}", "firing")]
