@@ -220,11 +220,21 @@ def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) 
 
 
 def rejects_check(rejects: pl.DataFrame) -> dg.AssetCheckResult:
-    """ERROR, not blocking: the good rows of the day are fine to use; the bad records need a human."""
-    return _records_check(
-        rejects, REJECTS_CHECK, dg.AssetCheckSeverity.ERROR, "rejects",
+    """ERROR, not blocking: the good rows of the day are fine to use; the bad records need a human.
+    Records left out under an out-of-scope rule (parsers.OUT_OF_SCOPE_RULES: known special cases such as
+    exhibitions with non-NBA teams) are counted beside the verdict, never failing it."""
+    scope = pl.col("rule").is_in(list(parsers.OUT_OF_SCOPE_RULES))
+    result = _records_check(
+        rejects.filter(~scope), REJECTS_CHECK, dg.AssetCheckSeverity.ERROR, "rejects",
         "record(s) rejected by the parser", "every record parsed",
     )
+    skipped = rejects.filter(scope)
+    if skipped.height:
+        meta = {**result.metadata, "out_of_scope_count": skipped.height,
+                "out_of_scope": dg.MetadataValue.md(markdown_table(skipped.head(25)))}
+        result = dg.AssetCheckResult(check_name=result.check_name, passed=result.passed, severity=result.severity,
+                                     metadata=meta, description=f"{result.description}; {skipped.height} out of scope")
+    return result
 
 
 def duplicates_check(duplicates: pl.DataFrame) -> dg.AssetCheckResult:

@@ -404,7 +404,7 @@ def test_leaguegamelog_missing_header_rejects_the_file() -> None:
 
 
 # ----------------------------------------------------------------------------------- schedule
-def test_real_cdn_schedule_rejects_non_nba_teams() -> None:
+def test_real_cdn_schedule_leaves_exhibitions_with_non_nba_teams_out_of_scope() -> None:
     body = sample("nbacom/schedule_cdn_2025-26_excerpt.json")
     games = [g for d in body["leagueSchedule"]["gameDates"] for g in d["games"]]
     res = P.parse_nbacom_schedule(body, "sched.json")
@@ -412,7 +412,7 @@ def test_real_cdn_schedule_rejects_non_nba_teams() -> None:
     rejects = rejects_of(res)
     # Melbourne United and South East Melbourne Phoenix (preseason exhibitions)
     assert {r["source_game_id"] for r in rejects} == {"0012500009", "0012500011"}
-    assert {r["rule"] for r in rejects} == {"not an NBA franchise"}
+    assert {r["rule"] for r in rejects} == {P.EXHIBITION_RULE}
     assert res.rows.height + len(rejects) == len(games)
     assert set(res.rows["season_type"].to_list()) == {"preseason"}
     assert set(res.rows["season_year"].to_list()) == {2025}
@@ -486,7 +486,7 @@ def test_schedule_rules() -> None:
     # gameDateUTC is ET midnight in UTC: 01:30 UTC belongs to the next UTC day.
     assert got["0022400997"]["tipoff_utc"] == dt.datetime(2025, 4, 21, 1, 30, tzinfo=UTC)
     rej = {r["source_game_id"]: (r["field"], r["rule"]) for r in rejects_of(res)}
-    assert rej["0032400001"] == ("homeTeam.teamTricode", "not an NBA franchise")
+    assert rej["0032400001"] == ("homeTeam.teamTricode", P.EXHIBITION_RULE)  # All-Star: an exhibition
     assert rej["0022400999"] == ("gameStatus", "status must be 1, 2 or 3")
     assert rej["0022400998"] == ("homeTeam.teamId", "team id does not match tricode LAL")
     assert rej["0022400996"] == ("awayTeam.score", "final score must be an integer 0-250")
@@ -734,3 +734,21 @@ def test_newest_game_ids_keeps_every_page_of_a_game_and_drops_only_an_old_number
     kept, changed = P.newest_game_ids([rows("1", [1, 2]), rows("1", [3]), rows("7", [1, 2, 3])], "source_game_id")
     assert [f.height for f in kept] == [0, 0, 3]
     assert changed.select("old_id", "new_id").rows() == [("1", "7")]
+
+
+def test_a_non_nba_team_outside_an_exhibition_is_still_a_reject_and_exhibitions_pass_the_rejects_check() -> None:
+    from nba_assets.raw import rejects_check
+
+    body = sample("nbacom/schedule_cdn_2025-26_excerpt.json")
+    exhibition = copy.deepcopy(body)
+    res = P.parse_nbacom_schedule(exhibition, "sched.json")
+    check = rejects_check(res.rejects)
+    assert check.passed and check.metadata["out_of_scope_count"].value == 2
+    assert "0012500009" in check.metadata["out_of_scope"].value
+    for d in body["leagueSchedule"]["gameDates"]:  # the same games, as regular-season ids
+        for g in d["games"]:
+            g["gameId"] = "002" + g["gameId"][3:]
+    rejects = rejects_of(P.parse_nbacom_schedule(body, "sched.json"))
+    assert {(r["source_game_id"], r["rule"]) for r in rejects} == {
+        ("0022500009", "not an NBA franchise"), ("0022500011", "not an NBA franchise")}
+    assert not rejects_check(P.parse_nbacom_schedule(body, "sched.json").rejects).passed
