@@ -421,3 +421,38 @@ def test_sql_query_and_bad_sql(lake_env, capsys):
     assert str(n) in res.output
     rc, _, err = entry(capsys, "sql", "select * from raw.nope")
     assert rc == 2 and err.startswith("error: CatalogException")
+
+
+def test_sql_is_read_only(lake_env, capsys, tmp_path):
+    """A day's file stays byte for byte what the pipeline wrote, whatever `nba-lake sql` is asked; each
+    refusal is one line (exit 2) and names the way that does write (--write-db)."""
+    import hashlib
+
+    folder = lake_env["data"] / "lake" / "raw" / "nbacom_boxscores"
+    day = folder / f"{D1}.parquet"
+
+    def snapshot():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+    before = snapshot()
+    for statement in (
+        f"COPY (select 1 as oops) TO '{day}'",
+        f"copy (select 1 as oops) to 'lake://raw/nbacom_boxscores/{D1}.parquet'",
+        f"select 1; COPY (select 1 as oops) TO '{day}'",
+        f"ATTACH '{tmp_path}/x.duckdb'",
+        f"EXPORT DATABASE '{tmp_path}/export'",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SET disabled_filesystems = ''",
+        f"select * from read_parquet('{day}')",
+    ):
+        rc, out, err = entry(capsys, "sql", statement)
+        assert rc == 2, (statement, out, err)
+        assert len(err.splitlines()) == 1 and err.startswith("error: nba-lake sql is read-only: "), err
+        assert "--write-db" in err or "locked" in err, err
+    assert snapshot() == before
+    assert list(tmp_path.iterdir()) == []
+    rc, out, _ = entry(capsys, "sql", f"select count(*) as n from raw.nbacom_boxscores where game_date = '{D1}'")
+    import polars as pl
+
+    assert rc == 0 and f"{pl.read_parquet(day).height}" in out
