@@ -139,6 +139,14 @@ def test_checks_for_a_day_with_range_results(lake_env):
     assert "SKIPPED" not in every and "PASSED" in every
 
 
+def test_checks_defaults_to_the_latest_game_day(lake_env):
+    """Without --date: the last day up to today (the sim clock, 12-12) whose schedule lists games."""
+    res = invoke("checks")
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith(f"checks for {D2} (the latest game day)"), res.output
+    assert "no failed checks" in invoke("checks", "--failed").output
+
+
 def test_status_tables_are_the_definitions_partitioned_assets(lake_env):
     """`status` lists the registry's partitioned tables (no definitions built): the same set, in the
     same layer order, as the code location's partitioned assets."""
