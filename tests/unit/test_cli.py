@@ -327,6 +327,9 @@ def test_sim_status_shows_clock_and_pending(sim_env):
     assert "2025-12-12 17:00:00 UTC" in res.output
     assert f"override file {data / 'sim' / 'clock.json'}" in res.output
     assert "seeded late-boxscore fault" in res.output and "2025-12-10" in res.output
+    # Only boxscores that are late now: the seeded faults of games weeks away are counted, not listed.
+    assert "pending late boxscores: 1 of games already final; 2 more for games not final yet" in res.output
+    assert "2026-02-06" not in res.output and "2026-04-01" not in res.output
 
 
 def test_sim_advance_and_reset(sim_env):
