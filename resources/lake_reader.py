@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import re
+import stat
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -71,7 +72,7 @@ _MUTATORS = (
 
 
 @functools.cache
-def _read_only_class() -> type:
+def _read_only_class(local: bool) -> type:
     from fsspec.implementations.dirfs import DirFileSystem
 
     def refuse(name: str):
@@ -83,17 +84,32 @@ def _read_only_class() -> type:
         def method(self, path, mode="rb", *args, **kwargs):
             if any(c in mode for c in "wax+"):
                 raise PermissionError(f"the lake is read-only here: open {path!r} mode {mode!r}")
+            if local:  # the built-in file object: DuckDB's reads skip fsspec's Python wrapper
+                return open(self._join(path), "rb")  # noqa: SIM115 (DuckDB closes it)
             return getattr(DirFileSystem, name)(self, path, mode, *args, **kwargs)
         return method
 
     attrs = {name: refuse(name) for name in _MUTATORS}
     attrs |= {"protocol": READ_ONLY_PROTOCOL, "open": opener("open"), "_open": opener("_open"), "cachable": False}
+    if local:  # DuckDB asks a file's size and time several times per read: one stat each, not fsspec's
+        attrs |= {"info": _local_info, "modified": _local_modified}
     return type("ReadOnlyLake", (DirFileSystem,), attrs)
 
 
-def read_only_filesystem(root: str, fs):
-    """`fs` below `root` under the protocol `lake://`, refusing every write (PermissionError)."""
-    return _read_only_class()(path=root, fs=fs)
+def _local_info(self, path, **_kwargs) -> dict:
+    st = os.stat(self._join(path))
+    kind = "directory" if stat.S_ISDIR(st.st_mode) else "file"
+    return {"name": path, "size": st.st_size, "type": kind, "mtime": st.st_mtime}
+
+
+def _local_modified(self, path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(os.stat(self._join(path)).st_mtime, tz=dt.UTC)
+
+
+def read_only_filesystem(root: str, fs, local: bool = False):
+    """`fs` below `root` under the protocol `lake://`, refusing every write (PermissionError); `local`:
+    `fs` is the local file system (read through built-in files)."""
+    return _read_only_class(local)(path=root, fs=fs)
 
 
 def _sql_str(s: str) -> str:
@@ -184,8 +200,9 @@ class LakeReader:
         con = duckdb.connect(config=_READ_ONLY_CONFIG)
         sources = self._chosen(only)
         if sources:  # (`select 1` needs no file system: fsspec's import is ~0.1 s of a CLI query)
-            fs = _local_fs() if is_local(self.lake) else self.lake.fs
-            con.register_filesystem(read_only_filesystem(self._fs_root(), fs))
+            local = is_local(self.lake)
+            fs = _local_fs() if local else self.lake.fs
+            con.register_filesystem(read_only_filesystem(self._fs_root(), fs, local))
             self._create_views(con, sources, f"{READ_ONLY_PROTOCOL}:/")
         for statement in _READ_ONLY_LOCK:  # (neither can be given to duckdb.connect)
             con.execute(statement)

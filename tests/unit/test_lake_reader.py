@@ -385,9 +385,22 @@ def test_the_read_only_file_system_refuses_every_change(lake: Path) -> None:
 
     from resources.lake_reader import read_only_filesystem
 
-    fs = read_only_filesystem(str(lake / "lake"), LocalFileSystem())
+    local = read_only_filesystem(str(lake / "lake"), LocalFileSystem(), local=True)
+    generic = read_only_filesystem(str(lake / "lake"), LocalFileSystem())
     day = f"raw/bdl_boxscores/{DAYS[0]}.parquet"
-    assert fs.cat_file(day) == (lake / "lake" / day).read_bytes()
+    data = (lake / "lake" / day).read_bytes()
+    for fs in (local, generic):
+        assert fs.cat_file(day) == data
+        with fs.open(day, "rb") as fh:
+            fh.seek(-8, 2)
+            assert fh.read() == data[-8:]
+        assert fs.info(day)["size"] == len(data) and fs.info(day)["type"] == "file"
+        assert fs.modified(day).timestamp() == pytest.approx((lake / "lake" / day).stat().st_mtime)
+        _refuses_every_change(fs, day)
+    assert (lake / "lake" / day).read_bytes() == data
+
+
+def _refuses_every_change(fs, day: str) -> None:
     assert len(fs.glob("raw/bdl_boxscores/*.parquet")) == len(DAYS)
     for call in (lambda: fs.open(day, "wb"), lambda: fs.open(day, mode="ab"), lambda: fs.rm(day),
                  lambda: fs.rm_file(day), lambda: fs.mv(day, "raw/x.parquet"), lambda: fs.pipe_file(day, b"x"),
@@ -396,4 +409,3 @@ def test_the_read_only_file_system_refuses_every_change(lake: Path) -> None:
                  lambda: fs.write_bytes(day, b"x")):
         with pytest.raises(PermissionError, match="read-only"):
             call()
-    assert (lake / "lake" / day).exists()
