@@ -2,8 +2,8 @@
 
 A range longer than one season, or one in which a season finds no game at all (an empty landing zone
 in landing mode, seasons the source has no schedule for), would write an empty file per table and day
-and a run's worth of history for nothing: five years over an empty landing zone wrote 23,738 empty
-files and 1.3 GB of Dagster history in 5.5 min. `nba-lake backfill` refuses such a range and says
+and a run's worth of Dagster history for nothing (five years over an empty landing zone: ~24k empty
+files and ~1.3 GB of history). `nba-lake backfill` refuses such a range and says
 why; `--yes` runs it anyway. The length rule is `preflight.length_refusal` (standard library: the
 entry point applies it before importing Dagster).
 
