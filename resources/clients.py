@@ -270,11 +270,18 @@ class NbaComClient:
         """One request for the season; the body is landed under every date of `game_dates`."""
         if not game_dates:
             return []
-        url = f"{self.base_url}/stats/scheduleleaguev2"
-        params = {"LeagueID": "00", "Season": season_label(season_year)}
-        resp = self.http.get(url, params=params, headers=NBACOM_HEADERS)
+        url, params, resp = self._get_schedule(season_year)
         return self.landing.write(self.source, "schedule", game_dates, resp.content, url=url,
                                   params=params, status=resp.status_code)
+
+    def probe_schedule(self, season_year: int) -> Any:
+        """The season's schedule, NOT landed: what a backfill would find, asked before it writes."""
+        return self._get_schedule(season_year)[2].json()
+
+    def _get_schedule(self, season_year: int) -> tuple[str, dict[str, Any], httpx.Response]:
+        url = f"{self.base_url}/stats/scheduleleaguev2"
+        params = {"LeagueID": "00", "Season": season_label(season_year)}
+        return url, params, self.http.get(url, params=params, headers=NBACOM_HEADERS)
 
 
 # ------------------------------------------------------------------------------------ The Odds API

@@ -153,10 +153,18 @@ def backfill(
         str | None,
         typer.Option("--select", help="a layer (raw, analytics, features, predictions, grading) or layer/table"),
     ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="run a range longer than a season, or one in which a "
+                                      "season finds no games, instead of refusing it")] = False,
 ) -> None:
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
+    if not yes:
+        from nba_assets.cli.range_scope import scope_refusal
+
+        refusal = scope_refusal(d0, d1)
+        if refusal is not None:
+            raise c.CliError(*refusal)
     runs = plan(select, d0, d1)
     from nba_assets.cli.guard import BackfillBusy, backfill_slot
 

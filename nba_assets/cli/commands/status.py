@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from typing import Annotated
 
@@ -17,23 +16,6 @@ from nba_assets.cli.commands import common as c
 # No asset definitions are built: the tables come from the registry (nba_assets/tables.py) and the
 # checks, runs and materializations from the instance's records, read without importing Dagster on the
 # local instance (nba_assets/dagster_internals/instance_view.py).
-
-
-def _parquet_rows(path) -> int | None:
-    """Row count from the Parquet footer (no data read); None when the file is unreadable."""
-    from resources.files import is_local
-
-    try:
-        if not is_local(path):
-            import pyarrow.parquet as pq
-
-            with path.open("rb") as fh:
-                return pq.ParquetFile(fh).metadata.num_rows
-        import polars as pl  # read by the coverage table below anyway; pyarrow costs ~0.4 s to import
-
-        return pl.scan_parquet(os.fspath(path)).select(pl.len()).collect().item()
-    except Exception:
-        return None
 
 
 @c.app.command()
@@ -80,7 +62,7 @@ def status(
                 rows = None if f.exists() else -1
             else:
                 f = lake.joinpath(*spec.path, f"{d}.parquet")
-                rows = _parquet_rows(f) if f.exists() else -1
+                rows = c.parquet_rows(f) if f.exists() else -1
                 if rows == -1:
                     cell = Text("·", style="dim")
                 elif rows is None:
