@@ -588,12 +588,23 @@ def test_odds_game_date_is_eastern_and_naive_snapshot_is_refused() -> None:
         P.parse_odds_event_odds(body, "o.json", snapshot_ts=dt.datetime(2025, 3, 9, 12))
 
 
-def test_odds_two_lines_for_one_player_and_book_conflict() -> None:
-    two_lines = ou("Kevin Durant", 26.5, -110, -110) + ou("Kevin Durant", 27.5, 120, -150)
-    body = odds_event([book("dk", two_lines)])
-    res = P.parse_odds_event_odds(body, "o.json")
+def test_odds_a_ladder_of_lines_keeps_the_most_even_priced_and_names_the_others() -> None:
+    """Kambi's books list several lines per player in player_points (a real capture: the README)."""
+    ladder = ou("Kevin Durant", 27.5, 120, -150) + ou("Kevin Durant", 26.5, -110, -110) + ou(
+        "Kevin Durant", 25.5, -140, 110)
+    res = P.parse_odds_event_odds(odds_event([book("dk", ladder)]), "o.json")
+    assert res.rows.select("line", "over_price", "under_price").rows() == [(26.5, -110.0, -110.0)]
+    assert res.rejects.height == 0
+    assert sorted(res.duplicates["value"].to_list()) == ["25.5", "27.5"]
+    assert set(res.duplicates["field"]) == {"dk.point"}
+
+
+def test_odds_two_lines_for_one_player_and_book_without_both_prices_conflict() -> None:
+    """Nothing says which is the main line when a rung lacks a side: both are rejected by rule."""
+    two_lines = ou("Kevin Durant", 26.5, -110, -110)[:1] + ou("Kevin Durant", 27.5, 120, -150)[:1]
+    res = P.parse_odds_event_odds(odds_event([book("dk", two_lines)]), "o.json")
     assert res.rows.height == 0
-    assert [r["field"] for r in rejects_of(res)] == ["line,over_price,under_price"] * 2
+    assert [r["field"] for r in rejects_of(res)] == ["line,over_price"] * 2
 
 
 # ------------------------------------------------------------------------------------- injuries
