@@ -54,6 +54,8 @@ REJECT_SCHEMA: dict[str, Any] = {
 BOX_TABLE = tables.BDL_BOXSCORES  # both box score tables share BoxscoreContract
 MAX_MINUTES = 70.0
 MAX_POINTS = 100
+MAX_COUNT = 1000  # no count of one stat line comes near; past 2**63 the frame could not be built at all
+MAX_ID = 2**63 - 1  # ids are Int64 columns
 MAX_SCORE = 250
 MIN_LINE, MAX_LINE = 0.5, 80.0
 
@@ -152,7 +154,7 @@ _NO_REJECTS = pl.DataFrame(schema=REJECT_SCHEMA)
 # ------------------------------------------------------------------------------------ value rules
 def _count(field: str, label: str, value: Any) -> int:
     """A non-negative integer stat; integral floats (12.0) are accepted, strings and 12.5 are not."""
-    if type(value) is int and value >= 0:  # the common case first: this runs ~15 times per row
+    if type(value) is int and 0 <= value <= MAX_COUNT:  # the common case first: ~15 times per row
         return value
     if value is None:
         raise _Bad(field, value, f"{label} is required")
@@ -162,6 +164,8 @@ def _count(field: str, label: str, value: Any) -> int:
         raise _Bad(field, value, f"{label} must be an integer")
     if value < 0:
         raise _Bad(field, value, f"{label} must be >= 0")
+    if value > MAX_COUNT:
+        raise _Bad(field, value, f"{label} must be <= {MAX_COUNT}")
     return int(value)
 
 
@@ -172,10 +176,12 @@ def _is_zero(value: Any) -> bool:
 def _int_id(field: str, value: Any) -> int:
     if isinstance(value, bool):
         raise _Bad(field, value, "id must be an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        value = int(value.strip())
+    if isinstance(value, int):
+        if not 0 < value <= MAX_ID:
+            raise _Bad(field, value, "id must be a positive 64-bit integer")
+        return value
     raise _Bad(field, value, "id must be an integer" if value is not None else "id is required")
 
 

@@ -697,3 +697,26 @@ def test_non_string_name_and_non_dict_records_are_rejects_not_crashes() -> None:
     res = P.parse_bdl_stats({"data": ["not a record", stats_row(1, "Devin Booker", "PHX")]}, "s.json")
     assert res.rows["player_id"].to_list() == [1]
     assert [r["field"] for r in rejects_of(res)] == ["game.id"]
+
+
+# ------------------------------------------------------------------------------ fuzz regressions
+@pytest.mark.parametrize(("field", "value", "rule"), [
+    ("fga", 10**20, "fga must be <= 1000"),
+    ("pf", 2**63, "pf must be <= 1000"),
+])  # fmt: skip
+def test_a_count_past_any_stat_line_is_rejected_and_the_other_lines_land(field: str, value: int, rule: str) -> None:
+    """Regression (tests/fuzz): an integer past 64 bits took the whole response down (polars could not
+    build the frame) instead of rejecting its one line."""
+    body = {"data": [stats_row(1, "Good Player", "NYK"), stats_row(2, "Bad Player", "NYK", **{field: value})]}
+    res = P.parse_bdl_stats(body, "s.json")
+    assert res.rows["player_name"].to_list() == ["Good Player"]
+    assert [(r["player"], r["field"], r["rule"]) for r in rejects_of(res)] == [("Bad Player", field, rule)]
+
+
+def test_a_player_id_past_64_bits_is_rejected_and_the_other_lines_land() -> None:
+    """Regression (tests/fuzz): as above, for the id."""
+    bad = stats_row(2, "Bad Player", "NYK")
+    bad["player"]["id"] = 10**20
+    res = P.parse_bdl_stats({"data": [stats_row(1, "Good Player", "NYK"), bad]}, "s.json")
+    assert res.rows["player_name"].to_list() == ["Good Player"]
+    assert [(r["field"], r["rule"]) for r in rejects_of(res)] == [("player.id", "id must be a positive 64-bit integer")]
