@@ -376,6 +376,14 @@ class _Collector:
     def bad(self, bad: _Bad, **where: Any) -> None:
         self.rejects.append(self.ctx.reject(bad, **where))
 
+    def items(self, value: Any, field: str, **where: Any) -> list[Any]:
+        """A list of records as given; absent is none; anything else is named (its records cannot be
+        read) rather than iterated or raised on."""
+        if value is None or isinstance(value, list):
+            return value or []
+        self.bad(_Bad(field, _short(value), f"{field} must be a list"), **where)
+        return []
+
     def result(self) -> ParseResult:
         good: list[dict[str, Any]] = []
         for group in self.rows.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from nba_assets import tables
@@ -70,14 +71,15 @@ def _parse_event(event: Mapping[str, Any], given_ts: dt.datetime | None, ctx: pc
     except pc._Bad as bad:
         event_error = bad
     n_records = 0
-    for book in event.get("bookmakers") or []:
+    at = {"game_date": game_date, "game_id": event_id}
+    for book in out.items(event.get("bookmakers"), "bookmakers", **at):
         book = pc._dict(book)
         book_key = pc._opt_str(book.get("key")) or "?"
-        for market in book.get("markets") or []:
+        for market in out.items(book.get("markets"), "markets", **at):
             market = pc._dict(market)
             if market.get("key") != "player_points":
                 continue
-            pairs = _pair_outcomes(market.get("outcomes") or [])
+            pairs = _pair_outcomes(out.items(market.get("outcomes"), "outcomes", **at))
             alternates = _ladder_alternates(pairs)
             for (name, point), sides in pairs.items():
                 n_records += 1
@@ -123,12 +125,28 @@ def _pair_outcomes(outcomes: Iterable[Any]) -> dict[tuple[Any, Any], dict[str, l
         desc = o.get("description")
         desc = " ".join(desc.split()) if isinstance(desc, str) else desc
         side = str(o.get("name", "")).strip().casefold()
-        slot = pairs.setdefault((desc, o.get("point")), {"over": [], "under": [], "other": []})
+        slot = pairs.setdefault((_hashable(desc), _hashable(o.get("point"))),
+                                {"over": [], "under": [], "other": []})
         if side in ("over", "under"):
-            slot[side].append(o.get("price"))
+            slot[side].append(_hashable(o.get("price")))
         else:
             slot["other"].append(o.get("name"))
     return pairs
+
+
+@dataclass(frozen=True)
+class _Malformed:
+    """A list or object where the API puts a name or a number, as its text: the outcome is paired and
+    then rejected by the rule of its field (it is neither a name nor a line), not a TypeError."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _hashable(value: Any) -> Any:
+    return _Malformed(pc._short(value)) if isinstance(value, (list, dict)) else value
 
 
 def _ladder_alternates(pairs: Mapping[tuple[Any, Any], Mapping[str, list[Any]]]) -> set[tuple[Any, Any]]:

@@ -720,3 +720,48 @@ def test_a_player_id_past_64_bits_is_rejected_and_the_other_lines_land() -> None
     res = P.parse_bdl_stats({"data": [stats_row(1, "Good Player", "NYK"), bad]}, "s.json")
     assert res.rows["player_name"].to_list() == ["Good Player"]
     assert [(r["field"], r["rule"]) for r in rejects_of(res)] == [("player.id", "id must be a positive 64-bit integer")]
+
+
+@pytest.mark.parametrize("field", ["point", "description", "price"])
+def test_odds_an_outcome_with_a_list_for_a_value_is_a_reject_and_the_other_lines_land(field: str) -> None:
+    """Regression (tests/fuzz): a list as an outcome's point, description or price raised TypeError (an
+    unhashable pairing key), so the whole event's lines were lost."""
+    lines = ou("Kevin Durant", 26.5, -110, -110) + ou("Devin Booker", 24.5, -115, -105)
+    lines[0][field] = [lines[0][field]]
+    res = P.parse_odds_event_odds(odds_event([book("dk", lines)]), "o.json")
+    if field == "price":  # the pair is one record: its bad Over price rejects it
+        assert res.rows["player_name"].to_list() == ["Devin Booker"]
+        assert [(r["field"], r["value"]) for r in rejects_of(res)] == [("dk.over.price", "[-110]")]
+        return
+    # Durant's Under still stands alone (a lone side keeps a null price on the other)
+    assert res.rows["player_name"].to_list() == ["Devin Booker", "Kevin Durant"]
+    assert res.rows["over_price"].to_list() == [-115.0, None]
+    assert [(r["field"], r["player"]) for r in rejects_of(res)] == [
+        (f"dk.{field}", "['Kevin Durant']" if field == "description" else "Kevin Durant")]
+
+
+@pytest.mark.parametrize("where", ["markets", "outcomes", "bookmakers"])
+def test_odds_a_list_of_records_that_is_not_a_list_is_named_and_the_other_books_land(where: str) -> None:
+    """Regression (tests/fuzz): a number where a list of markets (outcomes, books) belongs raised
+    TypeError and lost the whole response."""
+    body = odds_event([book("dk", ou("Kevin Durant", 26.5, -110, -110)), book("fd", ou("Kevin Durant", 26.5, -112, -108))])
+    if where == "markets":
+        body["bookmakers"][0]["markets"] = 7
+    elif where == "outcomes":
+        body["bookmakers"][0]["markets"][0]["outcomes"] = 7
+    else:
+        body = {"data": [body, {**body, "id": "ev2", "bookmakers": 7}]}
+    res = P.parse_odds_event_odds(body, "o.json")
+    assert res.rows["bookmaker"].to_list() == (["dk", "fd"] if where == "bookmakers" else ["fd"])
+    assert [(r["field"], r["value"], r["rule"]) for r in rejects_of(res)] == [
+        (where, "7", f"{where} must be a list")]
+
+
+def test_box_scores_players_that_are_not_a_list_are_named_and_the_other_team_lands() -> None:
+    """Regression (tests/fuzz): a number for a team's players raised TypeError."""
+    game = box_game(7, "BOS", "TOR", [stat_line(1, "Home", "Player")], [stat_line(2, "Away", "Player")])
+    game["home_team"]["players"] = 5
+    res = P.parse_bdl_box_scores({"data": [game]}, "b.json")
+    assert res.rows["player_name"].to_list() == ["Away Player"]
+    assert [(r["source_game_id"], r["field"], r["rule"]) for r in rejects_of(res)] == [
+        ("7", "home_team.players", "home_team.players must be a list")]
