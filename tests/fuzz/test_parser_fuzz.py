@@ -104,39 +104,11 @@ def check(endpoint: Endpoint, m: Mutation) -> None:
     EXAMPLES[endpoint.name] += 1
 
 
-def fuzz(name: str):
-    ep = ENDPOINTS[name]
-    return given(m=mutations(ep, baseline(name)[0]))
-
-
-@fuzz("bdl_box_scores")
-def test_fuzz_bdl_box_scores(m: Mutation) -> None:
-    check(ENDPOINTS["bdl_box_scores"], m)
-
-
-@fuzz("bdl_stats")
-def test_fuzz_bdl_stats(m: Mutation) -> None:
-    check(ENDPOINTS["bdl_stats"], m)
-
-
-@fuzz("bdl_injuries")
-def test_fuzz_bdl_injuries(m: Mutation) -> None:
-    check(ENDPOINTS["bdl_injuries"], m)
-
-
-@fuzz("nbacom_leaguegamelog")
-def test_fuzz_nbacom_leaguegamelog(m: Mutation) -> None:
-    check(ENDPOINTS["nbacom_leaguegamelog"], m)
-
-
-@fuzz("nbacom_schedule")
-def test_fuzz_nbacom_schedule(m: Mutation) -> None:
-    check(ENDPOINTS["nbacom_schedule"], m)
-
-
-@fuzz("odds_event_odds")
-def test_fuzz_odds_event_odds(m: Mutation) -> None:
-    check(ENDPOINTS["odds_event_odds"], m)
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+@given(data=st.data())
+def test_fuzz_parser(name: str, data: st.DataObject) -> None:
+    """One mutated real response per example, for each endpoint's parser."""
+    check(ENDPOINTS[name], data.draw(mutations(ENDPOINTS[name], baseline(name)[0]), label="mutation"))
 
 
 def test_the_unmutated_responses_parse_whole() -> None:
