@@ -9,6 +9,7 @@ lake's writer.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 from typing import Any
@@ -89,11 +90,18 @@ def check(endpoint: Endpoint, m: Mutation) -> None:
     new_rows = got.rows.height - sum(1 for r in base.rows.iter_rows(named=True) if row_key(r) in out_rows)
     assert len(left_out) <= new_rows + named, f"{len(left_out)} rows left out, {named} named: {m.what}"
     out_idents = {endpoint.row_ident(r) for r in got.rows.iter_rows(named=True)}
+    # A record whose name and game id were both mutated can only be named as it now stands.
+    try:
+        as_mutated = {u.ident for u in endpoint.units(m.body)}
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+        as_mutated = set()
+    named_as_mutated = bool(namers & (as_mutated - {u.ident for u in endpoint.units(baseline(endpoint.name)[0])}))
     for r in left_out:
         ident = endpoint.row_ident(r)
         player = _player(ident, endpoint)
         assert (file_level or ident in out_idents or player in namer_players or ident[0] in namer_games
-                or new_rows > 0), f"{ident} left out, named by no reject: {m.what}\n{got.rejects.to_dicts()}"
+                or named_as_mutated or new_rows > 0), (
+            f"{ident} left out, named by no reject: {m.what}\n{got.rejects.to_dicts()}")
 
     # 5. re-running gives the same frames and the same Parquet bytes
     again = endpoint.parse(m.body)
@@ -162,3 +170,15 @@ def test_a_reordered_response_parses_to_the_same_bytes(name: str) -> None:
 
         get(body, path).reverse()
     assert parquet_bytes(ep.parse(body).rows) == parquet_bytes(baseline(name)[1].rows)
+
+
+def test_a_record_with_its_name_and_game_id_both_destroyed_is_named_as_it_now_stands() -> None:
+    """Found by `make fuzz`: the game log row of Jaylen Brown with PLAYER_NAME "" and GAME_ID null is
+    rejected naming player "" and no game, the only names it has left; the harness accepts that."""
+    ep = ENDPOINTS["nbacom_leaguegamelog"]
+    body = copy.deepcopy(baseline(ep.name)[0])
+    row = body["resultSets"][0]["rowSet"][0]
+    row[2], row[6] = "", None
+    check(ep, Mutation(body, {("0022500531", "Jaylen Brown")}, set(), "name '' and GAME_ID null"))
+    rejects = ep.parse(body).rejects
+    assert rejects.select("source_game_id", "player", "field").rows() == [(None, "", "GAME_ID")]
