@@ -182,3 +182,31 @@ def test_a_record_with_its_name_and_game_id_both_destroyed_is_named_as_it_now_st
     check(ep, Mutation(body, {("0022500531", "Jaylen Brown")}, set(), "name '' and GAME_ID null"))
     rejects = ep.parse(body).rejects
     assert rejects.select("source_game_id", "player", "field").rows() == [(None, "", "GAME_ID")]
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+@given(data=st.data())
+def test_fuzz_truncated_or_corrupted_bytes_are_poison_or_parse(name: str, data: st.DataObject) -> None:
+    """The landed bytes cut short or with one byte changed: the landing zone's decode either refuses
+    them as poison (quarantined, a reject naming the file) or hands the parser a body it parses
+    without raising. Nothing else escapes."""
+    from upath import UPath
+
+    from resources.landing import LandedFile, LandingZone, PoisonBody
+
+    ep = ENDPOINTS[name]
+    raw = (FIXTURES / ep.fixture).read_bytes()
+    if data.draw(st.booleans(), label="truncate"):
+        raw = raw[: data.draw(st.integers(0, len(raw) - 1), label="at")]
+    else:
+        at = data.draw(st.integers(0, len(raw) - 1), label="at")
+        raw = raw[:at] + bytes([data.draw(st.integers(0, 255), label="byte")]) + raw[at + 1:]
+    f = LandedFile(UPath("/landing") / ep.fixture, "x.json", None)
+    try:
+        body = LandingZone("/nonexistent").decode(f, raw)
+    except PoisonBody:
+        EXAMPLES[f"{name} (bytes)"] += 1
+        return
+    got = ep.parse(body)
+    assert got.rows.height + got.rejects.height + got.duplicates.height > 0 or not body
+    EXAMPLES[f"{name} (bytes)"] += 1
