@@ -318,6 +318,28 @@ def game_date_of(commence_time: str) -> date:
     return parse_iso(commence_time).astimezone(ET).date()
 
 
+def events_on(raw: list[Any], game_date: date) -> list[dict]:
+    """The events of an events list whose tip-off falls on `game_date` (ET), in list order.
+
+    An event without an id or a readable commence_time is skipped with a warning naming it: its odds
+    cannot be walked, and one bad entry must not stop the day's other events."""
+    events = []
+    for e in raw:
+        if not isinstance(e, dict) or not e.get("id") or not e.get("commence_time"):
+            log.warning("odds events %s: skipped %.200r: an event needs an id and a commence_time",
+                        game_date, e)
+            continue
+        try:
+            on = game_date_of(str(e["commence_time"]))
+        except (ValueError, OverflowError):
+            log.warning("odds events %s: skipped event %r: commence_time %r is not ISO 8601", game_date,
+                        e["id"], e["commence_time"])
+            continue
+        if on == game_date:
+            events.append(e)
+    return events
+
+
 class OddsApiClient:
     """The Odds API v4 historical endpoints: events of a date, player_points snapshots of an event."""
 
@@ -356,12 +378,7 @@ class OddsApiClient:
                 source=self.source, endpoint=httpx.URL(url).path, params=files[0].meta["params"],
                 attempts=1, last_status=resp.status_code, file=files[0], moved=moved,
             )
-        events = [
-            e for e in raw
-            if isinstance(e, dict) and e.get("id") and e.get("commence_time")
-            and game_date_of(str(e["commence_time"])) == game_date
-        ]
-        return EventsFetch(files=files, events=events)
+        return EventsFetch(files=files, events=events_on(raw, game_date))
 
     def fetch_event_odds_history(self, event: Mapping[str, Any],
                                  max_snapshots: int = 12) -> list[LandedFile]:
