@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from typing import Annotated
 
@@ -21,17 +20,10 @@ from nba_assets.cli.commands import common as c
 
 def _parquet_rows(path) -> int | None:
     """Row count from the Parquet footer (no data read); None when the file is unreadable."""
-    from resources.files import is_local
+    from resources.files import parquet_rows
 
     try:
-        if not is_local(path):
-            import pyarrow.parquet as pq
-
-            with path.open("rb") as fh:
-                return pq.ParquetFile(fh).metadata.num_rows
-        import polars as pl  # read by the coverage table below anyway; pyarrow costs ~0.4 s to import
-
-        return pl.scan_parquet(os.fspath(path)).select(pl.len()).collect().item()
+        return parquet_rows(path)
     except Exception:
         return None
 
