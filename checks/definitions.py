@@ -278,6 +278,19 @@ def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> p
     return anomaly.counts_by_game(rows, game_col)
 
 
+def emptied_days(instance: dg.DagsterInstance, key: dg.AssetKey, days: list[dt.date]) -> dict[dt.date, int]:
+    """{day: rows it held before} for `days` (days with no rows now) whose latest materialization
+    replaced a file that had rows (the lake IO manager records `previous_row_count`)."""
+    out = {}
+    for d in days:
+        got = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(d)]), limit=1).records
+        prev = got[0].asset_materialization.metadata.get("previous_row_count") if got else None
+        if prev is not None and prev.value:
+            out[d] = int(prev.value)
+    return out
+
+
 def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
     game_col, tolerance = ROW_COUNT_TABLES[table]
 
@@ -296,9 +309,12 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
         today = anomaly.counts_by_game(frame, game_col)
         history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
         counts = pl.concat([history, today], how="vertical_relaxed")
+        # A day with no rows is a day off, unless it held rows before this write (issue 27, finding 2).
+        emptied = emptied_days(context.instance, table.key, sorted(set(dates) - set(today["game_date"])))
         rule = DayRule(
-            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance),
-            day=lambda d: anomaly.row_count_anomaly(counts, [dt.date.fromisoformat(d)], tolerance=tolerance),
+            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance, emptied=emptied),
+            day=lambda d: anomaly.row_count_anomaly(
+                counts, [dt.date.fromisoformat(d)], tolerance=tolerance, emptied=emptied),
         )
         return _result(context, WARN, rule)
 

@@ -3,7 +3,7 @@
 The day is materialized from the sim (which lands every response), the landing files of the day are
 then deleted and the day re-run with NBA_LAKE_SOURCE=landing: nothing says the games went away, so every
 guarded table's write is refused and the day's files stay as they were, unless the run carries the
-allow-shrink tag.
+allow-shrink tag; then the row-count check reports the emptied day instead of taking it for a day off.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import shutil
 import dagster as dg
 import polars as pl
 
+from checks.definitions import ROW_COUNT, row_count_check
 from io_managers.shrink import ALLOW_SHRINK_TAG
 from nba_assets import tables
 from nba_assets.analytics import ANALYTICS_ASSETS
@@ -27,7 +28,8 @@ GUARDED = (tables.SCHEDULE, tables.BDL_BOXSCORES, tables.NBACOM_BOXSCORES, table
 
 
 def _materialize(instance, **kw):
-    return dg.materialize([*RAW_ASSETS, *ANALYTICS_ASSETS], resources=resources_for(settings()),
+    checks = [row_count_check(tables.BDL_BOXSCORES), row_count_check(tables.PLAYER_GAME_SUMMARY)]
+    return dg.materialize([*RAW_ASSETS, *ANALYTICS_ASSETS, *checks], resources=resources_for(settings()),
                           instance=instance, partition_key=DAY, raise_on_error=False, **kw)
 
 
@@ -64,6 +66,13 @@ def test_rerun_without_landing_files_keeps_the_day_and_fails_naming_table_day_an
         assert f"{label} {DAY}: {before[label]} -> 0 rows" in errors, errors
     assert ALLOW_SHRINK_TAG in errors
 
-    # On purpose: the tag lets the operator empty the day.
-    assert _materialize(instance, tags={ALLOW_SHRINK_TAG: "true"}).success
+    # On purpose: the tag lets the operator empty the day; the row-count check names what was lost.
+    res = _materialize(instance, tags={ALLOW_SHRINK_TAG: "true"})
+    assert res.success
     assert all(_rows(sim_lake, t) == 0 for t in GUARDED)
+    counts = {e.asset_key.to_user_string(): e for e in res.get_asset_check_evaluations() if e.check_name == ROW_COUNT}
+    for t in (tables.BDL_BOXSCORES, tables.PLAYER_GAME_SUMMARY):
+        ev = counts[t.label]
+        assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
+        assert "day emptied" in ev.metadata["offending_sample"].value
+        assert str(before[t.label]) in ev.metadata["offending_sample"].value
