@@ -153,17 +153,25 @@ def backfill(
         str | None,
         typer.Option("--select", help="a layer (raw, analytics, features, predictions, grading) or layer/table"),
     ] = None,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option("--allow-shrink", help="let a re-run empty a day of final facts or drop more than its "
+                     "table's share of the day's rows (refused otherwise: docs/reliability.md)"),
+    ] = False,
 ) -> None:
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
     runs = plan(select, d0, d1)
+    from io_managers.shrink import ALLOW_SHRINK_TAG
     from nba_assets.cli.guard import BackfillBusy, backfill_slot
+
+    tags = {ALLOW_SHRINK_TAG: "true"} if allow_shrink else None
 
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):
             for job, s, e, sel in runs:
-                if not _run(job, s, e, sel):
+                if not _run(job, s, e, sel, extra_tags=tags):
                     raise typer.Exit(1)
     except BackfillBusy as exc:
         raise c.CliError(str(exc), "wait for it to finish (nba-lake status / the UI), or cancel it") from None
