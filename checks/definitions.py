@@ -280,15 +280,21 @@ def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> p
 
 def emptied_days(instance: dg.DagsterInstance, key: dg.AssetKey, days: list[dt.date]) -> dict[dt.date, int]:
     """{day: rows it held before} for `days` (days with no rows now) whose latest materialization
-    replaced a file that had rows (the lake IO manager records `previous_row_count`)."""
-    out = {}
-    for d in days:
-        got = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(d)]), limit=1).records
-        prev = got[0].asset_materialization.metadata.get("previous_row_count") if got else None
-        if prev is not None and prev.value:
-            out[d] = int(prev.value)
-    return out
+    replaced a file that had rows (the lake IO manager records `previous_row_count`). One query
+    for all the days, newest first: the first record of a day is its latest."""
+    if not days:
+        return {}
+    flt = dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(d) for d in days])
+    latest: dict[str, object] = {}
+    cursor = None
+    while True:
+        page = instance.fetch_materializations(flt, limit=1000, cursor=cursor)
+        for rec in page.records:
+            latest.setdefault(rec.partition_key, rec.asset_materialization.metadata.get("previous_row_count"))
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return {dt.date.fromisoformat(d): int(v.value) for d, v in latest.items() if v is not None and v.value}
 
 
 def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:

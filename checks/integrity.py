@@ -121,6 +121,8 @@ def scan(lake, days: set[str] | None) -> dict[str, str]:
     """{relative path: sha256} of every `*.parquet` under the lake folder (`days`: a day file only when
     its day is in the window; a file whose name is not a day is always in scope: DuckDB reads it)."""
     found: dict[str, str] = {}
+    if not is_local(lake):
+        lake.fs.invalidate_cache()  # gcsfs keeps listings: a long-lived process would see stale ones
     if not lake.exists():
         return found
     for layer in sorted(p for p in lake.iterdir() if p.is_dir()):
@@ -131,7 +133,10 @@ def scan(lake, days: set[str] | None) -> dict[str, str]:
                 stem = f.name[: -len(".parquet")]
                 if days is not None and _DAY.match(stem) and stem not in days:
                     continue
-                found[f"{layer.name}/{folder.name}/{f.name}"] = file_sha256(f)
+                try:
+                    found[f"{layer.name}/{folder.name}/{f.name}"] = file_sha256(f)
+                except FileNotFoundError:
+                    continue  # removed while the scan ran: missing, if it was materialized
     return found
 
 
