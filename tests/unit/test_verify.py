@@ -160,3 +160,16 @@ def test_changed_deleted_and_added_files_are_each_named(lake_env, capsys) -> Non
 def test_verify_refuses_half_a_window(lake_env, capsys) -> None:
     rc, _, err = entry(capsys, "verify", "--start", D1)
     assert rc == 2 and "--start and --end go together" in err
+
+
+def test_backfill_allow_shrink_tags_each_run(lake_env, capsys, monkeypatch) -> None:
+    """`--allow-shrink` reaches the IO manager as the run tag (tests/reliability/test_shrink_guard.py
+    shows what the tag does)."""
+    from io_managers.shrink import ALLOW_SHRINK_TAG
+    from nba_assets.cli.commands import backfill
+
+    seen = []
+    monkeypatch.setattr(backfill, "_run", lambda job, s, e, sel, extra_tags=None: seen.append(extra_tags) or True)
+    assert entry(capsys, "backfill", "--start", D1, "--end", D1, "--select", "raw/schedule", "--allow-shrink")[0] == 0
+    assert entry(capsys, "backfill", "--start", D1, "--end", D1, "--select", "raw/schedule")[0] == 0
+    assert seen == [{ALLOW_SHRINK_TAG: "true"}, None]
