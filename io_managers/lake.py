@@ -411,13 +411,13 @@ class PolarsLakeIOManager(dg.UPathIOManager):
     ) -> dict[str, int | None]:
         """Row counts of the files about to be replaced, for a guarded table or a day whose source
         was down (footers only; a file that cannot be read counts as absent)."""
-        down = shrink.down_days(context.output_metadata)
-        if _max_drop(context.asset_key) is None and not down:
+        down, guarded = shrink.down_days(context.output_metadata), _max_drop(context.asset_key) is not None
+        if not guarded and not down:
             return {}
         existing = self._existing_files(next(iter(paths.values())).parent)
         out: dict[str, int | None] = {}
         for key in frames:
-            if paths[key].name in existing and (key in down or _max_drop(context.asset_key) is not None):
+            if paths[key].name in existing and (guarded or key in down):
                 try:
                     out[key] = parquet_rows(paths[key])
                 except Exception as exc:  # noqa: BLE001 - an unreadable file holds nothing to keep
