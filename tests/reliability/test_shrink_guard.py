@@ -8,6 +8,7 @@ allow-shrink tag; then the row-count check reports the emptied day instead of ta
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import dagster as dg
@@ -17,10 +18,11 @@ from checks.definitions import ROW_COUNT, row_count_check
 from io_managers.shrink import ALLOW_SHRINK_TAG
 from nba_assets import tables
 from nba_assets.analytics import ANALYTICS_ASSETS
-from nba_assets.raw import RAW_ASSETS
+from nba_assets.raw import RAW_ASSETS, bdl_boxscores
 from resources.env import resources_for
 from resources.settings import settings
-from tests.conftest import file_hashes
+from resources.sim.control import add_outage
+from tests.conftest import SIM_NOW, file_hashes
 
 DAY = "2025-12-08"
 GUARDED = (tables.SCHEDULE, tables.BDL_BOXSCORES, tables.NBACOM_BOXSCORES, tables.GAMES,
@@ -76,3 +78,23 @@ def test_rerun_without_landing_files_keeps_the_day_and_fails_naming_table_day_an
         assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
         assert "day emptied" in ev.metadata["offending_sample"].value
         assert str(before[t.label]) in ev.metadata["offending_sample"].value
+
+
+def test_a_source_down_with_nothing_landed_keeps_the_day_and_the_run_goes_on(sim_lake, instance):
+    run = lambda: dg.materialize([bdl_boxscores], resources=resources_for(settings()),  # noqa: E731
+                                 instance=instance, partition_key=DAY)
+    assert run().success
+    path = sim_lake / "lake" / "raw" / "bdl_boxscores" / f"{DAY}.parquet"
+    kept, rows = file_hashes(path.parent)[path.name], pl.read_parquet(path).height
+    for folder in (sim_lake / "landing" / "bdl").glob(f"*/{DAY}"):
+        shutil.rmtree(folder)
+    add_outage(sim_lake / "sim", "bdl", SIM_NOW - dt.timedelta(hours=1), SIM_NOW + dt.timedelta(hours=1))
+
+    res = run()
+    assert res.success
+    assert file_hashes(path.parent)[path.name] == kept
+    [mat] = res.get_asset_materialization_events()
+    meta = mat.materialization.metadata
+    assert DAY in meta["source_unavailable"].value  # the outage recorded as before
+    assert meta["dagster/row_count"].value == rows and meta["sha256"].value == kept
+    assert meta["shrink"].value == f"source down: kept the previous file ({rows} rows), not 0"
