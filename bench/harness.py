@@ -7,15 +7,33 @@ A measurement is a list of repeated values (seconds, or MB for RSS); its summary
 and max. A target compares one summary (or a ratio of two medians) with a limit: `pass` when the
 median is at or under the limit, `miss` when above, `n/a` when it cannot be judged: the value is
 missing, or the target is a full-season absolute figure and the run used a shorter window.
+
+Results (a run's JSON and calibration plot, prod_week.py's JSON, profiles) go outside the repo unless
+a run is kept as the reference (`--keep-results`): see `results_dir`.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 PASS, MISS, NA = "pass", "miss", "n/a"
+BENCH_DIR_VARIABLE = "NBA_LAKE_BENCH_DIR"
+
+
+def results_dir(repo: Path, *, keep: bool, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where a run writes its results: `<repo>/bench/results` when kept (`--keep-results`: the
+    reference run bench/README.md quotes), else $NBA_LAKE_BENCH_DIR, else `$XDG_CACHE_HOME/nba-lake/bench`,
+    else `~/.cache/nba-lake/bench` (beside the sim's season cache), so a run never dirties the checkout."""
+    if keep:
+        return repo / "bench" / "results"
+    if environ.get(BENCH_DIR_VARIABLE):
+        return Path(environ[BENCH_DIR_VARIABLE]).expanduser()
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return Path(environ.get("XDG_CACHE_HOME") or Path(home) / ".cache") / "nba-lake" / "bench"
 
 
 def summarize(values: Sequence[float | None]) -> dict | None:

@@ -6,9 +6,10 @@ Starts the same loopback servers the prod tests use (fake-gcs-server, bqemulator
    published to BigQuery by that run);
 3. `publish_range` over the week again (what `nba-lake publish` runs): seconds per table-day;
 4. bytes and objects in the bucket (lake/ and landing/), bytes of the local lake for comparison.
-Results: bench/results/prod_week.json and a summary on stdout.
+Results: prod_week.json in $NBA_LAKE_BENCH_DIR (default ~/.cache/nba-lake/bench), or in bench/results
+with --keep-results, and a summary on stdout.
 
-    .venv/bin/python bench/prod_week.py [--start 2025-12-01 --end 2025-12-07]
+    .venv/bin/python bench/prod_week.py [--start 2025-12-01 --end 2025-12-07] [--keep-results]
 
 An emulator is not Google Cloud: these numbers show the overhead of the object-store path and of
 the publish protocol (load + MERGE per day), not the latency of storage.googleapis.com or BigQuery.
@@ -32,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")  # before gcsfs is imported
 
+from bench.harness import results_dir  # noqa: E402
+
 
 def _week(start: str, end: str) -> float:
     import dagster as dg
@@ -50,6 +53,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--start", default="2025-12-01")
     ap.add_argument("--end", default="2025-12-07")
+    ap.add_argument("--keep-results", action="store_true", help="write prod_week.json into bench/results "
+                    "instead of $NBA_LAKE_BENCH_DIR (default ~/.cache/nba-lake/bench)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
 
@@ -118,8 +123,9 @@ def main() -> None:
             "local_lake_bytes": local_lake,
             "servers": "fake-gcs-server 1.54 (filesystem backend), bqemulator 1.4.0, loopback",
         }
-        (ROOT / "bench" / "results").mkdir(exist_ok=True)
-        (ROOT / "bench" / "results" / "prod_week.json").write_text(json.dumps(out, indent=2) + "\n")
+        out_dir = results_dir(ROOT, keep=args.keep_results)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "prod_week.json").write_text(json.dumps(out, indent=2) + "\n")
         print(json.dumps(out, indent=2))
     finally:
         servers.stop(bq.proc)

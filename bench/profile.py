@@ -1,13 +1,14 @@
 """Profile one job over a date range on an existing lake (pyinstrument): where a step's time goes.
 
-    .venv/bin/python bench/run.py --days 60 --no-floor --no-day --data-dir /tmp/lake   # build a lake once
-    .venv/bin/python bench/profile.py /tmp/lake predict_and_grade 2025-12-01 2025-12-19
-    .venv/bin/python bench/profile.py /tmp/lake train_points_model 2025-12-01 2025-12-15 --first 2025-10-21
+    .venv/bin/python bench/run.py --only a --days 60 --repeat 1 --no-eval --keep   # a lake: <printed>/a1/data
+    .venv/bin/python bench/profile.py LAKE predict_and_grade 2025-12-01 2025-12-19
+    .venv/bin/python bench/profile.py LAKE train_points_model 2025-12-01 2025-12-15 --first 2025-10-21
 
 `--first` must be the first day the lake was built from (`NBA_LAKE_FIRST_GAME_DATE`; the bench uses the
 season's opening night). The run uses a fresh DAGSTER_HOME beside the lake (`<lake>_dagster_home`) and
 re-materializes the range (idempotent: same inputs, same files). Writes `<out>.html` (flame view) and
-`<out>.txt` (the call tree) and prints wall and CPU seconds, the load average and per-step seconds:
+`<out>.txt` (the call tree; `<out>` defaults to profile_<job> in $NBA_LAKE_BENCH_DIR, default
+~/.cache/nba-lake/bench) and prints wall and CPU seconds, the load average and per-step seconds:
 on a shared machine compare CPU seconds and the tree's proportions, not wall clock alone.
 """
 
@@ -25,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import results_dir  # noqa: E402
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -34,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("end", help="inclusive; weeks (Mondays) for train_points_model")
     p.add_argument("--first", default="2025-10-21", help="NBA_LAKE_FIRST_GAME_DATE the lake was built with")
     p.add_argument("--now", default="2026-04-20T12:00:00+00:00", help="sim clock (after the range)")
-    p.add_argument("--out", default=None, help="profile path without extension (default /tmp/profile_<job>)")
+    p.add_argument("--out", default=None, help="profile path without extension (default profile_<job> in the bench's "
+                   "results folder: $NBA_LAKE_BENCH_DIR, default ~/.cache/nba-lake/bench)")
     p.add_argument("--all", action="store_true", help="keep library frames (Dagster, SQLAlchemy) in the call tree")
     args = p.parse_args(argv)
 
@@ -56,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     from nba_assets.definitions import defs
 
     instance = dg.DagsterInstance.get()
-    out = Path(args.out or f"/tmp/profile_{args.job}")
+    out = Path(args.out) if args.out else results_dir(ROOT, keep=False) / f"profile_{args.job}"
+    out.parent.mkdir(parents=True, exist_ok=True)
     profiler = Profiler(interval=0.002)
     wall, cpu = time.perf_counter(), time.process_time()
     profiler.start()

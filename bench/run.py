@@ -18,12 +18,14 @@ sim clock 8 days after the window so every game is final):
   demo  `make demo` on a fresh data dir and DAGSTER_HOME (the venv already installed)
 
 c..f need a season lake: the lake of (a)'s first repeat, or (without a) one built first, untimed.
-The model evaluation (bench/evaluate.py) runs on that lake too. Results: bench/results/<name>.json
-(+ <name>_calibration.png) and the table on stdout.
+The model evaluation (bench/evaluate.py) runs on that lake too. Results: <name>.json (+
+<name>_calibration.png) in $NBA_LAKE_BENCH_DIR (default ~/.cache/nba-lake/bench), or in bench/results
+with --keep-results, and the table on stdout.
 
     .venv/bin/python bench/run.py                              # everything, 2025-26, median of 3
     nice -n 10 .venv/bin/python bench/run.py --days 21 --repeat 1 --name dev   # a quick pass
     .venv/bin/python bench/run.py --only a,c,e                 # a subset
+    .venv/bin/python bench/run.py --keep-results --name reference_acdef   # a reference run, in bench/results
 """
 
 from __future__ import annotations
@@ -45,10 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import format_table, parse_only, ratio, summarize, targets  # noqa: E402
+from harness import format_table, parse_only, ratio, results_dir, summarize, targets  # noqa: E402
 from measure import run_measured  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 PY = ROOT / ".venv" / "bin" / "python"
 CLI = ROOT / ".venv" / "bin" / "nba-lake"
 WORKER = ROOT / "bench" / "worker.py"
@@ -67,8 +68,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--name", default=None, help="results name (default bench<season>[_d<N>])")
     p.add_argument("--no-eval", action="store_true", help="skip the model evaluation")
     p.add_argument("--keep", action="store_true", help="keep the temporary lakes (path printed)")
+    p.add_argument("--keep-results", action="store_true", help="write the results into bench/results (a "
+                   "reference run to commit) instead of $NBA_LAKE_BENCH_DIR (default ~/.cache/nba-lake/bench)")
     p.add_argument("--tmp", default=None, help="parent folder of the temporary lakes (default: the system's)")
     return p.parse_args(argv)
+
+
+def destination(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Path:
+    """The folder this run's results go to (harness.results_dir)."""
+    return results_dir(ROOT, keep=args.keep_results, environ=os.environ if environ is None else environ)
 
 
 # --------------------------------------------------------------------------------------- windows
@@ -422,8 +430,8 @@ def print_floor(a: dict | None, f: dict, c_median: float | None) -> dict:
 
 def cpu_loop_s() -> float:
     """Seconds of a fixed pure-Python loop: how fast this machine is right now. The 2 cores we run on
-    have measured 0.64..1.5 s on different days and within one session, so figures are compared with
-    others measured at a similar loop time (recorded at the start and end of every bench)."""
+    have measured 0.5..1.5 s on different days, so figures are compared with others measured at a
+    similar loop time (recorded at the start and end of every bench)."""
     t = time.perf_counter()
     sum(i * i for i in range(10**7))
     return round(time.perf_counter() - t, 3)
@@ -432,6 +440,13 @@ def cpu_loop_s() -> float:
 def machine() -> dict:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
             "load_at_start": [round(x, 2) for x in os.getloadavg()], "cpu_loop_s_at_start": cpu_loop_s()}
+
+
+def commit() -> str | None:
+    """The checkout's commit (`-dirty` when it has uncommitted changes): what the figures measured."""
+    out = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=12"],
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or None
 
 
 def versions() -> dict:
@@ -452,13 +467,14 @@ def main(argv: list[str] | None = None) -> int:
         print("--repeat must be at least 1", file=sys.stderr)
         return 2
     name = args.name or (f"bench{args.season}" + (f"_d{args.days}" if args.days else ""))
+    out_dir = destination(args)
     b = Bench(args)
     start, end = b.a_window
     print(f"bench {name}: parts {','.join(parts)}, {args.repeat} repeat(s); (a) {start}..{end} "
           f"({(end - start).days + 1} days), (b) {b.b_chunks[0][0]}..{b.b_chunks[-1][1]}, day {b.day}; "
           f"temporary lakes in {b.root}", flush=True)
     result: dict = {"name": name, "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "machine": machine(), "versions": versions(), "parts": parts, "repeat": args.repeat,
+                    "commit": commit(), "machine": machine(), "versions": versions(), "parts": parts, "repeat": args.repeat,
                     "window_days": args.days or None, "season": args.season}
     t0 = time.perf_counter()
     if "a" in parts:
@@ -471,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         elif not args.no_eval:
             from evaluate import evaluate, format_eval
 
-            result["model_evaluation"] = evaluate(b.template / "data", RESULTS, name)
+            result["model_evaluation"] = evaluate(b.template / "data", out_dir, name)
     if "b" in parts:
         result["b_three_seasons"] = b.part_b()
     for part, key in (("c", "c_landing_replay"), ("d", "d_one_day_cli"), ("e", "e_commands"), ("f", "f_floor"),
@@ -499,8 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     result["targets"] = rows
     ok = all(r["median"] is not None for r in rows)
     result["success"] = ok
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     window = "" if not args.days else f" (window of {args.days} days: full-season targets are n/a)"
     m = result["machine"]

@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 
 from checks import coverage
-from checks.definitions import WARN, _in, _result, evaluated_dates, frame_check
+from checks.definitions import WARN, check_input, check_result, evaluated_dates, frame_check
 from checks.per_day import ByDay, DayRule, on_frames
 from checks.result import RuleResult
 from nba_assets import tables as t
@@ -35,7 +35,7 @@ def listed_rows(reader, days: list[dt.date]) -> pl.DataFrame:
     asset=t.PLAYER_PROP_PREDICTIONS.key,
     name=LINED_PLAYERS_PREDICTED,
     partitions_def=game_dates,
-    additional_ins={"prop_lines": _in(t.PROP_LINES)},
+    additional_ins={"prop_lines": check_input(t.PROP_LINES)},
     required_resource_keys={"lake"},
     description="Every player with a pre-tip line has a prediction or a named reason (no roster yet, "
     "first game, traded, not listed for 30+ days). WARN when the reason is 'name not matched' or "
@@ -57,14 +57,14 @@ def lined_players_have_prediction(
         whole=lambda: coverage.lined_players_have_prediction(prop_lines, player_prop_predictions, listed),
         day=one_day,
     )
-    return _result(context, WARN, rule)
+    return check_result(context, WARN, rule)
 
 
 @dg.asset_check(
     asset=t.PREDICTION_GRADES.key,
     name=FINAL_PREDICTIONS_GRADED,
     partitions_def=game_dates,
-    additional_ins={"predictions": _in(t.PLAYER_PROP_PREDICTIONS), "games": _in(t.GAMES)},
+    additional_ins={"predictions": check_input(t.PLAYER_PROP_PREDICTIONS), "games": check_input(t.GAMES)},
     description="Every prediction of a final game is graded (VOID and NO_LINE are grades with a reason); "
     "the ungraded are listed with a reason (no boxscore from any source, or unexplained). WARN; "
     "metadata: graded share and outcomes.",
@@ -76,7 +76,7 @@ def final_game_predictions_graded(
     games: pl.DataFrame,
 ) -> dg.AssetCheckResult:
     rule = on_frames(coverage.final_predictions_graded, predictions, prediction_grades, games)
-    return _result(context, WARN, rule)
+    return check_result(context, WARN, rule)
 
 
 stale_inputs_held_back = frame_check(

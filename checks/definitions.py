@@ -25,14 +25,16 @@ manager then hands over the table's typed empty frame, so the rules always see t
 
 # No `from __future__ import annotations`: Dagster compares the `context` annotation by identity.
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
 from checks.per_day import DayRule, evaluate, on_frames
-from checks.result import RuleResult, combine
+from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
+from nba_assets.logic import analytics as analytics_logic
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -51,6 +53,7 @@ FINALS_HAVE_BOXSCORES = "final_games_have_boxscores"
 FINALS_IN_EVERY_SOURCE = "final_games_in_every_source"
 GAMES_BECOME_FINAL = "games_final_after_tipoff"
 SOURCES_AGREE = "sources_agree"
+BOX_IDS_MATCH_SCHEDULE = "box_game_ids_match_schedule"
 ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
@@ -73,9 +76,13 @@ ROW_COUNT_TABLES: dict[t.Table, tuple[str, float]] = {
 }
 # Trailing calendar days read for the anomaly baseline: 14 game days plus the All-Star break.
 HISTORY_CALENDAR_DAYS = 35
+# Players a prop name may match before its game has a boxscore: a season's worth of summaries, so a
+# player back from a long injury is still known.
+KNOWN_PLAYER_DAYS = 200
 
 
-def _in(table: t.Table) -> dg.AssetIn:
+def check_input(table: t.Table) -> dg.AssetIn:
+    """A check's extra input: another table's same days (missing days read as empty)."""
     return dg.AssetIn(key=table.key, metadata={"allow_missing_partitions": True})
 
 
@@ -83,14 +90,15 @@ def evaluated_dates(context: dg.AssetCheckExecutionContext) -> list[str]:
     return list(context.partition_keys)
 
 
-def _result(
+def check_result(
     context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
-) -> dg.AssetCheckResult:
-    out = evaluate(context, severity, rule)
-    if not out.passed:
-        name = context.check_specs[0].name
-        context.log.warning(f"{name}: {out.description} (dates: {out.metadata['failing_dates'].value})")
-    return out
+) -> Iterator[dg.AssetCheckResult]:
+    """What every check returns: the rule's result, one per day in a range (checks/per_day.py)."""
+    for out in evaluate(context, severity, rule):
+        if not out.passed:
+            name = context.check_specs[0].name
+            context.log.warning(f"{name}: {out.description} (dates: {out.metadata['failing_dates'].value})")
+        yield out
 
 
 # ------------------------------------------------------------------------------------ duplicates
@@ -109,7 +117,7 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
         rule = on_frames(lambda f: duplicates.duplicate_keys(f, key), frame)
         by_day = DayRule(rule.whole, rule.day, days=lambda days: duplicates.duplicate_keys_by_day(frame, key, days))
-        return _result(context, ERROR, by_day)
+        return check_result(context, ERROR, by_day)
 
     return _check
 
@@ -119,7 +127,7 @@ def duplicate_check(table: t.Table) -> dg.AssetChecksDefinition:
     asset=t.PLAYER_GAME_SUMMARY.key,
     name=SUMMARY_HAS_BOXSCORE,
     partitions_def=game_dates,
-    additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
+    additional_ins={"bdl": check_input(t.BDL_BOXSCORES), "nbacom": check_input(t.NBACOM_BOXSCORES)},
     description="Every summary row has a raw row (same day, team, player) in the source it claims. "
     "ERROR: a row nothing explains is corruption (production had 618).",
 )
@@ -127,7 +135,7 @@ def summary_rows_have_raw_boxscore(
     context: dg.AssetCheckExecutionContext, player_game_summary: pl.DataFrame, bdl: pl.DataFrame,
     nbacom: pl.DataFrame,
 ) -> dg.AssetCheckResult:  # fmt: skip
-    return _result(context, ERROR, on_frames(orphans.summary_without_boxscore, player_game_summary, bdl, nbacom))
+    return check_result(context, ERROR, on_frames(orphans.summary_without_boxscore, player_game_summary, bdl, nbacom))
 
 
 def edge_check(
@@ -139,13 +147,13 @@ def edge_check(
         asset=table.key,
         name=name,
         partitions_def=game_dates,
-        additional_ins={"upstream": _in(upstream)},
+        additional_ins={"upstream": check_input(upstream)},
         description=description,
     )
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, upstream: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, frame, upstream))
+        return check_result(context, severity, on_frames(rule, frame, upstream))
 
     return _check
 
@@ -176,15 +184,29 @@ grades_have_prediction = edge_check(
     asset=t.PROP_LINES.key,
     name=PROP_PLAYERS_ON_ROSTER,
     partitions_def=game_dates,
-    additional_ins={"bdl": _in(t.BDL_BOXSCORES), "nbacom": _in(t.NBACOM_BOXSCORES)},
-    description="Players with prop lines appear in their game's boxscore (either source, DNPs included); "
-    "games without a boxscore yet are not judged. WARN: a source gap, usually a name that normalizes "
+    additional_ins={"bdl": check_input(t.BDL_BOXSCORES), "nbacom": check_input(t.NBACOM_BOXSCORES)},
+    required_resource_keys={"lake"},
+    description="Prop-line names that match no player, listed with the book's spelling: absent from "
+    "their game's boxscore (either source, DNPs included) or, before the game has one, from every "
+    f"player of the last {KNOWN_PLAYER_DAYS} days' summaries. WARN: usually a name that normalizes "
     "differently, which silently drops those lines from features.",
 )
 def prop_players_on_roster(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(orphans.prop_players_not_on_roster, prop_lines, bdl, nbacom))
+    first = min(dt.date.fromisoformat(k) for k in evaluated_dates(context))
+    known = known_players(context.resources.lake.reader(), first)
+    return check_result(context, WARN, on_frames(lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known),
+                                            prop_lines, bdl, nbacom))  # fmt: skip
+
+
+def known_players(reader, before: dt.date) -> pl.DataFrame:
+    """The player_lookups of the KNOWN_PLAYER_DAYS of summaries before `before` (empty without any)."""
+    if not reader.has(t.PLAYER_GAME_SUMMARY):
+        return pl.DataFrame(schema={"player_lookup": pl.Utf8})
+    since = before - dt.timedelta(days=KNOWN_PLAYER_DAYS)
+    rows = reader.rows(t.PLAYER_GAME_SUMMARY, since=since, before=before, window_files=True, columns=["player_lookup"])
+    return rows.unique()
 
 
 # ---------------------------------------------------------------------------------- availability
@@ -192,28 +214,28 @@ def prop_players_on_roster(
     asset=t.PROP_LINES.key,
     name=PROP_AVAILABILITY,
     partitions_def=game_dates,
-    additional_ins={"schedule": _in(t.SCHEDULE)},
+    additional_ins={"schedule": check_input(t.SCHEDULE)},
     description=f"Every scheduled game has pre-tip lines for >= {availability.MIN_PLAYERS} players from "
     f">= {availability.MIN_BOOKS} books. WARN, listing the games (production missed three in a night).",
 )
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return _result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
+    return check_result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
 
 
 # ---------------------------------------------------------------------------------- completeness
 # Completeness is judged on analytics/games, not raw/schedule: a late boxscore re-runs games D through
 # automation (the schedule is not rewritten), so the check re-evaluates exactly when the gap closes.
 _BOX_INS = {
-    "schedule": _in(t.SCHEDULE),
-    "bdl": _in(t.BDL_BOXSCORES),
-    "nbacom": _in(t.NBACOM_BOXSCORES),
+    "schedule": check_input(t.SCHEDULE),
+    "bdl": check_input(t.BDL_BOXSCORES),
+    "nbacom": check_input(t.NBACOM_BOXSCORES),
 }
 
 
 def completeness_check(name: str, rule, severity, description: str) -> dg.AssetChecksDefinition:
-    """A completeness rule over D's schedule and both boxscore tables, attached to analytics/games."""
+    """A rule over D's schedule and both boxscore tables (completeness, ids), attached to analytics/games."""
 
     @dg.asset_check(
         asset=t.GAMES.key,
@@ -229,7 +251,7 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, schedule, bdl, nbacom))
+        return check_result(context, severity, on_frames(rule, schedule, bdl, nbacom))
 
     return _check
 
@@ -261,7 +283,25 @@ def games_final_after_tipoff(
     context: dg.AssetCheckExecutionContext, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
     now = dt.datetime.now(dt.UTC)
-    return _result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
+    return check_result(context, WARN, on_frames(lambda s: completeness.stale_games(s, now), schedule))
+
+
+def _box_ids_replaced(schedule: pl.DataFrame, nbacom: pl.DataFrame) -> RuleResult:
+    swaps = analytics_logic.box_ids_replaced_by_schedule(schedule, nbacom)
+    return from_offending(
+        swaps, ok="every NBA.com box score game has the schedule's id",
+        problem="{n} NBA.com box score game(s) under another id than the schedule's (the schedule's is kept)",
+        sort_by=["game_date", "home_team"],
+    )  # fmt: skip
+
+
+box_game_ids_match_schedule = completeness_check(
+    BOX_IDS_MATCH_SCHEDULE,
+    lambda schedule, bdl, nbacom: _box_ids_replaced(schedule, nbacom),
+    WARN,
+    "Every NBA.com box score game carries the schedule's id for its (date, home, away); "
+    "analytics/games keeps the schedule's, and each swap is listed with both ids. WARN.",
+)
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -322,7 +362,7 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
             day=lambda d: anomaly.row_count_anomaly(
                 counts, [dt.date.fromisoformat(d)], tolerance=tolerance, emptied=emptied),
         )
-        return _result(context, WARN, rule)
+        return check_result(context, WARN, rule)
 
     return _check
 
@@ -335,7 +375,7 @@ def frame_check(
 
     @dg.asset_check(asset=table.key, name=name, partitions_def=game_dates, description=description)
     def _check(context: dg.AssetCheckExecutionContext, frame: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(context, severity, on_frames(rule, frame))
+        return check_result(context, severity, on_frames(rule, frame))
 
     return _check
 
@@ -407,6 +447,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         final_games_have_boxscores,
         final_games_in_every_source,
         games_final_after_tipoff,
+        box_game_ids_match_schedule,
         sources_agree,
         *(row_count_check(table) for table in ROW_COUNT_TABLES),
         feature_quality_share,

@@ -23,7 +23,7 @@ GAME_DAY_SUCCESS = "game_day_success"  # observation metadata key on ops/pipelin
 
 pipeline_health = dg.AssetSpec(
     PIPELINE_HEALTH,
-    group_name="monitoring",  # its key keeps the "ops" prefix: instances hold its observations under it
+    group_name=tables.PIPELINE_HEALTH.group,  # the key keeps "ops/": instances hold its observations under it
     description=(
         "Observable-only: one observation per failed run (job, run id, step, error) from the "
         "run-failure sensor; its check fails when no game-day run succeeded within 26 h."

@@ -5,7 +5,7 @@ Severity per edge (decided in checks/definitions.py):
   a raw boxscore row, features without a slate game, predictions without a feature row, grades
   without a prediction.
 - WARN (a source gap: the sources disagree with each other, nothing of ours is wrong): boxscore games
-  the schedule lacks, prop lines for players not on that game's boxscore roster.
+  the schedule lacks, prop lines whose name matches no player.
 Games are matched on (game_date, home_team, away_team), never on source ids (failure 9).
 """
 
@@ -92,20 +92,30 @@ def grades_without_prediction(grades: pl.DataFrame, predictions: pl.DataFrame) -
 
 
 def prop_players_not_on_roster(
-    prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+    prop_lines: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame, known: pl.DataFrame | None = None
 ) -> RuleResult:
-    """Prop players absent from their game's boxscore roster (either source, DNPs included).
+    """Prop names that match no player: absent from their game's boxscore (either source, DNPs
+    included) or, for a game without a boxscore yet (today's slate), from every player in `known`
+    (the `player_lookup`s of recent box scores, any team: a trade does not make a name unknown).
 
-    Only games with a boxscore can be judged (today's slate has none yet); those are counted in
-    `games_without_roster`. The usual cause is a name that normalizes differently across sources (a
-    stripped suffix once broke ~6,000 prop joins), so the props never meet their player.
+    Games without a boxscore are counted in `games_without_roster`, and judged only when `known` is
+    given. The usual cause is a name that normalizes differently across sources (a stripped suffix
+    once broke ~6,000 prop joins), so the props never meet their player; `player_name` shows the
+    book's spelling.
     """
     roster = _box_union(bdl, nbacom, [*GAME_KEY, "player_lookup"])
     games_with_roster = roster.select(GAME_KEY).unique()
     props = prop_lines.select(*GAME_KEY, "player_lookup", "player_name").unique()
     judged = props.join(games_with_roster, on=GAME_KEY, how="semi")
-    unjudged = props.select(GAME_KEY).unique().join(games_with_roster, on=GAME_KEY, how="anti").height
+    slate = props.join(games_with_roster, on=GAME_KEY, how="anti")
+    unjudged = slate.select(GAME_KEY).unique().height
+    if known is not None and known.height:
+        # A slate prop is judged against the known players: it is "on the roster" when known.
+        slate_known = slate.join(known.select("player_lookup").unique(), on="player_lookup", how="semi")
+        roster = pl.concat([roster.select(*GAME_KEY, "player_lookup"), slate_known.select(*GAME_KEY, "player_lookup")],
+                           how="vertical_relaxed")  # fmt: skip
+        judged = pl.concat([judged, slate], how="vertical_relaxed")
     return orphans(
-        judged, roster, [*GAME_KEY, "player_lookup"], what="prop player(s) not on the roster",
+        judged, roster, [*GAME_KEY, "player_lookup"], what="prop player(s) matching no player",
         show=["player_name"], extra={"games_without_roster": unjudged},
     )  # fmt: skip

@@ -14,7 +14,7 @@ check keeps stopping downstream steps in the run.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import dagster as dg
@@ -23,6 +23,7 @@ import polars as pl
 from checks.result import RuleResult, to_check_result
 
 DATE_COLUMN = "game_date"
+RANGE_KEY = "range"  # metadata of a range step's own record (the latest day's result, range_step_result)
 
 
 class ByDay:
@@ -69,16 +70,55 @@ def on_frames(rule: Callable[..., RuleResult], *frames: pl.DataFrame) -> DayRule
 
 def evaluate(
     context: dg.AssetCheckExecutionContext, severity: dg.AssetCheckSeverity, rule: DayRule
-) -> dg.AssetCheckResult:
-    """The step's result (the whole range's verdict); in a range, also one logged evaluation per day."""
+) -> Iterator[dg.AssetCheckResult]:
+    """The step's result; in a range, one logged evaluation per day and the step's result is the
+    latest day's (`range_step_result`)."""
     days = list(context.partition_keys)
-    if len(days) > 1:
-        spec = context.check_specs[0]
-        per_day = {d: to_check_result(r, severity=severity, dates=[d]) for d, r in rule.each_day(days).items()}
-        log_day_evaluations(
-            context.op_execution_context, spec.asset_key, spec.name, per_day, blocking=spec.blocking
+    if len(days) <= 1:
+        yield to_check_result(rule.whole(), severity=severity, dates=days)
+        return
+    spec = context.check_specs[0]
+    per_day = {d: to_check_result(r, severity=severity, dates=[d]) for d, r in rule.each_day(days).items()}
+    log_day_evaluations(context.op_execution_context, spec.asset_key, spec.name, per_day, blocking=spec.blocking)
+    yield from range_step_result(spec.name, per_day, blocking=spec.blocking)
+
+
+def range_step_result(
+    check_name: str, per_day: dict[str, dg.AssetCheckResult], *, blocking: bool
+) -> Iterator[dg.AssetCheckResult]:
+    """What a range step records for the check besides its per-day evaluations: the latest day's result.
+
+    Dagster records a range step's result without a partition, and the UI's check list shows the
+    check's newest record: so that record carries the latest day's verdict, counts and rows (the
+    same as that day's own record), plus `range` and `range_failing_dates`. One truth per day: the
+    CLI, the alerts (which skip this record: every day has its own) and the UI agree.
+
+    Blocking: a blocking ERROR check that failed on an earlier day of the range still stops the
+    run's downstream steps. After the latest day's result is recorded, the step fails naming the
+    days, as Dagster's own blocking failure does when the latest day failed.
+    """
+    days = list(per_day)
+    latest_day = days[-1]
+    latest = per_day[latest_day]
+    failed = [d for d in days if not per_day[d].passed]
+    metadata = dict(latest.metadata or {})
+    metadata[RANGE_KEY] = dg.MetadataValue.text(f"{days[0]}..{latest_day} ({len(days)} days)")
+    metadata["range_failing_dates"] = dg.MetadataValue.text(", ".join(failed) or "none")
+    about = f"{len(failed)} of {len(days)} days failed, each in its own record" if failed else "every day passed"
+    yield dg.AssetCheckResult(
+        check_name=check_name,
+        passed=latest.passed,
+        severity=latest.severity,
+        metadata=metadata,
+        description=f"{latest_day}: {latest.description} (range: {about})",
+    )
+    earlier = [d for d in failed if d != latest_day]
+    if blocking and latest.passed and earlier and latest.severity == dg.AssetCheckSeverity.ERROR:
+        shown = ", ".join(earlier[:10]) + (f" and {len(earlier) - 10} more" if len(earlier) > 10 else "")
+        raise dg.Failure(
+            description=f"blocking check {check_name} failed on {len(earlier)} day(s) of the range: {shown}; "
+            "downstream steps of this run are not executed (each day's record names its rows)"
         )
-    return to_check_result(rule.whole(), severity=severity, dates=days)
 
 
 def log_day_evaluations(

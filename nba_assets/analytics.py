@@ -39,8 +39,14 @@ BOX_INS = {"bdl": table_in(t.BDL_BOXSCORES), "nbacom": table_in(t.NBACOM_BOXSCOR
 )
 def games(
     config: SummaryConfig, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
-) -> pl.DataFrame:
-    return logic.reconcile_games(schedule, bdl, nbacom, primary=config.primary_source)
+) -> dg.Output[pl.DataFrame]:
+    swaps = logic.box_ids_replaced_by_schedule(schedule, nbacom)
+    out = logic.reconcile_games(schedule, bdl, nbacom, primary=config.primary_source)
+    # The schedule's id is canonical; an NBA.com box score under another id is recorded, never silent.
+    ids = [f"{r['game_date']} {r['away_team']}@{r['home_team']}: {r['box_game_id']} -> {r['sched_game_id']}"
+           for r in swaps.head(20).iter_rows(named=True)]  # fmt: skip
+    return dg.Output(out, metadata={"box_ids_replaced_by_schedule": swaps.height,
+                                    "replaced_ids": dg.MetadataValue.json(ids)})  # fmt: skip
 
 
 @_analytics_asset(
@@ -55,14 +61,5 @@ def player_game_summary(
     return logic.build_player_game_summary(games, bdl, nbacom, primary=config.primary_source)
 
 
-@_analytics_asset(
-    t.TEAM_GAME_SUMMARY,
-    "One row per (game_id, team): points for/against, possessions estimate, pace, offensive and "
-    "defensive rating, home and win flags. Built from player_game_summary.",
-    ins={"player_games": table_in(t.PLAYER_GAME_SUMMARY)},
-)
-def team_game_summary(player_games: pl.DataFrame) -> pl.DataFrame:
-    return logic.build_team_game_summary(player_games)
-
-
-ANALYTICS_ASSETS = [games, player_game_summary, team_game_summary]
+# analytics/team_game_summary is a derived table (nba_assets/derived.py, declared in the registry).
+ANALYTICS_ASSETS = [games, player_game_summary]

@@ -26,12 +26,6 @@ NETWORK_RETRY = dg.RetryPolicy(
     backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS,
 )  # the "per run" part of the one retry budget (resources/http.py)
 
-# The game-day run materializes raw and prediction partitions every day, off-days included (an
-# off-day partition is empty but written), so "no write for 26/30 hours" means the pipeline stalled.
-DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(
-    fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
-)
-
 # Every asset is range-aware: a season backfills in one run (each step handles every day of its range).
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
@@ -45,8 +39,8 @@ def table_asset(
     **kwargs,
 ):
     """The decorator of every daily table: its registry key, group = layer, `game_dates` partitions,
-    single-run range backfills, `partition_expr`, and its pandera contract as the Dagster type (a
-    violation fails the step before the write). The description is what the UI shows."""
+    single-run range backfills, `partition_expr`, its freshness policy, and its pandera contract as the
+    Dagster type (a violation fails the step before the write). The description is what the UI shows."""
     return dg.asset(
         key=table.key,
         group_name=table.layer,
@@ -57,6 +51,7 @@ def table_asset(
         dagster_type=contract_type(table.contract),
         owners=owners,
         kinds=set(kinds),
+        freshness_policy=table.freshness_policy,
         **kwargs,
     )
 
@@ -114,7 +109,6 @@ __all__ = [
     "OWNERS",
     "MODEL_OWNERS",
     "NETWORK_RETRY",
-    "DAILY_FRESHNESS",
     "SINGLE_RUN",
     "game_dates",
     "partition_dates",

@@ -29,6 +29,15 @@ SOURCES = ["bdl", "nbacom"]
 # Integer box minutes are rounded per player, so a 1-minute gap between sources is noise, not a
 # disagreement (the summary's source_disagreement flag and the agreement check share this rule).
 MINUTES_TOLERANCE = 1.0
+# Game types: the 3rd digit of an NBA.com game id. The NBA Cup's group and knockout games are regular
+# season games (digit 2); only its final has a digit of its own (6), and it is the one game the league
+# leaves out of regular-season statistics.
+SEASON_TYPES: dict[str, str] = {
+    "1": "preseason", "2": "regular", "3": "allstar", "4": "playoffs", "5": "play-in", "6": "cup-final",
+}  # fmt: skip
+# What the league counts in a player's season statistics (season-to-date features): regular season
+# games only; playoffs and play-in have their own statistics, the Cup final and exhibitions none.
+SEASON_STAT_TYPES = ("regular",)
 
 
 class _Strict:
@@ -43,7 +52,7 @@ class ScheduleContract(pa.DataFrameModel):
     game_date: pl.Date
     game_id: pl.Utf8 = pa.Field(str_matches=r"^\d{10}$")
     season_year: pl.Int64 = pa.Field(ge=1946, le=2100)
-    season_type: pl.Utf8 = pa.Field(isin=["preseason", "regular", "allstar", "playoffs", "play-in"])
+    season_type: pl.Utf8 = pa.Field(isin=list(SEASON_TYPES.values()))
     nbacom_game_code: pl.Utf8 = pa.Field(nullable=True)
     home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
     away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})

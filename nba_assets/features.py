@@ -20,7 +20,8 @@ from nba_assets.common import partition_dates, table_asset, table_in
 from nba_assets.logic import features as logic
 from resources.lake import LakeReader, LakeResource
 
-SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs"]  # no features for preseason/All-Star games
+# Competitive games get features (books price them, the NBA Cup final too); exhibitions do not.
+SLATE_SEASON_TYPES = ["regular", "play-in", "playoffs", "cup-final"]
 HISTORY = dg.TimeWindowPartitionMapping(start_offset=-logic.HISTORY_DAYS, end_offset=-1)
 
 

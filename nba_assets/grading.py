@@ -61,6 +61,7 @@ def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
 @dg.asset(
     key=t.SEASON_REPORT.key,
     group_name=t.SEASON_REPORT.layer,
+    freshness_policy=t.SEASON_REPORT.freshness_policy,
     description=(
         "Season report over every graded day: per system MAE and hit rate by month and on the rows every "
         "system predicted, p_over reliability by decile and Brier vs the base rate, how each refresh's "

@@ -16,7 +16,6 @@ from io_managers.model_store import ModelStore
 from nba_assets import tables as t
 from nba_assets.automation import TODAY_ONLY
 from nba_assets.common import (
-    DAILY_FRESHNESS,
     MODEL_OWNERS,
     SINGLE_RUN,
     by_day,
@@ -91,6 +90,7 @@ def training_history(
 @dg.asset(
     key=t.POINTS_MODEL.key,
     group_name=t.POINTS_MODEL.layer,
+    freshness_policy=t.POINTS_MODEL.freshness_policy,
     # The UI renders descriptions as markdown: a bare <W> would be an HTML tag, hence the code span.
     description=(
         "One LightGBM points regressor per week W (Monday start), trained only on feature rows with "
@@ -156,7 +156,6 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     kinds=frozenset({"polars", "parquet", "lightgbm"}),
     code_version=MODEL_CODE_VERSION,
     automation_condition=TODAY_ONLY,
-    freshness_policy=DAILY_FRESHNESS,
     ins={
         "features": table_in(t.PLAYER_FEATURES),
         "schedule": table_in(t.SCHEDULE),
@@ -232,7 +231,6 @@ def recommendation_history(
     kinds=frozenset({"polars", "parquet"}),
     code_version=MODEL_CODE_VERSION,
     automation_condition=TODAY_ONLY,
-    freshness_policy=DAILY_FRESHNESS,
     ins={"recommendations": table_in(t.RECOMMENDATION_HISTORY)},
 )
 def player_prop_predictions(recommendations: pl.DataFrame):

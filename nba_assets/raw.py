@@ -20,11 +20,10 @@ from typing import TypeVar
 import dagster as dg
 import polars as pl
 
-from checks.per_day import log_day_evaluations, records_by_day
+from checks.per_day import log_day_evaluations, range_step_result, records_by_day
 from checks.result import markdown_table
 from nba_assets import tables as t
 from nba_assets.common import (
-    DAILY_FRESHNESS,
     NETWORK_RETRY,
     date_range_label,
     partition_dates,
@@ -40,6 +39,9 @@ from resources.sources import SourcesResource
 
 REJECTS_CHECK = "no_rejected_records"
 SOURCE_DUPLICATES_CHECK = "no_source_duplicates"
+GAME_IDS_STABLE_CHECK = "game_ids_stable"
+# Tables whose rows carry a game's (date, home, away) and a source id: the newest fetch's id wins.
+GAME_ID_COLUMN = {t.SCHEDULE: "game_id", t.BDL_BOXSCORES: "source_game_id", t.NBACOM_BOXSCORES: "source_game_id"}
 RAW_CODE_VERSION = "raw_v1"
 
 
@@ -81,6 +83,8 @@ class Ingested:
     rejects: pl.DataFrame
     duplicates: pl.DataFrame  # identical records a response repeated (kept once)
     files: int
+    # REJECT_SCHEMA: games whose id changed between fetches (value: old id, source_game_id: the kept one)
+    id_changes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=parsers.REJECT_SCHEMA))
 
 
 def ingest(
@@ -100,6 +104,8 @@ def ingest(
     per_date: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
     duplicates: list[pl.DataFrame] = []
+    id_changes: list[pl.DataFrame] = []
+    id_col = GAME_ID_COLUMN.get(table)
     n_files = 0
     bodies = _RecentBodies(landing)
     for d in dates:
@@ -133,6 +139,9 @@ def ingest(
                 rejects.append(result.rejects.with_columns(pl.col("game_date").fill_null(d)))
             if result.duplicates.height:
                 duplicates.append(result.duplicates)
+        if frames and id_col:
+            frames, changed = parsers.newest_game_ids(frames, id_col)
+            id_changes.append(_id_change_records(changed, source, id_col))
         if frames:
             per_date.append(parsers.latest_fetch_wins(frames, key))
     rows = pl.concat(per_date, how="vertical") if per_date else table.empty()
@@ -141,7 +150,17 @@ def ingest(
         rejects=_concat_rejects(rejects),
         duplicates=_concat_rejects(duplicates),
         files=n_files,
+        id_changes=_concat_rejects(id_changes),
     )
+
+
+def _id_change_records(changed: pl.DataFrame, source: str, id_col: str) -> pl.DataFrame:
+    return changed.select(
+        pl.lit(source).alias("source"), pl.lit(None, pl.Utf8).alias("endpoint"),
+        pl.lit(None, pl.Utf8).alias("landing_file"), "game_date", pl.col("new_id").alias("source_game_id"),
+        pl.lit(None, pl.Utf8).alias("player"), pl.lit(id_col).alias("field"), pl.col("old_id").alias("value"),
+        pl.lit(parsers.GAME_ID_CHANGED_RULE).alias("rule"),
+    )  # fmt: skip
 
 
 class _RecentBodies:
@@ -201,11 +220,21 @@ def _stray_rejects(stray: pl.DataFrame, source: str, f: LandedFile, d: dt.date) 
 
 
 def rejects_check(rejects: pl.DataFrame) -> dg.AssetCheckResult:
-    """ERROR, not blocking: the good rows of the day are fine to use; the bad records need a human."""
-    return _records_check(
-        rejects, REJECTS_CHECK, dg.AssetCheckSeverity.ERROR, "rejects",
+    """ERROR, not blocking: the good rows of the day are fine to use; the bad records need a human.
+    Records left out under an out-of-scope rule (parsers.OUT_OF_SCOPE_RULES: known special cases such as
+    exhibitions with non-NBA teams) are counted beside the verdict, never failing it."""
+    scope = pl.col("rule").is_in(list(parsers.OUT_OF_SCOPE_RULES))
+    result = _records_check(
+        rejects.filter(~scope), REJECTS_CHECK, dg.AssetCheckSeverity.ERROR, "rejects",
         "record(s) rejected by the parser", "every record parsed",
     )
+    skipped = rejects.filter(scope)
+    if skipped.height:
+        meta = {**result.metadata, "out_of_scope_count": skipped.height,
+                "out_of_scope": dg.MetadataValue.md(markdown_table(skipped.head(25)))}
+        result = dg.AssetCheckResult(check_name=result.check_name, passed=result.passed, severity=result.severity,
+                                     metadata=meta, description=f"{result.description}; {skipped.height} out of scope")
+    return result
 
 
 def duplicates_check(duplicates: pl.DataFrame) -> dg.AssetCheckResult:
@@ -213,6 +242,15 @@ def duplicates_check(duplicates: pl.DataFrame) -> dg.AssetCheckResult:
     return _records_check(
         duplicates, SOURCE_DUPLICATES_CHECK, dg.AssetCheckSeverity.WARN, "duplicates",
         "record(s) repeated inside a source response (kept once)", "no repeated records in responses",
+    )
+
+
+def id_changes_check(changes: pl.DataFrame) -> dg.AssetCheckResult:
+    """WARN: the newest fetch's id was kept (nothing doubled or lost); the renumbering is recorded."""
+    return _records_check(
+        changes, GAME_IDS_STABLE_CHECK, dg.AssetCheckSeverity.WARN, "id_changes",
+        "game(s) whose id changed between fetches (value: old id, source_game_id: id kept)",
+        "every game kept its id across fetches",
     )
 
 
@@ -237,7 +275,6 @@ def _raw_asset(table: t.Table, description: str, **kwargs):
         table,
         description,
         retry_policy=NETWORK_RETRY,
-        freshness_policy=DAILY_FRESHNESS,
         code_version=RAW_CODE_VERSION,
         check_specs=[
             dg.AssetCheckSpec(
@@ -252,12 +289,20 @@ def _raw_asset(table: t.Table, description: str, **kwargs):
                 description="Records a source repeated inside one response (kept once). WARN.",
                 partitions_def=game_dates,
             ),
+            *([dg.AssetCheckSpec(
+                GAME_IDS_STABLE_CHECK,
+                asset=key,
+                description="Games whose id changed between fetches (date, home, away): the newest id is "
+                "kept, old and new id named. WARN.",
+                partitions_def=game_dates,
+            )] if table in GAME_ID_COLUMN else []),
         ],
         **kwargs,
     )
 
 
-def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date], down: dict[str, str]):
+def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date], down: dict[str, str],
+          with_id_check: bool = False):
     if got.rejects.height:
         for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
             context.log.error(f"rejected: {line}")
@@ -268,21 +313,24 @@ def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]
             "landing_files_parsed": got.files,
             "rejected_records": got.rejects.height,
             "repeated_records": got.duplicates.height,
+            "game_ids_changed": got.id_changes.height,
             "source_unavailable": dg.MetadataValue.json(down),
         },
     )
-    if len(dates) > 1:  # a range run: each day also gets its own record (checks/per_day.py)
-        days = [str(d) for d in dates]
-        for name, make, records in (
-            (REJECTS_CHECK, rejects_check, got.rejects),
-            (SOURCE_DUPLICATES_CHECK, duplicates_check, got.duplicates),
-        ):
-            per_day = {d: make(r) for d, r in records_by_day(records, days).items()}
-            log_day_evaluations(
-                context.op_execution_context, context.asset_key, name, per_day, blocking=False
-            )
-    yield rejects_check(got.rejects)
-    yield duplicates_check(got.duplicates)
+    checks = [(REJECTS_CHECK, rejects_check, got.rejects),
+              (SOURCE_DUPLICATES_CHECK, duplicates_check, got.duplicates)]  # fmt: skip
+    if with_id_check:
+        checks.append((GAME_IDS_STABLE_CHECK, id_changes_check, got.id_changes))
+    if len(dates) == 1:
+        for _, make, records in checks:
+            yield make(records)
+        return
+    # A range run: each day gets its own record, and the step's record is the latest day's (checks/per_day.py)
+    days = [str(d) for d in dates]
+    for name, make, records in checks:
+        per_day = {d: make(r) for d, r in records_by_day(records, days).items()}
+        log_day_evaluations(context.op_execution_context, context.asset_key, name, per_day, blocking=False)
+        yield from range_step_result(name, per_day, blocking=False)
 
 
 # ------------------------------------------------------------------------------------------ assets
@@ -332,7 +380,7 @@ def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
         if not isinstance(fetched, Fetched):
             fetched = Fetched(down=fetched or {})
         got = fetched.with_rejects(feed.source, feed.ingest(sources.landing(), dates))
-        yield from _emit(context, got, dates, fetched.down)
+        yield from _emit(context, got, dates, fetched.down, feed.table in GAME_ID_COLUMN)
 
     return _asset
 

@@ -31,6 +31,13 @@ NONE = "none"  # not partitioned
 # (a game is a tenth of a busy day; a corrected box score moves a few rows, not half of them).
 FINAL_FACTS = 0.5
 
+# (warn, fail) hours without a write, by how a table is partitioned. A daily table gets a partition
+# every day, off-days included (the game-day run writes today's, automation what follows from it), so
+# 26 h allows one late morning and 30 h means a day was missed. Weekly and unpartitioned tables (the
+# model, the season report) are refreshed weekly: a day's grace, then a second day.
+FRESH_HOURS: dict[str, tuple[float, float]] = {DAILY: (26.0, 30.0), WEEKLY: (7 * 24 + 24.0, 7 * 24 + 48.0),
+                                               NONE: (7 * 24 + 24.0, 7 * 24 + 48.0)}
+
 
 @dataclass(frozen=True)
 class Table:
@@ -41,10 +48,20 @@ class Table:
     business_key: tuple[str, ...] = ()  # one row per key (within a partition)
     partitioned: str = DAILY
     partition_column: str | None = "game_date"
+    monitored: bool = True  # has a freshness policy (False: an observation-only asset, nothing to keep fresh)
+    group_name: str | None = None  # its group in the UI's graph; None: its layer
+    # A derived table (nba_assets/derived.py): "<module>:<function>" computing its day from its inputs'
+    # same day, and the inputs as (argument, "layer/table") pairs.
+    derive: str | None = None
+    inputs: tuple[tuple[str, str], ...] = ()
     # The shrink guard (io_managers/shrink.py): a re-write may drop at most this share of a day's rows,
     # and never all of them, unless the schedule marks the day's games postponed or cancelled. None: the
     # table shrinks legitimately (the current injury report, a pulled line) and is not guarded.
     max_drop: float | None = None
+
+    @property
+    def group(self) -> str:
+        return self.group_name or self.layer
 
     @property
     def path(self) -> list[str]:
@@ -56,6 +73,24 @@ class Table:
         if self.contract_name is None:
             return None
         return getattr(importlib.import_module("nba_assets.contracts"), self.contract_name)
+
+    @property
+    def fresh_hours(self) -> tuple[float, float] | None:
+        """(warn, fail) hours without a write (FRESH_HOURS), None when not monitored."""
+        return FRESH_HOURS[self.partitioned] if self.monitored else None
+
+    @property
+    def freshness_policy(self) -> dg.FreshnessPolicy | None:
+        """The policy Dagster evaluates and shows (its FreshnessDaemon); the alerts sensor applies the
+        same hours on the sources' clock (sensors/alerts.py)."""
+        import datetime as dt
+
+        import dagster as dg
+
+        if self.fresh_hours is None:
+            return None
+        warn, fail = self.fresh_hours
+        return dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=fail), warn_window=dt.timedelta(hours=warn))
 
     @property
     def key(self) -> dg.AssetKey:
@@ -107,7 +142,9 @@ GAMES = Table("analytics", "games", "one row per game, every source's id reconci
 PLAYER_GAME_SUMMARY = Table("analytics", "player_game_summary", "one row per player per game (DNPs included)",
                             "PlayerGameSummaryContract", ("game_id", "player_lookup"), max_drop=FINAL_FACTS)
 TEAM_GAME_SUMMARY = Table("analytics", "team_game_summary", "one row per team per game",
-                          "TeamGameSummaryContract", ("game_id", "team"), max_drop=FINAL_FACTS)
+                          "TeamGameSummaryContract", ("game_id", "team"),
+                          derive="nba_assets.logic.analytics:build_team_game_summary",
+                          inputs=(("player_games", "analytics/player_game_summary"),), max_drop=FINAL_FACTS)
 # ------------------------------------------------------------------------------------- features
 PLAYER_FEATURES = Table("features", "player_features", "one row per player on day D's slate, inputs < D",
                         "PlayerFeaturesContract", ("game_date", "player_lookup"), max_drop=FINAL_FACTS)
@@ -132,18 +169,12 @@ SYSTEM_DAILY_PERFORMANCE = Table("grading", "system_daily_performance", "one row
                                  "SystemDailyPerformanceContract", ("game_date", "system_id"), max_drop=FINAL_FACTS)
 SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
                       partitioned=NONE, partition_column=None)
-# ------------------------------------------------------------------------------------------ ops
+# ----------------------------------------------------------------------------------- monitoring
 PIPELINE_HEALTH = Table("ops", "pipeline_health", "observations of failed runs (no stored rows)",
-                        partitioned=NONE, partition_column=None)
+                        partitioned=NONE, partition_column=None, monitored=False, group_name="monitoring")
 
-ALL: tuple[Table, ...] = (
-    SCHEDULE, BDL_BOXSCORES, NBACOM_BOXSCORES, PROP_LINES, INJURIES,
-    GAMES, PLAYER_GAME_SUMMARY, TEAM_GAME_SUMMARY,
-    PLAYER_FEATURES,
-    POINTS_MODEL, RECOMMENDATION_HISTORY, PLAYER_PROP_PREDICTIONS,
-    PREDICTION_GRADES, SYSTEM_DAILY_PERFORMANCE, SEASON_REPORT,
-    PIPELINE_HEALTH,
-)
+# Every entry above, in declaration order (layer by layer): adding a table is adding its entry.
+ALL: tuple[Table, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Table))
 # The daily Parquet tables of the lake, in layer order.
 LAKE: tuple[Table, ...] = tuple(t for t in ALL if t.in_lake)
 # The layers of the daily pipeline, upstream first ("ops" is the health observation, not a layer of data).
@@ -174,6 +205,19 @@ def lake_table(label: str | dg.AssetKey) -> Table | None:
     return t if t is not None and t.in_lake else None
 
 
+def write_docs(path: str = "docs/data.md") -> None:
+    """Rewrite the registry section of docs/data.md from `markdown()`."""
+    from pathlib import Path
+
+    doc = Path(path)
+    head, rest = doc.read_text(encoding="utf-8").split(REGISTRY_BEGIN, 1)
+    tail = rest.split(REGISTRY_END, 1)[1]
+    doc.write_text(head + REGISTRY_BEGIN + markdown() + REGISTRY_END + tail, encoding="utf-8")
+
+
+REGISTRY_BEGIN, REGISTRY_END = "<!-- registry:begin -->\n", "<!-- registry:end -->"
+
+
 def markdown() -> str:
     """The registry as a markdown table (docs/data.md embeds it; a test keeps the two identical)."""
     lines = [
@@ -187,3 +231,7 @@ def markdown() -> str:
         drop = "-" if not t.in_lake else "any rows" if t.max_drop is None else f"up to {t.max_drop:.0%} of a day"
         lines.append(f"| `{t.label}` | {view} | {t.grain} | {key} | {t.partitioned} | {contract} | {drop} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m nba_assets.tables: regenerate docs/data.md's table list
+    write_docs()

@@ -7,8 +7,10 @@ Every tick it looks at what changed since its cursor and at what is true now:
 - ERROR check evaluations that failed, one incident per day (`check:<asset>:<check>:<day>`), resolved
   by a passing evaluation covering that day; plus the WARN checks in ALERT_ON_WARN (a final game
   missing from one source: a source outage);
-- the game-day run not succeeding within HEALTH_WINDOW on the source clock (the sim clock when
-  simulated, so a stall can be replayed), and raw tables not written within RAW_STALE_AFTER;
+- the game-day run not succeeding within HEALTH_WINDOW, and tables not written within their freshness
+  policy's fail window (the hours of nba_assets/tables.py that Dagster's policies use), both on the
+  source clock (the sim clock when simulated, so a stall can be replayed). Dagster's own freshness
+  state is not read: 1.13 offers it through GraphQL (a webserver) and no public Python API;
 - sensors and schedules whose latest tick errored.
 
 Incidents are kept open in the cursor: an incident still failing on the next tick sends nothing, so
@@ -32,12 +34,11 @@ from checks.health import (
     GAME_DAY_RUN_RECENT,
     HEALTH_WINDOW,
     PIPELINE_HEALTH,
-    RAW_STALE_AFTER,
     health_verdict,
     last_game_day_success,
-    raw_writes,
     record_game_day_success,
 )
+from checks.per_day import RANGE_KEY
 from nba_assets import tables as t
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
 from resources.sources import SourcesResource
@@ -183,6 +184,8 @@ def check_events(alerts: AlertsResource, records: Iterable, now: str) -> list[Ev
         if (table, ev.check_name) == (t.PIPELINE_HEALTH.label, GAME_DAY_RUN_RECENT):
             continue  # the sensor evaluates the same rule itself (stale:game_day_run)
         meta = ev.metadata or {}
+        if rec.partition is None and RANGE_KEY in meta:
+            continue  # a range step's own record repeats its latest day's, which has its own record
         if ev.passed:
             days = [rec.partition] if rec.partition else _expand_label(_meta_text(meta, "evaluated_dates")) or ["-"]
             for d in days:
@@ -214,18 +217,53 @@ def check_events(alerts: AlertsResource, records: Iterable, now: str) -> list[Ev
 
 
 # ------------------------------------------------------------------------------------ freshness
+def latest_writes(instance: dg.DagsterInstance, tables: Iterable[t.Table]) -> dict[str, tuple[int, float]]:
+    """table label -> (storage id, wall-clock epoch seconds) of its latest materialization (written ones only)."""
+    out = {}
+    for table in tables:
+        recs = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=table.key), limit=1).records
+        if recs:
+            out[table.label] = (recs[0].storage_id, recs[0].timestamp)
+    return out
+
+
+def observe_writes(
+    seen: dict[str, list], writes: dict[str, tuple[int, float]], source_now: dt.datetime, wall_now: float
+) -> dict[str, list]:
+    """Pure: {table: [storage id, when it was written on the sources' clock (ISO)]}.
+
+    A write not seen before is dated `source_now` minus its age on the wall clock: live, where the
+    clocks agree, that is its own time; in the simulated league it puts the write on the simulated
+    clock, so a compressed replay of a 30-hour stall ages the tables as the stall's own hours.
+    """
+    out = dict(seen)
+    for table, (storage_id, wall_ts) in writes.items():
+        if table in out and out[table][0] == storage_id:
+            continue
+        age = dt.timedelta(seconds=max(0.0, wall_now - wall_ts))
+        out[table] = [storage_id, now_iso(source_now - age)]
+    return out
+
+
 def stale_events(
     alerts: AlertsResource,
     last_game_day: dt.datetime | None,
     source_now: dt.datetime,
-    writes: dict[str, float | None],
-    wall_now: float,
+    seen: dict[str, list],
+    fail_hours: dict[str, float],
 ) -> list[Event]:
-    """Stale game-day run (source clock; only once one has succeeded) and stale raw tables (wall clock)."""
+    """Pure: a stale game-day run, and tables not written within their freshness policy's fail window
+    (nba_assets/tables.py FRESH_HOURS, the same hours Dagster's policies use), both on the sources' clock.
+
+    While the game-day run is stale, that one incident stands for the tables it writes: they are not
+    alerted one by one. A table alerts on its own when the runs succeed and it still goes unwritten.
+    """
     out = []
     key = "stale:game_day_run"
+    run_stale = False
     if last_game_day is not None:
         ok, text = health_verdict(last_game_day, source_now, HEALTH_WINDOW)
+        run_stale = not ok
         if ok:
             out.append(Event(key, resolve_why=text))
         else:
@@ -236,20 +274,22 @@ def stale_events(
                 link=alerts.asset_link(list(PIPELINE_HEALTH.path), check=GAME_DAY_RUN_RECENT),
                 at=now_iso(source_now),
             )))
-    for table, ts in sorted(writes.items()):
-        if ts is None:
+    for table, (_, at) in sorted(seen.items()):
+        limit = fail_hours.get(table)
+        if limit is None:
             continue
         key = f"stale:{table}"
-        hours = (wall_now - ts) / 3600
-        if hours <= RAW_STALE_AFTER.total_seconds() / 3600:
+        written = dt.datetime.fromisoformat(at)
+        hours = (source_now - written).total_seconds() / 3600
+        if hours <= limit:
             out.append(Event(key, resolve_why=f"{table} written {hours:.1f} h ago"))
-            continue
-        out.append(Event(key, alert=Alert(
-            key=key, kind="stale", status=FIRING,
-            title=f"{table} not written for {hours:.1f} h (limit {RAW_STALE_AFTER.total_seconds() / 3600:g} h)",
-            fields={"table": table, "last_write": now_iso(dt.datetime.fromtimestamp(ts, dt.UTC))},
-            link=alerts.asset_link(table.split("/")), at=now_iso(source_now),
-        )))
+        elif not run_stale:
+            out.append(Event(key, alert=Alert(
+                key=key, kind="stale", status=FIRING,
+                title=f"{table} not written for {hours:.1f} h (freshness policy: {limit:g} h)",
+                fields={"table": table, "last_write": now_iso(written)},
+                link=alerts.asset_link(table.split("/")), at=now_iso(source_now),
+            )))
     return out
 
 
@@ -299,7 +339,7 @@ def evaluate(
     alerts: AlertsResource,
     source_now: dt.datetime,
     check_keys: Iterable,
-    raw_keys: Iterable[dg.AssetKey],
+    tables: Iterable[t.Table],
     cursor: dict,
 ) -> tuple[list[Alert], dict]:
     """One tick: observe, reconcile, send, ping; returns (messages delivered, new cursor)."""
@@ -324,10 +364,11 @@ def evaluate(
     events = run_events(instance, alerts, records, now)
     crecs = check_records(instance, check_keys, cursor.get("check_id"))
     events += check_events(alerts, crecs, now)
-    events += stale_events(
-        alerts, last_game_day_success(instance), source_now, raw_writes(instance, raw_keys),
-        dt.datetime.now(dt.UTC).timestamp(),
-    )
+    monitored = [tb for tb in tables if tb.fresh_hours is not None]
+    seen = observe_writes(cursor.get("seen", {}), latest_writes(instance, monitored), source_now,
+                          dt.datetime.now(dt.UTC).timestamp())
+    events += stale_events(alerts, last_game_day_success(instance), source_now, seen,
+                           {tb.label: tb.fresh_hours[1] for tb in monitored})
     events += tick_events(alerts, latest_ticks(instance), now)
     messages, open_ = reconcile(cursor.get("open", {}), events, now)
 
@@ -340,6 +381,7 @@ def evaluate(
         "pending": [asdict(a) for a in undelivered[-MAX_PENDING:]],
         "runs_after": max([_utc(r.update_timestamp).isoformat() for r in records], default=runs_after),
         "check_id": max([r.id for r in crecs], default=cursor.get("check_id")),
+        "seen": seen,
     }
     return delivered, new_cursor
 
@@ -350,17 +392,16 @@ def evaluate(
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Sends one alert per incident (failed run after retries, ERROR check failing on a day, stale "
-        "game-day run or raw table, erroring sensor/schedule) and a 'resolved' message when it passes "
+        "game-day run or a table past its freshness policy, erroring sensor/schedule) and a 'resolved' message when it passes "
         "again; pings the heartbeat URL after every successful game-day run."
     ),
 )
 def alerts_sensor(context: dg.SensorEvaluationContext, alerts: AlertsResource, sources: SourcesResource):
     graph = context.repository_def.asset_graph
-    raw_keys = [k for k in graph.get_all_asset_keys() if k.path[0] == "raw"]
+    present = set(graph.get_all_asset_keys())
+    tables = [tb for tb in t.ALL if tb.key in present]
     cursor = json.loads(context.cursor) if context.cursor else {}
-    sent, new_cursor = evaluate(
-        context.instance, alerts, sources.now(), graph.asset_check_keys, raw_keys, cursor
-    )
+    sent, new_cursor = evaluate(context.instance, alerts, sources.now(), graph.asset_check_keys, tables, cursor)
     context.update_cursor(json.dumps(new_cursor, sort_keys=True))
     if sent:
         context.log.info("sent: " + "; ".join(f"{a.status} {a.key}" for a in sent))

@@ -19,16 +19,13 @@ DAILY_TABLES = sorted(t.label for t in tables.LAKE)
 EXPECTED_ASSETS = sorted(
     [*DAILY_TABLES, tables.POINTS_MODEL.label, tables.SEASON_REPORT.label, tables.PIPELINE_HEALTH.label]
 )
-AUTOMATION = {
-    tables.GAMES.label: "rerun_on_upstream_update",
-    tables.PLAYER_GAME_SUMMARY.label: "rerun_on_upstream_update",
-    tables.TEAM_GAME_SUMMARY.label: "rerun_on_upstream_update",
-    tables.PLAYER_FEATURES.label: "rerun_on_upstream_update",
-    tables.RECOMMENDATION_HISTORY.label: "rerun_today_only",
-    tables.PLAYER_PROP_PREDICTIONS.label: "rerun_today_only",
-    tables.PREDICTION_GRADES.label: "rerun_graded_days",
-    tables.SYSTEM_DAILY_PERFORMANCE.label: "rerun_graded_days",
+# How each layer's daily tables are kept fresh (raw is fetched by schedules/sensors; the model and the
+# report are scheduled): every table of a layer gets its layer's condition.
+AUTOMATION_BY_LAYER = {
+    "analytics": "rerun_on_upstream_update", "features": "rerun_on_upstream_update",
+    "predictions": "rerun_today_only", "grading": "rerun_graded_days",
 }
+AUTOMATION = {t.label: AUTOMATION_BY_LAYER[t.layer] for t in tables.LAKE if t.layer in AUTOMATION_BY_LAYER}
 
 
 def _specs() -> dict[str, dg.AssetSpec]:
@@ -42,7 +39,7 @@ def test_asset_keys_snapshot():
 def test_every_table_explains_itself_in_the_ui():
     for key, spec in _specs().items():
         assert spec.description and len(spec.description) > 40, key
-        assert spec.group_name == key.split("/")[0], key
+        assert spec.group_name == tables.get(key).group, key
         assert spec.owners, key
         assert spec.kinds, key
         if key != tables.PIPELINE_HEALTH.label:
@@ -123,3 +120,25 @@ def test_loading_the_code_location_does_not_import_matplotlib():
     code = "import sys\nfrom nba_assets.definitions import defs\nprint('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
+
+
+def test_every_table_has_the_freshness_policy_of_its_registry_entry():
+    for table in tables.ALL:
+        spec = _specs()[table.label]
+        if table.fresh_hours is None:
+            assert spec.freshness_policy is None, table.label
+            continue
+        warn, fail = table.fresh_hours
+        policy = spec.freshness_policy
+        assert policy is not None, table.label
+        assert policy.fail_window.to_timedelta().total_seconds() == fail * 3600, table.label
+        assert policy.warn_window.to_timedelta().total_seconds() == warn * 3600, table.label
+
+
+def test_every_lake_table_has_its_duplicate_check_on_its_business_key():
+    from checks.definitions import DUPLICATES
+
+    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    for table in tables.LAKE:
+        assert table.business_key, table.label
+        assert (table.label, DUPLICATES) in checks, table.label

@@ -209,6 +209,18 @@ def reconcile_games(
     return _conform(_resolve_id_collisions(games), _GAMES, ["game_date", "game_id"])
 
 
+def box_ids_replaced_by_schedule(schedule: pl.DataFrame, nbacom: pl.DataFrame) -> pl.DataFrame:
+    """NBA.com box score games whose id is not the schedule's id for the same (date, home, away): the
+    games table keeps the schedule's id (canonical), so each such swap is listed (box id, schedule id)."""
+    sched = schedule.select(*GAME_KEY, pl.col("game_id").alias("sched_game_id")).unique()
+    box = nbacom.select(*GAME_KEY, pl.col("source_game_id").alias("box_game_id")).unique()
+    return (
+        box.join(sched, on=GAME_KEY, how="inner")
+        .filter(pl.col("box_game_id") != pl.col("sched_game_id"))
+        .sort(GAME_KEY)
+    )
+
+
 # ----------------------------------------------------------------------------- player summaries
 def _check_source(primary: str) -> None:
     if primary not in SOURCES:
@@ -288,7 +300,8 @@ def build_player_game_summary(
 
 # ------------------------------------------------------------------------------- team summaries
 def build_team_game_summary(player_games: pl.DataFrame) -> pl.DataFrame:
-    """analytics/team_game_summary: one row per (game_id, team) from the player-game summary.
+    """One row per (game_id, team) from the player-game summary: points for and against, possessions,
+    pace, offensive and defensive rating, home and win flags.
 
     possessions = FGA - OREB + TOV + 0.44*FTA per team, averaged over both teams of the game (the two
     estimates describe the same possessions); pace = possessions per 48 minutes of team time;

@@ -12,6 +12,12 @@ Definitions (the contract's column comments are the short form):
   start of a season they are null (or short) and `feature_quality_score` says so. Season-to-date is
   additionally bounded to the last HISTORY_DAYS days, the window the asset loads, so a range backfill
   computes exactly what daily runs compute.
+- Game types (the NBA.com id's season-type digit, SEASON_TYPES in nba_assets/contracts.py): recent
+  form (the l3/l5/l10 windows, minutes, usage, rest and the 7-day load) uses every competitive game
+  the player played, playoffs, play-in and the NBA Cup final included, because form and fatigue do
+  not care what a game counts for; season-to-date (`pts_season`, `games_played_season`, hence the
+  quality score's windows) counts only what the league's season statistics count: regular-season
+  games. Exhibitions (preseason, All-Star) are never on a slate (nba_assets/features.py).
 - Played game: a row with dnp = false and minutes > 0. Player averages use played games only;
   `dnp_rate_l10` is the DNP share of the player's last 10 listed rows (DNPs included) this season.
 - Roster as known before D: a player is on team X's slate for D when his most recent listed row
@@ -44,6 +50,7 @@ import datetime as dt
 import polars as pl
 
 from nba_assets import tables
+from nba_assets.contracts import SEASON_STAT_TYPES, SEASON_TYPES
 from nba_assets.history import TIMEZONE
 
 FEATURE_VERSION = "pf_v2"  # v2: roster fallbacks (injury report, prop lines) with roster_source
@@ -148,6 +155,15 @@ def listed_state(player_games: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def counts_in_season_stats(game_id: str = "game_id") -> pl.Expr:
+    """True for a game the league counts in season statistics (SEASON_STAT_TYPES: the regular season,
+    NBA Cup group and knockout games included), read from the NBA.com id's season-type digit. The Cup
+    final (6), playoffs (4) and play-in (5) are not; a game known only by its game_code is regular."""
+    digits = [d for d, kind in SEASON_TYPES.items() if kind in SEASON_STAT_TYPES]
+    nba_id = pl.col(game_id).str.contains(r"^\d{10}$")
+    return ~nba_id | pl.col(game_id).str.slice(2, 1).is_in(digits)
+
+
 def played_state(player_games: pl.DataFrame) -> pl.DataFrame:
     """Per played game: the player's season form after that game (windows over played games only)."""
     season = [_PLAYER, "season_year"]
@@ -164,6 +180,7 @@ def played_state(player_games: pl.DataFrame) -> pl.DataFrame:
     denom = n10 * sxx - sx * sx
     minutes10 = roll_sum("minutes", 10)
     points10 = roll_sum("points", 10)
+    counted = counts_in_season_stats()
     return (
         played.with_columns(
             *[y.rolling_mean(n, min_samples=1).over(season).alias(f"pts_l{n}") for n in WINDOWS],
@@ -175,8 +192,9 @@ def played_state(player_games: pl.DataFrame) -> pl.DataFrame:
             .then((roll_sum("fga", 10) + 0.44 * roll_sum("fta", 10) + roll_sum("tov", 10)) / minutes10)
             .alias("usage_proxy_l10"),
             pl.when(points10 > 0).then(roll_sum("ftm", 10) / points10).alias("ft_share_l10"),
-            y.cum_sum().over(season).alias("cum_pts"),
-            pl.int_range(1, pl.len() + 1).over(season).alias("cum_games"),
+            # Season-to-date counts what the league's season statistics count (counts_in_season_stats).
+            (y * counted).cum_sum().over(season).alias("cum_pts"),
+            counted.cast(pl.Int64).cum_sum().over(season).alias("cum_games"),
             # Across seasons: the 7-day load counts are differences of these totals.
             pl.int_range(1, pl.len() + 1).over(_PLAYER).alias("cum_games_all"),
             pl.col("minutes").cum_sum().over(_PLAYER).alias("cum_min_all"),

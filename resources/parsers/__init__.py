@@ -8,23 +8,32 @@ from nba_assets.partitions import ET
 from resources.parsers.bdl import parse_bdl_box_scores, parse_bdl_injuries, parse_bdl_stats
 from resources.parsers.common import (
     BDL_STAT_FIELDS,
+    EXHIBITION_RULE,
+    MINUTES_MISSING_RULE,
     NBACOM_STAT_FIELDS,
+    OUT_OF_SCOPE_RULES,
     REJECT_SCHEMA,
     ParseResult,
     latest_fetch_wins,
     parse_minutes,
     to_american_odds,
 )
+from resources.parsers.fetches import GAME_ID_CHANGED_RULE, newest_game_ids
 from resources.parsers.nbacom import parse_nbacom_leaguegamelog, parse_nbacom_schedule
 from resources.parsers.odds import parse_odds_event_odds
 
 __all__ = [
     "BDL_STAT_FIELDS",
+    "EXHIBITION_RULE",
+    "GAME_ID_CHANGED_RULE",
+    "MINUTES_MISSING_RULE",
     "ET",
     "NBACOM_STAT_FIELDS",
+    "OUT_OF_SCOPE_RULES",
     "REJECT_SCHEMA",
     "ParseResult",
     "latest_fetch_wins",
+    "newest_game_ids",
     "parse_bdl_box_scores",
     "parse_bdl_injuries",
     "parse_bdl_stats",

@@ -12,8 +12,16 @@ key but disagreeing are all rejected ("conflicting rows"), because nothing in th
 which one is right. Across responses, `latest_fetch_wins` keeps the newest fetch of each key.
 
 DNP rule (both box score feeds): minutes 0 (or "00", "", null, "0:00") with no non-zero stat is a
-DNP row: dnp=True and every stat 0 (null stats become 0). Minutes 0 WITH a non-zero stat is a real
-appearance of a few seconds (the feeds round it down to 0), validated like any played row.
+DNP row: dnp=True and every stat 0 (null stats become 0).
+
+Minutes rule (MINUTES_MISSING_RULE): minutes 0 WITH stats is kept only as a cameo, an appearance of
+under 30 seconds that the feeds round down to "0"/"00": at most CAMEO_MAX_POINTS points and
+CAMEO_MAX_EVENTS box events (FGA + FTA + REB + AST + STL + BLK + TOV), about a possession at each end.
+It is validated like any played row (dnp=False, minutes 0.0; features count only minutes > 0 as a
+played game). A zero-minute line with more (the finding: 41 points on "" minutes) has lost its
+minutes, not played seconds: it is rejected by name, never stored with 0 minutes. The player-game
+summary then uses the other source's line when it has the player-game (nba_assets/logic/analytics.py),
+which repairs it; when neither has it, the reject is the record of the lost line.
 """
 
 from __future__ import annotations
@@ -56,6 +64,15 @@ MAX_MINUTES = 70.0
 MAX_POINTS = 100
 MAX_SCORE = 250
 MIN_LINE, MAX_LINE = 0.5, 80.0
+# Rules naming records left out on purpose: known special cases, not faults. The rejects check counts
+# them and still passes (nba_assets/raw.py).
+EXHIBITION_RULE = "exhibition with a team that is not an NBA franchise (out of scope)"
+OUT_OF_SCOPE_RULES = frozenset({EXHIBITION_RULE})
+# A genuine appearance of under 30 s (rounded to 0 minutes): a possession or two at each end at most.
+CAMEO_MAX_POINTS = 3
+CAMEO_MAX_EVENTS = 4
+CAMEO_EVENTS = ("fga", "fta", "reb", "ast", "stl", "blk", "tov")
+MINUTES_MISSING_RULE = "minutes missing on a line with stats"
 
 # Contract stat column -> source field. Points first: its rules are the ones users ask about.
 BDL_STAT_FIELDS: dict[str, str] = {
@@ -69,11 +86,6 @@ NBACOM_STAT_FIELDS: dict[str, str] = {
     "blk": "BLK", "tov": "TOV", "pf": "PF",
 }  # fmt: skip
 
-# The 3rd digit of an NBA.com game id. 6 (the NBA Cup final) is deliberately absent: the schedule
-# contract has no such season type, so those games are rejected by name rather than mislabelled.
-SEASON_TYPES: dict[str, str] = {
-    "1": "preseason", "2": "regular", "3": "allstar", "4": "playoffs", "5": "play-in",
-}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ result
@@ -290,6 +302,14 @@ def _box_stats(stat_line: Mapping[str, Any], fields: Mapping[str, str], min_fiel
             f["points"], out["points"],
             f"scoring identity points = 2*FGM + FG3M + FTM ({expected})",
         )  # fmt: skip
+    if minutes == 0:
+        events = sum(out[c] for c in CAMEO_EVENTS)
+        if out["points"] > CAMEO_MAX_POINTS or events > CAMEO_MAX_EVENTS:
+            raise _Bad(min_field, raw_min, (
+                f"{MINUTES_MISSING_RULE}: {out['points']} points and {events} box events are more than an "
+                f"appearance under 30 s (<= {CAMEO_MAX_POINTS} points, <= {CAMEO_MAX_EVENTS} events); "
+                "the summary uses the other source's line when it has the player-game"
+            ))  # fmt: skip
     return out
 
 

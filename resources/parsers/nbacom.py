@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nba_assets import tables
+from nba_assets.contracts import SEASON_TYPES
 from nba_assets.partitions import ET
 from resources.parsers import common as pc
 from resources.teams import (
@@ -149,7 +150,10 @@ def _tipoff(g: Mapping[str, Any], game_date: dt.date) -> dt.datetime | None:
     return None
 
 
-def _schedule_team(side: str, team: Mapping[str, Any]) -> tuple[str, int]:
+EXHIBITION_TYPES = ("preseason", "allstar")
+
+
+def _schedule_team(side: str, team: Mapping[str, Any], season_type: str) -> tuple[str, int]:
     tri, tid = team.get("teamTricode"), team.get("teamId")
     if not tid or not tri:
         raise pc._Bad(f"{side}.teamId", tid, "teams not yet determined")
@@ -158,7 +162,9 @@ def _schedule_team(side: str, team: Mapping[str, Any]) -> tuple[str, int]:
     if franchise is None and isinstance(tid, int) and not isinstance(tid, bool):
         franchise = BY_NBA_ID.get(tid)
     if franchise is None:
-        raise pc._Bad(f"{side}.teamTricode", tri, "not an NBA franchise")
+        # Exhibitions (preseason against overseas clubs, the All-Star teams) are known and out of scope.
+        rule = pc.EXHIBITION_RULE if season_type in EXHIBITION_TYPES else "not an NBA franchise"
+        raise pc._Bad(f"{side}.teamTricode", tri, rule)
     if tid != franchise.nba_id:
         raise pc._Bad(f"{side}.teamId", tid, f"team id does not match tricode {franchise.tricode}")
     return franchise.tricode, franchise.nba_id
@@ -185,8 +191,10 @@ def parse_nbacom_schedule(
 ) -> pc.ParseResult:
     """leagueSchedule.gameDates[].games[] (CDN scheduleleaguev2 and the stats API): one row per game.
 
-    Only games on `game_dates` are kept (rows and rejects) when given. Games between teams that are not
-    NBA franchises (All-Star teams, overseas clubs in preseason) are rejected as "not an NBA franchise".
+    Only games on `game_dates` are kept (rows and rejects) when given. A preseason or All-Star game with
+    a team that is not an NBA franchise (an overseas club, an All-Star team) is left out under the
+    out-of-scope rule `EXHIBITION_RULE`, which the rejects check counts without failing; in any other
+    game such a team is rejected as "not an NBA franchise".
     """
     ctx = pc._Ctx("nbacom", "schedule", landing_file)
     table = tables.SCHEDULE
@@ -209,7 +217,7 @@ def parse_nbacom_schedule(
                 if game_dates is not None and game_date not in game_dates:
                     continue
                 game_id = _nbacom_game_id("gameId", gid)
-                season_type = pc.SEASON_TYPES.get(game_id[2])
+                season_type = SEASON_TYPES.get(game_id[2])
                 if season_type is None:
                     raise pc._Bad("gameId", game_id, f"unknown season type digit {game_id[2]!r}")
                 yy = int(game_id[3:5])
@@ -218,8 +226,8 @@ def parse_nbacom_schedule(
                 if status not in (1, 2, 3) or isinstance(status, bool):
                     raise pc._Bad("gameStatus", status, "status must be 1, 2 or 3")
                 home_t, away_t = pc._dict(g.get("homeTeam")), pc._dict(g.get("awayTeam"))
-                home, home_id = _schedule_team("homeTeam", home_t)
-                away, away_id = _schedule_team("awayTeam", away_t)
+                home, home_id = _schedule_team("homeTeam", home_t, season_type)
+                away, away_id = _schedule_team("awayTeam", away_t, season_type)
                 final = status == 3
                 row = {
                     "game_date": game_date,

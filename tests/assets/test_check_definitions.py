@@ -247,7 +247,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 36
+    assert set(evs) == expected and len(expected) == 37
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}
@@ -363,16 +363,21 @@ def test_today_slate_without_boxscores_evaluates_with_missing_inputs():
     assert not finals.passed and finals.metadata["missing_every_source"].value == 2
 
 
-def test_single_run_range_records_one_evaluation_with_failing_dates():
+def test_single_run_range_records_each_day_and_the_latest_day_as_the_steps_record():
     lake = MemoryLake()
     only_on_day = {tables.NBACOM_BOXSCORES.label: lambda f, d: duplicate_first_row(f, d) if d == D else f}
     tags = {"dagster/asset_partition_range_start": "2026-01-08", "dagster/asset_partition_range_end": "2026-01-10"}
     result = run(lake, only_on_day, partition_key=None, tags=tags)
-    evs = evaluations(result)
-    ev = evs[(tables.NBACOM_BOXSCORES.label, cd.DUPLICATES)]
-    assert not ev.passed and ev.metadata["failing_dates"].value == DAY
-    assert ev.partition is None  # one evaluation for the range (docs/architecture.md B5): the dates are in the metadata
-    assert ev.metadata["evaluated_dates"].value == "2026-01-08..2026-01-10 (3 days)"
-    assert evs[(tables.BDL_BOXSCORES.label, cd.DUPLICATES)].passed
+    evs = [e for e in result.get_asset_check_evaluations()
+           if (e.asset_key.to_user_string(), e.check_name) == (tables.NBACOM_BOXSCORES.label, cd.DUPLICATES)]
+    by_day = {e.partition: e for e in evs}
+    assert set(by_day) == {"2026-01-08", DAY, "2026-01-10", None}
+    assert not by_day[DAY].passed and by_day[DAY].metadata["failing_dates"].value == DAY
+    assert by_day["2026-01-08"].passed and by_day["2026-01-10"].passed
+    step = by_day[None]  # the step's own record (what the UI's check list shows): the latest day's result
+    assert step.passed and step.metadata["evaluated_dates"].value == "2026-01-10"
+    assert step.metadata["range"].value == "2026-01-08..2026-01-10 (3 days)"
+    assert step.metadata["range_failing_dates"].value == DAY
+    assert evaluations(result)[(tables.BDL_BOXSCORES.label, cd.DUPLICATES)].passed
     assert {(tables.NBACOM_BOXSCORES.label, k) in lake.files for k in ("2026-01-08", DAY, "2026-01-10")} == {True}
     assert (tables.GAMES.label, DAY) not in lake.files  # blocked for the whole range run

@@ -62,10 +62,15 @@ def test_every_check_has_a_verdict_per_day_failed_only_on_the_fault_day(week_run
     failed = {k for k, s in statuses.items() if s == "FAILED"}
     assert failed == {(*c, FAULT_DAY) for c in TRIPPED}
     assert {s for k, s in statuses.items() if k not in failed} == {"SUCCEEDED"}  # nothing planned/skipped
-    # each run-level result still covers the range (the step's verdict, what blocking acts on)
+    # each step's own record (no partition: the UI's check list shows it) is its latest day's result
     ranged = {(e.asset_key.to_user_string(), e.check_name): e for e in res.get_asset_check_evaluations()
               if e.partition is None}  # fmt: skip
     assert set(ranged) == {(ck.asset_key.to_user_string(), ck.name) for ck in keys}
+    for (table, name), ev in ranged.items():
+        day = _latest(instance, dg.AssetCheckKey(dg.AssetKey(table.split("/")), name), WEEK[-1])
+        assert ev.passed == (day.status.value == "SUCCEEDED"), (table, name)
+        assert ev.metadata["range"].value == f"{WEEK[0]}..{WEEK[-1]} (7 days)"
+        assert ev.description.startswith(f"{WEEK[-1]}: ")
     assert not ranged[("raw/prop_lines", "prop_availability")].passed
 
 
@@ -108,3 +113,26 @@ def test_each_day_targets_its_latest_materialization_across_runs():
             ).records[0]
             assert (after[day].storage_id, after[day].timestamp) == (rec.storage_id, rec.timestamp)
         assert latest_materializations(instance, tbl.key, ["2025-12-09"]) == {}  # never materialized
+
+
+def _day(passed: bool, n: int) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=passed, description=f"{n} bad", metadata={"n_offending": n})
+
+
+def test_a_range_steps_record_is_its_latest_day_and_an_earlier_blocking_failure_fails_the_step():
+    from checks.per_day import range_step_result
+
+    per_day = {"2025-12-04": _day(True, 0), "2025-12-05": _day(False, 3), "2025-12-06": _day(True, 0)}
+    # non-blocking: the latest day's verdict, the range's failing days named beside it
+    (only,) = list(range_step_result("c", per_day, blocking=False))
+    assert only.passed and only.check_name == "c" and only.metadata["n_offending"].value == 0
+    assert only.metadata["range_failing_dates"].value == "2025-12-05"
+    assert only.description == "2025-12-06: 0 bad (range: 1 of 3 days failed, each in its own record)"
+    # blocking: the latest day's record first, then the step fails naming the earlier day
+    results = range_step_result("c", per_day, blocking=True)
+    assert next(results).passed
+    with pytest.raises(dg.Failure, match="failed on 1 day\\(s\\) of the range: 2025-12-05"):
+        next(results)
+    # the latest day failing: Dagster's own blocking failure acts on the recorded result
+    per_day["2025-12-06"] = _day(False, 1)
+    assert [r.passed for r in range_step_result("c", per_day, blocking=True)] == [False]

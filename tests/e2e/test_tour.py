@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
-from tests.e2e.conftest import BIN, E2E_DAYS, FAULT_DAY, REPO, E2EStack
+from tests.e2e.conftest import BIN, E2E_DAYS, E2E_END, FAULT_DAY, REPO, E2EStack
 from tests.e2e.test_browser import (  # noqa: F401
     _body_text,
     _open,
@@ -46,13 +46,14 @@ RUN_TIMEOUT = 240
 
 def _tour() -> str:
     text = (REPO / "README.md").read_text()
-    return text[text.index("## A 5-minute tour"):text.index("## How it holds together")]
+    return text[text.index("## A 5-minute tour"):text.index("## The CLI")]
 
 
 def test_readme_tour_names_what_this_test_follows():
     tour = _tour()
     for needle in ("*Lineage*", "Alt+E", f"--date {TOUR_DAY}", tables.PROP_LINES.label, "prop_availability",
-                   "*Materialize…*", "*Show all partitions*", "[2026-11-01...2026-11-07]", "Launch 1 run", "Show Markdown", "season_report"):
+                   "*Materialize…*", "*Show all partitions*", "[2026-11-01...2026-11-07]", "Launch 1 run",
+                   "Show Markdown", "season_report", "*Backfills*", "nba-lake backfill --start"):
         assert needle in tour, f"the README tour no longer says {needle!r}"
 
 
@@ -83,7 +84,15 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     _shot(browser, "tour_1_lineage_expanded.png")
 
     # 2. The failing check on the tour's day, with the game it names ...
+    # the checks list shows each check's latest day: what the check's own latest day record says
+    listed = e2e_stack.graphql(CHECK_LIST_Q, {"key": {"path": list(tables.PROP_LINES.key.path)}})
+    for ck in listed["assetNodeOrError"]["assetChecksOrError"]["checks"]:
+        shown = ck["executionForLatestMaterialization"]["status"]
+        day = e2e_stack.graphql(CHECK_DAY_Q, {"key": {"path": list(tables.PROP_LINES.key.path)},
+                                              "name": ck["name"], "p": E2E_DAYS[-1]})["assetCheckExecutions"]
+        assert shown == day[0]["status"], (ck["name"], shown, day)
     _open(browser, e2e_stack, f"/assets/{tables.PROP_LINES.label}?view=checks", "prop_availability")
+    _shot(browser, "tour_2_check_list.png")
     browser.find_element(By.XPATH, "//div[@title='prop_availability']").click()
     _wait_for_text(browser, "Evaluation result", "Failed", "failing_dates", "games_without_lines", TOUR_DAY)
     _shot(browser, "tour_2_failing_check.png")
@@ -144,6 +153,17 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     _open(browser, e2e_stack, "/runs", "Success", UI_RUN_DAY)
     _shot(browser, "tour_3_run.png")
 
+    # 3b. The CLI's backfills (the e2e lake is built with `nba-lake backfill`) on the Backfills page.
+    backfills = e2e_stack.graphql(BACKFILLS_Q)["partitionBackfillsOrError"]["results"]
+    ours = [b for b in backfills if b["tags"] and any(t["key"] == "nba/backfill" for t in b["tags"])]
+    assert ours, backfills
+    assert {b["status"] for b in ours} == {"COMPLETED_SUCCESS"}, ours
+    _open(browser, e2e_stack, "/overview/backfills", "Backfills", ours[0]["id"])
+    _shot(browser, "tour_3_backfills_page.png")
+    browser.find_element(By.XPATH, f"//a[contains(normalize-space(), '{ours[0]['id']}')]").click()
+    _wait_for_text(browser, ours[0]["id"], "Completed", "raw/schedule", E2E_END)
+    _shot(browser, "tour_3_backfill.png")
+
     # 4. The plots: season_report's metadata holds its charts as markdown images.
     _open(browser, e2e_stack, f"/assets/{tables.SEASON_REPORT.label}?view=events", "calibration", "Show Markdown")
     row = browser.find_element(By.XPATH, "//tr[.//span[normalize-space()='calibration']]")
@@ -153,6 +173,12 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     _shot(browser, "tour_4_plot.png")
 
 
+CHECK_LIST_Q = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {
+  assetChecksOrError { ... on AssetChecks { checks { name executionForLatestMaterialization { status } } } } } } }"""
+CHECK_DAY_Q = """query($key: AssetKeyInput!, $name: String!, $p: String) {
+  assetCheckExecutions(assetKey: $key, checkName: $name, partition: $p, limit: 1) { status } }"""
+BACKFILLS_Q = """{ partitionBackfillsOrError(limit: 20) { ... on PartitionBackfills { results {
+  id status numPartitions tags { key value } } } } }"""
 MATS_Q = """query($key: AssetKeyInput!, $p: [String!]) { assetOrError(assetKey: $key) {
   ... on Asset { assetMaterializations(partitions: $p) { runId timestamp } } } }"""
 

@@ -15,7 +15,7 @@ from resources.gcp import REQUIRED
 from resources.settings import ConfigError, settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTED = {  # what README "Running in production" lists as required, plus the optional prefix
+DOCUMENTED = {  # what docs/production.md lists as required, plus the optional prefix
     "NBA_LAKE_ENV": "prod",
     "NBA_LAKE_SOURCE": "live",
     "NBA_LAKE_DATA_DIR": "gs://nba-lake-prod/nba",

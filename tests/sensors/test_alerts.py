@@ -16,7 +16,7 @@ import pytest
 from checks.health import PIPELINE_HEALTH, last_game_day_success
 from resources.alerts import AlertsResource, alerts_from_env, scrub
 from resources.sources import SourcesResource
-from sensors.alerts import Event, alerts_sensor, reconcile, tick_events
+from sensors.alerts import Event, alerts_sensor, observe_writes, reconcile, stale_events, tick_events
 from tests.conftest import lake_instance_for_test
 from tests.receiver import Receiver
 
@@ -280,3 +280,51 @@ def test_first_tick_on_an_existing_instance_pings_for_the_latest_run_only(setup)
     assert job.execute_in_process(instance=instance).success
     ticker.tick(T0 + dt.timedelta(hours=1))
     assert len(rx.on(f"/ping/{BEAT_SECRET}")) == 2
+
+
+def test_tables_age_on_the_sources_clock_and_a_stalled_run_stands_for_them():
+    from resources.alerts import AlertsResource
+
+    alerts = AlertsResource(ui_url="http://127.0.0.1:3000")
+    sim_now = dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC)
+    wall = 1_000_000.0
+    # written 60 wall seconds before the tick that first sees it: dated 60 s before the sim's now
+    seen = observe_writes({}, {"raw/schedule": (5, wall - 60)}, sim_now, wall)
+    assert seen == {"raw/schedule": [5, "2026-01-10T11:59:00+00:00"]}
+    # the same write seen again keeps its date, whatever the clocks did since
+    assert observe_writes(seen, {"raw/schedule": (5, wall - 60)}, sim_now + dt.timedelta(hours=40), wall + 5) == seen
+    fail = {"raw/schedule": 30.0}
+    ok_run = sim_now + dt.timedelta(hours=31)  # a game-day run succeeded an hour ago (sim clock)
+    events = stale_events(alerts, ok_run - dt.timedelta(hours=1), ok_run, seen, fail)
+    (table,) = [e for e in events if e.key == "stale:raw/schedule"]
+    assert table.alert is not None and "not written for 31.0 h (freshness policy: 30 h)" in table.alert.title
+    # the run itself stalled: one incident (the run), not one per table it writes
+    events = stale_events(alerts, sim_now, ok_run, seen, fail)
+    assert [e.key for e in events if e.alert is not None] == ["stale:game_day_run"]
+    # written within the window: resolves
+    events = stale_events(alerts, None, sim_now + dt.timedelta(hours=29), seen, fail)
+    assert [(e.key, e.alert) for e in events] == [("stale:raw/schedule", None)]
+
+
+def test_a_registry_table_goes_stale_on_the_sources_clock_through_the_sensors_evaluation():
+    with dg.instance_for_test() as instance:
+        _a_registry_table_goes_stale(instance)
+
+
+def _a_registry_table_goes_stale(instance):
+    from checks.health import record_game_day_success
+    from nba_assets import tables
+    from resources.alerts import AlertsResource
+    from sensors.alerts import evaluate, latest_writes
+
+    instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=tables.SCHEDULE.key, partition="2026-01-09"))
+    writes = latest_writes(instance, [tables.SCHEDULE, tables.GAMES])
+    assert set(writes) == {tables.SCHEDULE.label}  # never-written tables have no age
+    t0 = dt.datetime.now(dt.UTC)
+    alerts = AlertsResource()
+    sent, cursor = evaluate(instance, alerts, t0, [], [tables.SCHEDULE, tables.GAMES], {})
+    assert sent == [] and list(cursor["seen"]) == [tables.SCHEDULE.label]
+    later = t0 + dt.timedelta(hours=31)  # the game-day runs go on (an hour ago) but the table is not written
+    record_game_day_success(instance, "run-1", later - dt.timedelta(hours=1), pinged=False)
+    sent, cursor = evaluate(instance, alerts, later, [], [tables.SCHEDULE, tables.GAMES], cursor)
+    assert [(a.key, a.status) for a in sent] == [(f"stale:{tables.SCHEDULE.label}", "firing")]

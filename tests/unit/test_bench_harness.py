@@ -1,8 +1,14 @@
-"""bench/harness.py: the repeat statistics, target verdicts and `--only` parsing `make bench` relies on."""
+"""bench/harness.py: the repeat statistics, target verdicts, `--only` parsing and the results folder
+`make bench` relies on."""
+
+import sys
+from pathlib import Path
 
 import pytest
 
-from bench.harness import MISS, NA, PASS, format_table, parse_only, summarize, targets, verdict
+from bench.harness import MISS, NA, PASS, format_table, parse_only, results_dir, summarize, targets, verdict
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_summarize_median_min_max_leaves_failed_repeats_out():
@@ -60,3 +66,35 @@ def test_parse_only_keeps_the_harness_order_and_refuses_unknown_parts():
     assert parse_only("e, a,DEMO") == ["a", "e", "demo"]
     with pytest.raises(ValueError, match="unknown part"):
         parse_only("a,g")
+
+
+def test_results_go_outside_the_repo_by_default(tmp_path):
+    home = tmp_path / "home"
+    where = results_dir(REPO, keep=False, environ={"HOME": str(home)})
+    assert where == home / ".cache" / "nba-lake" / "bench"
+    assert not where.is_relative_to(REPO)
+    xdg = results_dir(REPO, keep=False, environ={"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert xdg == tmp_path / "xdg" / "nba-lake" / "bench"
+    chosen = results_dir(REPO, keep=False, environ={"HOME": str(home), "NBA_LAKE_BENCH_DIR": str(tmp_path / "b")})
+    assert chosen == tmp_path / "b"
+
+
+def test_keep_results_writes_into_bench_results_whatever_the_environment(tmp_path):
+    env = {"HOME": str(tmp_path), "NBA_LAKE_BENCH_DIR": str(tmp_path / "b")}
+    assert results_dir(REPO, keep=True, environ=env) == REPO / "bench" / "results"
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """bench/run.py as the script sees it; its sys.path entries (bench/ holds a `profile` module) end
+    with the test."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    from bench import run
+
+    return run
+
+
+def test_run_py_writes_outside_the_repo_unless_asked_to_keep(run, tmp_path):
+    env = {"HOME": str(tmp_path)}
+    assert run.destination(run.parse_args([]), env) == tmp_path / ".cache" / "nba-lake" / "bench"
+    assert run.destination(run.parse_args(["--keep-results"]), env) == REPO / "bench" / "results"

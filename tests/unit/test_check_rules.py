@@ -203,6 +203,17 @@ def test_prop_players_not_on_roster():
     assert not res.passed and res.offending["player_lookup"].to_list() == ["michaelporter"]
 
 
+
+def test_prop_names_of_a_game_without_a_boxscore_are_judged_against_the_known_players():
+    props = _props([(D2, "MIA", "ORL", "bamadebayo", "Bam Adebayo", "fd", 60.0),
+                    (D2, "MIA", "ORL", "nikolaurisic", "Nikola urisic", "fd", 60.0)])  # fmt: skip
+    known = pl.DataFrame({"player_lookup": ["bamadebayo", "nikoladurisic"]})
+    res = prop_players_not_on_roster(props, BDL, NBA, known)
+    assert not res.passed and res.extra["games_without_roster"] == 1
+    assert res.offending.select("player_lookup", "player_name").rows() == [("nikolaurisic", "Nikola urisic")]
+    assert prop_players_not_on_roster(props, BDL, NBA, known.head(0)).passed  # nothing known: not judged
+
+
 # ----------------------------------------------------------------------------------- availability
 SLATE = pl.DataFrame({"game_date": [D1, D1], "home_team": ["BOS", "MIA"], "away_team": ["NYK", "ORL"],
                       "game_id": ["g1", "g2"]})  # fmt: skip

@@ -160,6 +160,23 @@ def test_windows_shorter_than_n_and_dnp_excluded_from_means_but_counted_in_dnp_r
     assert r["feature_version"] == FEATURE_VERSION
 
 
+def test_season_to_date_counts_regular_season_games_only_and_form_counts_every_competitive_game():
+    # The NBA Cup final (season-type digit 6), like playoffs (4) and play-in (5), is left out of the
+    # league's season statistics; recent form and load count it. Cup group games are digit 2 (regular).
+    history = [
+        pg(day(-6), "gamma", "MIL", "OKC", points=10, game_id="0022400301"),  # Cup group game: regular
+        pg(day(-4), "gamma", "MIL", "OKC", points=20, game_id="0022400311"),
+        pg(day(-2), "gamma", "MIL", "OKC", points=60, game_id="0062400001"),  # the Cup final
+    ]
+    r = row(build(players=history, games=[game(D, "MIL", "NYK")]), "gamma")
+    assert r["pts_season"] == pytest.approx(15.0) and r["games_played_season"] == 2
+    assert r["pts_l3"] == pytest.approx(30.0) and r["games_last_7d"] == 3
+    playoffs = [pg(day(-2), "gamma", "MIL", "OKC", points=60, game_id=f"00{digit}2400101") for digit in "45"]
+    for game_row in playoffs:
+        r = row(build(players=[*history[:2], game_row], games=[game(D, "MIL", "NYK")]), "gamma")
+        assert (r["pts_season"], r["games_played_season"]) == (pytest.approx(15.0), 2), game_row["game_id"]
+
+
 def test_windows_keep_only_the_last_n_played_games():
     history = [pg(day(-30 + 2 * i), "beta", "BOS", "NYK", points=i) for i in range(12)]  # 0..11 points
     history.insert(0, pg(day(-31), "beta", "BOS", "NYK", dnp=True, points=0))

@@ -234,6 +234,39 @@ def test_dnp_rows_null_stats_become_zero_and_cameo_is_not_dnp() -> None:
     assert by_id[4]["dnp"] is False and by_id[4]["minutes"] == 35.37
 
 
+@pytest.mark.parametrize(
+    ("over", "kept"),
+    [
+        ({"pts": 3, "fgm": 1, "fga": 1, "fg3m": 1, "fg3a": 1}, True),  # a three in the last seconds
+        ({"pts": 2, "ftm": 2, "fta": 2, "reb": 1, "pf": 2}, True),  # fouled at once, two free throws
+        ({"pts": 4, "fgm": 2, "fga": 2}, False),  # more points than seconds allow
+        ({"pts": 0, "fga": 2, "reb": 2, "ast": 1}, False),  # 5 box events
+        ({"pts": 41, "fgm": 15, "fga": 25, "fg3m": 5, "fg3a": 9, "ftm": 6, "fta": 7}, False),  # the finding
+    ],
+)
+def test_a_zero_minute_line_with_stats_is_a_cameo_only_up_to_the_threshold(over: dict, kept: bool) -> None:
+    body = {"data": [box_game(9, "BOS", "TOR", [dnp_line(1, "A", "Zero", mins="00", **over)], [])]}
+    res = P.parse_bdl_box_scores(body, "f.json")
+    assert res.rows.height == int(kept)
+    if kept:
+        assert res.rows.select("minutes", "dnp").rows() == [(0.0, False)]
+    else:
+        [rej] = rejects_of(res)
+        assert rej["field"] == "min" and rej["rule"].startswith(P.MINUTES_MISSING_RULE), rej
+
+
+def test_leaguegamelog_null_minutes_with_points_is_rejected_by_the_same_rule() -> None:
+    headers = ["SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE",
+               "MATCHUP", "MIN", *P.NBACOM_STAT_FIELDS.values()]  # fmt: skip
+    stats = [15, 25, 5, 9, 6, 7, 1, 4, 5, 3, 1, 0, 2, 3, 41]  # FGM..PTS in NBACOM_STAT_FIELDS order
+    fields = dict(zip(P.NBACOM_STAT_FIELDS.values(), [41, 15, 25, 5, 9, 6, 7, 1, 4, 5, 3, 1, 0, 2, 3], strict=True))
+    assert len(stats) == len(fields)
+    row = ["22025", 7, "Big Night", "BOS", "0022500555", "2026-01-09", "BOS vs. TOR", None, *fields.values()]
+    body = {"resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": [row]}]}
+    [rej] = rejects_of(P.parse_nbacom_leaguegamelog(body, "g.json"))
+    assert (rej["field"], rej["player"]) == ("MIN", "Big Night") and "41 points" in rej["rule"]
+
+
 def test_cameo_with_null_stat_is_rejected() -> None:
     cameo = dnp_line(1, "A", "Cameo", pts=2, fgm=1, fga=1, ast=None)
     body = {"data": [box_game(9, "BOS", "TOR", [cameo], [])]}
@@ -371,7 +404,7 @@ def test_leaguegamelog_missing_header_rejects_the_file() -> None:
 
 
 # ----------------------------------------------------------------------------------- schedule
-def test_real_cdn_schedule_rejects_non_nba_teams() -> None:
+def test_real_cdn_schedule_leaves_exhibitions_with_non_nba_teams_out_of_scope() -> None:
     body = sample("nbacom/schedule_cdn_2025-26_excerpt.json")
     games = [g for d in body["leagueSchedule"]["gameDates"] for g in d["games"]]
     res = P.parse_nbacom_schedule(body, "sched.json")
@@ -379,7 +412,7 @@ def test_real_cdn_schedule_rejects_non_nba_teams() -> None:
     rejects = rejects_of(res)
     # Melbourne United and South East Melbourne Phoenix (preseason exhibitions)
     assert {r["source_game_id"] for r in rejects} == {"0012500009", "0012500011"}
-    assert {r["rule"] for r in rejects} == {"not an NBA franchise"}
+    assert {r["rule"] for r in rejects} == {P.EXHIBITION_RULE}
     assert res.rows.height + len(rejects) == len(games)
     assert set(res.rows["season_type"].to_list()) == {"preseason"}
     assert set(res.rows["season_year"].to_list()) == {2025}
@@ -437,7 +470,7 @@ def test_schedule_rules() -> None:
         sched_game("0042400101"),                                   # playoffs, final
         sched_game("0052400101", status=2),                         # play-in, live: no score
         sched_game("0032400001", home=("LBN", 1610616833)),         # All-Star "team"
-        sched_game("0062400001"),                                   # NBA Cup final: no contract type
+        sched_game("0062400001"),                                   # NBA Cup final: its own type
         sched_game("0022400999", status=7),
         sched_game("0022400998", home=("LAL", 1610612738)),         # id of BOS with tricode LAL
         sched_game("0022400997", **cdn_late_tip),
@@ -446,14 +479,14 @@ def test_schedule_rules() -> None:
     res = P.parse_nbacom_schedule(body, "s.json")
     ScheduleContract.validate(res.rows)
     got = {r["game_id"]: r for r in res.rows.to_dicts()}
-    assert set(got) == {"0042400101", "0052400101", "0022400997"}
+    assert set(got) == {"0042400101", "0052400101", "0022400997", "0062400001"}
+    assert (got["0062400001"]["season_type"], got["0062400001"]["season_year"]) == ("cup-final", 2024)
     assert (got["0042400101"]["season_type"], got["0042400101"]["home_score"]) == ("playoffs", 101)
     assert (got["0052400101"]["season_type"], got["0052400101"]["home_score"]) == ("play-in", None)
     # gameDateUTC is ET midnight in UTC: 01:30 UTC belongs to the next UTC day.
     assert got["0022400997"]["tipoff_utc"] == dt.datetime(2025, 4, 21, 1, 30, tzinfo=UTC)
     rej = {r["source_game_id"]: (r["field"], r["rule"]) for r in rejects_of(res)}
-    assert rej["0032400001"] == ("homeTeam.teamTricode", "not an NBA franchise")
-    assert rej["0062400001"] == ("gameId", "unknown season type digit '6'")
+    assert rej["0032400001"] == ("homeTeam.teamTricode", P.EXHIBITION_RULE)  # All-Star: an exhibition
     assert rej["0022400999"] == ("gameStatus", "status must be 1, 2 or 3")
     assert rej["0022400998"] == ("homeTeam.teamId", "team id does not match tricode LAL")
     assert rej["0022400996"] == ("awayTeam.score", "final score must be an integer 0-250")
@@ -694,3 +727,36 @@ def test_non_string_name_and_non_dict_records_are_rejects_not_crashes() -> None:
     res = P.parse_bdl_stats({"data": ["not a record", stats_row(1, "Devin Booker", "PHX")]}, "s.json")
     assert res.rows["player_id"].to_list() == [1]
     assert [r["field"] for r in rejects_of(res)] == ["game.id"]
+
+
+def test_newest_game_ids_keeps_every_page_of_a_game_and_drops_only_an_old_numbering() -> None:
+    def rows(gid: str, pids: list[int]) -> pl.DataFrame:
+        return pl.DataFrame({"game_date": [dt.date(2026, 1, 9)] * len(pids), "home_team": ["BOS"] * len(pids),
+                             "away_team": ["TOR"] * len(pids), "source_game_id": [gid] * len(pids),
+                             "player_id": pids})  # fmt: skip
+
+    # A game split over two pages of one fetch: same id, every page kept, nothing recorded.
+    pages, changed = P.newest_game_ids([rows("1", [1, 2]), rows("1", [3])], "source_game_id")
+    assert [f.height for f in pages] == [2, 1] and changed.height == 0
+    # A later fetch renumbers it: the old numbering's rows go, the change is named (old, new).
+    kept, changed = P.newest_game_ids([rows("1", [1, 2]), rows("1", [3]), rows("7", [1, 2, 3])], "source_game_id")
+    assert [f.height for f in kept] == [0, 0, 3]
+    assert changed.select("old_id", "new_id").rows() == [("1", "7")]
+
+
+def test_a_non_nba_team_outside_an_exhibition_is_still_a_reject_and_exhibitions_pass_the_rejects_check() -> None:
+    from nba_assets.raw import rejects_check
+
+    body = sample("nbacom/schedule_cdn_2025-26_excerpt.json")
+    exhibition = copy.deepcopy(body)
+    res = P.parse_nbacom_schedule(exhibition, "sched.json")
+    check = rejects_check(res.rejects)
+    assert check.passed and check.metadata["out_of_scope_count"].value == 2
+    assert "0012500009" in check.metadata["out_of_scope"].value
+    for d in body["leagueSchedule"]["gameDates"]:  # the same games, as regular-season ids
+        for g in d["games"]:
+            g["gameId"] = "002" + g["gameId"][3:]
+    rejects = rejects_of(P.parse_nbacom_schedule(body, "sched.json"))
+    assert {(r["source_game_id"], r["rule"]) for r in rejects} == {
+        ("0022500009", "not an NBA franchise"), ("0022500011", "not an NBA franchise")}
+    assert not rejects_check(P.parse_nbacom_schedule(body, "sched.json").rejects).passed
