@@ -18,6 +18,7 @@ from checks.definitions import ROW_COUNT, row_count_check
 from io_managers.shrink import ALLOW_SHRINK_TAG
 from nba_assets import tables
 from nba_assets.analytics import ANALYTICS_ASSETS
+from nba_assets.derived import DERIVED_ASSETS
 from nba_assets.raw import RAW_ASSETS, bdl_boxscores
 from resources.env import resources_for
 from resources.settings import settings
@@ -31,7 +32,7 @@ GUARDED = (tables.SCHEDULE, tables.BDL_BOXSCORES, tables.NBACOM_BOXSCORES, table
 
 def _materialize(instance, **kw):
     checks = [row_count_check(tables.BDL_BOXSCORES), row_count_check(tables.PLAYER_GAME_SUMMARY)]
-    return dg.materialize([*RAW_ASSETS, *ANALYTICS_ASSETS, *checks], resources=resources_for(settings()),
+    return dg.materialize([*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *checks], resources=resources_for(settings()),
                           instance=instance, partition_key=DAY, raise_on_error=False, **kw)
 
 
