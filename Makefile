@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql lint demo test ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore bench clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ lint: setup
 
 test: setup chromium postgresql lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q --durations=15
+
+# The parser fuzz harness (docs/reliability.md, "Fuzz harness") with a random seed and many examples
+# per endpoint; `make test` runs it with a fixed seed and few. E.g. make fuzz FUZZ_EXAMPLES=20000.
+FUZZ_EXAMPLES ?= 3000
+fuzz: setup
+	NBA_LAKE_FUZZ=long NBA_LAKE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
 ui: setup
 	$(BIN)/nba-lake ui

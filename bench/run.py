@@ -247,7 +247,8 @@ class Bench:
         return lake_env(home, self.a_window[0], self.sim_now)
 
     def part_d(self) -> dict:
-        argv = ["backfill", "--start", str(self.day), "--end", str(self.day)]
+        # --yes: a --day without games would be refused (nba_assets/cli/range_scope.py); (d) times the run.
+        argv = ["backfill", "--start", str(self.day), "--end", str(self.day), "--yes"]
         # One untimed run first on its own copy: an operator's venv has the bytecode of the second run on.
         warmup = self.cli("d-warmup", argv, self._template_env(self.root / "d0"))
         self._done(self.root / "d0")

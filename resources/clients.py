@@ -270,11 +270,18 @@ class NbaComClient:
         """One request for the season; the body is landed under every date of `game_dates`."""
         if not game_dates:
             return []
-        url = f"{self.base_url}/stats/scheduleleaguev2"
-        params = {"LeagueID": "00", "Season": season_label(season_year)}
-        resp = self.http.get(url, params=params, headers=NBACOM_HEADERS)
+        url, params, resp = self._get_schedule(season_year)
         return self.landing.write(self.source, "schedule", game_dates, resp.content, url=url,
                                   params=params, status=resp.status_code)
+
+    def probe_schedule(self, season_year: int) -> Any:
+        """The season's schedule, NOT landed: what a backfill would find, asked before it writes."""
+        return self._get_schedule(season_year)[2].json()
+
+    def _get_schedule(self, season_year: int) -> tuple[str, dict[str, Any], httpx.Response]:
+        url = f"{self.base_url}/stats/scheduleleaguev2"
+        params = {"LeagueID": "00", "Season": season_label(season_year)}
+        return url, params, self.http.get(url, params=params, headers=NBACOM_HEADERS)
 
 
 # ------------------------------------------------------------------------------------ The Odds API
@@ -309,6 +316,28 @@ def events_window(game_date: date) -> tuple[datetime, datetime, datetime]:
 def game_date_of(commence_time: str) -> date:
     """ET calendar date of a tip-off."""
     return parse_iso(commence_time).astimezone(ET).date()
+
+
+def events_on(raw: list[Any], game_date: date) -> list[dict]:
+    """The events of an events list whose tip-off falls on `game_date` (ET), in list order.
+
+    An event without an id or a readable commence_time is skipped with a warning naming it: its odds
+    cannot be walked, and one bad entry must not stop the day's other events."""
+    events = []
+    for e in raw:
+        if not isinstance(e, dict) or not e.get("id") or not e.get("commence_time"):
+            log.warning("odds events %s: skipped %.200r: an event needs an id and a commence_time",
+                        game_date, e)
+            continue
+        try:
+            on = game_date_of(str(e["commence_time"]))
+        except (ValueError, OverflowError):
+            log.warning("odds events %s: skipped event %r: commence_time %r is not ISO 8601", game_date,
+                        e["id"], e["commence_time"])
+            continue
+        if on == game_date:
+            events.append(e)
+    return events
 
 
 class OddsApiClient:
@@ -349,12 +378,7 @@ class OddsApiClient:
                 source=self.source, endpoint=httpx.URL(url).path, params=files[0].meta["params"],
                 attempts=1, last_status=resp.status_code, file=files[0], moved=moved,
             )
-        events = [
-            e for e in raw
-            if isinstance(e, dict) and e.get("id") and e.get("commence_time")
-            and game_date_of(str(e["commence_time"])) == game_date
-        ]
-        return EventsFetch(files=files, events=events)
+        return EventsFetch(files=files, events=events_on(raw, game_date))
 
     def fetch_event_odds_history(self, event: Mapping[str, Any],
                                  max_snapshots: int = 12) -> list[LandedFile]:

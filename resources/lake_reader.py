@@ -5,14 +5,22 @@ writers (io_managers/lake.py) replace whole files atomically and their temp file
 `*.parquet`, so a query sees each partition either before or after a re-write, never half of it.
 DuckDB expands the glob at query time: files written after `connect()` show up in the next query.
 Why not one DuckDB file: a writer process locks it even against read-only opens (docs/architecture.md).
+
+`connect()` (what `nba-lake sql` runs queries on) cannot write: the lake is served to DuckDB through a
+read-only fsspec file system under its own protocol (`lake://raw/bdl_boxscores/*.parquet`), DuckDB's
+own local file system is disabled and the configuration locked, so COPY TO, ATTACH, EXPORT, INSTALL and
+LOAD fail in the engine whatever the statement's spelling. `query()` and `rows()` run the pipeline's
+own SQL on DuckDB's native reader (faster; no user text reaches them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import re
+import stat
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -47,12 +55,75 @@ def to_polars(rel: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     return pl.DataFrame(rel)
 
 
+# Protocol under which the read-only connection sees the lake; DuckDB sees no other file system.
+READ_ONLY_PROTOCOL = "lake"
+# Engine settings of the read-only connection (docs/reliability.md): no extension is installed or
+# loaded behind the user's back (httpfs would bring s3:// and http:// writers), DuckDB's local file
+# system is off (COPY TO, ATTACH, EXPORT, INSTALL/LOAD need it), and no SET can undo any of it.
+_READ_ONLY_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_READ_ONLY_LOCK = ("SET disabled_filesystems = 'LocalFileSystem'", "SET lock_configuration = true")
+# fsspec methods that change files; the read-only file system refuses every one of them.
+_MUTATORS = (
+    "rm", "rm_file", "rmdir", "delete", "mv", "move", "rename", "copy", "cp", "cp_file", "put", "put_file",
+    "upload", "pipe", "pipe_file", "touch", "mkdir", "makedir", "makedirs", "mkdirs", "write_text",
+    "write_bytes", "start_transaction", "_rm", "_rm_file", "_mv_file", "_copy", "_cp_file", "_put",
+    "_put_file", "_pipe", "_pipe_file", "_mkdir", "_makedirs",
+)
+
+
+@functools.cache
+def _read_only_class(local: bool) -> type:
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    def refuse(name: str):
+        def method(self, *args, **kwargs):
+            raise PermissionError(f"the lake is read-only here: {name} {args[0] if args else ''}".rstrip())
+        return method
+
+    def opener(name: str):
+        def method(self, path, mode="rb", *args, **kwargs):
+            if any(c in mode for c in "wax+"):
+                raise PermissionError(f"the lake is read-only here: open {path!r} mode {mode!r}")
+            if local:  # the built-in file object: DuckDB's reads skip fsspec's Python wrapper
+                return open(self._join(path), "rb")  # noqa: SIM115 (DuckDB closes it)
+            return getattr(DirFileSystem, name)(self, path, mode, *args, **kwargs)
+        return method
+
+    attrs = {name: refuse(name) for name in _MUTATORS}
+    attrs |= {"protocol": READ_ONLY_PROTOCOL, "open": opener("open"), "_open": opener("_open"), "cachable": False}
+    if local:  # DuckDB asks a file's size and time several times per read: one stat each, not fsspec's
+        attrs |= {"info": _local_info, "modified": _local_modified}
+    return type("ReadOnlyLake", (DirFileSystem,), attrs)
+
+
+def _local_info(self, path, **_kwargs) -> dict:
+    st = os.stat(self._join(path))
+    kind = "directory" if stat.S_ISDIR(st.st_mode) else "file"
+    return {"name": path, "size": st.st_size, "type": kind, "mtime": st.st_mtime}
+
+
+def _local_modified(self, path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(os.stat(self._join(path)).st_mtime, tz=dt.UTC)
+
+
+def read_only_filesystem(root: str, fs, local: bool = False):
+    """`fs` below `root` under the protocol `lake://`, refusing every write (PermissionError); `local`:
+    `fs` is the local file system (read through built-in files)."""
+    return _read_only_class(local)(path=root, fs=fs)
+
+
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
 def _ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
+
+
+def _local_fs():
+    from fsspec.implementations.local import LocalFileSystem
+
+    return LocalFileSystem()
 
 
 class LakeReader:
@@ -64,7 +135,8 @@ class LakeReader:
 
     # ---- discovery
     def _sources(self) -> dict[str, str]:
-        """{"layer.table": path or glob for read_parquet} for every table with at least one file."""
+        """{"layer.table": its file or glob under the lake ("raw/t/*.parquet", "grading/r.parquet")}
+        for every table with at least one file."""
         out: dict[str, str] = {}
         if not self.lake.exists():
             return out
@@ -75,12 +147,12 @@ class LakeReader:
                 if entry.is_dir():
                     # A folder with no Parquet file yet (only a temp file) cannot be bound as a view.
                     if _IDENT.match(entry.name) and any(f.name.endswith(".parquet") for f in entry.iterdir()):
-                        out[f"{layer.name}.{entry.name}"] = self._location(entry) + "/*.parquet"
+                        out[f"{layer.name}.{entry.name}"] = f"{layer.name}/{entry.name}/*.parquet"
                 elif entry.name.endswith(".parquet") and not entry.name.startswith("."):
                     table = entry.name[: -len(".parquet")]
                     if _IDENT.match(table):
                         # A partitioned table's folder wins over a leftover unpartitioned file.
-                        out.setdefault(f"{layer.name}.{table}", self._location(entry))
+                        out.setdefault(f"{layer.name}.{table}", f"{layer.name}/{entry.name}")
         return out
 
     def _location(self, path) -> str:
@@ -99,9 +171,11 @@ class LakeReader:
             # fsspec (gcsfs in prod) serves gs:// to DuckDB with the same credentials UPath uses.
             con.register_filesystem(self.lake.fs)
 
-    def _create_views(self, con: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> None:
-        for name, location in sources.items():
+    def _create_views(self, con: duckdb.DuckDBPyConnection, sources: dict[str, str], root: str) -> None:
+        """A view per source, its files under `root` (the lake's location, or lake:// when read-only)."""
+        for name, relative in sources.items():
             layer, table = name.split(".", 1)
+            location = f"{root}/{relative}"
             con.execute(f"create schema if not exists {_ident(layer)}")
             try:
                 con.execute(
@@ -112,17 +186,40 @@ class LakeReader:
                 # One unreadable table (a corrupt file) must not take every other view down with it.
                 log.warning("lake view %s skipped: %s", name, exc)
 
-    def connect(self, only: Iterable[str] | None = None) -> duckdb.DuckDBPyConnection:
-        """A fresh in-memory DuckDB with a schema per layer and a view per table ("layer.table" in
-        `only`, when given)."""
+    def _chosen(self, only: Iterable[str] | None) -> dict[str, str]:
         sources = self._sources()
         if only is not None:
             wanted = set(only)
             sources = {name: loc for name, loc in sources.items() if name in wanted}
+        return sources
+
+    def connect(self, only: Iterable[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A fresh in-memory DuckDB with a schema per layer and a view per table ("layer.table" in
+        `only`, when given) that reads the lake and can write no file anywhere (the module's
+        docstring); tables created in it live in memory only."""
+        con = duckdb.connect(config=_READ_ONLY_CONFIG)
+        sources = self._chosen(only)
+        if sources:  # (`select 1` needs no file system: fsspec's import is ~0.1 s of a CLI query)
+            local = is_local(self.lake)
+            fs = _local_fs() if local else self.lake.fs
+            con.register_filesystem(read_only_filesystem(self._fs_root(), fs, local))
+            self._create_views(con, sources, f"{READ_ONLY_PROTOCOL}:/")
+        for statement in _READ_ONLY_LOCK:  # (neither can be given to duckdb.connect)
+            con.execute(statement)
+        return con
+
+    def _native(self, only: Iterable[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """Like `connect`, on DuckDB's own reader: for the pipeline's SQL (query, rows)."""
         con = duckdb.connect()
         self._register(con)
-        self._create_views(con, sources)
+        self._create_views(con, self._chosen(only), self._location(self.lake))
         return con
+
+    def _fs_root(self) -> str:
+        """The lake's folder as its fsspec file system names it."""
+        if is_local(self.lake):
+            return os.fspath(Path(os.fspath(self.lake)).resolve())
+        return self.lake.path.rstrip("/")
 
     def referenced(self, sql: str) -> list[str]:
         """The "layer.table" views `sql` can refer to: those whose table name appears in it as a word.
@@ -133,7 +230,7 @@ class LakeReader:
 
     def query(self, sql: str) -> pl.DataFrame:
         """Run `sql` over the lake views and return a polars frame."""
-        return to_polars(self.connect(only=self.referenced(sql)).sql(sql))
+        return to_polars(self._native(only=self.referenced(sql)).sql(sql))
 
     # ---- one table
     def days(self, table: Table) -> list[dt.date]:
@@ -226,7 +323,7 @@ class LakeReader:
             con = duckdb.connect(str(tmp))
             try:
                 self._register(con)
-                self._create_views(con, self._sources())
+                self._create_views(con, self._sources(), self._location(self.lake))
             finally:
                 con.close()
             os.replace(tmp, target)

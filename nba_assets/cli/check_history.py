@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,35 @@ def meta_text(v: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, default=str, separators=(", ", ": "))
     return "" if value is None else str(value)
+
+
+def markdown_records(text: str) -> tuple[list[str], list[list[str]], list[str]] | None:
+    """(columns, rows, the notes after the table) of a metadata value that is a GitHub markdown table
+    (checks/result.py `markdown_table`: escaped pipes, empty cells for nulls); None for any other
+    text."""
+    lines = text.strip().splitlines()
+    if len(lines) < 2 or not lines[0].startswith("|") or not set(lines[1].replace("|", "")) <= set("-: "):
+        return None
+    columns = _cells(lines[0])
+    rows, notes = [], []
+    for line in lines[2:]:
+        if line.startswith("|"):
+            rows.append(_cells(line))
+        elif line.strip():
+            notes.append(line.strip().strip("_"))
+    return columns, rows, notes
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of one markdown table row; `\\|` inside a cell is a literal pipe."""
+    parts = re.split(r"(?<!\\)\|", line.strip())
+    return [p.strip().replace("\\|", "|") for p in parts[1:-1]]
+
+
+def record_text(columns: list[str], cells: list[str]) -> str:
+    """One record as `column: value · column: value`, every field and the whole value (empty ones
+    are shown as such, so a missing player or value is visible)."""
+    return " · ".join(f"{col}: {val if val else '(empty)'}" for col, val in zip(columns, cells, strict=False))
 
 
 class CheckHistory:

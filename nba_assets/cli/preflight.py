@@ -1,8 +1,8 @@
 """The `nba-lake` entry point: checks a backfill's date range BEFORE importing Dagster.
 
 Importing Dagster, pandera and polars takes seconds; a range that can only fail (before the first
-partition, after today, end before start) is refused at once with one line and nothing fetched or
-written. Everything else goes on to the full CLI (`nba_assets.cli.commands`), which checks the same range
+partition, after today, end before start), or one longer than a season without --yes, is refused at
+once with one line and nothing fetched or written. Everything else goes on to the full CLI (`nba_assets.cli.commands`), which checks the same range
 again with the same rule (`range_refusal`) against the real partitions and the sources' clock.
 Standard library only.
 """
@@ -38,6 +38,22 @@ def range_refusal(d0: dt.date, d1: dt.date, first: dt.date, last: dt.date, clock
             f"use --end {last} or earlier",
         )
     return None
+
+
+# A backfill of more days than this is refused without --yes (nba_assets/cli/range_scope.py says why).
+MAX_RANGE_DAYS = 366
+
+
+def length_refusal(d0: dt.date, d1: dt.date) -> tuple[str, str] | None:
+    """(message, hint) when d0..d1 is longer than one season; None otherwise."""
+    days = (d1 - d0).days + 1
+    if days <= MAX_RANGE_DAYS:
+        return None
+    return (
+        f"{d0}..{d1} is {days:,} days, longer than one season ({MAX_RANGE_DAYS} days); "
+        "nothing was fetched or written",
+        "backfill one season at a time, or pass --yes to run the whole range",
+    )
 
 
 def sources_now(strict: bool = False) -> tuple[dt.datetime, str]:
@@ -103,7 +119,10 @@ def backfill_refusal(argv: list[str]) -> tuple[str, str] | None:
     except ValueError:
         return None
     last, clock = last_game_date()
-    return range_refusal(d0, d1, first, last, clock)
+    refusal = range_refusal(d0, d1, first, last, clock)
+    if refusal is None and "--yes" not in argv:
+        refusal = length_refusal(d0, d1)
+    return refusal
 
 
 def main() -> None:

@@ -6,6 +6,12 @@ the terminal width (wide tables lose middle columns, as in the DuckDB CLI, inste
 error keeps DuckDB's whole message (its 'Did you mean "..."?' hint included). `show tables` lists the
 lake's views (DuckDB's own SHOW TABLES only covers the default schema; the views live in one schema per
 layer).
+
+Read-only: a statement DuckDB's parser classifies as one that reaches files or the engine's set-up
+(COPY, ATTACH, EXPORT, INSTALL/LOAD, ...) is refused with one line before it runs, and the connection
+itself (LakeReader.connect) cannot write a file whatever gets past that; its refusals read the same.
+Tables created in a session live in memory only. `nba-lake sql --write-db` is the one way to write,
+and only its own DuckDB file.
 """
 
 from __future__ import annotations
@@ -28,6 +34,49 @@ _TABLES_SQL = (
 )
 
 
+class ReadOnly(duckdb.PermissionException):
+    """A statement `nba-lake sql` refuses: the message is the one line an operator sees."""
+
+
+_WRITE_DB = "--write-db writes a DuckDB file of the views"
+# What each refused kind of statement would do, by DuckDB's own parse of it (not by keyword).
+_REFUSED = {
+    "COPY": "COPY reads or writes files",
+    "COPY_DATABASE": "COPY FROM DATABASE writes a database",
+    "ATTACH": "ATTACH opens a database file",
+    "DETACH": "DETACH closes a database",
+    "EXPORT": "EXPORT DATABASE writes files",
+    "LOAD": "INSTALL/LOAD add extensions",
+    "EXTENSION": "extension statements change the engine",
+}
+
+
+def refusal(sql: str) -> str | None:
+    """Why `nba-lake sql` refuses `sql` (one line), or None; a statement DuckDB cannot parse is left
+    to run and fail with DuckDB's own message."""
+    try:
+        parsed = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        return None
+    for statement in parsed:
+        what = _REFUSED.get(statement.type.name)
+        if what is not None:
+            return f"nba-lake sql is read-only: {what}; query the views with SELECT ({_WRITE_DB})"
+    return None
+
+
+def engine_refusal(exc: duckdb.Error) -> str | None:
+    """The same one line for what the read-only connection itself refused (a file system it does not
+    serve, a write to the lake, a locked setting), or None for any other error."""
+    text = str(exc)
+    if "the configuration has been locked" in text:
+        return f"nba-lake sql is read-only: its settings are locked ({error_text(exc).splitlines()[0]})"
+    if isinstance(exc, duckdb.PermissionException) or "the lake is read-only here" in text:
+        return ("nba-lake sql is read-only: it reads the lake's views and no other file, and writes none "
+                f"({_WRITE_DB})")
+    return None
+
+
 def render_width() -> int:
     """The terminal's width; a generous fixed width when output is piped."""
     return shutil.get_terminal_size((200, 40)).columns if sys.stdout.isatty() else 200
@@ -39,9 +88,18 @@ def error_text(exc: Exception) -> str:
 
 
 def run_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
-    """Run one statement and draw its result (raises duckdb.Error)."""
+    """Run one statement and draw its result (raises duckdb.Error; ReadOnly for a refused one)."""
     sql = _TABLES_SQL if _SHOW_TABLES.match(statement) else statement
-    rel = con.sql(sql)
+    why = refusal(sql)
+    if why is not None:
+        raise ReadOnly(why)
+    try:
+        rel = con.sql(sql)
+    except duckdb.Error as exc:
+        why = engine_refusal(exc)
+        if why is not None:
+            raise ReadOnly(why) from exc
+        raise
     if rel is not None:  # None: a statement without a result (create, set, ...)
         rel.show(max_width=render_width())
 
@@ -55,11 +113,14 @@ def one_shot(reader, statement: str) -> None:
     (binding a view reads its files' footers; `select 1` needs none). A statement that lists the
     catalog gets every view, and a failing one is re-run on every view, so its error (DuckDB's
     'Did you mean ...?' included) is the one the full catalog gives."""
+    why = refusal(statement)
+    if why is not None:
+        raise ReadOnly(why)
     only = None if (_CATALOG.search(statement) or _SHOW_TABLES.match(statement)) else reader.referenced(statement)
     try:
         run_statement(reader.connect(only=only), statement)
-    except duckdb.Error:
-        if only is None:
+    except duckdb.Error as exc:
+        if only is None or isinstance(exc, ReadOnly):
             raise
         run_statement(reader.connect(), statement)
 
@@ -118,5 +179,7 @@ def shell(con: duckdb.DuckDBPyConnection, tables: list[str], out: Callable[[str]
         else:
             try:
                 run_statement(con, stmt)
+            except ReadOnly as exc:
+                out(f"Error: {exc}")
             except duckdb.Error as exc:  # a bad query must not end the shell
                 out(f"Error: {error_text(exc)}")

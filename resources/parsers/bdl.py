@@ -74,12 +74,15 @@ def parse_bdl_box_scores(body: dict, landing_file: str) -> pc.ParseResult:
             key_by_teams=True,
         )
         listed = bool(home_t.get("players") or away_t.get("players"))
+        side_name = {"home": "home_team", "away": "visitor_team"}
         if game.error is None and not listed and str(g.get("status")).lower() == "final":
             # Not an empty day: a finished game whose box score came back without a single player.
             out.bad(pc._Bad("players", None, "a final game lists its players"),
                     game_date=game.game_date, game_id=game.game_id, player=None)
         for side_team, side in ((home_t, "home"), (away_t, "away")):
-            for line in side_team.get("players") or []:
+            players = out.items(side_team.get("players"), f"{side_name[side]}.players",
+                                game_date=game.game_date, game_id=game.game_id, player=None)
+            for line in players:
                 line = pc._dict(line)
                 _collect_bdl_line(
                     out, game, lambda s=side: game.home if s == "home" else game.away, line, landing_file

@@ -62,6 +62,8 @@ REJECT_SCHEMA: dict[str, Any] = {
 BOX_TABLE = tables.BDL_BOXSCORES  # both box score tables share BoxscoreContract
 MAX_MINUTES = 70.0
 MAX_POINTS = 100
+MAX_COUNT = 1000  # no count of one stat line comes near; past 2**63 the frame could not be built at all
+MAX_ID = 2**63 - 1  # ids are Int64 columns
 MAX_SCORE = 250
 MIN_LINE, MAX_LINE = 0.5, 80.0
 # Rules naming records left out on purpose: known special cases, not faults. The rejects check counts
@@ -164,7 +166,7 @@ _NO_REJECTS = pl.DataFrame(schema=REJECT_SCHEMA)
 # ------------------------------------------------------------------------------------ value rules
 def _count(field: str, label: str, value: Any) -> int:
     """A non-negative integer stat; integral floats (12.0) are accepted, strings and 12.5 are not."""
-    if type(value) is int and value >= 0:  # the common case first: this runs ~15 times per row
+    if type(value) is int and 0 <= value <= MAX_COUNT:  # the common case first: ~15 times per row
         return value
     if value is None:
         raise _Bad(field, value, f"{label} is required")
@@ -174,6 +176,8 @@ def _count(field: str, label: str, value: Any) -> int:
         raise _Bad(field, value, f"{label} must be an integer")
     if value < 0:
         raise _Bad(field, value, f"{label} must be >= 0")
+    if value > MAX_COUNT:
+        raise _Bad(field, value, f"{label} must be <= {MAX_COUNT}")
     return int(value)
 
 
@@ -184,10 +188,12 @@ def _is_zero(value: Any) -> bool:
 def _int_id(field: str, value: Any) -> int:
     if isinstance(value, bool):
         raise _Bad(field, value, "id must be an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        value = int(value.strip())
+    if isinstance(value, int):
+        if not 0 < value <= MAX_ID:
+            raise _Bad(field, value, "id must be a positive 64-bit integer")
+        return value
     raise _Bad(field, value, "id must be an integer" if value is not None else "id is required")
 
 
@@ -389,6 +395,14 @@ class _Collector:
 
     def bad(self, bad: _Bad, **where: Any) -> None:
         self.rejects.append(self.ctx.reject(bad, **where))
+
+    def items(self, value: Any, field: str, **where: Any) -> list[Any]:
+        """A list of records as given; absent is none; anything else is named (its records cannot be
+        read) rather than iterated or raised on."""
+        if value is None or isinstance(value, list):
+            return value or []
+        self.bad(_Bad(field, _short(value), f"{field} must be a list"), **where)
+        return []
 
     def result(self) -> ParseResult:
         good: list[dict[str, Any]] = []

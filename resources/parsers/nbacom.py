@@ -207,7 +207,7 @@ def parse_nbacom_schedule(
         return pc._file_reject(ctx, table, "leagueSchedule.gameDates", body, rule)
     for day in days:
         day = pc._dict(day)
-        for g in day.get("games") or []:
+        for g in out.items(day.get("games"), "gameDates.games"):
             g = pc._dict(g)
             gid = g.get("gameId")
             game_id = gid if isinstance(gid, str) else (str(gid) if gid is not None else None)

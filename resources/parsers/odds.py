@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from nba_assets import tables
@@ -70,16 +71,24 @@ def _parse_event(event: Mapping[str, Any], given_ts: dt.datetime | None, ctx: pc
     except pc._Bad as bad:
         event_error = bad
     n_records = 0
-    for book in event.get("bookmakers") or []:
+    at = {"game_date": game_date, "game_id": event_id}
+    for book in out.items(event.get("bookmakers"), "bookmakers", **at):
         book = pc._dict(book)
         book_key = pc._opt_str(book.get("key")) or "?"
-        for market in book.get("markets") or []:
+        for market in out.items(book.get("markets"), "markets", **at):
             market = pc._dict(market)
             if market.get("key") != "player_points":
                 continue
-            for (name, point), sides in _pair_outcomes(market.get("outcomes") or []).items():
+            pairs = _pair_outcomes(out.items(market.get("outcomes"), "outcomes", **at))
+            alternates = _ladder_alternates(pairs)
+            for (name, point), sides in pairs.items():
                 n_records += 1
                 where = {"game_date": game_date, "game_id": event_id, "player": name}
+                if (name, point) in alternates:
+                    # Not an error of the source: kept out by name (WARN), the main line is the row.
+                    rule = "alternate line of a ladder (the book's most even-priced line is kept)"
+                    out.duplicates.append(ctx.reject(pc._Bad(f"{book_key}.point", point, rule), **where))
+                    continue
                 try:
                     if event_error is not None:
                         raise event_error
@@ -116,12 +125,63 @@ def _pair_outcomes(outcomes: Iterable[Any]) -> dict[tuple[Any, Any], dict[str, l
         desc = o.get("description")
         desc = " ".join(desc.split()) if isinstance(desc, str) else desc
         side = str(o.get("name", "")).strip().casefold()
-        slot = pairs.setdefault((desc, o.get("point")), {"over": [], "under": [], "other": []})
+        slot = pairs.setdefault((_hashable(desc), _hashable(o.get("point"))),
+                                {"over": [], "under": [], "other": []})
         if side in ("over", "under"):
-            slot[side].append(o.get("price"))
+            slot[side].append(_hashable(o.get("price")))
         else:
             slot["other"].append(o.get("name"))
     return pairs
+
+
+@dataclass(frozen=True)
+class _Malformed:
+    """A list or object where the API puts a name or a number, as its text: the outcome is paired and
+    then rejected by the rule of its field (it is neither a name nor a line), not a TypeError."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _hashable(value: Any) -> Any:
+    return _Malformed(pc._short(value)) if isinstance(value, (list, dict)) else value
+
+
+def _ladder_alternates(pairs: Mapping[tuple[Any, Any], Mapping[str, list[Any]]]) -> set[tuple[Any, Any]]:
+    """The (description, point) pairs that are not a player's main line in one book's market.
+
+    Some books (Kambi's: unibet_us, betrivers) list a ladder of lines per player in player_points
+    (a real capture: 20.5, 21.5, 18.5, ... for one player in one snapshot). The main line is the one
+    whose Over and Under prices are closest to even (smallest gap of implied probabilities; the lower
+    line on a tie). A player with one line, or a ladder with no line priced on both sides, has none.
+    """
+    by_name: dict[Any, list[tuple[float, float, Any]]] = {}
+    for (name, point), sides in pairs.items():
+        over, under = (list(dict.fromkeys(sides[s])) for s in ("over", "under"))
+        if sides["other"] or len(over) != 1 or len(under) != 1:
+            continue
+        p_over, p_under = _implied(over[0]), _implied(under[0])
+        if p_over is None or p_under is None or isinstance(point, bool) or not isinstance(point, (int, float)):
+            continue
+        by_name.setdefault(name, []).append((abs(p_over - p_under), float(point), point))
+    lines_of: dict[Any, list[Any]] = {}
+    for name, point in pairs:
+        lines_of.setdefault(name, []).append(point)
+    alternates: set[tuple[Any, Any]] = set()
+    for name, priced in by_name.items():
+        if len(lines_of[name]) > 1:
+            main = min(priced)[2]
+            alternates |= {(name, p) for p in lines_of[name] if p != main}
+    return alternates
+
+
+def _implied(price: Any) -> float | None:
+    american = pc._american(price)
+    if american is None:
+        return None
+    return 100 / (american + 100) if american > 0 else -american / (-american + 100)
 
 
 def _prop_row(

@@ -95,6 +95,15 @@ def pending_releases(league: SimLeague, clock: SimClock, state_dir: Path | None)
     return pl.DataFrame(rows, schema=schema).sort("release_ts")
 
 
+def due_releases(pending: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """The rows of `pending` (with the game's `tipoff_utc`) whose game is final by `now`: boxscores that
+    are late now, not those of games still to be played (a seeded fault's game may be weeks away). A
+    game whose tip-off is unknown is kept."""
+    from resources.sim.faults import GAME_LENGTH
+
+    return pending.filter(pl.col("tipoff_utc").is_null() | (pl.col("tipoff_utc") + GAME_LENGTH <= now))
+
+
 def _write(path: Path, payload: dict) -> None:
     _write_json(path, payload)
 

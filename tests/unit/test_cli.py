@@ -139,6 +139,14 @@ def test_checks_for_a_day_with_range_results(lake_env):
     assert "SKIPPED" not in every and "PASSED" in every
 
 
+def test_checks_defaults_to_the_latest_game_day(lake_env):
+    """Without --date: the last day up to today (the sim clock, 12-12) whose schedule lists games."""
+    res = invoke("checks")
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith(f"checks for {D2} (the latest game day)"), res.output
+    assert "no failed checks" in invoke("checks", "--failed").output
+
+
 def test_status_tables_are_the_definitions_partitioned_assets(lake_env):
     """`status` lists the registry's partitioned tables (no definitions built): the same set, in the
     same layer order, as the code location's partitioned assets."""
@@ -319,6 +327,9 @@ def test_sim_status_shows_clock_and_pending(sim_env):
     assert "2025-12-12 17:00:00 UTC" in res.output
     assert f"override file {data / 'sim' / 'clock.json'}" in res.output
     assert "seeded late-boxscore fault" in res.output and "2025-12-10" in res.output
+    # Only boxscores that are late now: the seeded faults of games weeks away are counted, not listed.
+    assert "pending late boxscores: 1 of games already final; 2 more for games not final yet" in res.output
+    assert "2026-02-06" not in res.output and "2026-04-01" not in res.output
 
 
 def test_sim_advance_and_reset(sim_env):
@@ -421,3 +432,38 @@ def test_sql_query_and_bad_sql(lake_env, capsys):
     assert str(n) in res.output
     rc, _, err = entry(capsys, "sql", "select * from raw.nope")
     assert rc == 2 and err.startswith("error: CatalogException")
+
+
+def test_sql_is_read_only(lake_env, capsys, tmp_path):
+    """A day's file stays byte for byte what the pipeline wrote, whatever `nba-lake sql` is asked; each
+    refusal is one line (exit 2) and names the way that does write (--write-db)."""
+    import hashlib
+
+    folder = lake_env["data"] / "lake" / "raw" / "nbacom_boxscores"
+    day = folder / f"{D1}.parquet"
+
+    def snapshot():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+    before = snapshot()
+    for statement in (
+        f"COPY (select 1 as oops) TO '{day}'",
+        f"copy (select 1 as oops) to 'lake://raw/nbacom_boxscores/{D1}.parquet'",
+        f"select 1; COPY (select 1 as oops) TO '{day}'",
+        f"ATTACH '{tmp_path}/x.duckdb'",
+        f"EXPORT DATABASE '{tmp_path}/export'",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SET disabled_filesystems = ''",
+        f"select * from read_parquet('{day}')",
+    ):
+        rc, out, err = entry(capsys, "sql", statement)
+        assert rc == 2, (statement, out, err)
+        assert len(err.splitlines()) == 1 and err.startswith("error: nba-lake sql is read-only: "), err
+        assert "--write-db" in err or "locked" in err, err
+    assert snapshot() == before
+    assert list(tmp_path.iterdir()) == []
+    rc, out, _ = entry(capsys, "sql", f"select count(*) as n from raw.nbacom_boxscores where game_date = '{D1}'")
+    import polars as pl
+
+    assert rc == 0 and f"{pl.read_parquet(day).height}" in out

@@ -330,3 +330,82 @@ def test_a_query_does_not_import_pyarrow(lake: Path) -> None:
     """)
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+# ------------------------------------------------------------------------------------ read-only
+def writing_statements(target: str, outside: str) -> list[str]:
+    """Statements that would change a file: `target` is a day file of the lake as the user may spell
+    it, `outside` a folder outside the lake."""
+    return [
+        f"COPY (select 1 as oops) TO '{target}'",
+        f"copy (select 1 as oops) to '{target}' (format parquet, overwrite true)",
+        "COPY (select 1 as oops) TO 'lake://raw/bdl_boxscores/2024-10-22.parquet'",
+        "COPY (select 1 as oops) TO 'lake://raw/bdl_boxscores/2030-01-01.parquet'",
+        f"COPY (select 1 as oops) TO '{outside}/x.parquet'",
+        f"ATTACH '{outside}/x.duckdb' AS x",
+        f"EXPORT DATABASE '{outside}/export'",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        f"LOAD '{outside}/evil.duckdb_extension'",
+        "SET disabled_filesystems = ''",
+        "SET lock_configuration = false",
+        "SET autoload_known_extensions = true",
+        f"SET profiling_output = '{outside}/profile.json'",
+    ]
+
+
+def assert_connection_writes_nothing(reader: LakeReader, target: str, outside: str, files: dict) -> None:
+    """Every writing statement fails in the engine itself (no CLI filter in front) and `files`
+    ({name: bytes before}) are unchanged; reading and in-memory tables still work."""
+    con = reader.connect()
+    before = con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0]
+    for statement in writing_statements(target, outside):
+        with pytest.raises(duckdb.Error):
+            con.execute(statement)
+    con.execute("create table scratch as select count(*) as n from raw.bdl_boxscores")  # in memory
+    assert con.execute("select n from scratch").fetchone()[0] == before
+    assert con.execute("select count(*) from raw.bdl_boxscores").fetchone()[0] == before
+    for name, data in files.items():
+        assert name() == data
+
+
+def test_the_read_only_connection_cannot_write_a_file(lake: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    day = lake / "lake" / "raw" / "bdl_boxscores" / f"{DAYS[0]}.parquet"
+    before = sorted(p.relative_to(lake) for p in lake.rglob("*"))
+    assert_connection_writes_nothing(LakeReader(lake), str(day), str(outside), {day.read_bytes: day.read_bytes()})
+    assert sorted(p.relative_to(lake) for p in lake.rglob("*")) == before
+    assert list(outside.iterdir()) == []
+    # The pipeline's own reads (query/rows) are not limited.
+    assert LakeReader(lake).query("select count(*) from raw.bdl_boxscores").item() == ROWS_PER_DAY * len(DAYS)
+
+
+def test_the_read_only_file_system_refuses_every_change(lake: Path) -> None:
+    from fsspec.implementations.local import LocalFileSystem
+
+    from resources.lake_reader import read_only_filesystem
+
+    local = read_only_filesystem(str(lake / "lake"), LocalFileSystem(), local=True)
+    generic = read_only_filesystem(str(lake / "lake"), LocalFileSystem())
+    day = f"raw/bdl_boxscores/{DAYS[0]}.parquet"
+    data = (lake / "lake" / day).read_bytes()
+    for fs in (local, generic):
+        assert fs.cat_file(day) == data
+        with fs.open(day, "rb") as fh:
+            fh.seek(-8, 2)
+            assert fh.read() == data[-8:]
+        assert fs.info(day)["size"] == len(data) and fs.info(day)["type"] == "file"
+        assert fs.modified(day).timestamp() == pytest.approx((lake / "lake" / day).stat().st_mtime)
+        _refuses_every_change(fs, day)
+    assert (lake / "lake" / day).read_bytes() == data
+
+
+def _refuses_every_change(fs, day: str) -> None:
+    assert len(fs.glob("raw/bdl_boxscores/*.parquet")) == len(DAYS)
+    for call in (lambda: fs.open(day, "wb"), lambda: fs.open(day, mode="ab"), lambda: fs.rm(day),
+                 lambda: fs.rm_file(day), lambda: fs.mv(day, "raw/x.parquet"), lambda: fs.pipe_file(day, b"x"),
+                 lambda: fs.touch("raw/new"), lambda: fs.mkdir("raw/new"), lambda: fs.makedirs("raw/new"),
+                 lambda: fs.cp_file(day, "raw/y.parquet"), lambda: fs.put_file(day, "raw/z.parquet"),
+                 lambda: fs.write_bytes(day, b"x")):
+        with pytest.raises(PermissionError, match="read-only"):
+            call()

@@ -621,12 +621,23 @@ def test_odds_game_date_is_eastern_and_naive_snapshot_is_refused() -> None:
         P.parse_odds_event_odds(body, "o.json", snapshot_ts=dt.datetime(2025, 3, 9, 12))
 
 
-def test_odds_two_lines_for_one_player_and_book_conflict() -> None:
-    two_lines = ou("Kevin Durant", 26.5, -110, -110) + ou("Kevin Durant", 27.5, 120, -150)
-    body = odds_event([book("dk", two_lines)])
-    res = P.parse_odds_event_odds(body, "o.json")
+def test_odds_a_ladder_of_lines_keeps_the_most_even_priced_and_names_the_others() -> None:
+    """Kambi's books list several lines per player in player_points (a real capture: the README)."""
+    ladder = ou("Kevin Durant", 27.5, 120, -150) + ou("Kevin Durant", 26.5, -110, -110) + ou(
+        "Kevin Durant", 25.5, -140, 110)
+    res = P.parse_odds_event_odds(odds_event([book("dk", ladder)]), "o.json")
+    assert res.rows.select("line", "over_price", "under_price").rows() == [(26.5, -110.0, -110.0)]
+    assert res.rejects.height == 0
+    assert sorted(res.duplicates["value"].to_list()) == ["25.5", "27.5"]
+    assert set(res.duplicates["field"]) == {"dk.point"}
+
+
+def test_odds_two_lines_for_one_player_and_book_without_both_prices_conflict() -> None:
+    """Nothing says which is the main line when a rung lacks a side: both are rejected by rule."""
+    two_lines = ou("Kevin Durant", 26.5, -110, -110)[:1] + ou("Kevin Durant", 27.5, 120, -150)[:1]
+    res = P.parse_odds_event_odds(odds_event([book("dk", two_lines)]), "o.json")
     assert res.rows.height == 0
-    assert [r["field"] for r in rejects_of(res)] == ["line,over_price,under_price"] * 2
+    assert [r["field"] for r in rejects_of(res)] == ["line,over_price"] * 2
 
 
 # ------------------------------------------------------------------------------------- injuries
@@ -760,3 +771,71 @@ def test_a_non_nba_team_outside_an_exhibition_is_still_a_reject_and_exhibitions_
     assert {(r["source_game_id"], r["rule"]) for r in rejects} == {
         ("0022500009", "not an NBA franchise"), ("0022500011", "not an NBA franchise")}
     assert not rejects_check(P.parse_nbacom_schedule(body, "sched.json").rejects).passed
+
+
+# ------------------------------------------------------------------------------ fuzz regressions
+@pytest.mark.parametrize(("field", "value", "rule"), [
+    ("fga", 10**20, "fga must be <= 1000"),
+    ("pf", 2**63, "pf must be <= 1000"),
+])  # fmt: skip
+def test_a_count_past_any_stat_line_is_rejected_and_the_other_lines_land(field: str, value: int, rule: str) -> None:
+    """Regression (tests/fuzz): an integer past 64 bits took the whole response down (polars could not
+    build the frame) instead of rejecting its one line."""
+    body = {"data": [stats_row(1, "Good Player", "NYK"), stats_row(2, "Bad Player", "NYK", **{field: value})]}
+    res = P.parse_bdl_stats(body, "s.json")
+    assert res.rows["player_name"].to_list() == ["Good Player"]
+    assert [(r["player"], r["field"], r["rule"]) for r in rejects_of(res)] == [("Bad Player", field, rule)]
+
+
+def test_a_player_id_past_64_bits_is_rejected_and_the_other_lines_land() -> None:
+    """Regression (tests/fuzz): as above, for the id."""
+    bad = stats_row(2, "Bad Player", "NYK")
+    bad["player"]["id"] = 10**20
+    res = P.parse_bdl_stats({"data": [stats_row(1, "Good Player", "NYK"), bad]}, "s.json")
+    assert res.rows["player_name"].to_list() == ["Good Player"]
+    assert [(r["field"], r["rule"]) for r in rejects_of(res)] == [("player.id", "id must be a positive 64-bit integer")]
+
+
+@pytest.mark.parametrize("field", ["point", "description", "price"])
+def test_odds_an_outcome_with_a_list_for_a_value_is_a_reject_and_the_other_lines_land(field: str) -> None:
+    """Regression (tests/fuzz): a list as an outcome's point, description or price raised TypeError (an
+    unhashable pairing key), so the whole event's lines were lost."""
+    lines = ou("Kevin Durant", 26.5, -110, -110) + ou("Devin Booker", 24.5, -115, -105)
+    lines[0][field] = [lines[0][field]]
+    res = P.parse_odds_event_odds(odds_event([book("dk", lines)]), "o.json")
+    if field == "price":  # the pair is one record: its bad Over price rejects it
+        assert res.rows["player_name"].to_list() == ["Devin Booker"]
+        assert [(r["field"], r["value"]) for r in rejects_of(res)] == [("dk.over.price", "[-110]")]
+        return
+    # Durant's Under still stands alone (a lone side keeps a null price on the other)
+    assert res.rows["player_name"].to_list() == ["Devin Booker", "Kevin Durant"]
+    assert res.rows["over_price"].to_list() == [-115.0, None]
+    assert [(r["field"], r["player"]) for r in rejects_of(res)] == [
+        (f"dk.{field}", "['Kevin Durant']" if field == "description" else "Kevin Durant")]
+
+
+@pytest.mark.parametrize("where", ["markets", "outcomes", "bookmakers"])
+def test_odds_a_list_of_records_that_is_not_a_list_is_named_and_the_other_books_land(where: str) -> None:
+    """Regression (tests/fuzz): a number where a list of markets (outcomes, books) belongs raised
+    TypeError and lost the whole response."""
+    body = odds_event([book("dk", ou("Kevin Durant", 26.5, -110, -110)), book("fd", ou("Kevin Durant", 26.5, -112, -108))])
+    if where == "markets":
+        body["bookmakers"][0]["markets"] = 7
+    elif where == "outcomes":
+        body["bookmakers"][0]["markets"][0]["outcomes"] = 7
+    else:
+        body = {"data": [body, {**body, "id": "ev2", "bookmakers": 7}]}
+    res = P.parse_odds_event_odds(body, "o.json")
+    assert res.rows["bookmaker"].to_list() == (["dk", "fd"] if where == "bookmakers" else ["fd"])
+    assert [(r["field"], r["value"], r["rule"]) for r in rejects_of(res)] == [
+        (where, "7", f"{where} must be a list")]
+
+
+def test_box_scores_players_that_are_not_a_list_are_named_and_the_other_team_lands() -> None:
+    """Regression (tests/fuzz): a number for a team's players raised TypeError."""
+    game = box_game(7, "BOS", "TOR", [stat_line(1, "Home", "Player")], [stat_line(2, "Away", "Player")])
+    game["home_team"]["players"] = 5
+    res = P.parse_bdl_box_scores({"data": [game]}, "b.json")
+    assert res.rows["player_name"].to_list() == ["Away Player"]
+    assert [(r["source_game_id"], r["field"], r["rule"]) for r in rejects_of(res)] == [
+        ("7", "home_team.players", "home_team.players must be a list")]

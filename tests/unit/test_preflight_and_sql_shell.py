@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from nba_assets.cli import preflight
-from nba_assets.cli.sql_shell import error_text, shell, statements
+from nba_assets.cli.sql_shell import error_text, refusal, shell, statements
 from resources.sources import SourcesResource
 
 BIN = Path(sys.executable).parent
@@ -105,6 +105,39 @@ def test_shell_session(con, monkeypatch, capsys):
     assert 'Did you mean "games"' in errors[0]  # DuckDB's hint kept
     assert "unknown command '.bogus'" in errors[1]
     assert "game_id" in printed and "never run" not in printed
+
+
+@pytest.mark.parametrize("sql", [
+    "COPY (select 1) TO 'x.parquet'", "  copy t to 'x.csv'", "/* c */ Copy (select 1) To 'x'",
+    "select 1; copy (select 1) to 'x'", "COPY t FROM 'x.csv'", "ATTACH 'x.db' AS x", "attach database ':memory:'",
+    "DETACH x", "EXPORT DATABASE 'dir'", "INSTALL httpfs", "FORCE INSTALL httpfs", "LOAD httpfs",
+])
+def test_statements_that_reach_files_are_refused_by_their_parse(sql):
+    assert refusal(sql).startswith("nba-lake sql is read-only: ")
+
+
+@pytest.mark.parametrize("sql", [
+    "select 1", "with a as (select 1) select * from a", "describe raw.schedule", "show tables",
+    "summarize select 1", "explain select 1", "select 'copy to attach'", "create table t as select 1",
+    "set variable x = 1", "pragma version", "select * frm x",  # a parse error is DuckDB's to report
+])
+def test_reading_statements_are_not_refused(sql):
+    assert refusal(sql) is None
+
+
+def test_the_shell_refuses_a_write_in_one_line_and_goes_on(monkeypatch):
+    from resources.lake_reader import _READ_ONLY_LOCK
+
+    c = duckdb.connect()
+    for statement in _READ_ONLY_LOCK:
+        c.execute(statement)
+    script = "COPY (select 1) TO 'x.parquet';\nset threads = 1;\nselect 41 + 1 as answer;\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script))
+    out: list[str] = []
+    shell(c, [], out.append)
+    errors = [o for o in out if o.startswith("Error:")]
+    assert len(errors) == 2 and all("nba-lake sql is read-only" in e and "\n" not in e for e in errors)
+    assert "settings are locked" in errors[1]
 
 
 def test_error_text_keeps_every_line(con):

@@ -8,7 +8,7 @@ import httpx
 import polars as pl
 
 from resources.sim import SimClock, SimConfig, SimLeague, sim_transport
-from resources.sim.control import clear_withheld, pending_releases, withhold
+from resources.sim.control import clear_withheld, due_releases, pending_releases, withhold
 
 DAY = dt.date(2025, 12, 8)
 
@@ -48,3 +48,13 @@ def test_withheld_game_is_hidden_until_release(tmp_path):
     assert _games_seen(client) == (bdl_before, nba_before)
     clear_withheld(tmp_path)
     assert _games_seen(client) == (bdl_before, nba_before)
+
+
+def test_due_releases_are_those_of_games_final_by_now():
+    now = dt.datetime(2025, 12, 12, 17, tzinfo=dt.UTC)
+    tips = {"final": now - dt.timedelta(hours=3), "in_progress": now - dt.timedelta(hours=1),
+            "tonight": now + dt.timedelta(hours=7), "in_weeks": now + dt.timedelta(days=40), "unknown": None}
+    pending = pl.DataFrame({"game_id": list(tips), "tipoff_utc": list(tips.values())},
+                           schema={"game_id": pl.Utf8, "tipoff_utc": pl.Datetime("us", "UTC")})
+    assert due_releases(pending, now)["game_id"].to_list() == ["final", "unknown"]
+    assert due_releases(pending.head(0), now).height == 0

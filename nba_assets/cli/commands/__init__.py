@@ -1,9 +1,9 @@
 """`nba-lake`: the operator's command line.
 
-    nba-lake backfill --start D1 --end D2 [--select layer|layer/table]   one run per job, live progress
+    nba-lake backfill --start D1 --end D2 [--select layer|layer/table] [--yes]   one run per job, live progress
     nba-lake status [--date D] [--days N]      tables x days: rows, missing files, failing checks, freshness
     nba-lake health                            one line; exit 1 when the pipeline is stalled or stale
-    nba-lake checks --date D [--failed]        every check evaluation of a day, with its metadata
+    nba-lake checks [--date D] [--failed]      every check evaluation of a day (default: the latest game day)
     nba-lake verify [--start D1 --end D2]      lake files vs their materializations: changed, missing, added
     nba-lake sim status|advance|reset|release-late|withhold|outage   drive the simulated league
     nba-lake sql [QUERY] [--engine bigquery]   DuckDB over the lake (or BigQuery in prod), one view per table

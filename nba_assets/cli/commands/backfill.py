@@ -153,6 +153,8 @@ def backfill(
         str | None,
         typer.Option("--select", help="a layer (raw, analytics, features, predictions, grading) or layer/table"),
     ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="run a range longer than a season, or one in which a "
+                                      "season finds no games, instead of refusing it")] = False,
     allow_shrink: Annotated[
         bool,
         typer.Option("--allow-shrink", help="let a re-run empty a day of final facts or drop more than its "
@@ -162,6 +164,12 @@ def backfill(
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
+    if not yes:
+        from nba_assets.cli.range_scope import scope_refusal
+
+        refusal = scope_refusal(d0, d1)
+        if refusal is not None:
+            raise c.CliError(*refusal)
     runs = plan(select, d0, d1)
     from io_managers.shrink import ALLOW_SHRINK_TAG
     from nba_assets.cli.guard import BackfillBusy, backfill_slot

@@ -188,6 +188,16 @@ def sources_today(s) -> dt.date:
         raise CliError(f"cannot read the sim clock: {exc}", "nba-lake sim reset, or fix NBA_LAKE_SIM_NOW") from exc
 
 
+def parquet_rows(path) -> int | None:
+    """Row count from the Parquet footer (no data read); None when the file is unreadable."""
+    from resources.files import parquet_rows as footer_rows
+
+    try:
+        return footer_rows(path)
+    except Exception:
+        return None
+
+
 def no_lake_error(data_dir: str) -> CliError:
     return CliError(
         f"no lake yet under {data_dir} (NBA_LAKE_DATA_DIR)",

@@ -24,7 +24,7 @@ def demo(
         f"[bold]NBA Props Lake demo[/bold]: source={s.source}, lake={s.data_dir}, "
         f"game days {start}..{end}"
     )
-    backfill(start=str(start), end=str(end), select=None)
+    backfill(start=str(start), end=str(end), select=None, yes=True)  # its window: a year of the sim league, by design
     _report()
     _morning_run(end)
     _history(s.data_dir, end)

@@ -91,29 +91,31 @@ def _games(league, now: dt.datetime):
         if y is None:
             continue
         try:
-            frames.append(league.schedule(y).select("game_id", "game_date", "home_team", "away_team"))
+            frames.append(league.schedule(y).select("game_id", "game_date", "home_team", "away_team", "tipoff_utc"))
         except Exception:  # a season the league does not simulate
             continue
     if not frames:
         return pl.DataFrame(schema={"game_id": pl.Utf8, "game_date": pl.Date, "home_team": pl.Utf8,
-                                    "away_team": pl.Utf8})
+                                    "away_team": pl.Utf8, "tipoff_utc": pl.Datetime("us", "UTC")})
     return pl.concat(frames)
 
 
-def _pending(s, state_dir, clock):
+def _pending(s, state_dir, clock, due: bool = False):
+    """The late boxscores not released yet; with `due`, only those of games final by now."""
     import polars as pl
 
-    from resources.sim.control import pending_releases
+    from resources.sim.control import due_releases, pending_releases
 
     league = _league(s)
     pending = pending_releases(league, clock, state_dir)
     games = _games(league, _clock_now(clock))
-    return (
+    out = (
         pending.join(games, on="game_id", how="left", suffix="_sched")
         .with_columns(pl.coalesce("game_date", "game_date_sched").alias("game_date"))
         .drop("game_date_sched")
         .sort("release_ts", "game_id")
     )
+    return due_releases(out, _clock_now(clock)) if due else out
 
 
 def _pending_table(pending, now: dt.datetime) -> Table:
@@ -129,16 +131,20 @@ def _pending_table(pending, now: dt.datetime) -> Table:
 
 @c.sim_app.command("status")
 def sim_status() -> None:
-    """The sim clock, where it comes from, and the late boxscores it has not released yet."""
+    """The sim clock, where it comes from, and the late boxscores of final games it has not released yet."""
     s, state_dir, clock = _sim_env()
     now = _clock_now(clock)
     c.console.print(f"sim clock: {_fmt_ts(now)}  ·  game date {_et_date(now)}")
     c.console.print(f"source:    {_clock_source(clock)}")
-    pending = _pending(s, state_dir, clock)
+    every = _pending(s, state_dir, clock)
+    pending = _pending(s, state_dir, clock, due=True)
+    later = every.height - pending.height
+    ahead = f"; {later} more for games not final yet" if later else ""
     if pending.height == 0:
-        c.console.print("pending late boxscores: none")
+        c.console.print(f"pending late boxscores: none{ahead}")
         return
-    c.console.print(f"pending late boxscores: {pending.height} (next: `nba-lake sim release-late`)")
+    c.console.print(f"pending late boxscores: {pending.height} of games already final{ahead} "
+                    "(next: `nba-lake sim release-late`)")
     c.console.print(_pending_table(pending, now))
 
 
@@ -211,13 +217,13 @@ def sim_reset(
 
 @c.sim_app.command("release-late")
 def sim_release_late() -> None:
-    """Advance the clock just past the earliest pending late-boxscore release."""
+    """Advance the clock just past the earliest pending late-boxscore release of a final game."""
     s, state_dir, clock = _sim_env()
     _refuse_env_override()
     now = _clock_now(clock)
-    pending = _pending(s, state_dir, clock)
+    pending = _pending(s, state_dir, clock, due=True)
     if pending.height == 0:
-        c.console.print(f"no late boxscores pending at {_fmt_ts(now)}; the clock is unchanged")
+        c.console.print(f"no late boxscores of final games pending at {_fmt_ts(now)}; the clock is unchanged")
         return
     target = pending["release_ts"][0] + dt.timedelta(seconds=1)
     clock.set(target)

@@ -1,4 +1,4 @@
-"""`nba-lake sql`: DuckDB over the lake, one view per table; reading takes no lock."""
+"""`nba-lake sql`: read-only DuckDB over the lake, one view per table; reading takes no lock."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ def sql(
         str, typer.Option("--engine", help="duckdb (the lake's files) or bigquery (the published tables, prod)")
     ] = "duckdb",
 ) -> None:
-    """A DuckDB shell over the lake: every table is a view <layer>.<table>; reading takes no lock."""
+    """A read-only DuckDB shell over the lake: every table is a view <layer>.<table>; reading takes no
+    lock, and nothing it runs can write a file (only --write-db writes, its own file)."""
     import duckdb
 
-    from nba_assets.cli.sql_shell import error_text, one_shot, shell
+    from nba_assets.cli.sql_shell import ReadOnly, error_text, one_shot, shell
     from resources.lake_reader import LakeReader
 
     s = c.cli_settings()
@@ -42,6 +43,8 @@ def sql(
     if query:
         try:
             one_shot(reader, query)
+        except ReadOnly as exc:
+            raise c.CliError(str(exc)) from exc
         except duckdb.Error as exc:
             raise c.CliError(f"{type(exc).__name__}: {error_text(exc)}",
                              f"tables: {', '.join(reader.tables())}") from exc

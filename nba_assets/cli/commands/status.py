@@ -19,16 +19,6 @@ from nba_assets.cli.commands import common as c
 # local instance (nba_assets/dagster_internals/instance_view.py).
 
 
-def _parquet_rows(path) -> int | None:
-    """Row count from the Parquet footer (no data read); None when the file is unreadable."""
-    from resources.files import parquet_rows
-
-    try:
-        return parquet_rows(path)
-    except Exception:
-        return None
-
-
 @c.app.command()
 def status(
     date: Annotated[str | None, typer.Option("--date", help="last day shown (default: today on the sources' clock)")] = None,
@@ -73,7 +63,7 @@ def status(
                 rows = None if f.exists() else -1
             else:
                 f = lake.joinpath(*spec.path, f"{d}.parquet")
-                rows = _parquet_rows(f) if f.exists() else -1
+                rows = c.parquet_rows(f) if f.exists() else -1
                 if rows == -1:
                     cell = Text("·", style="dim")
                 elif rows is None:

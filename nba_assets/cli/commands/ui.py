@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -86,15 +87,20 @@ def ui(
     log_path = home / "dagster_dev.log"
     c.console.print(f"starting Dagster UI + daemons on {url} (DAGSTER_HOME={home}; log: {log_path}) ...")
     log = None if c.DEBUG["on"] else open(log_path, "w")  # noqa: SIM115 (closed in finally)
-    # Its own session, so Ctrl-C stops the whole tree (dagster dev ignores a lone SIGINT at times).
-    proc = subprocess.Popen(
-        [str(exe), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT,
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT if log else None,
-    )
+    # A supervisor stops us with SIGTERM, a closed terminal with SIGHUP: both stop the tree as Ctrl-C does.
+    previous = {sig: signal.getsignal(sig) for sig in (*_STOP_SIGNALS, signal.SIGINT)}
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _raise_stop)
+    proc = None
     try:
+        # Its own session, so stopping reaches the whole tree (dagster dev ignores a lone SIGINT at times).
+        proc = subprocess.Popen(
+            [str(exe), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT if log else None,
+        )
         t0 = time.monotonic()
         while proc.poll() is None:
             try:
@@ -111,10 +117,17 @@ def ui(
                 c.err_console.print(_tail(log_path), markup=False, highlight=False)
             raise c.CliError(f"dagster dev exited with code {rc}", f"the end of {log_path} is above; "
                              "re-run with --debug to see all its output", exit_code=1)
-    except KeyboardInterrupt:
-        c.console.print("stopping the UI ...")
-        _stop_group(proc)
+    except (KeyboardInterrupt, _Stop) as exc:
+        for sig in (*_STOP_SIGNALS, signal.SIGINT):  # a second signal must not cut the stop short
+            signal.signal(sig, signal.SIG_IGN)
+        why = signal.Signals(exc.signum).name if isinstance(exc, _Stop) else "Ctrl-C"
+        c.console.print(f"stopping the UI ({why}) ...")
+        if proc is not None:
+            left = stop_tree(proc)
+            c.console.print("stopped" if not left else f"[red]still running after SIGKILL:[/red] {sorted(left)}")
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if log is not None:
             log.close()
 
@@ -126,14 +139,74 @@ def _tail(path: Path, n: int = 30) -> str:
         return "(no log)"
 
 
-def _stop_group(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class _Stop(BaseException):  # as KeyboardInterrupt: no `except Exception` on the way may swallow it
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stop(signum, _frame) -> None:
+    raise _Stop(signum)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (Linux /proc; empty elsewhere). dagster dev's webserver, daemon
+    and code servers are its children; a run worker may start a session of its own, out of the group."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2] != "Z"  # a zombie serves nothing: it only waits to be reaped
+
+
+# dagster dev in a session of its own ignores SIGINT and SIGTERM (it served on 25 s after both): a short
+# grace for whatever does exit cleanly on SIGTERM, then SIGKILL for the rest; both within 10 s.
+TERM_GRACE_S, KILL_WAIT_S = 3.0, 4.0
+
+
+def stop_tree(proc: subprocess.Popen) -> set[int]:
+    """SIGTERM `proc`'s process group, then SIGKILL the group and every descendant still alive
+    (also those that left the group); returns the pids left running (none, normally)."""
+    tree = descendants(proc.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + TERM_GRACE_S
+    while time.monotonic() < deadline and (proc.poll() is None or any(_alive(p) for p in tree)):
+        tree |= descendants(proc.pid)
+        time.sleep(0.1)
+    tree |= descendants(proc.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=KILL_WAIT_S)
+    deadline = time.monotonic() + KILL_WAIT_S
+    while time.monotonic() < deadline and any(_alive(p) for p in tree):
+        time.sleep(0.1)
+    return {p for p in tree | {proc.pid} if _alive(p)}
