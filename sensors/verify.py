@@ -11,12 +11,13 @@ in the error. Its result is also written where `nba-lake status` shows it (<data
 
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 
 from checks import integrity
 from checks.result import markdown_table
-from nba_assets.dagster_internals.file_records import dagster_records
+from nba_assets.dagster_internals.instance_view import DagsterView, instance_view
 from nba_assets.partitions import ET, TIMEZONE
 from resources.lake import LakeResource
 
@@ -34,10 +35,11 @@ class VerifyConfig(dg.Config):
 def verify_lake_files(context: dg.OpExecutionContext, config: VerifyConfig, lake: LakeResource) -> None:
     start = dt.date.fromisoformat(config.start) if config.start else None
     end = dt.date.fromisoformat(config.end) if config.end else None
-    report = integrity.verify(
-        lake.data_dir, lambda labels, days: dagster_records(context.instance, labels, days), start, end,
-        by=f"{context.job_name} run {context.run_id[:8]}",
-    )
+    # The local instance's records are read from its SQLite index (a season lake: ~0.5 s instead of
+    # ~5 s through Dagster's API); any other instance (PostgreSQL in production) through the API.
+    view = instance_view(Path(context.instance.root_directory), lambda: DagsterView(context.instance))
+    report = integrity.verify(lake.data_dir, view.file_records, start, end,
+                              by=f"{context.job_name} run {context.run_id[:8]}")
     context.log.info(f"verify ({report.window}): {report.summary()} in {report.seconds} s")
     if not report.clean:
         import polars as pl
