@@ -9,7 +9,7 @@ because the number of games per day legitimately varies from 2 to 15.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -18,6 +18,7 @@ from checks.result import RuleResult, from_offending
 WINDOW_DAYS = 14
 TOLERANCE = 0.5  # relative deviation from the trailing median rows per game
 MIN_HISTORY_DAYS = 5  # fewer trailing game days than this (season start): not judged
+_OFFENDING = {"game_date": pl.Date, "level": pl.Utf8, "game": pl.Utf8, "n_rows": pl.Int64, "expected": pl.Float64}
 
 
 def counts_by_game(df: pl.DataFrame, game_col: str) -> pl.DataFrame:
@@ -40,13 +41,16 @@ def row_count_anomaly(
     window: int = WINDOW_DAYS,
     tolerance: float = TOLERANCE,
     min_history: int = MIN_HISTORY_DAYS,
+    emptied: Mapping[dt.date, int] | None = None,
 ) -> RuleResult:
     """Judge each date in `today` against the `window` game days before it in `counts`.
 
     `counts` has game_date, game, n_rows (see `counts_by_game`); days absent from it have no rows.
     A game is anomalous when |rows - median rows per game| > tolerance * median; a day when its total
     is outside [(1 - tolerance) * min, (1 + tolerance) * max] of the trailing daily totals. An
-    evaluated day with no rows is an off-day here (completeness vs schedule is another check).
+    evaluated day with no rows is an off-day here (completeness vs schedule is another check), unless
+    `emptied` says the day held rows before this write ({day: its previous row count}): a day that
+    lost every row is flagged, whatever its history.
     """
     days = counts.group_by("game_date").agg(pl.col("n_rows").sum().alias("n_rows")).sort("game_date")
     offending: list[pl.DataFrame] = []
@@ -56,6 +60,12 @@ def row_count_anomaly(
         hist_days = days.filter((pl.col("game_date") < d) & (pl.col("n_rows") > 0)).tail(window)
         todays = counts.filter(pl.col("game_date") == d)
         if todays.height == 0:
+            if (emptied or {}).get(d, 0) > 0:
+                offending.append(pl.DataFrame(
+                    {"game_date": [d], "level": ["day emptied"], "game": ["(all)"], "n_rows": [0],
+                     "expected": [float(emptied[d])]},
+                    schema=_OFFENDING,
+                ))  # fmt: skip
             continue
         if hist_days.height < min_history:
             not_judged.append(str(d))
@@ -75,14 +85,13 @@ def row_count_anomaly(
             offending.append(pl.DataFrame(
                 {"game_date": [d], "level": ["day"], "game": ["(all)"], "n_rows": [total],
                  "expected": [float(hist_days["n_rows"].median())]},
-                schema=games_bad.schema,
+                schema=_OFFENDING,
             ))  # fmt: skip
     bad = (
         pl.concat(offending, how="vertical_relaxed")
         if offending
-        else pl.DataFrame(schema={"game_date": pl.Date, "level": pl.Utf8, "game": pl.Utf8,
-                                  "n_rows": pl.Int64, "expected": pl.Float64})
-    )  # fmt: skip
+        else pl.DataFrame(schema=_OFFENDING)
+    )
     extra = {
         "window_game_days": window,
         "tolerance": tolerance,

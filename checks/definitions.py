@@ -318,6 +318,25 @@ def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> p
     return anomaly.counts_by_game(rows, game_col)
 
 
+def emptied_days(instance: dg.DagsterInstance, key: dg.AssetKey, days: list[dt.date]) -> dict[dt.date, int]:
+    """{day: rows it held before} for `days` (days with no rows now) whose latest materialization
+    replaced a file that had rows (the lake IO manager records `previous_row_count`). One query
+    for all the days, newest first: the first record of a day is its latest."""
+    if not days:
+        return {}
+    flt = dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(d) for d in days])
+    latest: dict[str, object] = {}
+    cursor = None
+    while True:
+        page = instance.fetch_materializations(flt, limit=1000, cursor=cursor)
+        for rec in page.records:
+            latest.setdefault(rec.partition_key, rec.asset_materialization.metadata.get("previous_row_count"))
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return {dt.date.fromisoformat(d): int(v.value) for d, v in latest.items() if v is not None and v.value}
+
+
 def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
     game_col, tolerance = ROW_COUNT_TABLES[table]
 
@@ -336,9 +355,12 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
         today = anomaly.counts_by_game(frame, game_col)
         history = trailing_counts(context.resources.lake.reader(), table, game_col, min(dates))
         counts = pl.concat([history, today], how="vertical_relaxed")
+        # A day with no rows is a day off, unless it held rows before this write (issue 27, finding 2).
+        emptied = emptied_days(context.instance, table.key, sorted(set(dates) - set(today["game_date"])))
         rule = DayRule(
-            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance),
-            day=lambda d: anomaly.row_count_anomaly(counts, [dt.date.fromisoformat(d)], tolerance=tolerance),
+            whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance, emptied=emptied),
+            day=lambda d: anomaly.row_count_anomaly(
+                counts, [dt.date.fromisoformat(d)], tolerance=tolerance, emptied=emptied),
         )
         return check_result(context, WARN, rule)
 

@@ -10,12 +10,17 @@ because dagster-polars breaks on polars 2.x and dagster-duckdb-polars on duckdb 
 - rows outside the run's partitions fail the step before anything is written;
 - atomic, byte-stable writes (temp file + `os.replace` locally, one object put on GCS), so a re-run
   replaces a partition exactly and a crash leaves the previous file;
+- the shrink guard (io_managers/shrink.py): a re-write that would empty or cut a day of final facts
+  without a reason fails before anything is written; a day whose source was down keeps its file;
+- each file's row count and sha256 (of the bytes written) in its materialization metadata, which
+  `nba-lake verify` compares with the lake (checks/integrity.py);
 - window inputs come back as ONE frame; missing partitions in a window are logged, not fatal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 from collections.abc import Sequence
@@ -27,9 +32,18 @@ import dagster as dg
 import polars as pl
 from upath import UPath
 
+from io_managers import shrink
 from nba_assets import tables
 from nba_assets.dagster_internals import private_api
-from resources.files import LAKE_DIR, is_local, read_parquet, sweep_before_write, temp_path
+from resources.files import (
+    LAKE_DIR,
+    file_sha256,
+    is_local,
+    parquet_rows,
+    read_parquet,
+    sweep_before_write,
+    temp_path,
+)
 
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3  # pinned so files stay byte-identical if polars changes its default
@@ -185,22 +199,27 @@ def _write(df: pl.DataFrame, target: str | io.BytesIO) -> None:
     )
 
 
-def write_parquet_atomic(df: pl.DataFrame, path: Path) -> None:
-    """Write `df` to `path` so readers only ever see the old file or the complete new one.
+def write_parquet_atomic(df: pl.DataFrame, path: Path) -> str:
+    """Write `df` to `path` so readers only ever see the old file or the complete new one; returns the
+    sha256 of the bytes written (the file's content hash, recorded in its materialization).
 
     Local: a hidden temp file in the same directory (not matching `*.parquet`, so DuckDB globs never
     pick it up), fsync, then `os.replace` (atomic on POSIX). Object stores: one put of the whole object.
     """
+    data = parquet_bytes(df)
+    digest = hashlib.sha256(data).hexdigest()
     if not is_local(path):
-        path.write_bytes(parquet_bytes(df))
-        return
+        path.write_bytes(data)
+        return digest
     sweep_before_write(os.fspath(path.parent))
     tmp = temp_path(path)
     try:
-        _write(df, tmp)
-        with open(tmp, "rb") as fh:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, os.fspath(path))
+        return digest
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -233,6 +252,15 @@ def contract_empty_frame(table: str | dg.AssetKey) -> pl.DataFrame | None:
     """The contract's typed empty frame for a lake table ("layer/table" or its key), else None."""
     known = tables.lake_table(table)
     return known.empty() if known is not None else None
+
+
+# The materialization metadata entry holding a lake file's sha256 (`nba-lake verify` reads it back).
+FILE_HASH = "sha256"
+
+
+def _max_drop(key: dg.AssetKey) -> float | None:
+    table = tables.lake_table(key)
+    return table.max_drop if table is not None else None
 
 
 # ------------------------------------------------------------------------------------ IO manager
@@ -289,8 +317,8 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         if not context.has_asset_partitions:
             path = private_api.upath_of(self, context)
             self.make_directory(path.parent)
-            write_parquet_atomic(obj, path)
-            context.add_output_metadata(self._metadata(obj, path))
+            digest = write_parquet_atomic(obj, path)
+            context.add_output_metadata(self._metadata(obj, path, digest))
             return
 
         paths = private_api.upaths_by_partition(self, context)
@@ -315,19 +343,46 @@ class PolarsLakeIOManager(dg.UPathIOManager):
             )
         if not paths:
             raise PartitionMismatchError(f"{asset}: this output covers no partitions; nothing was written")
-        # Every frame was validated above, before the first write: a bad row writes nothing.
+        # Every frame was validated above, before the first write: a bad row or a refused shrink
+        # (ShrinkRefusedError) writes nothing.
         first_path = next(iter(paths.values()))
+        old_rows = self._old_rows(context, frames, paths)
+        try:
+            verdicts = shrink.judge_days(
+                asset, {k: f.height for k, f in frames.items()}, old_rows,
+                max_drop=_max_drop(context.asset_key), down_days=shrink.down_days(context.output_metadata),
+                postponed=lambda day: self._postponed(frames, paths, day, context.asset_key),
+                allowed=shrink.allowed_by_tags(private_api.run_tags(context)),
+            )
+        except shrink.ShrinkRefusedError as exc:
+            # A step retry would find the same nothing: fail at once (the refusal is the message).
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         self.make_directory(first_path.parent)
+        digests: dict[str, str] = {}
         for key, frame in frames.items():
-            write_parquet_atomic(frame, paths[key])
+            if verdicts[key].action == shrink.KEEP:  # the source is down: the day keeps its file
+                context.log.warning(f"{asset} {key}: {verdicts[key].note}")
+                frames[key], digests[key] = read_parquet(paths[key]), file_sha256(paths[key])
+            else:
+                digests[key] = write_parquet_atomic(frame, paths[key])
         for key, frame in frames.items():
-            self.after_partition_written(context, key, paths[key], frame)
+            if verdicts[key].action == shrink.WRITE:
+                self.after_partition_written(context, key, paths[key], frame)
+
+        def day_metadata(key: str, frame: pl.DataFrame) -> dict[str, Any]:
+            meta = self._metadata(frame, paths[key], digests[key])
+            if old_rows.get(key) is not None:
+                meta["previous_row_count"] = old_rows[key]  # the row-count check flags a day emptied
+            if verdicts[key].note:
+                meta["shrink"] = verdicts[key].note
+            return meta
+
         if len(keys) == 1:
-            context.add_output_metadata(self._metadata(obj, first_path))
+            context.add_output_metadata(day_metadata(keys[0], frames[keys[0]]))
             return
         # The output's metadata is copied onto every day's event: only what is small and the same for
         # all (a per-day row map here made each event grow with the range: days² entries per range).
-        context.add_output_metadata({"range_row_count": obj.height})
+        context.add_output_metadata({"range_row_count": sum(f.height for f in frames.values())})
         # A range run records one materialization per day: each gets ITS day's row count, file and
         # preview (partition-scoped metadata is merged over the output's when the events are built).
         # The column schema goes on the range's last day only: it is the same for every day, the asset's
@@ -335,19 +390,49 @@ class PolarsLakeIOManager(dg.UPathIOManager):
         # TableSchema was ~80 % of storing each day's event (1.75 of 2.15 ms, twice per event).
         last = keys[-1]
         for key, frame in frames.items():
-            day_meta = self._metadata(frame, paths[key])
+            day_meta = day_metadata(key, frame)
             if key != last:
                 del day_meta["dagster/column_schema"]
             context.step_context.add_asset_metadata(day_meta, asset_key=context.asset_key, partition_key=key)
 
-    def _metadata(self, df: pl.DataFrame, path: UPath) -> dict[str, Any]:
+    def _metadata(self, df: pl.DataFrame, path: UPath, digest: str) -> dict[str, Any]:
         meta: dict[str, Any] = {
             "dagster/row_count": df.height,
             "dagster/column_schema": column_schema(df),
             "path": dg.MetadataValue.path(str(path)),
             "preview": dg.MetadataValue.md(markdown_preview(df)),
+            FILE_HASH: digest,
         }
         return meta
+
+    # ---- the shrink guard's inputs (the decision is io_managers/shrink.py)
+    def _old_rows(
+        self, context: dg.OutputContext, frames: dict[str, pl.DataFrame], paths: dict[str, UPath]
+    ) -> dict[str, int | None]:
+        """Row counts of the files about to be replaced, for a guarded table or a day whose source
+        was down (footers only; a file that cannot be read counts as absent)."""
+        down, guarded = shrink.down_days(context.output_metadata), _max_drop(context.asset_key) is not None
+        if not guarded and not down:
+            return {}
+        existing = self._existing_files(next(iter(paths.values())).parent)
+        out: dict[str, int | None] = {}
+        for key in frames:
+            if paths[key].name in existing and (guarded or key in down):
+                try:
+                    out[key] = parquet_rows(paths[key])
+                except Exception as exc:  # noqa: BLE001 - an unreadable file holds nothing to keep
+                    context.log.warning(f"{paths[key]}: unreadable ({exc}); replacing it")
+        return out
+
+    def _postponed(
+        self, frames: dict[str, pl.DataFrame], paths: dict[str, UPath], day: str, key: dg.AssetKey
+    ) -> int:
+        """Games of `day` the schedule marks postponed or cancelled: the schedule being written, else
+        the lake's schedule file of the day (a file from before the column counts none)."""
+        if key == tables.SCHEDULE.key:
+            return shrink.postponed_games(frames[day])
+        path = paths[day].parent.parent.parent.joinpath(*tables.SCHEDULE.path, paths[day].name)
+        return shrink.postponed_games(read_parquet(path)) if path.exists() else 0
 
     # ---- input
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:

@@ -60,6 +60,9 @@ class ScheduleContract(pa.DataFrameModel):
     away_team_id: pl.Int64
     tipoff_utc: UtcTs = pa.Field(nullable=True)
     status: pl.Int64 = pa.Field(isin=[1, 2, 3])
+    # Postponed or cancelled (the status text says so; gameStatus stays 1): the game is not played on
+    # this date. The shrink guard lets a day with such games lose rows (io_managers/shrink.py).
+    postponed: pl.Boolean
     home_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
     away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
     landing_file: pl.Utf8

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 DAILY = "daily"  # one partition (and one Parquet file) per game date
 WEEKLY = "weekly"  # one partition per Monday-start week (the model)
 NONE = "none"  # not partitioned
+# Tables whose day holds final facts: a re-run losing more than half a day's rows is a fault, not news
+# (a game is a tenth of a busy day; a corrected box score moves a few rows, not half of them).
+FINAL_FACTS = 0.5
 
 # (warn, fail) hours without a write, by how a table is partitioned. A daily table gets a partition
 # every day, off-days included (the game-day run writes today's, automation what follows from it), so
@@ -51,6 +54,10 @@ class Table:
     # same day, and the inputs as (argument, "layer/table") pairs.
     derive: str | None = None
     inputs: tuple[tuple[str, str], ...] = ()
+    # The shrink guard (io_managers/shrink.py): a re-write may drop at most this share of a day's rows,
+    # and never all of them, unless the schedule marks the day's games postponed or cancelled. None: the
+    # table shrinks legitimately (the current injury report, a pulled line) and is not guarded.
+    max_drop: float | None = None
 
     @property
     def group(self) -> str:
@@ -120,27 +127,27 @@ class Table:
 
 # --------------------------------------------------------------------------------------------- raw
 SCHEDULE = Table("raw", "schedule", "one row per scheduled game (NBA.com schedule)",
-                 "ScheduleContract", ("game_id",))
+                 "ScheduleContract", ("game_id",), max_drop=FINAL_FACTS)
 BDL_BOXSCORES = Table("raw", "bdl_boxscores", "one row per player per game (Ball Don't Lie box score)",
-                      "BoxscoreContract", ("source_game_id", "player_id"))
+                      "BoxscoreContract", ("source_game_id", "player_id"), max_drop=FINAL_FACTS)
 NBACOM_BOXSCORES = Table("raw", "nbacom_boxscores", "one row per player per game (NBA.com box score)",
-                         "BoxscoreContract", ("source_game_id", "player_id"))
+                         "BoxscoreContract", ("source_game_id", "player_id"), max_drop=FINAL_FACTS)
 PROP_LINES = Table("raw", "prop_lines", "one row per prop-line snapshot: event, player, bookmaker, time",
                    "PropLineContract", ("event_id", "player_lookup", "bookmaker", "snapshot_ts"))
 INJURIES = Table("raw", "injuries", "one row per player per injury report",
                  "InjuryContract", ("report_ts", "player_lookup"))
 # ------------------------------------------------------------------------------------ analytics
 GAMES = Table("analytics", "games", "one row per game, every source's id reconciled",
-              "GamesContract", ("game_id",))
+              "GamesContract", ("game_id",), max_drop=FINAL_FACTS)
 PLAYER_GAME_SUMMARY = Table("analytics", "player_game_summary", "one row per player per game (DNPs included)",
-                            "PlayerGameSummaryContract", ("game_id", "player_lookup"))
+                            "PlayerGameSummaryContract", ("game_id", "player_lookup"), max_drop=FINAL_FACTS)
 TEAM_GAME_SUMMARY = Table("analytics", "team_game_summary", "one row per team per game",
                           "TeamGameSummaryContract", ("game_id", "team"),
                           derive="nba_assets.logic.analytics:build_team_game_summary",
-                          inputs=(("player_games", "analytics/player_game_summary"),))
+                          inputs=(("player_games", "analytics/player_game_summary"),), max_drop=FINAL_FACTS)
 # ------------------------------------------------------------------------------------- features
 PLAYER_FEATURES = Table("features", "player_features", "one row per player on day D's slate, inputs < D",
-                        "PlayerFeaturesContract", ("game_date", "player_lookup"))
+                        "PlayerFeaturesContract", ("game_date", "player_lookup"), max_drop=FINAL_FACTS)
 # ---------------------------------------------------------------------------------- predictions
 POINTS_MODEL = Table("predictions", "points_model", "one LightGBM model per Monday-start week (a file)",
                      partitioned=WEEKLY, partition_column=None)
@@ -148,6 +155,7 @@ RECOMMENDATION_HISTORY = Table(
     "predictions", "recommendation_history",
     "one row per (re)prediction: player, game, system and the time it was made (append-only)",
     "RecommendationHistoryContract", ("game_id", "player_lookup", "system_id", "created_at"),
+    max_drop=FINAL_FACTS,  # append-only: a day of it shrinking is history lost
 )
 PLAYER_PROP_PREDICTIONS = Table(
     "predictions", "player_prop_predictions",
@@ -156,9 +164,9 @@ PLAYER_PROP_PREDICTIONS = Table(
 )
 # -------------------------------------------------------------------------------------- grading
 PREDICTION_GRADES = Table("grading", "prediction_grades", "one row per graded prediction",
-                          "PredictionGradeContract", ("game_id", "player_lookup", "system_id"))
+                          "PredictionGradeContract", ("game_id", "player_lookup", "system_id"), max_drop=FINAL_FACTS)
 SYSTEM_DAILY_PERFORMANCE = Table("grading", "system_daily_performance", "one row per system per graded day",
-                                 "SystemDailyPerformanceContract", ("game_date", "system_id"))
+                                 "SystemDailyPerformanceContract", ("game_date", "system_id"), max_drop=FINAL_FACTS)
 SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
                       partitioned=NONE, partition_column=None)
 # ----------------------------------------------------------------------------------- monitoring
@@ -213,14 +221,15 @@ REGISTRY_BEGIN, REGISTRY_END = "<!-- registry:begin -->\n", "<!-- registry:end -
 def markdown() -> str:
     """The registry as a markdown table (docs/data.md embeds it; a test keeps the two identical)."""
     lines = [
-        "| asset key | DuckDB view | grain | business key | partitioned | contract |",
-        "|---|---|---|---|---|---|",
+        "| asset key | DuckDB view | grain | business key | partitioned | contract | a re-run may drop |",
+        "|---|---|---|---|---|---|---|",
     ]
     for t in ALL:
         key = ", ".join(t.business_key) or "-"
         contract = t.contract_name or "-"
         view = t.view if t.in_lake else "-"
-        lines.append(f"| `{t.label}` | {view} | {t.grain} | {key} | {t.partitioned} | {contract} |")
+        drop = "-" if not t.in_lake else "any rows" if t.max_drop is None else f"up to {t.max_drop:.0%} of a day"
+        lines.append(f"| `{t.label}` | {view} | {t.grain} | {key} | {t.partitioned} | {contract} | {drop} |")
     return "\n".join(lines) + "\n"
 
 

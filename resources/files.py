@@ -123,3 +123,27 @@ def read_parquet(path):
     if is_local(path):
         return pl.read_parquet(os.fspath(path))
     return pl.read_parquet(io.BytesIO(path.read_bytes()))
+
+
+def parquet_rows(path) -> int:
+    """A Parquet file's row count from its footer (no data read; an object store's file is opened, not
+    fetched whole). Raises what the read raises for a missing or unreadable file."""
+    if not is_local(path):
+        import pyarrow.parquet as pq
+
+        with path.open("rb") as fh:
+            return pq.ParquetFile(fh).metadata.num_rows
+    import polars as pl  # pyarrow costs ~0.4 s to import; a CLI that reads footers has polars anyway
+
+    return pl.scan_parquet(os.fspath(path)).select(pl.len()).collect().item()
+
+
+def file_sha256(path) -> str:
+    """sha256 of a file's bytes (local or object store), read in chunks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") if not is_local(path) else open(os.fspath(path), "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -83,7 +83,8 @@ def test_sensors_and_schedules_ship_running():
         assert s.default_status == dg.DefaultSensorStatus.RUNNING, s.name
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {
-        "game_day_schedule", "weekly_retrain_schedule", "hourly_health_schedule"
+        "game_day_schedule", "weekly_retrain_schedule", "hourly_health_schedule",
+        "verify_recent_schedule", "verify_lake_schedule",
     }
     for s in schedules.values():
         assert s.default_status == dg.DefaultScheduleStatus.RUNNING, s.name

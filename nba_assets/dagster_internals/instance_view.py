@@ -266,6 +266,12 @@ class SqliteView:
             found[_asset_label(asset_key)] = float(entry["timestamp"])
         return found
 
+    def file_records(self, tables: Iterable[str], days: Iterable[str] | None = None) -> dict:
+        """{(table, day): FileRecord} of each table-day's latest materialization (file_records.py)."""
+        from nba_assets.dagster_internals.file_records import sqlite_records
+
+        return sqlite_records(self._index, tables, days)
+
 
 class DagsterView:
     """The same answers through Dagster's storage API (any instance)."""
@@ -317,6 +323,11 @@ class DagsterView:
             out[a] = ev.timestamp if ev is not None else None
         return out
 
+    def file_records(self, tables: Iterable[str], days: Iterable[str] | None = None) -> dict:
+        from nba_assets.dagster_internals.file_records import dagster_records
+
+        return dagster_records(self.instance, tables, days)
+
 
 class FallbackView:
     """The SQLite view until it meets a record it cannot read; from then on the Dagster view."""
@@ -349,6 +360,9 @@ class FallbackView:
 
     def last_materializations(self, assets) -> dict[str, float | None]:
         return self._ask("last_materializations", list(assets))
+
+    def file_records(self, tables, days=None) -> dict:
+        return self._ask("file_records", list(tables), None if days is None else list(days))
 
 
 def _local_sqlite_config(cfg: Path, home: Path) -> bool:

@@ -127,3 +127,11 @@ def upaths_by_partition(manager: Any, context: Any) -> dict[str, Any]:
 def upath_folder(manager: Any, context: Any) -> Any:
     """A partitioned asset's folder (the base class's protected `_get_path_without_extension`)."""
     return manager._get_path_without_extension(context)  # noqa: SLF001
+
+
+def run_tags(context: Any) -> dict[str, str]:
+    """The tags of the run an OutputContext belongs to ({} for a context built without a run, e.g. by
+    `dg.build_output_context`). Stands in for: nothing public on OutputContext; its `step_context`
+    (not public) carries the run."""
+    step = getattr(context, "_step_context", None)  # noqa: SLF001 - `step_context` raises when absent
+    return dict(step.run_tags) if step is not None else {}

@@ -177,6 +177,15 @@ def _final_score(side: str, team: Mapping[str, Any]) -> int:
     return v
 
 
+# The status texts of a game that will not be played on its date. Only the text says so: gameStatus stays
+# 1, and the feed's `postponedStatus` flag has been seen set on every game of a season.
+CALLED_OFF_TEXTS = frozenset({"ppd", "postponed", "cancelled", "canceled"})
+
+
+def _called_off(text: object) -> bool:
+    return isinstance(text, str) and text.strip().lower() in CALLED_OFF_TEXTS
+
+
 def parse_nbacom_schedule(
     body: dict, landing_file: str, game_dates: set[dt.date] | None = None
 ) -> pc.ParseResult:
@@ -232,6 +241,7 @@ def parse_nbacom_schedule(
                     "away_team_id": away_id,
                     "tipoff_utc": _tipoff(g, game_date),
                     "status": status,
+                    "postponed": _called_off(g.get("gameStatusText")),
                     # In-progress scores are partial: only a final score is a fact of the game.
                     "home_score": _final_score("homeTeam", home_t) if final else None,
                     "away_score": _final_score("awayTeam", away_t) if final else None,

@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from upath import UPath
 
+import io_managers.lake as lake_module
 from io_managers.lake import (
     ParquetLakeIOManager,
     PartitionMismatchError,
@@ -43,6 +45,7 @@ class BoxConfig(dg.Config):
     empty_days: list[str] = []  # off-days: no rows
     outside_days: int = 0  # != 0 adds a row dated this many days after the run's last day
     version: int = 0  # changes the values, so a re-run must replace the file
+    down_days: list[str] = []  # days whose source was down (the raw assets' `source_unavailable`)
 
 
 @dg.asset(
@@ -51,7 +54,7 @@ class BoxConfig(dg.Config):
     metadata={"partition_expr": "game_date"},
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def box(context: dg.AssetExecutionContext, config: BoxConfig) -> pl.DataFrame:
+def box(context: dg.AssetExecutionContext, config: BoxConfig):
     rows = []
     for key in context.partition_keys:
         if key in config.empty_days:
@@ -63,7 +66,9 @@ def box(context: dg.AssetExecutionContext, config: BoxConfig) -> pl.DataFrame:
     if config.outside_days:
         last = dt.date.fromisoformat(context.partition_keys[-1])
         rows.append({"game_date": last + dt.timedelta(days=config.outside_days), "player": "zed", "pts": 1})
-    return pl.DataFrame(rows, schema={"game_date": pl.Date, "player": pl.Utf8, "pts": pl.Int64})
+    frame = pl.DataFrame(rows, schema={"game_date": pl.Date, "player": pl.Utf8, "pts": pl.Int64})
+    return dg.Output(frame, metadata={"source_unavailable": dg.MetadataValue.json(
+        {d: "HTTP 503 on every attempt" for d in config.down_days})})
 
 
 @dg.asset(
@@ -293,21 +298,55 @@ def test_crash_during_write_leaves_old_file_intact(
 ) -> None:
     assert run(inst, lake, [box], "2024-10-23").success
     before = sha(box_file(lake, "2024-10-23"))
-    real = pl.DataFrame.write_parquet
 
-    def half_then_crash(self: pl.DataFrame, file, *args, **kwargs):
-        buf = io.BytesIO()
-        real(self, buf, *args, **kwargs)
-        Path(file).write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    def half_then_crash(fd: int) -> None:  # the temp file's bytes reach the disk only halfway
+        os.ftruncate(fd, os.fstat(fd).st_size // 2)
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", half_then_crash)
+    monkeypatch.setattr(lake_module.os, "fsync", half_then_crash)
     r = run(inst, lake, [box], "2024-10-23", box_config=BoxConfig(version=7))
     monkeypatch.undo()
     assert not r.success and "disk full" in failure_text(r)
     assert sha(box_file(lake, "2024-10-23")) == before
     # No half-written temp file is left behind for a glob or a later run to trip over.
     assert [p.name for p in box_file(lake, "2024-10-23").parent.iterdir()] == ["2024-10-23.parquet"]
+
+
+def test_every_file_s_sha256_and_row_count_are_in_its_materialization(inst: dg.DagsterInstance, lake: Path) -> None:
+    r = run(inst, lake, [box], tags=RANGE, box_config=BoxConfig(empty_days=["2024-10-24"]))
+    assert r.success
+    events = r.get_asset_materialization_events()
+    assert len(events) == 7
+    for ev in events:
+        mat = ev.materialization
+        path = box_file(lake, mat.partition)
+        assert mat.metadata["sha256"].value == sha(path)
+        assert mat.metadata["dagster/row_count"].value == pl.read_parquet(path).height
+    r1 = run(inst, lake, [box], "2024-10-23")
+    [one] = r1.get_asset_materialization_events()
+    assert one.materialization.metadata["sha256"].value == sha(box_file(lake, "2024-10-23"))
+    assert "previous_row_count" not in one.materialization.metadata  # read for guarded tables only
+
+
+def test_a_day_whose_source_was_down_keeps_its_file_and_the_step_succeeds(
+    inst: dg.DagsterInstance, lake: Path
+) -> None:
+    assert run(inst, lake, [box], tags=RANGE).success
+    kept = sha(box_file(lake, "2024-10-24"))
+    # The source is down for 10-24 and nothing is landed for it: an unguarded table, and still kept.
+    r = run(inst, lake, [box], tags=RANGE,
+            box_config=BoxConfig(empty_days=["2024-10-24"], down_days=["2024-10-24"], version=5))
+    assert r.success
+    assert sha(box_file(lake, "2024-10-24")) == kept
+    assert pl.read_parquet(box_file(lake, "2024-10-25"))["pts"].min() >= 5  # the other days are written
+    meta = {e.materialization.partition: e.materialization.metadata for e in r.get_asset_materialization_events()}
+    day = meta["2024-10-24"]
+    assert day["dagster/row_count"].value == 3 and day["sha256"].value == kept
+    assert "source down: kept the previous file (3 rows), not 0" in day["shrink"].value
+    assert any("source down" in w for w in warnings_of(r, inst))
+    # A day emptied while its source was up is written (an unguarded table), its old count recorded.
+    r = run(inst, lake, [box], "2024-10-24", box_config=BoxConfig(empty_days=["2024-10-24"]))
+    assert r.success and pl.read_parquet(box_file(lake, "2024-10-24")).height == 0
 
 
 # ------------------------------------------------------------------------------------ inputs

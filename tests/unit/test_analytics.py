@@ -31,7 +31,7 @@ def sched(date, game_id, home, away, status=3, home_score=None, away_score=None,
         "game_date": date, "game_id": game_id, "season_year": 2024, "season_type": "regular",
         "nbacom_game_code": None, "home_team": home, "away_team": away, "home_team_id": 1,
         "away_team_id": 2, "tipoff_utc": dt.datetime(date.year, date.month, date.day, 23, 30, tzinfo=dt.UTC),
-        "status": status, "home_score": home_score, "away_score": away_score, "landing_file": landing,
+        "status": status, "postponed": False, "home_score": home_score, "away_score": away_score, "landing_file": landing,
     }  # fmt: skip
 
 

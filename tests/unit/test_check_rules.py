@@ -356,6 +356,17 @@ def test_row_count_range_lists_only_failing_dates_and_skips_short_history():
     assert "2026-01-03" in res.extra["dates_without_history"]
 
 
+def test_row_count_a_day_emptied_by_a_rewrite_is_not_a_day_off():
+    day, early = dt.date(2026, 1, 15), dt.date(2025, 12, 20)  # early: before any history
+    counts = _counts(HIST)  # neither day has rows now
+    assert row_count_anomaly(counts, [day, early]).passed  # without `emptied`: days off
+    res = row_count_anomaly(counts, [day, early], emptied={day: 157, early: 90})
+    assert not res.passed and res.failing_dates == ["2025-12-20", "2026-01-15"]  # judged without history
+    assert res.offending.select("level", "n_rows", "expected").rows() == [
+        ("day emptied", 0, 90.0), ("day emptied", 0, 157.0)]
+    assert row_count_anomaly(counts, day, emptied={day: 0}).passed  # it held nothing before either
+
+
 def test_counts_by_game():
     df = pl.DataFrame({"game_date": [D1, D1, D1], "source_game_id": ["1", "1", "2"]})
     assert counts_by_game(df, "source_game_id")["n_rows"].to_list() == [2, 1]

@@ -441,7 +441,7 @@ def test_real_api_schedule_fixture() -> None:
         "game_date": dt.date(2025, 1, 20), "game_id": "0022400612", "season_year": 2024,
         "season_type": "regular", "nbacom_game_code": "20250120/BOSLAL", "home_team": "LAL",
         "away_team": "BOS", "home_team_id": 1610612747, "away_team_id": 1610612738,
-        "tipoff_utc": dt.datetime(2025, 1, 21, 0, 30, tzinfo=UTC), "status": 3, "home_score": 110,
+        "tipoff_utc": dt.datetime(2025, 1, 21, 0, 30, tzinfo=UTC), "status": 3, "postponed": False, "home_score": 110,
         "away_score": 105, "landing_file": "api.json",
     }  # fmt: skip
 
@@ -721,6 +721,14 @@ def test_season_out_of_range_and_rescheduled_game_kept_on_both_dates() -> None:
     assert bad.describe_rejects() == [
         "nbacom schedule game 0022400501 (2025-04-20): field gameStatus=9 violates 'status must be 1, 2 or 3'"
     ]
+
+
+def test_a_game_the_status_text_calls_off_is_marked_postponed() -> None:
+    games = [sched_game(f"00224005{i:02d}", status=1, gameStatusText=text)
+             for i, text in enumerate(["PPD", "Postponed", " cancelled", "7:00 pm ET", None])]
+    games.append(sched_game("0022400599", status=1, postponedStatus="Y"))  # the flag alone: not trusted
+    res = P.parse_nbacom_schedule(sched_body(games), "s.json")
+    assert res.rows["postponed"].to_list() == [True, True, True, False, False, False]
 
 
 def test_non_string_name_and_non_dict_records_are_rejects_not_crashes() -> None:

@@ -4,6 +4,7 @@
     nba-lake status [--date D] [--days N]      tables x days: rows, missing files, failing checks, freshness
     nba-lake health                            one line; exit 1 when the pipeline is stalled or stale
     nba-lake checks [--date D] [--failed]      every check evaluation of a day (default: the latest game day)
+    nba-lake verify [--start D1 --end D2]      lake files vs their materializations: changed, missing, added
     nba-lake sim status|advance|reset|release-late|withhold|outage   drive the simulated league
     nba-lake sql [QUERY] [--engine bigquery]   DuckDB over the lake (or BigQuery in prod), one view per table
     nba-lake publish --start D1 --end D2       prod: backfill lake days into the BigQuery tables
@@ -25,7 +26,19 @@ import typer
 from rich.markup import escape
 
 # Importing a command module registers its command on `common.app`.
-from nba_assets.cli.commands import backfill, checks, demo, health, publish, sim, sql, status, trace, ui  # noqa: F401
+from nba_assets.cli.commands import (  # noqa: F401
+    backfill,
+    checks,
+    demo,
+    health,
+    publish,
+    sim,
+    sql,
+    status,
+    trace,
+    ui,
+    verify,
+)
 from nba_assets.cli.commands import common as c
 from resources.settings import ConfigError
 

@@ -155,6 +155,11 @@ def backfill(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="run a range longer than a season, or one in which a "
                                       "season finds no games, instead of refusing it")] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option("--allow-shrink", help="let a re-run empty a day of final facts or drop more than its "
+                     "table's share of the day's rows (refused otherwise: docs/reliability.md)"),
+    ] = False,
 ) -> None:
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
@@ -166,12 +171,15 @@ def backfill(
         if refusal is not None:
             raise c.CliError(*refusal)
     runs = plan(select, d0, d1)
+    from io_managers.shrink import ALLOW_SHRINK_TAG
     from nba_assets.cli.guard import BackfillBusy, backfill_slot
+
+    tags = {ALLOW_SHRINK_TAG: "true"} if allow_shrink else None
 
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):
             for job, s, e, sel in runs:
-                if not _run(job, s, e, sel):
+                if not _run(job, s, e, sel, extra_tags=tags):
                     raise typer.Exit(1)
     except BackfillBusy as exc:
         raise c.CliError(str(exc), "wait for it to finish (nba-lake status / the UI), or cancel it") from None

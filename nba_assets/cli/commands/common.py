@@ -190,17 +190,10 @@ def sources_today(s) -> dt.date:
 
 def parquet_rows(path) -> int | None:
     """Row count from the Parquet footer (no data read); None when the file is unreadable."""
-    from resources.files import is_local
+    from resources.files import parquet_rows as footer_rows
 
     try:
-        if not is_local(path):
-            import pyarrow.parquet as pq
-
-            with path.open("rb") as fh:
-                return pq.ParquetFile(fh).metadata.num_rows
-        import polars as pl  # `status` reads it for its coverage table anyway; pyarrow takes ~0.4 s to import
-
-        return pl.scan_parquet(os.fspath(path)).select(pl.len()).collect().item()
+        return footer_rows(path)
     except Exception:
         return None
 

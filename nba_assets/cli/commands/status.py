@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -115,5 +116,20 @@ def status(
     c.console.print(
         f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
     )
+    c.console.print(_last_verify_line(s.data_dir, now))
+
+
+def _last_verify_line(data_dir: str, now: float) -> str:
+    """The last `nba-lake verify` (or scheduled verify_lake run) as one line, read from its record."""
+    from checks.integrity import load
+
+    report = load(data_dir)
+    if report is None:
+        return "[yellow]no verify recorded yet[/yellow] [dim](nba-lake verify compares the lake with its materializations)[/dim]"
+    age = c.age_text(now - dt.datetime.fromisoformat(report.finished_at).timestamp())
+    style = "green" if report.clean else "bold red"
+    named = "" if report.clean else ": " + ", ".join(f"{f.kind} {f.file}" for f in report.findings[:3]) + (
+        " ..." if len(report.findings) > 3 else "")
+    return (f"last verify {age} ago ({report.by}, {report.window}): [{style}]{escape(report.summary() + named)}[/]")
 
 
