@@ -37,14 +37,16 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
         sim_network_fault_rate=s.sim_network_fault_rate,
         **{f"{name}_base_url": url for name, url in s.base_urls},
     )
+    # What every environment shares (sensors and schedules ask for these by name); prod swaps the
+    # storage and adds BigQuery on top, never drops one.
+    shared = {"sources": sources, "alerts": alerts_from_env()}
     if s.env == "prod":
         # Imported here, not at the top: only prod pays for the Google client imports.
         from resources.gcp import prod_resources
 
-        return prod_resources(s, sources)
+        return {**shared, **prod_resources(s)}
     return {
+        **shared,
         "io_manager": ParquetLakeIOManager(base_dir=s.data_dir),
-        "sources": sources,
         "lake": LakeResource(data_dir=s.data_dir),
-        "alerts": alerts_from_env(),
     }

@@ -70,8 +70,9 @@ def bigquery_resource(g: GcpSettings | None = None):
     )
 
 
-def prod_resources(s: Settings, sources) -> dict[str, object]:
-    """The prod resources: GCS lake + landing (same layout as local), BigQuery publishing."""
+def prod_resources(s: Settings) -> dict[str, object]:
+    """The prod storage resources: GCS lake + landing (same layout as local), BigQuery publishing.
+    resources/env.py adds what every environment shares (sources, alerts)."""
     from io_managers.publishing import GcsLakeIOManager
     from resources.lake import LakeResource
 
@@ -82,7 +83,6 @@ def prod_resources(s: Settings, sources) -> dict[str, object]:
             base_dir=g.data_dir, project=g.project, location=g.location, dataset_prefix=g.dataset_prefix,
             api_endpoint=g.bq_endpoint,
         ),
-        "sources": sources,
         "lake": LakeResource(data_dir=g.data_dir),
         "bigquery": bigquery,
     }
