@@ -74,8 +74,10 @@ def prod_resources(s: Settings) -> dict[str, object]:
     """The prod storage resources: GCS lake + landing (same layout as local), BigQuery publishing.
     resources/env.py adds what every environment shares (sources, alerts)."""
     from io_managers.publishing import GcsLakeIOManager
+    from resources.files import quiet_gcs_reads
     from resources.lake import LakeResource
 
+    quiet_gcs_reads()
     g = gcp_settings()
     bigquery = bigquery_resource(g)
     return {
