@@ -9,7 +9,6 @@ Unit: `worker_status`, the launcher's decision, on every case.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import yaml
 from nba_assets.dagster_internals.run_launcher import worker_status
 from tests.prod import servers
 from tests.prod.test_bigquery_down import Blackhole
+from tests.prod.test_postgres_topology import _grpc_up, _spawn, _wait
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -36,27 +36,9 @@ def test_worker_status(pid, alive, status):
     assert got == status and (str(pid) in why or pid is None)
 
 
-def _spawn(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-                            start_new_session=True)
-
-
-def _wait(what, cond, timeout, logs: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = cond()
-        if got:
-            return got
-        time.sleep(0.5)
-    tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}" for p in sorted(logs.glob("*.log")))
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
-
-
 def test_a_run_lost_with_its_code_server_is_failed_within_the_monitoring_interval(
     prod_env, postgres, tmp_path, monkeypatch
 ):
-    from tests.prod.test_postgres_topology import _grpc_up
-
     servers.create_database(postgres, "dagster_monitoring")
     home = tmp_path / "dagster_home"
     home.mkdir()
