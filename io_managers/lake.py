@@ -288,9 +288,10 @@ class PolarsLakeIOManager(dg.UPathIOManager):
     # ---- output
     def after_partition_written(
         self, context: dg.OutputContext, key: str, path: UPath, frame: pl.DataFrame
-    ) -> None:
+    ) -> dict[str, Any] | None:
         """Called once per partition after every partition of the output is written (prod publishes
-        the day to BigQuery here: io_managers/publishing.py)."""
+        the day to BigQuery here: io_managers/publishing.py); what it returns joins that day's metadata."""
+        return None
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
@@ -365,9 +366,9 @@ class PolarsLakeIOManager(dg.UPathIOManager):
                 frames[key], digests[key] = read_parquet(paths[key]), file_sha256(paths[key])
             else:
                 digests[key] = write_parquet_atomic(frame, paths[key])
-        for key, frame in frames.items():
-            if verdicts[key].action == shrink.WRITE:
-                self.after_partition_written(context, key, paths[key], frame)
+        extra = {key: (self.after_partition_written(context, key, paths[key], frame) or {})
+                 if verdicts[key].action == shrink.WRITE else {}
+                 for key, frame in frames.items()}
 
         def day_metadata(key: str, frame: pl.DataFrame) -> dict[str, Any]:
             meta = self._metadata(frame, paths[key], digests[key])
@@ -375,7 +376,7 @@ class PolarsLakeIOManager(dg.UPathIOManager):
                 meta["previous_row_count"] = old_rows[key]  # the row-count check flags a day emptied
             if verdicts[key].note:
                 meta["shrink"] = verdicts[key].note
-            return meta
+            return {**meta, **extra[key]}
 
         if len(keys) == 1:
             context.add_output_metadata(day_metadata(keys[0], frames[keys[0]]))

@@ -4,8 +4,11 @@ A subclass of the lake IO manager (io_managers/lake.py) whose only addition is t
 a step's partitions are all written, each day's object is loaded into the table's day partition
 (resources/bigquery.py). So the run that wrote a day is the run that publishes it, a range backfill
 publishes every day of its range, and an asset body never knows which environment it runs in.
-A publish failure fails the step after the lake write: the lake stays the source of truth and a
-re-run (or `nba-lake publish`) replaces the day again.
+A publish is bounded (NBA_LAKE_BQ_PUBLISH_DEADLINE_S, <= 60 s) and interruptible: when BigQuery does
+not answer in time the step still succeeds, the day is recorded as materialized (the lake is the source
+of truth) with `warehouse/published: no: ...` in its metadata, and a later publish catches up. Any
+other publish error (a contract column whose type changed, a permission) fails the step after the
+lake write; a re-run (or `nba-lake publish`) replaces the day again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,17 @@ from upath import UPath
 
 from io_managers.lake import ParquetLakeIOManager, PolarsLakeIOManager
 from nba_assets import tables
-from resources.bigquery import BigQueryPublisher, LakeBigQueryResource, object_uri, publishable_tables
+from resources.bigquery import (
+    DEFAULT_PUBLISH_DEADLINE_S,
+    BigQueryPublisher,
+    LakeBigQueryResource,
+    PublishDeadlineExceeded,
+    object_uri,
+    publishable_tables,
+)
+
+# The day's materialization says whether its publish to BigQuery succeeded ("yes: N rows" / "no: why").
+PUBLISHED_META = "warehouse/published"
 
 
 class PublishingLakeIOManager(PolarsLakeIOManager):
@@ -28,6 +41,9 @@ class PublishingLakeIOManager(PolarsLakeIOManager):
         self._tables = set(publishable_tables())
         self._stack = ExitStack()
         self._publisher: BigQueryPublisher | None = None
+        # Once a publish ran out of time, the run's other days are not tried: each would wait its
+        # full deadline for a BigQuery that is down (a 30-day range: 30 minutes).
+        self._down: str | None = None
 
     def publisher(self) -> BigQueryPublisher:
         """One client per IO manager (i.e. per run process); tables are created once per run."""
@@ -37,12 +53,32 @@ class PublishingLakeIOManager(PolarsLakeIOManager):
 
     def after_partition_written(
         self, context: dg.OutputContext, key: str, path: UPath, frame: pl.DataFrame
-    ) -> None:
+    ) -> dict[str, str] | None:
         table = tables.lake_table(context.asset_key)
         if table is None or table not in self._tables:
-            return
-        done = self.publisher().publish_day(table, key, object_uri(path))
+            return None
+        if self._down is not None:
+            return {PUBLISHED_META: f"no: not tried, {self._down}"}
+        try:
+            # The step may be blocked in the BigQuery client here: a SIGTERM (run termination, a pod
+            # stopping) must end it now, not after the client's retries.
+            with dg.raise_execution_interrupts():
+                done = self.publisher().publish_day(table, key, object_uri(path))
+        except dg.DagsterExecutionInterruptedError:
+            # Dagster retries an interrupted step when it has a retry policy (the raw tables do): the
+            # run would start the step again instead of ending. A termination is not a flaky source.
+            raise dg.Failure(
+                f"interrupted (SIGTERM/SIGINT) while publishing {table.label} {key}; the lake holds the day",
+                allow_retries=False,
+            ) from None
+        except PublishDeadlineExceeded as exc:
+            # The day is in the lake (the source of truth) and is recorded as materialized; the
+            # warehouse catches up on a later publish (automation, or `nba-lake publish`).
+            context.log.warning(f"{exc}; the lake holds the day, BigQuery does not yet")
+            self._down = f"BigQuery did not answer earlier in this run ({table.label} {key})"
+            return {PUBLISHED_META: f"no: {exc}"}
         context.log.info(f"published {table.label} {key}: {done.rows} rows -> {done.target} in {done.seconds:.2f} s")
+        return {PUBLISHED_META: f"yes: {done.rows} rows"}
 
 
 class GcsLakeIOManager(ParquetLakeIOManager):
@@ -55,10 +91,11 @@ class GcsLakeIOManager(ParquetLakeIOManager):
     location: str
     dataset_prefix: str = ""
     api_endpoint: str | None = None
+    publish_deadline_s: float = DEFAULT_PUBLISH_DEADLINE_S
 
     def create_io_manager(self, context: dg.InitResourceContext) -> PublishingLakeIOManager:
         bigquery = LakeBigQueryResource(
             project=self.project, location=self.location, dataset_prefix=self.dataset_prefix,
-            api_endpoint=self.api_endpoint,
+            api_endpoint=self.api_endpoint, publish_deadline_s=self.publish_deadline_s,
         )
         return PublishingLakeIOManager(base_path=UPath(self.base_dir), bigquery=bigquery)

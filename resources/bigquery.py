@@ -31,7 +31,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
+import requests
 from dagster_gcp import BigQueryResource
+from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 from pydantic import Field
 
@@ -39,6 +41,17 @@ from nba_assets import tables
 from nba_assets.tables import Table
 
 STAGING_TTL = dt.timedelta(hours=1)
+# One publish (load + MERGE + count + drop) gives up after this many seconds (NBA_LAKE_BQ_PUBLISH_DEADLINE_S):
+# the client's own default is ~10 minutes of retries per call, so a BigQuery outage held each step ~9 min.
+DEFAULT_PUBLISH_DEADLINE_S = 60.0
+MAX_PUBLISH_DEADLINE_S = 60.0
+# No single request waits longer: a signal delivered to another thread than the one blocked in a socket
+# read only takes effect once that read returns, so a SIGTERM is acted on within this many seconds.
+REQUEST_TIMEOUT_S = 10.0
+
+
+class PublishDeadlineExceeded(TimeoutError):
+    """A publish did not finish within its deadline (BigQuery down or too slow); names table and day."""
 
 
 class SchemaMappingError(TypeError):
@@ -139,8 +152,15 @@ class LakeBigQueryResource(BigQueryResource):
         finally:
             client.close()
 
+    publish_deadline_s: float = Field(
+        default=DEFAULT_PUBLISH_DEADLINE_S,
+        description="seconds one day's publish may take before it gives up (env NBA_LAKE_BQ_PUBLISH_DEADLINE_S)",
+    )
+
     def publisher(self, client: bigquery.Client) -> BigQueryPublisher:
-        return BigQueryPublisher(client, self.project or client.project, self.dataset_prefix, self.location)
+        return BigQueryPublisher(
+            client, self.project or client.project, self.dataset_prefix, self.location, self.publish_deadline_s
+        )
 
 
 @dataclass(frozen=True)
@@ -152,21 +172,44 @@ class Published:
     target: str
 
 
-class BigQueryPublisher:
-    """Creates the datasets/tables on first use and publishes one lake day at a time."""
+class Budget:
+    """What is left of one publish's deadline, as the `timeout` and `retry` of each client call: every
+    request and every retry loop ends by the deadline, so no call outlives it."""
 
-    def __init__(self, client: bigquery.Client, project: str, dataset_prefix: str, location: str | None):
+    def __init__(self, seconds: float, what: str, clock=time.monotonic):
+        self.seconds, self.what, self._clock = seconds, what, clock
+        self._end = clock() + seconds
+
+    def left(self) -> float:
+        left = self._end - self._clock()
+        if left <= 0:
+            raise PublishDeadlineExceeded(f"{self.what}: BigQuery did not answer within {self.seconds:g} s")
+        return left
+
+    def call(self) -> dict:
+        left = self.left()
+        return {"timeout": min(left, REQUEST_TIMEOUT_S), "retry": bigquery.DEFAULT_RETRY.with_timeout(left)}
+
+
+class BigQueryPublisher:
+    """Creates the datasets/tables on first use and publishes one lake day at a time, each within
+    `deadline_s` seconds (PublishDeadlineExceeded otherwise)."""
+
+    def __init__(self, client: bigquery.Client, project: str, dataset_prefix: str, location: str | None,
+                 deadline_s: float = DEFAULT_PUBLISH_DEADLINE_S):
         self.client = client
         self.project = project
         self.dataset_prefix = dataset_prefix
         self.location = location
+        self.deadline_s = deadline_s
         self._ready: set[str] = set()
 
     def table_id(self, table: Table) -> str:
         return f"{self.project}.{self.dataset_prefix}{table.layer}.{table.name}"
 
-    def ensure_table(self, table: Table) -> str:
+    def ensure_table(self, table: Table, budget: Budget | None = None) -> str:
         """Create the dataset and the day-partitioned table when missing; returns the table id."""
+        budget = budget or Budget(self.deadline_s, table.label)
         target = self.table_id(table)
         if target in self._ready:
             return target
@@ -174,19 +217,32 @@ class BigQueryPublisher:
         dataset = bigquery.Dataset(dataset_id)
         if self.location:
             dataset.location = self.location
-        self.client.create_dataset(dataset, exists_ok=True)
+        self.client.create_dataset(dataset, exists_ok=True, **budget.call())
         spec = bigquery.Table(target, schema=contract_schema(table))
         spec.time_partitioning = bigquery.TimePartitioning(
             type_=bigquery.TimePartitioningType.DAY, field=table.partition_column
         )
-        self.client.create_table(spec, exists_ok=True)
+        self.client.create_table(spec, exists_ok=True, **budget.call())
         self._ready.add(target)
         return target
 
     def publish_day(self, table: Table, day: str, uri: str) -> Published:
-        """Replace day `day` of `table` by the rows of the Parquet object `uri` (gs://...)."""
+        """Replace day `day` of `table` by the rows of the Parquet object `uri` (gs://...), within the
+        publisher's deadline: PublishDeadlineExceeded (naming table and day) when BigQuery does not answer."""
+        budget = Budget(self.deadline_s, f"publish {table.label} {day}")
+        try:
+            return self._publish_day(table, day, uri, budget)
+        except PublishDeadlineExceeded:
+            raise
+        except (TimeoutError, gexc.RetryError, gexc.DeadlineExceeded, requests.exceptions.RequestException) as exc:
+            raise PublishDeadlineExceeded(
+                f"publish {table.label} {day}: BigQuery did not answer within {self.deadline_s:g} s "
+                f"({type(exc).__name__})"
+            ) from exc
+
+    def _publish_day(self, table: Table, day: str, uri: str, budget: Budget) -> Published:
         t0 = time.perf_counter()
-        target = self.ensure_table(table)
+        target = self.ensure_table(table, budget)
         dataset_id, name = target.rsplit(".", 1)
         # unique per call: two runs publishing the same table never share a staging table
         staging = f"{dataset_id}._staging_{name}_{day.replace('-', '')}_{uuid.uuid4().hex[:8]}"
@@ -198,24 +254,33 @@ class BigQueryPublisher:
                 create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
                 schema=schema,
             )
-            self.client.load_table_from_uri(uri, staging, job_config=job).result()
-            self._expire(staging)
+            self.client.load_table_from_uri(uri, staging, job_config=job, **budget.call()).result(**budget.call())
+            self._expire(staging, budget)
             params = [bigquery.ScalarQueryParameter("day", "DATE", dt.date.fromisoformat(day))]
             self.client.query(
                 merge_day_sql(target, staging, [f.name for f in schema], table.partition_column),
-                job_config=bigquery.QueryJobConfig(query_parameters=params),
-            ).result()
-            rows = next(iter(self.client.query(f"SELECT COUNT(*) AS n FROM `{staging}`").result()))[0]
+                job_config=bigquery.QueryJobConfig(query_parameters=params), **budget.call(),
+            ).result(**budget.call())
+            count = self.client.query(f"SELECT COUNT(*) AS n FROM `{staging}`", **budget.call())
+            rows = next(iter(count.result(**budget.call())))[0]
         finally:
-            self.client.delete_table(staging, not_found_ok=True)
+            self._drop(staging)
         return Published(table.label, day, int(rows), time.perf_counter() - t0, target)
 
-    def _expire(self, staging: str) -> None:
+    def _expire(self, staging: str, budget: Budget) -> None:
         # A staging table left behind by a crash between load and drop disappears by itself.
         # (The emulator accepts and ignores expirations.)
-        t = self.client.get_table(staging)
+        t = self.client.get_table(staging, **budget.call())
         t.expires = dt.datetime.now(dt.UTC) + STAGING_TTL
-        self.client.update_table(t, ["expires"])
+        self.client.update_table(t, ["expires"], **budget.call())
+
+    def _drop(self, staging: str) -> None:
+        # Best effort within a short deadline of its own: when BigQuery is down the staging table (if
+        # any) expires by itself after STAGING_TTL.
+        try:
+            self.client.delete_table(staging, not_found_ok=True, **Budget(min(10.0, self.deadline_s), staging).call())
+        except (TimeoutError, gexc.GoogleAPIError, requests.exceptions.RequestException):
+            pass
 
 
 # ------------------------------------------------------------------------------------ operator use

@@ -9,8 +9,6 @@ never enter the code, the logs or the landing zone.
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from io_managers.lake import ParquetLakeIOManager
@@ -20,11 +18,10 @@ from resources.settings import Settings, settings
 from resources.sources import SourcesResource
 
 
-def resources_for(s: Settings | None = None) -> dict[str, object]:
-    """The resources dict for the chosen environment. Same asset code everywhere."""
-    s = s or settings()
+def sources_resource(s: Settings) -> SourcesResource:
+    """The sources resource of the settings: what the code location uses and the CLI reads its clock from."""
     live = s.source == "live"
-    sources = SourcesResource(
+    return SourcesResource(
         mode=s.source,
         data_dir=s.data_dir,
         # Keys are resolved from the environment at run time; only required when fetching live.
@@ -32,19 +29,27 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
         odds_api_key=dg.EnvVar("ODDS_API_KEY") if live else None,
         sim_seed=s.sim_seed,
         # The sim's clock and fault state are local files; with a gs:// lake they live here.
-        sim_state_dir=os.environ.get("NBA_LAKE_SIM_STATE_DIR"),
+        sim_state_dir=s.sim_state_dir,
         sim_faults=s.sim_faults,
         sim_network_fault_rate=s.sim_network_fault_rate,
         **{f"{name}_base_url": url for name, url in s.base_urls},
     )
+
+
+def resources_for(s: Settings | None = None) -> dict[str, object]:
+    """The resources dict for the chosen environment. Same asset code everywhere."""
+    s = s or settings()
+    sources = sources_resource(s)
+    # What every environment shares (sensors and schedules ask for these by name); prod swaps the
+    # storage and adds BigQuery on top, never drops one.
+    shared = {"sources": sources, "alerts": alerts_from_env()}
     if s.env == "prod":
         # Imported here, not at the top: only prod pays for the Google client imports.
         from resources.gcp import prod_resources
 
-        return prod_resources(s, sources)
+        return {**shared, **prod_resources(s)}
     return {
+        **shared,
         "io_manager": ParquetLakeIOManager(base_dir=s.data_dir),
-        "sources": sources,
         "lake": LakeResource(data_dir=s.data_dir),
-        "alerts": alerts_from_env(),
     }

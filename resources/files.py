@@ -106,7 +106,18 @@ def data_path(data_dir: str | os.PathLike):
         return Path(text)
     from upath import UPath
 
+    quiet_gcs_reads()
     return UPath(text)
+
+
+def quiet_gcs_reads() -> None:
+    """Every gs:// filesystem made in this process from now on reads with plain read-ahead
+    (resources/gcs_files.py says why). Called before the first object-store path is made: by
+    `data_path` and by the prod resources."""
+    import fsspec
+
+    for protocol in ("gs", "gcs"):
+        fsspec.register_implementation(protocol, "resources.gcs_files.ReadaheadGCSFileSystem", clobber=True)
 
 
 def is_local(path) -> bool:

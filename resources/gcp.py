@@ -38,6 +38,7 @@ class GcpSettings:
     location: str  # NBA_LAKE_BQ_LOCATION
     dataset_prefix: str  # NBA_LAKE_BQ_DATASET_PREFIX: datasets are <prefix><layer>
     bq_endpoint: str | None  # NBA_LAKE_BQ_ENDPOINT: emulator only
+    publish_deadline_s: float = 60.0  # NBA_LAKE_BQ_PUBLISH_DEADLINE_S: one day's publish, 0 < s <= 60
 
     @property
     def bucket(self) -> str:
@@ -58,7 +59,24 @@ def gcp_settings(environ: Mapping[str, str] | None = None) -> GcpSettings:
         location=env["NBA_LAKE_BQ_LOCATION"],
         dataset_prefix=env.get("NBA_LAKE_BQ_DATASET_PREFIX", DEFAULT_DATASET_PREFIX),
         bq_endpoint=env.get("NBA_LAKE_BQ_ENDPOINT") or None,
+        publish_deadline_s=_publish_deadline(env.get("NBA_LAKE_BQ_PUBLISH_DEADLINE_S", "")),
     )
+
+
+def _publish_deadline(raw: str) -> float:
+    from resources.bigquery import DEFAULT_PUBLISH_DEADLINE_S, MAX_PUBLISH_DEADLINE_S
+
+    if not raw.strip():
+        return DEFAULT_PUBLISH_DEADLINE_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_PUBLISH_DEADLINE_S:
+        raise ConfigError(
+            f"NBA_LAKE_BQ_PUBLISH_DEADLINE_S={raw!r} must be seconds in (0, {MAX_PUBLISH_DEADLINE_S:g}]"
+        )
+    return value
 
 
 def bigquery_resource(g: GcpSettings | None = None):
@@ -66,23 +84,26 @@ def bigquery_resource(g: GcpSettings | None = None):
 
     g = g or gcp_settings()
     return LakeBigQueryResource(
-        project=g.project, location=g.location, dataset_prefix=g.dataset_prefix, api_endpoint=g.bq_endpoint
+        project=g.project, location=g.location, dataset_prefix=g.dataset_prefix, api_endpoint=g.bq_endpoint,
+        publish_deadline_s=g.publish_deadline_s,
     )
 
 
-def prod_resources(s: Settings, sources) -> dict[str, object]:
-    """The prod resources: GCS lake + landing (same layout as local), BigQuery publishing."""
+def prod_resources(s: Settings) -> dict[str, object]:
+    """The prod storage resources: GCS lake + landing (same layout as local), BigQuery publishing.
+    resources/env.py adds what every environment shares (sources, alerts)."""
     from io_managers.publishing import GcsLakeIOManager
+    from resources.files import quiet_gcs_reads
     from resources.lake import LakeResource
 
+    quiet_gcs_reads()
     g = gcp_settings()
     bigquery = bigquery_resource(g)
     return {
         "io_manager": GcsLakeIOManager(
             base_dir=g.data_dir, project=g.project, location=g.location, dataset_prefix=g.dataset_prefix,
-            api_endpoint=g.bq_endpoint,
+            api_endpoint=g.bq_endpoint, publish_deadline_s=g.publish_deadline_s,
         ),
-        "sources": sources,
         "lake": LakeResource(data_dir=g.data_dir),
         "bigquery": bigquery,
     }

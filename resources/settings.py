@@ -29,6 +29,9 @@ class Settings:
     sim_network_fault_rate: float | None = None  # NBA_LAKE_SIM_NETWORK_FAULT_RATE, 0 <= rate < 1
     # NBA_LAKE_{BDL,NBACOM,ODDS}_BASE_URL: where live mode reaches each source (a proxy, a local fake)
     base_urls: tuple[tuple[str, str], ...] = ()
+    # NBA_LAKE_SIM_STATE_DIR, else <data_dir>/sim for a local lake: where the sim's clock and fault state
+    # live (a local folder every process of the deployment sees); None for a gs:// lake without it.
+    sim_state_dir: str | None = None
 
 
 SIM_FAULT_PROFILES = ("seeded", "none", "storm")
@@ -83,7 +86,18 @@ def settings() -> Settings:
         sim_faults=_sim_faults(),
         sim_network_fault_rate=_fault_rate(),
         base_urls=_base_urls(source),
+        sim_state_dir=sim_state_dir(data_dir),
     )
+
+
+def sim_state_dir(data_dir: str | None = None) -> str | None:
+    """The sim's state folder: NBA_LAKE_SIM_STATE_DIR, else `<data_dir>/sim` when the lake is local (the
+    clock file must be a local file), else None. Every reader of the sim clock asks here."""
+    configured = os.environ.get("NBA_LAKE_SIM_STATE_DIR", "").strip()
+    if configured:
+        return configured
+    data_dir = data_dir if data_dir is not None else os.environ.get("NBA_LAKE_DATA_DIR", str(PROJECT_ROOT / "data"))
+    return None if "://" in data_dir else str(Path(data_dir) / "sim")
 
 
 def _sim_faults() -> str:

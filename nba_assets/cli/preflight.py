@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from nba_assets.history import FIRST_GAME_DATE_VAR, first_game_date
+from resources.settings import sim_state_dir
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _ET = ZoneInfo("America/New_York")
@@ -58,7 +59,7 @@ def length_refusal(d0: dt.date, d1: dt.date) -> tuple[str, str] | None:
 
 def sources_now(strict: bool = False) -> tuple[dt.datetime, str]:
     """The sources' 'now' and its name: the sim clock in sim mode (NBA_LAKE_SIM_NOW, else
-    <data_dir>/sim/clock.json, else the wall clock; the precedence of resources.sim.clock.SimClock),
+    <sim state dir>/clock.json, else the wall clock; the precedence of resources.sim.clock.SimClock),
     the wall clock otherwise. A malformed clock falls back to the wall clock (the full CLI reports it),
     or with `strict` raises ValueError, as the sim clock itself does."""
     wall = dt.datetime.now(dt.UTC)
@@ -66,7 +67,10 @@ def sources_now(strict: bool = False) -> tuple[dt.datetime, str]:
         return wall, "US-Eastern time"
     text = os.environ.get("NBA_LAKE_SIM_NOW", "").strip()
     if not text:
-        clock_file = Path(os.environ.get("NBA_LAKE_DATA_DIR", str(_PROJECT_ROOT / "data"))) / "sim" / "clock.json"
+        state_dir = sim_state_dir()
+        if state_dir is None:
+            return wall, "the sim clock"
+        clock_file = Path(state_dir) / "clock.json"
         try:
             text = json.loads(clock_file.read_text())["now"]
         except OSError:

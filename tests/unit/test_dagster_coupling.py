@@ -18,7 +18,7 @@ PRIVATE_IMPORT = re.compile(r"^\s*(from\s+dagster(_\w+)?\._|import\s+dagster(_\w
 # Protected members of the Dagster objects the project handles (contexts, the instance, its storages,
 # the UPathIOManager base class).
 PRIVATE_MEMBER = re.compile(
-    r"\b(context|op_context|step_context|instance|storage|event_log_storage|run_storage|super\(\))\._[a-z]\w*"
+    r"\b(context|op_context|step_context|instance|storage|event_log_storage|run_storage)\._[a-z]\w*"
     r"|\._get_path\w*\("
 )
 DAGSTER_TABLES = re.compile(r"\b(from|join|update|into)\s+(event_logs|asset_check_executions|asset_keys|runs|"

@@ -174,16 +174,16 @@ def parse_date(value: str, name: str) -> dt.date:
 
 def sources_today(s) -> dt.date:
     """Today's game date for the sources: the sim clock's ET date in sim mode, the real one otherwise.
-    Read with the standard library (preflight.sources_today) for a local data dir: importing the sources
-    resource loads the simulated league (~0.5 s), only to read a clock file."""
+    Read with the standard library (preflight.sources_today) wherever the sim's state folder is known:
+    importing the sources resource loads the simulated league (~0.5 s), only to read a clock file."""
     from nba_assets.cli.preflight import sources_today as local_today
 
     try:
-        if "://" not in s.data_dir:
+        if s.source != "sim" or s.sim_state_dir is not None:
             return local_today()
-        from resources.sources import SourcesResource
+        from resources.env import sources_resource
 
-        return SourcesResource(mode=s.source, data_dir=s.data_dir, sim_seed=s.sim_seed).today()
+        return sources_resource(s).today()
     except ValueError as exc:  # a malformed NBA_LAKE_SIM_NOW or clock.json
         raise CliError(f"cannot read the sim clock: {exc}", "nba-lake sim reset, or fix NBA_LAKE_SIM_NOW") from exc
 

@@ -32,9 +32,8 @@ def health_line(instance: dg.DagsterInstance, sources: SourcesResource) -> tuple
 @c.app.command()
 def health() -> None:
     """One line, exit 1 when the last successful game-day run or a raw table's last write is too old."""
-    from resources.sources import SourcesResource
+    from resources.env import sources_resource
 
-    s = c.cli_settings()
-    ok, line = health_line(c.instance(), SourcesResource(mode=s.source, data_dir=s.data_dir))
+    ok, line = health_line(c.instance(), sources_resource(c.cli_settings()))
     print(line)
     raise typer.Exit(0 if ok else 1)

@@ -17,9 +17,6 @@ from nba_assets.cli.commands import common as c
 
 def _sim_env():
     """(settings, state_dir, clock) for the sim commands; refuses outside sim mode."""
-    from upath import UPath
-    from upath.implementations.local import LocalPath
-
     from resources.sim.clock import SimClock
 
     s = c.cli_settings()
@@ -28,10 +25,10 @@ def _sim_env():
             f"the sim commands drive the simulated league, but NBA_LAKE_SOURCE={s.source}",
             "unset NBA_LAKE_SOURCE (or set it to sim) to use them",
         )
-    if not isinstance(UPath(s.data_dir), LocalPath):
+    if s.sim_state_dir is None:
         raise c.CliError(f"the sim keeps its clock on local disk; NBA_LAKE_DATA_DIR={s.data_dir} is not local",
-                       "use a local NBA_LAKE_DATA_DIR with NBA_LAKE_SOURCE=sim")
-    state_dir = Path(s.data_dir) / "sim"
+                       "set NBA_LAKE_SIM_STATE_DIR to a local folder every process of the deployment sees")
+    state_dir = Path(s.sim_state_dir)
     return s, state_dir, SimClock(state_dir)
 
 
@@ -153,7 +150,7 @@ def sim_advance(
     to: Annotated[str | None, typer.Option("--to", help="ISO timestamp (Z/offset; naive = UTC)")] = None,
     hours: Annotated[float | None, typer.Option("--hours", help="hours to move forward from the sim now")] = None,
 ) -> None:
-    """Move the sim clock (persisted in <data_dir>/sim/clock.json, seen by every process)."""
+    """Move the sim clock (persisted in <sim state dir>/clock.json, seen by every process)."""
     from resources.sim.clock import parse_ts
 
     if (to is None) == (hours is None):
