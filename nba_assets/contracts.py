@@ -14,6 +14,8 @@ from typing import Annotated
 import pandera.polars as pa
 import polars as pl
 
+from nba_assets.history import SEASON_TYPES
+
 UtcTs = Annotated[pl.Datetime, "us", "UTC"]
 
 RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
@@ -32,12 +34,6 @@ MINUTES_TOLERANCE = 1.0
 # Game types: the 3rd digit of an NBA.com game id. The NBA Cup's group and knockout games are regular
 # season games (digit 2); only its final has a digit of its own (6), and it is the one game the league
 # leaves out of regular-season statistics.
-SEASON_TYPES: dict[str, str] = {
-    "1": "preseason", "2": "regular", "3": "allstar", "4": "playoffs", "5": "play-in", "6": "cup-final",
-}  # fmt: skip
-# What the league counts in a player's season statistics (season-to-date features): regular season
-# games only; playoffs and play-in have their own statistics, the Cup final and exhibitions none.
-SEASON_STAT_TYPES = ("regular",)
 
 
 class _Strict:

@@ -37,3 +37,11 @@ def week_key(day: dt.date) -> str:
 GAME_DAY_JOB = "game_day"
 # The game-day run fires daily at 08:00 ET; 26 h allows one late run before we call it stalled.
 HEALTH_WINDOW = dt.timedelta(hours=26)
+
+# The game types, by the third digit of an NBA.com game id.
+SEASON_TYPES: dict[str, str] = {
+    "1": "preseason", "2": "regular", "3": "allstar", "4": "playoffs", "5": "play-in", "6": "cup-final",
+}  # fmt: skip
+# What the league counts in a player's season statistics (season-to-date features): regular season
+# games only; playoffs and play-in have their own statistics, the Cup final and exhibitions none.
+SEASON_STAT_TYPES = ("regular",)

@@ -50,8 +50,7 @@ import datetime as dt
 import polars as pl
 
 from nba_assets import tables
-from nba_assets.contracts import SEASON_STAT_TYPES, SEASON_TYPES
-from nba_assets.history import TIMEZONE
+from nba_assets.history import SEASON_STAT_TYPES, SEASON_TYPES, TIMEZONE
 
 FEATURE_VERSION = "pf_v2"  # v2: roster fallbacks (injury report, prop lines) with roster_source
 # The asset reads summaries of the previous 190 days: covers a whole regular season (~175 days).

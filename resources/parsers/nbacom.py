@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nba_assets import tables
-from nba_assets.contracts import SEASON_TYPES
+from nba_assets.history import SEASON_TYPES
 from nba_assets.partitions import ET
 from resources.parsers import common as pc
 from resources.teams import (

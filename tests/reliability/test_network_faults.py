@@ -152,8 +152,9 @@ def test_an_html_page_with_200_is_quarantined_the_other_days_land_and_the_next_r
     heights = {d: pl.read_parquet(lake / f"{d}.parquet").height for d in days}
     assert heights["2025-12-05"] > 0 and heights["2025-12-07"] > 0 and heights["2025-12-06"] == 0
     evs = {e.partition: e for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK}
-    ev = evs[None]  # the range's verdict; each day also has its own evaluation
+    ev = evs["2025-12-06"]  # the day's own record; the step's record names the range's failing days
     assert not ev.passed and ev.metadata["failing_dates"].value == "2025-12-06"
+    assert evs[None].metadata["range_failing_dates"].value == "2025-12-06"
     assert {d: evs[d].passed for d in days} == {d: d != "2025-12-06" for d in days}
     table = ev.metadata["rejects"].value
     assert "quarantined" in table and "body" in table
@@ -188,9 +189,10 @@ def test_an_odds_events_body_that_is_not_a_list_is_quarantined_the_other_days_la
     heights = {d: pl.read_parquet(lake / f"{d}.parquet").height for d in days}
     assert heights["2025-12-05"] > 0 and heights["2025-12-07"] > 0 and heights["2025-12-06"] == 0, heights
     evs = {e.partition: e for e in res.get_asset_check_evaluations() if e.check_name == REJECTS_CHECK}
-    assert not evs[None].passed and evs[None].metadata["failing_dates"].value == "2025-12-06"
+    assert not evs["2025-12-06"].passed and evs["2025-12-06"].metadata["failing_dates"].value == "2025-12-06"
+    assert evs[None].metadata["range_failing_dates"].value == "2025-12-06"
     assert {d: evs[d].passed for d in days} == {d: d != "2025-12-06" for d in days}
-    table = evs[None].metadata["rejects"].value
+    table = evs["2025-12-06"].metadata["rejects"].value
     qdir = sim_lake / "landing" / "oddsapi" / "events" / "2025-12-06" / QUARANTINE
     [kept] = [p for p in qdir.iterdir() if p.suffix == ".json"]
     assert json.loads(kept.read_bytes()) == body
