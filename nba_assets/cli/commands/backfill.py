@@ -54,7 +54,8 @@ def _progress_view(summary, final: bool = False):
     return Group(t, bar)
 
 
-def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
+def _execute(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None):
+    """One run with the live per-asset table; its summary."""
     from nba_assets.cli.runner import run_range
 
     defs, instance = c.defs(), c.instance()
@@ -86,7 +87,30 @@ def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] |
             f"(nba-lake ui, run {summary.run_id})[/dim]",
             soft_wrap=True,
         )
-    return summary.success
+    return summary
+
+
+def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
+    return _execute(job, start, end, selection, extra_tags).success
+
+
+def run_as_backfill(steps, kind: str) -> bool:
+    """The steps as one Dagster backfill (nba_assets/cli/backfills.py), each run with its live table,
+    then one line on the backfill: its id, status and where the UI shows it."""
+    from nba_assets.cli.backfills import run_backfill
+
+    t0 = time.monotonic()
+    outcome = run_backfill(
+        c.defs(), c.instance(), steps, lambda job, s, e, sel, tags: _execute(job, s, e, sel, tags), kind=kind,
+        on_start=lambda bid: c.console.print(f"[bold]backfill {bid}[/bold]: {len(steps)} run(s), recorded in "
+                                             f"Dagster (UI: Runs > Backfills)"),
+    )  # fmt: skip
+    style = "green" if outcome.success else "red"
+    c.console.print(
+        f"backfill {outcome.backfill_id} [{style}]{outcome.status}[/{style}] in {time.monotonic() - t0:.1f}s, "
+        f"{len(outcome.runs)} of {len(steps)} run(s); UI: /runs/b/{outcome.backfill_id}"
+    )
+    return outcome.success
 
 
 def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, str, list | None]]:
@@ -157,15 +181,17 @@ def backfill(
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
+    run_range_as_backfill(d0, d1, select, "backfill")
+
+
+def run_range_as_backfill(d0: dt.date, d1: dt.date, select: str | None, kind: str) -> None:
+    """Plan, refuse a busy instance, run the plan as one Dagster backfill; exit 1 when it failed."""
     runs = plan(select, d0, d1)
     from nba_assets.cli.guard import BackfillBusy, backfill_slot
 
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):
-            for job, s, e, sel in runs:
-                if not _run(job, s, e, sel):
-                    raise typer.Exit(1)
+            if not run_as_backfill(runs, kind):
+                raise typer.Exit(1)
     except BackfillBusy as exc:
         raise c.CliError(str(exc), "wait for it to finish (nba-lake status / the UI), or cancel it") from None
-
-
