@@ -110,7 +110,23 @@ def run_as_backfill(steps, kind: str) -> bool:
         f"backfill {outcome.backfill_id} [{style}]{outcome.status}[/{style}] in {time.monotonic() - t0:.1f}s, "
         f"{len(outcome.runs)} of {len(steps)} run(s); UI: /runs/b/{outcome.backfill_id}"
     )
+    _explain_failed_checks([f for run in outcome.runs for f in run.failed_checks])
     return outcome.success
+
+
+def _explain_failed_checks(failed: list[tuple[str, str, str | None]]) -> None:
+    """Which failed check results are the simulated league's seeded faults, and where to read them."""
+    if not failed:
+        return
+    from nba_assets.cli.seeded import attribute, game_day, seeded_faults, summary_lines
+
+    s = c.cli_settings()
+    sim = s.source == "sim" and s.sim_faults != "none"
+    days = sorted({d for _, _, p in failed if (d := game_day(p)) is not None})
+    faults = seeded_faults(s.sim_seed, s.sim_faults, days) if sim else seeded_faults(s.sim_seed, "none", [])
+    weekly = {t.label for t in tables.ALL if t.partitioned == tables.WEEKLY}
+    for line in summary_lines(attribute(failed, faults, weekly), sim):
+        c.console.print(line, soft_wrap=True)
 
 
 def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, str, list | None]]:
