@@ -8,9 +8,11 @@ failed check-day beside the seeded faults of its game date, so the summary can s
 those faults and which are something else (early-season feature quality, a real bug), and where to
 read each day's (`nba-lake checks --failed --date D`, the asset's Checks tab in the UI).
 
-A failure is attributed by its game date: the checks flag a fault's bad records on the day the fault
-is on. The transient kinds (429, 5xx, a failing page) are retried by the clients and leave no bad
-record, so they explain nothing.
+A failure is a seeded fault's when a fault on its game date is of a kind that check flags
+(`FLAGGED_BY`): the checks flag a fault's bad records on the day the fault is on. The transient kinds
+(429, 5xx, a failing page) are retried by the clients and in-game odds snapshots are ignored by every
+consumer, so they leave nothing to flag; and a check that fails for another reason on a fault's day
+(early-season feature quality, say) is not the fault's.
 """
 
 from __future__ import annotations
@@ -20,11 +22,23 @@ from collections.abc import Collection, Iterable, Sequence
 
 import polars as pl
 
+from checks import definitions as C
+from checks.coverage_checks import FINAL_PREDICTIONS_GRADED
+from nba_assets.raw import REJECTS_CHECK, SOURCE_DUPLICATES_CHECK
 from resources.sim import faults as F
 
-# The seeded kinds whose records the checks flag.
-FLAGGED_KINDS = (F.LATE_BOXSCORE, F.ZERO_PROP_GAME, F.DUPLICATE_ROW, F.MALFORMED_RECORD, F.STAT_CORRECTION,
-                 F.IN_GAME_SNAPSHOT)
+# Seeded fault kind -> the checks its records fail on the fault's game date.
+FLAGGED_BY = {
+    F.MALFORMED_RECORD: (REJECTS_CHECK, C.SOURCES_AGREE, C.TEAM_POINTS_MATCH_FINAL, C.TEAM_ROWS_MATCH_PLAYERS),
+    F.DUPLICATE_ROW: (SOURCE_DUPLICATES_CHECK, C.DUPLICATES),
+    F.ZERO_PROP_GAME: (C.PROP_AVAILABILITY,),
+    F.STAT_CORRECTION: (C.SOURCES_AGREE, C.TEAM_POINTS_MATCH_FINAL),
+    # not yet released when the day ran (the sim clock before the release)
+    F.LATE_BOXSCORE: (C.FINALS_HAVE_BOXSCORES, C.FINALS_IN_EVERY_SOURCE, C.SOURCES_AGREE, C.ROW_COUNT,
+                      C.TEAM_ROWS_MATCH_PLAYERS, C.TEAM_POINTS_MATCH_FINAL, FINAL_PREDICTIONS_GRADED),
+}
+_FLAGS = pl.DataFrame([(k, c) for k, checks in FLAGGED_BY.items() for c in checks], schema=["kind", "check"],
+                      orient="row")
 FAILED_SCHEMA = {"asset": pl.Utf8, "check": pl.Utf8, "partition": pl.Utf8}
 MAX_DAYS_SHOWN = 8
 
@@ -41,17 +55,18 @@ def attribute(
     failed: Iterable[tuple[str, str, str | None]], faults: pl.DataFrame, weekly: Collection[str] = ()
 ) -> pl.DataFrame:
     """One row per failed check result (asset, check, partition) with `game_date` and `seeded`: the
-    seeded fault kinds on that game date, sorted and comma-joined (null when there is none). A
-    `weekly` asset's partition is a week (its Monday), not a game date."""
+    kinds of the seeded faults on that game date that this check flags, sorted and comma-joined (null
+    when there is none). A `weekly` asset's partition is a week (its Monday), not a game date."""
     rows = pl.DataFrame(list(failed), schema=FAILED_SCHEMA, orient="row")
     days = [None if a in weekly else game_day(p) for a, p in zip(rows["asset"], rows["partition"], strict=True)]
     rows = rows.with_columns(game_date=pl.Series(days, dtype=pl.Date))
     kinds = (
-        faults.filter(pl.col("kind").is_in(FLAGGED_KINDS))
-        .group_by("game_date")
-        .agg(seeded=pl.col("kind").unique().sort().str.join(", "))
+        faults.select("kind", "game_date").unique().join(_FLAGS, on="kind")
+        .group_by("game_date", "check")
+        .agg(seeded=pl.col("kind").sort().str.join(", "))
     )
-    return rows.join(kinds, on="game_date", how="left").sort("game_date", "asset", "check", nulls_last=True)
+    return rows.join(kinds, on=["game_date", "check"], how="left").sort("game_date", "asset", "check",
+                                                                         nulls_last=True)
 
 
 def summary_lines(attributed: pl.DataFrame, sim: bool) -> list[str]:
@@ -63,7 +78,8 @@ def summary_lines(attributed: pl.DataFrame, sim: bool) -> list[str]:
     other = attributed.filter(pl.col("seeded").is_null())
     lines = [f"[bold]{n} failed check result(s)[/bold] (one per check and day):"]
     if sim:
-        days = seeded.group_by("game_date", "seeded", maintain_order=True).agg(
+        days = seeded.group_by("game_date", maintain_order=True).agg(
+            kinds=pl.col("seeded").str.split(", ").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(", "),
             checks=(pl.col("asset") + " " + pl.col("check")).unique(maintain_order=True))
         lines.append(
             f"  {seeded.height} on {days.height} day(s) where the simulated league seeded a fault on purpose "
@@ -74,7 +90,7 @@ def summary_lines(attributed: pl.DataFrame, sim: bool) -> list[str]:
         if days.height > MAX_DAYS_SHOWN:
             lines.append(f"    ... {days.height - MAX_DAYS_SHOWN} more day(s)")
     if other.height:
-        what = "not on a seeded fault's day" if sim else "to look at"
+        what = "not from a seeded fault" if sim else "to look at"
         groups = other.group_by("asset", "check", maintain_order=True).agg(
             n=pl.len(), first=pl.col("partition").min(), last=pl.col("partition").max())
         lines.append(f"  {other.height} {what}:")

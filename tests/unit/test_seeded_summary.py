@@ -24,6 +24,7 @@ FAILED = [
     ("raw/prop_lines", "prop_availability", "2025-12-10"),
     ("analytics/games", "final_games_have_boxscores", "2025-12-10"),
     ("raw/bdl_boxscores", "no_source_duplicates", "2025-12-12"),
+    ("features/player_features", "feature_quality_share", "2025-12-10"),  # a fault's day, not its check
     ("features/player_features", "feature_quality_share", "2025-12-11"),  # a 429 day: retried, no bad record
     ("features/player_features", "feature_quality_share", "2025-12-13"),
     ("predictions/points_model", "model_quality", "2025-12-08"),  # a week (its Monday), not a game date
@@ -38,7 +39,9 @@ def test_each_failure_gets_the_seeded_faults_of_its_game_date():
     faults = pl.concat([FAULTS, _faults((F.MALFORMED_RECORD, "2025-12-08"))])
     got = seeded.attribute(FAILED, faults, WEEKLY)
     by = {(a, c, p): s for a, c, p, s in got.select("asset", "check", "partition", "seeded").iter_rows()}
-    assert by[("raw/prop_lines", "prop_availability", "2025-12-10")] == "late_boxscore, zero_prop_game"
+    assert by[("raw/prop_lines", "prop_availability", "2025-12-10")] == "zero_prop_game"
+    assert by[("analytics/games", "final_games_have_boxscores", "2025-12-10")] == "late_boxscore"
+    assert by[("features/player_features", "feature_quality_share", "2025-12-10")] is None
     assert by[("raw/bdl_boxscores", "no_source_duplicates", "2025-12-12")] == "duplicate_row"
     assert by[("features/player_features", "feature_quality_share", "2025-12-11")] is None
     assert by[("features/player_features", "feature_quality_share", "2025-12-13")] is None
@@ -50,15 +53,15 @@ def test_each_failure_gets_the_seeded_faults_of_its_game_date():
 def test_the_summary_says_which_are_seeded_faults_and_where_to_read_them():
     lines = seeded.summary_lines(seeded.attribute(FAILED, FAULTS, WEEKLY), sim=True)
     text = "\n".join(lines)
-    assert "7 failed check result(s)" in lines[0]
+    assert "8 failed check result(s)" in lines[0]
     assert "3 on 2 day(s) where the simulated league seeded a fault on purpose" in text
     assert ("2025-12-10  late_boxscore, zero_prop_game: analytics/games final_games_have_boxscores, "
             "raw/prop_lines prop_availability") in text
-    assert "4 not on a seeded fault's day:" in text
-    assert "features/player_features feature_quality_share x2 (2025-12-11..2025-12-13)" in text
+    assert "5 not from a seeded fault:" in text
+    assert "features/player_features feature_quality_share x3 (2025-12-10..2025-12-13)" in text
     assert "grading/season_report report_ok x1\n" in text + "\n"
     assert "predictions/points_model model_quality x1 (2025-12-08)" in text
-    assert "nba-lake checks --failed --date 2025-12-11" in lines[-1] and "Checks tab" in lines[-1]
+    assert "nba-lake checks --failed --date 2025-12-10" in lines[-1] and "Checks tab" in lines[-1]
 
 
 def test_no_failure_says_nothing_and_live_mode_names_no_seeded_fault():
@@ -71,7 +74,8 @@ def test_no_failure_says_nothing_and_live_mode_names_no_seeded_fault():
 def test_many_fault_days_are_capped():
     days = [f"2025-12-{d:02d}" for d in range(1, 21)]
     faults = _faults(*[(F.MALFORMED_RECORD, d) for d in days])
-    lines = seeded.summary_lines(seeded.attribute([("raw/x", "c", d) for d in days], faults), sim=True)
+    failed = [("raw/bdl_boxscores", "no_rejected_records", d) for d in days]
+    lines = seeded.summary_lines(seeded.attribute(failed, faults), sim=True)
     assert sum(ln.startswith("    2025-12-") for ln in lines) == seeded.MAX_DAYS_SHOWN
     assert f"... {20 - seeded.MAX_DAYS_SHOWN} more day(s)" in "\n".join(lines)
 
