@@ -91,7 +91,10 @@ def _execute(job, start: str, end: str, selection=None, extra_tags: dict[str, st
 
 
 def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
-    return _execute(job, start, end, selection, extra_tags).success
+    """One run outside a backfill (the demo's morning runs), its failed checks explained."""
+    summary = _execute(job, start, end, selection, extra_tags)
+    _explain_failed_checks(summary.failed_checks)
+    return summary.success
 
 
 def run_as_backfill(steps, kind: str) -> bool:
@@ -99,16 +102,19 @@ def run_as_backfill(steps, kind: str) -> bool:
     then one line on the backfill: its id, status and where the UI shows it."""
     from nba_assets.cli.backfills import run_backfill
 
+    defs, instance = c.defs(), c.instance()
     t0 = time.monotonic()
     outcome = run_backfill(
-        c.defs(), c.instance(), steps, lambda job, s, e, sel, tags: _execute(job, s, e, sel, tags), kind=kind,
+        defs, instance, steps, lambda job, s, e, sel, tags: _execute(job, s, e, sel, tags), kind=kind,
         on_start=lambda bid: c.console.print(f"[bold]backfill {bid}[/bold]: {len(steps)} run(s), recorded in "
                                              f"Dagster (UI: Runs > Backfills)"),
     )  # fmt: skip
     style = "green" if outcome.success else "red"
     c.console.print(
         f"backfill {outcome.backfill_id} [{style}]{outcome.status}[/{style}] in {time.monotonic() - t0:.1f}s, "
-        f"{len(outcome.runs)} of {len(steps)} run(s); UI: /runs/b/{outcome.backfill_id}"
+        f"{len(outcome.runs)} of {len(steps)} run(s); in the UI (nba-lake ui): "
+        f"http://127.0.0.1:3000/runs/b/{outcome.backfill_id}",
+        soft_wrap=True,
     )
     _explain_failed_checks([f for run in outcome.runs for f in run.failed_checks])
     return outcome.success
