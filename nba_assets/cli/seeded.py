@@ -77,7 +77,7 @@ def summary_lines(attributed: pl.DataFrame, sim: bool) -> list[str]:
     seeded = attributed.filter(pl.col("seeded").is_not_null())
     other = attributed.filter(pl.col("seeded").is_null())
     lines = [f"[bold]{n} failed check result(s)[/bold] (one per check and day):"]
-    if sim:
+    if sim and seeded.height:
         days = seeded.group_by("game_date", maintain_order=True).agg(
             kinds=pl.col("seeded").str.split(", ").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(", "),
             checks=(pl.col("asset") + " " + pl.col("check")).unique(maintain_order=True))

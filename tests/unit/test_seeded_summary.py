@@ -69,6 +69,9 @@ def test_no_failure_says_nothing_and_live_mode_names_no_seeded_fault():
     lines = seeded.summary_lines(seeded.attribute(FAILED[:1], FAULTS.clear()), sim=False)
     assert "seeded" not in "\n".join(lines)
     assert "1 to look at:" in lines[1] and "--date 2025-12-10" in lines[-1]
+    lines = seeded.summary_lines(seeded.attribute(FAILED[-3:-2], FAULTS), sim=True)  # none is a fault's
+    assert lines[1:3] == ["  1 not from a seeded fault:",
+                          "    features/player_features feature_quality_share x1 (2025-12-13)"]
 
 
 def test_many_fault_days_are_capped():
