@@ -211,10 +211,15 @@ def update_backfill(
     failed: Mapping[dg.AssetKey, tuple[str, str]] | None = None,
     status: str | None = None,
 ) -> str:
-    """Add the partitions the backfill's runs materialized, mark `failed` ({asset: range}: a failed run's
-    and every later run's targets) minus the materialized ones as failed, and set the final `status`
-    (COMPLETED_SUCCESS, COMPLETED_FAILED, CANCELED, FAILED) with the end time. Returns the status stored
-    before the update: CANCELING when someone canceled the backfill in the UI meanwhile."""
+    """Add the partitions the backfill's runs materialized; mark `failed` ({asset: range}: a failed run's
+    and every later run's targets) minus the materialized ones as failed, and nothing else; set the
+    final `status` (COMPLETED_SUCCESS, COMPLETED_FAILED, CANCELED, FAILED) with the end time, or, while
+    it runs, REQUESTED. Returns the status stored before the update: CANCELING when someone canceled
+    the backfill in the UI meanwhile.
+
+    The caller's record wins over a BackfillDaemon's: a daemon tick that falls between two runs, when
+    none of the backfill's runs is in progress, takes the backfill for stalled and marks it
+    COMPLETED_FAILED with the later steps' partitions failed; the next update puts it back."""
     from dagster._core.execution.backfill import BulkActionStatus
 
     backfill = instance.get_backfill(backfill_id)
@@ -223,9 +228,7 @@ def update_backfill(
     before = backfill.status.value
     data = backfill.get_asset_backfill_data(asset_graph)
     done = data.materialized_subset | _subset(asset_graph, materialized)
-    lost = data.failed_and_downstream_subset
-    if failed:
-        lost = lost | (_subset(asset_graph, failed) - done)
+    lost = _subset(asset_graph, failed or {}) - done
     updated = backfill.with_asset_backfill_data(
         data._replace(materialized_subset=done, failed_and_downstream_subset=lost),
         dynamic_partitions_store=instance,
@@ -233,6 +236,8 @@ def update_backfill(
     )
     if status is not None:
         updated = updated.with_status(BulkActionStatus(status)).with_end_timestamp(time.time())
+    elif before not in ("CANCELING", "CANCELED"):
+        updated = updated.with_status(BulkActionStatus.REQUESTED)._replace(backfill_end_timestamp=None)
     instance.update_backfill(updated)
     return before
 

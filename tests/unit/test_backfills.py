@@ -123,6 +123,30 @@ def test_canceled_in_the_ui_the_backfill_stops_before_its_next_run(instance):
     assert _counts(instance, outcome.backfill_id)["day_scores"]["failed"] == 14
 
 
+def test_a_daemon_taking_the_backfill_for_stalled_between_two_runs_is_overruled(instance):
+    """A BackfillDaemon tick between two runs (none in progress) marks the backfill COMPLETED_FAILED with
+    the later steps failed (what `_backfill_is_stalled` does); the next update puts the truth back."""
+    graph = DEFS.resolve_asset_graph()
+    seen = []
+
+    def execute(job, start, end, selection, tags):
+        summary = run_range(DEFS, job, start, end, instance=instance, selection=selection, extra_tags=tags)
+        if job == "rows":
+            bid = tags[backfills.BACKFILL_ID_TAG]
+            later = {week_model.key: ("2025-01-06", "2025-01-13"), day_scores.key: (FIRST, LAST)}
+            private_api.update_backfill(instance, graph, bid, materialized={}, failed=later, status="COMPLETED_FAILED")
+        else:
+            seen.append(instance.get_backfills()[0].status.value)
+        return summary
+
+    outcome = backfills.run_backfill(DEFS, instance, STEPS, execute)
+    assert outcome.success and seen == ["REQUESTED", "REQUESTED"]
+    record = instance.get_backfill(outcome.backfill_id)
+    assert record.status.value == "COMPLETED_SUCCESS"
+    assert {k: v["failed"] for k, v in _counts(instance, outcome.backfill_id).items()} == {
+        "day_rows": 0, "week_model": 0, "day_scores": 0}
+
+
 def test_ctrl_c_cancels_the_backfill_and_is_raised(instance):
     def execute(job, start, end, selection, tags):
         raise KeyboardInterrupt
