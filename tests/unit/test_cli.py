@@ -92,6 +92,11 @@ def test_backfill_summary_table(lake_env):
     assert record.asset_backfill_data.materialized_subset == target
     (run,) = cli.common.instance().get_runs(dg.RunsFilter(tags={BACKFILL_ID_TAG: record.backfill_id}))
     assert run.run_id[:8] in out and run.status == dg.DagsterRunStatus.SUCCESS
+    # The failed check beside "✓ success" is the sim's seeded zero-prop game, and the summary says so.
+    assert "1 failed check result(s)" in out
+    assert "1 on 1 day(s) where the simulated league seeded a fault on purpose" in out
+    assert f"{D1}  zero_prop_game: {tables.PROP_LINES.label} prop_availability" in out
+    assert f"nba-lake checks --failed --date {D1}" in out
     # The summary's rows are the rows really written: compare with the Parquet files.
     import polars as pl
 
