@@ -55,6 +55,14 @@ def _sim_league(seed: int, seeded_faults: bool = True) -> Any:
     return SimLeague(config, cache_root=sim_cache_root())
 
 
+def sim_league(seed: int, fault_profile: str = "seeded") -> Any:
+    """The simulated league the sources serve for this seed and NBA_LAKE_SIM_FAULTS profile (its
+    `faults(season)` are the seeded ones; none for the `none` profile)."""
+    from resources.sim.network import PROFILES
+
+    return _sim_league(seed, PROFILES[fault_profile][0])
+
+
 class SourcesResource(dg.ConfigurableResource):
     """Source switch (sim | live | landing) and factory of the landing zone and source clients."""
 

@@ -7,6 +7,8 @@ process was killed, and one CLI backfill at a time.
 - `fail_dead_runs`: a CLI run executes in the CLI's own process; `kill -9` leaves it STARTED for ever
   (Dagster's run monitoring only watches runs a run launcher started). Every CLI run is tagged with its
   host and pid, and the next CLI command marks such a run FAILED when that process no longer exists.
+  The same holds for the Dagster backfill a CLI backfill records (`fail_dead_backfills`): it would
+  stay "In progress" on the Backfills page.
 - `backfill_slot`: the instance limits tag `nba/backfill` to one run, but that limit is enforced by the
   queue, which in-process CLI runs bypass. The CLI holds a lock file for the whole backfill and refuses
   to start while another run tagged `nba/backfill` is in progress.
@@ -83,6 +85,23 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return failed
 
 
+def fail_dead_backfills(instance: dg.DagsterInstance) -> list[str]:
+    """Mark FAILED every in-progress backfill recorded by a process of this host that no longer exists."""
+    from nba_assets.dagster_internals import private_api
+
+    host = socket.gethostname()
+    failed = []
+    for backfill_id, tags in private_api.backfills_in_progress(instance):
+        if view.is_dead_run(tags, host):
+            private_api.fail_backfill(
+                instance, backfill_id,
+                f"process {tags[PID_TAG]} on {host} that executed this backfill no longer exists (killed?); "
+                f"marked failed by a later nba-lake command",
+            )  # fmt: skip
+            failed.append(backfill_id)
+    return failed
+
+
 @contextlib.contextmanager
 def backfill_slot(instance: dg.DagsterInstance, home: Path) -> Iterator[None]:
     """Hold the one backfill slot (lock file + no other `nba/backfill` run in progress)."""
@@ -90,6 +109,7 @@ def backfill_slot(instance: dg.DagsterInstance, home: Path) -> Iterator[None]:
         if not got:
             raise BackfillBusy("another nba-lake backfill is running on this DAGSTER_HOME")
         fail_dead_runs(instance)
+        fail_dead_backfills(instance)
         busy = [r for r in instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS)) if BACKFILL_TAG in r.tags]
         if busy:
             r = busy[0]

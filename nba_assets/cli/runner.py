@@ -52,6 +52,8 @@ class RunSummary:
     failed_step: str | None = None
     asset_steps: dict[str, str] = field(default_factory=dict)  # step key -> asset label
     finished: bool = False
+    materialized: dict[dg.AssetKey, set[str]] = field(default_factory=dict)  # partitions written, per asset
+    failed_checks: list[tuple[str, str, str | None]] = field(default_factory=list)  # (asset, check, partition)
 
     @property
     def done_steps(self) -> int:
@@ -218,6 +220,8 @@ def _apply_event(summary: RunSummary, rec) -> None:
     elif et == dg.DagsterEventType.ASSET_MATERIALIZATION:
         mat = ev.event_specific_data.materialization
         s = summary.steps.setdefault(_asset_label(mat.asset_key), StepSummary(asset=_asset_label(mat.asset_key)))
+        if mat.partition is not None:
+            summary.materialized.setdefault(mat.asset_key, set()).add(mat.partition)
         rc = mat.metadata.get("dagster/row_count")
         if rc is not None:
             # A range run emits one materialization per day, each with that day's rows: add them up.
@@ -232,4 +236,5 @@ def _apply_event(summary: RunSummary, rec) -> None:
             s.checks_passed += 1
         else:
             s.checks_failed += 1
+            summary.failed_checks.append((label, evaluation.check_name, evaluation.partition))
 

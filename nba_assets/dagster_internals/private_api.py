@@ -15,6 +15,13 @@ What each function stands in for:
   `sensorOrError { sensorState { ticks } }` of a running webserver; in-process we read the instance's
   instigator state, which needs the private `InstigatorType` enum.
 - `SUCCEEDED`, `FAILED`: the record statuses (`AssetCheckExecutionRecordStatus`), not exported publicly.
+- `add_backfill`, `update_backfill`, `backfills_in_progress`, `fail_backfill`: the Dagster backfill a CLI
+  backfill is (nba_assets/cli/backfills.py). The public way to record one, GraphQL
+  `launchPartitionBackfill`, hands its runs to the BackfillDaemon, which launches each step of the plan
+  as its own run process a daemon tick (30 s, not configurable) after the previous one finished; the
+  CLI executes them in its own process instead (docs/architecture.md, "Backfills"), so it records the
+  backfill (`PartitionBackfill`, `AssetBackfillData`, `AssetGraphSubset`, `BulkActionStatus`: none is
+  exported) and its progress itself.
 
 Private names are used in one other module, because the checks sit below `nba_assets.cli` in the
 import layers: `checks/per_day.py` builds `AssetCheckEvaluationTargetMaterializationData` (no public
@@ -26,7 +33,8 @@ subclasses Dagster's sqlite event log; tests/unit/test_event_log.py fails if tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -135,3 +143,130 @@ def run_tags(context: Any) -> dict[str, str]:
     (not public) carries the run."""
     step = getattr(context, "_step_context", None)  # noqa: SLF001 - `step_context` raises when absent
     return dict(step.run_tags) if step is not None else {}
+
+
+# --------------------------------------------------------------- backfills the CLI executes itself
+# The run tag that ties a run to its backfill (Dagster's BACKFILL_ID_TAG; tests/unit/test_private_api.py
+# compares the two): the Backfills page lists a backfill's runs by it, and the BackfillDaemon follows them.
+BACKFILL_ID_TAG = "dagster/backfill"
+
+
+def _subset(asset_graph: Any, partitions: Mapping[dg.AssetKey, Any]) -> Any:
+    """An AssetGraphSubset of {asset: (first, last) partition range, or an iterable of partition keys}."""
+    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+
+    by_key = {}
+    for key, value in partitions.items():
+        pdef = asset_graph.get(key).partitions_def
+        if pdef is None:
+            raise ValueError(f"{key.to_user_string()} is not partitioned: a CLI backfill targets partitions")
+        if isinstance(value, tuple):
+            by_key[key] = pdef.empty_subset().with_partition_key_range(pdef, dg.PartitionKeyRange(*value))
+        elif value:
+            by_key[key] = pdef.subset_with_partition_keys(list(value))
+    return AssetGraphSubset(partitions_subsets_by_asset_key=by_key)
+
+
+def add_backfill(
+    instance: dg.DagsterInstance,
+    asset_graph: Any,
+    backfill_id: str,
+    ranges: Mapping[dg.AssetKey, tuple[str, str]],
+    *,
+    tags: Mapping[str, str],
+    title: str,
+    description: str,
+) -> None:
+    """Record an asset backfill of `ranges` ({asset: (first, last) partition}) that the caller executes
+    itself: the Backfills page lists it (In progress) with its range and per-asset partition counts.
+    Every target partition is recorded as requested, so a BackfillDaemon that runs meanwhile (the
+    `nba-lake ui` stack) launches nothing for it and only follows the runs tagged with its id, as it
+    does for the runs it launches; `latest_storage_id` is where that daemon starts reading their
+    materializations.
+
+    Stands in for: GraphQL `launchPartitionBackfill`, which records the same backfill but leaves its
+    runs to the daemon (one out-of-process run per step of the plan, a daemon tick apart);
+    docs/architecture.md, "Backfills", says why the CLI executes them itself.
+    """
+    from dagster._core.execution.backfill import PartitionBackfill
+
+    target = _subset(asset_graph, ranges)
+    backfill = PartitionBackfill.from_asset_graph_subset(
+        backfill_id=backfill_id,
+        backfill_timestamp=time.time(),
+        tags=dict(tags),
+        dynamic_partitions_store=instance,
+        asset_graph_subset=target,
+        title=title,
+        description=description,
+        run_config=None,
+    )
+    data = backfill.asset_backfill_data._replace(
+        requested_subset=target,
+        requested_runs_for_target_roots=True,
+        latest_storage_id=instance.event_log_storage.get_maximum_record_id(),
+    )
+    instance.add_backfill(backfill.with_asset_backfill_data(data, dynamic_partitions_store=instance,
+                                                             asset_graph=asset_graph))
+
+
+def update_backfill(
+    instance: dg.DagsterInstance,
+    asset_graph: Any,
+    backfill_id: str,
+    *,
+    materialized: Mapping[dg.AssetKey, Iterable[str]],
+    failed: Mapping[dg.AssetKey, tuple[str, str]] | None = None,
+    status: str | None = None,
+) -> str:
+    """Add the partitions the backfill's runs materialized; mark `failed` ({asset: range}: a failed run's
+    and every later run's targets) minus the materialized ones as failed, and nothing else; set the
+    final `status` (COMPLETED_SUCCESS, COMPLETED_FAILED, CANCELED, FAILED) with the end time, or, while
+    it runs, REQUESTED. Returns the status stored before the update: CANCELING when someone canceled
+    the backfill in the UI meanwhile.
+
+    The caller's record wins over a BackfillDaemon's: a daemon tick that falls between two runs, when
+    none of the backfill's runs is in progress, takes the backfill for stalled and marks it
+    COMPLETED_FAILED with the later steps' partitions failed; the next update puts it back."""
+    from dagster._core.execution.backfill import BulkActionStatus
+
+    backfill = instance.get_backfill(backfill_id)
+    if backfill is None:
+        raise LookupError(f"backfill {backfill_id} is not in the instance")
+    before = backfill.status.value
+    data = backfill.get_asset_backfill_data(asset_graph)
+    done = data.materialized_subset | _subset(asset_graph, materialized)
+    lost = _subset(asset_graph, failed or {}) - done
+    updated = backfill.with_asset_backfill_data(
+        data._replace(materialized_subset=done, failed_and_downstream_subset=lost),
+        dynamic_partitions_store=instance,
+        asset_graph=asset_graph,
+    )
+    if status is not None:
+        updated = updated.with_status(BulkActionStatus(status)).with_end_timestamp(time.time())
+    elif before not in ("CANCELING", "CANCELED"):
+        updated = updated.with_status(BulkActionStatus.REQUESTED)._replace(backfill_end_timestamp=None)
+    instance.update_backfill(updated)
+    return before
+
+
+def backfills_in_progress(instance: dg.DagsterInstance) -> list[tuple[str, dict[str, str]]]:
+    """(id, tags) of every backfill still REQUESTED ("In progress" in the UI)."""
+    from dagster._core.execution.backfill import BulkActionStatus
+
+    return [(b.backfill_id, dict(b.tags)) for b in instance.get_backfills(status=BulkActionStatus.REQUESTED)]
+
+
+def fail_backfill(instance: dg.DagsterInstance, backfill_id: str, reason: str) -> None:
+    """Mark a backfill FAILED with `reason` (its process is gone; the daemon would only time it out)."""
+    from dagster._core.execution.backfill import BulkActionStatus
+    from dagster._utils.error import SerializableErrorInfo
+
+    backfill = instance.get_backfill(backfill_id)
+    if backfill is None or backfill.status != BulkActionStatus.REQUESTED:
+        return
+    instance.update_backfill(
+        backfill.with_status(BulkActionStatus.FAILED)
+        .with_error(SerializableErrorInfo(reason, [], "BackfillProcessGone"))
+        .with_end_timestamp(time.time())
+    )

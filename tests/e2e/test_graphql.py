@@ -206,6 +206,39 @@ def test_fixture_runs_are_in_the_instance(e2e_stack: E2EStack):
     ]
 
 
+BACKFILLS_Q = """query { partitionBackfillsOrError { __typename ... on PartitionBackfills { results {
+  id status title isAssetBackfill runs(limit: 10) { runId status jobName }
+  assetBackfillData { rootTargetedPartitions { ranges { start end } }
+    assetBackfillStatuses { __typename ... on AssetPartitionsStatusCounts { assetKey { path }
+      numPartitionsTargeted numPartitionsInProgress numPartitionsMaterialized numPartitionsFailed } } } } } } }"""
+
+
+def test_cli_backfills_are_dagster_backfills_with_their_range_partitions_and_runs(e2e_stack: E2EStack, graph):
+    """The fixture's two `nba-lake backfill --select raw|analytics` are on the Backfills page: the range,
+    every asset's seven days materialized, and the run each executed."""
+    defs, _ = graph
+    got = e2e_stack.graphql(BACKFILLS_Q)["partitionBackfillsOrError"]
+    assert got["__typename"] == "PartitionBackfills", got
+    ours = [b for b in got["results"] if b["title"] == f"nba-lake backfill {E2E_START}..{E2E_END}"]
+    assert len(ours) == 2, got
+    layers = []
+    for b in ours:
+        assert b["status"] == "COMPLETED_SUCCESS" and b["isAssetBackfill"], b
+        data = b["assetBackfillData"]
+        assert data["rootTargetedPartitions"]["ranges"] == [{"start": E2E_START, "end": E2E_END}]
+        counts = {"/".join(s["assetKey"]["path"]): s for s in data["assetBackfillStatuses"]}
+        (layer,) = {key.split("/")[0] for key in counts}
+        layers.append(layer)
+        assert set(counts) == {"/".join(a.key.path) for a in defs.resolve_all_asset_specs()
+                               if a.group_name == layer and a.partitions_def is not None}
+        for key, c in counts.items():
+            assert (c["numPartitionsTargeted"], c["numPartitionsMaterialized"], c["numPartitionsFailed"],
+                    c["numPartitionsInProgress"]) == (len(E2E_DAYS), len(E2E_DAYS), 0, 0), key
+        (run,) = b["runs"]
+        assert (run["jobName"], run["status"]) == ("ingest_and_features", "SUCCESS")
+    assert sorted(layers) == ["analytics", "raw"]
+
+
 LINEAGE_Q = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename ... on AssetNode {
   metadataEntries { __typename label ... on TableColumnLineageMetadataEntry {
     lineage { columnName columnDeps { assetKey { path } columnName } } } } } } }"""

@@ -88,11 +88,17 @@ def test_sigkill_mid_write_leaves_whole_files_and_the_rerun_equals_an_uninterrup
     inst = dg.DagsterInstance.from_config(str(home))
     [run] = inst.get_runs()
     assert run.status == dg.DagsterRunStatus.STARTED  # what a kill leaves behind
+    [killed_backfill] = inst.get_backfills()  # "In progress" on the Backfills page
+    assert killed_backfill.status.value == "REQUESTED" and run.tags["dagster/backfill"] == killed_backfill.backfill_id
 
     rerun = _cli(env, *args)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert f"run {run.run_id[:8]} was left STARTED" in rerun.stderr
     assert inst.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert f"backfill {killed_backfill.backfill_id} was left in progress" in rerun.stderr
+    statuses = {b.backfill_id: b.status.value for b in inst.get_backfills()}
+    assert statuses.pop(killed_backfill.backfill_id) == "FAILED"
+    assert list(statuses.values()) == ["COMPLETED_SUCCESS"]  # the rerun's own
     assert file_hashes(lake) == expected
     assert not [p for p in lake.iterdir() if p.name.endswith(".tmp")]
 

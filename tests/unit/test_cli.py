@@ -77,6 +77,26 @@ def test_backfill_summary_table(lake_env):
         line = next(ln for ln in out.splitlines() if table in ln)
         assert "✓ success" in line, line
     assert "succeeded" in out
+    # The run belongs to a Dagster backfill of the five raw tables over the range, which says so.
+    import dagster as dg
+
+    from nba_assets.cli.backfills import BACKFILL_ID_TAG
+
+    (record,) = cli.common.instance().get_backfills()
+    assert f"backfill {record.backfill_id} COMPLETED_SUCCESS" in out
+    assert record.status.value == "COMPLETED_SUCCESS" and record.title == f"nba-lake backfill {D1}..{D2}"
+    target = record.asset_backfill_data.target_subset
+    assert sorted(k.to_user_string() for k in target.asset_keys) == sorted(
+        t.label for t in tables.ALL if t.layer == "raw" and t.partitioned == tables.DAILY)
+    assert all(target.get_partitions_subset(k).get_partition_keys() == [D1, D2] for k in target.asset_keys)
+    assert record.asset_backfill_data.materialized_subset == target
+    (run,) = cli.common.instance().get_runs(dg.RunsFilter(tags={BACKFILL_ID_TAG: record.backfill_id}))
+    assert run.run_id[:8] in out and run.status == dg.DagsterRunStatus.SUCCESS
+    # The failed check beside "✓ success" is the sim's seeded zero-prop game, and the summary says so.
+    assert "1 failed check result(s)" in out
+    assert "1 on 1 day(s) where the simulated league seeded a fault on purpose" in out
+    assert f"{D1}  zero_prop_game: {tables.PROP_LINES.label} prop_availability" in out
+    assert f"nba-lake checks --failed --date {D1}" in out
     # The summary's rows are the rows really written: compare with the Parquet files.
     import polars as pl
 
@@ -248,6 +268,11 @@ def test_failing_run_exits_nonzero_with_step_and_error(lake, tmp_path, monkeypat
     assert "FAILED" in line and "analytics__games" in line
     assert "Traceback" not in err + out
     assert "✗ failed" in out
+    (record,) = cli.common.instance().get_backfills()  # the backfill says it failed, and on what
+    assert f"backfill {record.backfill_id} COMPLETED_FAILED" in out
+    assert record.status.value == "COMPLETED_FAILED"
+    assert record.asset_backfill_data.failed_and_downstream_subset.get_partitions_subset(
+        tables.GAMES.key).get_partition_keys() == [D2]
     # the failed step's checks were planned for the day but never evaluated: shown as such
     rc, out, _ = entry(capsys, "checks", "--date", D2)
     line = next(ln for ln in out.splitlines() if "final_games_have_boxscores" in ln)

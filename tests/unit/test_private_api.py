@@ -50,3 +50,10 @@ def test_check_records_per_partition_and_for_range_runs():
 def test_sensor_has_ticked_is_false_without_a_daemon():
     with lake_instance_for_test() as instance:
         assert private.sensor_has_ticked(instance, "late_boxscore_sensor") is False
+
+
+def test_the_backfill_tag_is_dagsters():
+    """Runs are tied to a CLI backfill by the tag the Backfills page and the BackfillDaemon read."""
+    from dagster._core.storage.tags import BACKFILL_ID_TAG
+
+    assert private.BACKFILL_ID_TAG == BACKFILL_ID_TAG

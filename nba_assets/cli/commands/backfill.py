@@ -54,7 +54,8 @@ def _progress_view(summary, final: bool = False):
     return Group(t, bar)
 
 
-def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
+def _execute(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None):
+    """One run with the live per-asset table; its summary."""
     from nba_assets.cli.runner import run_range
 
     defs, instance = c.defs(), c.instance()
@@ -86,7 +87,53 @@ def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] |
             f"(nba-lake ui, run {summary.run_id})[/dim]",
             soft_wrap=True,
         )
+    return summary
+
+
+def _run(job, start: str, end: str, selection=None, extra_tags: dict[str, str] | None = None) -> bool:
+    """One run outside a backfill (the demo's morning runs), its failed checks explained."""
+    summary = _execute(job, start, end, selection, extra_tags)
+    _explain_failed_checks(summary.failed_checks)
     return summary.success
+
+
+def run_as_backfill(steps, kind: str, run_tags: dict[str, str] | None = None) -> bool:
+    """The steps as one Dagster backfill (nba_assets/cli/backfills.py), each run with its live table,
+    then one line on the backfill: its id, status and where the UI shows it."""
+    from nba_assets.cli.backfills import run_backfill
+
+    defs, instance = c.defs(), c.instance()
+    t0 = time.monotonic()
+    outcome = run_backfill(
+        defs, instance, steps, lambda job, s, e, sel, tags: _execute(job, s, e, sel, {**(run_tags or {}), **tags}),
+        kind=kind, tags=run_tags,
+        on_start=lambda bid: c.console.print(f"[bold]backfill {bid}[/bold]: {len(steps)} run(s), recorded in "
+                                             f"Dagster (UI: Runs > Backfills)"),
+    )  # fmt: skip
+    style = "green" if outcome.success else "red"
+    c.console.print(
+        f"backfill {outcome.backfill_id} [{style}]{outcome.status}[/{style}] in {time.monotonic() - t0:.1f}s, "
+        f"{len(outcome.runs)} of {len(steps)} run(s); in the UI (nba-lake ui): "
+        f"http://127.0.0.1:3000/runs/b/{outcome.backfill_id}",
+        soft_wrap=True,
+    )
+    _explain_failed_checks([f for run in outcome.runs for f in run.failed_checks])
+    return outcome.success
+
+
+def _explain_failed_checks(failed: list[tuple[str, str, str | None]]) -> None:
+    """Which failed check results are the simulated league's seeded faults, and where to read them."""
+    if not failed:
+        return
+    from nba_assets.cli.seeded import attribute, game_day, seeded_faults, summary_lines
+
+    s = c.cli_settings()
+    sim = s.source == "sim" and s.sim_faults != "none"
+    days = sorted({d for _, _, p in failed if (d := game_day(p)) is not None})
+    faults = seeded_faults(s.sim_seed, s.sim_faults, days) if sim else seeded_faults(s.sim_seed, "none", [])
+    weekly = {t.label for t in tables.ALL if t.partitioned == tables.WEEKLY}
+    for line in summary_lines(attribute(failed, faults, weekly), sim):
+        c.console.print(line, soft_wrap=True)
 
 
 def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, str, list | None]]:
@@ -170,6 +217,11 @@ def backfill(
         refusal = scope_refusal(d0, d1)
         if refusal is not None:
             raise c.CliError(*refusal)
+    run_range_as_backfill(d0, d1, select, "backfill", allow_shrink=allow_shrink)
+
+
+def run_range_as_backfill(d0: dt.date, d1: dt.date, select: str | None, kind: str, *, allow_shrink: bool = False) -> None:
+    """Plan, refuse a busy instance, run the plan as one Dagster backfill; exit 1 when it failed."""
     runs = plan(select, d0, d1)
     from io_managers.shrink import ALLOW_SHRINK_TAG
     from nba_assets.cli.guard import BackfillBusy, backfill_slot
@@ -178,10 +230,7 @@ def backfill(
 
     try:
         with backfill_slot(c.instance(), c.ensure_dagster_home()):
-            for job, s, e, sel in runs:
-                if not _run(job, s, e, sel, extra_tags=tags):
-                    raise typer.Exit(1)
+            if not run_as_backfill(runs, kind, run_tags=tags):
+                raise typer.Exit(1)
     except BackfillBusy as exc:
         raise c.CliError(str(exc), "wait for it to finish (nba-lake status / the UI), or cancel it") from None
-
-

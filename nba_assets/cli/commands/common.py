@@ -120,7 +120,7 @@ def instance_view():
 def instance():
     """The Dagster instance of DAGSTER_HOME, opened (and its dead runs failed) once per process: a
     backfill and the demo ask for it once per run."""
-    from nba_assets.cli.guard import fail_dead_runs, open_instance
+    from nba_assets.cli.guard import fail_dead_backfills, fail_dead_runs, open_instance
 
     home = ensure_dagster_home()
     key = (str(home), home.stat().st_ino)  # a DAGSTER_HOME removed and made again is a new instance
@@ -130,6 +130,9 @@ def instance():
         inst = open_instance(home)
         for run_id in fail_dead_runs(inst):
             err_console.print(f"[yellow]note:[/yellow] run {run_id[:8]} was left STARTED by a killed "
+                              f"process; marked FAILED")
+        for backfill_id in fail_dead_backfills(inst):
+            err_console.print(f"[yellow]note:[/yellow] backfill {backfill_id} was left in progress by a killed "
                               f"process; marked FAILED")
         _INSTANCES.clear()
         _INSTANCES[key] = inst

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from nba_assets.cli.commands import common as c
-from nba_assets.cli.commands.backfill import _run, backfill
+from nba_assets.cli.commands.backfill import _run, check_range, run_range_as_backfill
 
 
 @c.app.command()
@@ -24,7 +24,8 @@ def demo(
         f"[bold]NBA Props Lake demo[/bold]: source={s.source}, lake={s.data_dir}, "
         f"game days {start}..{end}"
     )
-    backfill(start=str(start), end=str(end), select=None, yes=True)  # its window: a year of the sim league, by design
+    check_range(start, end, s)
+    run_range_as_backfill(start, end, None, "demo")
     _report()
     _morning_run(end)
     _history(s.data_dir, end)
