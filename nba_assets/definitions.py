@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from checks.coverage_checks import COVERAGE_CHECKS
-from checks.definitions import build_asset_checks
-from checks.health import game_day_run_recent, pipeline_health
+from checks.health import pipeline_health
+from checks.registry import all_asset_checks
 from nba_assets.analytics import ANALYTICS_ASSETS
 from nba_assets.derived import DERIVED_ASSETS
 from nba_assets.features import FEATURE_ASSETS
@@ -26,7 +25,7 @@ ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*ALL_ASSETS, pipeline_health],
-        asset_checks=[*build_asset_checks(), *COVERAGE_CHECKS, game_day_run_recent],
+        asset_checks=all_asset_checks(),
         jobs=[*JOBS, *ALL_JOBS],
         schedules=ALL_SCHEDULES,
         sensors=SENSORS,
