@@ -218,7 +218,11 @@ def test_partition_view_shows_materialized_days(browser, e2e_stack: E2EStack):
 def test_checks_view_shows_a_passed_check(browser, e2e_stack: E2EStack):
     from selenium.webdriver.common.by import By
 
-    _open(browser, e2e_stack, "/assets/raw/bdl_boxscores?view=checks", "Checks (5)", "no_duplicate_keys")
+    from nba_assets import tables
+    from nba_assets.definitions import defs
+
+    n = sum(1 for k in defs.resolve_asset_graph().asset_check_keys if k.asset_key == tables.BDL_BOXSCORES.key)
+    _open(browser, e2e_stack, "/assets/raw/bdl_boxscores?view=checks", f"Checks ({n})", "no_duplicate_keys")
     browser.find_element(By.XPATH, "//div[@title='no_duplicate_keys']").click()
     _wait_for_text(browser, "This is a blocking asset check", "Evaluation result", "Passed", "evaluated_dates",
                    f"{E2E_START}..{E2E_END}")

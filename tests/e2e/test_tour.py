@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
-from tests.e2e.conftest import BIN, E2E_DAYS, E2E_END, FAULT_DAY, REPO, E2EStack
+from tests.e2e.conftest import BIN, E2E_DAYS, FAULT_DAY, REPO, E2EStack
 from tests.e2e.test_browser import (  # noqa: F401
     _body_text,
     _open,
@@ -158,10 +158,12 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     ours = [b for b in backfills if b["tags"] and any(t["key"] == "nba/backfill" for t in b["tags"])]
     assert ours, backfills
     assert {b["status"] for b in ours} == {"COMPLETED_SUCCESS"}, ours
-    _open(browser, e2e_stack, "/overview/backfills", "Backfills", ours[0]["id"])
+    _open(browser, e2e_stack, "/overview/backfills", "Backfills", *(b["id"] for b in ours), "Success")
     _shot(browser, "tour_3_backfills_page.png")
-    browser.find_element(By.XPATH, f"//a[contains(normalize-space(), '{ours[0]['id']}')]").click()
-    _wait_for_text(browser, ours[0]["id"], "Completed", "raw/schedule", E2E_END)
+    raw = [b for b in ours if any(a["path"][0] == "raw" for a in b["assetSelection"] or [])]
+    assert raw, ours
+    browser.find_element(By.XPATH, f"//a[normalize-space()='{raw[0]['id']}']").click()
+    _wait_for_text(browser, raw[0]["id"], "bdl_boxscores", "Success")
     _shot(browser, "tour_3_backfill.png")
 
     # 4. The plots: season_report's metadata holds its charts as markdown images.
@@ -178,7 +180,7 @@ CHECK_LIST_Q = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key)
 CHECK_DAY_Q = """query($key: AssetKeyInput!, $name: String!, $p: String) {
   assetCheckExecutions(assetKey: $key, checkName: $name, partition: $p, limit: 1) { status } }"""
 BACKFILLS_Q = """{ partitionBackfillsOrError(limit: 20) { ... on PartitionBackfills { results {
-  id status numPartitions tags { key value } } } } }"""
+  id status numPartitions tags { key value } assetSelection { path } } } } }"""
 MATS_Q = """query($key: AssetKeyInput!, $p: [String!]) { assetOrError(assetKey: $key) {
   ... on Asset { assetMaterializations(partitions: $p) { runId timestamp } } } }"""
 

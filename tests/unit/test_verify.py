@@ -165,11 +165,19 @@ def test_verify_refuses_half_a_window(lake_env, capsys) -> None:
 def test_backfill_allow_shrink_tags_each_run(lake_env, capsys, monkeypatch) -> None:
     """`--allow-shrink` reaches the IO manager as the run tag (tests/reliability/test_shrink_guard.py
     shows what the tag does)."""
+    from types import SimpleNamespace
+
     from io_managers.shrink import ALLOW_SHRINK_TAG
     from nba_assets.cli.commands import backfill
 
-    seen = []
-    monkeypatch.setattr(backfill, "_run", lambda job, s, e, sel, extra_tags=None: seen.append(extra_tags) or True)
+    seen: list[dict] = []
+
+    def execute(job, s, e, sel, extra_tags=None):  # the run a backfill step executes, not run here
+        seen.append(dict(extra_tags or {}))
+        return SimpleNamespace(success=True, materialized={}, failed_checks=[], run_id="r", seconds=0.0)
+
+    monkeypatch.setattr(backfill, "_execute", execute)
     assert entry(capsys, "backfill", "--start", D1, "--end", D1, "--select", "raw/schedule", "--allow-shrink")[0] == 0
     assert entry(capsys, "backfill", "--start", D1, "--end", D1, "--select", "raw/schedule")[0] == 0
-    assert seen == [{ALLOW_SHRINK_TAG: "true"}, None]
+    assert [t.get(ALLOW_SHRINK_TAG) for t in seen] == ["true", None]
+    assert all(t.get("dagster/backfill") for t in seen)  # each run still belongs to its backfill
