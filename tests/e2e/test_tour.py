@@ -163,7 +163,7 @@ def test_tour(browser, e2e_stack: E2EStack):  # noqa: F811
     raw = [b for b in ours if any(a["path"][0] == "raw" for a in b["assetSelection"] or [])]
     assert raw, ours
     browser.find_element(By.XPATH, f"//a[normalize-space()='{raw[0]['id']}']").click()
-    _wait_for_text(browser, raw[0]["id"], "bdl_boxscores", "Success")
+    _wait_for_text(browser, raw[0]["id"], "Partition selection", f"{E2E_DAYS[0]}", "bdl_boxscores", "Succeeded")
     _shot(browser, "tour_3_backfill.png")
 
     # 4. The plots: season_report's metadata holds its charts as markdown images.
