@@ -31,6 +31,7 @@ from nba_assets.partitions import ET, week_key
 ROOT = Path(__file__).resolve().parents[2]
 HISTORY_DAYS = 200  # features read 190 days back; automation needs those partitions present
 SENSOR_INTERVAL = 15  # seconds between late-boxscore probes during the scenario
+AUTOMATION_INTERVAL = 10  # seconds between automation ticks during the scenario (30 in a deployment)
 
 
 @dataclass
@@ -88,6 +89,7 @@ def run(sc: Scenario) -> Outcome:
             "NBA_LAKE_DATA_DIR": str(sc.data_dir),
             "NBA_LAKE_SOURCE": "sim",
             "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL),
+            "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL),
         }
     )
     os.environ.pop("NBA_LAKE_SIM_NOW", None)  # the clock file must drive every process

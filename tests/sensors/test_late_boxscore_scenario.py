@@ -15,7 +15,7 @@ from nba_assets.cli import scenario
 def test_late_boxscore_is_picked_up_and_everything_downstream_reruns_by_itself(tmp_path, monkeypatch):
     # run() exports its settings into os.environ for the daemons it starts; keep them out of other tests.
     for var in ("DAGSTER_HOME", "NBA_LAKE_DATA_DIR", "NBA_LAKE_SOURCE", "NBA_LAKE_SIM_NOW",
-                "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS"):
+                "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS", "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS"):
         if var in os.environ:
             monkeypatch.setenv(var, os.environ[var])  # restored after the test
         else:
