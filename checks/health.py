@@ -75,13 +75,21 @@ def record_game_day_success(instance: dg.DagsterInstance, run_id: str, at: dt.da
     )
 
 
-def raw_writes(instance: dg.DagsterInstance, raw_keys: Iterable[dg.AssetKey]) -> dict[str, float | None]:
-    """table -> epoch seconds of its latest materialization (None: never)."""
+def latest_writes(instance: dg.DagsterInstance, watched: Iterable[tables.Table]) -> dict[str, tuple[int, float]]:
+    """table label -> (storage id, wall-clock epoch seconds) of its latest materialization (written ones only)."""
     out = {}
-    for key in raw_keys:
-        ev = instance.get_latest_materialization_event(key)
-        out["/".join(key.path)] = ev.timestamp if ev else None
+    for table in watched:
+        recs = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=table.key), limit=1).records
+        if recs:
+            out[table.label] = (recs[0].storage_id, recs[0].timestamp)
     return out
+
+
+def raw_writes(instance: dg.DagsterInstance, raw_tables: Iterable[tables.Table]) -> dict[str, float | None]:
+    """table -> epoch seconds of its latest materialization (None: never)."""
+    raw = list(raw_tables)
+    got = latest_writes(instance, raw)
+    return {tb.label: got[tb.label][1] if tb.label in got else None for tb in raw}
 
 
 def health_report(

@@ -44,9 +44,9 @@ def derived_asset(table: t.Table) -> dg.AssetsDefinition:
         raise ValueError(f"{table.label}: derived tables live in {sorted(AUTOMATION)}, not {table.layer!r}")
     fn = derive_function(table)
     args = [arg for arg, _ in table.inputs]
-    missing = set(inspect.signature(fn).parameters) ^ set(args)
-    if missing:
-        raise ValueError(f"{table.label}: inputs {args} do not match {table.derive}'s parameters ({sorted(missing)})")
+    unmatched = set(inspect.signature(fn).parameters) ^ set(args)
+    if unmatched:
+        raise ValueError(f"{table.label}: inputs {args} do not match {table.derive}'s parameters ({sorted(unmatched)})")
 
     def body(**frames: pl.DataFrame) -> pl.DataFrame:
         return fn(**frames)

@@ -36,6 +36,7 @@ from checks.health import (
     PIPELINE_HEALTH,
     health_verdict,
     last_game_day_success,
+    latest_writes,
     record_game_day_success,
 )
 from checks.per_day import RANGE_KEY
@@ -217,16 +218,6 @@ def check_events(alerts: AlertsResource, records: Iterable, now: str) -> list[Ev
 
 
 # ------------------------------------------------------------------------------------ freshness
-def latest_writes(instance: dg.DagsterInstance, tables: Iterable[t.Table]) -> dict[str, tuple[int, float]]:
-    """table label -> (storage id, wall-clock epoch seconds) of its latest materialization (written ones only)."""
-    out = {}
-    for table in tables:
-        recs = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=table.key), limit=1).records
-        if recs:
-            out[table.label] = (recs[0].storage_id, recs[0].timestamp)
-    return out
-
-
 def observe_writes(
     seen: dict[str, list], writes: dict[str, tuple[int, float]], source_now: dt.datetime, wall_now: float
 ) -> dict[str, list]:

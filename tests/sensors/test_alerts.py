@@ -312,10 +312,10 @@ def test_a_registry_table_goes_stale_on_the_sources_clock_through_the_sensors_ev
 
 
 def _a_registry_table_goes_stale(instance):
-    from checks.health import record_game_day_success
+    from checks.health import latest_writes, record_game_day_success
     from nba_assets import tables
     from resources.alerts import AlertsResource
-    from sensors.alerts import evaluate, latest_writes
+    from sensors.alerts import evaluate
 
     instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=tables.SCHEDULE.key, partition="2026-01-09"))
     writes = latest_writes(instance, [tables.SCHEDULE, tables.GAMES])

@@ -25,8 +25,8 @@ def health_line(instance: dg.DagsterInstance, sources: SourcesResource) -> tuple
     """(healthy, one line): the last successful game-day run on the source clock, raw tables' last write."""
     from checks.health import health_report, last_game_day_success, raw_writes
 
-    raw_keys = [tb.key for tb in tables.ALL if tb.layer == "raw"]
-    return health_report(last_game_day_success(instance), sources.now(), raw_writes(instance, raw_keys), time.time())
+    raw_tables = [tb for tb in tables.ALL if tb.layer == "raw"]
+    return health_report(last_game_day_success(instance), sources.now(), raw_writes(instance, raw_tables), time.time())
 
 
 @c.app.command()
