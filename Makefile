@@ -3,8 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# "bc": installs since the venv is byte-compiled (a venv installed before re-installs once).
-STAMP := $(VENV)/.installed-bc-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# uv.lock pins every dependency (`uv lock` after editing pyproject.toml; `uv sync --locked` refuses a stale
+# lock). The stamp names both files' checksum, so editing either re-installs. "bc": the venv is byte-compiled.
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed-bc-$(shell cat pyproject.toml uv.lock | cksum | cut -d' ' -f1)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # No __pycache__ in the work tree. The dependencies are byte-compiled once at install (compileall
 # below, ~30 s): without their .pyc every `nba-lake` command would compile Dagster, pandas and polars
@@ -13,10 +15,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore bench clean-data
 
-$(STAMP): pyproject.toml
+# uv sync installs exactly the lock's versions (the project editable, extra dev); --inexact keeps pip and
+# uv themselves in the venv. The image installs from the same lock (deploy/Dockerfile).
+$(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -m pip install -q --upgrade pip uv==$(UV_VERSION)
+	$(BIN)/uv sync -q --locked --inexact --extra dev --python $(BIN)/python
 	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
