@@ -16,24 +16,23 @@ from nba_assets.grading import GRADING_ASSETS
 from nba_assets.jobs import JOBS
 from nba_assets.predictions import PREDICTION_ASSETS
 from nba_assets.raw import RAW_ASSETS
-from resources.env import resources_for
+from resources.env import executor_for, resources_for
+from resources.settings import settings
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
 
 ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:
+    s = settings()
     return dg.Definitions(
         assets=[*ALL_ASSETS, pipeline_health],
         asset_checks=all_asset_checks(),
         jobs=[*JOBS, *ALL_JOBS],
         schedules=ALL_SCHEDULES,
         sensors=SENSORS,
-        resources=resources_for(),
-        # Steps are many and small (an asset plus its checks); a subprocess per step would re-import
-        # the project for each (~5-10 s). One process per run is faster on a laptop-sized machine, and
-        # a range run already does a season per step.
-        executor=dg.in_process_executor,
+        resources=resources_for(s),
+        executor=executor_for(s),
     )
 
 
