@@ -127,7 +127,7 @@ def _wait_for_location(url: str, timeout: float = 120.0) -> None:
     raise RuntimeError(f"the code location of {url} did not load in {timeout} s")
 
 
-def _stop_all(procs: list[subprocess.Popen], timeout: float = 15.0) -> None:
+def _stop_all(procs: list[subprocess.Popen], timeout: float = 5.0) -> None:
     """SIGTERM every process group at once, then wait; SIGKILL what outlives `timeout`."""
     for proc in procs:
         with contextlib.suppress(ProcessLookupError):
