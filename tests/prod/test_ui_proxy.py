@@ -86,14 +86,13 @@ def proxy(tmp_path_factory):
                             password_var], env={**env, user_var: user, password_var: password}, check=True,
                            capture_output=True)
         listen = {"NBA_LAKE_UI_LISTEN": servers.free_port(), "NBA_LAKE_VIEWER_LISTEN": servers.free_port()}
-        template = string.Template((REPO / "deploy/nginx/ui.conf.template").read_text())
-        (tmp / "ui.conf").write_text(template.safe_substitute(  # the same ${NAME}s envsubst fills in compose
-            NBA_LAKE_UI_LISTEN=f"127.0.0.1:{listen['NBA_LAKE_UI_LISTEN']}",
-            NBA_LAKE_VIEWER_LISTEN=f"127.0.0.1:{listen['NBA_LAKE_VIEWER_LISTEN']}",
-            NBA_LAKE_UI_UPSTREAM=f"127.0.0.1:{ports['operators']}",
-            NBA_LAKE_VIEWER_UPSTREAM=f"127.0.0.1:{ports['viewers']}",
-            NBA_LAKE_AUTH_DIR=str(auth),
-        ))
+        (tmp / "ui.conf").write_text(_render_template({
+            "NBA_LAKE_UI_LISTEN": f"127.0.0.1:{listen['NBA_LAKE_UI_LISTEN']}",
+            "NBA_LAKE_VIEWER_LISTEN": f"127.0.0.1:{listen['NBA_LAKE_VIEWER_LISTEN']}",
+            "NBA_LAKE_UI_UPSTREAM": f"127.0.0.1:{ports['operators']}",
+            "NBA_LAKE_VIEWER_UPSTREAM": f"127.0.0.1:{ports['viewers']}",
+            "NBA_LAKE_AUTH_DIR": str(auth),
+        }))
         temp_paths = "\n".join(f"  {kind}_temp_path {tmp}/{kind};" for kind in
                                ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (tmp / "nginx.conf").write_text(
@@ -114,6 +113,18 @@ def proxy(tmp_path_factory):
                "viewer": f"http://127.0.0.1:{listen['NBA_LAKE_VIEWER_LISTEN']}", "webservers": ports}
     finally:
         _stop_all(procs)
+
+
+def _render_template(variables: dict[str, str]) -> str:
+    """deploy/nginx/ui.conf.template filled as the nginx image fills /etc/nginx/templates at start:
+    `envsubst` with the ${NAME} of each variable set, so nginx's own $variables stay as they are."""
+    text = (REPO / "deploy/nginx/ui.conf.template").read_text()
+    envsubst = shutil.which("envsubst")
+    if envsubst is None:  # gettext-base missing: the same substitution in Python
+        return string.Template(text).safe_substitute(variables)
+    names = " ".join(f"${{{name}}}" for name in variables)
+    return subprocess.run([envsubst, names], input=text, env={**os.environ, **variables}, text=True,
+                          capture_output=True, check=True).stdout
 
 
 def _wait_for_location(url: str, timeout: float = 120.0) -> None:
