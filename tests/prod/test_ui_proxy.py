@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.prod import servers
 
@@ -191,3 +192,18 @@ def test_the_read_only_webserver_answers_queries_and_refuses_mutations(proxy):
     assert refused["__typename"] == "UnauthorizedError", refused
     # the same mutation is accepted by the operators' webserver: the refusal is the read-only mode's
     assert _graphql(proxy["ui"], OPERATOR, WIPE)["data"]["wipeAssets"]["__typename"] == "AssetWipeSuccess"
+
+
+def test_in_compose_only_nginx_publishes_a_port_and_the_webservers_sit_on_an_internal_network():
+    compose = yaml.safe_load((REPO / "deploy/docker-compose.yaml").read_text())
+    services = compose["services"]
+    assert [name for name, s in services.items() if s.get("ports")] == ["nginx"]
+    assert all(p.startswith("127.0.0.1:") for p in services["nginx"]["ports"])
+    assert compose["networks"]["ui"] == {"internal": True}
+    on_ui = sorted(name for name, s in services.items() if "ui" in (s.get("networks") or []))
+    assert on_ui == ["nginx", "webserver", "webserver-read-only"]
+    assert "--read-only" in services["webserver-read-only"]["command"]
+    assert "--read-only" not in services["webserver"]["command"]
+    env = services["nginx"]["environment"]
+    assert env["NBA_LAKE_UI_UPSTREAM"] == "webserver:3000"
+    assert env["NBA_LAKE_VIEWER_UPSTREAM"] == "webserver-read-only:3000"
