@@ -165,6 +165,33 @@ class InjuryContract(pa.DataFrameModel):
     Config = _Strict
 
 
+class GameLineContract(pa.DataFrameModel):
+    """raw/game_lines: one row per (event_id, bookmaker, snapshot_ts): a book's spread and total."""
+
+    game_date: pl.Date
+    event_id: pl.Utf8
+    commence_time: UtcTs
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    bookmaker: pl.Utf8
+    snapshot_ts: UtcTs
+    home_spread: pl.Float64 = pa.Field(nullable=True, ge=-40, le=40)  # the home side's points (-5.5: favoured)
+    home_spread_price: pl.Float64 = pa.Field(nullable=True)  # American odds
+    away_spread_price: pl.Float64 = pa.Field(nullable=True)
+    total: pl.Float64 = pa.Field(nullable=True, ge=150, le=300)
+    over_price: pl.Float64 = pa.Field(nullable=True)
+    under_price: pl.Float64 = pa.Field(nullable=True)
+    minutes_before_tip: pl.Float64  # negative = taken after tip-off (must never feed features)
+    landing_file: pl.Utf8
+
+    Config = _Strict
+
+    @pa.dataframe_check
+    def has_a_line(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """A row carries a spread or a total (a book with neither market is no row)."""
+        return data.lazyframe.select(pl.col("home_spread").is_not_null() | pl.col("total").is_not_null())
+
+
 # --------------------------------------------------------------------------------------- analytics
 class GamesContract(pa.DataFrameModel):
     """analytics/games: one row per game (canonical NBA.com game_id; game_code when no source has one)."""

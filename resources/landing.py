@@ -42,6 +42,7 @@ ENDPOINTS = (
     "schedule",
     "events",
     "event_odds",
+    "game_lines",
     "player_injuries",
 )
 

@@ -22,6 +22,7 @@ from resources.sim import faults as F
 from resources.sim.clock import SimClock
 from resources.sim.league import SimLeague
 from resources.sim.routes_bdl import BdlRoutes
+from resources.sim.routes_lines import GameLineRoutes
 from resources.sim.routes_nbacom import NbaComRoutes
 from resources.sim.routes_odds import OddsRoutes
 from resources.sim.wire import (
@@ -44,7 +45,7 @@ _INDEX_CACHE: weakref.WeakKeyDictionary[SimLeague, dict[int, SeasonIndex]] = wea
 _INDEX_LOCK = threading.Lock()
 
 
-class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
+class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, GameLineRoutes):
     """Answers requests for one league and clock; keeps per-instance transient-fault counters."""
 
     def __init__(self, league: SimLeague, clock: SimClock, state_dir: Path | None = None):
