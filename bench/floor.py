@@ -111,6 +111,7 @@ def run_floor(
     from io_managers.model_store import ModelStore
     from nba_assets import predictions as prediction_assets
     from nba_assets import raw as raw_assets
+    from nba_assets import raw_feeds
     from nba_assets.common import by_day
     from nba_assets.features import SLATE_SEASON_TYPES
     from nba_assets.logic import analytics as alog
@@ -138,7 +139,7 @@ def run_floor(
     # ---------------------------------------------------------------- raw: parse the landed files
     landing = LandingZone(str(data_dir))
     raw: dict[str, pl.DataFrame] = {}
-    for feed in raw_assets.FEEDS:  # the same feeds (parsers, landing folders) the raw assets use
+    for feed in [*raw_assets.FEEDS, *raw_feeds.FEEDS]:  # the same feeds (parsers, landing folders) the raw assets use
         table = feed.table.label
         st = FloorStep(table, like_for_like=False, note="parse landed JSON only (Dagster also fetches over HTTP)")
         got, st.compute_s = _timed(lambda feed=feed: feed.ingest(landing, days))
@@ -176,7 +177,8 @@ def run_floor(
     h0, h1 = start - dt.timedelta(days=flog.HISTORY_DAYS), end - dt.timedelta(days=1)
     (hist, t1), (team_hist, t2) = read(t.PLAYER_GAME_SUMMARY.label, h0, h1), read(t.TEAM_GAME_SUMMARY.label, h0, h1)
     (sched, t3), (inj, t4), (lines, t5) = read(t.SCHEDULE.label), read(t.INJURIES.label), read(t.PROP_LINES.label)
-    st.read_s = t1 + t2 + t3 + t4 + t5
+    game_lines, t6 = read(t.GAME_LINES.label)
+    st.read_s = t1 + t2 + t3 + t4 + t5 + t6
     feats, st.compute_s = _timed(
         lambda: flog.build_player_features(
             player_games=hist,
@@ -185,6 +187,7 @@ def run_floor(
             injuries=inj,
             prop_lines=lines,
             target_dates=days,
+            game_lines=game_lines,
         )
     )
     _, st.write_s = _timed(lambda: _write_days(feats, out, t.PLAYER_FEATURES.label, days))

@@ -305,6 +305,11 @@ class PlayerFeaturesContract(pa.DataFrameModel):
     n_books: pl.Int64 = pa.Field(ge=0)
     line_minus_l10: pl.Float64 = pa.Field(nullable=True)
     line_movement: pl.Float64 = pa.Field(nullable=True)  # latest consensus - opening consensus
+    # game lines (snapshots before the prediction time only; nba_assets/logic/game_lines.py)
+    implied_team_total: pl.Float64 = pa.Field(nullable=True, ge=40, le=200)  # total / 2 - team_spread / 2
+    team_spread: pl.Float64 = pa.Field(nullable=True, ge=-40, le=40)  # the team's points: -5.5 = favoured
+    implied_team_total_movement: pl.Float64 = pa.Field(nullable=True)  # latest - opening
+    team_spread_movement: pl.Float64 = pa.Field(nullable=True)  # latest - opening
     # provenance
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
     data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)
