@@ -192,6 +192,25 @@ class GameLineContract(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("home_spread").is_not_null() | pl.col("total").is_not_null())
 
 
+OFFICIAL_STATUSES = ["Out", "Doubtful", "Questionable", "Probable", "Available"]
+
+
+class InjuryReportContract(pa.DataFrameModel):
+    """raw/injury_report: one row per (report_ts, player_lookup): a player on the NBA's official report."""
+
+    game_date: pl.Date
+    report_ts: UtcTs  # the release's time (its page header)
+    matchup: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}@[A-Z]{3}$")
+    team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    player_name: pl.Utf8  # "First Last" (the report prints "Last, First")
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    status: pl.Utf8 = pa.Field(isin=OFFICIAL_STATUSES)
+    reason: pl.Utf8 = pa.Field(nullable=True)
+    landing_file: pl.Utf8
+
+    Config = _Strict
+
+
 # --------------------------------------------------------------------------------------- analytics
 class GamesContract(pa.DataFrameModel):
     """analytics/games: one row per game (canonical NBA.com game_id; game_code when no source has one)."""

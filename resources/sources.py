@@ -25,6 +25,7 @@ from upath.implementations.local import LocalPath
 
 from nba_assets.partitions import game_date_of
 from resources.clients import BdlClient, NbaComClient, OddsApiClient
+from resources.clients_injury import InjuryReportClient
 from resources.clients_lines import GameLinesClient
 from resources.http import HttpSource, RetryPolicy
 from resources.landing import LandingZone
@@ -109,6 +110,9 @@ class SourcesResource(dg.ConfigurableResource):
     def odds(self) -> OddsApiClient:
         key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
         return OddsApiClient(self._source("oddsapi"), self.landing(), key, **self._base("odds_base_url"))
+
+    def injury_report(self) -> InjuryReportClient:
+        return InjuryReportClient(self._source("nbacom"), self.landing())
 
     def game_lines(self) -> GameLinesClient:
         key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
