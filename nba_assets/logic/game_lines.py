@@ -11,6 +11,8 @@ Per (game_date, team) on D's slate, from raw/game_lines:
   -5.5 means favoured by 5.5. implied_team_total = total / 2 - team_spread / 2 (a 220 total with the
   home side -5.5 gives home 112.75, away 107.25).
 - *_movement: latest minus opening (both before the prediction time); 0 with one snapshot.
+- A slate refresh (logic/history.py) re-takes them as of its own time, like the prop line: the 10:00 ET
+  prediction sees only the lines out by 10:00 ET.
 """
 
 from __future__ import annotations
@@ -35,38 +37,49 @@ def prediction_time() -> pl.Expr:
     return (pl.coalesce(pl.col("tipoff_utc").cast(_UTC), noon.cast(_UTC)) - PREDICTION_LEAD).alias("predict_at")
 
 
-def _per_book(lines: pl.DataFrame, column: str) -> pl.DataFrame:
+def _per_book(lines: pl.DataFrame, column: str, by: list[str]) -> pl.DataFrame:
     return (
         lines.filter(pl.col(column).is_not_null())
-        .sort([*_GAME, "bookmaker", "snapshot_ts"])
-        .group_by([*_GAME, "bookmaker"], maintain_order=True)
+        .sort([*by, "bookmaker", "snapshot_ts"])
+        .group_by([*by, "bookmaker"], maintain_order=True)
         .agg(pl.col(column).last().alias("latest"), pl.col(column).first().alias("opening"))
-        .group_by(_GAME)
+        .group_by(by)
         .agg(pl.col("latest").median().alias(column), pl.col("opening").median().alias(f"{column}_open"))
     )
 
 
-def game_consensus(game_lines: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
-    """Per game (game_date, home_team, away_team): consensus and opening home_spread and total."""
-    games = teams.select(*_GAME, "tipoff_utc").unique(subset=_GAME, keep="first", maintain_order=True)
-    usable = game_lines.join(games.with_columns(prediction_time()), on=_GAME, how="inner").filter(
+def game_consensus(game_lines: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """Per (game_date, home_team, away_team, predict_at) of `points`: consensus and opening home_spread
+    and total from the snapshots taken at or before predict_at (and before tip-off)."""
+    by = [*_GAME, "predict_at"]
+    points = points.select(by).unique()
+    usable = game_lines.join(points, on=_GAME, how="inner").filter(
         (pl.col("snapshot_ts") <= pl.col("predict_at"))
         & (pl.col("snapshot_ts") < pl.col("commence_time"))
         & (pl.col("minutes_before_tip") > 0)
     )
-    spread, total = _per_book(usable, "home_spread"), _per_book(usable, "total")
-    return games.select(_GAME).join(spread, on=_GAME, how="left").join(total, on=_GAME, how="left")
+    spread, total = _per_book(usable, "home_spread", by), _per_book(usable, "total", by)
+    return points.join(spread, on=by, how="left").join(total, on=by, how="left")
 
 
-def add_game_lines(rows: pl.DataFrame, game_lines: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
-    """rows (game_date, home_team, away_team, home per player) with the COLUMNS, null without a line."""
-    games = game_consensus(game_lines, teams)
+def add_game_lines(rows: pl.DataFrame, game_lines: pl.DataFrame, teams: pl.DataFrame | None = None) -> pl.DataFrame:
+    """rows (game_date, home_team, away_team, home per player) with the COLUMNS, null without a line.
+
+    As of each row's `predict_at` when it has one (a refresh's created_at), else of its game's
+    prediction time from `teams` (game_date, home_team, away_team, tipoff_utc)."""
+    own = "predict_at" in rows.columns
+    if not own:
+        times = teams.select(*_GAME, "tipoff_utc").unique(subset=_GAME, keep="first", maintain_order=True)
+        rows = rows.join(times.with_columns(prediction_time()).drop("tipoff_utc"), on=_GAME, how="left")
+    rows = rows.drop([c for c in COLUMNS if c in rows.columns])
+    games = game_consensus(game_lines, rows)
     side = pl.when(pl.col("home")).then(1.0).otherwise(-1.0)
     itt = pl.col("total") / 2 - side * pl.col("home_spread") / 2
     itt_open = pl.col("total_open") / 2 - side * pl.col("home_spread_open") / 2
-    return rows.join(games, on=_GAME, how="left").with_columns(
+    out = rows.join(games, on=[*_GAME, "predict_at"], how="left").with_columns(
         itt.alias("implied_team_total"),
         (side * pl.col("home_spread")).alias("team_spread"),
         (itt - itt_open).alias("implied_team_total_movement"),
         (side * (pl.col("home_spread") - pl.col("home_spread_open"))).alias("team_spread_movement"),
     ).drop("home_spread", "home_spread_open", "total", "total_open")
+    return out if own else out.drop("predict_at")
