@@ -10,7 +10,8 @@ Per (game_date, team) on D's slate, from raw/game_lines:
 - team_spread: the team's own points in the spread (home: the home point; away: its negative), so
   -5.5 means favoured by 5.5. implied_team_total = total / 2 - team_spread / 2 (a 220 total with the
   home side -5.5 gives home 112.75, away 107.25).
-- *_movement: latest minus opening (both before the prediction time); 0 with one snapshot.
+- *_movement: latest minus opening (both before the prediction time); null while every book has
+  one snapshot only (nothing measurable has moved yet).
 - A slate refresh (logic/history.py) re-takes them as of its own time, like the prop line: the 10:00 ET
   prediction sees only the lines out by 10:00 ET.
 """
@@ -42,9 +43,12 @@ def _per_book(lines: pl.DataFrame, column: str, by: list[str]) -> pl.DataFrame:
         lines.filter(pl.col(column).is_not_null())
         .sort([*by, "bookmaker", "snapshot_ts"])
         .group_by([*by, "bookmaker"], maintain_order=True)
-        .agg(pl.col(column).last().alias("latest"), pl.col(column).first().alias("opening"))
+        .agg(pl.col(column).last().alias("latest"), pl.col(column).first().alias("opening"),
+             pl.col("snapshot_ts").n_unique().alias("snaps"))
         .group_by(by)
-        .agg(pl.col("latest").median().alias(column), pl.col("opening").median().alias(f"{column}_open"))
+        .agg(pl.col("latest").median().alias(column),
+             # One snapshot per book: nothing has moved yet that could be measured (null, not 0).
+             pl.when(pl.col("snaps").max() > 1).then(pl.col("opening").median()).alias(f"{column}_open"))
     )
 
 

@@ -19,9 +19,12 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, datetime, time
+from pathlib import Path
 
 import polars as pl
 from reportlab.lib.pagesizes import landscape, letter
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from nba_assets.partitions import ET
@@ -34,6 +37,18 @@ COLUMNS = ("Game Date", "Game Time", "Matchup", "Team", "Player Name", "Current 
 COLUMN_X = (20, 95, 160, 230, 380, 530, 610)  # left edges in points (landscape letter: 792 wide)
 ROWS_PER_PAGE = 30
 _PART = re.compile(r"\(([^)]+)\)")
+
+
+def register_fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu Sans, embedded, so every name prints as spelled (Dončić, Jović;
+    the standard PDF fonts have no č or ć). The TTF files come with matplotlib, already a dependency."""
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for name, file in (("DejaVuSans", "DejaVuSans.ttf"), ("DejaVuSans-Bold", "DejaVuSans-Bold.ttf")):
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    return "DejaVuSans", "DejaVuSans-Bold"
 
 
 def release_times(d: date) -> list[datetime]:
@@ -83,17 +98,18 @@ def last_first(name: str) -> str:
 def render_report(ts: datetime, rows: list[dict], bad_status_row: int | None = None) -> bytes:
     """The PDF bytes of one release. `bad_status_row`: a seeded malformed record (its status unreadable)."""
     buf = io.BytesIO()
+    regular, bold = register_fonts()
     pdf = canvas.Canvas(buf, pagesize=landscape(letter), invariant=1)  # invariant: same input, same bytes
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     et = ts.astimezone(ET)
     prev_game = prev_team = None
     for page in range(pages):
-        pdf.setFont("Helvetica-Bold", 11)
+        pdf.setFont(bold, 11)
         pdf.drawString(20, 580, f"Injury Report: {et:%m/%d/%y %I:%M %p} ET")
-        pdf.setFont("Helvetica-Bold", 8)
+        pdf.setFont(bold, 8)
         for x, label in zip(COLUMN_X, COLUMNS, strict=True):
             pdf.drawString(x, 555, label)
-        pdf.setFont("Helvetica", 8)
+        pdf.setFont(regular, 8)
         y = 540
         for i, r in enumerate(rows[page * ROWS_PER_PAGE:(page + 1) * ROWS_PER_PAGE], start=page * ROWS_PER_PAGE):
             g = r["game"]

@@ -116,6 +116,12 @@ def test_a_snapshot_after_the_prediction_time_or_after_tip_off_is_never_used():
     assert _features(_lines(before + at_cutoff))["home1"]["team_spread"] == -7.5
 
 
+def test_movement_is_unknown_while_every_book_has_one_snapshot():
+    got = _features(_lines([("dk", 36 * H, -3.5, 218.0), ("fd", 30 * H, -4.5, 219.0)]))["home1"]
+    assert got["team_spread"] == -4.0 and got["implied_team_total"] == pytest.approx(109.25 + 2.0)
+    assert got["team_spread_movement"] is None and got["implied_team_total_movement"] is None
+
+
 def test_without_lines_the_columns_are_null_and_the_rows_stay():
     got = _features(tables.GAME_LINES.empty())
     assert set(got) == {"home1", "away1"}
