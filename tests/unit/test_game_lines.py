@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import polars as pl
@@ -14,6 +15,7 @@ from nba_assets.logic.history import REFRESH_OFFSETS
 from resources import parsers
 from resources.sim.game_lines import BOOK_SD, TOTAL_ERROR_SD, build_game_lines
 from resources.sim.market import BOOKS, SNAPSHOT_OFFSETS
+from tests.conftest import FIXTURES
 
 UTC = dt.UTC
 DAY = dt.date(2026, 1, 9)
@@ -49,6 +51,16 @@ def test_a_book_gives_one_row_with_spread_and_total_and_a_one_market_book_keeps_
     assert rows["fanduel"]["home_spread"] is None and rows["fanduel"]["total"] == pytest.approx(220.91)
     assert (rows["draftkings"]["home_team"], rows["draftkings"]["away_team"]) == ("BOS", "TOR")
     assert res.rejects.height == 0
+
+
+def test_the_handmade_historical_response_gives_each_books_spread_and_total():
+    body = json.loads((FIXTURES / "oddsapi" / "historical_event_odds_spreads_totals_handmade.json").read_text())
+    res = parsers.parse_odds_game_lines(body, "f.json")
+    assert res.rejects.height == 0
+    got = {r["bookmaker"]: (r["home_spread"], r["total"]) for r in res.rows.to_dicts()}
+    # the home side is the Lakers: the Celtics favoured by 4.5 means LAL +4.5
+    assert got == {"draftkings": (4.5, 229.5), "fanduel": (5.0, 230.0), "betmgm": (None, 229.0)}
+    assert set(res.rows["snapshot_ts"]) == {dt.datetime(2025, 1, 20, 23, 55, 39, tzinfo=UTC)}  # the wrapper's
 
 
 def test_decimal_prices_are_converted_to_american():
