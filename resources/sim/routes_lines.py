@@ -5,7 +5,8 @@ The same event odds endpoints as the props (live `/v4/sports/.../events/{id}/odd
 bookmakers' game lines at the snapshot in force, in the real API's shape (spreads: one outcome per team
 with its point; totals: Over and Under with the same point). A request asks for the game markets or for
 player_points, not both at once (the project's clients never mix them). Seeded transient faults and
-operator outages apply as to the props (the same endpoint names).
+operator outages apply as to the props: a day's seeded 429/503 on either event odds endpoint
+answers the game-line requests too (their counters are shared with the props').
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class GameLineRoutes:
             raise HttpError(422, {"message": "sim: ask for player_points apart from spreads/totals",
                                   "error_code": "INVALID_MARKET_COMBO"})
         now = self.clock.now()
-        self._transient("oddsapi/historical_event_odds" if historical else "oddsapi/event_odds", [g["game_date"]])
+        for endpoint in ("oddsapi/event_odds", "oddsapi/historical_event_odds"):  # the Odds API's faults of the day
+            self._transient(endpoint, [g["game_date"]])
         snaps_by_ts = self._game_line_snapshots(idx.season_year, g["event_id"])
         times = sorted(t for t in snaps_by_ts if t <= now)
         at = now

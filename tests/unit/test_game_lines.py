@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import httpx
 import numpy as np
 import polars as pl
 import pytest
@@ -13,8 +14,11 @@ from nba_assets import tables
 from nba_assets.logic import game_lines as gl
 from nba_assets.logic.history import REFRESH_OFFSETS
 from resources import parsers
+from resources.clients import iso_z
+from resources.sim import SimClock, SimConfig, SimLeague
 from resources.sim.game_lines import BOOK_SD, TOTAL_ERROR_SD, build_game_lines
 from resources.sim.market import BOOKS, SNAPSHOT_OFFSETS
+from resources.sim.transport import sim_transport
 from tests.conftest import FIXTURES
 
 UTC = dt.UTC
@@ -164,3 +168,17 @@ def test_the_sims_lines_follow_the_teams_expected_points_within_the_stated_noise
     assert abs(err["t"].mean()) < 0.6 and err["t"].std() == pytest.approx(np.hypot(0.6 * TOTAL_ERROR_SD, BOOK_SD), rel=0.15)
     assert err["s"].std() < 2.5 and abs(err["s"].mean()) < 0.4
     assert build_game_lines(7, 2025, schedule, box).equals(lines)  # seeded
+
+
+def test_the_sim_answers_game_lines_with_the_days_seeded_503s_then_the_lines():
+    # 2026-04-04: the sim seeds two 503s on the Odds API's event odds (resources/sim/faults.py)
+    league = SimLeague(SimConfig())
+    game = league.schedule(2025).filter(pl.col("game_date") == dt.date(2026, 4, 4)).row(0, named=True)
+    client = httpx.Client(transport=sim_transport(league, SimClock(fixed=game["tipoff_utc"] + dt.timedelta(days=1))))
+    url = f"https://api.the-odds-api.com/v4/historical/sports/basketball_nba/events/{game['event_id']}/odds"
+    params = {"apiKey": "k", "date": iso_z(game["tipoff_utc"] - dt.timedelta(minutes=10)), "markets": "spreads,totals"}
+    statuses = [client.get(url, params=params).status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    res = parsers.parse_odds_game_lines(client.get(url, params=params).json(), "f.json")
+    assert res.rejects.height == 0 and res.rows["bookmaker"].n_unique() == len(BOOKS)
+    assert (res.rows["minutes_before_tip"] == 15).all()  # the last snapshot before T-10m: T-15m

@@ -23,6 +23,13 @@ from resources.sim import injury_pdf as ip
 from resources.sim.transport import sim_transport
 from tests.conftest import FIXTURES
 
+
+@pytest.fixture(scope="module")
+def league() -> SimLeague:
+    """One league for the module: the sim indexes a season once per league object."""
+    return SimLeague(SimConfig())
+
+
 HANDMADE = FIXTURES / "nbacom" / "injury_report" / "Injury-Report_2025-01-21_05PM_handmade.pdf"
 UTC = dt.UTC
 
@@ -65,8 +72,8 @@ def test_a_body_that_is_not_a_whole_pdf_is_one_file_reject(body):
 
 
 # ------------------------------------------------------------------------------------ sim + client
-def _client(tmp_path: Path, now: dt.datetime) -> tuple[InjuryReportClient, LandingZone, list[str]]:
-    transport = sim_transport(SimLeague(SimConfig()), SimClock(fixed=now))
+def _client(tmp_path: Path, now: dt.datetime, league: SimLeague) -> tuple[InjuryReportClient, LandingZone, list[str]]:
+    transport = sim_transport(league, SimClock(fixed=now))
     seen: list[str] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -79,10 +86,10 @@ def _client(tmp_path: Path, now: dt.datetime) -> tuple[InjuryReportClient, Landi
     return InjuryReportClient(http, landing), landing, seen
 
 
-def test_the_client_lands_only_the_latest_release_before_each_refresh_and_never_twice(tmp_path):
+def test_the_client_lands_only_the_latest_release_before_each_refresh_and_never_twice(tmp_path, league):
     day = dt.date(2025, 12, 8)
     at = lambda h, m=0: dt.datetime.combine(day, dt.time(h, m), tzinfo=ET)  # noqa: E731
-    client, landing, seen = _client(tmp_path, at(23))
+    client, landing, seen = _client(tmp_path, at(23), league)
     got = client.fetch_for(day, [at(10), at(10, 30)])  # both after 09 AM only
     assert [f.meta["url"] for f in got] == [ip.report_url(at(9))]
     assert client.fetch_for(day, [at(10), at(18)]) and seen[-1] == ip.report_url(at(17))
@@ -92,10 +99,10 @@ def test_the_client_lands_only_the_latest_release_before_each_refresh_and_never_
     assert {f.name.endswith(".pdf") for f in landing.files("nbacom", "injury_report", day)} == {True}
 
 
-def test_a_release_is_not_served_before_its_time_and_the_listing_shows_only_released_ones(tmp_path):
+def test_a_release_is_not_served_before_its_time_and_the_listing_shows_only_released_ones(tmp_path, league):
     day = dt.date(2025, 12, 8)
     noon = dt.datetime.combine(day, dt.time(12), tzinfo=ET)
-    client, _, _ = _client(tmp_path, noon)
+    client, _, _ = _client(tmp_path, noon, league)
     listed = {ts for ts in releases(client.http.get(client.listing_url + "/nba-injury-report-2025-26-season/").text)
               if ts.date() == day}
     assert listed == {dt.datetime.combine(day, dt.time(9), tzinfo=ET)}
@@ -138,3 +145,30 @@ def test_reconcile_names_who_each_report_has_and_whether_they_agree():
     official = _report([("a", "Out", 17), ("b", "Available", 17), ("c", "Out", 17)])
     got = {r["player_lookup"]: r["verdict"] for r in injuries.reconcile(official, bdl).to_dicts()}
     assert got == {"a": "agree", "b": "status_differs", "c": "official_only", "d": "bdl_only"}
+
+
+def test_the_sims_seeded_faults_reach_the_report_a_503_then_an_unreadable_line(league):
+    # 2026-01-21: two seeded 503s on NBA.com; 2026-04-01: a seeded malformed NBA.com record
+    for day, check in ((dt.date(2026, 1, 21), "503"), (dt.date(2026, 4, 1), "reject")):
+        at = dt.datetime.combine(day, dt.time(23), tzinfo=ET)
+        transport = sim_transport(league, SimClock(fixed=at))
+        client = httpx.Client(transport=transport)
+        url = ip.report_url(dt.datetime.combine(day, dt.time(17), tzinfo=ET))
+        first = client.get(url)
+        if check == "503":
+            assert [first.status_code, client.get(url).status_code, client.get(url).status_code] == [503, 503, 200]
+            continue
+        res = parse_injury_report_pdf(first.content, "r.pdf")
+        assert first.status_code == 200 and res.rows.height > 0
+        assert res.rejects.height == 1 and res.rejects["rule"][0].startswith("page 1, line 1: status must be one of")
+
+
+def test_a_one_sided_out_is_a_conflict_and_an_updated_status_is_not():
+    from checks.definitions import injury_reports_conflict
+
+    bdl = _report([("a", "Out", 10), ("b", "Day-To-Day", 10), ("d", "Out", 10)])
+    official = _report([("a", "Out", 17), ("b", "Out", 17)])
+    got = injury_reports_conflict(official, bdl)
+    assert not got.passed and got.offending["player_lookup"].to_list() == ["d"]
+    assert got.extra["verdicts"] == {"agree": 1, "bdl_only": 1, "status_differs": 1}
+    assert injury_reports_conflict(official, bdl.filter(pl.col("player_lookup") != "d")).passed
