@@ -63,6 +63,7 @@ TEAM_ROWS_MATCH_PLAYERS = "team_rows_match_players"
 TEAM_POINTS_MATCH_FINAL = "team_points_match_final_score"
 PERFORMANCE_MATCHES_GRADES = "performance_matches_grades"
 INJURY_REPORTS_AGREE = "injury_reports_agree"
+GAME_LINE_AVAILABILITY = "game_line_availability"
 
 BLOCKING_LAYERS = {"raw", "analytics"}
 
@@ -470,6 +471,10 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         team_rows_match_players,
         team_points_match_final_score,
         performance_matches_grades,
+        edge_check(t.GAME_LINES, GAME_LINE_AVAILABILITY, t.SCHEDULE,
+                   lambda lines, schedule: availability.game_line_availability(schedule, lines), WARN,
+                   f"Every scheduled game has pre-tip spreads or totals from >= {availability.MIN_BOOKS} books. "
+                   "WARN: the game-line features are null for such a game (the model treats them as missing)."),
         edge_check(t.INJURY_REPORT, INJURY_REPORTS_AGREE, t.INJURIES, injury_reports_conflict, WARN,
                    "The official injury report and Ball Don't Lie's agree on who is out (latest of the day). "
                    "WARN: one source missed a player; the gate uses the official status when there is one."),

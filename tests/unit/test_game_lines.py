@@ -182,3 +182,16 @@ def test_the_sim_answers_game_lines_with_the_days_seeded_503s_then_the_lines():
     res = parsers.parse_odds_game_lines(client.get(url, params=params).json(), "f.json")
     assert res.rejects.height == 0 and res.rows["bookmaker"].n_unique() == len(BOOKS)
     assert (res.rows["minutes_before_tip"] == 15).all()  # the last snapshot before T-10m: T-15m
+
+
+def test_a_scheduled_game_without_pre_tip_lines_from_two_books_is_named():
+    from checks.availability import game_line_availability
+
+    schedule = pl.DataFrame({"game_date": [DAY, DAY], "home_team": ["BOS", "NYK"], "away_team": ["TOR", "MIA"],
+                             "game_id": ["g1", "g2"]})
+    lines = _lines([("dk", 3 * H, -5.5, 220.0), ("fd", 3 * H, -5.0, 221.0), ("dk", -H, -9.0, 230.0)])
+    got = game_line_availability(schedule, lines)
+    assert not got.passed and got.offending["game_id"].to_list() == ["g2"] and got.extra["games_without_lines"] == 1
+    one_book = lines.filter(pl.col("bookmaker") == "dk")  # its only pre-tip line plus an in-game one
+    assert not game_line_availability(schedule.head(1), one_book).passed
+    assert game_line_availability(schedule.head(1), lines).passed
