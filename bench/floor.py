@@ -146,6 +146,10 @@ def run_floor(
         raw[table] = got.rows
         _, st.write_s = _timed(lambda: _write_days(got.rows, out, table, days))
         record(st, got.rows, table)
+    st = FloorStep(t.INJURY_REPORT.label, like_for_like=False, note="parse landed PDFs only")
+    got, st.compute_s = _timed(lambda: raw_feeds.ingest_reports(landing, days))
+    _, st.write_s = _timed(lambda: _write_days(got.rows, out, t.INJURY_REPORT.label, days))
+    record(st, got.rows, t.INJURY_REPORT.label)
 
     # The transforms below read their inputs from the Dagster lake, as the assets do.
     def read(table: str, first: dt.date = start, last: dt.date = end) -> tuple[pl.DataFrame, float]:
@@ -227,25 +231,27 @@ def run_floor(
     (feats_l, r1), (sched_l, r2), (props_l, r3), (inj_l, r4) = (
         read(t.PLAYER_FEATURES.label), read(t.SCHEDULE.label), read(t.PROP_LINES.label), read(t.INJURIES.label)
     )
-    st.read_s = r1 + r2 + r3 + r4
+    (official_l, r5), (game_lines_l, r6) = read(t.INJURY_REPORT.label), read(t.GAME_LINES.label)
+    st.read_s = r1 + r2 + r3 + r4 + r5 + r6
     now = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
     holes = prediction_assets.history_holes(LakeReader(str(data_dir)), days)
     t0 = time.perf_counter()
     frames = []
     # As the asset does (nba_assets/predictions.py recommendation_history): every input split by day once,
     # each week's model loaded once.
-    inputs_by_day = [by_day(f) for f in (feats_l, sched_l, props_l, inj_l, holes)]
+    inputs = (feats_l, sched_l, props_l, inj_l, holes, official_l, game_lines_l)
+    inputs_by_day = [by_day(f) for f in inputs]
     models: dict[str, object] = {}
     for d in days:
         key = week_key(d)
         if key not in models:
             models[key] = store.load(key) or store.latest_before(key)
-        day_feats, day_sched, day_props, day_inj, day_holes = (
-            split.get(d, f.clear()) for split, f in zip(inputs_by_day, (feats_l, sched_l, props_l, inj_l, holes),
-                                                          strict=True)
+        day_feats, day_sched, day_props, day_inj, day_holes, day_official, day_games = (
+            split.get(d, f.clear()) for split, f in zip(inputs_by_day, inputs, strict=True)
         )
         frames.append(history.build_history(
             day_feats, day_sched, day_props, day_inj, models[key], now, None, day_holes,
+            game_lines=day_games, official=day_official,
         ))  # fmt: skip
     hist = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     st.compute_s = time.perf_counter() - t0
