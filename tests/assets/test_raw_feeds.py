@@ -63,5 +63,7 @@ def test_the_days_official_releases_land_once_each_and_parse_to_the_sims_report(
     assert set(got["player_lookup"]) <= set(truth.select(player_lookup_expr("player_name"))["player_name"])
     assert got.filter(pl.col("report_ts") == got["report_ts"].min()).height == truth.filter(
         pl.col("team").is_in(list(playing))).height
+    first = file_hashes(sim_lake / "lake" / "raw" / "injury_report")
     run()
     assert (landing / "_manifest.jsonl").read_text().splitlines() == manifest
+    assert file_hashes(sim_lake / "lake" / "raw" / "injury_report") == first

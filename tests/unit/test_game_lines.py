@@ -15,10 +15,11 @@ from nba_assets.logic import game_lines as gl
 from nba_assets.logic.history import REFRESH_OFFSETS
 from resources import parsers
 from resources.clients import iso_z
-from resources.sim import SimClock, SimConfig, SimLeague
+from resources.sim import SimClock, SimConfig
 from resources.sim.game_lines import BOOK_SD, TOTAL_ERROR_SD, build_game_lines
 from resources.sim.market import BOOKS, SNAPSHOT_OFFSETS
 from resources.sim.transport import sim_transport
+from resources.sources import sim_league
 from tests.conftest import FIXTURES
 
 UTC = dt.UTC
@@ -172,7 +173,7 @@ def test_the_sims_lines_follow_the_teams_expected_points_within_the_stated_noise
 
 def test_the_sim_answers_game_lines_with_the_days_seeded_503s_then_the_lines():
     # 2026-04-04: the sim seeds two 503s on the Odds API's event odds (resources/sim/faults.py)
-    league = SimLeague(SimConfig())
+    league = sim_league(SimConfig().seed)  # the sources' league: its season index is shared with other tests
     game = league.schedule(2025).filter(pl.col("game_date") == dt.date(2026, 4, 4)).row(0, named=True)
     client = httpx.Client(transport=sim_transport(league, SimClock(fixed=game["tipoff_utc"] + dt.timedelta(days=1))))
     url = f"https://api.the-odds-api.com/v4/historical/sports/basketball_nba/events/{game['event_id']}/odds"

@@ -21,13 +21,14 @@ from resources.parsers.injury_pdf import parse_injury_report_pdf
 from resources.sim import SimClock, SimConfig, SimLeague
 from resources.sim import injury_pdf as ip
 from resources.sim.transport import sim_transport
+from resources.sources import sim_league
 from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def league() -> SimLeague:
-    """One league for the module: the sim indexes a season once per league object."""
-    return SimLeague(SimConfig())
+    """The league the sources serve (one per process): the sim indexes a season once per league object."""
+    return sim_league(SimConfig().seed)
 
 
 HANDMADE = FIXTURES / "nbacom" / "injury_report" / "Injury-Report_2025-01-21_05PM_handmade.pdf"
