@@ -205,16 +205,16 @@ def landing(args) -> dict:
     from nba_assets.jobs import ingest_job
 
     assert os.environ.get("NBA_LAKE_SOURCE") == "landing", "the landing replay needs NBA_LAKE_SOURCE=landing"
-    feeds = [*raw.FEEDS, *raw_feeds.FEEDS]
-    keys = [feed.table.key for feed in feeds]
+    raw_tables = [feed.table for feed in (*raw.FEEDS, *raw_feeds.FEEDS)] + [raw_feeds.t.INJURY_REPORT]
+    keys = [table.key for table in raw_tables]
     job, _ = run_job(defs, instance, ingest_job.name, args.start, args.end, "landing", selection=keys)
     start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
     ours = Path(os.environ["NBA_LAKE_DATA_DIR"]) / "lake"
     ref = Path(args.reference) / "lake"
     same = {}
     if job["success"]:
-        for feed in feeds:
-            label = feed.table.label
+        for table in raw_tables:
+            label = table.label
             same[label] = same_frames(read_days(ours, label, start, end), read_days(ref, label, start, end))
     return {"start": args.start, "end": args.end, "job": job, "seconds": job["seconds"], "same_as_lake": same,
             "success": job["success"] and all(same.values())}
