@@ -201,11 +201,11 @@ def landing(args) -> dict:
     from floor import read_days, same_frames
 
     defs, instance = _definitions()
-    from nba_assets import raw, raw_feeds
+    from nba_assets import raw, raw_feeds, tables
     from nba_assets.jobs import ingest_job
 
     assert os.environ.get("NBA_LAKE_SOURCE") == "landing", "the landing replay needs NBA_LAKE_SOURCE=landing"
-    raw_tables = [feed.table for feed in (*raw.FEEDS, *raw_feeds.FEEDS)] + [raw_feeds.t.INJURY_REPORT]
+    raw_tables = [feed.table for feed in (*raw.FEEDS, *raw_feeds.FEEDS)] + [tables.INJURY_REPORT]
     keys = [table.key for table in raw_tables]
     job, _ = run_job(defs, instance, ingest_job.name, args.start, args.end, "landing", selection=keys)
     start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
