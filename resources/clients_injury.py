@@ -14,10 +14,13 @@ import re
 from datetime import date, datetime
 
 from nba_assets.partitions import ET
+from resources.clients import NBACOM_HEADERS
 from resources.http import HttpSource
 from resources.landing import LandedFile, LandingZone
 
 ENDPOINT = "injury_report"
+# The league's CDN, like stats.nba.com, turns away requests that do not look like a browser's.
+HEADERS = {"User-Agent": NBACOM_HEADERS["User-Agent"], "Referer": "https://official.nba.com/"}
 RELEASE = re.compile(r"https?://[^\"'\s<>]+/Injury-Report_(\d{4}-\d{2}-\d{2})_(\d{2})(AM|PM)\.pdf")
 
 
@@ -49,7 +52,7 @@ class InjuryReportClient:
     def needed(self, game_date: date, refreshes: list[datetime]) -> list[tuple[datetime, str]]:
         """(time, url) of the day's releases the refreshes need: for each refresh the latest release at
         or before it (one listing request; releases after the last refresh or of other days are not)."""
-        page = self.http.get(self.listing_url + season_page(game_date)).text
+        page = self.http.get(self.listing_url + season_page(game_date), headers=HEADERS).text
         day = sorted((ts, url) for ts, url in releases(page).items() if ts.date() == game_date)
         picks = {max(due) for at in refreshes if (due := [r for r in day if r[0] <= at])}
         return sorted(picks)
@@ -63,7 +66,7 @@ class InjuryReportClient:
         for _, url in self.needed(game_date, refreshes):
             if url in landed_urls:
                 continue
-            resp = self.http.get(url)
+            resp = self.http.get(url, headers=HEADERS)
             out += self.landing.write(self.source, ENDPOINT, [game_date], resp.content, url=url, params=None,
                                       status=resp.status_code)
         return out
