@@ -12,6 +12,7 @@ from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS
 from nba_assets.common import MODEL_OWNERS, day_windows, png_markdown, table_asset, table_in
 from nba_assets.logic import grading as logic
+from nba_assets.logic import pricing
 from nba_assets.logic import report as report_logic
 from resources.lake import LakeReader, LakeResource
 
@@ -22,7 +23,8 @@ CODE_VERSION = "grading_v1"
     t.PREDICTION_GRADES,
     (
         "One row per (game_id, player_lookup, system_id): the prediction graded against "
-        "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS, absolute and signed error."
+        "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS at the pick's line, absolute and signed "
+        "error, profit at the pick's price, closing line and CLV."
     ),
     owners=MODEL_OWNERS,
     code_version=CODE_VERSION,
@@ -31,23 +33,25 @@ CODE_VERSION = "grading_v1"
         "predictions": table_in(t.PLAYER_PROP_PREDICTIONS),
         "actuals": table_in(t.PLAYER_GAME_SUMMARY),
         "games": table_in(t.GAMES),
+        "prop_lines": table_in(t.PROP_LINES),
     },
 )
 def prediction_grades(
-    predictions: pl.DataFrame, actuals: pl.DataFrame, games: pl.DataFrame
+    predictions: pl.DataFrame, actuals: pl.DataFrame, games: pl.DataFrame, prop_lines: pl.DataFrame
 ) -> pl.DataFrame:
     # Only finished games with a boxscore are graded: a player missing from a game not yet played,
     # or whose boxscore is late, is not a VOID. The late boxscore re-runs this partition when it lands.
     final = logic.final_games(games)
     graded = predictions.join(final, on="game_id", how="semi")
-    return logic.grade_predictions(graded, actuals)
+    closing = pricing.closing_lines(prop_lines, games.join(final, on="game_id", how="semi"))
+    return logic.grade_predictions(graded, actuals, closing)
 
 
 @table_asset(
     t.SYSTEM_DAILY_PERFORMANCE,
     (
         "One row per (game_date, system_id): predictions, graded, coverage, MAE, bias, hit rate "
-        "(overall, OVER, UNDER), ROI at -110 and Brier score of p_over."
+        "(overall, OVER, UNDER), ROI at the price taken and at -110, CLV and Brier score of p_over."
     ),
     owners=MODEL_OWNERS,
     code_version=CODE_VERSION,
