@@ -419,6 +419,32 @@ class SystemDailyPerformanceContract(pa.DataFrameModel):
     Config = _Strict
 
 
+class ChampionContract(pa.DataFrameModel):
+    """grading/champion: one row per game_date: the system backing that day's picks (logic/champion.py),
+    decided from the graded days before it only."""
+
+    game_date: pl.Date
+    champion: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)
+    promoted: pl.Boolean  # the title changed hands on this day
+    previous_champion: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)  # the day before's
+    window_start: pl.Date  # the trailing window is [window_start, game_date)
+    champion_bets: pl.Int64 = pa.Field(ge=0)  # priced bets in the window
+    champion_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)  # at the price taken
+    champion_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    champion_clv: pl.Float64 = pa.Field(nullable=True)
+    challenger: pl.Utf8 = pa.Field(nullable=True)  # the best other system with the minimum sample
+    challenger_bets: pl.Int64 = pa.Field(nullable=True, ge=0)
+    challenger_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)
+    challenger_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+
+    Config = _Strict
+
+    @pa.dataframe_check
+    def window_before_the_day(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """The champion of a day is decided from graded days before it (no leakage)."""
+        return data.lazyframe.select(pl.col("window_start") < pl.col("game_date"))
+
+
 def empty_frame(contract: type[pa.DataFrameModel]) -> pl.DataFrame:
     """A typed, empty frame with `contract`'s columns (use `tables.<TABLE>.empty()`)."""
     schema = contract.to_schema()
