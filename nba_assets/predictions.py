@@ -183,7 +183,7 @@ def recommendation_history(
     stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
     schema = t.RECOMMENDATION_HISTORY.empty().schema
     # Rows stored before a column existed (the pick columns) keep it null: a history row is never
-    # rewritten (docs/data.md, "What a pick was made at", says how to rebuild such days).
+    # rewritten (docs/grading.md, "An existing lake", says how to rebuild such days).
     stored = stored.with_columns(
         pl.lit(None, dtype=dtype).alias(c) for c, dtype in schema.items() if c not in stored.columns
     ).cast(dict(schema))
