@@ -181,12 +181,7 @@ def recommendation_history(
     holes = history_holes(reader, days)
     # One read of the range's stored history and one model load per week, not one of each per day.
     stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
-    schema = t.RECOMMENDATION_HISTORY.empty().schema
-    # Rows stored before a column existed (the pick columns) keep it null: a history row is never
-    # rewritten (docs/grading.md, "An existing lake", says how to rebuild such days).
-    stored = stored.with_columns(
-        pl.lit(None, dtype=dtype).alias(c) for c, dtype in schema.items() if c not in stored.columns
-    ).cast(dict(schema))
+    stored = history.conform(stored)
     inputs_by_day = [by_day(frame) for frame in (features, schedule, prop_lines, injuries, stored, holes)]
     models: dict[str, object] = {}
     for d in days:

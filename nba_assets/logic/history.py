@@ -108,6 +108,16 @@ def refresh_rows(
     return injuries.status_asof(injury_reports, rows)
 
 
+def conform(stored: pl.DataFrame) -> pl.DataFrame:
+    """Stored history rows in the table's schema. A column the contract gained after a day was written
+    (the pick columns) is null on that day's rows: a history row is never rewritten (docs/grading.md,
+    "An existing lake", says how to rebuild such days)."""
+    schema = HISTORY_TABLE.empty().schema
+    return stored.with_columns(
+        pl.lit(None, dtype=dtype).alias(c) for c, dtype in schema.items() if c not in stored.columns
+    ).cast(dict(schema))
+
+
 def changed_rows(predictions: pl.DataFrame) -> pl.DataFrame:
     """Rows whose CHANGE_COLUMNS differ from the previous row of their key (the first row always)."""
     ordered = predictions.sort([*KEY, "created_at"])

@@ -143,3 +143,13 @@ def test_daily_roi_is_at_the_price_taken_and_at_110_on_the_same_bets():
     assert perf["roi_at_110"] == pytest.approx((3 * 100 / 110 - 1) / 4)
     assert perf["clv_bets"] == 0 and perf["clv"] is None  # no closing line given
     tables.SYSTEM_DAILY_PERFORMANCE.contract.validate(daily_performance(grades))
+
+
+def test_history_stored_before_the_pick_columns_keeps_its_rows_with_no_pick(day):  # noqa: F811
+    props = [offer("dk", 20.5, -110, -110, ts=TIP - 36 * H, player="player0")]
+    hist = build(day, props, [], TIP + H)
+    old = hist.drop(*pricing.PICK_SCHEMA)  # a day written before the columns existed
+    again = build(day, props, [], TIP + H, existing=history.conform(old))
+    assert again.height == hist.height  # nothing re-made, nothing lost
+    assert all(again[c].null_count() == again.height for c in pricing.PICK_SCHEMA)
+    RecommendationHistoryContract.validate(again)
