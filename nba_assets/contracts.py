@@ -427,6 +427,8 @@ class ChampionContract(pa.DataFrameModel):
     champion: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)
     promoted: pl.Boolean  # the title changed hands on this day
     previous_champion: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)  # the day before's
+    previous_champion_bets: pl.Int64 = pa.Field(ge=0)  # its window figures: what a promotion beat
+    previous_champion_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)
     window_start: pl.Date  # the trailing window is [window_start, game_date)
     champion_bets: pl.Int64 = pa.Field(ge=0)  # priced bets in the window
     champion_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)  # at the price taken

@@ -123,10 +123,12 @@ def champion_history(perf: pl.DataFrame, days: list[dt.date], rule: Rule = RULE)
         champion = _decide(champion, today, rule)
         if day not in wanted:
             continue
-        mine, other = today.get(champion, {}), _qualified(today, champion, rule) or {}
+        mine, before = today.get(champion, {}), today.get(previous, {})
+        other = _qualified(today, champion, rule) or {}
         rows.append({
             "game_date": day, "champion": champion, "promoted": champion != previous,
-            "previous_champion": previous, "window_start": day - dt.timedelta(days=rule.window_days),
+            "previous_champion": previous, "previous_champion_bets": before.get("bets", 0),
+            "previous_champion_roi": before.get("roi"), "window_start": day - dt.timedelta(days=rule.window_days),
             "champion_bets": mine.get("bets", 0), "champion_roi": mine.get("roi"),
             "champion_hit_rate": mine.get("hit_rate"), "champion_clv": mine.get("clv"),
             "challenger": other.get("system_id"), "challenger_bets": other.get("bets"),

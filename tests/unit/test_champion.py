@@ -52,6 +52,7 @@ def test_a_challenger_is_promoted_once_it_has_the_sample_and_the_margin():
     assert promo["promoted"] and promo["previous_champion"] == "a" and promo["window_start"] == D0 - dt.timedelta(days=28)
     assert (promo["champion_bets"], promo["challenger"], promo["challenger_roi"]) == (120, "a", 0.0)
     assert promo["champion_roi"] == pytest.approx(0.03)
+    assert (promo["previous_champion_bets"], promo["previous_champion_roi"]) == (120, 0.0)
     assert out["promoted"].to_list() == [False, False, True, False, False, False]
 
 
@@ -173,4 +174,5 @@ def test_the_asset_writes_a_row_per_day_and_says_who_was_promoted(tmp_path):
     events = {e.materialization.partition: e.materialization.metadata for e in result.get_asset_materialization_events()}
     promo = events["2025-01-03"]
     assert promo["promoted"].value is True and promo["previous_champion"].value == "moving_avg_l10"
+    assert promo["previous_champion_roi"].value == 0.0 and promo["previous_champion_bets"].value == 120
     assert promo["champion_roi"].value == pytest.approx(0.05)
