@@ -66,10 +66,13 @@ def window_figures(perf: pl.DataFrame, days: list[dt.date], window_days: int) ->
         rows.group_by("day", "system_id")
         .agg(
             bets=pl.col("priced_bets").sum().cast(pl.Int64),
-            profit=pl.col("profit_units").sum(),
+            # Summed in integer hundredths of a point and ten-thousandths of a unit (the daily figures'
+            # own precision): a float sum's result depends on the order polars adds in, and a re-run
+            # must write the same bytes.
+            profit=(pl.col("profit_units") * 10_000).round().cast(pl.Int64).sum() / 10_000,
             wins=pl.col("wins").sum(),
             decided=decided.sum(),
-            clv_sum=(pl.col("clv") * pl.col("clv_bets")).sum(),
+            clv_sum=(pl.col("clv") * pl.col("clv_bets") * 100).round().cast(pl.Int64).sum() / 100,
             clv_bets=pl.col("clv_bets").sum(),
         )
         .select(
