@@ -166,11 +166,14 @@ def test_the_asset_writes_a_row_per_day_and_says_who_was_promoted(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     resources = {"lake": LakeResource(data_dir=str(tmp_path)), "io_manager": ParquetLakeIOManager(base_dir=str(tmp_path))}
     tags = {"dagster/asset_partition_range_start": "2025-01-01", "dagster/asset_partition_range_end": "2025-01-04"}
-    for _ in range(2):  # re-running the range writes the same rows
+    written_bytes = []
+    for _ in range(2):  # re-running the range writes the same bytes
         result = dg.materialize([champion_asset], resources=resources, instance=instance, tags=tags)
         assert result.success
         written = pl.read_parquet(tmp_path / "lake" / "grading" / "champion" / "*.parquet").sort("game_date")
         assert titles(written) == ["moving_avg_l10", "moving_avg_l10", "lgbm_points_v1", "lgbm_points_v1"]
+        written_bytes.append([f.read_bytes() for f in sorted((tmp_path / "lake" / "grading" / "champion").glob("*.parquet"))])
+    assert len(written_bytes[0]) == 4 and written_bytes[0] == written_bytes[1]
     events = {e.materialization.partition: e.materialization.metadata for e in result.get_asset_materialization_events()}
     promo = events["2025-01-03"]
     assert promo["promoted"].value is True and promo["previous_champion"].value == "moving_avg_l10"
