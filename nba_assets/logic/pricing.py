@@ -125,8 +125,9 @@ def closing_lines(prop_lines: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame
 
 def clv_expr() -> pl.Expr:
     """Closing line value in points, positive = good for the side taken (module docstring)."""
-    rec, diff = pl.col("recommendation"), pl.col("closing_line") - pl.col("pick_line")
-    return pl.when(rec == "OVER").then(diff).when(rec == "UNDER").then(-diff).round(2)
+    rec, close, pick = pl.col("recommendation"), pl.col("closing_line"), pl.col("pick_line")
+    # Each side as its own difference: negating a zero would write -0.0.
+    return pl.when(rec == "OVER").then(close - pick).when(rec == "UNDER").then(pick - close).round(2)
 
 
 def profit_expr() -> pl.Expr:

@@ -126,6 +126,8 @@ def test_closing_line_is_the_last_pre_tip_consensus_and_clv_is_signed_for_the_si
     graded = grade_predictions(pl.concat([preds, under]), acts, closing).sort("system_id")
     # OVER at 19.5 closing 22.0: +2.5 (the market moved our way); UNDER at 19.5: -2.5
     assert graded.select("recommendation", "closing_line", "clv").rows() == [("OVER", 22.0, 2.5), ("UNDER", 22.0, -2.5)]
+    at_close = grade_predictions(under.with_columns(pick_line=pl.lit(22.0)), acts, closing)
+    assert str(at_close["clv"][0]) == "0.0"  # not -0.0
 
 
 def test_daily_roi_is_at_the_price_taken_and_at_110_on_the_same_bets():
