@@ -54,6 +54,7 @@ FINALS_IN_EVERY_SOURCE = "final_games_in_every_source"
 GAMES_BECOME_FINAL = "games_final_after_tipoff"
 SOURCES_AGREE = "sources_agree"
 BOX_IDS_MATCH_SCHEDULE = "box_game_ids_match_schedule"
+SCHEDULES_AGREE = "schedules_agree"
 ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
@@ -304,6 +305,21 @@ box_game_ids_match_schedule = completeness_check(
 )
 
 
+@dg.asset_check(
+    asset=t.GAMES.key,
+    name=SCHEDULES_AGREE,
+    partitions_def=game_dates,
+    additional_ins={"schedule": check_input(t.SCHEDULE), "bdl_games": check_input(t.BDL_GAMES)},
+    description="NBA.com's schedule and Ball Don't Lie's /v1/games list the same games (date, home, away) "
+    f"with tip-offs within {agreement.TIPOFF_TOLERANCE_MINUTES} min; each game one lacks or times "
+    "differently is named. WARN: analytics/games keeps every game either lists.",
+)
+def schedules_agree(
+    context: dg.AssetCheckExecutionContext, games: pl.DataFrame, schedule: pl.DataFrame, bdl_games: pl.DataFrame
+) -> dg.AssetCheckResult:
+    return check_result(context, WARN, on_frames(agreement.schedule_disagreements, schedule, bdl_games))
+
+
 # --------------------------------------------------------------------------------------- anomaly
 def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> pl.DataFrame:
     """Rows per game in the lake for the HISTORY_CALENDAR_DAYS before `before` (empty if no table).
@@ -448,6 +464,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         final_games_in_every_source,
         games_final_after_tipoff,
         box_game_ids_match_schedule,
+        schedules_agree,
         sources_agree,
         *(row_count_check(table) for table in ROW_COUNT_TABLES),
         feature_quality_share,
