@@ -27,9 +27,9 @@ def test_recovery_asks_once_per_day_for_the_tables_of_the_sources_that_answer():
     }
     reqs = plan_recovery(outages, up={"nbacom", "bdl"})
     got = {r.partition_key: sorted(k.to_user_string() for k in r.asset_selection) for r in reqs}
-    # box scores are left to late_boxscore_sensor; the odds are still down
-    assert got == {D1: ["raw/schedule"], D2: ["raw/bdl_games", "raw/injuries", "raw/schedule"]}
-    assert [r.run_key for r in reqs] == [f"recovered-{D1}-11", f"recovered-{D2}-22-23-21"]
+    # the odds are still down
+    assert got == {D1: ["raw/nbacom_boxscores", "raw/schedule"], D2: ["raw/bdl_games", "raw/injuries", "raw/schedule"]}
+    assert [r.run_key for r in reqs] == [f"recovered-{D1}-12-11", f"recovered-{D2}-22-23-21"]
     assert plan_recovery(outages, up=set()) == []
     # the same day recorded down again (a new materialization) is a new run key
     again = plan_recovery({("nbacom", D1): {t.SCHEDULE: 31}}, up={"nbacom"})
