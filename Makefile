@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore scenario-outage bench clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ ui: setup
 
 scenario-late-boxscore: setup
 	$(BIN)/python -m nba_assets.cli.scenario
+
+# NBA.com (or NBA_LAKE_OUTAGE_SOURCE=bdl|oddsapi) down for today's game-day run, then back: the daemons
+# reconcile the days by themselves (nba_assets/cli/outage_scenario.py).
+scenario-outage: setup
+	$(BIN)/python -m nba_assets.cli.outage_scenario
 
 # The benchmark (bench/README.md): every part, median of 3. E.g. make bench BENCH_ARGS="--only a,e --repeat 1".
 bench: setup
