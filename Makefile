@@ -71,8 +71,8 @@ ui: setup
 scenario-late-boxscore: setup
 	$(BIN)/python -m nba_assets.cli.scenario
 
-# NBA.com (or NBA_LAKE_OUTAGE_SOURCE=bdl|oddsapi) down for today's game-day run, then back: the daemons
-# reconcile the days by themselves (nba_assets/cli/outage_scenario.py).
+# NBA.com down for today's game-day run, then back: the daemons reconcile the days by themselves
+# (nba_assets/cli/outage_scenario.py).
 scenario-outage: setup
 	$(BIN)/python -m nba_assets.cli.outage_scenario
 

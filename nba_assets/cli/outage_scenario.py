@@ -40,6 +40,8 @@ class OutageOutcome:
 
 
 def run(sc: Scenario, source: str = "nbacom") -> OutageOutcome:
+    """The scenario for `source`; its end (games and summaries of the recorded days re-run) is what an
+    NBA.com or Ball Don't Lie outage leaves to reconcile, and only NBA.com's is tested."""
     prepare(sc, {name: INTERVAL for name in (
         "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS", "NBA_LAKE_RECOVERY_SENSOR_INTERVAL_SECONDS",
         "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS", "NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS")})
@@ -135,7 +137,7 @@ def _written_since(instance, key, day: str, since: float) -> bool:
 def main() -> None:
     data = Path(os.environ.get("NBA_LAKE_SCENARIO_DIR", ROOT / "data" / "scenario-outage"))
     sc = Scenario(data_dir=data / "lake_root", dagster_home=data / "dagster_home")
-    out = run(sc, os.environ.get("NBA_LAKE_OUTAGE_SOURCE", "nbacom"))
+    out = run(sc, "nbacom")
     sys.exit(0 if out.ok else 1)
 
 
