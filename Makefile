@@ -13,7 +13,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql nginx lint demo test fuzz ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql nginx lint demo test fuzz ui scenario-late-boxscore scenario-outage bench clean-data
 
 # uv sync installs exactly the lock's versions (the project editable, extra dev); --inexact keeps pip and
 # uv themselves in the venv. The image installs from the same lock (deploy/Dockerfile).
@@ -85,6 +85,11 @@ ui: setup
 
 scenario-late-boxscore: setup
 	$(BIN)/python -m nba_assets.cli.scenario
+
+# NBA.com down for today's game-day run, then back: the daemons reconcile the days by themselves
+# (nba_assets/cli/outage_scenario.py).
+scenario-outage: setup
+	$(BIN)/python -m nba_assets.cli.outage_scenario
 
 # The benchmark (bench/README.md): every part, median of 3. E.g. make bench BENCH_ARGS="--only a,e --repeat 1".
 bench: setup

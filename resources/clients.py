@@ -360,11 +360,7 @@ class OddsApiClient:
 
     def fetch_events(self, game_date: date) -> EventsFetch:
         """Historical events as of D 12:00 ET whose tip-off falls on D (ET)."""
-        url = f"{self.base_url}/v4/historical/sports/{SPORT}/events"
-        at, start, end = events_window(game_date)
-        params = {**self._key(), "date": iso_z(at), "commenceTimeFrom": iso_z(start),
-                  "commenceTimeTo": iso_z(end)}
-        resp = self.http.get(url, params=params)
+        url, params, resp = self._get_events(game_date)
         files = self.landing.write(self.source, "events", [game_date], resp.content, url=url,
                                    params=params, status=resp.status_code)
         body = _json_or_none(resp.content)
@@ -379,6 +375,17 @@ class OddsApiClient:
                 attempts=1, last_status=resp.status_code, file=files[0], moved=moved,
             )
         return EventsFetch(files=files, events=events_on(raw, game_date))
+
+    def probe_events(self, game_date: date) -> Any:
+        """The events of a date, NOT landed: whether the API answers (the outage recovery sensor)."""
+        return self._get_events(game_date)[2].json()
+
+    def _get_events(self, game_date: date) -> tuple[str, dict[str, Any], httpx.Response]:
+        url = f"{self.base_url}/v4/historical/sports/{SPORT}/events"
+        at, start, end = events_window(game_date)
+        params = {**self._key(), "date": iso_z(at), "commenceTimeFrom": iso_z(start),
+                  "commenceTimeTo": iso_z(end)}
+        return url, params, self.http.get(url, params=params)
 
     def fetch_event_odds_history(self, event: Mapping[str, Any],
                                  max_snapshots: int = 12) -> list[LandedFile]:

@@ -11,7 +11,9 @@ Every tick it looks at what changed since its cursor and at what is true now:
   policy's fail window (the hours of nba_assets/tables.py that Dagster's policies use), both on the
   source clock (the sim clock when simulated, so a stall can be replayed). Dagster's own freshness
   state is not read: 1.13 offers it through GraphQL (a webserver) and no public Python API;
-- sensors and schedules whose latest tick errored.
+- sensors and schedules whose latest tick errored;
+- a source recorded down for a day by a raw table (`outage:<source>:<day>`, sensors/outages.py),
+  resolved when the day's raw tables are re-ingested from it.
 
 Incidents are kept open in the cursor: an incident still failing on the next tick sends nothing, so
 a broken day does not page every 30 seconds. Net change per tick: an incident that opened and closed
@@ -41,8 +43,10 @@ from checks.health import (
 )
 from checks.per_day import RANGE_KEY
 from nba_assets import tables as t
+from nba_assets.partitions import ET
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
 from resources.sources import SourcesResource
+from sensors.outages import recorded_outages, watched_days
 
 SENSOR_NAME = "alerts_sensor"
 INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS", "60"))
@@ -284,6 +288,27 @@ def stale_events(
     return out
 
 
+# -------------------------------------------------------------------------------------- outages
+def outage_events(alerts: AlertsResource, outages: dict, open_keys: Iterable[str], now: str) -> list[Event]:
+    """Pure: one incident per (source, day) a raw table recorded down (sensors/outages.py); an open one
+    no longer recorded (the day re-ingested from the source, or out of the window) is resolved."""
+    out, current = [], set()
+    for (source, day), tables in sorted(outages.items()):
+        key = f"outage:{source}:{day}"
+        current.add(key)
+        labels = sorted(tb.label for tb in tables)
+        out.append(Event(key, alert=Alert(
+            key=key, kind="source_outage", status=FIRING, severity="warning",
+            title=f"{source} down for {day}: {', '.join(labels)} written from what is landed, the other "
+            "sources carry the day; it is re-ingested when the source answers",
+            fields={"source": source, "day": day, "tables": ", ".join(labels)},
+            link=alerts.asset_link(labels[0].split("/")), at=now,
+        )))
+    out += [Event(k, resolve_why=f"{k.split(':')[1]} answered: the day's raw tables re-ingested from it")
+            for k in open_keys if k.startswith("outage:") and k not in current]
+    return out
+
+
 # ---------------------------------------------------------------------------------------- ticks
 def tick_events(alerts: AlertsResource, ticks: dict[str, object], now: str) -> list[Event]:
     """`ticks`: instigator name -> its latest tick (or None)."""
@@ -361,6 +386,8 @@ def evaluate(
     events += stale_events(alerts, last_game_day_success(instance), source_now, seen,
                            {tb.label: tb.fresh_hours[1] for tb in monitored})
     events += tick_events(alerts, latest_ticks(instance), now)
+    outages = recorded_outages(instance, watched_days(source_now.astimezone(ET).date()))
+    events += outage_events(alerts, outages, cursor.get("open", {}), now)
     messages, open_ = reconcile(cursor.get("open", {}), events, now)
 
     pending = [Alert(**a) for a in cursor.get("pending", [])] + messages
@@ -383,7 +410,8 @@ def evaluate(
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Sends one alert per incident (failed run after retries, ERROR check failing on a day, stale "
-        "game-day run or a table past its freshness policy, erroring sensor/schedule) and a 'resolved' message when it passes "
+        "game-day run or a table past its freshness policy, erroring sensor/schedule, a source down for a "
+        "day) and a 'resolved' message when it passes "
         "again; pings the heartbeat URL after every successful game-day run."
     ),
 )
