@@ -17,19 +17,25 @@ from nba_assets.jobs import JOBS
 from nba_assets.predictions import PREDICTION_ASSETS
 from nba_assets.raw import RAW_ASSETS
 from resources.env import resources_for
+from resources.settings import settings
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
+from sensors.warehouse import WAREHOUSE_JOBS, WAREHOUSE_SENSORS
 
 ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:
+    s = settings()
+    # Prod publishes to BigQuery: its per-day published_to_bigquery checks and the catch-up sensor
+    # and job exist there only (sensors/warehouse.py); the assets are the same everywhere.
+    warehouse = s.env == "prod"
     return dg.Definitions(
         assets=[*ALL_ASSETS, pipeline_health],
-        asset_checks=all_asset_checks(),
-        jobs=[*JOBS, *ALL_JOBS],
+        asset_checks=all_asset_checks(warehouse=warehouse),
+        jobs=[*JOBS, *ALL_JOBS, *(WAREHOUSE_JOBS if warehouse else [])],
         schedules=ALL_SCHEDULES,
-        sensors=SENSORS,
-        resources=resources_for(),
+        sensors=[*SENSORS, *(WAREHOUSE_SENSORS if warehouse else [])],
+        resources=resources_for(s),
         # Steps are many and small (an asset plus its checks); a subprocess per step would re-import
         # the project for each (~5-10 s). One process per run is faster on a laptop-sized machine, and
         # a range run already does a season per step.

@@ -321,6 +321,35 @@ class BigQueryPublisher:
             self._drop(staging)
         return Published(table.label, day, int(rows), time.perf_counter() - t0, target)
 
+    def day_counts(self, table: Table, days: list[str]) -> dict[str, int]:
+        """{day: rows of `table` in BigQuery} for the days in [min(days), max(days)] that hold rows (a
+        table not created yet holds none), within the deadline: PublishDeadlineExceeded otherwise."""
+        budget = Budget(self.deadline_s, f"count {table.label} {min(days)}..{max(days)}")
+        column = table.partition_column
+        sql = (f"SELECT CAST(`{column}` AS STRING) AS day, COUNT(*) AS n FROM `{self.table_id(table)}` "
+               f"WHERE `{column}` BETWEEN @first AND @last GROUP BY 1")
+        params = [bigquery.ScalarQueryParameter(name, "DATE", dt.date.fromisoformat(value))
+                  for name, value in (("first", min(days)), ("last", max(days)))]
+        try:
+            job = self.client.query(sql, job_config=bigquery.QueryJobConfig(query_parameters=params), **budget.call())
+            return {str(row[0]): int(row[1]) for row in job.result(**budget.call())}
+        except gexc.NotFound:
+            return {}
+        except PublishDeadlineExceeded:
+            raise
+        except (TimeoutError, gexc.RetryError, gexc.DeadlineExceeded, requests.exceptions.RequestException) as exc:
+            raise PublishDeadlineExceeded(
+                f"{budget.what}: BigQuery did not answer within {self.deadline_s:g} s ({type(exc).__name__})"
+            ) from exc
+
+    def answers(self, timeout_s: float = 5.0) -> str | None:
+        """None when BigQuery answers one cheap call (list one dataset) within `timeout_s`, else why not."""
+        try:
+            list(self.client.list_datasets(max_results=1, **Budget(timeout_s, "probe").call()))
+        except (TimeoutError, gexc.GoogleAPIError, requests.exceptions.RequestException) as exc:
+            return f"BigQuery did not answer within {timeout_s:g} s ({type(exc).__name__})"
+        return None
+
     def _expire(self, staging: str, budget: Budget) -> None:
         # A staging table left behind by a crash between load and drop disappears by itself.
         # (The emulator accepts and ignores expirations.)
