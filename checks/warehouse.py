@@ -34,22 +34,23 @@ CATCH_UP = "catch_up"
 # ------------------------------------------------------------------------------ the rule (pure)
 def compare_day(day: str, lake_rows: int | None, bigquery_rows: int | None, *,
                 unpublished: str | None = None, unavailable: str | None = None) -> RuleResult:
-    """One day's verdict. `unpublished`: why this run's publish did not happen; `unavailable`: why
+    """One day's verdict (the summary leaves the day out: it is the record's partition, and a range's
+    own record prefixes it). `unpublished`: why this run's publish did not happen; `unavailable`: why
     BigQuery could not be counted; `lake_rows` None: the lake holds no object for the day."""
     extra: dict[str, Any] = {"lake_rows": lake_rows, "bigquery_rows": bigquery_rows, CATCH_UP: "yes"}
     if unpublished is not None:
-        return RuleResult(False, f"{day} is in the lake, not in BigQuery: {unpublished}", 1, failing_dates=[day],
+        return RuleResult(False, "in the lake, not in BigQuery: " + unpublished, 1, failing_dates=[day],
                           extra=extra)
     if lake_rows is None:
-        return RuleResult(False, f"{day}: the lake holds no object for the day", 1, failing_dates=[day],
+        return RuleResult(False, "the lake holds no object for the day", 1, failing_dates=[day],
                           extra={**extra, CATCH_UP: "no"})
     if unavailable is not None:
-        return RuleResult(False, f"{day}: BigQuery not compared: {unavailable}", 1, failing_dates=[day],
+        return RuleResult(False, f"BigQuery not compared: {unavailable}", 1, failing_dates=[day],
                           extra=extra)
     if bigquery_rows != lake_rows:
-        return RuleResult(False, f"{day}: BigQuery has {bigquery_rows} rows, the lake {lake_rows}", 1,
+        return RuleResult(False, f"BigQuery has {bigquery_rows} rows, the lake {lake_rows}", 1,
                           failing_dates=[day], extra=extra)
-    return RuleResult(True, f"{day}: BigQuery has the lake's {lake_rows} rows", extra=extra)
+    return RuleResult(True, f"BigQuery has the lake's {lake_rows} rows", extra=extra)
 
 
 # ------------------------------------------------------------------------------ the inputs

@@ -21,7 +21,9 @@ from nba_assets.dagster_internals import private_api
 from resources.lake import LakeResource
 
 CATCH_UP_JOB = "warehouse_catch_up"
-MAX_DAYS_PER_RUN = 20  # a run's worst case with BigQuery slow again: one publish deadline (<= 60 s), the rest skipped
+# Bounded per run: with BigQuery slow again a run waits at most two deadlines (the publish that ran out of
+# time, the count of its table's days published before it); the days after it are recorded "not tried".
+MAX_DAYS_PER_RUN = 20
 HISTORY = 400  # check records read per table and tick: two seasons' range backfills' worth of days
 PROBE_TIMEOUT_S = 5.0
 CATCH_UP_TAG = "nba-lake/catch-up"
