@@ -38,7 +38,7 @@ class CatchUpConfig(dg.Config):
 
 
 def parse_days(items: list[str]) -> dict[t.Table, list[str]]:
-    """{table: days} of "layer/table YYYY-MM-DD" items; a bad item raises naming it."""
+    """{table: days} of "layer/table YYYY-MM-DD" items, each once; a bad item raises naming it."""
     import datetime as dt
 
     out: dict[t.Table, list[str]] = {}
@@ -49,7 +49,9 @@ def parse_days(items: list[str]) -> dict[t.Table, list[str]]:
             dt.date.fromisoformat(day)
         except (KeyError, ValueError) as exc:
             raise ValueError(f"catch-up item {item!r}: expected 'layer/table YYYY-MM-DD' ({exc})") from None
-        out.setdefault(table, []).append(day)
+        days = out.setdefault(table, [])
+        if day not in days:  # a day listed twice is published and recorded once
+            days.append(day)
     return out
 
 
@@ -109,11 +111,15 @@ def unpublished_days(instance: dg.DagsterInstance, limit: int = MAX_DAYS_PER_RUN
     for table in publishable_tables():
         latest: dict[str, object] = {}
         for rec in private_api.check_history(instance, dg.AssetCheckKey(table.key, PUBLISHED), limit=HISTORY):
-            if rec.partition is not None and rec.partition not in latest and rec.evaluation is not None:
+            if rec.partition is not None and rec.partition not in latest:
                 latest[rec.partition] = rec.evaluation  # newest first: the first seen is the latest
         for day, ev in latest.items():
+            # A planned record (a run is about to check the day: its evaluation is not an
+            # AssetCheckEvaluation) and a passed day are left alone.
+            if not isinstance(ev, dg.AssetCheckEvaluation) or ev.passed:
+                continue
             retry = ev.metadata.get(CATCH_UP)
-            if not ev.passed and (retry is None or retry.value != "no"):
+            if retry is None or retry.value != "no":
                 found.append((table.label, day))
     return sorted(found, key=lambda item: (item[1], item[0]), reverse=True)[:limit]
 

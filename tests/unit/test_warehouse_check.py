@@ -45,9 +45,45 @@ def test_the_check_exists_only_where_there_is_a_warehouse():
 
 
 def test_catch_up_items_parse_and_a_bad_one_is_named():
-    assert parse_days(["raw/schedule 2025-12-11", "raw/schedule 2025-12-10", "analytics/games 2025-12-11"]) == {
+    assert parse_days(["raw/schedule 2025-12-11", "raw/schedule 2025-12-10", "analytics/games 2025-12-11",
+                       "raw/schedule 2025-12-11"]) == {
         tables.SCHEDULE: ["2025-12-11", "2025-12-10"], tables.GAMES: ["2025-12-11"]}
     with pytest.raises(ValueError, match="'raw/nope 2025-12-11'"):
         parse_days(["raw/nope 2025-12-11"])
     with pytest.raises(ValueError, match="'raw/schedule 12/11'"):
         parse_days(["raw/schedule 12/11"])
+
+
+def _record(instance, table, day: str, passed: bool, catch_up: str = "yes") -> None:
+    """One evaluation of published_to_bigquery for `day`, stored as a run's event (each in its own run
+    id: the storage keeps one record per check, run and partition)."""
+    import logging
+    import time
+    import uuid
+
+    import dagster as dg
+
+    from checks.warehouse import PUBLISHED
+
+    evaluation = dg.AssetCheckEvaluation(
+        asset_key=table.key, check_name=PUBLISHED, passed=passed, partition=day,
+        metadata={CATCH_UP: catch_up}, severity=dg.AssetCheckSeverity.ERROR,
+    )
+    event = dg.DagsterEvent(event_type_value=dg.DagsterEventType.ASSET_CHECK_EVALUATION.value,
+                            job_name="warehouse_catch_up", event_specific_data=evaluation)
+    instance.event_log_storage.store_event(dg.EventLogEntry(
+        error_info=None, level=logging.INFO, user_message="", run_id=uuid.uuid4().hex, timestamp=time.time(),
+        dagster_event=event, job_name="warehouse_catch_up",
+    ))
+
+
+def test_the_catch_up_list_is_each_days_latest_failure_newest_first_bounded(instance):
+    from sensors.warehouse import unpublished_days
+
+    _record(instance, tables.SCHEDULE, "2025-12-09", False)
+    _record(instance, tables.SCHEDULE, "2025-12-09", True)  # caught up since
+    _record(instance, tables.SCHEDULE, "2025-12-10", False)
+    _record(instance, tables.INJURIES, "2025-12-11", False)
+    _record(instance, tables.GAMES, "2025-12-11", False, catch_up="no")  # left to an operator
+    assert unpublished_days(instance) == [("raw/injuries", "2025-12-11"), ("raw/schedule", "2025-12-10")]
+    assert unpublished_days(instance, limit=1) == [("raw/injuries", "2025-12-11")]
