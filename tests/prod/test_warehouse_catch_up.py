@@ -1,8 +1,9 @@
 """Publishing state per table and day, and the automation that catches BigQuery up, end to end on the
-emulators: BigQuery down -> the day is written to the lake and its `published_to_bigquery` check fails
-(without a second wait) -> the catch-up sensor waits while BigQuery does not answer -> BigQuery back ->
-the sensor's run re-publishes the day from the lake -> the check passes and BigQuery's counts equal the
-lake's; a second catch-up of the same day changes nothing (MERGE)."""
+emulators and the prod instance (PostgreSQL): BigQuery down -> the day is written to the lake and its
+`published_to_bigquery` check fails (without a second wait) -> the catch-up sensor waits while BigQuery
+does not answer -> BigQuery back -> the sensor's run re-publishes the day from the lake -> the check
+passes and BigQuery's counts equal the lake's; a second catch-up of the same day changes nothing
+(MERGE)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ import pytest
 from checks.warehouse import PUBLISHED
 from nba_assets import tables
 from nba_assets.dagster_internals import private_api
-from tests.conftest import lake_instance_for_test
-from tests.prod.test_bigquery_down import Blackhole
+from tests.prod.test_bigquery_down import Blackhole, home  # noqa: F401 - `home`: the prod instance fixture
 
 DAY = "2025-12-11"
 TABLES = (tables.SCHEDULE, tables.INJURIES)
@@ -73,14 +73,17 @@ def down_then_up(prod_env, monkeypatch):
     hole.close()
 
 
-def test_a_day_bigquery_missed_is_failed_per_table_then_caught_up_by_the_sensor(down_then_up, monkeypatch):
+def test_a_day_bigquery_missed_is_failed_per_table_then_caught_up_by_the_sensor(
+    down_then_up, home, monkeypatch  # noqa: F811 - the fixture imported above
+):
     from nba_assets.definitions import build_definitions
     from sensors import warehouse
 
     env, back = down_then_up
     monkeypatch.setattr(warehouse, "PROBE_TIMEOUT_S", 1.0)
     down = build_definitions()
-    with lake_instance_for_test() as instance:
+    # the prod instance: deploy/dagster.prod.yaml on PostgreSQL, where the check records live in prod
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         t0 = time.monotonic()
         result = down.resolve_job_def("ingest_and_features").execute_in_process(
             instance=instance, partition_key=DAY, asset_selection=[t.key for t in TABLES]
