@@ -3,20 +3,24 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# "bc": installs since the venv is byte-compiled (a venv installed before re-installs once).
-STAMP := $(VENV)/.installed-bc-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# uv.lock pins every dependency (`uv lock` after editing pyproject.toml; `uv sync --locked` refuses a stale
+# lock). The stamp names both files' checksum, so editing either re-installs. "bc": the venv is byte-compiled.
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed-bc-$(shell cat pyproject.toml uv.lock | cksum | cut -d' ' -f1)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # No __pycache__ in the work tree. The dependencies are byte-compiled once at install (compileall
 # below, ~30 s): without their .pyc every `nba-lake` command would compile Dagster, pandas and polars
 # from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql nginx lint demo test fuzz ui scenario-late-boxscore bench clean-data
 
-$(STAMP): pyproject.toml
+# uv sync installs exactly the lock's versions (the project editable, extra dev); --inexact keeps pip and
+# uv themselves in the venv. The image installs from the same lock (deploy/Dockerfile).
+$(STAMP): pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -m pip install -q --upgrade pip uv==$(UV_VERSION)
+	$(BIN)/uv sync -q --locked --inexact --extra dev --python $(BIN)/python
 	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
@@ -51,12 +55,23 @@ postgresql:
 	  else echo "no postgresql and no apt-get as root: the Postgres tests will skip"; fi; \
 	fi
 
+# The UI proxy test puts Debian's nginx (basic auth) in front of a real webserver: install it when
+# missing; without it that test skips and says why.
+nginx:
+	@if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing nginx for the UI proxy test (log: /tmp/nba-lake-apt-nginx.log)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) \
+	      >/tmp/nba-lake-apt-nginx.log 2>&1 || echo "nginx install failed: the UI proxy test will skip"; \
+	  else echo "no nginx and no apt-get as root: the UI proxy test will skip"; fi; \
+	fi
+
 # Lint first (seconds): the import-order contract in pyproject.toml, then ruff; then the suite.
 lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 
-test: setup chromium postgresql lint
+test: setup chromium postgresql nginx lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q --durations=15
 
 # The parser fuzz harness (docs/reliability.md, "Fuzz harness") with a random seed and many examples

@@ -16,7 +16,7 @@ from nba_assets.grading import GRADING_ASSETS
 from nba_assets.jobs import JOBS
 from nba_assets.predictions import PREDICTION_ASSETS
 from nba_assets.raw import RAW_ASSETS
-from resources.env import resources_for
+from resources.env import executor_for, resources_for
 from resources.settings import settings
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
 from sensors.warehouse import WAREHOUSE_JOBS, WAREHOUSE_SENSORS
@@ -36,10 +36,7 @@ def build_definitions() -> dg.Definitions:
         schedules=ALL_SCHEDULES,
         sensors=[*SENSORS, *(WAREHOUSE_SENSORS if warehouse else [])],
         resources=resources_for(s),
-        # Steps are many and small (an asset plus its checks); a subprocess per step would re-import
-        # the project for each (~5-10 s). One process per run is faster on a laptop-sized machine, and
-        # a range run already does a season per step.
-        executor=dg.in_process_executor,
+        executor=executor_for(s),
     )
 
 

@@ -36,6 +36,16 @@ def sources_resource(s: Settings) -> SourcesResource:
     )
 
 
+def executor_for(s: Settings) -> dg.ExecutorDefinition:
+    """The executor of every job (NBA_LAKE_EXECUTOR). In-process: steps are many and small (an asset plus
+    its checks) and a subprocess per step re-imports the project (~5-10 s), so one process per run is
+    faster on a laptop-sized machine. Multiprocess (prod): independent steps (the raw tables of a day,
+    the analytics tables over them) run side by side, at most `max_concurrent` at once."""
+    if s.executor == "multiprocess":
+        return dg.multiprocess_executor.configured({"max_concurrent": s.max_concurrent}, name="multiprocess")
+    return dg.in_process_executor
+
+
 def resources_for(s: Settings | None = None) -> dict[str, object]:
     """The resources dict for the chosen environment. Same asset code everywhere."""
     s = s or settings()

@@ -2,10 +2,11 @@
 
 `NBA_LAKE_ENV=prod` (resources/env.py) makes definitions.py use `prod_resources()`: the same lake
 layout in a GCS bucket (gcsfs through UPath), the landing zone beside it, DuckDB over the bucket, and
-every written day published to BigQuery. Credentials are Google's default credentials (a service
-account key in GOOGLE_APPLICATION_CREDENTIALS, workload identity, or `gcloud auth application-default
-login`); nothing secret is a setting here. A missing variable fails the code location's load with
-one line naming it.
+every written day published to BigQuery. Credentials are Google's application default credentials:
+a service-account key file when GOOGLE_APPLICATION_CREDENTIALS names one (mounted), else the VM's or
+pod's service account (workload identity) or `gcloud auth application-default login`; nothing secret
+is a setting here. A missing variable, or a key file variable naming no file, fails the code
+location's load with one line naming it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ REQUIRED = (
     ("NBA_LAKE_BQ_LOCATION", "the BigQuery location of the datasets, e.g. US or europe-west1"),
 )
 DEFAULT_DATASET_PREFIX = "nba_lake_"
+KEY_FILE_VAR = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ def gcp_settings(environ: Mapping[str, str] | None = None) -> GcpSettings:
     for name, meaning in REQUIRED:
         if not env.get(name):
             raise ConfigError(f"NBA_LAKE_ENV=prod needs {name} ({meaning})")
+    check_key_file(env)
     data_dir = env["NBA_LAKE_DATA_DIR"].rstrip("/")
     if not data_dir.startswith("gs://") or len(data_dir) <= len("gs://"):
         raise ConfigError(f"NBA_LAKE_ENV=prod needs NBA_LAKE_DATA_DIR=gs://<bucket>/<prefix>, got {data_dir!r}")
@@ -61,6 +64,17 @@ def gcp_settings(environ: Mapping[str, str] | None = None) -> GcpSettings:
         bq_endpoint=env.get("NBA_LAKE_BQ_ENDPOINT") or None,
         publish_deadline_s=_publish_deadline(env.get("NBA_LAKE_BQ_PUBLISH_DEADLINE_S", "")),
     )
+
+
+def check_key_file(env: Mapping[str, str]) -> None:
+    """A key file variable that names no file is refused here, in one line, rather than by every Google
+    client later ("File ... was not found"). Unset, the clients use the attached service account."""
+    path = env.get(KEY_FILE_VAR, "")
+    if path and not os.path.isfile(path):
+        raise ConfigError(
+            f"{KEY_FILE_VAR}={path!r} names no file: mount the service-account key there, or unset "
+            f"{KEY_FILE_VAR} to use the VM's or pod's service account (application default credentials)"
+        )
 
 
 def _publish_deadline(raw: str) -> float:

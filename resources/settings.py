@@ -32,6 +32,11 @@ class Settings:
     # NBA_LAKE_SIM_STATE_DIR, else <data_dir>/sim for a local lake: where the sim's clock and fault state
     # live (a local folder every process of the deployment sees); None for a gs:// lake without it.
     sim_state_dir: str | None = None
+    # NBA_LAKE_EXECUTOR: in_process (default: one process per run, steps in turn) | multiprocess (a
+    # process per step, independent steps side by side, at most NBA_LAKE_MAX_CONCURRENT at once; the
+    # prod deployment sets it: deploy/docker-compose.yaml, deploy/k8s/values.yaml)
+    executor: str = "in_process"
+    max_concurrent: int = 4  # NBA_LAKE_MAX_CONCURRENT, multiprocess only
 
 
 SIM_FAULT_PROFILES = ("seeded", "none", "storm")
@@ -87,7 +92,29 @@ def settings() -> Settings:
         sim_network_fault_rate=_fault_rate(),
         base_urls=_base_urls(source),
         sim_state_dir=sim_state_dir(data_dir),
+        executor=_choice("NBA_LAKE_EXECUTOR", EXECUTORS),
+        max_concurrent=_positive_int("NBA_LAKE_MAX_CONCURRENT", 4),
     )
+
+
+EXECUTORS = ("in_process", "multiprocess")
+
+
+def _choice(var: str, allowed: tuple[str, ...]) -> str:
+    """The variable's value, the first of `allowed` when unset or empty."""
+    value = os.environ.get(var, "").strip() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{var}={value!r} is not one of {allowed}")
+    return value
+
+
+def _positive_int(var: str, default: int) -> int:
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{var}={raw!r} must be a whole number >= 1")
+    return int(raw)
 
 
 def sim_state_dir(data_dir: str | None = None) -> str | None:

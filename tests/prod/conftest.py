@@ -96,6 +96,7 @@ def prod_variables(gcs: servers.GcsServer, bq: servers.BigQueryServer, data_dir:
         "NBA_LAKE_BQ_DATASET_PREFIX": prefix,
         "NBA_LAKE_SIM_STATE_DIR": str(sim_state),
         "NBA_LAKE_SIM_NOW": SIM_NOW.isoformat(),
+        "NBA_LAKE_COMPUTE_LOG_BUCKET": data_dir.removeprefix("gs://").split("/", 1)[0],
         # emulator only
         "NBA_LAKE_BQ_ENDPOINT": bq.endpoint,
         "STORAGE_EMULATOR_HOST": gcs.endpoint,

@@ -34,8 +34,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str, timeout: float = READY_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode}: {log.read_text()[-2000:]}")
@@ -44,7 +44,7 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, what: str) -> None:
             return
         except httpx.HTTPError:
             time.sleep(0.1)
-    raise RuntimeError(f"{what} not ready after {READY_TIMEOUT} s: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"{what} not ready after {timeout} s: {log.read_text()[-2000:]}")
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15.0) -> None:
