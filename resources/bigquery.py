@@ -343,11 +343,16 @@ class BigQueryPublisher:
             ) from exc
 
     def answers(self, timeout_s: float = 5.0) -> str | None:
-        """None when BigQuery answers one cheap call (list one dataset) within `timeout_s`, else why not."""
+        """None when BigQuery answers one cheap call within `timeout_s` (the `<prefix>raw` dataset's
+        metadata: what the runs' account may read, `bigquery.datasets.get`; not found is an answer),
+        else why not."""
+        dataset = f"{self.project}.{self.dataset_prefix}{tables.SCHEDULE.layer}"
         try:
-            list(self.client.list_datasets(max_results=1, **Budget(timeout_s, "probe").call()))
+            self.client.get_dataset(dataset, **Budget(timeout_s, "probe").call())
+        except gexc.NotFound:
+            return None
         except (TimeoutError, gexc.GoogleAPIError, requests.exceptions.RequestException) as exc:
-            return f"BigQuery did not answer within {timeout_s:g} s ({type(exc).__name__})"
+            return f"BigQuery did not answer a {timeout_s:g} s probe of {dataset} ({type(exc).__name__})"
         return None
 
     def _expire(self, staging: str, budget: Budget) -> None:
