@@ -111,6 +111,7 @@ def run_floor(
     from io_managers.model_store import ModelStore
     from nba_assets import predictions as prediction_assets
     from nba_assets import raw as raw_assets
+    from nba_assets import raw_feeds
     from nba_assets.common import by_day
     from nba_assets.features import SLATE_SEASON_TYPES
     from nba_assets.logic import analytics as alog
@@ -138,13 +139,17 @@ def run_floor(
     # ---------------------------------------------------------------- raw: parse the landed files
     landing = LandingZone(str(data_dir))
     raw: dict[str, pl.DataFrame] = {}
-    for feed in raw_assets.FEEDS:  # the same feeds (parsers, landing folders) the raw assets use
+    for feed in [*raw_assets.FEEDS, *raw_feeds.FEEDS]:  # the same feeds (parsers, landing folders) the raw assets use
         table = feed.table.label
         st = FloorStep(table, like_for_like=False, note="parse landed JSON only (Dagster also fetches over HTTP)")
         got, st.compute_s = _timed(lambda feed=feed: feed.ingest(landing, days))
         raw[table] = got.rows
         _, st.write_s = _timed(lambda: _write_days(got.rows, out, table, days))
         record(st, got.rows, table)
+    st = FloorStep(t.INJURY_REPORT.label, like_for_like=False, note="parse landed PDFs only")
+    got, st.compute_s = _timed(lambda: raw_feeds.ingest_reports(landing, days))
+    _, st.write_s = _timed(lambda: _write_days(got.rows, out, t.INJURY_REPORT.label, days))
+    record(st, got.rows, t.INJURY_REPORT.label)
 
     # The transforms below read their inputs from the Dagster lake, as the assets do.
     def read(table: str, first: dt.date = start, last: dt.date = end) -> tuple[pl.DataFrame, float]:
@@ -176,7 +181,8 @@ def run_floor(
     h0, h1 = start - dt.timedelta(days=flog.HISTORY_DAYS), end - dt.timedelta(days=1)
     (hist, t1), (team_hist, t2) = read(t.PLAYER_GAME_SUMMARY.label, h0, h1), read(t.TEAM_GAME_SUMMARY.label, h0, h1)
     (sched, t3), (inj, t4), (lines, t5) = read(t.SCHEDULE.label), read(t.INJURIES.label), read(t.PROP_LINES.label)
-    st.read_s = t1 + t2 + t3 + t4 + t5
+    game_lines, t6 = read(t.GAME_LINES.label)
+    st.read_s = t1 + t2 + t3 + t4 + t5 + t6
     feats, st.compute_s = _timed(
         lambda: flog.build_player_features(
             player_games=hist,
@@ -185,6 +191,7 @@ def run_floor(
             injuries=inj,
             prop_lines=lines,
             target_dates=days,
+            game_lines=game_lines,
         )
     )
     _, st.write_s = _timed(lambda: _write_days(feats, out, t.PLAYER_FEATURES.label, days))
@@ -224,25 +231,27 @@ def run_floor(
     (feats_l, r1), (sched_l, r2), (props_l, r3), (inj_l, r4) = (
         read(t.PLAYER_FEATURES.label), read(t.SCHEDULE.label), read(t.PROP_LINES.label), read(t.INJURIES.label)
     )
-    st.read_s = r1 + r2 + r3 + r4
+    (official_l, r5), (game_lines_l, r6) = read(t.INJURY_REPORT.label), read(t.GAME_LINES.label)
+    st.read_s = r1 + r2 + r3 + r4 + r5 + r6
     now = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
     holes = prediction_assets.history_holes(LakeReader(str(data_dir)), days)
     t0 = time.perf_counter()
     frames = []
     # As the asset does (nba_assets/predictions.py recommendation_history): every input split by day once,
     # each week's model loaded once.
-    inputs_by_day = [by_day(f) for f in (feats_l, sched_l, props_l, inj_l, holes)]
+    inputs = (feats_l, sched_l, props_l, inj_l, holes, official_l, game_lines_l)
+    inputs_by_day = [by_day(f) for f in inputs]
     models: dict[str, object] = {}
     for d in days:
         key = week_key(d)
         if key not in models:
             models[key] = store.load(key) or store.latest_before(key)
-        day_feats, day_sched, day_props, day_inj, day_holes = (
-            split.get(d, f.clear()) for split, f in zip(inputs_by_day, (feats_l, sched_l, props_l, inj_l, holes),
-                                                          strict=True)
+        day_feats, day_sched, day_props, day_inj, day_holes, day_official, day_games = (
+            split.get(d, f.clear()) for split, f in zip(inputs_by_day, inputs, strict=True)
         )
         frames.append(history.build_history(
             day_feats, day_sched, day_props, day_inj, models[key], now, None, day_holes,
+            game_lines=day_games, official=day_official,
         ))  # fmt: skip
     hist = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     st.compute_s = time.perf_counter() - t0

@@ -201,19 +201,20 @@ def landing(args) -> dict:
     from floor import read_days, same_frames
 
     defs, instance = _definitions()
-    from nba_assets import raw
+    from nba_assets import raw, raw_feeds, tables
     from nba_assets.jobs import ingest_job
 
     assert os.environ.get("NBA_LAKE_SOURCE") == "landing", "the landing replay needs NBA_LAKE_SOURCE=landing"
-    keys = [feed.table.key for feed in raw.FEEDS]
+    raw_tables = [feed.table for feed in (*raw.FEEDS, *raw_feeds.FEEDS)] + [tables.INJURY_REPORT]
+    keys = [table.key for table in raw_tables]
     job, _ = run_job(defs, instance, ingest_job.name, args.start, args.end, "landing", selection=keys)
     start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
     ours = Path(os.environ["NBA_LAKE_DATA_DIR"]) / "lake"
     ref = Path(args.reference) / "lake"
     same = {}
     if job["success"]:
-        for feed in raw.FEEDS:
-            label = feed.table.label
+        for table in raw_tables:
+            label = table.label
             same[label] = same_frames(read_days(ours, label, start, end), read_days(ref, label, start, end))
     return {"start": args.start, "end": args.end, "job": job, "seconds": job["seconds"], "same_as_lake": same,
             "success": job["success"] and all(same.values())}

@@ -73,3 +73,20 @@ def prop_availability(
         },
         sort_by=GAME_KEY,
     )
+
+
+def game_line_availability(games: pl.DataFrame, game_lines: pl.DataFrame, *, min_books: int = MIN_BOOKS) -> RuleResult:
+    """Slate games without a pre-tip spread or total from >= min_books books (raw/game_lines)."""
+    per_game = (
+        pre_tip(game_lines).group_by(GAME_KEY).agg(pl.col("bookmaker").n_unique().alias("n_books"))
+    )
+    slate = games.select([*GAME_KEY, *(["game_id"] if "game_id" in games.columns else [])]).unique()
+    per_game = slate.join(per_game, on=GAME_KEY, how="left").with_columns(pl.col("n_books").fill_null(0).cast(pl.Int64))
+    bad = per_game.filter(pl.col("n_books") < min_books)
+    return from_offending(
+        bad,
+        ok=f"{per_game.height} slate game(s), each with pre-tip game lines from >= {min_books} books",
+        problem="{n} of " + f"{per_game.height} slate game(s) with game lines from fewer than {min_books} books",
+        extra={"slate_games": per_game.height, "games_without_lines": bad.filter(pl.col("n_books") == 0).height},
+        sort_by=GAME_KEY,
+    )

@@ -35,6 +35,7 @@ from checks.per_day import DayRule, evaluate, on_frames
 from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
 from nba_assets.logic import analytics as analytics_logic
+from nba_assets.logic import injuries as injury_logic
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -61,6 +62,8 @@ PREDICTION_QUALITY = "prediction_quality"
 TEAM_ROWS_MATCH_PLAYERS = "team_rows_match_players"
 TEAM_POINTS_MATCH_FINAL = "team_points_match_final_score"
 PERFORMANCE_MATCHES_GRADES = "performance_matches_grades"
+INJURY_REPORTS_AGREE = "injury_reports_agree"
+GAME_LINE_AVAILABILITY = "game_line_availability"
 
 BLOCKING_LAYERS = {"raw", "analytics"}
 
@@ -432,6 +435,18 @@ performance_matches_grades = edge_check(
 
 
 # ------------------------------------------------------------------------------------ assembly
+def injury_reports_conflict(official: pl.DataFrame, bdl: pl.DataFrame) -> RuleResult:
+    """Players one report has OUT that the other does not list at all (the official report's teams
+    only: Ball Don't Lie also lists teams not playing); a status the later official release updated
+    (Questionable, then Out or Available) is counted in `verdicts`, not a conflict."""
+    rec = injury_logic.reconcile(official, bdl.filter(pl.col("team").is_in(official["team"].implode())))
+    one_sided_out = pl.col("verdict").is_in(["official_only", "bdl_only"]) & (pl.coalesce("official", "bdl") == "OUT")
+    verdicts = {v: n for v, n in rec.group_by("verdict").len().sort("verdict").iter_rows()}
+    return from_offending(rec.filter(one_sided_out), ok="the official and Ball Don't Lie reports agree on who is out",
+                          problem="{n} player(s) out on one injury report and absent from the other ({dates} day(s))",
+                          extra={"verdicts": verdicts})
+
+
 def build_asset_checks() -> list[dg.AssetChecksDefinition]:
     """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
     return [
@@ -456,4 +471,11 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         team_rows_match_players,
         team_points_match_final_score,
         performance_matches_grades,
+        edge_check(t.GAME_LINES, GAME_LINE_AVAILABILITY, t.SCHEDULE,
+                   lambda lines, schedule: availability.game_line_availability(schedule, lines), WARN,
+                   f"Every scheduled game has pre-tip spreads or totals from >= {availability.MIN_BOOKS} books. "
+                   "WARN: the game-line features are null for such a game (the model treats them as missing)."),
+        edge_check(t.INJURY_REPORT, INJURY_REPORTS_AGREE, t.INJURIES, injury_reports_conflict, WARN,
+                   "The official injury report and Ball Don't Lie's agree on who is out (latest of the day). "
+                   "WARN: one source missed a player; the gate uses the official status when there is one."),
     ]

@@ -165,6 +165,52 @@ class InjuryContract(pa.DataFrameModel):
     Config = _Strict
 
 
+class GameLineContract(pa.DataFrameModel):
+    """raw/game_lines: one row per (event_id, bookmaker, snapshot_ts): a book's spread and total."""
+
+    game_date: pl.Date
+    event_id: pl.Utf8
+    commence_time: UtcTs
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    bookmaker: pl.Utf8
+    snapshot_ts: UtcTs
+    home_spread: pl.Float64 = pa.Field(nullable=True, ge=-40, le=40)  # the home side's points (-5.5: favoured)
+    home_spread_price: pl.Float64 = pa.Field(nullable=True)  # American odds
+    away_spread_price: pl.Float64 = pa.Field(nullable=True)
+    total: pl.Float64 = pa.Field(nullable=True, ge=150, le=300)
+    over_price: pl.Float64 = pa.Field(nullable=True)
+    under_price: pl.Float64 = pa.Field(nullable=True)
+    minutes_before_tip: pl.Float64  # negative = taken after tip-off (must never feed features)
+    landing_file: pl.Utf8
+
+    Config = _Strict
+
+    @pa.dataframe_check
+    def has_a_line(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """A row carries a spread or a total (a book with neither market is no row)."""
+        return data.lazyframe.select(pl.col("home_spread").is_not_null() | pl.col("total").is_not_null())
+
+
+OFFICIAL_STATUSES = ["Out", "Doubtful", "Questionable", "Probable", "Available"]
+
+
+class InjuryReportContract(pa.DataFrameModel):
+    """raw/injury_report: one row per (report_ts, player_lookup): a player on the NBA's official report."""
+
+    game_date: pl.Date
+    report_ts: UtcTs  # the release's time (its page header)
+    matchup: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}@[A-Z]{3}$")
+    team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    player_name: pl.Utf8  # "First Last" (the report prints "Last, First")
+    player_lookup: pl.Utf8 = pa.Field(str_matches=r"^[a-z0-9]+$")
+    status: pl.Utf8 = pa.Field(isin=OFFICIAL_STATUSES)
+    reason: pl.Utf8 = pa.Field(nullable=True)
+    landing_file: pl.Utf8
+
+    Config = _Strict
+
+
 # --------------------------------------------------------------------------------------- analytics
 class GamesContract(pa.DataFrameModel):
     """analytics/games: one row per game (canonical NBA.com game_id; game_code when no source has one)."""
@@ -278,6 +324,11 @@ class PlayerFeaturesContract(pa.DataFrameModel):
     n_books: pl.Int64 = pa.Field(ge=0)
     line_minus_l10: pl.Float64 = pa.Field(nullable=True)
     line_movement: pl.Float64 = pa.Field(nullable=True)  # latest consensus - opening consensus
+    # game lines (snapshots before the prediction time only; nba_assets/logic/game_lines.py)
+    implied_team_total: pl.Float64 = pa.Field(nullable=True, ge=40, le=200)  # total / 2 - team_spread / 2
+    team_spread: pl.Float64 = pa.Field(nullable=True, ge=-40, le=40)  # the team's points: -5.5 = favoured
+    implied_team_total_movement: pl.Float64 = pa.Field(nullable=True)  # latest - opening
+    team_spread_movement: pl.Float64 = pa.Field(nullable=True)  # latest - opening
     # provenance
     feature_quality_score: pl.Float64 = pa.Field(ge=0, le=100)
     data_as_of: pl.Date = pa.Field(nullable=True)  # last game date used (< game_date)

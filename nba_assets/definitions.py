@@ -16,12 +16,13 @@ from nba_assets.grading import GRADING_ASSETS
 from nba_assets.jobs import JOBS
 from nba_assets.predictions import PREDICTION_ASSETS
 from nba_assets.raw import RAW_ASSETS
+from nba_assets.raw_feeds import RAW_FEED_ASSETS
 from resources.env import executor_for, resources_for
 from resources.settings import settings
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
 from sensors.warehouse import WAREHOUSE_JOBS, WAREHOUSE_SENSORS
 
-ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
+ALL_ASSETS = [*RAW_ASSETS, *RAW_FEED_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:

@@ -44,7 +44,8 @@ def last_rows_before(reader: LakeReader, before: dt.date) -> pl.DataFrame:
     t.PLAYER_FEATURES,
     (
         "One row per (game_date, player_lookup) for every player on D's slate: form, minutes, rest, "
-        "opponent, pace, injuries and the pre-tip consensus line, from data strictly before D. "
+        "opponent, pace, injuries, the pre-tip consensus line and the game lines (implied team total, "
+        "spread and their movement before the prediction time), from data strictly before D. "
         "Carries feature_quality_score and data_as_of."
     ),
     code_version=logic.FEATURE_VERSION,
@@ -57,6 +58,7 @@ def last_rows_before(reader: LakeReader, before: dt.date) -> pl.DataFrame:
         "schedule": table_in(t.SCHEDULE),
         "injuries": table_in(t.INJURIES),
         "prop_lines": table_in(t.PROP_LINES),
+        "game_lines": table_in(t.GAME_LINES),
     },
 )
 def player_features(
@@ -66,6 +68,7 @@ def player_features(
     schedule: pl.DataFrame,
     injuries: pl.DataFrame,
     prop_lines: pl.DataFrame,
+    game_lines: pl.DataFrame,
     lake: LakeResource,
 ):
     dates = partition_dates(context)
@@ -79,6 +82,7 @@ def player_features(
         prop_lines=prop_lines,
         target_dates=dates,
         roster_history=pl.concat([older.cast(dict(roster.schema)), roster], how="vertical"),
+        game_lines=game_lines,
     )
     low = out.filter(pl.col("feature_quality_score") < 50).height if out.height else 0
     yield dg.Output(

@@ -93,6 +93,8 @@ LINEAGE: dict[t.Table, Deps] = {
         **{c: _from(t.PROP_LINES, "line", "bookmaker", "snapshot_ts", "minutes_before_tip")
            for c in ("consensus_line", "line_movement")},
         "n_books": _from(t.PROP_LINES, "bookmaker"),
+        **{c: _from(t.GAME_LINES, "home_spread", "total", "bookmaker", "snapshot_ts")
+           for c in ("implied_team_total", "team_spread", "implied_team_total_movement", "team_spread_movement")},
         "line_minus_l10": [(t.PROP_LINES, "line"), (_PGS, "points")],
         "feature_quality_score": [(_PGS, "game_id"), (_TGS, "game_id"), (t.PROP_LINES, "line")],
         "data_as_of": _from(_PGS, "game_date"),

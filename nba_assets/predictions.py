@@ -149,7 +149,8 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     (
         "Append-only: one row per (game_id, player_lookup, system_id, created_at), every registered "
         "prediction system re-run at each slate refresh (10:00 ET, then T-3h, T-1h, T-10m before each "
-        "game's tip) with the line and the player's injury report as of that moment; a row is added when "
+        "game's tip) with the line, the game lines and the player's injury status (the NBA's official report "
+        "first) as of that moment; a row is added when "
         "the line, the injury status or the model changed. Nothing is made at or after tip-off."
     ),
     owners=MODEL_OWNERS,
@@ -161,6 +162,8 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
         "schedule": table_in(t.SCHEDULE),
         "prop_lines": table_in(t.PROP_LINES),
         "injuries": table_in(t.INJURIES),
+        "injury_report": table_in(t.INJURY_REPORT),
+        "game_lines": table_in(t.GAME_LINES),
     },
     deps=[dg.AssetDep(t.POINTS_MODEL.key)],
 )
@@ -170,6 +173,8 @@ def recommendation_history(
     schedule: pl.DataFrame,
     prop_lines: pl.DataFrame,
     injuries: pl.DataFrame,
+    injury_report: pl.DataFrame,
+    game_lines: pl.DataFrame,
     lake: LakeResource,
     sources: SourcesResource,
 ):
@@ -182,7 +187,8 @@ def recommendation_history(
     # One read of the range's stored history and one model load per week, not one of each per day.
     stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
     stored = stored.cast(dict(t.RECOMMENDATION_HISTORY.empty().schema))
-    inputs_by_day = [by_day(frame) for frame in (features, schedule, prop_lines, injuries, stored, holes)]
+    inputs = (features, schedule, prop_lines, injuries, stored, holes, injury_report, game_lines)
+    inputs_by_day = [by_day(frame) for frame in inputs]
     models: dict[str, object] = {}
     for d in days:
         key = week_key(d)
@@ -190,13 +196,12 @@ def recommendation_history(
             models[key] = store.load(key) or store.latest_before(key)
         model = models[key]
         versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
-        day_features, day_schedule, day_lines, day_injuries, existing, day_holes = (
-            split.get(d, frame.clear()) for split, frame in zip(
-                inputs_by_day, (features, schedule, prop_lines, injuries, stored, holes), strict=True
-            )
+        day_features, day_schedule, day_lines, day_injuries, existing, day_holes, day_official, day_games = (
+            split.get(d, frame.clear()) for split, frame in zip(inputs_by_day, inputs, strict=True)
         )
         day = history.build_history(
-            day_features, day_schedule, day_lines, day_injuries, model, now, existing, day_holes
+            day_features, day_schedule, day_lines, day_injuries, model, now, existing, day_holes,
+            game_lines=day_games, official=day_official,
         )
         refreshes[str(d)] = {"rows": day.height, "new_rows": day.height - existing.height}
         frames.append(day)

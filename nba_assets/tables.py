@@ -136,6 +136,10 @@ PROP_LINES = Table("raw", "prop_lines", "one row per prop-line snapshot: event, 
                    "PropLineContract", ("event_id", "player_lookup", "bookmaker", "snapshot_ts"))
 INJURIES = Table("raw", "injuries", "one row per player per injury report",
                  "InjuryContract", ("report_ts", "player_lookup"))
+GAME_LINES = Table("raw", "game_lines", "one row per game-line snapshot: event, bookmaker, time (spread and total)",
+                   "GameLineContract", ("event_id", "bookmaker", "snapshot_ts"))
+INJURY_REPORT = Table("raw", "injury_report", "one row per player per official NBA injury report release",
+                      "InjuryReportContract", ("report_ts", "player_lookup"))
 # ------------------------------------------------------------------------------------ analytics
 GAMES = Table("analytics", "games", "one row per game, every source's id reconciled",
               "GamesContract", ("game_id",), max_drop=FINAL_FACTS)

@@ -42,7 +42,9 @@ ENDPOINTS = (
     "schedule",
     "events",
     "event_odds",
+    "game_lines",
     "player_injuries",
+    "injury_report",
 )
 
 
@@ -73,8 +75,8 @@ class LandedFile:
 
 
 def content_name(body: bytes) -> str:
-    """Content address of a body: first 16 hex of its sha256, plus .json."""
-    return hashlib.sha256(body).hexdigest()[:16] + ".json"
+    """Content address of a body: first 16 hex of its sha256, plus .json (.pdf for a PDF: the injury report)."""
+    return hashlib.sha256(body).hexdigest()[:16] + (".pdf" if body.startswith(b"%PDF-") else ".json")
 
 
 def _is_local(p: UPath) -> bool:
@@ -210,7 +212,7 @@ class LandingZone:
         on_disk = {
             p.name: p
             for p in folder.iterdir()
-            if p.name.endswith(".json") and not p.name.startswith(".") and p.is_file()
+            if p.name.endswith((".json", ".pdf")) and not p.name.startswith(".") and p.is_file()
         }
         latest: dict[str, tuple[int, dict]] = {}
         for i, entry in enumerate(self.manifest(source, endpoint, game_date)):

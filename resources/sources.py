@@ -25,6 +25,8 @@ from upath.implementations.local import LocalPath
 
 from nba_assets.partitions import game_date_of
 from resources.clients import BdlClient, NbaComClient, OddsApiClient
+from resources.clients_injury import InjuryReportClient
+from resources.clients_lines import GameLinesClient
 from resources.http import HttpSource, RetryPolicy
 from resources.landing import LandingZone
 
@@ -108,6 +110,13 @@ class SourcesResource(dg.ConfigurableResource):
     def odds(self) -> OddsApiClient:
         key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
         return OddsApiClient(self._source("oddsapi"), self.landing(), key, **self._base("odds_base_url"))
+
+    def injury_report(self) -> InjuryReportClient:
+        return InjuryReportClient(self._source("nbacom"), self.landing())
+
+    def game_lines(self) -> GameLinesClient:
+        key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
+        return GameLinesClient(self._source("oddsapi"), self.landing(), key, **self._base("odds_base_url"))
 
     def _base(self, attr: str) -> dict[str, str]:
         # The sim answers on the real hosts; a base URL only moves live requests.

@@ -29,7 +29,10 @@ from resources.sim import faults as F
 
 # Seeded fault kind -> the checks its records fail on the fault's game date.
 FLAGGED_BY = {
-    F.MALFORMED_RECORD: (REJECTS_CHECK, C.SOURCES_AGREE, C.TEAM_POINTS_MATCH_FINAL, C.TEAM_ROWS_MATCH_PLAYERS),
+    # An NBA.com one also garbles a line of the day's official injury reports (resources/sim/routes_injury.py):
+    # its player is then on Ball Don't Lie's report only.
+    F.MALFORMED_RECORD: (REJECTS_CHECK, C.SOURCES_AGREE, C.TEAM_POINTS_MATCH_FINAL, C.TEAM_ROWS_MATCH_PLAYERS,
+                         C.INJURY_REPORTS_AGREE),
     F.DUPLICATE_ROW: (SOURCE_DUPLICATES_CHECK, C.DUPLICATES),
     F.ZERO_PROP_GAME: (C.PROP_AVAILABILITY,),
     F.STAT_CORRECTION: (C.SOURCES_AGREE, C.TEAM_POINTS_MATCH_FINAL),

@@ -51,8 +51,9 @@ import polars as pl
 
 from nba_assets import tables
 from nba_assets.history import SEASON_STAT_TYPES, SEASON_TYPES, TIMEZONE
+from nba_assets.logic.game_lines import add_game_lines
 
-FEATURE_VERSION = "pf_v2"  # v2: roster fallbacks (injury report, prop lines) with roster_source
+FEATURE_VERSION = "pf_v3"  # v3: game-line features (logic/game_lines.py); v2: roster fallbacks
 # The asset reads summaries of the previous 190 days: covers a whole regular season (~175 days).
 HISTORY_DAYS = 190
 # A player unseen for a month is not on a rotation anyone prices; it also bounds a trade's ambiguity.
@@ -446,13 +447,15 @@ def build_player_features(
     prop_lines: pl.DataFrame,
     target_dates: list[dt.date],
     roster_history: pl.DataFrame | None = None,
+    game_lines: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """features/player_features for every target date (PlayerFeaturesContract, sorted by date, player).
 
     Inputs may hold any dates: summaries on or after a target date are ignored for that date, and only
     the target dates' slate, injuries and lines are read. `roster_history`: summary rows (player_lookup,
     game_id, game_date, season_year, team, player_name, dnp) older than the form window, for the
-    players' last known team; `player_games` when not given.
+    players' last known team; `player_games` when not given. `game_lines`: raw/game_lines rows
+    (logic/game_lines.py; none given: the game-line columns are null).
     """
     schema = TABLE.empty().schema
     if not target_dates:
@@ -476,6 +479,8 @@ def build_player_features(
     rows = add_team_context(rows, team_state(team_games.filter(pl.col("game_date") < last_day)))
     rows = add_injuries(rows, players_out(day_injuries, teams, played))
     rows = add_lines(rows, lines)
+    spreads = tables.GAME_LINES.empty() if game_lines is None else game_lines
+    rows = add_game_lines(rows, spreads.filter(pl.col("game_date").is_in(dates)), teams)
     fallback = pl.col("roster_source") != ROSTER_RECENT
     rows = rows.with_columns(
         pl.when(fallback)
@@ -487,9 +492,4 @@ def build_player_features(
     return rows.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(["game_date", _PLAYER])
 
 
-__all__ = [
-    "FEATURE_VERSION",
-    "HISTORY_DAYS",
-    "ROSTER_DAYS",
-    "build_player_features",
-]
+__all__ = ["FEATURE_VERSION", "HISTORY_DAYS", "ROSTER_DAYS", "build_player_features"]

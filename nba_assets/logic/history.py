@@ -6,7 +6,9 @@ one is after the books' final pre-tip move, ~T-15m). A refresh at time `created_
 players from the day's feature rows with the market and injury inputs as of `created_at` only:
 - the consensus line is re-taken from the prop snapshots with snapshot_ts <= created_at (same rule as
   the features: latest pre-tip line per book, median across books);
-- the player's injury status is the latest report with report_ts <= created_at (logic/injuries.py).
+- the game lines likewise (logic/game_lines.py: snapshots at or before created_at);
+- the player's injury status is the latest report with report_ts <= created_at, the NBA's official
+  report first (logic/injuries.py).
 Nothing is made at or after tip-off: refreshes are only ever before it, and the contract refuses a row
 whose created_at is not.
 
@@ -28,6 +30,7 @@ from io_managers.model_store import TrainedModel
 from nba_assets import tables
 from nba_assets.logic import features as feature_logic
 from nba_assets.logic import injuries, modeling
+from nba_assets.logic.game_lines import add_game_lines
 from nba_assets.partitions import TIMEZONE
 
 KEY = ["game_id", "player_lookup", "system_id"]
@@ -103,9 +106,11 @@ def refresh_rows(
     prop_lines: pl.DataFrame,
     injury_reports: pl.DataFrame,
     now: dt.datetime,
+    game_lines: pl.DataFrame | None = None,
+    official: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """One feature row per (slate player, refresh due by `now`), its line and injury inputs as of the
-    refresh (the day's features otherwise)."""
+    """One feature row per (slate player, refresh due by `now`), its line, game lines (when given) and
+    injury inputs (official report first, when given) as of the refresh (the day's features otherwise)."""
     if features.height == 0:
         return features
     days = features["game_date"].unique().to_list()
@@ -136,7 +141,9 @@ def refresh_rows(
         )
         .drop("_had_line", "opening_line")
     )
-    return injuries.status_asof(injury_reports, rows)
+    if game_lines is not None:
+        rows = add_game_lines(rows.with_columns(predict_at=pl.col("created_at")), game_lines).drop("predict_at")
+    return injuries.status_asof(injury_reports, rows, official)
 
 
 def changed_rows(predictions: pl.DataFrame) -> pl.DataFrame:
@@ -180,12 +187,14 @@ def build_history(
     now: dt.datetime,
     existing: pl.DataFrame | None = None,
     missing: pl.DataFrame | None = None,
+    game_lines: pl.DataFrame | None = None,
+    official: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The day's recommendation history as of `now`: `existing` plus what the refreshes due by `now`
     add (module docstring). `missing`: teams with a hole in their history (STALE_INPUTS, see
     build_predictions)."""
     existing = HISTORY_TABLE.empty() if existing is None else existing
-    rows = refresh_rows(features, schedule, prop_lines, injury_reports, now)
+    rows = refresh_rows(features, schedule, prop_lines, injury_reports, now, game_lines, official)
     made = modeling.build_predictions(rows, model, missing=missing) if rows.height else HISTORY_TABLE.empty()
     return append(existing, made)
 

@@ -1,7 +1,10 @@
 """A player's own injury report as of a prediction: a feature of the row and a gate on the bet.
 
 Point in time: the status used by a prediction made at `created_at` is the latest report of the game
-day published at or before `created_at` (`report_ts <= created_at`). A report published later changes
+day published at or before `created_at` (`report_ts <= created_at`). Two reports feed it: the NBA's
+official injury report (raw/injury_report, several releases a day) and Ball Don't Lie's (raw/injuries).
+When an official release at or before `created_at` lists the player, his latest official status is
+used (the one books and teams act on); otherwise Ball Don't Lie's latest (`status_asof(..., official)`). A report published later changes
 nothing about that row; the next refresh picks it up and, the status having changed, appends a new row
 to the recommendation history.
 
@@ -69,16 +72,15 @@ def normalise_status(injuries: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def status_asof(injuries: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-    """`rows` (game_date, player_lookup, created_at, ...) with injury_status and injury_report_ts: the
-    latest report of the game day with report_ts <= created_at (null when there is none)."""
-    if injuries.height == 0:
+def _asof(reports: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with injury_status and injury_report_ts of the latest report at or before created_at."""
+    if reports.height == 0:
         return rows.with_columns(
             pl.lit(None, dtype=pl.Utf8).alias("injury_status"),
             pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("injury_report_ts"),
         )
     reports = (
-        normalise_status(injuries)
+        normalise_status(reports)
         .select("game_date", "player_lookup", "injury_status", pl.col("report_ts").alias("injury_report_ts"))
         # Two reports at the same instant: the more severe status wins (deterministic).
         .with_columns(_sev=pl.col("injury_status").replace_strict(
@@ -98,6 +100,48 @@ def status_asof(injuries: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         check_sortedness=False,  # sorted by created_at above; polars cannot verify it within `by` groups
     )
     return out.sort("_i").drop("_i")
+
+
+def status_asof(injuries: pl.DataFrame, rows: pl.DataFrame, official: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`rows` (game_date, player_lookup, created_at, ...) with injury_status and injury_report_ts: the
+    latest official status at or before created_at when there is one, else the latest Ball Don't Lie
+    report of the game day with report_ts <= created_at (null when there is none)."""
+    feed = _asof(injuries, rows)
+    if official is None or official.height == 0:
+        return feed
+    cols = ["game_date", "player_lookup", "status", "report_ts"]
+    league = _asof(official.select(cols), rows.select("game_date", "player_lookup", "created_at"))
+    pick = league["injury_status"].is_not_null()
+    return feed.with_columns(
+        pl.when(pick).then(league["injury_status"]).otherwise(pl.col("injury_status")).alias("injury_status"),
+        pl.when(pick).then(league["injury_report_ts"]).otherwise(pl.col("injury_report_ts")).alias("injury_report_ts"),
+    )
+
+
+RECONCILE_SCHEMA = {"game_date": pl.Date, "player_lookup": pl.Utf8, "team": pl.Utf8,
+                    "official": pl.Utf8, "bdl": pl.Utf8, "verdict": pl.Utf8}
+
+
+def reconcile(official: pl.DataFrame, bdl: pl.DataFrame) -> pl.DataFrame:
+    """Per (game_date, player) on either report: each one's latest status of the day, normalised, and a
+    verdict: `agree`, `status_differs`, `official_only` or `bdl_only` (RECONCILE_SCHEMA)."""
+    def latest(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        if frame.height == 0:
+            return pl.DataFrame(schema={"game_date": pl.Date, "player_lookup": pl.Utf8, f"{name}_team": pl.Utf8,
+                                        name: pl.Utf8})
+        return (normalise_status(frame.select("game_date", "player_lookup", "team", "status", "report_ts"))
+                .sort("report_ts").group_by("game_date", "player_lookup").last()
+                .select("game_date", "player_lookup", pl.col("team").alias(f"{name}_team"),
+                        pl.col("injury_status").alias(name)))
+
+    both = latest(official, "official").join(latest(bdl, "bdl"), on=["game_date", "player_lookup"], how="full",
+                                             coalesce=True)
+    verdict = (pl.when(pl.col("bdl").is_null()).then(pl.lit("official_only"))
+               .when(pl.col("official").is_null()).then(pl.lit("bdl_only"))
+               .when(pl.col("official") == pl.col("bdl")).then(pl.lit("agree"))
+               .otherwise(pl.lit("status_differs")))
+    return both.select("game_date", "player_lookup", pl.coalesce("official_team", "bdl_team").alias("team"),
+                       "official", "bdl", verdict.alias("verdict")).sort("game_date", "player_lookup")
 
 
 def gate_reason(edge_threshold: float) -> tuple[pl.Expr, pl.Expr]:

@@ -19,6 +19,7 @@ from resources.parsers.common import (
     to_american_odds,
 )
 from resources.parsers.fetches import GAME_ID_CHANGED_RULE, newest_game_ids
+from resources.parsers.lines import parse_odds_game_lines
 from resources.parsers.nbacom import parse_nbacom_leaguegamelog, parse_nbacom_schedule
 from resources.parsers.odds import parse_odds_event_odds
 
@@ -41,5 +42,6 @@ __all__ = [
     "parse_nbacom_leaguegamelog",
     "parse_nbacom_schedule",
     "parse_odds_event_odds",
+    "parse_odds_game_lines",
     "to_american_odds",
 ]

@@ -11,6 +11,7 @@ import polars as pl
 from resources.sim import cache
 from resources.sim.config import SimConfig
 from resources.sim.faults import pick_faults
+from resources.sim.game_lines import build_game_lines
 from resources.sim.games import simulate_season
 from resources.sim.market import build_snapshots, event_id
 from resources.sim.players import PlayerPool, players_frame
@@ -46,6 +47,7 @@ class SimLeague:
         self.cache_root = cache_root
         self._pool = PlayerPool(config.seed)
         self._seasons: dict[int, _Season] = {}
+        self._game_lines: dict[int, pl.DataFrame] = {}
 
     def _season(self, season_year: int) -> _Season:
         self._check(season_year)
@@ -107,6 +109,13 @@ class SimLeague:
     def prop_snapshots(self, season_year: int) -> pl.DataFrame:
         """Every Odds API snapshot row (book, player, time), in-game ones flagged `in_game`."""
         return self._season(season_year).props
+
+    def game_lines(self, season_year: int) -> pl.DataFrame:
+        """Every spreads/totals snapshot (game, book, time), from the box scores' team expectations."""
+        if season_year not in self._game_lines:
+            self._game_lines[season_year] = build_game_lines(
+                self.config.seed, season_year, self.schedule(season_year), self.boxscores(season_year))
+        return self._game_lines[season_year]
 
     def faults(self, season_year: int) -> pl.DataFrame:
         """One row per injected fault (kind, game, player, detail, release_ts)."""

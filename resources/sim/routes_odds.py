@@ -8,6 +8,7 @@ import httpx
 
 from resources.sim.clock import parse_ts
 from resources.sim.market import BOOK_TITLES, BOOKS
+from resources.sim.routes_lines import GAME_MARKETS
 from resources.sim.schedule import calendar_for
 from resources.sim.wire import (
     MISSING_DATE,
@@ -110,14 +111,19 @@ class OddsRoutes:
                 "data": self._events_at(ts, params),
             })
         markets = set(params.get("markets", "player_points").split(","))
+        game_markets = bool(markets & set(GAME_MARKETS))  # spreads/totals: routes_lines.py
         if path.startswith(base + "/") and len(parts) == 7 and parts[-1] == "odds":
             idx, g = self._event_game(parts[-2])
+            if game_markets:
+                return self._game_line_odds(idx, g, params, historical=False)
             self._transient("oddsapi/event_odds", [g["game_date"]])
             snaps = [t for t in idx.snap_times.get(g["event_id"], []) if t <= now]
             snap = snaps[-1] if snaps and "player_points" in markets else None
             return json_response(200, self._odds_body(idx, g, snap))
         if path.startswith(hist + "/") and len(parts) == 8 and parts[-1] == "odds":
             idx, g = self._event_game(parts[-2])
+            if game_markets:
+                return self._game_line_odds(idx, g, params, historical=True)
             self._transient("oddsapi/historical_event_odds", [g["game_date"]])
             ts = self._ts_param(params, "date")
             if ts is None:

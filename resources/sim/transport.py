@@ -20,8 +20,11 @@ import polars as pl
 
 from resources.sim import faults as F
 from resources.sim.clock import SimClock
+from resources.sim.injury_pdf import CMS_HOST, OFFICIAL_HOST
 from resources.sim.league import SimLeague
 from resources.sim.routes_bdl import BdlRoutes
+from resources.sim.routes_injury import InjuryReportRoutes
+from resources.sim.routes_lines import GameLineRoutes
 from resources.sim.routes_nbacom import NbaComRoutes
 from resources.sim.routes_odds import OddsRoutes
 from resources.sim.wire import (
@@ -36,7 +39,7 @@ from resources.sim.wire import (
     json_response,
 )
 
-HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi"}
+HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi", CMS_HOST: "nbacom", OFFICIAL_HOST: "nbacom"}
 
 # The per-season lookups are pure functions of the league: share them across transports (each test,
 # asset run or sensor tick builds a new client) so only the first one pays for indexing.
@@ -44,7 +47,7 @@ _INDEX_CACHE: weakref.WeakKeyDictionary[SimLeague, dict[int, SeasonIndex]] = wea
 _INDEX_LOCK = threading.Lock()
 
 
-class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
+class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, GameLineRoutes, InjuryReportRoutes):
     """Answers requests for one league and clock; keeps per-instance transient-fault counters."""
 
     def __init__(self, league: SimLeague, clock: SimClock, state_dir: Path | None = None):
@@ -88,6 +91,8 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
                 raise HttpError(401, {"message": "API key is missing. Pass the apiKey query parameter.",
                                        "error_code": "MISSING_KEY"})
             return self._odds(path, req.url.params)
+        elif host in (CMS_HOST, OFFICIAL_HOST):
+            return self._injury_report(host, req.url.path)
         else:
             raise HttpError(404, {"error": "not found", "host": host, "path": path})
         handler = routes.get(path)

@@ -107,7 +107,14 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
         tables.SCHEDULE.label: schedule, tables.BDL_BOXSCORES.label: box("bdl"), tables.NBACOM_BOXSCORES.label: box("nbacom"),
         tables.PROP_LINES.label: props,
         tables.INJURIES.label: pl.DataFrame({"game_date": [d], "report_ts": [tip - dt.timedelta(hours=5)],
-                                      "player_lookup": ["bosplayer5"]}),
+                                      "player_lookup": ["bosplayer5"], "team": ["BOS"], "status": ["Out"]}),
+        tables.INJURY_REPORT.label: pl.DataFrame({"game_date": [d], "report_ts": [tip - dt.timedelta(hours=3)],
+                                           "player_lookup": ["bosplayer5"], "team": ["BOS"], "status": ["Out"]}),
+        tables.GAME_LINES.label: pl.DataFrame([
+            {"game_date": d, "event_id": g[2], "home_team": g[3], "away_team": g[4], "bookmaker": b,
+             "snapshot_ts": tip - dt.timedelta(minutes=90), "minutes_before_tip": 90.0, "home_spread": -3.5,
+             "total": 221.5} for g in GAMES for b in ("fanduel", "draftkings")
+        ]),
         tables.GAMES.label: games, tables.PLAYER_GAME_SUMMARY.label: summary,
         tables.TEAM_GAME_SUMMARY.label: team_games, tables.PLAYER_FEATURES.label: features,
         tables.RECOMMENDATION_HISTORY.label: preds.with_columns(created_at=pl.lit(tip - dt.timedelta(hours=1))),
@@ -247,7 +254,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 37
+    assert set(evs) == expected and len(expected) == 41
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}

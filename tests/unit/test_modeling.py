@@ -84,6 +84,11 @@ def synthetic_league(
             "feature_version": "test",
         }
     ).with_columns(pl.selectors.float().fill_nan(None))
+    lines_rng = np.random.default_rng(1)  # its own stream: the columns above keep their values
+    feats = feats.with_columns(
+        implied_team_total=lines_rng.uniform(100, 125, n), team_spread=lines_rng.normal(0, 5, n),
+        implied_team_total_movement=lines_rng.normal(0, 1, n), team_spread_movement=lines_rng.normal(0, 1, n),
+    ).select(list(PlayerFeaturesContract.to_schema().columns))
     schema = PlayerFeaturesContract.to_schema().columns
     feats = feats.cast({k: c.dtype.type for k, c in schema.items()})
     dnp = rng.random(n) < 0.05
