@@ -26,6 +26,8 @@ AUTOMATION_BY_LAYER = {
     "predictions": "rerun_today_only", "grading": "rerun_graded_days",
 }
 AUTOMATION = {t.label: AUTOMATION_BY_LAYER[t.layer] for t in tables.LAKE if t.layer in AUTOMATION_BY_LAYER}
+# The one exception: today's champion backs tonight's picks and reads only the days graded before today.
+AUTOMATION[tables.CHAMPION.label] = "rerun_on_upstream_update"
 
 
 def _specs() -> dict[str, dg.AssetSpec]:

@@ -100,6 +100,8 @@ def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predicti
         tables.PLAYER_PROP_PREDICTIONS.label: {str(TODAY)},
         tables.PREDICTION_GRADES.label: {str(d)},
         tables.SYSTEM_DAILY_PERFORMANCE.label: {str(d)},
+        # every champion day whose 30-day window holds D, up to today; not D itself (grades < D only)
+        tables.CHAMPION.label: following,
     }
 
 
