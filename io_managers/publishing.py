@@ -6,7 +6,8 @@ a step's partitions are all written, each day's object is loaded into the table'
 publishes every day of its range, and an asset body never knows which environment it runs in.
 A publish is bounded (NBA_LAKE_BQ_PUBLISH_DEADLINE_S, <= 60 s) and interruptible: when BigQuery does
 not answer in time the step still succeeds, the day is recorded as materialized (the lake is the source
-of truth) with `warehouse/published: no: ...` in its metadata, and a later publish catches up. Any
+of truth) with `warehouse/published: no: ...` in its metadata, its `published_to_bigquery` check fails
+(checks/warehouse.py) and `warehouse_catch_up_sensor` re-publishes it once BigQuery answers. Any
 other publish error (a contract column whose type changed, a permission) fails the step after the
 lake write; a re-run (or `nba-lake publish`) replaces the day again.
 """
@@ -73,7 +74,7 @@ class PublishingLakeIOManager(PolarsLakeIOManager):
             ) from None
         except PublishDeadlineExceeded as exc:
             # The day is in the lake (the source of truth) and is recorded as materialized; the
-            # warehouse catches up on a later publish (automation, or `nba-lake publish`).
+            # warehouse catches up on a later publish (warehouse_catch_up_sensor, or `nba-lake publish`).
             context.log.warning(f"{exc}; the lake holds the day, BigQuery does not yet")
             self._down = f"BigQuery did not answer earlier in this run ({table.label} {key})"
             return {PUBLISHED_META: f"no: {exc}"}

@@ -20,18 +20,22 @@ from nba_assets.raw_feeds import RAW_FEED_ASSETS
 from resources.env import executor_for, resources_for
 from resources.settings import settings
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
+from sensors.warehouse import WAREHOUSE_JOBS, WAREHOUSE_SENSORS
 
 ALL_ASSETS = [*RAW_ASSETS, *RAW_FEED_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:
     s = settings()
+    # Prod publishes to BigQuery: its per-day published_to_bigquery checks and the catch-up sensor
+    # and job exist there only (sensors/warehouse.py); the assets are the same everywhere.
+    warehouse = s.env == "prod"
     return dg.Definitions(
         assets=[*ALL_ASSETS, pipeline_health],
-        asset_checks=all_asset_checks(),
-        jobs=[*JOBS, *ALL_JOBS],
+        asset_checks=all_asset_checks(warehouse=warehouse),
+        jobs=[*JOBS, *ALL_JOBS, *(WAREHOUSE_JOBS if warehouse else [])],
         schedules=ALL_SCHEDULES,
-        sensors=SENSORS,
+        sensors=[*SENSORS, *(WAREHOUSE_SENSORS if warehouse else [])],
         resources=resources_for(s),
         executor=executor_for(s),
     )

@@ -2,7 +2,9 @@
 
 Layout: lake table `<layer>/<table>` -> `<project>.<dataset_prefix><layer>.<table>`, partitioned by DAY
 on `game_date`, columns and types from the table's pandera contract (nba_assets/contracts.py, via the table registry nba_assets/tables.py), never
-inferred from a file.
+inferred from a file. The contract may grow: a column it gains is added to the BigQuery table
+(nullable, one `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`) the first time a run publishes the table;
+a column whose type changed stops the publish naming table, column and both types (SchemaEvolutionError).
 
 Publishing one day (`BigQueryPublisher.publish_day`) replaces exactly that day, idempotently, and no
 reader ever sees the day half-replaced:
@@ -58,6 +60,11 @@ class SchemaMappingError(TypeError):
     """A contract column whose polars type has no BigQuery equivalent."""
 
 
+class SchemaEvolutionError(TypeError):
+    """A contract column whose BigQuery type differs from the published table's: BigQuery cannot change
+    a column's type in place, so the publish stops and names table, column and both types."""
+
+
 # ------------------------------------------------------------------------------------ pure helpers
 def bq_type(dtype: pl.DataType) -> str:
     """BigQuery standard SQL type of a contract column's polars type."""
@@ -95,6 +102,42 @@ def contract_schema(table: str | Table, *, nullable_only: bool = False) -> list[
         mode = "NULLABLE" if (nullable_only or col.nullable) else "REQUIRED"
         fields.append(bigquery.SchemaField(name, kind, mode=mode))
     return fields
+
+
+# The REST API reports some types by their legacy names (a table created with INT64 reads back INTEGER).
+_LEGACY_TYPES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "NUMERIC": "NUMERIC"}
+
+
+def standard_type(field_type: str) -> str:
+    """A BigQuery field type in standard SQL spelling (INTEGER -> INT64, FLOAT -> FLOAT64, BOOLEAN -> BOOL)."""
+    kind = field_type.upper()
+    return _LEGACY_TYPES.get(kind, kind)
+
+
+def columns_to_add(
+    target: str, published: list[bigquery.SchemaField], contract: list[bigquery.SchemaField]
+) -> list[bigquery.SchemaField]:
+    """The contract columns the published table lacks, each NULLABLE (BigQuery adds no REQUIRED column
+    to a table that has rows; the rows already published hold NULL there), in contract order.
+
+    A column present in both with another type raises SchemaEvolutionError naming the table, the column
+    and both types. A published column the contract no longer has is left alone (its history stays)."""
+    have = {f.name: standard_type(f.field_type) for f in published}
+    changed = [
+        f"{target}.{f.name}: BigQuery has {have[f.name]}, the contract says {standard_type(f.field_type)}"
+        for f in contract if f.name in have and have[f.name] != standard_type(f.field_type)
+    ]
+    if changed:
+        raise SchemaEvolutionError(
+            "cannot publish: a column's type changed (BigQuery cannot alter it in place; migrate the "
+            "table, e.g. recreate it and re-publish its days from the lake): " + "; ".join(changed)
+        )
+    return [bigquery.SchemaField(f.name, f.field_type, mode="NULLABLE") for f in contract if f.name not in have]
+
+
+def add_column_sql(target: str, field: bigquery.SchemaField) -> str:
+    """One DDL statement adding one nullable column (BigQuery's emulator takes one ALTER per statement)."""
+    return f"ALTER TABLE `{target}` ADD COLUMN IF NOT EXISTS `{field.name}` {standard_type(field.field_type)}"
 
 
 def publishable_tables() -> list[Table]:
@@ -218,13 +261,24 @@ class BigQueryPublisher:
         if self.location:
             dataset.location = self.location
         self.client.create_dataset(dataset, exists_ok=True, **budget.call())
-        spec = bigquery.Table(target, schema=contract_schema(table))
+        wanted = contract_schema(table)
+        spec = bigquery.Table(target, schema=wanted)
         spec.time_partitioning = bigquery.TimePartitioning(
             type_=bigquery.TimePartitioningType.DAY, field=table.partition_column
         )
-        self.client.create_table(spec, exists_ok=True, **budget.call())
+        existing = self.client.create_table(spec, exists_ok=True, **budget.call())
+        self.evolve(target, list(existing.schema), wanted, budget)
         self._ready.add(target)
         return target
+
+    def evolve(self, target: str, published: list[bigquery.SchemaField], wanted: list[bigquery.SchemaField],
+               budget: Budget) -> list[str]:
+        """Add the contract's new columns to an existing table (nullable); a changed type raises
+        SchemaEvolutionError. Returns the names of the columns added."""
+        added = columns_to_add(target, published, wanted)
+        for field in added:
+            self.client.query(add_column_sql(target, field), **budget.call()).result(**budget.call())
+        return [f.name for f in added]
 
     def publish_day(self, table: Table, day: str, uri: str) -> Published:
         """Replace day `day` of `table` by the rows of the Parquet object `uri` (gs://...), within the
@@ -266,6 +320,40 @@ class BigQueryPublisher:
         finally:
             self._drop(staging)
         return Published(table.label, day, int(rows), time.perf_counter() - t0, target)
+
+    def day_counts(self, table: Table, days: list[str]) -> dict[str, int]:
+        """{day: rows of `table` in BigQuery} for the days in [min(days), max(days)] that hold rows (a
+        table not created yet holds none), within the deadline: PublishDeadlineExceeded otherwise."""
+        budget = Budget(self.deadline_s, f"count {table.label} {min(days)}..{max(days)}")
+        column = table.partition_column
+        sql = (f"SELECT CAST(`{column}` AS STRING) AS day, COUNT(*) AS n FROM `{self.table_id(table)}` "
+               f"WHERE `{column}` BETWEEN @first AND @last GROUP BY 1")
+        params = [bigquery.ScalarQueryParameter(name, "DATE", dt.date.fromisoformat(value))
+                  for name, value in (("first", min(days)), ("last", max(days)))]
+        try:
+            job = self.client.query(sql, job_config=bigquery.QueryJobConfig(query_parameters=params), **budget.call())
+            return {str(row[0]): int(row[1]) for row in job.result(**budget.call())}
+        except gexc.NotFound:
+            return {}
+        except PublishDeadlineExceeded:
+            raise
+        except (TimeoutError, gexc.RetryError, gexc.DeadlineExceeded, requests.exceptions.RequestException) as exc:
+            raise PublishDeadlineExceeded(
+                f"{budget.what}: BigQuery did not answer within {self.deadline_s:g} s ({type(exc).__name__})"
+            ) from exc
+
+    def answers(self, timeout_s: float = 5.0) -> str | None:
+        """None when BigQuery answers one cheap call within `timeout_s` (the `<prefix>raw` dataset's
+        metadata: what the runs' account may read, `bigquery.datasets.get`; not found is an answer),
+        else why not."""
+        dataset = f"{self.project}.{self.dataset_prefix}{tables.SCHEDULE.layer}"
+        try:
+            self.client.get_dataset(dataset, **Budget(timeout_s, "probe").call())
+        except gexc.NotFound:
+            return None
+        except (TimeoutError, gexc.GoogleAPIError, requests.exceptions.RequestException) as exc:
+            return f"BigQuery did not answer a {timeout_s:g} s probe of {dataset} ({type(exc).__name__})"
+        return None
 
     def _expire(self, staging: str, budget: Budget) -> None:
         # A staging table left behind by a crash between load and drop disappears by itself.

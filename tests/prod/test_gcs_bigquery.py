@@ -127,6 +127,11 @@ def test_the_checks_ran_against_the_bucket(week):
     # this check reads the table's trailing history back through DuckDB over gs://
     assert by_name[(tables.PLAYER_GAME_SUMMARY.label, "row_count_vs_trailing_days")].passed
     assert all(e.passed for e in evals if e.check_name == "no_duplicate_keys")
+    # BigQuery holds every day of every table the week wrote: one passing evaluation per table and day
+    published = [e for e in evals if e.check_name == "published_to_bigquery" and e.partition]
+    assert sorted((e.asset_key.to_user_string(), e.partition) for e in published) == sorted(
+        (t.label, d) for t in WEEK_TABLES for d in DAYS)
+    assert all(e.passed for e in published), [e.description for e in published if not e.passed]
 
 
 def test_rerunning_a_day_leaves_one_copy_in_gcs_and_bigquery(prod):

@@ -78,3 +78,44 @@ def test_lake_days_is_inclusive_and_rejects_a_reversed_range():
     assert lake_days(dt.date(2025, 1, 30), dt.date(2025, 2, 1)) == ["2025-01-30", "2025-01-31", "2025-02-01"]
     with pytest.raises(ValueError, match="before"):
         lake_days(dt.date(2025, 2, 1), dt.date(2025, 1, 30))
+
+
+def _fields(*spec: tuple[str, str]) -> list:
+    from google.cloud import bigquery
+
+    return [bigquery.SchemaField(name, kind) for name, kind in spec]
+
+
+def test_a_new_contract_column_is_added_nullable_in_contract_order():
+    from google.cloud import bigquery
+
+    from resources.bigquery import columns_to_add
+
+    published = _fields(("game_date", "DATE"), ("points", "INTEGER"))  # legacy spelling, as the API reports it
+    contract = [*_fields(("game_date", "DATE"), ("edge", "FLOAT64"), ("points", "INT64")),
+                bigquery.SchemaField("book", "STRING", mode="REQUIRED")]
+    added = columns_to_add("p.d.t", published, contract)
+    assert [(f.name, f.field_type, f.mode) for f in added] == [("edge", "FLOAT64", "NULLABLE"), ("book", "STRING", "NULLABLE")]
+    assert columns_to_add("p.d.t", contract, contract) == []
+    # a column the contract dropped stays in BigQuery
+    assert columns_to_add("p.d.t", [*contract, *_fields(("old", "STRING"))], contract) == []
+
+
+def test_a_changed_column_type_fails_naming_table_column_and_both_types():
+    from resources.bigquery import SchemaEvolutionError, columns_to_add
+
+    published = _fields(("game_date", "DATE"), ("player_id", "INTEGER"), ("line", "FLOAT"))
+    contract = _fields(("game_date", "DATE"), ("player_id", "STRING"), ("line", "FLOAT64"), ("new", "BOOL"))
+    with pytest.raises(SchemaEvolutionError) as err:
+        columns_to_add("p.nba_raw.injuries", published, contract)
+    assert "p.nba_raw.injuries.player_id: BigQuery has INT64, the contract says STRING" in str(err.value)
+    assert "line" not in str(err.value)  # FLOAT and FLOAT64 are one type
+
+
+def test_add_column_sql_is_one_idempotent_statement():
+    from google.cloud import bigquery
+
+    from resources.bigquery import add_column_sql
+
+    sql = add_column_sql("p.d.t", bigquery.SchemaField("edge", "FLOAT", mode="NULLABLE"))
+    assert sql == "ALTER TABLE `p.d.t` ADD COLUMN IF NOT EXISTS `edge` FLOAT64"
