@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 DAILY = "daily"  # one partition (and one Parquet file) per game date
 WEEKLY = "weekly"  # one partition per Monday-start week (the model)
 NONE = "none"  # not partitioned
+CONTRACT_MODULES = ("nba_assets.contracts", "nba_assets.contracts_grading")  # where contract_name is looked up
 # Tables whose day holds final facts: a re-run losing more than half a day's rows is a fault, not news
 # (a game is a tenth of a busy day; a corrected box score moves a few rows, not half of them).
 FINAL_FACTS = 0.5
@@ -69,10 +70,13 @@ class Table:
 
     @property
     def contract(self) -> type[pa.DataFrameModel] | None:
-        """The pandera contract (nba_assets.contracts.<contract_name>), imported on first use."""
+        """The pandera contract (class `contract_name` of CONTRACT_MODULES), imported on first use."""
         if self.contract_name is None:
             return None
-        return getattr(importlib.import_module("nba_assets.contracts"), self.contract_name)
+        for module in CONTRACT_MODULES:
+            if (contract := getattr(importlib.import_module(module), self.contract_name, None)) is not None:
+                return contract
+        raise AttributeError(f"{self.label}: no contract {self.contract_name} in {', '.join(CONTRACT_MODULES)}")
 
     @property
     def fresh_hours(self) -> tuple[float, float] | None:

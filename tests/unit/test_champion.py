@@ -13,7 +13,7 @@ import pytest
 
 from io_managers.lake import ParquetLakeIOManager
 from nba_assets import tables
-from nba_assets.contracts import ChampionContract
+from nba_assets.contracts_grading import ChampionContract
 from nba_assets.grading import champion as champion_asset
 from nba_assets.logic import champion as ch
 from nba_assets.logic import history, systems

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
-from nba_assets.contracts import PredictionGradeContract, SystemDailyPerformanceContract
+from nba_assets.contracts_grading import PredictionGradeContract, SystemDailyPerformanceContract
 from nba_assets.logic.grading import (
     ACTUAL_COLUMNS,
     FINAL_GAME_COLUMNS,

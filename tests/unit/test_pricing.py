@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
-from nba_assets.contracts import PredictionGradeContract, RecommendationHistoryContract
+from nba_assets.contracts import RecommendationHistoryContract
+from nba_assets.contracts_grading import PredictionGradeContract
 from nba_assets.logic import history, pricing
 from nba_assets.logic.grading import daily_performance, grade_predictions
 from tests.unit.test_grading import actuals, predictions
