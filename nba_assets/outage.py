@@ -29,10 +29,15 @@ def is_outage(exc: BaseException) -> bool:
     return exc.last_status is None or exc.last_status >= 500
 
 
+BOXSCORES_AFTER = "the other source carries the day and late_boxscore_sensor re-ingests it when the source is back"
+
+
 def fetch_days(
-    context: dg.AssetExecutionContext, source: str, fetch: Callable[[dt.date], object], days: Iterable[dt.date]
+    context: dg.AssetExecutionContext, source: str, fetch: Callable[[dt.date], object], days: Iterable[dt.date],
+    *, after: str = BOXSCORES_AFTER,
 ) -> dict[str, str]:
-    """fetch(d) for every day; returns {day: error} for the days the source was down."""
+    """fetch(d) for every day; returns {day: error} for the days the source was down. `after` says in
+    the logged error what happens next."""
     down: dict[str, str] = {}
     for d in days:
         try:
@@ -41,8 +46,5 @@ def fetch_days(
             if not is_outage(exc):
                 raise
             down[str(d)] = str(exc)
-            context.log.error(
-                f"{source} is down for {d} ({exc}); writing what is landed, the other source carries "
-                "the day and late_boxscore_sensor re-ingests it when the source is back"
-            )
+            context.log.error(f"{source} is down for {d} ({exc}); writing what is landed, {after}")
     return down

@@ -32,11 +32,12 @@ class Settings:
     # NBA_LAKE_SIM_STATE_DIR, else <data_dir>/sim for a local lake: where the sim's clock and fault state
     # live (a local folder every process of the deployment sees); None for a gs:// lake without it.
     sim_state_dir: str | None = None
+    quota_floor: int = 10_000  # NBA_LAKE_QUOTA_FLOOR: alert when a source's remaining quota is below it
 
 
 SIM_FAULT_PROFILES = ("seeded", "none", "storm")
 BASE_URL_VARS = {"bdl": "NBA_LAKE_BDL_BASE_URL", "nbacom": "NBA_LAKE_NBACOM_BASE_URL",
-                 "odds": "NBA_LAKE_ODDS_BASE_URL"}
+                 "odds": "NBA_LAKE_ODDS_BASE_URL", "sportsdataio": "NBA_LAKE_SPORTSDATAIO_BASE_URL"}
 
 
 def _fault_rate() -> float | None:
@@ -87,7 +88,23 @@ def settings() -> Settings:
         sim_network_fault_rate=_fault_rate(),
         base_urls=_base_urls(source),
         sim_state_dir=sim_state_dir(data_dir),
+        quota_floor=quota_floor(),
     )
+
+
+def quota_floor() -> int:
+    """NBA_LAKE_QUOTA_FLOOR: the remaining credits under which a source's quota alerts (default 10,000:
+    about twenty days of historical walks of a full slate; a live game day spends ~50)."""
+    raw = os.environ.get("NBA_LAKE_QUOTA_FLOOR", "").strip()
+    if not raw:
+        return 10_000
+    try:
+        floor = int(raw)
+    except ValueError:
+        floor = -1
+    if floor < 0:
+        raise ConfigError(f"NBA_LAKE_QUOTA_FLOOR={raw!r} must be a whole number of credits >= 0")
+    return floor
 
 
 def sim_state_dir(data_dir: str | None = None) -> str | None:

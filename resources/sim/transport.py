@@ -24,6 +24,7 @@ from resources.sim.league import SimLeague
 from resources.sim.routes_bdl import BdlRoutes
 from resources.sim.routes_nbacom import NbaComRoutes
 from resources.sim.routes_odds import OddsRoutes
+from resources.sim.routes_sdio import SDIO_HOST, SdioRoutes
 from resources.sim.wire import (
     BDL_HOST,
     COUNTERS_FILE,
@@ -36,7 +37,7 @@ from resources.sim.wire import (
     json_response,
 )
 
-HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi"}
+HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi", SDIO_HOST: "sportsdataio"}
 
 # The per-season lookups are pure functions of the league: share them across transports (each test,
 # asset run or sensor tick builds a new client) so only the first one pays for indexing.
@@ -44,7 +45,7 @@ _INDEX_CACHE: weakref.WeakKeyDictionary[SimLeague, dict[int, SeasonIndex]] = wea
 _INDEX_LOCK = threading.Lock()
 
 
-class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
+class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, SdioRoutes):
     """Answers requests for one league and clock; keeps per-instance transient-fault counters."""
 
     def __init__(self, league: SimLeague, clock: SimClock, state_dir: Path | None = None):
@@ -55,6 +56,7 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
             self._index = _INDEX_CACHE.setdefault(league, {})
         self._counts: dict[tuple[str, date], int] = {}
         self._pages: dict[str, int] = {}
+        self._quota_memory: dict[str, dict[str, int]] = {}  # the Odds API quota without a state dir
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
@@ -88,6 +90,8 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes):
                 raise HttpError(401, {"message": "API key is missing. Pass the apiKey query parameter.",
                                        "error_code": "MISSING_KEY"})
             return self._odds(path, req.url.params)
+        elif host == SDIO_HOST:
+            return self._sdio(req)
         else:
             raise HttpError(404, {"error": "not found", "host": host, "path": path})
         handler = routes.get(path)

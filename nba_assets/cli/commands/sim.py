@@ -258,7 +258,7 @@ def sim_withhold(
 
 @c.sim_app.command("outage")
 def sim_outage(
-    source: Annotated[str, typer.Option("--source", help="bdl, nbacom or oddsapi")],
+    source: Annotated[str, typer.Option("--source", help="bdl, nbacom, oddsapi or sportsdataio")],
     hours: Annotated[float, typer.Option("--hours", help="how long the source is down (sim time)")] = 24.0,
     start: Annotated[str | None, typer.Option("--start", help="ISO start (default: now on the sim clock)")] = None,
 ) -> None:
