@@ -33,11 +33,12 @@ def reconcile_feeds(odds: pl.DataFrame, sdio: pl.DataFrame,
     columns = odds.columns
     if sdio.height == 0 or odds.height == 0:
         return pl.concat([odds, sdio.select(columns)]), 0
+    # Sorted by time overall, hence within every (game, player, book, line) group join_asof matches in.
     o = odds.with_row_index("_o").sort("snapshot_ts")
     s = sdio.with_row_index("_s").sort("snapshot_ts")
     nearest = s.join_asof(
         o.select(*MATCH, "snapshot_ts", "_o", pl.col("snapshot_ts").alias("_ots")),
-        on="snapshot_ts", by=MATCH, strategy="nearest", tolerance=tolerance,
+        on="snapshot_ts", by=MATCH, strategy="nearest", tolerance=tolerance, check_sortedness=False,
     )
     matched = nearest.filter(pl.col("_o").is_not_null())
     hit = set(matched["_o"].to_list())
