@@ -94,7 +94,7 @@ def settings() -> Settings:
 
 def quota_floor() -> int:
     """NBA_LAKE_QUOTA_FLOOR: the remaining credits under which a source's quota alerts (default 10,000:
-    about twenty days of historical walks of a full slate; a live game day spends ~50)."""
+    about twenty days of historical walks of a full slate; a live game day spends about a hundred)."""
     raw = os.environ.get("NBA_LAKE_QUOTA_FLOOR", "").strip()
     if not raw:
         return 10_000
