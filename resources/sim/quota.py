@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 QUOTA_FILE = "odds_quota.json"
@@ -38,7 +39,7 @@ def write(state_dir: Path | None, memory: dict, state: dict[str, int]) -> None:
         return
     f = Path(state_dir) / QUOTA_FILE
     f.parent.mkdir(parents=True, exist_ok=True)
-    tmp = f.with_suffix(f".{os.getpid()}.tmp")
+    tmp = f.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # threads of a run write too
     tmp.write_text(json.dumps(state, sort_keys=True))
     tmp.replace(f)
 
