@@ -58,3 +58,43 @@ def source_disagreements(
         summary_text = f"{flag_mismatch} row(s) whose source_disagreement flag is wrong"
         return RuleResult(False, summary_text, flag_mismatch, result.offending, result.failing_dates, extra)
     return result
+
+
+# The two schedules give one tip-off to the minute (both carry the league's time); a TV flex moves a
+# game by 30 minutes or more. Anything past this is a real change one source has not picked up.
+TIPOFF_TOLERANCE_MINUTES = 10
+_KEY = ["game_date", "home_team", "away_team"]
+
+
+def schedule_disagreements(
+    schedule: pl.DataFrame, bdl_games: pl.DataFrame, *, tolerance_minutes: int = TIPOFF_TOLERANCE_MINUTES
+) -> RuleResult:
+    """Games NBA.com's schedule and Ball Don't Lie's /v1/games disagree on, matched on (date, home,
+    away): a game only one lists (a postponed NBA.com game BDL no longer lists on that date is not a
+    disagreement), or tip-offs more than `tolerance_minutes` apart. Each row names the game and what."""
+    nba = schedule.filter(~pl.col("postponed")).select(
+        *_KEY, pl.col("game_id").alias("nbacom_game_id"), pl.col("tipoff_utc").alias("nbacom_tipoff_utc")
+    ).unique(_KEY, keep="last")
+    bdl = bdl_games.select(
+        *_KEY, pl.col("source_game_id").alias("bdl_game_id"), pl.col("tipoff_utc").alias("bdl_tipoff_utc")
+    ).unique(_KEY, keep="last")
+    both = nba.join(bdl, on=_KEY, how="full", coalesce=True)
+    gap = ((pl.col("bdl_tipoff_utc") - pl.col("nbacom_tipoff_utc")).dt.total_seconds() / 60).round(0)
+    what = (
+        pl.when(pl.col("bdl_game_id").is_null()).then(pl.lit("only in NBA.com's schedule"))
+        .when(pl.col("nbacom_game_id").is_null()).then(pl.lit("only in Ball Don't Lie's /v1/games"))
+        .when(gap.abs() > tolerance_minutes)
+        .then(pl.format("tip-off differs by {} min (BDL - NBA.com)", gap.cast(pl.Int64)))
+    )  # fmt: skip
+    bad = both.with_columns(what.alias("problem")).filter(pl.col("problem").is_not_null())
+    bad = bad.sort(_KEY).select(
+        "game_date", pl.format("{}@{}", "away_team", "home_team").alias("game"), "problem",
+        "nbacom_game_id", "bdl_game_id", "nbacom_tipoff_utc", "bdl_tipoff_utc",
+    )  # fmt: skip
+    named = "; ".join(f"{r['game_date']} {r['game']} {r['problem']}" for r in bad.head(3).iter_rows(named=True))
+    more = f" (+{bad.height - 3} more)" if bad.height > 3 else ""
+    return from_offending(
+        bad, ok=f"the two schedules agree on {both.height} game(s)",
+        problem="{n} game(s) the two schedules disagree on: " + (named + more).replace("{", "{{").replace("}", "}}"),
+        extra={"games_nbacom": nba.height, "games_bdl": bdl.height},
+    )  # fmt: skip

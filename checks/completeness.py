@@ -22,7 +22,7 @@ STALE_AFTER_HOURS = 4  # a game lasts ~2.5 h; 4 h after tip-off it is final unle
 
 
 def boxscore_coverage(schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame) -> pl.DataFrame:
-    """One row per final schedule game with has_bdl / has_nbacom flags."""
+    """One row per final game of `schedule` (analytics/games, or a raw schedule) with has_bdl / has_nbacom."""
     finals = schedule.filter(pl.col("status") == FINAL).select("game_id", *GAME_KEY).unique()
     for name, box in (("bdl", bdl), ("nbacom", nbacom)):
         games = box.select(GAME_KEY).unique().with_columns(pl.lit(True).alias(f"has_{name}"))

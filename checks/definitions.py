@@ -31,7 +31,7 @@ import dagster as dg
 import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
-from checks.per_day import DayRule, evaluate, on_frames
+from checks.per_day import DayRule, evaluate, latest_metadata_by_day, on_frames
 from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
 from nba_assets.logic import analytics as analytics_logic
@@ -54,6 +54,7 @@ FINALS_IN_EVERY_SOURCE = "final_games_in_every_source"
 GAMES_BECOME_FINAL = "games_final_after_tipoff"
 SOURCES_AGREE = "sources_agree"
 BOX_IDS_MATCH_SCHEDULE = "box_game_ids_match_schedule"
+SCHEDULES_AGREE = "schedules_agree"
 ROW_COUNT = "row_count_vs_trailing_days"
 FEATURE_QUALITY = "feature_quality_share"
 CONSTANT_FEATURES = "no_constant_features"
@@ -226,7 +227,9 @@ def prop_availability(
 
 # ---------------------------------------------------------------------------------- completeness
 # Completeness is judged on analytics/games, not raw/schedule: a late boxscore re-runs games D through
-# automation (the schedule is not rewritten), so the check re-evaluates exactly when the gap closes.
+# automation (the schedule is not rewritten), so the check re-evaluates exactly when the gap closes; and a
+# game is final when either schedule says so (NBA.com's copy carried through its outage still says
+# "scheduled").
 _BOX_INS = {
     "schedule": check_input(t.SCHEDULE),
     "bdl": check_input(t.BDL_BOXSCORES),
@@ -235,7 +238,7 @@ _BOX_INS = {
 
 
 def completeness_check(name: str, rule, severity, description: str) -> dg.AssetChecksDefinition:
-    """A rule over D's schedule and both boxscore tables (completeness, ids), attached to analytics/games."""
+    """A rule over D's games, schedule and both boxscore tables (completeness, ids), on analytics/games."""
 
     @dg.asset_check(
         asset=t.GAMES.key,
@@ -251,21 +254,21 @@ def completeness_check(name: str, rule, severity, description: str) -> dg.AssetC
         bdl: pl.DataFrame,
         nbacom: pl.DataFrame,
     ) -> dg.AssetCheckResult:
-        return check_result(context, severity, on_frames(rule, schedule, bdl, nbacom))
+        return check_result(context, severity, on_frames(rule, games, schedule, bdl, nbacom))
 
     return _check
 
 
 final_games_have_boxscores = completeness_check(
     FINALS_HAVE_BOXSCORES,
-    completeness.final_games_without_boxscores,
+    lambda games, schedule, bdl, nbacom: completeness.final_games_without_boxscores(games, bdl, nbacom),
     ERROR,
     "Every final game has a boxscore from at least one source. ERROR (non-blocking: the other games "
     "of the day are fine): that game gets no summary and no grades.",
 )
 final_games_in_every_source = completeness_check(
     FINALS_IN_EVERY_SOURCE,
-    completeness.final_games_missing_a_source,
+    lambda games, schedule, bdl, nbacom: completeness.final_games_missing_a_source(games, bdl, nbacom),
     WARN,
     "Every final game is in both Ball Don't Lie and NBA.com. WARN: the other source covers it, but "
     "cross-source agreement is blind for that game.",
@@ -297,11 +300,26 @@ def _box_ids_replaced(schedule: pl.DataFrame, nbacom: pl.DataFrame) -> RuleResul
 
 box_game_ids_match_schedule = completeness_check(
     BOX_IDS_MATCH_SCHEDULE,
-    lambda schedule, bdl, nbacom: _box_ids_replaced(schedule, nbacom),
+    lambda games, schedule, bdl, nbacom: _box_ids_replaced(schedule, nbacom),
     WARN,
     "Every NBA.com box score game carries the schedule's id for its (date, home, away); "
     "analytics/games keeps the schedule's, and each swap is listed with both ids. WARN.",
 )
+
+
+@dg.asset_check(
+    asset=t.GAMES.key,
+    name=SCHEDULES_AGREE,
+    partitions_def=game_dates,
+    additional_ins={"schedule": check_input(t.SCHEDULE), "bdl_games": check_input(t.BDL_GAMES)},
+    description="NBA.com's schedule and Ball Don't Lie's /v1/games list the same games (date, home, away) "
+    f"with tip-offs within {agreement.TIPOFF_TOLERANCE_MINUTES} min; each game one lacks or times "
+    "differently is named. WARN: analytics/games keeps every game either lists.",
+)
+def schedules_agree(
+    context: dg.AssetCheckExecutionContext, games: pl.DataFrame, schedule: pl.DataFrame, bdl_games: pl.DataFrame
+) -> dg.AssetCheckResult:
+    return check_result(context, WARN, on_frames(agreement.schedule_disagreements, schedule, bdl_games))
 
 
 # --------------------------------------------------------------------------------------- anomaly
@@ -320,21 +338,11 @@ def trailing_counts(reader, table: t.Table, game_col: str, before: dt.date) -> p
 
 def emptied_days(instance: dg.DagsterInstance, key: dg.AssetKey, days: list[dt.date]) -> dict[dt.date, int]:
     """{day: rows it held before} for `days` (days with no rows now) whose latest materialization
-    replaced a file that had rows (the lake IO manager records `previous_row_count`). One query
-    for all the days, newest first: the first record of a day is its latest."""
+    replaced a file that had rows (the lake IO manager records `previous_row_count`)."""
     if not days:
         return {}
-    flt = dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(d) for d in days])
-    latest: dict[str, object] = {}
-    cursor = None
-    while True:
-        page = instance.fetch_materializations(flt, limit=1000, cursor=cursor)
-        for rec in page.records:
-            latest.setdefault(rec.partition_key, rec.asset_materialization.metadata.get("previous_row_count"))
-        if not page.has_more:
-            break
-        cursor = page.cursor
-    return {dt.date.fromisoformat(d): int(v.value) for d, v in latest.items() if v is not None and v.value}
+    before = latest_metadata_by_day(instance, key, [str(d) for d in days], "previous_row_count")
+    return {dt.date.fromisoformat(d): int(v) for d, (_, v) in before.items() if v}
 
 
 def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
@@ -448,6 +456,7 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
         final_games_in_every_source,
         games_final_after_tipoff,
         box_game_ids_match_schedule,
+        schedules_agree,
         sources_agree,
         *(row_count_check(table) for table in ROW_COUNT_TABLES),
         feature_quality_share,

@@ -200,3 +200,21 @@ def latest_materializations(instance: dg.DagsterInstance, asset_key: dg.AssetKey
 # storage -> {materialization storage id: its target}; a record never changes once written, and a new
 # instance (a new storage object) starts empty, so ids from two instances never meet.
 _TARGETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def latest_metadata_by_day(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, days: list[str], name: str
+) -> dict[str, tuple[int, object]]:
+    """{day: (storage id, value of metadata `name`)} of each day's latest materialization of `asset_key` (days never
+    materialized, or whose latest materialization lacks `name`, are left out). Two queries, whatever
+    the number of days: the latest storage id per day, then those records."""
+    latest = instance.event_log_storage.get_latest_storage_id_by_partition(
+        asset_key, dg.DagsterEventType.ASSET_MATERIALIZATION, set(days)
+    )
+    if not latest:
+        return {}
+    got = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, storage_ids=sorted(set(latest.values()))), limit=len(latest)
+    )
+    meta = {rec.storage_id: rec.asset_materialization.metadata.get(name) for rec in got.records}
+    return {day: (i, meta[i].value) for day, i in latest.items() if meta.get(i) is not None}

@@ -33,15 +33,16 @@ BOX_INS = {"bdl": table_in(t.BDL_BOXSCORES), "nbacom": table_in(t.NBACOM_BOXSCOR
 
 @_analytics_asset(
     t.GAMES,
-    "One row per game (canonical NBA.com game_id): schedule, Ball Don't Lie and NBA.com reconciled "
-    "on (game_date, home, away), carrying every source's id; unmatched games kept and flagged.",
-    ins={"schedule": table_in(t.SCHEDULE), **BOX_INS},
+    "One row per game (canonical NBA.com game_id): two schedules (NBA.com, Ball Don't Lie /v1/games) "
+    "and both box scores reconciled on (game_date, home, away), carrying every source's id and which "
+    "schedules list it (schedule_sources); unmatched games kept and flagged.",
+    ins={"schedule": table_in(t.SCHEDULE), "bdl_games": table_in(t.BDL_GAMES, metadata={"allow_missing_partitions": True}), **BOX_INS},
 )
 def games(
-    config: SummaryConfig, schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
+    config: SummaryConfig, schedule: pl.DataFrame, bdl_games: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.Output[pl.DataFrame]:
     swaps = logic.box_ids_replaced_by_schedule(schedule, nbacom)
-    out = logic.reconcile_games(schedule, bdl, nbacom, primary=config.primary_source)
+    out = logic.reconcile_games(schedule, bdl, nbacom, primary=config.primary_source, bdl_games=bdl_games)
     # The schedule's id is canonical; an NBA.com box score under another id is recorded, never silent.
     ids = [f"{r['game_date']} {r['away_team']}@{r['home_team']}: {r['box_game_id']} -> {r['sched_game_id']}"
            for r in swaps.head(20).iter_rows(named=True)]  # fmt: skip

@@ -67,6 +67,24 @@ class ScheduleContract(pa.DataFrameModel):
     Config = _Strict
 
 
+class BdlGamesContract(pa.DataFrameModel):
+    """raw/bdl_games: one row per source_game_id (Ball Don't Lie /v1/games, the second schedule)."""
+
+    game_date: pl.Date
+    source_game_id: pl.Utf8
+    season_year: pl.Int64 = pa.Field(ge=1946, le=2100)
+    postseason: pl.Boolean
+    home_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    away_team: pl.Utf8 = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    tipoff_utc: UtcTs = pa.Field(nullable=True)  # `datetime`; versions before 2024-25 do not send it
+    status: pl.Int64 = pa.Field(isin=[1, 2, 3])
+    home_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
+    away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
+    landing_file: pl.Utf8
+
+    Config = _Strict
+
+
 class _StatLine(pa.DataFrameModel):
     """The box-score stat columns shared by the raw boxscores and the player summary. pandera collects
     fields base-first along the MRO, so a contract `C(_StatLine, _Keys)` keeps the stored column order
@@ -184,7 +202,9 @@ class GamesContract(pa.DataFrameModel):
     status: pl.Int64 = pa.Field(isin=[1, 2, 3], nullable=True)
     home_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
     away_score: pl.Int64 = pa.Field(nullable=True, ge=0, le=250)
-    in_schedule: pl.Boolean
+    in_schedule: pl.Boolean  # in either schedule (NBA.com's or Ball Don't Lie's /v1/games)
+    # Which schedules list the game: "nbacom+bdl", "nbacom", "bdl" or "" (known from box scores only).
+    schedule_sources: pl.Utf8 = pa.Field(isin=["nbacom+bdl", "nbacom", "bdl", ""])
     has_bdl_boxscore: pl.Boolean
     has_nbacom_boxscore: pl.Boolean
     reconciliation_flag: pl.Utf8 = pa.Field(

@@ -37,9 +37,9 @@ train_job = dg.define_asset_job(
 report_job = dg.define_asset_job("season_report", selection=dg.AssetSelection.assets(t.SEASON_REPORT.key))
 
 # The game-day run's subsets: each scheduled request picks one (asset_selection) and one day.
-RESULTS = keys(t.SCHEDULE, t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)
+RESULTS = keys(t.SCHEDULE, t.BDL_GAMES, t.BDL_BOXSCORES, t.NBACOM_BOXSCORES)
 PREDICT = keys(t.RECOMMENDATION_HISTORY, t.PLAYER_PROP_PREDICTIONS)
-SLATE = [*keys(t.SCHEDULE, t.INJURIES, t.PROP_LINES, t.GAMES, t.PLAYER_FEATURES), *PREDICT]
+SLATE = [*keys(t.SCHEDULE, t.BDL_GAMES, t.INJURIES, t.PROP_LINES, t.GAMES, t.PLAYER_FEATURES), *PREDICT]
 # A slate refresh (sensors/slate_refresh.py): the latest lines and injury report, then re-predict.
 LINES = [*keys(t.PROP_LINES, t.INJURIES), *PREDICT]
 # Off-days still write today's (empty) raw and prediction partitions: a handful of cheap requests and no

@@ -1,12 +1,15 @@
 """A source down for a whole day must not hold the day back.
 
-The boxscore and injury assets fetch through `fetch_days`: a day whose source is down (HTTP 5xx or
-unreachable on every attempt the client's retry policy makes, resumed pages included) is logged as an
-error, recorded in the asset's metadata (`source_unavailable`), and the day is written from what is
-already landed, so analytics, features, predictions and grades go on from the other source
-(`source_used` says which; the completeness check `final_games_in_every_source` warns naming the
-missing source, and the alerts sensor sends it). When the source is back, `late_boxscore_sensor`
-sees the day differ from the lake and re-ingests it; automation reconciles everything downstream.
+Every raw asset fetches through `fetch_days`: a day whose source is down (HTTP 5xx or unreachable on
+every attempt the client's retry policy makes, resumed pages included) is logged as an error, recorded
+in the asset's metadata (`source_unavailable`), and the day is written from what is already landed
+(the NBA.com schedule: the season schedule landed on a day before, carried forward), so games,
+analytics, features, predictions and grades go on from the other sources (`schedule_sources` and
+`source_used` say which). The alerts sensor keeps one incident per source and day; the completeness
+check `final_games_in_every_source` names a box score source's missing games. When the source is
+back, `late_boxscore_sensor` re-ingests the box scores it has that the lake lacks and
+`source_recovery_sensor` every other raw table of the day (sensors/outages.py); automation reconciles
+everything downstream.
 
 Anything else (401, a 4xx, a contract violation) still fails the step: those are bugs or bad keys,
 not an outage, and retrying the day later would not fix them.
@@ -29,15 +32,10 @@ def is_outage(exc: BaseException) -> bool:
     return exc.last_status is None or exc.last_status >= 500
 
 
-BOXSCORES_AFTER = "the other source carries the day and late_boxscore_sensor re-ingests it when the source is back"
-
-
 def fetch_days(
-    context: dg.AssetExecutionContext, source: str, fetch: Callable[[dt.date], object], days: Iterable[dt.date],
-    *, after: str = BOXSCORES_AFTER,
+    context: dg.AssetExecutionContext, source: str, fetch: Callable[[dt.date], object], days: Iterable[dt.date]
 ) -> dict[str, str]:
-    """fetch(d) for every day; returns {day: error} for the days the source was down. `after` says in
-    the logged error what happens next."""
+    """fetch(d) for every day; returns {day: error} for the days the source was down."""
     down: dict[str, str] = {}
     for d in days:
         try:
@@ -46,5 +44,8 @@ def fetch_days(
             if not is_outage(exc):
                 raise
             down[str(d)] = str(exc)
-            context.log.error(f"{source} is down for {d} ({exc}); writing what is landed, {after}")
+            context.log.error(
+                f"{source} is down for {d} ({exc}); writing what is landed, the other sources carry "
+                "the day and it is re-ingested when the source is back (sensors/outages.py)"
+            )
     return down

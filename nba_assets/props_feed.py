@@ -26,7 +26,6 @@ from resources.landing import LandedFile, LandingZone, PoisonBody
 from resources.parsers.sdio import games_of
 from resources.sources import SourcesResource
 
-AFTER_DOWN = "the other props feed lines the day; the next refresh fetches this feed again"
 Resuming = Callable[[dg.AssetExecutionContext, Callable[[Any], Any], Any], Any]
 
 
@@ -50,13 +49,13 @@ def fetch_props(context: dg.AssetExecutionContext, sources: SourcesResource, dat
 
     odds, today = sources.odds(), game_date_of(now)
     down = fetch_days(context, "oddsapi", feed(lambda d: odds.fetch_events(d, today).events,
-                                               lambda e: odds.refresh_event(e, now)), dates, after=AFTER_DOWN)
+                                               lambda e: odds.refresh_event(e, now)), dates)
     sdio = sources.sportsdataio()
     if sdio is None:
         context.log.info("SportsDataIO is not configured (SPORTSDATAIO_API_KEY): The Odds API alone lines the slate")
         return down, poisoned
     more = fetch_days(context, "sportsdataio", feed(sdio.fetch_events, lambda e: sdio.fetch_player_props(e, now)),
-                      dates, after=AFTER_DOWN)
+                      dates)
     both = {d: "; ".join(f"{src}: {m[d]}" for src, m in (("oddsapi", down), ("sportsdataio", more)) if d in m)
             for d in sorted({*down, *more})}
     return both, poisoned

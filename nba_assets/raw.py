@@ -35,14 +35,15 @@ from nba_assets.partitions import ET, game_dates
 from resources import parsers
 from resources.clients import PoisonResponse
 from resources.http import RETRY_BUDGET, AuthError, SourceError
-from resources.landing import LandedFile, LandingZone, PoisonBody
+from resources.landing import LandedFile, LandingZone, PoisonBody, RecentBodies
 from resources.sources import SourcesResource
 
 REJECTS_CHECK = "no_rejected_records"
 SOURCE_DUPLICATES_CHECK = "no_source_duplicates"
 GAME_IDS_STABLE_CHECK = "game_ids_stable"
 # Tables whose rows carry a game's (date, home, away) and a source id: the newest fetch's id wins.
-GAME_ID_COLUMN = {t.SCHEDULE: "game_id", t.BDL_BOXSCORES: "source_game_id", t.NBACOM_BOXSCORES: "source_game_id"}
+GAME_ID_COLUMN = {t.SCHEDULE: "game_id", t.BDL_GAMES: "source_game_id", t.BDL_BOXSCORES: "source_game_id",
+                  t.NBACOM_BOXSCORES: "source_game_id"}
 RAW_CODE_VERSION = "raw_v1"
 
 
@@ -108,7 +109,7 @@ def ingest(
     id_changes: list[pl.DataFrame] = []
     id_col = GAME_ID_COLUMN.get(table)
     n_files = 0
-    bodies = _RecentBodies(landing)
+    bodies = RecentBodies(landing)
     for d in dates:
         files: list[LandedFile] = []
         for endpoint in endpoints:
@@ -162,29 +163,6 @@ def _id_change_records(changed: pl.DataFrame, source: str, id_col: str) -> pl.Da
         pl.lit(None, pl.Utf8).alias("player"), pl.lit(id_col).alias("field"), pl.col("old_id").alias("value"),
         pl.lit(parsers.GAME_ID_CHANGED_RULE).alias("rule"),
     )  # fmt: skip
-
-
-class _RecentBodies:
-    """Decodes landed files, reusing the last few decoded bodies when a file with the same name has the
-    same bytes: the season schedule is one body hard-linked under every date of a range, and decoding
-    it once per date was most of the schedule's parse time. Parsers never modify a body."""
-
-    KEEP = 4
-
-    def __init__(self, landing: LandingZone) -> None:
-        self.landing = landing
-        self.recent: dict[str, tuple[bytes, object]] = {}
-
-    def read(self, f: LandedFile) -> object:
-        raw = f.path.read_bytes()
-        hit = self.recent.get(f.name)
-        if hit is not None and hit[0] == raw:
-            return hit[1]
-        body = self.landing.decode(f, raw)
-        self.recent[f.name] = (raw, body)
-        if len(self.recent) > self.KEEP:
-            del self.recent[next(iter(self.recent))]
-        return body
 
 
 def _concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -386,11 +364,31 @@ def raw_table(feed: RawFeed) -> dg.AssetsDefinition:
     return _asset
 
 
-def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> None:
-    client = sources.nbacom()
+def _days_of(source: str, client: str, method: str) -> Callable[..., dict[str, str]]:
+    """A day-by-day fetch (`sources.<client>().<method>(day)`): {day: error} for the days the source
+    was down (nba_assets/outage.py), the other days fetched."""
+
+    def fetch(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
+        call = getattr(getattr(sources, client)(), method)
+        return fetch_days(context, source, lambda d: fetch_resuming(context, call, d), dates)
+
+    return fetch
+
+
+def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
+    """One request per season. NBA.com down: its days are recorded down and each keeps the latest season
+    schedule landed in the days before (carried forward, its fetch time kept: the games of a day are
+    known weeks ahead), BDL's /v1/games tells what changed; the recovery sensor re-fetches the days."""
+    client, landing = sources.nbacom(), sources.landing()
+    down: dict[str, str] = {}
     for season in sorted({season_of(d) for d in dates}):
-        fetch_resuming(context, lambda s: client.fetch_schedule(s, [d for d in dates if season_of(d) == s]),
-                       season)
+        days = [d for d in dates if season_of(d) == season]
+        failed = fetch_days(context, "nbacom", lambda s, ds=days: fetch_resuming(
+            context, lambda s2: client.fetch_schedule(s2, ds), s), [season])  # fmt: skip
+        for d in days if failed else []:
+            down[str(d)] = failed[str(season)]
+            landing.carry_forward("nbacom", "schedule", d)
+    return down
 
 
 def _schedule_parser() -> Parse:
@@ -417,20 +415,10 @@ def _schedule_parser() -> Parse:
     return parse
 
 
-def _fetch_bdl_stats(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
-    client = sources.bdl()
-    return fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_stats, d), dates)
-
-
 def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
     if "box_scores" in f.path.parent.parent.name:
         return parsers.parse_bdl_box_scores(body, f.name)
     return parsers.parse_bdl_stats(body, f.name)
-
-
-def _fetch_leaguegamelog(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
-    client = sources.nbacom()
-    return fetch_days(context, "nbacom", lambda d: fetch_resuming(context, client.fetch_leaguegamelog, d), dates)
 
 
 def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> Fetched:
@@ -448,11 +436,6 @@ class PropFeed(RawFeed):
                         files=sum(g.files for g in got))
 
 
-def _fetch_injuries(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> dict:
-    client = sources.bdl()
-    return fetch_days(context, "bdl", lambda d: fetch_resuming(context, client.fetch_injuries, d), dates)
-
-
 def _parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
     # The report is requested "as of D's morning", so its time is that, not the fetch time:
     # re-fetching the same report must not create new keys (idempotent partitions).
@@ -468,16 +451,23 @@ FEEDS = [
         "nbacom", ("schedule",), _fetch_schedule, _schedule_parser,
     ),
     RawFeed(
+        t.BDL_GAMES,
+        "One row per source_game_id: Ball Don't Lie's games of the day, the second schedule (BDL id, "
+        "home/away tricodes, tip-off UTC, status 1/2/3, score). Source: /v1/games (cursor-paginated).",
+        "bdl", ("games",), _days_of("bdl", "bdl", "fetch_games"),
+        lambda: lambda body, f, d: parsers.parse_bdl_games(body, f.name),
+    ),
+    RawFeed(
         t.BDL_BOXSCORES,
         "One row per (source_game_id, player_id): Ball Don't Lie player box lines, DNPs kept with "
         "minutes 0 and dnp=true. Source: /v1/stats (cursor-paginated) and /v1/box_scores.",
-        "bdl", ("stats", "box_scores"), _fetch_bdl_stats, lambda: _parse_bdl,
+        "bdl", ("stats", "box_scores"), _days_of("bdl", "bdl", "fetch_stats"), lambda: _parse_bdl,
     ),
     RawFeed(
         t.NBACOM_BOXSCORES,
         "One row per (source_game_id, player_id): NBA.com league game log player rows (players who "
         "played; no DNP rows in this feed). Source: stats.nba.com leaguegamelog, PlayerOrTeam=P.",
-        "nbacom", ("leaguegamelog",), _fetch_leaguegamelog,
+        "nbacom", ("leaguegamelog",), _days_of("nbacom", "nbacom", "fetch_leaguegamelog"),
         lambda: lambda body, f, d: parsers.parse_nbacom_leaguegamelog(body, f.name),
     ),
     PropFeed(
@@ -491,8 +481,8 @@ FEEDS = [
         t.INJURIES,
         "One row per (report_ts, player_lookup): the injury report as of the game day's morning "
         "(10:00 ET). Source: Ball Don't Lie /v1/player_injuries.",
-        "bdl", ("player_injuries",), _fetch_injuries, lambda: _parse_injuries,
+        "bdl", ("player_injuries",), _days_of("bdl", "bdl", "fetch_injuries"), lambda: _parse_injuries,
     ),
 ]
 RAW_ASSETS = [raw_table(feed) for feed in FEEDS]
-schedule, bdl_boxscores, nbacom_boxscores, prop_lines, injuries = RAW_ASSETS
+schedule, bdl_games, bdl_boxscores, nbacom_boxscores, prop_lines, injuries = RAW_ASSETS

@@ -128,6 +128,8 @@ class Table:
 # --------------------------------------------------------------------------------------------- raw
 SCHEDULE = Table("raw", "schedule", "one row per scheduled game (NBA.com schedule)",
                  "ScheduleContract", ("game_id",), max_drop=FINAL_FACTS)
+BDL_GAMES = Table("raw", "bdl_games", "one row per scheduled game (Ball Don't Lie /v1/games, the second schedule)",
+                  "BdlGamesContract", ("source_game_id",), max_drop=FINAL_FACTS)
 BDL_BOXSCORES = Table("raw", "bdl_boxscores", "one row per player per game (Ball Don't Lie box score)",
                       "BoxscoreContract", ("source_game_id", "player_id"), max_drop=FINAL_FACTS)
 NBACOM_BOXSCORES = Table("raw", "nbacom_boxscores", "one row per player per game (NBA.com box score)",

@@ -431,6 +431,13 @@ class OddsApiClient:
         return any(e.get("url") == url and e.get("status") == 200
                    for e in self.landing.manifest(self.source, "event_odds", game_date))
 
+    def probe_events(self, game_date: date) -> Any:
+        """The current events list around a date, NOT landed: whether the API answers (the outage
+        recovery sensor). The current list costs no credit; the historical one would cost one."""
+        _, start, end = events_window(game_date)
+        url = f"{self.base_url}/v4/sports/{SPORT}/events"
+        return self._get(url, {"commenceTimeFrom": iso_z(start), "commenceTimeTo": iso_z(end)}).json()
+
     def fetch_event_odds_history(self, event: Mapping[str, Any],
                                  max_snapshots: int = 12) -> list[LandedFile]:
         """Walk an event's historical player_points snapshots from tip-off - 36 h.

@@ -16,7 +16,7 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -35,6 +35,8 @@ QUARANTINE = "_quarantine"
 MIN_SECRET_LEN = 8
 QUARANTINE_LOG = "_reasons.jsonl"
 SOURCES = ("bdl", "nbacom", "oddsapi", "sportsdataio")
+# How far back a day whose source is down looks for a body to carry forward (carry_forward).
+CARRY_DAYS = 7
 ENDPOINTS = (
     "box_scores",
     "stats",
@@ -217,6 +219,29 @@ class LandingZone:
             old = path.read_text(encoding="utf-8") if path.exists() else ""
             path.write_text(old + line, encoding="utf-8")
 
+    def carry_forward(self, source: str, endpoint: str, game_date: date, within_days: int = CARRY_DAYS) -> LandedFile | None:
+        """A day its source could not be asked for: when its folder holds nothing, the newest body landed
+        under one of the `within_days` days before is linked in with its own manifest entry (fetch time
+        kept, `carried_from` its day), so a fetch of the day itself, later, wins. For bodies that cover
+        more than their day (the season schedule). None when there is none or the day has files."""
+        if self.files(source, endpoint, game_date):
+            return None
+        for back in range(1, within_days + 1):
+            earlier = game_date - timedelta(days=back)
+            files = self.files(source, endpoint, earlier)
+            if not files:
+                continue
+            src = files[-1]
+            folder = self.folder(source, endpoint, game_date)
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / src.name
+            if not target.exists():
+                _link_or_copy(src.path, target, src.path.read_bytes())
+            entry = {**src.meta, "file": src.name, "carried_from": earlier.isoformat()}
+            self._append_manifest(folder, entry, sync=False)
+            return LandedFile(path=target, name=src.name, fetched_at=src.fetched_at, meta=entry)
+        return None
+
     # ------------------------------------------------------------------------------------ reading
     def manifest(self, source: str, endpoint: str, game_date: date) -> list[dict]:
         """Every manifest entry of a folder, oldest first (torn or garbled lines are skipped)."""
@@ -335,6 +360,29 @@ class LandingZone:
 
 
 # ---------------------------------------------------------------------------------------- helpers
+class RecentBodies:
+    """Decodes landed files, reusing the last few decoded bodies when a file with the same name has the
+    same bytes: the season schedule is one body hard-linked under every date of a range, and decoding
+    it once per date was most of the schedule's parse time. Parsers never modify a body."""
+
+    KEEP = 4
+
+    def __init__(self, landing: LandingZone) -> None:
+        self.landing = landing
+        self.recent: dict[str, tuple[bytes, object]] = {}
+
+    def read(self, f: LandedFile) -> object:
+        raw = f.path.read_bytes()
+        hit = self.recent.get(f.name)
+        if hit is not None and hit[0] == raw:
+            return hit[1]
+        body = self.landing.decode(f, raw)
+        self.recent[f.name] = (raw, body)
+        if len(self.recent) > self.KEEP:
+            del self.recent[next(iter(self.recent))]
+        return body
+
+
 def _atomic_write(target: UPath, body: bytes) -> None:
     """Readers never see a half-written file: temp file + rename locally, one object put remotely."""
     if not _is_local(target):

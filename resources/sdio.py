@@ -84,6 +84,10 @@ class SportsDataIoClient:
                             game_date, e)
         return events
 
+    def probe_events(self, game_date: date) -> Any:
+        """The date's betting events, NOT landed: whether the API answers (the outage recovery sensor)."""
+        return self._get(f"{self.base_url}/v3/nba/odds/json/BettingEventsByDate/{game_date.isoformat()}").json()
+
     def fetch_player_props(self, event: Mapping[str, Any], now: datetime) -> list[LandedFile]:
         """The game's player props, landed with the time they were asked (`now`, the sources' clock);
         nothing when a body asked at or after tip-off is already landed (its closing lines)."""

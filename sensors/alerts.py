@@ -12,6 +12,8 @@ Every tick it looks at what changed since its cursor and at what is true now:
   source clock (the sim clock when simulated, so a stall can be replayed). Dagster's own freshness
   state is not read: 1.13 offers it through GraphQL (a webserver) and no public Python API;
 - sensors and schedules whose latest tick errored;
+- a source recorded down for a day by a raw table (`outage:<source>:<day>`, sensors/outages.py),
+  resolved when the day's raw tables are re-ingested from it;
 - a source's remaining quota (the latest reading the landing zone holds) below NBA_LAKE_QUOTA_FLOOR,
   resolved by a reading back at or above it.
 
@@ -43,9 +45,11 @@ from checks.health import (
 )
 from checks.per_day import RANGE_KEY
 from nba_assets import tables as t
+from nba_assets.partitions import ET
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
 from resources.settings import quota_floor
 from resources.sources import SourcesResource
+from sensors.outages import recorded_outages, watched_days
 
 SENSOR_NAME = "alerts_sensor"
 INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS", "60"))
@@ -310,6 +314,27 @@ def quota_events(alerts: AlertsResource, quotas: dict[str, dict], floor: int, no
     return out
 
 
+# -------------------------------------------------------------------------------------- outages
+def outage_events(alerts: AlertsResource, outages: dict, open_keys: Iterable[str], now: str) -> list[Event]:
+    """Pure: one incident per (source, day) a raw table recorded down (sensors/outages.py); an open one
+    no longer recorded (the day re-ingested from the source, or out of the window) is resolved."""
+    out, current = [], set()
+    for (source, day), tables in sorted(outages.items()):
+        key = f"outage:{source}:{day}"
+        current.add(key)
+        labels = sorted(tb.label for tb in tables)
+        out.append(Event(key, alert=Alert(
+            key=key, kind="source_outage", status=FIRING, severity="warning",
+            title=f"{source} down for {day}: {', '.join(labels)} written from what is landed, the other "
+            "sources carry the day; it is re-ingested when the source answers",
+            fields={"source": source, "day": day, "tables": ", ".join(labels)},
+            link=alerts.asset_link(labels[0].split("/")), at=now,
+        )))
+    out += [Event(k, resolve_why=f"{k.split(':')[1]} answered: the day's raw tables re-ingested from it")
+            for k in open_keys if k.startswith("outage:") and k not in current]
+    return out
+
+
 # ---------------------------------------------------------------------------------------- ticks
 def tick_events(alerts: AlertsResource, ticks: dict[str, object], now: str) -> list[Event]:
     """`ticks`: instigator name -> its latest tick (or None)."""
@@ -390,6 +415,8 @@ def evaluate(
     events += stale_events(alerts, last_game_day_success(instance), source_now, seen,
                            {tb.label: tb.fresh_hours[1] for tb in monitored})
     events += tick_events(alerts, latest_ticks(instance), now)
+    outages = recorded_outages(instance, watched_days(source_now.astimezone(ET).date()))
+    events += outage_events(alerts, outages, cursor.get("open", {}), now)
     events += quota_events(alerts, quotas or {}, quota_floor, now)
     messages, open_ = reconcile(cursor.get("open", {}), events, now)
 
@@ -413,8 +440,8 @@ def evaluate(
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Sends one alert per incident (failed run after retries, ERROR check failing on a day, stale "
-        "game-day run or a table past its freshness policy, erroring sensor/schedule, a source's quota "
-        "below NBA_LAKE_QUOTA_FLOOR) and a 'resolved' message when it passes "
+        "game-day run or a table past its freshness policy, erroring sensor/schedule, a source down for a "
+        "day, a source's quota below NBA_LAKE_QUOTA_FLOOR) and a 'resolved' message when it passes "
         "again; pings the heartbeat URL after every successful game-day run."
     ),
 )

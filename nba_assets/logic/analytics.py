@@ -149,31 +149,74 @@ def _resolve_id_collisions(games: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _dedupe_bdl_schedule(bdl_games: pl.DataFrame) -> pl.DataFrame:
+    """Ball Don't Lie's schedule, one row per game key: the most advanced status, then the newest file."""
+    sched = canonicalize_teams(bdl_games, ["home_team", "away_team"], source="bdl_games")
+    return (
+        sched.sort([*GAME_KEY, "status", "landing_file"], descending=[False, False, False, True, True],
+                   maintain_order=True)
+        .unique(subset=GAME_KEY, keep="first", maintain_order=True)
+        .select(
+            *GAME_KEY,
+            pl.col("source_game_id").alias("bdl_sched_id"),
+            pl.col("season_year").alias("bdl_sched_season_year"),
+            pl.col("tipoff_utc").alias("bdl_tipoff_utc"),
+            pl.col("status").alias("bdl_status"),
+            pl.col("home_score").alias("bdl_sched_home_score"),
+            pl.col("away_score").alias("bdl_sched_away_score"),
+        )
+    )  # fmt: skip
+
+
+def _final(status: str, score: str) -> pl.Expr:
+    return pl.when(pl.col(status) == 3).then(pl.col(score))
+
+
 def reconcile_games(
-    schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame, *, primary: str = "nbacom"
+    schedule: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame, *, primary: str = "nbacom",
+    bdl_games: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """analytics/games: one row per game, matched across sources on (game_date, home_team, away_team).
 
-    game_id is the NBA.com id (schedule, else the NBA.com boxscore's id, else the game_code). Status and
-    tip-off come from the schedule; the score from the schedule when final, else summed from the
-    boxscore source used for the game (`primary` when it has the game). Boxscore games the schedule
-    lacks are kept and flagged `missing_from_schedule`.
+    Two schedules: NBA.com's (`schedule`) and Ball Don't Lie's /v1/games (`bdl_games`); a game either
+    lists is scheduled (`schedule_sources` names which). game_id is the NBA.com id (schedule, else the
+    NBA.com boxscore's id, else the game_code). Tip-off comes from NBA.com, else BDL; status is the more
+    advanced of the two (a schedule carried forward through an NBA.com outage still says "scheduled");
+    the final score from NBA.com, else BDL, else summed from the boxscore source used for the game
+    (`primary` when it has the game). Boxscore games neither schedule lists are kept and flagged
+    `missing_from_schedule`.
     """
     _check_source(primary)
     other = _other(primary)
     sched = _dedupe_schedule(schedule)
     _check_unique_keys(sched)
+    bdl_sched = _dedupe_bdl_schedule(tables.BDL_GAMES.empty() if bdl_games is None else bdl_games)
     box = {
         "bdl": _box_games(_prepare_box(bdl, "bdl"), "bdl"),
         "nbacom": _box_games(_prepare_box(nbacom, "nbacom"), "nbacom"),
     }
     games = (
-        sched.with_columns(pl.lit(True).alias("in_schedule"))
+        sched.with_columns(pl.lit(True).alias("in_nbacom_schedule"))
+        .join(bdl_sched.with_columns(pl.lit(True).alias("in_bdl_schedule")), on=GAME_KEY, how="full",
+              coalesce=True)
         .join(box["bdl"].with_columns(pl.lit(True).alias("has_bdl_boxscore")), on=GAME_KEY, how="full",
               coalesce=True)
         .join(box["nbacom"].with_columns(pl.lit(True).alias("has_nbacom_boxscore")), on=GAME_KEY, how="full",
               coalesce=True)
-        .with_columns(pl.col("in_schedule", "has_bdl_boxscore", "has_nbacom_boxscore").fill_null(False))
+        .with_columns(pl.col("in_nbacom_schedule", "in_bdl_schedule", "has_bdl_boxscore",
+                             "has_nbacom_boxscore").fill_null(False))
+    )  # fmt: skip
+    games = games.with_columns(
+        (pl.col("in_nbacom_schedule") | pl.col("in_bdl_schedule")).alias("in_schedule"),
+        pl.concat_str([pl.when(pl.col("in_nbacom_schedule")).then(pl.lit("nbacom")),
+                       pl.when(pl.col("in_bdl_schedule")).then(pl.lit("bdl"))], separator="+",
+                      ignore_nulls=True).fill_null("").alias("schedule_sources"),
+        pl.coalesce("tipoff_utc", "bdl_tipoff_utc").alias("tipoff_utc"),
+        pl.max_horizontal("status", "bdl_status").alias("status"),
+        pl.coalesce(_final("status", "sched_home_score"), _final("bdl_status", "bdl_sched_home_score"))
+        .alias("sched_home_score"),
+        pl.coalesce(_final("status", "sched_away_score"), _final("bdl_status", "bdl_sched_away_score"))
+        .alias("sched_away_score"),
     )  # fmt: skip
     primary_has = pl.col(f"has_{primary}_boxscore")
     box_home = pl.when(primary_has).then(pl.col(f"{primary}_home_pts")).otherwise(pl.col(f"{other}_home_pts"))
@@ -190,8 +233,9 @@ def reconcile_games(
     games = games.with_columns(
         game_code.alias("game_code"),
         pl.coalesce("sched_game_id", "nbacom_game_id", game_code).alias("game_id"),
-        pl.col("bdl_game_id").cast(pl.Utf8),
-        pl.coalesce("sched_season_year", "nbacom_season_year", "bdl_season_year").alias("season_year"),
+        pl.coalesce(pl.col("bdl_game_id").cast(pl.Utf8), "bdl_sched_id").alias("bdl_game_id"),
+        pl.coalesce("sched_season_year", "nbacom_season_year", "bdl_season_year", "bdl_sched_season_year")
+        .alias("season_year"),
         pl.when(final_score).then(pl.col("sched_home_score")).otherwise(box_home).alias("home_score"),
         pl.when(final_score).then(pl.col("sched_away_score")).otherwise(box_away).alias("away_score"),
         pl.when(~pl.col("in_schedule"))

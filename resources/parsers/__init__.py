@@ -5,7 +5,7 @@ source holds its parsers. Import from here: `from resources import parsers; pars
 """
 
 from nba_assets.partitions import ET
-from resources.parsers.bdl import parse_bdl_box_scores, parse_bdl_injuries, parse_bdl_stats
+from resources.parsers.bdl import parse_bdl_box_scores, parse_bdl_games, parse_bdl_injuries, parse_bdl_stats
 from resources.parsers.common import (
     BDL_STAT_FIELDS,
     EXHIBITION_RULE,
@@ -36,6 +36,7 @@ __all__ = [
     "latest_fetch_wins",
     "newest_game_ids",
     "parse_bdl_box_scores",
+    "parse_bdl_games",
     "parse_bdl_injuries",
     "parse_bdl_stats",
     "parse_minutes",

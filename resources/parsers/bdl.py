@@ -1,4 +1,4 @@
-"""Ball Don't Lie responses: /v1/box_scores, /v1/stats, /v1/player_injuries."""
+"""Ball Don't Lie responses: /v1/box_scores, /v1/stats, /v1/games, /v1/player_injuries."""
 
 from __future__ import annotations
 
@@ -178,5 +178,61 @@ def parse_bdl_injuries(
             "description": pc._opt_str(item.get("description")),
             "landing_file": landing_file,
         }
+        out.add(row, where)
+    return out.result()
+
+
+def _bdl_status(g: Mapping[str, Any]) -> int:
+    """1 scheduled, 2 in progress, 3 final. BDL's `status` is "Final", the period's text ("2nd Qtr",
+    "Halftime") or, before tip-off, the tip time; `period` > 0 tells a game under way."""
+    text, period = g.get("status"), g.get("period")
+    if not isinstance(text, str) or not text.strip():
+        raise pc._Bad("status", text, "status text is required")
+    if text.strip().lower() == "final":
+        return 3
+    if period is not None and (isinstance(period, bool) or not isinstance(period, int) or period < 0):
+        raise pc._Bad("period", period, "period must be a non-negative integer")
+    return 2 if period else 1
+
+
+def _bdl_score(field: str, value: Any, final: bool) -> int | None:
+    if value is None and not final:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= pc.MAX_SCORE:
+        raise pc._Bad(field, value, f"score must be an integer 0-{pc.MAX_SCORE}")
+    return value
+
+
+def parse_bdl_games(body: dict, landing_file: str) -> pc.ParseResult:
+    """/v1/games?dates[]=: one row per game (the second schedule). A game needs its id, date, season,
+    both teams and a status; tip-off (`datetime`) is optional; a final game needs both scores."""
+    ctx = pc._Ctx("bdl", "games", landing_file)
+    table = tables.BDL_GAMES
+    items = pc._list(body, "data")
+    if items is None:
+        return pc._file_reject(ctx, table, "data", body, "response must hold a list of games in 'data'")
+    out = pc._Collector(ctx, table, ["source_game_id"])
+    for g in items:
+        g = pc._dict(g)
+        home_t, away_t = pc._dict(g.get("home_team")), pc._dict(g.get("visitor_team"))
+        game = _bdl_game(g, lambda: pc._tricode("home_team.abbreviation", home_t.get("abbreviation")),
+                         lambda: pc._tricode("visitor_team.abbreviation", away_t.get("abbreviation")))
+        where = {"game_date": game.game_date, "game_id": game.game_id, "player": None}
+        try:
+            if game.error is not None:
+                raise game.error
+            status = _bdl_status(g)
+            tip = g.get("datetime")
+            row = {
+                "game_date": game.game_date, "source_game_id": game.game_id, "season_year": game.season_year,
+                "postseason": g.get("postseason") is True, "home_team": game.home, "away_team": game.away,
+                "tipoff_utc": None if tip is None else pc._utc("datetime", tip), "status": status,
+                "home_score": _bdl_score("home_team_score", g.get("home_team_score"), status == 3),
+                "away_score": _bdl_score("visitor_team_score", g.get("visitor_team_score"), status == 3),
+                "landing_file": landing_file,
+            }  # fmt: skip
+        except pc._Bad as bad:
+            out.bad(bad, **where)
+            continue
         out.add(row, where)
     return out.result()

@@ -59,8 +59,11 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
         "home_team": [g[3] for g in GAMES], "away_team": [g[4] for g in GAMES],
     })  # fmt: skip
     schedule = games.with_columns(
-        pl.lit(3).cast(pl.Int64).alias("status"), pl.lit(tip).dt.cast_time_unit("us").alias("tipoff_utc")
+        pl.lit(3).cast(pl.Int64).alias("status"), pl.lit(tip).dt.cast_time_unit("us").alias("tipoff_utc"),
+        pl.lit(False).alias("postponed"),
     )
+    bdl_games = schedule.select("game_date", pl.Series("source_game_id", [g[1] for g in GAMES]),
+                                "home_team", "away_team", "status", "tipoff_utc")
     props = pl.DataFrame([
         {"game_date": d, "event_id": g[2], "home_team": g[3], "away_team": g[4], "player_lookup": p,
          "player_name": p, "bookmaker": b, "line": 10.5, "minutes_before_tip": 90.0,
@@ -104,7 +107,7 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
         pl.when(pl.col("player_lookup").str.ends_with("1")).then(pl.lit("LOSS")).otherwise(pl.lit("WIN")).alias("outcome")
     )
     return {
-        tables.SCHEDULE.label: schedule, tables.BDL_BOXSCORES.label: box("bdl"), tables.NBACOM_BOXSCORES.label: box("nbacom"),
+        tables.SCHEDULE.label: schedule, tables.BDL_GAMES.label: bdl_games, tables.BDL_BOXSCORES.label: box("bdl"), tables.NBACOM_BOXSCORES.label: box("nbacom"),
         tables.PROP_LINES.label: props,
         tables.INJURIES.label: pl.DataFrame({"game_date": [d], "report_ts": [tip - dt.timedelta(hours=5)],
                                       "player_lookup": ["bosplayer5"]}),
@@ -190,7 +193,8 @@ def standin_assets(faults: dict[str, Fault] | None = None) -> list[dg.AssetsDefi
     """One stand-in per table, wired like the real graph (raw -> analytics -> features -> ...)."""
     faults = faults or {}
     deps = {
-        tables.GAMES.label: [tables.SCHEDULE.label, tables.BDL_BOXSCORES.label, tables.NBACOM_BOXSCORES.label],
+        tables.GAMES.label: [tables.SCHEDULE.label, tables.BDL_GAMES.label, tables.BDL_BOXSCORES.label,
+                             tables.NBACOM_BOXSCORES.label],
         tables.PLAYER_GAME_SUMMARY.label: [tables.GAMES.label],
         tables.TEAM_GAME_SUMMARY.label: [tables.PLAYER_GAME_SUMMARY.label],
         tables.PLAYER_FEATURES.label: [tables.TEAM_GAME_SUMMARY.label, tables.PROP_LINES.label, tables.INJURIES.label],
@@ -247,7 +251,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 37
+    assert set(evs) == expected and len(expected) == 39
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}
@@ -381,3 +385,11 @@ def test_single_run_range_records_each_day_and_the_latest_day_as_the_steps_recor
     assert evaluations(result)[(tables.BDL_BOXSCORES.label, cd.DUPLICATES)].passed
     assert {(tables.NBACOM_BOXSCORES.label, k) in lake.files for k in ("2026-01-08", DAY, "2026-01-10")} == {True}
     assert (tables.GAMES.label, DAY) not in lake.files  # blocked for the whole range run
+
+
+def test_a_game_only_one_schedule_lists_warns_naming_it_and_runs_on():
+    result = run(MemoryLake(), {tables.BDL_GAMES.label: lambda frame, d: frame.tail(1)})
+    assert result.success  # WARN: every game either schedule lists is kept
+    ev = evaluations(result)[(tables.GAMES.label, cd.SCHEDULES_AGREE)]
+    assert not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
+    assert ev.description == f"1 game(s) the two schedules disagree on: {DAY} NYK@BOS only in NBA.com's schedule"

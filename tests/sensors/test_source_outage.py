@@ -14,11 +14,13 @@ of 12-08. The 12-08 08:00 morning run ingests D's results and 12-08's slate duri
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 
 import dagster as dg
 import pytest
 
 from checks import coverage
+from nba_assets import tables as t
 from nba_assets.cli.runner import run_range
 from nba_assets.definitions import build_definitions
 from resources.alerts import alerts_from_env
@@ -27,7 +29,8 @@ from resources.sim.control import add_outage
 from resources.sources import SourcesResource
 from sensors.alerts import alerts_sensor
 from sensors.late_boxscores import late_boxscore_sensor
-from sensors.schedules import game_day_requests, games_on
+from sensors.outages import recorded_outages, source_recovery_sensor
+from sensors.schedules import game_day_requests, games_on, slate_refresh_sensor
 from tests.conftest import lake_instance_for_test
 from tests.receiver import Receiver
 
@@ -35,6 +38,7 @@ D = dt.date(2025, 12, 7)
 HISTORY_START = dt.date(2025, 12, 4)  # really materialized from here; earlier days are reported runless
 OUTAGE = (dt.datetime(2025, 12, 8, 5, 0, tzinfo=dt.UTC), dt.datetime(2025, 12, 9, 5, 0, tzinfo=dt.UTC))
 MORNING = dt.datetime(2025, 12, 8, 13, 0, tzinfo=dt.UTC)  # 08:00 ET on D+1, BDL down
+REFRESH = dt.datetime(2025, 12, 8, 15, 5, tzinfo=dt.UTC)  # 10:05 ET on D+1, the slate's first refresh
 RECOVERED = dt.datetime(2025, 12, 9, 5, 10, tzinfo=dt.UTC)  # 00:10 ET on D+2, BDL back
 JOB_OF_LAYER = {"raw": "ingest_and_features", "analytics": "ingest_and_features", "features": "ingest_and_features",
                 "predictions": "predict_and_grade", "grading": "predict_and_grade"}
@@ -129,8 +133,35 @@ def _runless_history(instance, defs, start: dt.date, end: dt.date) -> None:
             instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=spec.key, partition=p))
 
 
+@dataclass(frozen=True)
+class Outage:
+    """One source down for the whole game day 12-08 (ET). Adding a source is adding one of these."""
+
+    source: str  # the sim's outage source (resources/sim/control.py OUTAGE_SOURCES)
+    # {day: raw tables} whose materialization records the source down after the outage morning.
+    recorded: dict[dt.date, tuple[t.Table, ...]]
+    summary_sources: tuple[str, ...]  # source_used of D's player rows during the outage
+    lined_slate: bool  # whether 12-08's predictions have lines during the outage
+    warning: str | None = None  # what D's final_games_in_every_source warning says, if it warns
+
+
+SLATE_DAY = D + dt.timedelta(days=1)
+OUTAGES = [
+    Outage("bdl", {D: (t.BDL_GAMES,), SLATE_DAY: (t.BDL_GAMES, t.INJURIES)}, ("nbacom",), True, "bdl: 7"),
+    Outage("nbacom", {D: (t.SCHEDULE,), SLATE_DAY: (t.SCHEDULE,)}, ("bdl",), True, "nbacom: 7"),
+    # A props feed down: the other one lines the slate (nba_assets/props_feed.py).
+    Outage("oddsapi", {SLATE_DAY: (t.PROP_LINES,)}, ("bdl", "nbacom"), True),
+    Outage("sportsdataio", {SLATE_DAY: (t.PROP_LINES,)}, ("bdl", "nbacom"), True),
+]
+
+
+def _down_tables(instance, day: dt.date) -> set[str]:
+    return {tb.label for (_, d), tables in recorded_outages(instance, [str(day)]).items() for tb in tables}
+
+
 @pytest.mark.slow
-def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeypatch):
+@pytest.mark.parametrize("case", OUTAGES, ids=[o.source for o in OUTAGES])
+def test_a_whole_day_source_outage_goes_through_and_reconciles(case: Outage, sim_lake, monkeypatch):
     monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
     monkeypatch.setattr("nba_assets.raw.RESUME_BACKOFF_S", 0.0)  # a down source: no point waiting in a test
     T0 = time.monotonic()
@@ -157,25 +188,31 @@ def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeyp
         rx.clear()
         print(f"[{time.monotonic() - T0:.0f}s] baseline settled")
 
-        # ---- the outage day: BDL answers 503 to everything; the morning run still goes through
-        add_outage(sim_lake / "sim", "bdl", *OUTAGE)
+        # ---- the outage day: the source answers 503 to everything; the morning run still goes through
+        add_outage(sim_lake / "sim", case.source, *OUTAGE)
         rp.at(MORNING)
         today = MORNING.astimezone(dt.timezone(dt.timedelta(hours=-5))).date()
         for req in game_day_requests(today, games_on(reader, [today - dt.timedelta(days=1), today])):
             rp.execute(req)
         rp.automation()
-        print(f"[{time.monotonic() - T0:.0f}s] outage morning done")
-        skip = rp.tick(late_boxscore_sensor)  # probing a down source must not error the sensor
-        assert isinstance(skip, dg.SkipReason) and "bdl down" in skip.skip_message
+        rp.at(REFRESH)  # the slate's first refresh (10:00 ET): lines, injuries, predictions
+        for req in _requests(rp.tick(slate_refresh_sensor)):
+            rp.execute(req)
+        print(f"[{time.monotonic() - T0:.0f}s] outage morning and refresh done")
+        rp.tick(late_boxscore_sensor)  # probing a down source must not error the sensor
+        assert isinstance(rp.tick(source_recovery_sensor), dg.SkipReason)  # still down: nothing to re-run
         rp.tick(alerts_sensor)
 
-        box = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=dg.AssetKey(["raw", "bdl_boxscores"]), asset_partitions=[str(D)]), limit=1
-        ).records[0].asset_materialization
-        assert "HTTP 503" in box.metadata["source_unavailable"].value[str(D)]
-        summary = reader.query(f"select source_used, count(*) n from analytics.player_game_summary "
-                               f"where game_date = DATE '{D}' group by 1")
-        assert summary.rows() == [("nbacom", summary["n"][0])]  # analytics from the other source
+        # recorded: the tables of the source that were asked during the outage name it down
+        for day, tables in case.recorded.items():
+            assert {tb.label for tb in tables} <= _down_tables(instance, day), (day, _down_tables(instance, day))
+        # the day goes on: every game of D and of the slate is there, D graded whole
+        games = reader.query(f"select game_date, count(*) n, min(status) s from analytics.games "
+                             f"where game_date in (DATE '{D}', DATE '{SLATE_DAY}') group by 1 order by 1")
+        assert games.rows() == [(D, 7, 3), (SLATE_DAY, games["n"][1], 1)] and games["n"][1] > 0, games
+        used = reader.query(f"select distinct source_used from analytics.player_game_summary "
+                            f"where game_date = DATE '{D}' order by 1")["source_used"].to_list()
+        assert tuple(used) == case.summary_sources
         cov = coverage.daily_coverage(
             reader.query(f"select * from raw.prop_lines where game_date = DATE '{D}'"),
             reader.query(f"select * from predictions.player_prop_predictions where game_date = DATE '{D}'"),
@@ -185,38 +222,46 @@ def test_a_whole_day_source_outage_goes_through_and_reconciles(sim_lake, monkeyp
         graded_games = reader.query(f"select count(distinct game_id) n from grading.prediction_grades "
                                     f"where game_date = DATE '{D}'")["n"][0]
         assert graded_games == 7 and cov["graded_share"] == 1.0, cov  # every final game graded
-        print(f"outage day {D}: graded share {cov['graded_share']:.3f} "
-              f"({cov['graded']}/{cov['final_game_predictions']}), {graded_games}/7 games")
+        slate = reader.query(f"select count(distinct game_id) g, count(*) n, count(line) lined "
+                             f"from predictions.player_prop_predictions where game_date = DATE '{SLATE_DAY}'")
+        g, n, lined = slate.row(0)
+        assert g == games["n"][1] and n > 0 and (lined > 0) == case.lined_slate, slate
+        print(f"{case.source} down: {D} graded share {cov['graded_share']:.3f} ({graded_games}/7 games); "
+              f"{SLATE_DAY}: {n} predictions over {g} games, {lined} with a line")
         warn = rp.latest_check("analytics/games", "final_games_in_every_source", D)
-        assert warn is not None and not warn.passed and "bdl: 7" in warn.description
-        assert [(r.json()["event"], r.json()["key"]) for r in rx.on("/hook")] == [("firing", WARN_KEY)]
-        fired = rx.on("/hook")[0].json()
-        assert fired["severity"] == "warning" and "bdl: 7" in fired["fields"]["summary"]
+        assert warn is not None and (warn.passed if case.warning is None else case.warning in warn.description)
+        # alerted: one incident per day the source was recorded down
+        fired = {r.json()["key"] for r in rx.on("/hook") if r.json()["event"] == "firing"}
+        outage_keys = {f"outage:{case.source}:{day}" for day in case.recorded}
+        assert outage_keys <= fired, fired
+        if case.warning:
+            assert WARN_KEY in fired
 
-        # ---- BDL is back: the late-boxscore sensor re-ingests D, automation reconciles the rest
+        # ---- the source is back: the sensors re-ingest what it missed, automation reconciles the rest
         rp.at(RECOVERED)
         t0 = time.monotonic()
-        reqs = rp.tick(late_boxscore_sensor)
-        assert isinstance(reqs, list) and str(D) in {r.partition_key for r in reqs}
-        for req in reqs:
-            rp.execute(req, job="ingest_and_features")
+        for sensor in (late_boxscore_sensor, source_recovery_sensor):
+            for req in _requests(rp.tick(sensor)):
+                rp.execute(req, job="ingest_and_features")
         ran = rp.automation()
         reconciled_s = time.monotonic() - t0
-        assert any(r.startswith("analytics/player_game_summary") for r in ran), ran
-        assert any(r.startswith("grading/prediction_grades") for r in ran), ran
-        games = reader.query(f"select bool_and(has_bdl_boxscore) b, bool_and(has_nbacom_boxscore) n "
-                             f"from analytics.games where game_date = DATE '{D}'")
-        assert games.rows() == [(True, True)]  # both sources again
-        used = reader.query(f"select distinct source_used from analytics.player_game_summary "
-                            f"where game_date = DATE '{D}' order by 1")["source_used"].to_list()
-        assert used == ["bdl", "nbacom"], used  # BDL's DNP rows are back (NBA.com lists players who played)
+        for day in case.recorded:
+            assert _down_tables(instance, day) == set(), (day, _down_tables(instance, day))
+        both = reader.query(f"select bool_and(has_bdl_boxscore) b, bool_and(has_nbacom_boxscore) n, "
+                            f"min(schedule_sources) s, max(schedule_sources) s2 from analytics.games "
+                            f"where game_date = DATE '{D}'")
+        assert both.rows() == [(True, True, "nbacom+bdl", "nbacom+bdl")], both  # every source again
         assert rp.latest_check("analytics/games", "final_games_in_every_source", D).passed
+        assert rp.latest_check("analytics/games", "schedules_agree", D).passed
+        if case.source in ("oddsapi", "sportsdataio"):  # the feed's lines of the day, fetched once it is back
+            lines = reader.query(f"select count(*) n from raw.prop_lines where game_date = DATE '{SLATE_DAY}' "
+                                 f"and contains(source, '{case.source}')")
+            assert lines["n"][0] > 0
         rp.tick(alerts_sensor)
         rp.tick(alerts_sensor)
-        assert [(r.json()["event"], r.json()["key"]) for r in rx.on("/hook")] == [
-            ("firing", WARN_KEY), ("resolved", WARN_KEY)
-        ]
-        print(f"recovery -> reconciled (in-process: sensor tick, re-ingest, automation runs): {reconciled_s:.1f}s; "
+        resolved = {r.json()["key"] for r in rx.on("/hook") if r.json()["event"] == "resolved"}
+        assert outage_keys <= resolved, resolved
+        print(f"recovery -> reconciled (in-process: sensor ticks, re-ingest, automation runs): {reconciled_s:.1f}s; "
               f"runs: {ran}")
 
 

@@ -184,3 +184,12 @@ def test_availability_counts_lines_per_feed():
     assert (extra["lines_oddsapi"], extra["lines_sportsdataio"]) == (1, 2)
     only_sdio, _ = reconcile_feeds(_rows("oddsapi", [], []), _rows("sportsdataio", [t0], [24.5]))
     assert prop_availability(slate, only_sdio).extra["games_lined_only_by_sportsdataio"] == 1
+
+
+def test_a_props_feed_recorded_down_is_attributed_to_that_feed():
+    from sensors.outages import sources_down
+
+    assert sources_down(tables.PROP_LINES, "sportsdataio: GET ... failed (HTTP 503)") == ["sportsdataio"]
+    assert sources_down(tables.PROP_LINES, "oddsapi: 503; sportsdataio: 503") == ["oddsapi", "sportsdataio"]
+    assert sources_down(tables.PROP_LINES, "GET /v4/... failed") == ["oddsapi"]  # a record without a prefix
+    assert sources_down(tables.INJURIES, "bdl is down") == ["bdl"]
