@@ -25,7 +25,7 @@ from upath.implementations.local import LocalPath
 
 from resources.files import MANIFEST, sweep_before_write, temp_path
 from resources.http import REDACTED, redact_params, redact_url
-from resources.quota import QUOTA_FILE
+from resources.quota import QUOTA_FILE, read_quotas
 
 log = logging.getLogger(__name__)
 
@@ -187,16 +187,7 @@ class LandingZone:
     def quotas(self) -> dict[str, dict]:
         """{source: its latest quota reading {"at", "used", "remaining", "last"}}, for the sources that
         report one (resources/quota.py); an unreadable file counts as no reading."""
-        out = {}
-        for source in SOURCES:
-            path = self.root / source / QUOTA_FILE
-            try:
-                reading = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-            except (OSError, ValueError):
-                reading = None
-            if isinstance(reading, dict):
-                out[source] = reading
-        return out
+        return read_quotas(self.root, SOURCES)
 
     def redact(self, body: bytes) -> bytes:
         """`body` with every known secret replaced by *** (a body that echoes a key is still landed)."""

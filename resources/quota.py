@@ -10,7 +10,8 @@ source that reports these headers records them by passing `meta={"quota": quota_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 QUOTA_FILE = "_quota.json"
@@ -44,3 +45,18 @@ def quota_of(headers: Mapping[str, str] | Any) -> dict[str, int] | None:
         except ValueError:
             continue
     return out or None
+
+
+def read_quotas(landing_root: Any, sources: Iterable[str]) -> dict[str, dict]:
+    """{source: its latest reading {"at", "used", "remaining", "last"}} from `<landing_root>/<source>/
+    QUOTA_FILE` (a pathlib or UPath folder); an unreadable file counts as no reading."""
+    out = {}
+    for source in sources:
+        path = landing_root / source / QUOTA_FILE
+        try:
+            reading = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        except (OSError, ValueError):
+            reading = None
+        if isinstance(reading, dict):
+            out[source] = reading
+    return out

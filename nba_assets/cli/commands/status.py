@@ -126,14 +126,16 @@ METERED = ("oddsapi",)
 
 def quota_table(data_dir: str, floor: int) -> Table:
     """Each metered source's remaining quota, as its latest response reported it (resources/quota.py)."""
-    from resources.landing import LandingZone
+    # pathlib on a local lake: status imports neither Dagster nor universal-pathlib.
+    from resources.files import data_path
+    from resources.quota import read_quotas
 
-    readings = LandingZone(data_dir).quotas()
+    readings = read_quotas(data_path(data_dir) / "landing", METERED)
     q = Table(title=f"quota (latest reading per source; LOW under {floor:,} credits, NBA_LAKE_QUOTA_FLOOR)",
               expand=False, title_justify="left")
     for col in ("source", "remaining", "used", "last request", "reported at", ""):
         q.add_column(col, no_wrap=True, justify="right" if col in ("remaining", "used", "last request") else "left")
-    for source in sorted({*METERED, *readings}):
+    for source in METERED:
         r = readings.get(source)
         if r is None:
             q.add_row(source, "", "", "", "never", Text("no reading yet (nothing fetched)", style="dim"))
