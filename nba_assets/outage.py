@@ -7,9 +7,9 @@ in the asset's metadata (`source_unavailable`), and the day is written from what
 analytics, features, predictions and grades go on from the other sources (`schedule_sources` and
 `source_used` say which). The alerts sensor keeps one incident per source and day; the completeness
 check `final_games_in_every_source` names a box score source's missing games. When the source is
-back, `late_boxscore_sensor` re-ingests the box scores it has that the lake lacks and
-`source_recovery_sensor` every other raw table of the day (sensors/outages.py); automation reconciles
-everything downstream.
+back, `source_recovery_sensor` re-ingests every raw table of the day that recorded it down
+(sensors/outages.py) and `late_boxscore_sensor` any day whose box scores differ from the lake's;
+automation reconciles everything downstream.
 
 Anything else (401, a 4xx, a contract violation) still fails the step: those are bugs or bad keys,
 not an outage, and retrying the day later would not fix them.

@@ -383,7 +383,7 @@ def _fetch_schedule(context: dg.AssetExecutionContext, sources: SourcesResource,
     down: dict[str, str] = {}
     for season in sorted({season_of(d) for d in dates}):
         days = [d for d in dates if season_of(d) == season]
-        failed = fetch_days(context, "nbacom", lambda s, ds=days: fetch_resuming(
+        failed = fetch_days(context, "nbacom season schedule", lambda s, ds=days: fetch_resuming(
             context, lambda s2: client.fetch_schedule(s2, ds), s), [season])  # fmt: skip
         for d in days if failed else []:
             down[str(d)] = failed[str(season)]

@@ -7,8 +7,9 @@ its materialization's `source_unavailable` (nba_assets/outage.py). From that rec
   the day's latest materializations no longer record the source down (sensors/alerts.py);
 - `source_recovery_sensor` asks each down source one cheap question per tick (not landed) and, once it
   answers, re-ingests every raw table of that source for the days it missed; automation reconciles
-  what follows (games, summaries, features, grades). The box score tables are left to
-  `late_boxscore_sensor`, which re-ingests a day as soon as a source has box scores the lake lacks.
+  what follows (games, summaries, features, grades). Box scores included: `late_boxscore_sensor`
+  re-ingests only a day whose box scores differ from the lake's, and a day whose box scores were all
+  landed before the outage does not, yet its latest materialization still records the source down.
 """
 
 import datetime as dt
@@ -31,7 +32,6 @@ INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_RECOVERY_SENSOR_INTERVAL_SECONDS
 SOURCE_OF: dict[t.Table, str] = {feed.table: feed.source for feed in FEEDS}
 # Tables fed by several sources; each records which one was down (sources_down).
 FEED_SOURCES: dict[t.Table, tuple[str, ...]] = {t.PROP_LINES: ("oddsapi", "sportsdataio")}
-LEFT_TO_LATE_BOXSCORES = {t.BDL_BOXSCORES, t.NBACOM_BOXSCORES}
 # One request per source that says whether it answers; none is landed.
 PROBES: dict[str, Callable[[SourcesResource, dt.date], object]] = {
     "bdl": lambda s, d: s.bdl().probe_box_scores(d),
@@ -80,17 +80,15 @@ def answering(sources: SourcesResource, source: str, today: dt.date) -> bool:
 def plan_recovery(
     outages: dict[tuple[str, str], dict[t.Table, int]], up: set[str]
 ) -> list[dg.RunRequest]:
-    """Pure: one run per day with every raw table whose source is back (box scores excluded). The run
+    """Pure: one run per day with every raw table whose source is back. The run
     key names the materializations that recorded the outage: a day whose re-ingest finds the source
     down again is recorded anew, hence asked for again."""
     by_day: dict[str, dict[t.Table, int]] = {}
     for (source, day), tables in outages.items():
         if source in up:
-            by_day.setdefault(day, {}).update({tb: i for tb, i in tables.items() if tb not in LEFT_TO_LATE_BOXSCORES})
+            by_day.setdefault(day, {}).update(tables)
     reqs = []
     for day, tables in sorted(by_day.items()):
-        if not tables:
-            continue
         labels = sorted(tb.label for tb in tables)
         records = "-".join(str(tables[t.get(label)]) for label in labels)
         reqs.append(dg.RunRequest(
@@ -104,7 +102,7 @@ def plan_recovery(
 @dg.sensor(
     name=SENSOR_NAME,
     minimum_interval_seconds=INTERVAL_SECONDS,
-    target=[tb.key for tb in SOURCE_OF if tb not in LEFT_TO_LATE_BOXSCORES],
+    target=[tb.key for tb in SOURCE_OF],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Every 5 min: for the last 7 days and today, raw tables that recorded their source down "

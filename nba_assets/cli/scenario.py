@@ -11,6 +11,7 @@ The timeline (what ran, when, why) and the detection-to-fixed time are printed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -19,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,20 +81,8 @@ def _pick_game(league, today: dt.date) -> tuple[dt.date, dict]:
 
 
 def run(sc: Scenario) -> Outcome:
-    for p in (sc.data_dir, sc.dagster_home):
-        shutil.rmtree(p, ignore_errors=True)
-        p.mkdir(parents=True)
-    (sc.dagster_home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
-    os.environ.update(
-        {
-            "DAGSTER_HOME": str(sc.dagster_home),
-            "NBA_LAKE_DATA_DIR": str(sc.data_dir),
-            "NBA_LAKE_SOURCE": "sim",
-            "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL),
-            "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL),
-        }
-    )
-    os.environ.pop("NBA_LAKE_SIM_NOW", None)  # the clock file must drive every process
+    prepare(sc, {"NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL),
+                 "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL)})
 
     import dagster as dg
 
@@ -136,14 +126,7 @@ def run(sc: Scenario) -> Outcome:
     check_key = dg.AssetCheckKey(tables.GAMES.key, "final_games_have_boxscores")
     sc.say(f"completeness before release: {_check_text(instance, check_key, day)}")
 
-    sc.port = sc.port or _free_port()
-    exe = Path(sys.executable).with_name("dagster")
-    logf = open(sc.dagster_home / "dagster_dev.log", "w")  # noqa: SIM115 (closed in finally)
-    proc = subprocess.Popen(
-        [str(exe), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(sc.port)],
-        cwd=ROOT, env=os.environ.copy(), stdout=logf, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
+    with dagster_dev(sc):
         sc.say(f"dagster dev (webserver + daemons) on http://127.0.0.1:{sc.port}; waiting for first sensor ticks")
         _wait(sc, lambda: private.sensor_has_ticked(instance, "late_boxscore_sensor")
               and private.sensor_has_ticked(instance, "nba_automation"),
@@ -168,6 +151,32 @@ def run(sc: Scenario) -> Outcome:
             f"fixed (clock advance -> every dependent partition re-run, check green): {t_fixed - t_release:.0f}s"
         )
         return Outcome(True, game["game_id"], day, det, t_fixed - t_release, timeline)
+
+
+def prepare(sc: Scenario, env: dict[str, str]) -> None:
+    """Fresh data dir and DAGSTER_HOME (the repo's dagster.yaml), exported with `env` for every process
+    the scenario starts; the sim clock file, not NBA_LAKE_SIM_NOW, drives them all."""
+    for p in (sc.data_dir, sc.dagster_home):
+        shutil.rmtree(p, ignore_errors=True)
+        p.mkdir(parents=True)
+    (sc.dagster_home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    os.environ.update({"DAGSTER_HOME": str(sc.dagster_home), "NBA_LAKE_DATA_DIR": str(sc.data_dir),
+                       "NBA_LAKE_SOURCE": "sim", **env})
+    os.environ.pop("NBA_LAKE_SIM_NOW", None)
+
+
+@contextlib.contextmanager
+def dagster_dev(sc: Scenario) -> Iterator[None]:
+    """`dagster dev` (webserver + daemons) on a free loopback port while the block runs."""
+    sc.port = sc.port or _free_port()
+    exe = Path(sys.executable).with_name("dagster")
+    logf = open(sc.dagster_home / "dagster_dev.log", "w")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(
+        [str(exe), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(sc.port)],
+        cwd=ROOT, env=os.environ.copy(), stdout=logf, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        yield
     finally:
         # `dagster dev` does not exit on SIGINT/SIGTERM reliably (seen on 1.13: see docs/architecture.md): kill the group.
         try:

@@ -1,15 +1,20 @@
-"""Ball Don't Lie down for a whole day, replayed on the sim: the day goes through on NBA.com, the
-completeness warning names the missing source and reaches a person, and the day reconciles by itself
-when the source is back.
+"""One source down for a whole game day, replayed on the sim for each source in turn (`OUTAGES`): the
+day goes through on the others (schedule, games, summaries, features, predictions, D's grades), the
+outage is recorded and alerted, and once the source is back the day is re-ingested and reconciled by
+the sensors and automation alone.
 
 Real definitions, real sim sources over httpx, real lake, one real instance. The daemon's part is
 played in-process by the same code it runs: the game-day schedule's run requests, the real
-`late_boxscore_sensor` and `alerts_sensor` (sending to a real HTTP receiver on 127.0.0.1) and
-`dg.evaluate_automation_conditions` on the real automation conditions, each request executed.
+`slate_refresh_sensor`, `late_boxscore_sensor`, `source_recovery_sensor` and `alerts_sensor` (sending
+to a real HTTP receiver on 127.0.0.1) and `dg.evaluate_automation_conditions` on the real automation
+conditions, each request executed.
 
-Timeline (sim clock, ET): D = 2025-12-07 (7 games). BDL answers 503 to every request for the whole
-of 12-08. The 12-08 08:00 morning run ingests D's results and 12-08's slate during the outage. At
-12-09 00:00 BDL is back.
+Timeline (sim clock, ET): D = 2025-12-07 (7 games). The source answers 503 to every request for the
+whole of 12-08. The 12-08 08:00 morning run ingests D's results and 12-08's slate during the outage,
+the 10:05 refresh predicts the slate. At 12-09 00:00 the source is back.
+
+A new source is one more `Outage(...)` in `OUTAGES`: its sim outage name, the raw tables that record
+it down on each day, and what D's summaries and the slate's lines look like without it.
 """
 
 import datetime as dt
