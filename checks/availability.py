@@ -13,6 +13,7 @@ import polars as pl
 from checks.result import RuleResult, from_offending
 
 GAME_KEY = ["game_date", "home_team", "away_team"]
+FEEDS = ("oddsapi", "sportsdataio")  # prop_lines.source names one feed or both ("oddsapi+sportsdataio")
 MIN_PLAYERS = 5  # a normal game has 15-25 players with a points line
 MIN_BOOKS = 2  # one book is not a market: the consensus line would be that book's line
 
@@ -23,14 +24,17 @@ def pre_tip(prop_lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def lines_per_game(games: pl.DataFrame, prop_lines: pl.DataFrame) -> pl.DataFrame:
-    """One row per slate game: pre-tip lines, distinct players and distinct books (0 when none)."""
+    """One row per slate game: pre-tip lines, distinct players and distinct books (0 when none), and the
+    pre-tip lines each feed saw (`n_<feed>`; a line both feeds saw counts for both)."""
+    lines = pre_tip(prop_lines)
+    source = pl.col("source") if "source" in lines.columns else pl.lit("oddsapi")
     per_game = (
-        pre_tip(prop_lines)
-        .group_by(GAME_KEY)
+        lines.group_by(GAME_KEY)
         .agg(
             pl.len().alias("n_lines"),
             pl.col("player_lookup").n_unique().alias("n_players"),
             pl.col("bookmaker").n_unique().alias("n_books"),
+            *(source.str.contains(f, literal=True).sum().cast(pl.Int64).alias(f"n_{f}") for f in FEEDS),
         )
     )
     slate_cols = [*GAME_KEY, *(["game_id"] if "game_id" in games.columns else [])]
@@ -38,7 +42,7 @@ def lines_per_game(games: pl.DataFrame, prop_lines: pl.DataFrame) -> pl.DataFram
         games.select(slate_cols)
         .unique()
         .join(per_game, on=GAME_KEY, how="left")
-        .with_columns(pl.col("n_lines", "n_players", "n_books").fill_null(0).cast(pl.Int64))
+        .with_columns(pl.col("n_lines", "n_players", "n_books", *(f"n_{f}" for f in FEEDS)).fill_null(0).cast(pl.Int64))
     )
 
 
@@ -70,6 +74,10 @@ def prop_availability(
             "slate_games": per_game.height,
             "games_without_lines": no_lines,
             "in_game_snapshots_ignored": prop_lines.height - pre_tip(prop_lines).height,
+            # Per feed: pre-tip lines it saw, and slate games it lined on its own (the other feed had none).
+            **{f"lines_{f}": int(per_game[f"n_{f}"].sum()) for f in FEEDS},
+            **{f"games_lined_only_by_{f}": per_game.filter((pl.col(f"n_{f}") > 0) & (pl.col(f"n_{o}") == 0)).height
+               for f, o in (FEEDS, FEEDS[::-1])},
         },
         sort_by=GAME_KEY,
     )

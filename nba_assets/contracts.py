@@ -22,6 +22,7 @@ RECOMMENDATIONS = ["OVER", "UNDER", "PASS", "NO_LINE"]
 OUTCOMES = ["WIN", "LOSS", "PUSH", "VOID", "NO_LINE", "PASS"]
 LINE_SOURCES = ["CONSENSUS", "NO_LINE"]
 ROSTER_SOURCES = ["recent_games", "injury_report", "prop_lines"]
+PROP_SOURCES = ["oddsapi", "sportsdataio", "oddsapi+sportsdataio"]
 SYSTEM_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 # A player's own injury report, normalised (nba_assets/logic/injuries.py maps the feeds' spellings).
 INJURY_STATUSES = ["OUT", "DOUBTFUL", "QUESTIONABLE", "PROBABLE", "AVAILABLE"]
@@ -162,6 +163,9 @@ class PropLineContract(pa.DataFrameModel):
     snapshot_ts: UtcTs
     minutes_before_tip: pl.Float64  # negative = taken after tip-off (in-game: must never feed features)
     landing_file: pl.Utf8
+    # Which feed saw the snapshot; both when the two feeds saw the same line within the tolerance
+    # (nba_assets/logic/props.py).
+    source: pl.Utf8 = pa.Field(isin=PROP_SOURCES)
 
     Config = _Strict
 

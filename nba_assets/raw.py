@@ -22,6 +22,7 @@ import polars as pl
 
 from checks.per_day import log_day_evaluations, range_step_result, records_by_day
 from checks.result import markdown_table
+from nba_assets import props_feed
 from nba_assets import tables as t
 from nba_assets.common import (
     NETWORK_RETRY,
@@ -327,7 +328,7 @@ class Fetched:
     def with_rejects(self, source: str, got: Ingested) -> Ingested:
         if not self.poisoned:
             return got
-        early = [_poison_reject(source, exc.file, d, exc.moved) for d, exc in self.poisoned]
+        early = [_poison_reject(exc.source or source, exc.file, d, exc.moved) for d, exc in self.poisoned]
         return dataclasses.replace(got, rejects=_concat_rejects([*early, got.rejects]))
 
 
@@ -421,20 +422,18 @@ def _parse_bdl(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
 
 
 def _fetch_prop_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> Fetched:
-    client = sources.odds()
-    poisoned = []
+    return Fetched(*props_feed.fetch_props(context, sources, dates, fetch_resuming))
 
-    def walk(d: dt.date) -> None:
-        try:
-            fetched = fetch_resuming(context, client.fetch_events, d)
-        except PoisonResponse as exc:  # quarantined: the day's odds are not walked, the other days go on
-            context.log.error(f"{exc}; the day is written from what is landed")
-            poisoned.append((d, exc))
-            return
-        for event in fetched.events:
-            fetch_resuming(context, client.fetch_event_odds_history, event)
 
-    return Fetched(down=fetch_days(context, "oddsapi", walk, dates), poisoned=poisoned)
+@dataclass(frozen=True)
+class PropFeed(RawFeed):
+    """prop_lines: both props feeds' landed bodies, reconciled (nba_assets/props_feed.py)."""
+
+    def ingest(self, landing: LandingZone, dates: Sequence[dt.date]) -> Ingested:
+        got = [ingest(landing, *part, dates, parse, self.table) for part, parse in props_feed.parts(landing)]
+        rows = props_feed.reconcile(*(g.rows for g in got), self.table)
+        return Ingested(rows, *(_concat_rejects([getattr(g, k) for g in got]) for k in ("rejects", "duplicates")),
+                        files=sum(g.files for g in got))
 
 
 def _parse_injuries(body, f: LandedFile, d: dt.date) -> parsers.ParseResult:
@@ -471,12 +470,12 @@ FEEDS = [
         "nbacom", ("leaguegamelog",), _days_of("nbacom", "nbacom", "fetch_leaguegamelog"),
         lambda: lambda body, f, d: parsers.parse_nbacom_leaguegamelog(body, f.name),
     ),
-    RawFeed(
+    PropFeed(
         t.PROP_LINES,
-        "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every Odds API player_points "
-        "snapshot, appended; includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
-        "oddsapi", ("event_odds",), _fetch_prop_lines,
-        lambda: lambda body, f, d: parsers.parse_odds_event_odds(body, f.name),
+        "One row per (event_id, player_lookup, bookmaker, snapshot_ts): every player_points snapshot of "
+        "The Odds API and SportsDataIO, appended, `source` naming the feed (both when they agree within "
+        "10 min); includes in-game snapshots (minutes_before_tip < 0) that consumers must drop.",
+        "oddsapi", ("event_odds",), _fetch_prop_lines, lambda: None,
     ),
     RawFeed(
         t.INJURIES,

@@ -66,7 +66,7 @@ class Alert:
     """One message about one incident. `key` identifies the incident (dedup and resolve use it)."""
 
     key: str
-    kind: str  # run_failure | check_failed | stale | tick_error | source_outage
+    kind: str  # run_failure | check_failed | stale | tick_error | source_outage | quota
     status: str  # firing | resolved
     title: str  # one line a person reads first
     severity: str = "error"  # error | warning

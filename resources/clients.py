@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 
 from nba_assets.partitions import ET
-from resources.http import AuthError, HttpSource, SourceError
+from resources.http import AuthError, HttpSource, SourceError, redact_url
 from resources.landing import LandedFile, LandingZone, loads_json
+from resources.quota import quota_of
 
 log = logging.getLogger(__name__)
 
@@ -341,9 +342,11 @@ def events_on(raw: list[Any], game_date: date) -> list[dict]:
 
 
 class OddsApiClient:
-    """The Odds API v4 historical endpoints: events of a date, player_points snapshots of an event."""
+    """The Odds API v4, spent as a paying user would: current endpoints for today's and upcoming events,
+    historical ones only for days already past, and never a snapshot already landed (docs/data.md)."""
 
     source = "oddsapi"
+    PARAMS = {"regions": "us", "markets": "player_points", "oddsFormat": "american"}
 
     def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
                  base_url: str = "https://api.the-odds-api.com") -> None:
@@ -358,15 +361,34 @@ class OddsApiClient:
     def _key(self) -> dict[str, str]:
         return {"apiKey": self._api_key} if self._api_key else {}
 
-    def fetch_events(self, game_date: date) -> EventsFetch:
-        """Historical events as of D 12:00 ET whose tip-off falls on D (ET)."""
-        url, params, resp = self._get_events(game_date)
-        files = self.landing.write(self.source, "events", [game_date], resp.content, url=url,
-                                   params=params, status=resp.status_code)
-        body = _json_or_none(resp.content)
-        # Historical responses wrap the list in {"timestamp", ..., "data"}; the live endpoint does not.
-        raw = body.get("data") if isinstance(body, dict) else body
-        if not isinstance(raw, list):
+    def _get(self, url: str, params: dict[str, str]) -> httpx.Response:
+        return self.http.get(url, params={**self._key(), **params})
+
+    def _land(self, endpoint: str, d: date, url: str, resp: httpx.Response, snapshot: Any = None,
+              **kw: Any) -> list[LandedFile]:
+        return self.landing.write(self.source, endpoint, [d], resp.content, url=url,
+                                  params=dict(resp.request.url.params), status=resp.status_code,
+                                  meta={"quota": quota_of(resp), "snapshot": snapshot}, **kw)
+
+    def fetch_events(self, game_date: date, today: date | None = None) -> EventsFetch:
+        """Events whose tip-off falls on D (ET). D today or later: the current list (free). D past: the
+        events landed for it when a readable list is, else the historical list as of D 12:00 ET (1
+        credit). Without `today` every day is treated as past."""
+        live = today is not None and game_date >= today
+        at, start, end = events_window(game_date)
+        if live:
+            url = f"{self.base_url}/v4/sports/{SPORT}/events"
+            params = {"commenceTimeFrom": iso_z(start), "commenceTimeTo": iso_z(end)}
+        else:
+            landed = self._landed_events(game_date)
+            if landed is not None:
+                return landed
+            url = f"{self.base_url}/v4/historical/sports/{SPORT}/events"
+            params = {"date": iso_z(at), "commenceTimeFrom": iso_z(start), "commenceTimeTo": iso_z(end)}
+        resp = self._get(url, params)
+        files = self._land("events", game_date, url, resp)
+        raw = _events_list(_json_or_none(resp.content))
+        if raw is None:
             moved = self.landing.quarantine(files[0], "events response is not a list of events")
             raise PoisonResponse(
                 f"{self.source}: events of {game_date} are not a list; quarantined to {moved}; "
@@ -376,57 +398,96 @@ class OddsApiClient:
             )
         return EventsFetch(files=files, events=events_on(raw, game_date))
 
-    def probe_events(self, game_date: date) -> Any:
-        """The events of a date, NOT landed: whether the API answers (the outage recovery sensor)."""
-        return self._get_events(game_date)[2].json()
+    def _landed_events(self, game_date: date) -> EventsFetch | None:
+        for f in reversed(self.landing.files(self.source, "events", game_date)):
+            if f.meta.get("status", 200) != 200:
+                continue
+            raw = _events_list(_json_or_none(f.path.read_bytes()))
+            if raw is not None:
+                return EventsFetch(files=[], events=events_on(raw, game_date))
+        return None
 
-    def _get_events(self, game_date: date) -> tuple[str, dict[str, Any], httpx.Response]:
-        url = f"{self.base_url}/v4/historical/sports/{SPORT}/events"
-        at, start, end = events_window(game_date)
-        params = {**self._key(), "date": iso_z(at), "commenceTimeFrom": iso_z(start),
-                  "commenceTimeTo": iso_z(end)}
-        return url, params, self.http.get(url, params=params)
+    def refresh_event(self, event: Mapping[str, Any], now: datetime) -> list[LandedFile]:
+        """An event's player_points as a refresh at `now` needs them: before tip-off on today's slate or
+        later, the current odds (one request, markets x regions credits); for a day already past, the
+        historical walk, unless the event was lined by current odds while it was upcoming."""
+        commence = parse_iso(str(event["commence_time"]))
+        game_date = commence.astimezone(ET).date()
+        if game_date >= now.astimezone(ET).date():
+            return self.fetch_event_odds(event) if now < commence else []
+        if self._landed_current(event, game_date):
+            return []
+        return self.fetch_event_odds_history(event)
+
+    def fetch_event_odds(self, event: Mapping[str, Any]) -> list[LandedFile]:
+        """The current player_points odds of an event (live body: no wrapper, per-book last_update)."""
+        commence = parse_iso(str(event["commence_time"]))
+        url = f"{self.base_url}/v4/sports/{SPORT}/events/{event['id']}/odds"
+        resp = self._get(url, dict(self.PARAMS))
+        return self._land("event_odds", commence.astimezone(ET).date(), url, resp)
+
+    def _landed_current(self, event: Mapping[str, Any], game_date: date) -> bool:
+        url = redact_url(f"{self.base_url}/v4/sports/{SPORT}/events/{event['id']}/odds")
+        return any(e.get("url") == url and e.get("status") == 200
+                   for e in self.landing.manifest(self.source, "event_odds", game_date))
+
+    def probe_events(self, game_date: date) -> Any:
+        """The current events list around a date, NOT landed: whether the API answers (the outage
+        recovery sensor). The current list costs no credit; the historical one would cost one."""
+        _, start, end = events_window(game_date)
+        url = f"{self.base_url}/v4/sports/{SPORT}/events"
+        return self._get(url, {"commenceTimeFrom": iso_z(start), "commenceTimeTo": iso_z(end)}).json()
 
     def fetch_event_odds_history(self, event: Mapping[str, Any],
                                  max_snapshots: int = 12) -> list[LandedFile]:
         """Walk an event's historical player_points snapshots from tip-off - 36 h.
 
         Follows next_timestamp while it is set, not past tip-off + 3 h and not seen before, at most
-        `max_snapshots` requests. Snapshots after tip-off are kept on purpose: dropping in-game lines
-        is downstream's job (a leakage trap the checks must catch, not something hidden here).
+        `max_snapshots` steps. A step already landed (same event, same requested time, answered 200) is
+        followed from its manifest entry without a request: a walk repeated, or resumed after a
+        failure, buys no snapshot twice. Snapshots after tip-off are kept on purpose: dropping in-game
+        lines is downstream's job (a leakage trap the checks must catch, not something hidden here).
         """
         event_id = str(event["id"])
         commence = parse_iso(str(event["commence_time"]))
         game_date = commence.astimezone(ET).date()
         url = f"{self.base_url}/v4/historical/sports/{SPORT}/events/{event_id}/odds"
+        landed_steps = {e["cursor"]: e for e in self.landing.manifest(self.source, "event_odds", game_date)
+                        if e.get("url") == redact_url(url) and e.get("status") == 200 and e.get("cursor")}
         stop_after = commence + timedelta(hours=3)
         at = _trunc(commence - timedelta(hours=36))
         seen: set[datetime] = set()
         fetch_id = _new_fetch_id()
         landed: list[LandedFile] = []
         for i in range(max_snapshots):
-            params = {**self._key(), "date": iso_z(at), "regions": "us", "markets": "player_points",
-                      "oddsFormat": "american"}
-            resp = self.http.get(url, params=params)
             seen.add(at)
-            body = _json_or_none(resp.content)
-            nxt = body.get("next_timestamp") if isinstance(body, dict) else None
-            ts = body.get("timestamp") if isinstance(body, dict) else None
+            step = landed_steps.get(iso_z(at))
+            if step is not None:
+                nxt, ts, resp = step.get("next_cursor"), step.get("snapshot"), None
+            else:
+                resp = self._get(url, {"date": iso_z(at), **self.PARAMS})
+                body = _json_or_none(resp.content)
+                nxt = body.get("next_timestamp") if isinstance(body, dict) else None
+                ts = body.get("timestamp") if isinstance(body, dict) else None
             if ts:
                 seen.add(_trunc(parse_iso(str(ts))))
             nxt_at = _trunc(parse_iso(str(nxt))) if nxt else None
-            last = (
-                nxt_at is None or nxt_at > stop_after or nxt_at in seen or i == max_snapshots - 1
-            )
-            landed += self.landing.write(
-                self.source, "event_odds", [game_date], resp.content, url=url, params=params,
-                status=resp.status_code, fetch_id=fetch_id, page=i + 1, cursor=iso_z(at),
-                next_cursor=None if nxt_at is None else iso_z(nxt_at), complete=last,
-            )
+            last = nxt_at is None or nxt_at > stop_after or nxt_at in seen or i == max_snapshots - 1
+            if resp is not None:
+                landed += self._land("event_odds", game_date, url, resp, str(ts) if ts else None,
+                                     fetch_id=fetch_id, page=i + 1, cursor=iso_z(at), complete=last,
+                                     next_cursor=None if nxt_at is None else iso_z(nxt_at))
             if last:
                 break
             at = nxt_at
         return landed
+
+
+def _events_list(body: Any) -> list[Any] | None:
+    """The events of an events response: historical responses wrap the list in {"timestamp", ...,
+    "data"}; the current endpoint answers the bare list. None when it is neither."""
+    raw = body.get("data") if isinstance(body, dict) else body
+    return raw if isinstance(raw, list) else None
 
 
 def _trunc(ts: datetime) -> datetime:

@@ -9,6 +9,8 @@ never enter the code, the logs or the landing zone.
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from io_managers.lake import ParquetLakeIOManager
@@ -27,6 +29,8 @@ def sources_resource(s: Settings) -> SourcesResource:
         # Keys are resolved from the environment at run time; only required when fetching live.
         bdl_api_key=dg.EnvVar("BDL_API_KEY") if live else None,
         odds_api_key=dg.EnvVar("ODDS_API_KEY") if live else None,
+        # Optional: the second props feed is skipped in live mode when its key is not set.
+        sportsdataio_api_key=dg.EnvVar("SPORTSDATAIO_API_KEY") if live and os.environ.get("SPORTSDATAIO_API_KEY") else None,
         sim_seed=s.sim_seed,
         # The sim's clock and fault state are local files; with a gs:// lake they live here.
         sim_state_dir=s.sim_state_dir,

@@ -25,6 +25,7 @@ from upath.implementations.local import LocalPath
 
 from resources.files import MANIFEST, sweep_before_write, temp_path
 from resources.http import REDACTED, redact_params, redact_url
+from resources.quota import QUOTA_FILE, read_quotas
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 QUARANTINE = "_quarantine"
 MIN_SECRET_LEN = 8
 QUARANTINE_LOG = "_reasons.jsonl"
-SOURCES = ("bdl", "nbacom", "oddsapi")
+SOURCES = ("bdl", "nbacom", "oddsapi", "sportsdataio")
 # How far back a day whose source is down looks for a body to carry forward (carry_forward).
 CARRY_DAYS = 7
 ENDPOINTS = (
@@ -47,6 +48,8 @@ ENDPOINTS = (
     "game_lines",
     "player_injuries",
     "injury_report",
+    "betting_events",
+    "player_props",
 )
 
 
@@ -121,10 +124,13 @@ class LandingZone:
         cursor: str | None = None,
         next_cursor: str | None = None,
         complete: bool = True,
+        meta: Mapping[str, Any] | None = None,
     ) -> list[LandedFile]:
         """Land one body under every date of `game_dates` (written once, hard-linked to the others).
 
         The body is on disk before its manifest entry, so an entry never points at a missing file.
+        `meta` adds fields to the entry (the quota the source reported, the snapshot a body holds); a
+        quota reading also becomes the source's latest (`quotas`).
         """
         dates = list(dict.fromkeys(game_dates))
         if not dates:
@@ -143,6 +149,7 @@ class LandingZone:
             "cursor": None if cursor is None else str(cursor),
             "next_cursor": None if next_cursor is None else str(next_cursor),
             "complete": bool(complete),
+            **_jsonable({k: v for k, v in (meta or {}).items() if v is not None}),
         }
         landed: list[LandedFile] = []
         first: UPath | None = None
@@ -162,7 +169,27 @@ class LandingZone:
             # and sort last, where the newest fetches belong anyway.
             self._append_manifest(folder, entry, sync=False)
             landed.append(LandedFile(path=target, name=name, fetched_at=fetched_at, meta=dict(entry)))
+        if entry.get("quota"):
+            self._write_quota(source, {"at": entry["fetched_at"], **entry["quota"]})
         return landed
+
+    def _write_quota(self, source: str, reading: dict) -> None:
+        # Replaced whole, not synced: a reading lost to a power cut is replaced by the next request's.
+        path = self.root / source / QUOTA_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps(reading, sort_keys=True)
+        if not _is_local(path):
+            path.write_text(body, encoding="utf-8")
+            return
+        tmp = temp_path(path)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        os.replace(tmp, path)
+
+    def quotas(self) -> dict[str, dict]:
+        """{source: its latest quota reading {"at", "used", "remaining", "last"}}, for the sources that
+        report one (resources/quota.py); an unreadable file counts as no reading."""
+        return read_quotas(self.root, SOURCES)
 
     def redact(self, body: bytes) -> bytes:
         """`body` with every known secret replaced by *** (a body that echoes a key is still landed)."""

@@ -37,11 +37,12 @@ class Settings:
     # prod deployment sets it: deploy/docker-compose.yaml, deploy/k8s/values.yaml)
     executor: str = "in_process"
     max_concurrent: int = 4  # NBA_LAKE_MAX_CONCURRENT, multiprocess only
+    quota_floor: int = 10_000  # NBA_LAKE_QUOTA_FLOOR: alert when a source's remaining quota is below it
 
 
 SIM_FAULT_PROFILES = ("seeded", "none", "storm")
 BASE_URL_VARS = {"bdl": "NBA_LAKE_BDL_BASE_URL", "nbacom": "NBA_LAKE_NBACOM_BASE_URL",
-                 "odds": "NBA_LAKE_ODDS_BASE_URL"}
+                 "odds": "NBA_LAKE_ODDS_BASE_URL", "sportsdataio": "NBA_LAKE_SPORTSDATAIO_BASE_URL"}
 
 
 def _fault_rate() -> float | None:
@@ -92,6 +93,7 @@ def settings() -> Settings:
         sim_network_fault_rate=_fault_rate(),
         base_urls=_base_urls(source),
         sim_state_dir=sim_state_dir(data_dir),
+        quota_floor=quota_floor(),
         executor=_choice("NBA_LAKE_EXECUTOR", EXECUTORS),
         max_concurrent=_positive_int("NBA_LAKE_MAX_CONCURRENT", 4),
     )
@@ -115,6 +117,21 @@ def _positive_int(var: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{var}={raw!r} must be a whole number >= 1")
     return int(raw)
+
+
+def quota_floor() -> int:
+    """NBA_LAKE_QUOTA_FLOOR: the remaining credits under which a source's quota alerts (default 10,000:
+    about twenty days of historical walks of a full slate; a live game day spends about a hundred)."""
+    raw = os.environ.get("NBA_LAKE_QUOTA_FLOOR", "").strip()
+    if not raw:
+        return 10_000
+    try:
+        floor = int(raw)
+    except ValueError:
+        floor = -1
+    if floor < 0:
+        raise ConfigError(f"NBA_LAKE_QUOTA_FLOOR={raw!r} must be a whole number of credits >= 0")
+    return floor
 
 
 def sim_state_dir(data_dir: str | None = None) -> str | None:

@@ -29,6 +29,7 @@ from resources.clients_injury import InjuryReportClient
 from resources.clients_lines import GameLinesClient
 from resources.http import HttpSource, RetryPolicy
 from resources.landing import LandingZone
+from resources.sdio import SportsDataIoClient
 
 MODES = ("sim", "live", "landing")
 SIM_KEY = "sim-key"
@@ -73,6 +74,7 @@ class SourcesResource(dg.ConfigurableResource):
     # repr=False keeps keys out of reprs and logs; Dagster shows only {"env": ...} for EnvVar config.
     bdl_api_key: str | None = Field(default=None, repr=False, description="env BDL_API_KEY")
     odds_api_key: str | None = Field(default=None, repr=False, description="env ODDS_API_KEY")
+    sportsdataio_api_key: str | None = Field(default=None, repr=False, description="env SPORTSDATAIO_API_KEY")
     sim_seed: int = Field(default=7, description="seed of the simulated league (sim mode)")
     sim_state_dir: str | None = Field(
         default=None, description="local folder of the sim's clock/fault state; default <data_dir>/sim"
@@ -89,6 +91,7 @@ class SourcesResource(dg.ConfigurableResource):
     bdl_base_url: str | None = Field(default=None, description="env NBA_LAKE_BDL_BASE_URL")
     nbacom_base_url: str | None = Field(default=None, description="env NBA_LAKE_NBACOM_BASE_URL")
     odds_base_url: str | None = Field(default=None, description="env NBA_LAKE_ODDS_BASE_URL")
+    sportsdataio_base_url: str | None = Field(default=None, description="env NBA_LAKE_SPORTSDATAIO_BASE_URL")
 
     _http: dict[str, httpx.Client] = PrivateAttr(default_factory=dict)
 
@@ -98,7 +101,7 @@ class SourcesResource(dg.ConfigurableResource):
         return self.mode != "landing"
 
     def landing(self) -> LandingZone:
-        return LandingZone(self.data_dir, secrets=(self.bdl_api_key, self.odds_api_key))
+        return LandingZone(self.data_dir, secrets=(self.bdl_api_key, self.odds_api_key, self.sportsdataio_api_key))
 
     def bdl(self) -> BdlClient:
         key = self._key("bdl_api_key", "BDL_API_KEY", "Ball Don't Lie")
@@ -117,6 +120,15 @@ class SourcesResource(dg.ConfigurableResource):
     def game_lines(self) -> GameLinesClient:
         key = self._key("odds_api_key", "ODDS_API_KEY", "The Odds API")
         return GameLinesClient(self._source("oddsapi"), self.landing(), key, **self._base("odds_base_url"))
+    def sportsdataio(self) -> SportsDataIoClient | None:
+        """The second props feed; None in live mode without SPORTSDATAIO_API_KEY (it is optional: The
+        Odds API alone lines the slate, as before the feed existed)."""
+        self._require_fetching()
+        if self.mode == "live" and not self.sportsdataio_api_key:
+            return None
+        key = SIM_KEY if self.mode == "sim" else self.sportsdataio_api_key
+        return SportsDataIoClient(self._source("sportsdataio"), self.landing(), key,
+                                  **self._base("sportsdataio_base_url"))
 
     def _base(self, attr: str) -> dict[str, str]:
         # The sim answers on the real hosts; a base URL only moves live requests.

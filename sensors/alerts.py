@@ -13,7 +13,9 @@ Every tick it looks at what changed since its cursor and at what is true now:
   state is not read: 1.13 offers it through GraphQL (a webserver) and no public Python API;
 - sensors and schedules whose latest tick errored;
 - a source recorded down for a day by a raw table (`outage:<source>:<day>`, sensors/outages.py),
-  resolved when the day's raw tables are re-ingested from it.
+  resolved when the day's raw tables are re-ingested from it;
+- a source's remaining quota (the latest reading the landing zone holds) below NBA_LAKE_QUOTA_FLOOR,
+  resolved by a reading back at or above it.
 
 Incidents are kept open in the cursor: an incident still failing on the next tick sends nothing, so
 a broken day does not page every 30 seconds. Net change per tick: an incident that opened and closed
@@ -45,6 +47,7 @@ from checks.per_day import RANGE_KEY
 from nba_assets import tables as t
 from nba_assets.partitions import ET
 from resources.alerts import FIRING, RESOLVED, Alert, AlertsResource, now_iso
+from resources.settings import quota_floor
 from resources.sources import SourcesResource
 from sensors.outages import recorded_outages, watched_days
 
@@ -288,6 +291,29 @@ def stale_events(
     return out
 
 
+# ---------------------------------------------------------------------------------------- quota
+def quota_events(alerts: AlertsResource, quotas: dict[str, dict], floor: int, now: str) -> list[Event]:
+    """Pure: a source whose latest quota reading (resources/quota.py) is below `floor` credits fires
+    `quota:<source>`; a reading at or above it resolves it."""
+    out = []
+    for source, q in sorted(quotas.items()):
+        remaining = q.get("remaining")
+        if not isinstance(remaining, int):
+            continue
+        key = f"quota:{source}"
+        if remaining >= floor:
+            out.append(Event(key, resolve_why=f"{source} has {remaining:,} credits left (floor {floor:,})"))
+            continue
+        out.append(Event(key, alert=Alert(
+            key=key, kind="quota", status=FIRING, severity="warning",
+            title=f"{source} quota low: {remaining:,} credits left, below the floor of {floor:,}",
+            fields={"source": source, "remaining": str(remaining), "used": str(q.get("used", "-")),
+                    "floor": str(floor), "reported_at": str(q.get("at", "-"))},
+            link=alerts.asset_link(list(t.PROP_LINES.key.path)), at=now,
+        )))
+    return out
+
+
 # -------------------------------------------------------------------------------------- outages
 def outage_events(alerts: AlertsResource, outages: dict, open_keys: Iterable[str], now: str) -> list[Event]:
     """Pure: one incident per (source, day) a raw table recorded down (sensors/outages.py); an open one
@@ -357,8 +383,11 @@ def evaluate(
     check_keys: Iterable,
     tables: Iterable[t.Table],
     cursor: dict,
+    quotas: dict[str, dict] | None = None,
+    quota_floor: int = 0,
 ) -> tuple[list[Alert], dict]:
-    """One tick: observe, reconcile, send, ping; returns (messages delivered, new cursor)."""
+    """One tick: observe, reconcile, send, ping; returns (messages delivered, new cursor). `quotas`: each
+    source's latest quota reading (LandingZone.quotas), alerted below `quota_floor` credits."""
     now = now_iso(source_now)
     runs_after = cursor.get("runs_after")
     records = instance.get_run_records(
@@ -388,6 +417,7 @@ def evaluate(
     events += tick_events(alerts, latest_ticks(instance), now)
     outages = recorded_outages(instance, watched_days(source_now.astimezone(ET).date()))
     events += outage_events(alerts, outages, cursor.get("open", {}), now)
+    events += quota_events(alerts, quotas or {}, quota_floor, now)
     messages, open_ = reconcile(cursor.get("open", {}), events, now)
 
     pending = [Alert(**a) for a in cursor.get("pending", [])] + messages
@@ -411,7 +441,7 @@ def evaluate(
     description=(
         "Sends one alert per incident (failed run after retries, ERROR check failing on a day, stale "
         "game-day run or a table past its freshness policy, erroring sensor/schedule, a source down for a "
-        "day) and a 'resolved' message when it passes "
+        "day, a source's quota below NBA_LAKE_QUOTA_FLOOR) and a 'resolved' message when it passes "
         "again; pings the heartbeat URL after every successful game-day run."
     ),
 )
@@ -420,7 +450,8 @@ def alerts_sensor(context: dg.SensorEvaluationContext, alerts: AlertsResource, s
     present = set(graph.get_all_asset_keys())
     tables = [tb for tb in t.ALL if tb.key in present]
     cursor = json.loads(context.cursor) if context.cursor else {}
-    sent, new_cursor = evaluate(context.instance, alerts, sources.now(), graph.asset_check_keys, tables, cursor)
+    sent, new_cursor = evaluate(context.instance, alerts, sources.now(), graph.asset_check_keys, tables, cursor,
+                                quotas=sources.landing().quotas(), quota_floor=quota_floor())
     context.update_cursor(json.dumps(new_cursor, sort_keys=True))
     if sent:
         context.log.info("sent: " + "; ".join(f"{a.status} {a.key}" for a in sent))

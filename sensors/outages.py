@@ -30,11 +30,14 @@ SENSOR_NAME = "source_recovery_sensor"
 LOOKBACK_DAYS = 7
 INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_RECOVERY_SENSOR_INTERVAL_SECONDS", "300"))
 SOURCE_OF: dict[t.Table, str] = {feed.table: feed.source for feed in FEEDS}
+# Tables fed by several sources; each records which one was down (sources_down).
+FEED_SOURCES: dict[t.Table, tuple[str, ...]] = {t.PROP_LINES: ("oddsapi", "sportsdataio")}
 # One request per source that says whether it answers; none is landed.
 PROBES: dict[str, Callable[[SourcesResource, dt.date], object]] = {
     "bdl": lambda s, d: s.bdl().probe_box_scores(d),
     "nbacom": lambda s, d: s.nbacom().probe_leaguegamelog(d),
     "oddsapi": lambda s, d: s.odds().probe_events(d),
+    "sportsdataio": lambda s, d: s.sportsdataio().probe_events(d),  # recorded down only when configured
 }
 
 
@@ -51,8 +54,16 @@ def recorded_outages(
     for table in tables:
         for day, (storage_id, down) in latest_metadata_by_day(instance, table.key, days, "source_unavailable").items():
             if isinstance(down, dict) and day in down:
-                out.setdefault((SOURCE_OF[table], day), {})[table] = storage_id
+                for source in sources_down(table, str(down[day])):
+                    out.setdefault((source, day), {})[table] = storage_id
     return out
+
+
+def sources_down(table: t.Table, error: str) -> list[str]:
+    """The sources a table's recorded error names down: a table fed by several (FEED_SOURCES) records
+    "<source>: <error>" per source down (nba_assets/props_feed.py); any other table, its own source."""
+    named = [s for s in FEED_SOURCES.get(table, ()) if error.startswith(f"{s}: ") or f"; {s}: " in error]
+    return named or [SOURCE_OF[table]]
 
 
 def answering(sources: SourcesResource, source: str, today: dt.date) -> bool:

@@ -49,6 +49,8 @@ RAW_LANDING = {
     t.NBACOM_BOXSCORES: ("nbacom", ("leaguegamelog",)),
     PROPS: ("oddsapi", ("event_odds",)),
 }
+# prop_lines rows only the second props feed saw (source "sportsdataio") come from its folder.
+MORE_LANDING = {PROPS: (("sportsdataio", ("player_props",)),)}
 RAW_BOX = {"bdl": t.BDL_BOXSCORES, "nbacom": t.NBACOM_BOXSCORES}
 BOX_COLUMNS = ["source_game_id", "team", "player_id", "player_name", "minutes", "dnp", "points", "landing_file"]
 SNAPSHOT_COLUMNS = ["bookmaker", "line", "over_price", "under_price", "snapshot_ts", "commence_time",
@@ -124,8 +126,9 @@ class LakeFiles:
     def landing(self, table: t.Table, day: dt.date, name: str) -> dict[str, Any]:
         """Where a raw row's landing file is, what it holds (sha256) and how it was fetched."""
         source, endpoints = RAW_LANDING[table]
-        for endpoint in endpoints:
-            folder = self.base / "landing" / source / endpoint / str(day)
+        places = [(src, ep) for src, eps in (RAW_LANDING[table], *MORE_LANDING.get(table, ())) for ep in eps]
+        for source_, endpoint in places:
+            folder = self.base / "landing" / source_ / endpoint / str(day)
             path = folder / name
             if path.exists():
                 body = path.read_bytes()

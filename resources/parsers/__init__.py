@@ -22,6 +22,7 @@ from resources.parsers.fetches import GAME_ID_CHANGED_RULE, newest_game_ids
 from resources.parsers.lines import parse_odds_game_lines
 from resources.parsers.nbacom import parse_nbacom_leaguegamelog, parse_nbacom_schedule
 from resources.parsers.odds import parse_odds_event_odds
+from resources.parsers.sdio import parse_sdio_player_props
 
 __all__ = [
     "BDL_STAT_FIELDS",
@@ -44,5 +45,6 @@ __all__ = [
     "parse_nbacom_schedule",
     "parse_odds_event_odds",
     "parse_odds_game_lines",
+    "parse_sdio_player_props",
     "to_american_odds",
 ]

@@ -104,6 +104,7 @@ def _parse_event(event: Mapping[str, Any], given_ts: dt.datetime | None, ctx: pc
                     "away_team": away,
                     "minutes_before_tip": (commence - row["snapshot_ts"]).total_seconds() / 60,
                     "landing_file": ctx.landing_file,
+                    "source": "oddsapi",
                 }
                 out.add(row, where)
     if event_error is not None and n_records == 0:

@@ -23,7 +23,7 @@ from resources.sim.league import SimLeague
 
 WITHHELD_FILE = "withheld.json"
 OUTAGES_FILE = "outages.json"
-OUTAGE_SOURCES = ("bdl", "nbacom", "oddsapi")
+OUTAGE_SOURCES = ("bdl", "nbacom", "oddsapi", "sportsdataio")
 
 
 def withheld(state_dir: Path | None) -> dict[str, datetime]:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import httpx
 
+from resources import quota
+from resources.sim import quota as sim_quota
 from resources.sim.clock import parse_ts
 from resources.sim.market import BOOK_TITLES, BOOKS
 from resources.sim.routes_lines import GAME_MARKETS
@@ -91,27 +93,38 @@ class OddsRoutes:
             "error_code": "EVENT_NOT_FOUND",
         })
 
+    def _charged(self, body: dict | list, cost: int) -> httpx.Response:
+        """The body with the quota headers, charged `cost` credits (resources/sim/quota.py)."""
+        memory = self._quota_memory
+        headers = sim_quota.charge(self.state_dir, memory, cost)
+        if headers is None:
+            state = sim_quota.read(self.state_dir, memory)
+            raise HttpError(401, sim_quota.OUT_OF_CREDITS, sim_quota.headers(state, 0))
+        return json_response(200, body, headers)
+
     def _odds(self, path: str, params: httpx.QueryParams) -> httpx.Response:
         now = self.clock.now()
         base = f"/v4/sports/{ODDS_SPORT}/events"
         hist = f"/v4/historical/sports/{ODDS_SPORT}/events"
         parts = path.split("/")
         if path == base:
-            return json_response(200, self._events_at(now, params))
+            return self._charged(self._events_at(now, params), 0)  # the current events list is free
         if path == hist:
             ts = self._ts_param(params, "date")
             if ts is None:
                 raise HttpError(422, MISSING_DATE)
             ts = min(ts, now)
             nxt = ts + timedelta(minutes=5)
-            return json_response(200, {
+            data = self._events_at(ts, params)
+            return self._charged({
                 "timestamp": iso_z(ts),
                 "previous_timestamp": iso_z(ts - timedelta(minutes=5)),
                 "next_timestamp": iso_z(nxt) if nxt <= now else None,
-                "data": self._events_at(ts, params),
-            })
+                "data": data,
+            }, quota.HISTORICAL_EVENTS_COST if data else 0)
         markets = set(params.get("markets", "player_points").split(","))
         game_markets = bool(markets & set(GAME_MARKETS))  # spreads/totals: routes_lines.py
+        regions = len([r for r in params.get("regions", "us").split(",") if r.strip()])
         if path.startswith(base + "/") and len(parts) == 7 and parts[-1] == "odds":
             idx, g = self._event_game(parts[-2])
             if game_markets:
@@ -119,7 +132,9 @@ class OddsRoutes:
             self._transient("oddsapi/event_odds", [g["game_date"]])
             snaps = [t for t in idx.snap_times.get(g["event_id"], []) if t <= now]
             snap = snaps[-1] if snaps and "player_points" in markets else None
-            return json_response(200, self._odds_body(idx, g, snap))
+            body = self._odds_body(idx, g, snap)
+            return self._charged(body, quota.odds_cost(markets=int(bool(body["bookmakers"])), regions=regions,
+                                                       historical=False))
         if path.startswith(hist + "/") and len(parts) == 8 and parts[-1] == "odds":
             idx, g = self._event_game(parts[-2])
             if game_markets:
@@ -134,12 +149,13 @@ class OddsRoutes:
             after = [t for t in snaps if t > ts]
             snap = before[-1] if before else None
             use = snap if "player_points" in markets else None
-            return json_response(200, {
+            data = self._odds_body(idx, g, use)
+            return self._charged({
                 "timestamp": iso_z(snap if snap is not None else ts),
                 "previous_timestamp": iso_z(before[-2]) if len(before) >= 2 else None,
                 "next_timestamp": iso_z(after[0]) if after else None,
-                "data": self._odds_body(idx, g, use),
-            })
+                "data": data,
+            }, quota.odds_cost(markets=int(bool(data["bookmakers"])), regions=regions, historical=True))
         raise HttpError(404, {"message": f"Unknown path {path}", "error_code": "NOT_FOUND"})
 
 

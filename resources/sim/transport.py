@@ -27,6 +27,7 @@ from resources.sim.routes_injury import InjuryReportRoutes
 from resources.sim.routes_lines import GameLineRoutes
 from resources.sim.routes_nbacom import NbaComRoutes
 from resources.sim.routes_odds import OddsRoutes
+from resources.sim.routes_sdio import SDIO_HOST, SdioRoutes
 from resources.sim.wire import (
     BDL_HOST,
     COUNTERS_FILE,
@@ -39,7 +40,8 @@ from resources.sim.wire import (
     json_response,
 )
 
-HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi", CMS_HOST: "nbacom", OFFICIAL_HOST: "nbacom"}
+HOST_SOURCE = {BDL_HOST: "bdl", NBA_HOST: "nbacom", ODDS_HOST: "oddsapi", CMS_HOST: "nbacom", OFFICIAL_HOST: "nbacom",
+               SDIO_HOST: "sportsdataio"}
 
 # The per-season lookups are pure functions of the league: share them across transports (each test,
 # asset run or sensor tick builds a new client) so only the first one pays for indexing.
@@ -47,7 +49,7 @@ _INDEX_CACHE: weakref.WeakKeyDictionary[SimLeague, dict[int, SeasonIndex]] = wea
 _INDEX_LOCK = threading.Lock()
 
 
-class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, GameLineRoutes, InjuryReportRoutes):
+class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, GameLineRoutes, InjuryReportRoutes, SdioRoutes):
     """Answers requests for one league and clock; keeps per-instance transient-fault counters."""
 
     def __init__(self, league: SimLeague, clock: SimClock, state_dir: Path | None = None):
@@ -58,6 +60,7 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, GameLineRoutes, InjuryRepor
             self._index = _INDEX_CACHE.setdefault(league, {})
         self._counts: dict[tuple[str, date], int] = {}
         self._pages: dict[str, int] = {}
+        self._quota_memory: dict[str, dict[str, int]] = {}  # the Odds API quota without a state dir
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
@@ -93,6 +96,8 @@ class SimServer(BdlRoutes, NbaComRoutes, OddsRoutes, GameLineRoutes, InjuryRepor
             return self._odds(path, req.url.params)
         elif host in (CMS_HOST, OFFICIAL_HOST):
             return self._injury_report(host, req.url.path)
+        elif host == SDIO_HOST:
+            return self._sdio(req)
         else:
             raise HttpError(404, {"error": "not found", "host": host, "path": path})
         handler = routes.get(path)

@@ -17,7 +17,7 @@ from nba_assets.definitions import build_definitions
 RAW_AND_ANALYTICS = [
     dg.AssetKey(p)
     for p in (
-        tables.SCHEDULE.path, tables.BDL_BOXSCORES.path, tables.NBACOM_BOXSCORES.path, tables.PROP_LINES.path,
+        tables.SCHEDULE.path, tables.BDL_GAMES.path, tables.BDL_BOXSCORES.path, tables.NBACOM_BOXSCORES.path, tables.PROP_LINES.path,
         tables.INJURIES.path, tables.GAMES.path, tables.PLAYER_GAME_SUMMARY.path,
         tables.TEAM_GAME_SUMMARY.path,
     )

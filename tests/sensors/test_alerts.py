@@ -328,3 +328,23 @@ def _a_registry_table_goes_stale(instance):
     record_game_day_success(instance, "run-1", later - dt.timedelta(hours=1), pinged=False)
     sent, cursor = evaluate(instance, alerts, later, [], [tables.SCHEDULE, tables.GAMES], cursor)
     assert [(a.key, a.status) for a in sent] == [(f"stale:{tables.SCHEDULE.label}", "firing")]
+
+
+def test_odds_quota_below_the_floor_alerts_once_and_resolves_when_back_above(setup, tmp_path, monkeypatch):
+    from resources.sim.quota import set_remaining
+
+    rx, instance, defs, ticker = setup
+    monkeypatch.setenv("NBA_LAKE_QUOTA_FLOOR", "1000")
+    monkeypatch.setenv("NBA_LAKE_SIM_NOW", T0.isoformat())
+    odds = SourcesResource(mode="sim", data_dir=str(tmp_path)).odds()
+    set_remaining(tmp_path / "sim", 900)
+    odds.fetch_events(dt.date(2025, 12, 11))  # a past day's historical events list: 1 credit
+    ticker.tick(T0)
+    ticker.tick(T0 + dt.timedelta(minutes=1))  # still low: nothing new
+    assert [k for e, k in hook_events(rx) if k.startswith("quota:")] == ["quota:oddsapi"]
+    assert any("oddsapi quota low: 899 credits left" in t for t in slack_texts(rx))
+    set_remaining(tmp_path / "sim", 5000)
+    odds.fetch_events(dt.date(2025, 12, 10))
+    ticker.tick(T0 + dt.timedelta(minutes=2))
+    assert [(e, k) for e, k in hook_events(rx) if k.startswith("quota:")] == [
+        ("firing", "quota:oddsapi"), ("resolved", "quota:oddsapi")]

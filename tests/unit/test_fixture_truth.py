@@ -204,7 +204,7 @@ def test_every_endpoint_the_clients_call_has_a_fixture_in_the_readme() -> None:
                                                                       "clients.py").read_text()))
     named = {"stats": "/v1/stats", "games": "/v1/games", "injuries": "/v1/player_injuries",
              "box_scores": "/v1/box_scores", "leaguegamelog": "leaguegamelog", "schedule": "scheduleleaguev2",
-             "events": "events", "event_odds_history": "player_points"}
+             "events": "events", "event_odds_history": "player_points", "event_odds": "live form"}
     assert set(endpoints) == set(named)
     for endpoint, mention in named.items():
         assert mention in readme, endpoint

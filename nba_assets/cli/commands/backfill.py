@@ -207,10 +207,15 @@ def backfill(
         typer.Option("--allow-shrink", help="let a re-run empty a day of final facts or drop more than its "
                      "table's share of the day's rows (refused otherwise: docs/reliability.md)"),
     ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the requests and credits each props feed "
+                                          "would cost (schedule and landing zone), fetch nothing")] = False,
 ) -> None:
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
     check_range(d0, d1, c.cli_settings())
+    if dry_run:
+        print_cost(d0, d1)
+        return
     if not yes:
         from nba_assets.cli.range_scope import scope_refusal
 
@@ -218,6 +223,39 @@ def backfill(
         if refusal is not None:
             raise c.CliError(*refusal)
     run_range_as_backfill(d0, d1, select, "backfill", allow_shrink=allow_shrink)
+
+
+def print_cost(d0: dt.date, d1: dt.date) -> None:
+    """The --dry-run table: per props feed, games to fetch, requests and credits (nba_assets/cli/cost.py)."""
+    import polars as pl
+
+    from nba_assets.cli.cost import estimate
+    from nba_assets.cli.range_scope import season_parts
+    from resources.env import resources_for
+    from resources.parsers import parse_nbacom_schedule
+
+    sources = resources_for()["sources"]
+    if not sources.fetching_enabled:
+        c.console.print("NBA_LAKE_SOURCE=landing: a backfill fetches nothing (0 requests, 0 credits)")
+        return
+    days = [d0 + dt.timedelta(days=i) for i in range((d1 - d0).days + 1)]
+    frames = [parse_nbacom_schedule(sources.nbacom().probe_schedule(p.season), "schedule", game_dates=set(days)).rows
+              for p in season_parts(d0, d1)]
+    games = pl.concat(frames)
+    costs = estimate(games, sources.landing(), days, sources.today())
+    t = Table(title=f"what backfilling {d0}..{d1} would cost ({len(days)} day(s), {games.height:,} game(s))",
+              expand=False, title_justify="left")
+    for col in ("feed", "games to fetch", "requests", "at most", "credits", "at most"):
+        t.add_column(col, justify="left" if col == "feed" else "right", no_wrap=True)
+    for f in costs:
+        t.add_row(f.feed, f"{f.games:,}", f"{f.requests:,}", f"{f.requests_max:,}", f"{f.credits:,}",
+                  f"{f.credits_max:,}")
+    c.console.print(t)
+    quota = sources.landing().quotas().get("oddsapi")
+    left = f"{quota['remaining']:,} credits left at the last reading" if quota else "no quota reading yet"
+    c.console.print(f"[dim]The Odds API bills credits (historical odds 10 per request); SportsDataIO is "
+                    f"flat-rate. Already-landed snapshots are not counted. The Odds API: {left}. "
+                    f"Nothing was fetched.[/dim]", soft_wrap=True)
 
 
 def run_range_as_backfill(d0: dt.date, d1: dt.date, select: str | None, kind: str, *, allow_shrink: bool = False) -> None:

@@ -258,7 +258,7 @@ def sim_withhold(
 
 @c.sim_app.command("outage")
 def sim_outage(
-    source: Annotated[str, typer.Option("--source", help="bdl, nbacom or oddsapi")],
+    source: Annotated[str, typer.Option("--source", help="bdl, nbacom, oddsapi or sportsdataio")],
     hours: Annotated[float, typer.Option("--hours", help="how long the source is down (sim time)")] = 24.0,
     start: Annotated[str | None, typer.Option("--start", help="ISO start (default: now on the sim clock)")] = None,
 ) -> None:
@@ -278,3 +278,16 @@ def sim_outage(
     end = begin + dt.timedelta(hours=hours)
     add_outage(state_dir, source, begin, end)
     c.console.print(f"{source} answers 503 to every request from {_fmt_ts(begin)} to {_fmt_ts(end)} (sim clock)")
+
+
+@c.sim_app.command("quota")
+def sim_quota(
+    remaining: Annotated[int, typer.Option("--remaining", min=0, help="credits the simulated Odds API key has left")],
+) -> None:
+    """Set the simulated Odds API's remaining quota (e.g. low, to see the quota alert fire)."""
+    from resources.sim.quota import set_remaining
+
+    _s, state_dir, _clock = _sim_env()
+    state = set_remaining(state_dir, remaining)
+    c.console.print(f"the simulated Odds API has {remaining:,} credits left ({state['used']:,} used); "
+                    "each response reports it in x-requests-remaining")

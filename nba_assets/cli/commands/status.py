@@ -110,6 +110,7 @@ def status(
         f.add_row(f"{GAME_DAY_JOB} run succeeded", "never", "",
                   Text("NEVER (the daily schedule runs it under `nba-lake ui`)", style="yellow"))
     c.console.print(f)
+    c.console.print(quota_table(s.data_dir, s.quota_floor))
     from nba_assets.cli.coverage import coverage_table
 
     c.console.print(coverage_table(LakeReader(s.data_dir), day_list))
@@ -117,6 +118,34 @@ def status(
         f"{totals['missing']} missing table-day(s), {totals['failing']} failing check result(s) in the window"
     )
     c.console.print(_last_verify_line(s.data_dir, now))
+
+
+# Sources metered by a quota; the others are flat-rate or free and report none.
+METERED = ("oddsapi",)
+
+
+def quota_table(data_dir: str, floor: int) -> Table:
+    """Each metered source's remaining quota, as its latest response reported it (resources/quota.py)."""
+    # pathlib on a local lake: status imports neither Dagster nor universal-pathlib.
+    from resources.files import data_path
+    from resources.quota import read_quotas
+
+    readings = read_quotas(data_path(data_dir) / "landing", METERED)
+    q = Table(title=f"quota (latest reading per source; LOW under {floor:,} credits, NBA_LAKE_QUOTA_FLOOR)",
+              expand=False, title_justify="left")
+    for col in ("source", "remaining", "used", "last request", "reported at", ""):
+        q.add_column(col, no_wrap=True, justify="right" if col in ("remaining", "used", "last request") else "left")
+    for source in METERED:
+        r = readings.get(source)
+        if r is None:
+            q.add_row(source, "", "", "", "never", Text("no reading yet (nothing fetched)", style="dim"))
+            continue
+        remaining = r.get("remaining")
+        low = isinstance(remaining, int) and remaining < floor
+        flag = Text("LOW", style="bold red") if low else Text("ok", style="green")
+        cells = [f"{r[k]:,}" if isinstance(r.get(k), int) else "?" for k in ("remaining", "used", "last")]
+        q.add_row(source, *cells, str(r.get("at", "?"))[:16].replace("T", " ") + " UTC", flag)
+    return q
 
 
 def _last_verify_line(data_dir: str, now: float) -> str:
