@@ -11,6 +11,7 @@ from checks.health import pipeline_health
 from checks.registry import all_asset_checks
 from nba_assets.analytics import ANALYTICS_ASSETS
 from nba_assets.derived import DERIVED_ASSETS
+from nba_assets.exports import EXPORT_ASSETS
 from nba_assets.features import FEATURE_ASSETS
 from nba_assets.grading import GRADING_ASSETS
 from nba_assets.jobs import JOBS
@@ -19,7 +20,8 @@ from nba_assets.raw import RAW_ASSETS
 from resources.env import resources_for
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
 
-ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
+ALL_ASSETS = [*RAW_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS,
+              *EXPORT_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:
