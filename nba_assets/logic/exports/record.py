@@ -88,7 +88,7 @@ def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: s
         "schema_version": SCHEMA_VERSION, "document": "results", "game_date": day,
         "as_of": grades["created_at"].max() if grades.height else None,
         "complete": n_games > 0 and final == n_games and graded_games >= final,
-        "games": n_games, "final_games": final, "champion": champion,
+        "games": n_games, "final_games": final, "graded_games": graded_games, "champion": champion,
         "by_system": {s: graded_record(g.filter(pl.col("system_id") == s)) for s in systems},
         "best_bets": graded_record(g.filter(pl.col("system_id") == champion).filter(
             pl.concat_str("game_id", "player_lookup", "system_id", separator=":").is_in(sorted(best_bet_ids)))),

@@ -43,8 +43,10 @@ def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champi
     """The slate of `day`: each game (tip-off, teams, last refresh), each lined player with the line,
     every system's prediction, the champion's side and the injury status. Players without a line are
     left out (nothing to bet); games without a lined player are listed with no players."""
-    preds = f.priced(predictions).filter(pl.col(f.PICK_LINE).is_not_null() | pl.col(f.CONSENSUS_LINE).is_not_null())
-    doc = _header("tonight", day, preds)
+    every = f.priced(predictions)
+    refreshed = dict(every.group_by("game_id").agg(pl.col("created_at").max()).iter_rows()) if every.height else {}
+    preds = every.filter(pl.col(f.PICK_LINE).is_not_null() | pl.col(f.CONSENSUS_LINE).is_not_null())
+    doc = _header("tonight", day, every)
     doc["champion"] = champion
     teams = {r["game_id"]: r for r in games.select("game_id", "home_team", "away_team", "tipoff_utc").iter_rows(named=True)}
     out_games = []
@@ -74,7 +76,7 @@ def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champi
             })
         out_games.append({
             "game_id": gid, "tipoff_utc": tip, "home_team": info.get("home_team"), "away_team": info.get("away_team"),
-            "last_refreshed": rows["created_at"].max() if rows.height else None, "players": players,
+            "last_refreshed": refreshed.get(gid), "players": players,
         })  # fmt: skip
     out_games.sort(key=lambda g: (g["tipoff_utc"] is None, g["tipoff_utc"] or dt.datetime.min.replace(tzinfo=dt.UTC),
                                   g["game_id"]))
