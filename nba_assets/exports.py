@@ -145,7 +145,7 @@ def results(context: dg.AssetExecutionContext, lake: LakeResource, exports: Expo
         grades = reader.rows(t.PREDICTION_GRADES, since=day, before=nxt)
         games = reader.rows(t.GAMES, since=day, before=nxt)
         champion = history.champion(day, sorted(set(grades["system_id"].to_list())))
-        chosen = selection.best_bets(f.graded(grades).filter(pl.col("system_id") == champion))
+        chosen = selection.best_bets(f.graded(grades).filter(pl.col("system_id").eq_missing(champion)))
         ids = {f.pick_id(r["game_id"], r["player_lookup"], r["system_id"]) for r in chosen.iter_rows(named=True)}
         total += _write(context, exports, day, {paths.results(day): record.results(day, grades, games, champion, ids)})
     return dg.MaterializeResult(metadata={"bytes": total})

@@ -90,7 +90,7 @@ def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: s
         "complete": n_games > 0 and final == n_games and graded_games >= final,
         "games": n_games, "final_games": final, "graded_games": graded_games, "champion": champion,
         "by_system": {s: graded_record(g.filter(pl.col("system_id") == s)) for s in systems},
-        "best_bets": graded_record(g.filter(pl.col("system_id") == champion).filter(
+        "best_bets": graded_record(g.filter(pl.col("system_id").eq_missing(champion)).filter(
             pl.concat_str("game_id", "player_lookup", "system_id", separator=":").is_in(sorted(best_bet_ids)))),
         "picks": picks,
     }  # fmt: skip

@@ -60,7 +60,7 @@ def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champi
         for (lookup,), prow in sorted(rows.partition_by("player_lookup", as_dict=True).items()) if rows.height else []:
             prow = prow.sort("system_id")
             first = prow.row(0, named=True)
-            chosen = prow.filter(pl.col("system_id") == champion)
+            chosen = prow.filter(pl.col("system_id").eq_missing(champion))
             pick = None
             if chosen.height and chosen["recommendation"][0] in ("OVER", "UNDER"):
                 c = chosen.row(0, named=True)
@@ -93,7 +93,7 @@ def best_bets(
     doc = _header("best_bets", day, preds)
     doc["champion"] = champion
     doc["rule"] = selection.RULE
-    chosen = selection.best_bets(preds.filter(pl.col("system_id") == champion)) if champion else preds.clear()
+    chosen = selection.best_bets(preds.filter(pl.col("system_id").eq_missing(champion))) if champion else preds.clear()
     doc["picks"] = [
         {
             "rank": r["rank"], "pick_id": pick_id(r["game_id"], r["player_lookup"], r["system_id"]),
