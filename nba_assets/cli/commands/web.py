@@ -17,7 +17,7 @@ def web(
     """Serve the exports page and the JSON exports (v1/...) on 127.0.0.1 until Ctrl-C."""
     from nba_assets.cli.commands.ui import port_taken
     from nba_assets.cli.web import server
-    from resources.exports import exports_dir
+    from resources.settings import exports_dir
 
     s = c.cli_settings()
     root = exports_dir(s.data_dir)
