@@ -3,8 +3,8 @@ real assets validate and re-write byte for byte, their checks judge them, `nba-l
 follows a pick back to its sources, `nba-lake web` serves them, and the page shows them in headless
 Chromium (tests/e2e/test_browser.py's setup; skipped with the reason when Chromium is missing).
 
-One lake for the module: raw -> features for 2025-12-01..12, predictions and grades for 12-08..12, the
-exports for 12-08..12 (the slate of 12-12 is "tonight" at the sim clock; 12-10 is the seeded fault day
+One lake for the module: raw -> features for 2025-12-04..12, predictions and grades for 12-09..12, the
+exports for 12-09..12 (the slate of 12-12 is "tonight" at the sim clock; 12-10 is the seeded fault day
 whose late box score leaves its results incomplete).
 """
 
@@ -33,7 +33,7 @@ from tests.e2e.test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, _skip_r
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
-FIRST, START, END = "2025-12-01", "2025-12-08", "2025-12-12"
+FIRST, START, END = "2025-12-04", "2025-12-09", "2025-12-12"
 FAULT_DAY = "2025-12-10"
 
 
@@ -80,13 +80,13 @@ def test_checks_pass_and_name_the_fault_days_incomplete_results(lake):
     assert all(v for (key, name, _), v in by.items() if name in (DOCUMENTS_VALID, FRESH_BEFORE_TIPOFF)), by
     results = {day: v for (key, name, day), v in by.items() if name == RESULTS_COMPLETE}
     assert results[FAULT_DAY] is False  # its late box score: one final game not graded yet
-    assert results["2025-12-09"] and results["2025-12-11"]
+    assert results["2025-12-09"] and results["2025-12-11"] and results[END]  # 12-12: not final, not due yet
 
 
 def test_rerunning_days_rewrites_the_same_bytes(lake):
     before = _hashes(lake["exports"])
     res = lake["defs"].resolve_job_def("publish_exports").execute_in_process(
-        instance=lake["instance"], tags=range_tags("2025-12-11", END))
+        instance=lake["instance"], tags=range_tags(END, END))
     assert res.success
     assert _hashes(lake["exports"]) == before
 
@@ -109,7 +109,7 @@ def test_trace_follows_an_exported_pick_to_its_sources(lake, tmp_path):
     assert not edited["export"]["checks"]["side"]["matches"] and "differs" in edited["notes"][-1]
 
 
-def test_nba_lake_web_serves_the_page_and_the_exports(lake, tmp_path):
+def test_nba_lake_web_serves_the_page_and_the_exports(lake, tmp_path, monkeypatch, capsys):
     import socket
 
     with socket.socket() as s:
@@ -139,9 +139,10 @@ def test_nba_lake_web_serves_the_page_and_the_exports(lake, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
-    empty = subprocess.run([str(exe), "web"], env={**env, "NBA_LAKE_DATA_DIR": str(tmp_path)},
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert empty.returncode == 1 and "no exports in" in empty.stderr
+    from nba_assets.cli.commands import entry
+
+    monkeypatch.setenv("NBA_LAKE_DATA_DIR", str(tmp_path))
+    assert entry(["web"]) == 1 and "no exports in" in capsys.readouterr().err
 
 
 def test_the_page_shows_picks_best_bets_results_leaderboard_and_chart(lake):
