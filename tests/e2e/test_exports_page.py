@@ -24,7 +24,6 @@ import pytest
 
 from checks import exports as rules
 from checks.export_checks import DOCUMENTS_VALID, FRESH_BEFORE_TIPOFF, RESULTS_COMPLETE
-from nba_assets import tables
 from nba_assets.cli.trace_export import trace_export
 from nba_assets.cli.web import serve_in_thread
 from nba_assets.definitions import build_definitions
