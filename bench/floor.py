@@ -116,7 +116,7 @@ def run_floor(
     from nba_assets.logic import analytics as alog
     from nba_assets.logic import features as flog
     from nba_assets.logic import grading as glog
-    from nba_assets.logic import history, training
+    from nba_assets.logic import history, pricing, training
     from nba_assets.logic import report as rlog
     from nba_assets.partitions import week_key, week_range
     from resources.lake import LakeReader
@@ -257,16 +257,16 @@ def run_floor(
 
     # ---------------------------------------------------------------- grading
     st = FloorStep(t.PREDICTION_GRADES.label)
-    (preds_l, t1), (acts, t2), (games_l, t3) = (
-        read(t.PLAYER_PROP_PREDICTIONS.label), read(t.PLAYER_GAME_SUMMARY.label), read(t.GAMES.label)
+    (preds_l, t1), (acts, t2), (games_l, t3), (props_l, t4) = (
+        read(t.PLAYER_PROP_PREDICTIONS.label), read(t.PLAYER_GAME_SUMMARY.label), read(t.GAMES.label),
+        read(t.PROP_LINES.label),
     )
-    st.read_s = t1 + t2 + t3
+    st.read_s = t1 + t2 + t3 + t4
 
     def grade() -> pl.DataFrame:
-        final = games_l.filter(
-            (pl.col("status") == 3) & (pl.col("has_bdl_boxscore") | pl.col("has_nbacom_boxscore"))
-        ).select("game_id")
-        return glog.grade_predictions(preds_l.join(final, on="game_id", how="semi"), acts)
+        final = glog.final_games(games_l)
+        closing = pricing.closing_lines(props_l, games_l.join(final, on="game_id", how="semi"))
+        return glog.grade_predictions(preds_l.join(final, on="game_id", how="semi"), acts, closing)
 
     grades, st.compute_s = _timed(grade)
     _, st.write_s = _timed(lambda: _write_days(grades, out, t.PREDICTION_GRADES.label, days))

@@ -308,9 +308,14 @@ class PredictionContract(pa.DataFrameModel):
     system_id: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)
     model_version: pl.Utf8
     predicted_points: pl.Float64 = pa.Field(ge=0, le=80)
-    line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
+    line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)  # the consensus line as of created_at
     line_source: pl.Utf8 = pa.Field(isin=LINE_SOURCES)
-    n_books: pl.Int64 = pa.Field(ge=0)
+    n_books: pl.Int64 = pa.Field(ge=0)  # books in that consensus
+    # The pick: the best offer for the recommended side as of created_at (logic/pricing.py); null for
+    # PASS and NO_LINE, pick_price null when no book priced the side.
+    pick_book: pl.Utf8 = pa.Field(nullable=True)
+    pick_line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
+    pick_price: pl.Int64 = pa.Field(nullable=True)  # American odds
     edge: pl.Float64 = pa.Field(nullable=True)
     p_over: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
     recommendation: pl.Utf8 = pa.Field(isin=RECOMMENDATIONS)
@@ -343,6 +348,15 @@ class PredictionContract(pa.DataFrameModel):
             & ((pl.col("recommendation") == "NO_LINE") == (pl.col("line_source") == "NO_LINE"))
         )
 
+    @pa.dataframe_check
+    def pick_on_a_side(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """A pick (book and line together) only on an OVER or UNDER recommendation."""
+        return data.lazyframe.select(
+            (pl.col("pick_book").is_null() == pl.col("pick_line").is_null())
+            & (pl.col("pick_line").is_null() | pl.col("recommendation").is_in(["OVER", "UNDER"]))
+            & (pl.col("pick_price").is_null() | pl.col("pick_line").is_not_null())
+        )
+
 
 class RecommendationHistoryContract(PredictionContract):
     """predictions/recommendation_history: one row per (game_id, player_lookup, system_id, created_at);
@@ -358,9 +372,15 @@ class PredictionGradeContract(pa.DataFrameModel):
     player_lookup: pl.Utf8
     system_id: pl.Utf8
     predicted_points: pl.Float64 = pa.Field(ge=0, le=80)
-    line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)
+    line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)  # consensus at created_at
     recommendation: pl.Utf8 = pa.Field(isin=RECOMMENDATIONS)
     p_over: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    pick_book: pl.Utf8 = pa.Field(nullable=True)
+    pick_line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)  # the line the outcome is graded at
+    pick_price: pl.Int64 = pa.Field(nullable=True)
+    profit_units: pl.Float64 = pa.Field(nullable=True, ge=-1)  # 1 unit at pick_price; push 0
+    closing_line: pl.Float64 = pa.Field(nullable=True, ge=0.5, le=80)  # last pre-tip consensus
+    clv: pl.Float64 = pa.Field(nullable=True)  # points, positive = good for the side taken
     actual_points: pl.Int64 = pa.Field(nullable=True, ge=0, le=100)
     actual_minutes: pl.Float64 = pa.Field(nullable=True, ge=0, le=70)
     outcome: pl.Utf8 = pa.Field(isin=OUTCOMES)
@@ -388,10 +408,43 @@ class SystemDailyPerformanceContract(pa.DataFrameModel):
     hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
     over_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
     under_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
-    roi_at_110: pl.Float64 = pa.Field(nullable=True, ge=-1, le=1)
+    roi_at_110: pl.Float64 = pa.Field(nullable=True, ge=-1, le=1)  # the same bets at -110
+    priced_bets: pl.Int64 = pa.Field(ge=0)  # WIN + LOSS with a pick_price
+    profit_units: pl.Float64  # over WIN, LOSS and PUSH with a price, 1 unit each
+    roi: pl.Float64 = pa.Field(nullable=True, ge=-1)  # profit_units / priced_bets: at the price taken
+    clv_bets: pl.Int64 = pa.Field(ge=0)  # graded bets with a closing line
+    clv: pl.Float64 = pa.Field(nullable=True)  # their mean CLV in points
     brier: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
 
     Config = _Strict
+
+
+class ChampionContract(pa.DataFrameModel):
+    """grading/champion: one row per game_date: the system backing that day's picks (logic/champion.py),
+    decided from the graded days before it only."""
+
+    game_date: pl.Date
+    champion: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)
+    promoted: pl.Boolean  # the title changed hands on this day
+    previous_champion: pl.Utf8 = pa.Field(str_matches=SYSTEM_ID_PATTERN)  # the day before's
+    previous_champion_bets: pl.Int64 = pa.Field(ge=0)  # its window figures: what a promotion beat
+    previous_champion_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)
+    window_start: pl.Date  # the trailing window is [window_start, game_date)
+    champion_bets: pl.Int64 = pa.Field(ge=0)  # priced bets in the window
+    champion_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)  # at the price taken
+    champion_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+    champion_clv: pl.Float64 = pa.Field(nullable=True)
+    challenger: pl.Utf8 = pa.Field(nullable=True)  # the best other system with the minimum sample
+    challenger_bets: pl.Int64 = pa.Field(nullable=True, ge=0)
+    challenger_roi: pl.Float64 = pa.Field(nullable=True, ge=-1)
+    challenger_hit_rate: pl.Float64 = pa.Field(nullable=True, ge=0, le=1)
+
+    Config = _Strict
+
+    @pa.dataframe_check
+    def window_before_the_day(cls, data) -> pl.LazyFrame:  # noqa: N805
+        """The champion of a day is decided from graded days before it (no leakage)."""
+        return data.lazyframe.select(pl.col("window_start") < pl.col("game_date"))
 
 
 def empty_frame(contract: type[pa.DataFrameModel]) -> pl.DataFrame:

@@ -60,9 +60,8 @@ def latest_slate(reader: LakeReader) -> dt.date | None:
 
 
 def champions(reader: LakeReader) -> pl.DataFrame | None:
-    """The champion table when the lake has one (fields.champion_of reads it), else None."""
-    table = getattr(t, "CHAMPION", None)
-    return reader.rows(table) if table is not None and reader.has(table) else None
+    """grading/champion's rows (fields.champion_of reads them), None before it has any."""
+    return reader.rows(t.CHAMPION, columns=["game_date", f.CHAMPION_SYSTEM]) if reader.has(t.CHAMPION) else None
 
 
 class History:
@@ -71,10 +70,9 @@ class History:
     def __init__(self, reader: LakeReader, days: list[dt.date]):
         self.grades = reader.rows(t.PREDICTION_GRADES, since=record.season_start(min(days)), before=max(days))
         self.champions = champions(reader)
-        self.systems = sorted(set(self.grades["system_id"].to_list()))
 
-    def champion(self, day: dt.date, systems: list[str] | None = None) -> str | None:
-        return selection.champion(self.champions, self.grades, day, systems or self.systems)
+    def champion(self, day: dt.date) -> str | None:
+        return f.champion_of(self.champions, day)
 
     def champion_picks(self, day: dt.date) -> pl.DataFrame:
         """Graded picks of each season day before `day`, of that day's champion (the best bets' pool)."""
@@ -99,7 +97,7 @@ class History:
     "The slate of day D as its last refresh left it: v1/slates/<D>/tonight.json (and v1/tonight.json for the "
     "newest slate). Each game with tip-off, each lined player with the line, every system's prediction, the "
     "champion's side and the injury status. One document per day.",
-    [t.PLAYER_PROP_PREDICTIONS.key, t.GAMES.key], RERUN,
+    [t.PLAYER_PROP_PREDICTIONS.key, t.GAMES.key, t.CHAMPION.key], RERUN,
 )
 def tonight(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
@@ -107,7 +105,7 @@ def tonight(context: dg.AssetExecutionContext, lake: LakeResource, exports: Expo
     for day in days:
         preds = reader.rows(t.PLAYER_PROP_PREDICTIONS, since=day, before=day + dt.timedelta(days=1))
         games = reader.rows(t.GAMES, since=day, before=day + dt.timedelta(days=1))
-        doc = slate.tonight(day, preds, games, history.champion(day, sorted(set(preds["system_id"].to_list()))))
+        doc = slate.tonight(day, preds, games, history.champion(day))
         docs = {paths.slate("tonight", day): doc, **({paths.latest("tonight"): doc} if day == newest else {})}
         total += _write(context, exports, day, docs)
     return dg.MaterializeResult(metadata={"bytes": total})
@@ -117,14 +115,15 @@ def tonight(context: dg.AssetExecutionContext, lake: LakeResource, exports: Expo
     BEST_BETS,
     "The picks the selection rule keeps on day D (docs/exports.md, 'Best bets') and the rule's graded record "
     "over the season before D: v1/slates/<D>/best_bets.json (and v1/best_bets.json for the newest slate).",
-    [t.PLAYER_PROP_PREDICTIONS.key, dg.AssetDep(t.PREDICTION_GRADES.key, partition_mapping=DAY_BEFORE)], RERUN,
+    [t.PLAYER_PROP_PREDICTIONS.key, t.CHAMPION.key,
+     dg.AssetDep(t.PREDICTION_GRADES.key, partition_mapping=DAY_BEFORE)], RERUN,
 )
 def best_bets(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
     history, newest, total = History(reader, days), latest_slate(reader), 0
     for day in days:
         preds = reader.rows(t.PLAYER_PROP_PREDICTIONS, since=day, before=day + dt.timedelta(days=1))
-        champion = history.champion(day, sorted(set(preds["system_id"].to_list())))
+        champion = history.champion(day)
         doc = slate.best_bets(day, preds, champion, history.champion_picks(day))
         docs = {paths.slate("best_bets", day): doc, **({paths.latest("best_bets"): doc} if day == newest else {})}
         total += _write(context, exports, day, docs)
@@ -135,7 +134,7 @@ def best_bets(context: dg.AssetExecutionContext, lake: LakeResource, exports: Ex
     RESULTS,
     "Day D's picks graded: result, closing line, CLV, profit at the price taken and at -110, which were the "
     "champion's and the best bets: v1/results/<D>.json. One document per day.",
-    [t.PREDICTION_GRADES.key, t.GAMES.key], GRADED_DAYS,
+    [t.PREDICTION_GRADES.key, t.GAMES.key, t.CHAMPION.key], GRADED_DAYS,
 )
 def results(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
@@ -144,7 +143,7 @@ def results(context: dg.AssetExecutionContext, lake: LakeResource, exports: Expo
         nxt = day + dt.timedelta(days=1)
         grades = reader.rows(t.PREDICTION_GRADES, since=day, before=nxt)
         games = reader.rows(t.GAMES, since=day, before=nxt)
-        champion = history.champion(day, sorted(set(grades["system_id"].to_list())))
+        champion = history.champion(day)
         chosen = selection.best_bets(f.graded(grades).filter(pl.col("system_id").eq_missing(champion)))
         ids = {f.pick_id(r["game_id"], r["player_lookup"], r["system_id"]) for r in chosen.iter_rows(named=True)}
         total += _write(context, exports, day, {paths.results(day): record.results(day, grades, games, champion, ids)})
@@ -156,15 +155,14 @@ def results(context: dg.AssetExecutionContext, lake: LakeResource, exports: Expo
     "Per system over the last 7 and 30 days and the season before day D: hit rate, MAE, ROI at the price taken "
     "and at -110, Brier, CLV; the champion and its running record: v1/slates/<D>/leaderboard.json (and "
     "v1/leaderboard.json for the newest slate).",
-    [dg.AssetDep(t.PREDICTION_GRADES.key, partition_mapping=DAY_BEFORE), t.PLAYER_PROP_PREDICTIONS.key], RERUN,
+    [dg.AssetDep(t.PREDICTION_GRADES.key, partition_mapping=DAY_BEFORE), t.PLAYER_PROP_PREDICTIONS.key,
+     t.CHAMPION.key], RERUN,
 )
 def leaderboard(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
     history, newest, total = History(reader, days), latest_slate(reader), 0
     for day in days:
-        systems = sorted(set(reader.rows(t.PLAYER_PROP_PREDICTIONS, since=day, before=day + dt.timedelta(days=1),
-                                         columns=["system_id"])["system_id"].to_list()))  # fmt: skip
-        champion = history.champion(day, systems)
+        champion = history.champion(day)
         by_day = history.champions_by_day(history.grades, day)
         doc = record.leaderboard(day, history.grades, champion, by_day,
                                  selection.best_bets(history.champion_picks(day)))  # fmt: skip

@@ -9,9 +9,11 @@ import polars as pl
 
 from checks import coverage
 from nba_assets import tables as t
-from nba_assets.automation import GRADED_DAYS
-from nba_assets.common import MODEL_OWNERS, day_windows, png_markdown, table_asset, table_in
+from nba_assets.automation import GRADED_DAYS, RERUN
+from nba_assets.common import MODEL_OWNERS, day_windows, partition_dates, png_markdown, table_asset, table_in
+from nba_assets.logic import champion as champion_logic
 from nba_assets.logic import grading as logic
+from nba_assets.logic import pricing
 from nba_assets.logic import report as report_logic
 from resources.lake import LakeReader, LakeResource
 
@@ -22,7 +24,8 @@ CODE_VERSION = "grading_v1"
     t.PREDICTION_GRADES,
     (
         "One row per (game_id, player_lookup, system_id): the prediction graded against "
-        "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS, absolute and signed error."
+        "player_game_summary of D: WIN/LOSS/PUSH/VOID/NO_LINE/PASS at the pick's line, absolute and signed "
+        "error, profit at the pick's price, closing line and CLV."
     ),
     owners=MODEL_OWNERS,
     code_version=CODE_VERSION,
@@ -31,23 +34,25 @@ CODE_VERSION = "grading_v1"
         "predictions": table_in(t.PLAYER_PROP_PREDICTIONS),
         "actuals": table_in(t.PLAYER_GAME_SUMMARY),
         "games": table_in(t.GAMES),
+        "prop_lines": table_in(t.PROP_LINES),
     },
 )
 def prediction_grades(
-    predictions: pl.DataFrame, actuals: pl.DataFrame, games: pl.DataFrame
+    predictions: pl.DataFrame, actuals: pl.DataFrame, games: pl.DataFrame, prop_lines: pl.DataFrame
 ) -> pl.DataFrame:
     # Only finished games with a boxscore are graded: a player missing from a game not yet played,
     # or whose boxscore is late, is not a VOID. The late boxscore re-runs this partition when it lands.
     final = logic.final_games(games)
     graded = predictions.join(final, on="game_id", how="semi")
-    return logic.grade_predictions(graded, actuals)
+    closing = pricing.closing_lines(prop_lines, games.join(final, on="game_id", how="semi"))
+    return logic.grade_predictions(graded, actuals, closing)
 
 
 @table_asset(
     t.SYSTEM_DAILY_PERFORMANCE,
     (
         "One row per (game_date, system_id): predictions, graded, coverage, MAE, bias, hit rate "
-        "(overall, OVER, UNDER), ROI at -110 and Brier score of p_over."
+        "(overall, OVER, UNDER), ROI at the price taken and at -110, CLV and Brier score of p_over."
     ),
     owners=MODEL_OWNERS,
     code_version=CODE_VERSION,
@@ -56,6 +61,54 @@ def prediction_grades(
 )
 def system_daily_performance(grades: pl.DataFrame) -> pl.DataFrame:
     return logic.daily_performance(grades)
+
+
+@table_asset(
+    t.CHAMPION,
+    (
+        "One row per game_date: the prediction system backing the day's picks (the champion), with its "
+        "trailing-window figures (priced bets, ROI at the price taken, hit rate, CLV) beside the best "
+        "challenger's, decided from graded days before D only (the rule: docs/grading.md)."
+    ),
+    owners=MODEL_OWNERS,
+    code_version=CODE_VERSION,
+    automation_condition=RERUN,
+    deps=[
+        # Lineage: the rule reads the graded days of the window before D through the lake reader (and
+        # replays the titles before it); a re-graded day re-runs the days whose window holds it.
+        dg.AssetDep(
+            t.SYSTEM_DAILY_PERFORMANCE.key,
+            partition_mapping=dg.TimeWindowPartitionMapping(
+                start_offset=-champion_logic.RULE.window_days, end_offset=-1
+            ),
+        )
+    ],
+)
+def champion(context: dg.AssetExecutionContext, lake: LakeResource):
+    days = partition_dates(context)
+    perf = lake.reader().rows(t.SYSTEM_DAILY_PERFORMANCE, before=max(days), columns=champion_logic.PERFORMANCE_COLUMNS)
+    out = champion_logic.champion_history(perf, days)
+    promotions = out.filter(pl.col("promoted"))
+    # Each day's event carries its champion and figures; a promotion's says who it replaced and by how much.
+    for row in out.iter_rows(named=True):
+        meta = {k: v for k, v in row.items() if k != "game_date" and v is not None}
+        meta["window_start"] = str(row["window_start"])
+        if row["promoted"]:
+            context.log.info(
+                f"{row['game_date']}: {row['champion']} replaces {row['previous_champion']} "
+                f"(ROI {row['champion_roi']} over {row['champion_bets']} bets)"
+            )
+        context.add_asset_metadata(meta, partition_key=str(row["game_date"]))
+    yield dg.Output(
+        out,
+        metadata={
+            "rule": champion_logic.RULE.describe(),
+            "promotions": dg.MetadataValue.json(
+                [{"day": str(d), "champion": c, "replaces": p} for d, c, p in
+                 promotions.select("game_date", "champion", "previous_champion").iter_rows()]
+            ),
+        },
+    )
 
 
 @dg.asset(
@@ -133,4 +186,4 @@ def daily_coverage(reader: LakeReader, window_days: int = REPORT_WINDOW_DAYS) ->
     return pl.concat(parts, how="vertical") if parts else coverage.load_daily_coverage(reader)
 
 
-GRADING_ASSETS = [prediction_grades, system_daily_performance, season_report]
+GRADING_ASSETS = [prediction_grades, system_daily_performance, champion, season_report]

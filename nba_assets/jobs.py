@@ -18,7 +18,8 @@ def keys(*tables: t.Table) -> list[dg.AssetKey]:
 
 DAILY_LAYERS = dg.AssetSelection.groups("raw", "analytics", "features")
 PREDICT_AND_GRADE = dg.AssetSelection.assets(*keys(t.RECOMMENDATION_HISTORY, t.PLAYER_PROP_PREDICTIONS,
-                                                   t.PREDICTION_GRADES, t.SYSTEM_DAILY_PERFORMANCE))
+                                                   t.PREDICTION_GRADES, t.SYSTEM_DAILY_PERFORMANCE,
+                                                   t.CHAMPION))
 
 # raw -> analytics -> features for a range of game days (one single run per range).
 ingest_job = dg.define_asset_job(

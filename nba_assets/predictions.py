@@ -181,7 +181,7 @@ def recommendation_history(
     holes = history_holes(reader, days)
     # One read of the range's stored history and one model load per week, not one of each per day.
     stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
-    stored = stored.cast(dict(t.RECOMMENDATION_HISTORY.empty().schema))
+    stored = history.conform(stored)
     inputs_by_day = [by_day(frame) for frame in (features, schedule, prop_lines, injuries, stored, holes)]
     models: dict[str, object] = {}
     for d in days:

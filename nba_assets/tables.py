@@ -167,6 +167,8 @@ PREDICTION_GRADES = Table("grading", "prediction_grades", "one row per graded pr
                           "PredictionGradeContract", ("game_id", "player_lookup", "system_id"), max_drop=FINAL_FACTS)
 SYSTEM_DAILY_PERFORMANCE = Table("grading", "system_daily_performance", "one row per system per graded day",
                                  "SystemDailyPerformanceContract", ("game_date", "system_id"), max_drop=FINAL_FACTS)
+CHAMPION = Table("grading", "champion", "one row per game day: the system backing its picks, from grades before it",
+                 "ChampionContract", ("game_date",))
 SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
                       partitioned=NONE, partition_column=None)
 # ------------------------------------------------------------------------------------- exports

@@ -34,6 +34,8 @@ AUTOMATION.update({
     tables.EXPORT_LEADERBOARD.label: "rerun_on_upstream_update", tables.EXPORT_PLAYERS.label: "rerun_on_upstream_update",
     tables.EXPORT_RESULTS.label: "rerun_graded_days",
 })
+# The one exception: today's champion backs tonight's picks and reads only the days graded before today.
+AUTOMATION[tables.CHAMPION.label] = "rerun_on_upstream_update"
 
 
 def _specs() -> dict[str, dg.AssetSpec]:

@@ -18,7 +18,7 @@ import polars as pl
 from io_managers.model_store import TrainedModel
 from nba_assets import tables
 from nba_assets.contracts import PlayerFeaturesContract
-from nba_assets.logic import injuries, systems
+from nba_assets.logic import injuries, pricing, systems
 from nba_assets.logic.inputs import stale_reasons
 from nba_assets.logic.system_ids import BASELINE_SYSTEM, MARKET_SYSTEM, MODEL_SYSTEM
 
@@ -213,6 +213,7 @@ def _system_rows(base: pl.DataFrame, system_id: str, out: systems.SystemOutput) 
             p_over=pl.when(has_line).then(pl.col("p_raw").clip(0.0, 1.0).round(4)),
         )
         .with_columns(recommendation=rec, pass_reason=reason)
+        .with_columns(pricing.pick_exprs())
         .with_columns(
             # Confidence is NOT taken from p_over: on held-out weeks no system's p_over beats always saying
             # the base rate (Brier skill < 0, docs/architecture.md 5a). It is how far the edge is past
@@ -236,6 +237,7 @@ CONTEXT_COLUMNS = {
     "injury_status": pl.Utf8,
     "injury_report_ts": pl.Datetime("us", "UTC"),
     "line_snapshot_ts": pl.Datetime("us", "UTC"),
+    **pricing.OFFER_SCHEMA,  # the best offer per side as of created_at: the pick is the recommended side's
 }
 
 
@@ -250,9 +252,10 @@ def build_predictions(
 
     Feature rows must carry `tipoff_utc`; `created_at` is either passed (one time for every row) or a
     column of the rows (`refresh` too), never now(): re-running reproduces the rows byte for byte.
-    Optional row columns: injury_status, injury_report_ts (logic/injuries.status_asof) and
-    line_snapshot_ts. `missing` (logic.inputs.missing_team_games): teams whose recent history has a
-    hole; their rows are PASS with a STALE_INPUTS reason.
+    Optional row columns: injury_status, injury_report_ts (logic/injuries.status_asof),
+    line_snapshot_ts and the best offers (logic/pricing.lines_asof; without them a pick has no book).
+    `missing` (logic.inputs.missing_team_games): teams whose recent history has a hole; their rows are
+    PASS with a STALE_INPUTS reason.
     """
     if created_at is not None and created_at.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (the contract stores UTC)")
@@ -278,6 +281,7 @@ def build_predictions(
         injury_status=pl.col("injury_status"),
         injury_report_ts=pl.col("injury_report_ts"),
         line_snapshot_ts=pl.col("line_snapshot_ts"),
+        *(pl.col(c) for c in pricing.OFFER_SCHEMA),
         refresh=pl.col("refresh"),
         tipoff_utc=pl.col("tipoff_utc").cast(pl.Datetime("us", "UTC")),
         created_at=pl.col("created_at").cast(pl.Datetime("us", "UTC")),

@@ -117,6 +117,7 @@ def clean_day(d: dt.date) -> dict[str, pl.DataFrame]:
             n_predictions=pl.len(), n_graded=pl.len(), wins=(pl.col("outcome") == "WIN").sum(),
             losses=(pl.col("outcome") == "LOSS").sum(), pushes=pl.lit(0),
         ),
+        tables.CHAMPION.label: pl.DataFrame({"game_date": [d], "champion": [SYSTEMS[0]]}),
     }  # fmt: skip
 
 
@@ -198,6 +199,7 @@ def standin_assets(faults: dict[str, Fault] | None = None) -> list[dg.AssetsDefi
         tables.PLAYER_PROP_PREDICTIONS.label: [tables.RECOMMENDATION_HISTORY.label],
         tables.PREDICTION_GRADES.label: [tables.PLAYER_PROP_PREDICTIONS.label],
         tables.SYSTEM_DAILY_PERFORMANCE.label: [tables.PREDICTION_GRADES.label],
+        tables.CHAMPION.label: [tables.SYSTEM_DAILY_PERFORMANCE.label],
     }
 
     def make(table: str) -> dg.AssetsDefinition:
@@ -247,7 +249,7 @@ def test_clean_day_passes_every_check_per_partition(clean_run):
     assert result.success
     evs = evaluations(result)
     expected = {(k.asset_key.to_user_string(), k.name) for c in cd.build_asset_checks() for k in c.check_keys}
-    assert set(evs) == expected and len(expected) == 37
+    assert set(evs) == expected and len(expected) == 38
     failed = {k: e.metadata["summary"].value for k, e in evs.items() if not e.passed}
     assert failed == {}
     assert {e.partition for e in evs.values()} == {DAY}

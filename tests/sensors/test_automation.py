@@ -100,12 +100,15 @@ def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predicti
         tables.PLAYER_PROP_PREDICTIONS.label: {str(TODAY)},
         tables.PREDICTION_GRADES.label: {str(d)},
         tables.SYSTEM_DAILY_PERFORMANCE.label: {str(d)},
-        # the exports follow: D's slate (its games changed) and results, the next slate's record, today's
-        tables.EXPORT_TONIGHT.label: {str(d), str(TODAY)},
-        tables.EXPORT_RESULTS.label: {str(d)},
+        # the exports follow: D's slate (its games changed) and results, then every day whose champion is
+        # decided again (results: not today's, whose games are not final), the players of D and today
+        tables.EXPORT_TONIGHT.label: {str(d)} | following,
+        tables.EXPORT_RESULTS.label: {str(d)} | following - {str(TODAY)},
         tables.EXPORT_PLAYERS.label: {str(d), str(TODAY)},
-        tables.EXPORT_BEST_BETS.label: {str(d + dt.timedelta(days=1)), str(TODAY)},
-        tables.EXPORT_LEADERBOARD.label: {str(d + dt.timedelta(days=1)), str(TODAY)},
+        tables.EXPORT_BEST_BETS.label: following,
+        tables.EXPORT_LEADERBOARD.label: following,
+        # every champion day whose 30-day window holds D, up to today; not D itself (grades < D only)
+        tables.CHAMPION.label: following,
     }
 
 

@@ -30,6 +30,7 @@ def preds(rows: list[dict]) -> pl.DataFrame:
     base = {
         "game_id": "0022500001", "game_date": D, "player_lookup": "anna", "system_id": "alpha",
         "model_version": "m", "predicted_points": 24.0, "line": 20.5, "line_source": "CONSENSUS", "n_books": 4,
+        "pick_book": "bookA", "pick_line": 21.0, "pick_price": -105,
         "edge": 3.5, "p_over": 0.6, "recommendation": "OVER", "pass_reason": None, "confidence": 50.0,
         "feature_quality_score": 90.0, "injury_status": None, "injury_report_ts": None, "line_snapshot_ts": MADE,
         "refresh": "morning", "tipoff_utc": TIP, "created_at": MADE,
@@ -41,7 +42,8 @@ def preds(rows: list[dict]) -> pl.DataFrame:
 def grades(rows: list[dict]) -> pl.DataFrame:
     base = {
         "game_id": "0022500001", "game_date": D, "player_lookup": "anna", "system_id": "alpha",
-        "predicted_points": 24.0, "line": 20.5, "recommendation": "OVER", "p_over": 0.6, "actual_points": 25,
+        "predicted_points": 24.0, "line": 20.5, "recommendation": "OVER", "p_over": 0.6, "pick_book": "bookA",
+        "pick_line": 20.5, "pick_price": -110, "profit_units": None, "closing_line": 21.0, "clv": None, "actual_points": 25,
         "actual_minutes": 30.0, "outcome": "WIN", "absolute_error": 1.0, "signed_error": -1.0, "refresh": "T-10m",
         "created_at": MADE,
     }  # fmt: skip
@@ -78,12 +80,12 @@ def test_a_naive_time_is_refused():
 
 
 # ------------------------------------------------------------------------------------------ fields
-def test_pricing_columns_fall_back_to_the_consensus_never_to_an_invented_price():
+def test_the_pick_and_the_consensus_come_from_the_prediction_never_an_invented_price():
     out = fields.priced(preds([{}]))
-    assert out.select(fields.CONSENSUS_LINE, fields.BOOK_COUNT, fields.PICK_LINE).row(0) == (20.5, 4, 20.5)
-    assert out[fields.PICK_PRICE][0] is None and out[fields.PICK_BOOK][0] is None
-    present = fields.priced(preds([{}]).with_columns(pick_price=pl.lit(-105.0), pick_book=pl.lit("bk")))
-    assert present[fields.PICK_PRICE][0] == -105.0 and present[fields.PICK_BOOK][0] == "bk"
+    assert out.select(fields.CONSENSUS_LINE, fields.BOOK_COUNT, fields.PICK_LINE, fields.PICK_PRICE).row(0) == (
+        20.5, 4, 21.0, -105)
+    unpriced = fields.priced(preds([{}]).drop(fields.PICK_PRICE, fields.PICK_BOOK))  # a lake before the pick
+    assert unpriced[fields.PICK_PRICE][0] is None and unpriced[fields.PICK_BOOK][0] is None
 
 
 def test_profit_at_110_by_outcome():
@@ -91,19 +93,12 @@ def test_profit_at_110_by_outcome():
     assert g["profit_at_110"].to_list() == [pytest.approx(100 / 110), -1.0, 0.0, None]
 
 
-def test_champion_comes_from_the_champion_table_else_the_fallback_rule():
-    table = pl.DataFrame({"game_date": [D - dt.timedelta(days=3)], "system_id": ["beta"]})
-    assert fields.champion_of(table, D) == "beta"
+def test_the_champion_of_a_day_is_grading_champions_row_for_it_or_the_latest_before():
+    table = pl.DataFrame({"game_date": [D - dt.timedelta(days=3), D], "champion": ["beta", "alpha"]})
+    assert fields.champion_of(table, D) == "alpha"
+    assert fields.champion_of(table, D - dt.timedelta(days=1)) == "beta"  # the day's row not written yet
     assert fields.champion_of(table, D - dt.timedelta(days=5)) is None
-    # fallback: the best ROI at -110 over the last 30 days with enough picks
-    many = [{"system_id": "alpha", "player_lookup": f"p{i}", "outcome": "WIN" if i % 2 else "LOSS",
-             "game_date": D - dt.timedelta(days=1)} for i in range(selection.FALLBACK_MIN_PICKS)]
-    many += [{"system_id": "beta", "player_lookup": f"p{i}", "outcome": "WIN", "game_date": D - dt.timedelta(days=1)}
-             for i in range(selection.FALLBACK_MIN_PICKS)]  # fmt: skip
-    assert selection.champion(None, grades(many), D, list(SYSTEMS)) == "beta"
-    too_few = grades(many[: selection.FALLBACK_MIN_PICKS - 1])
-    assert selection.champion(None, too_few, D, ["beta", "alpha"]) == "alpha"  # first by name
-    assert selection.champion(None, grades([]).clear(), D, []) is None
+    assert fields.champion_of(None, D) is None
 
 
 # ------------------------------------------------------------------------------------- selection
@@ -131,6 +126,7 @@ def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champion
     frame = preds([
         {}, {"system_id": "beta", "recommendation": "UNDER", "predicted_points": 18.0, "p_over": 0.4},
         {"player_lookup": "nolines", "line": None, "line_source": "NO_LINE", "recommendation": "NO_LINE", "edge": None,
+         "pick_book": None, "pick_line": None, "pick_price": None,
          "created_at": MADE + dt.timedelta(hours=2), "line_snapshot_ts": None},
         {"player_lookup": "benched", "injury_status": "OUT", "recommendation": "PASS"},
     ])  # fmt: skip
@@ -141,8 +137,8 @@ def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champion
     by_player = {p["player_lookup"]: p for p in first["players"]}
     assert set(by_player) == {"anna", "benched"}  # no line, nothing to bet
     anna = by_player["anna"]
-    assert anna["pick"] == {"pick_id": "0022500001:anna:beta", "side": "UNDER", "system_id": "beta", "edge": 3.5,
-                            "p_over": 0.4}  # fmt: skip
+    assert anna["pick"] == {"pick_id": "0022500001:anna:beta", "side": "UNDER", "system_id": "beta", "line": 21.0,
+                            "book": "bookA", "price": -105, "edge": 3.5, "p_over": 0.4}  # fmt: skip
     assert [p["system_id"] for p in anna["predictions"]] == ["alpha", "beta"]
     assert by_player["benched"]["pick"] is None and by_player["benched"]["injury_status"] == "OUT"
     assert doc["as_of"] == "2025-12-10T17:00:00Z"
@@ -168,7 +164,8 @@ def test_results_grade_every_sided_pick_and_say_when_complete():
     assert (alpha["picks"], alpha["wins"], alpha["losses"], alpha["pushes"]) == (3, 1, 1, 1)
     assert alpha["hit_rate"] == 0.5 and alpha["roi_at_110"] == pytest.approx((100 / 110 - 1) / 2, abs=1e-4)
     assert doc["best_bets"]["picks"] == 1 and doc["picks"][0]["best_bet"] and doc["picks"][0]["champion_pick"]
-    assert alpha["roi_at_price"] is None  # no price column in this lake: never an invented -110
+    assert alpha["roi_at_price"] is None  # no profit at the price taken on these rows: never an invented -110
+    assert doc["picks"][0]["book"] == "bookA" and doc["picks"][0]["closing_line"] == 21.0
     pending = record.results(D, g.filter(pl.col("game_id") == "0022500001"), GAMES, "alpha", set())
     assert not pending["complete"] and pending["graded_games"] == 1
 

@@ -1,10 +1,11 @@
 """Where the exports read what a pick was made at: the pricing columns, in one place.
 
-Issue 29's pricing work (branch `pricing`) adds to the predictions the book, line and price a pick was
-taken at and the consensus at the time, to the grades the profit at that price, the closing line and
-CLV, and a `predictions/champion` table. The exports read those columns through this module only:
-`priced` and `graded` give every frame the same columns whether or not the lake has them yet (a missing
-column is null, or the value it falls back to, named below), so the documents' shape never changes.
+The predictions carry the consensus line and its book count (`line`, `n_books`) and the pick: the best
+offer for the recommended side as of the prediction (`pick_book`, `pick_line`, `pick_price`, American
+odds; logic/pricing.py). The grades carry the profit at that price, the closing line and CLV, and
+`grading/champion` names the system backing each day's picks (logic/champion.py, docs/grading.md).
+The exports read those columns through this module only: `priced` and `graded` give every frame the
+export's names, and a column a lake written before it lacks reads as null (never an invented -110).
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ PICK_BOOK, PICK_LINE, PICK_PRICE = "pick_book", "pick_line", "pick_price"
 CONSENSUS_LINE, BOOK_COUNT = "consensus_line", "book_count"
 # grade columns
 PROFIT_UNITS, CLOSING_LINE, CLV = "profit_units", "closing_line", "clv"
-CHAMPION_SYSTEM = "system_id"  # the champion table's column naming the day's champion
+CHAMPION_SYSTEM = "champion"  # grading/champion's column naming the day's champion
 
-# What each pricing column falls back to when the lake predates it: the consensus line and book count
-# the predictions always had; no book and no price (never an invented -110).
+# export field -> where it comes from; the pick's columns read as null in a lake written before them.
 _PREDICTION_FALLBACKS: dict[str, pl.Expr] = {
     CONSENSUS_LINE: pl.col("line"),
     BOOK_COUNT: pl.col("n_books"),
@@ -63,8 +63,8 @@ def graded(grades: pl.DataFrame) -> pl.DataFrame:
 
 
 def champion_of(champions: pl.DataFrame | None, day: dt.date) -> str | None:
-    """The champion backing day `day`'s picks: the champion table's row for the day, else its latest
-    earlier row; None when there is no champion table or no row up to `day`."""
+    """The champion backing day `day`'s picks: grading/champion's row for the day (its latest earlier
+    row while the day's is not written yet); None when the lake has no champion row up to `day`."""
     if champions is None or champions.height == 0 or CHAMPION_SYSTEM not in champions.columns:
         return None
     rows = champions.filter(pl.col("game_date") <= day).sort("game_date")

@@ -14,8 +14,6 @@ its own graded record.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
 from nba_assets.logic.exports import fields as f
@@ -24,10 +22,6 @@ MIN_EDGE = 2.0
 MIN_PROB = 0.5238  # 110/210: break-even at -110
 MAX_PER_DAY = 5
 ONE_PER_GAME = True
-# The fallback champion (no champion table in the lake): the best trailing-window ROI at -110 among
-# systems with at least FALLBACK_MIN_PICKS graded picks in it.
-FALLBACK_WINDOW_DAYS = 30
-FALLBACK_MIN_PICKS = 20
 
 RULE = {
     "applies_to": "the champion's picks of the day",
@@ -69,26 +63,3 @@ def best_bets(picks: pl.DataFrame) -> pl.DataFrame:
     return ranked.with_columns(rank=pl.int_range(1, pl.len() + 1).over("game_date")).filter(
         pl.col("rank") <= MAX_PER_DAY
     )
-
-
-def fallback_champion(grades: pl.DataFrame, day: dt.date, systems: list[str]) -> str | None:
-    """Without a champion table: the best ROI at -110 over the FALLBACK_WINDOW_DAYS before `day`
-    (at least FALLBACK_MIN_PICKS graded picks; ties by system_id), else the first of `systems`."""
-    lo = day - dt.timedelta(days=FALLBACK_WINDOW_DAYS)
-    window = f.graded(grades).filter(
-        (pl.col("game_date") >= lo) & (pl.col("game_date") < day) & pl.col("outcome").is_in(["WIN", "LOSS"])
-    )
-    scored = (
-        window.group_by("system_id")
-        .agg(n=pl.len(), roi=pl.col("profit_at_110").mean())
-        .filter(pl.col("n") >= FALLBACK_MIN_PICKS)
-        .sort(["roi", "system_id"], descending=[True, False])
-    )
-    if scored.height:
-        return scored["system_id"][0]
-    return sorted(systems)[0] if systems else None
-
-
-def champion(champions: pl.DataFrame | None, grades: pl.DataFrame, day: dt.date, systems: list[str]) -> str | None:
-    """The system backing `day`'s picks: the champion table's, else the fallback rule's."""
-    return f.champion_of(champions, day) or fallback_champion(grades, day, systems)

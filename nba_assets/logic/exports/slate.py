@@ -65,7 +65,8 @@ def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champi
             if chosen.height and chosen["recommendation"][0] in ("OVER", "UNDER"):
                 c = chosen.row(0, named=True)
                 pick = {"pick_id": pick_id(gid, lookup, c["system_id"]), "side": c["recommendation"],
-                        "system_id": c["system_id"], "edge": c["edge"], "p_over": c["p_over"]}  # fmt: skip
+                        "system_id": c["system_id"], "line": c[f.PICK_LINE], "book": c[f.PICK_BOOK],
+                        "price": c[f.PICK_PRICE], "edge": c["edge"], "p_over": c["p_over"]}  # fmt: skip
             players.append({
                 "player_lookup": lookup,
                 "injury_status": first["injury_status"],
