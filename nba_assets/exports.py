@@ -85,11 +85,8 @@ class History:
         return g.join(wanted, on=["game_date", "system_id"], how="semi")
 
     def champions_by_day(self, grades: pl.DataFrame, day: dt.date) -> dict[dt.date, str]:
-        out = {}
-        for d in sorted(set(grades["game_date"].to_list())):
-            if d < day and (c := self.champion(d)) is not None:
-                out[d] = c
-        return out
+        """{graded day before `day`: its champion}."""
+        return f.champions_by_day(self.champions, [d for d in grades["game_date"].unique().to_list() if d < day])
 
 
 @_export_asset(

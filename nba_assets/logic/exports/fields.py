@@ -65,10 +65,19 @@ def graded(grades: pl.DataFrame) -> pl.DataFrame:
 def champion_of(champions: pl.DataFrame | None, day: dt.date) -> str | None:
     """The champion backing day `day`'s picks: grading/champion's row for the day (its latest earlier
     row while the day's is not written yet); None when the lake has no champion row up to `day`."""
-    if champions is None or champions.height == 0 or CHAMPION_SYSTEM not in champions.columns:
+    if champions is None or champions.height == 0:
         return None
-    rows = champions.filter(pl.col("game_date") <= day).sort("game_date")
-    return rows[CHAMPION_SYSTEM][-1] if rows.height else None
+    return champions_by_day(champions, [day]).get(day)
+
+
+def champions_by_day(champions: pl.DataFrame | None, days: list[dt.date]) -> dict[dt.date, str]:
+    """champion_of for many days at once (an as-of join): {day: champion} for the days that have one."""
+    if champions is None or champions.height == 0 or not days:
+        return {}
+    wanted = pl.DataFrame({"game_date": sorted(set(days))}, schema={"game_date": pl.Date})
+    table = champions.select("game_date", CHAMPION_SYSTEM).sort("game_date")
+    got = wanted.join_asof(table, on="game_date", strategy="backward").drop_nulls(CHAMPION_SYSTEM)
+    return dict(got.iter_rows())
 
 
 def pick_id(game_id: str, player_lookup: str, system_id: str) -> str:

@@ -112,19 +112,27 @@ def leaderboard(day: dt.date, grades: pl.DataFrame, champion: str | None, champi
             rows = mine if days is None else mine.filter(pl.col("game_date") >= day - dt.timedelta(days=days))
             entry[name] = _metrics(rows)
         table.append(entry)
-    series, wins, losses, units = [], 0, 0, 0.0
-    for d in sorted(champions_by_day):
-        rows = season.filter((pl.col("game_date") == d) & (pl.col("system_id") == champions_by_day[d]))
-        rec = graded_record(rows)
-        if rec["picks"] == 0:
-            continue
-        wins, losses, units = wins + rec["wins"], losses + rec["losses"], units + rec["units_at_110"]
-        series.append({"game_date": d, "system_id": champions_by_day[d], "wins": wins, "losses": losses,
-                       "units_at_110": units})  # fmt: skip
     return {
         "schema_version": SCHEMA_VERSION, "document": "leaderboard", "game_date": day, "season_start": start,
         "as_of": season["created_at"].max() if season.height else None,
         "latest_graded_day": season["game_date"].max() if season.height else None,
-        "champion": champion, "systems": table, "champion_record": series,
+        "champion": champion, "systems": table, "champion_record": running_record(season, champions_by_day),
         "best_bets": graded_record(best_bets_picks),
     }  # fmt: skip
+
+
+def running_record(season: pl.DataFrame, champions_by_day: dict[dt.date, str]) -> list[dict[str, Any]]:
+    """Cumulative wins, losses and units at -110 of each day's champion's graded picks, one point per day
+    with any (fields.graded rows of the season)."""
+    backed = pl.DataFrame({"game_date": list(champions_by_day), "system_id": list(champions_by_day.values())},
+                          schema={"game_date": pl.Date, "system_id": pl.Utf8})  # fmt: skip
+    out = pl.col("outcome")
+    daily = (
+        season.join(backed, on=["game_date", "system_id"], how="semi")
+        .filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"]))
+        .group_by("game_date", "system_id")
+        .agg(wins=(out == "WIN").sum(), losses=(out == "LOSS").sum(), units_at_110=pl.col("profit_at_110").sum())
+        .sort("game_date")
+        .with_columns(pl.col("wins", "losses", "units_at_110").cum_sum())
+    )
+    return [{**r, "wins": int(r["wins"]), "losses": int(r["losses"])} for r in daily.iter_rows(named=True)]
