@@ -70,13 +70,14 @@ class History:
     def __init__(self, reader: LakeReader, days: list[dt.date]):
         self.grades = reader.rows(t.PREDICTION_GRADES, since=record.season_start(min(days)), before=max(days))
         self.champions = champions(reader)
+        self.graded = f.graded(self.grades)  # once: every day of a range filters it
 
     def champion(self, day: dt.date) -> str | None:
         return f.champion_of(self.champions, day)
 
     def champion_picks(self, day: dt.date) -> pl.DataFrame:
         """Graded picks of each season day before `day`, of that day's champion (the best bets' pool)."""
-        g = f.graded(self.grades).filter(
+        g = self.graded.filter(
             (pl.col("game_date") >= record.season_start(day)) & (pl.col("game_date") < day)
         )
         by_day = self.champions_by_day(g, day)
@@ -160,8 +161,8 @@ def leaderboard(context: dg.AssetExecutionContext, lake: LakeResource, exports: 
     history, newest, total = History(reader, days), latest_slate(reader), 0
     for day in days:
         champion = history.champion(day)
-        by_day = history.champions_by_day(history.grades, day)
-        doc = record.leaderboard(day, history.grades, champion, by_day,
+        by_day = history.champions_by_day(history.graded, day)
+        doc = record.leaderboard(day, history.graded, champion, by_day,
                                  selection.best_bets(history.champion_picks(day)))  # fmt: skip
         docs = {paths.slate("leaderboard", day): doc, **({paths.latest("leaderboard"): doc} if day == newest else {})}
         total += _write(context, exports, day, docs)
