@@ -30,6 +30,8 @@ from nba_assets.definitions import build_definitions
 from tests.conftest import SIM_NOW, lake_instance_for_test, range_tags
 from tests.e2e.test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, _skip_reason
 
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 FIRST, START, END = "2025-12-04", "2025-12-09", "2025-12-12"
