@@ -124,7 +124,8 @@ def test_best_bets_rule_edge_probability_one_per_game_and_at_most_n():
 # ---------------------------------------------------------------------------------------- tonight
 def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champions_side():
     frame = preds([
-        {}, {"system_id": "beta", "recommendation": "UNDER", "predicted_points": 18.0, "p_over": 0.4},
+        {}, {"system_id": "beta", "recommendation": "UNDER", "predicted_points": 18.0, "p_over": 0.4, "pick_book": "bookB",
+             "pick_price": -115},
         {"player_lookup": "nolines", "line": None, "line_source": "NO_LINE", "recommendation": "NO_LINE", "edge": None,
          "pick_book": None, "pick_line": None, "pick_price": None,
          "created_at": MADE + dt.timedelta(hours=2), "line_snapshot_ts": None},
@@ -138,7 +139,9 @@ def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champion
     assert set(by_player) == {"anna", "benched"}  # no line, nothing to bet
     anna = by_player["anna"]
     assert anna["pick"] == {"pick_id": "0022500001:anna:beta", "side": "UNDER", "system_id": "beta", "line": 21.0,
-                            "book": "bookA", "price": -105, "edge": 3.5, "p_over": 0.4}  # fmt: skip
+                            "book": "bookB", "price": -115, "edge": 3.5, "p_over": 0.4}  # fmt: skip
+    assert anna["line"]["best"] == {"book": "bookB", "line": 21.0, "price": -115}  # the champion's offer
+    assert anna["line"]["consensus"] == 20.5 and anna["line"]["book_count"] == 4
     assert [p["system_id"] for p in anna["predictions"]] == ["alpha", "beta"]
     assert by_player["benched"]["pick"] is None and by_player["benched"]["injury_status"] == "OUT"
     assert doc["as_of"] == "2025-12-10T17:00:00Z"

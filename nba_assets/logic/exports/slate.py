@@ -59,8 +59,9 @@ def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champi
         players = []
         for (lookup,), prow in sorted(rows.partition_by("player_lookup", as_dict=True).items()) if rows.height else []:
             prow = prow.sort("system_id")
-            first = prow.row(0, named=True)
             chosen = prow.filter(pl.col("system_id").eq_missing(champion))
+            # the line as the champion's row has it (its pick's offer), else the first system's
+            first = (chosen if chosen.height else prow).row(0, named=True)
             pick = None
             if chosen.height and chosen["recommendation"][0] in ("OVER", "UNDER"):
                 c = chosen.row(0, named=True)
