@@ -32,17 +32,16 @@ RESULTS_COMPLETE = "results_complete_morning_after"
 class Day:
     """What a rule reads for one day: the written documents and the lake's rows of the day."""
 
-    def __init__(self, context: dg.AssetCheckExecutionContext, day: str):
-        self.context, self.day = context, dt.date.fromisoformat(day)
+    def __init__(self, context: dg.AssetCheckExecutionContext, day: str, shared: dict):
+        self.context, self.day, self.shared = context, dt.date.fromisoformat(day), shared  # shared: the step's
         self.store, self.reader = context.resources.exports.store(), context.resources.lake.reader()
 
     def doc(self, relpath: str) -> dict | None:
         data = self.store.read(relpath)
         return json.loads(data) if data is not None else None
 
-    def rows(self, table: t.Table, columns: list[str], *, onwards: bool = False) -> pl.DataFrame:
-        before = None if onwards else self.day + dt.timedelta(days=1)
-        return self.reader.rows(table, since=self.day, before=before, columns=columns)
+    def rows(self, table: t.Table, columns: list[str]) -> pl.DataFrame:
+        return self.reader.rows(table, since=self.day, before=self.day + dt.timedelta(days=1), columns=columns)
 
 
 def day_check(key: dg.AssetKey, name: str, severity: dg.AssetCheckSeverity, description: str,
@@ -53,7 +52,8 @@ def day_check(key: dg.AssetKey, name: str, severity: dg.AssetCheckSeverity, desc
                     description=description)  # fmt: skip
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         days = list(context.partition_keys)
-        one_day = lambda d: rule(Day(context, d))  # noqa: E731
+        shared: dict = {}  # what every day of the step reads alike, read once
+        one_day = lambda d: rule(Day(context, d, shared))  # noqa: E731
         return check_result(context, severity, DayRule(whole=lambda: combine(*(one_day(d) for d in days)), day=one_day))
 
     return _check
@@ -84,8 +84,12 @@ def day_documents(day: Day, key: dg.AssetKey) -> list[str]:
     if key == assets.PLAYERS:
         cols = ["player_lookup", "game_date"]
         summaries, preds = day.rows(t.PLAYER_GAME_SUMMARY, cols), day.rows(t.PLAYER_PROP_PREDICTIONS, cols)
-        later = pl.concat([day.rows(tb, cols, onwards=True) for tb in (t.PLAYER_GAME_SUMMARY, t.PLAYER_PROP_PREDICTIONS)])
-        return [paths.player(p) for p in players.players_of_day(day.day, preds, summaries, players.latest_day(later))]
+        if "latest" not in day.shared:  # each player's latest game from the step's first day on, read once
+            first = min(dt.date.fromisoformat(k) for k in day.context.partition_keys)
+            later = pl.concat([day.reader.rows(tb, since=first, columns=cols)
+                               for tb in (t.PLAYER_GAME_SUMMARY, t.PLAYER_PROP_PREDICTIONS)])  # fmt: skip
+            day.shared["latest"] = players.latest_day(later)
+        return [paths.player(p) for p in players.players_of_day(day.day, preds, summaries, day.shared["latest"])]
     return [paths.slate(key.path[-1], day.day)]
 
 
