@@ -107,7 +107,7 @@ class Replay:
 
 # Features read 190 days of summaries (partition mapping): automation re-runs a feature day only when
 # every one of those dep partitions exists, so the days before the replayed window are reported.
-WINDOWED_DEPS = ("player_game_summary", "team_game_summary", "points_model")
+WINDOWED_DEPS = ("player_game_summary", "team_game_summary", "points_model", "system_daily_performance")
 
 
 def _requests(out) -> list[dg.RunRequest]:
