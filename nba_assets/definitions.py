@@ -11,6 +11,7 @@ from checks.health import pipeline_health
 from checks.registry import all_asset_checks
 from nba_assets.analytics import ANALYTICS_ASSETS
 from nba_assets.derived import DERIVED_ASSETS
+from nba_assets.exports import EXPORT_ASSETS
 from nba_assets.features import FEATURE_ASSETS
 from nba_assets.grading import GRADING_ASSETS
 from nba_assets.jobs import JOBS
@@ -22,7 +23,8 @@ from resources.settings import settings
 from sensors.definitions import ALL_JOBS, ALL_SCHEDULES, SENSORS
 from sensors.warehouse import WAREHOUSE_JOBS, WAREHOUSE_SENSORS
 
-ALL_ASSETS = [*RAW_ASSETS, *RAW_FEED_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS, *GRADING_ASSETS]
+ALL_ASSETS = [*RAW_ASSETS, *RAW_FEED_ASSETS, *ANALYTICS_ASSETS, *DERIVED_ASSETS, *FEATURE_ASSETS, *PREDICTION_ASSETS,
+              *GRADING_ASSETS, *EXPORT_ASSETS]
 
 
 def build_definitions() -> dg.Definitions:

@@ -35,6 +35,10 @@ train_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(t.POINTS_MODEL.key),
     description="train the walk-forward LightGBM model for a week",
 )
+# The published JSON documents (nba_assets/exports.py) for a range of game days.
+exports_job = dg.define_asset_job(
+    "publish_exports", selection=dg.AssetSelection.groups("exports"), description="the JSON exports"
+)
 report_job = dg.define_asset_job("season_report", selection=dg.AssetSelection.assets(t.SEASON_REPORT.key))
 
 # The game-day run's subsets: each scheduled request picks one (asset_selection) and one day.
@@ -58,7 +62,7 @@ game_day_job = dg.define_asset_job(
 # Which job materializes a layer's daily partitions (the CLI's `backfill --select <layer>`).
 JOB_OF_LAYER: dict[str, dg.UnresolvedAssetJobDefinition] = {
     "raw": ingest_job, "analytics": ingest_job, "features": ingest_job,
-    "predictions": predict_job, "grading": predict_job,
+    "predictions": predict_job, "grading": predict_job, "exports": exports_job,
 }
 
-JOBS = [ingest_job, predict_job, train_job, report_job, game_day_job]
+JOBS = [ingest_job, predict_job, train_job, report_job, game_day_job, exports_job]

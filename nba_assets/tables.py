@@ -181,6 +181,18 @@ CHAMPION = Table("grading", "champion", "one row per game day: the system backin
                  "ChampionContract", ("game_date",))
 SEASON_REPORT = Table("grading", "season_report", "the season's plots and figures (metadata only)",
                       partitioned=NONE, partition_column=None)
+# ------------------------------------------------------------------------------------- exports
+# JSON documents, not lake tables (nba_assets/exports.py, docs/exports.md): one write per game day.
+EXPORT_TONIGHT = Table("exports", "tonight", "one JSON document per game day: the slate, v1/slates/<day>/tonight.json",
+                       partition_column=None)
+EXPORT_BEST_BETS = Table("exports", "best_bets", "one JSON document per game day: v1/slates/<day>/best_bets.json",
+                         partition_column=None)
+EXPORT_RESULTS = Table("exports", "results", "one JSON document per game day: v1/results/<day>.json",
+                       partition_column=None)
+EXPORT_LEADERBOARD = Table("exports", "leaderboard", "one JSON document per game day: v1/slates/<day>/leaderboard.json",
+                           partition_column=None)
+EXPORT_PLAYERS = Table("exports", "players", "one JSON document per player, written by the day of their latest game",
+                       partition_column=None)
 # ----------------------------------------------------------------------------------- monitoring
 PIPELINE_HEALTH = Table("ops", "pipeline_health", "observations of failed runs (no stored rows)",
                         partitioned=NONE, partition_column=None, monitored=False, group_name="monitoring")

@@ -15,6 +15,7 @@ import dagster as dg
 
 from io_managers.lake import ParquetLakeIOManager
 from resources.alerts import alerts_from_env
+from resources.exports import ExportsResource, exports_dir
 from resources.lake import LakeResource
 from resources.settings import Settings, settings
 from resources.sources import SourcesResource
@@ -56,7 +57,8 @@ def resources_for(s: Settings | None = None) -> dict[str, object]:
     sources = sources_resource(s)
     # What every environment shares (sensors and schedules ask for these by name); prod swaps the
     # storage and adds BigQuery on top, never drops one.
-    shared = {"sources": sources, "alerts": alerts_from_env()}
+    shared = {"sources": sources, "alerts": alerts_from_env(),
+              "exports": ExportsResource(root=exports_dir(s.data_dir))}
     if s.env == "prod":
         # Imported here, not at the top: only prod pays for the Google client imports.
         from resources.gcp import prod_resources

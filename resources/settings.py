@@ -159,3 +159,25 @@ def sim_cache_root() -> Path | None:
         return None if configured.strip().lower() in ("", "off", "0", "none") else Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "nba-lake" / "sim"
+
+
+def _gs_bucket(url: str) -> str | None:
+    return url.removeprefix("gs://").split("/", 1)[0] if url.startswith("gs://") else None
+
+
+def exports_dir(data_dir: str, environ: dict[str, str] | None = None) -> str:
+    """NBA_LAKE_EXPORTS_DIR, else <data_dir>/exports for a local lake; for a gs:// lake without it, ""
+    (the pipeline still runs; the export assets fail naming the variable)."""
+    env = os.environ if environ is None else environ
+    configured = env.get("NBA_LAKE_EXPORTS_DIR", "").strip().rstrip("/")
+    lake_bucket = _gs_bucket(data_dir)
+    if not configured:
+        if lake_bucket:
+            return ""
+        return f"{data_dir.rstrip('/')}/exports"
+    if lake_bucket and _gs_bucket(configured) == lake_bucket:
+        raise ConfigError(
+            f"NBA_LAKE_EXPORTS_DIR={configured!r} is in the lake's bucket {lake_bucket!r}, which stays private: "
+            "give the exports a bucket of their own"
+        )
+    return configured

@@ -88,6 +88,7 @@ LONG_FIRST = (
     "tests/e2e/test_tour.py",
     "tests/reliability/test_network_faults.py",
     "tests/e2e/test_browser.py",
+    "tests/e2e/test_exports_page.py",
     "tests/reliability/test_crash_and_concurrency.py",
     "tests/e2e/test_graphql.py",
     "tests/prod/test_postgres_topology.py",

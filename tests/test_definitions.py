@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DAILY_TABLES = sorted(t.label for t in tables.LAKE)
 EXPECTED_ASSETS = sorted(
-    [*DAILY_TABLES, tables.POINTS_MODEL.label, tables.SEASON_REPORT.label, tables.PIPELINE_HEALTH.label]
+    [*DAILY_TABLES, tables.POINTS_MODEL.label, tables.SEASON_REPORT.label, tables.PIPELINE_HEALTH.label,
+     *(t.label for t in tables.ALL if t.layer == "exports")]
 )
 # How each layer's daily tables are kept fresh (raw is fetched by schedules/sensors; the model and the
 # report are scheduled): every table of a layer gets its layer's condition.
@@ -26,6 +27,13 @@ AUTOMATION_BY_LAYER = {
     "predictions": "rerun_today_only", "grading": "rerun_graded_days",
 }
 AUTOMATION = {t.label: AUTOMATION_BY_LAYER[t.layer] for t in tables.LAKE if t.layer in AUTOMATION_BY_LAYER}
+# The exports follow their inputs: every refresh of a slate re-writes its documents; a day's results
+# follow its grades (docs/exports.md).
+AUTOMATION.update({
+    tables.EXPORT_TONIGHT.label: "rerun_on_upstream_update", tables.EXPORT_BEST_BETS.label: "rerun_on_upstream_update",
+    tables.EXPORT_LEADERBOARD.label: "rerun_on_upstream_update", tables.EXPORT_PLAYERS.label: "rerun_on_upstream_update",
+    tables.EXPORT_RESULTS.label: "rerun_graded_days",
+})
 # The one exception: today's champion backs tonight's picks and reads only the days graded before today.
 AUTOMATION[tables.CHAMPION.label] = "rerun_on_upstream_update"
 

@@ -71,6 +71,13 @@ def prediction_tree(t: dict[str, Any]) -> Tree:
         + f"; p_over {_num(p['p_over'], 3)}, confidence {_num(p['confidence'], 1)}, made {p['created_at']}"
     )
     pred.add(f"[dim]{escape(_rel(t['prediction']['file'], d))}[/dim]")
+    if "export" in t:
+        e = t["export"]
+        ok = all(c["matches"] for c in e["checks"].values())
+        exp = root.add(f"exported in {escape(e['document'])} {OK if ok else BAD} "
+                       + ", ".join(f"{k} {_num(c['exported'])}" + ("" if c["matches"] else f" (lake {_num(c['lake'])})")
+                                   for k, c in e["checks"].items()))  # fmt: skip
+        exp.add(f"[dim]pick {escape(e['pick']['pick_id'])}[/dim]")
     feats = root.add(
         f"feature row ({f['feature_version']}): data_as_of {f['data_as_of']}, quality {_num(f['feature_quality_score'])}"
         f"  [dim]{escape(_rel(t['features']['file'], d))}[/dim]"

@@ -100,9 +100,30 @@ def test_a_late_boxscore_reruns_summary_features_grades_and_only_todays_predicti
         tables.PLAYER_PROP_PREDICTIONS.label: {str(TODAY)},
         tables.PREDICTION_GRADES.label: {str(d)},
         tables.SYSTEM_DAILY_PERFORMANCE.label: {str(d)},
+        # the exports follow: D's slate (its games changed) and results, then every day whose champion is
+        # decided again (results: not today's, whose games are not final), the players of D and today
+        tables.EXPORT_TONIGHT.label: {str(d)} | following,
+        tables.EXPORT_RESULTS.label: {str(d)} | following - {str(TODAY)},
+        tables.EXPORT_PLAYERS.label: {str(d), str(TODAY)},
+        tables.EXPORT_BEST_BETS.label: following,
+        tables.EXPORT_LEADERBOARD.label: following,
         # every champion day whose 30-day window holds D, up to today; not D itself (grades < D only)
         tables.CHAMPION.label: following,
     }
+
+
+def test_a_slate_refresh_rewrites_the_days_exports(populated):
+    """A refresh re-makes today's predictions (sensors/slate_refresh.py); the page's documents follow."""
+    inst, cursor = populated
+    refreshed = [dg.AssetMaterialization(asset_key=k, partition=str(TODAY))
+                 for k in (tables.RECOMMENDATION_HISTORY.key, tables.PLAYER_PROP_PREDICTIONS.key)]  # fmt: skip
+    # Two ticks first: a partition requested by the tick before the refresh counts the refresh as handled
+    # (Dagster assumes that requested run reads it), and earlier tests leave such requests behind.
+    settled = dg.evaluate_automation_conditions(defs=defs, instance=inst, evaluation_time=EVAL_T, cursor=cursor)
+    got = _requested(_tick_after(inst, settled.cursor, *refreshed))
+    today = {str(TODAY)}
+    assert got == {tables.EXPORT_TONIGHT.label: today, tables.EXPORT_BEST_BETS.label: today,
+                   tables.EXPORT_LEADERBOARD.label: today, tables.EXPORT_PLAYERS.label: today}  # fmt: skip
 
 
 def test_nothing_outside_the_lookback_is_rerun(populated):

@@ -10,6 +10,7 @@
     nba-lake publish --start D1 --end D2       prod: backfill lake days into the BigQuery tables
     nba-lake trace GAME:PLAYER[:SYSTEM] [--json]   a prediction or summary row back to its API responses
     nba-lake ui [--port P]                     Dagster UI + daemons on 127.0.0.1
+    nba-lake web [--port P]                    the exports page and the JSON exports on 127.0.0.1
     nba-lake demo                              backfill the sim league end to end
 
 One module per command; `common` holds what they share. Errors print one line and a hint (no
@@ -38,6 +39,7 @@ from nba_assets.cli.commands import (  # noqa: F401
     trace,
     ui,
     verify,
+    web,
 )
 from nba_assets.cli.commands import common as c
 from resources.settings import ConfigError

@@ -140,7 +140,7 @@ def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, s
     """(job, first partition, last partition, asset subset or None) per run of a backfill."""
     import dagster as dg
 
-    from nba_assets.jobs import JOB_OF_LAYER, ingest_job, predict_job, train_job
+    from nba_assets.jobs import JOB_OF_LAYER, exports_job, ingest_job, predict_job, train_job
     from nba_assets.partitions import week_range
 
     assert set(c.LAYERS) == set(JOB_OF_LAYER), "every data layer needs a backfill job"
@@ -152,6 +152,7 @@ def plan(select: str | None, d0: dt.date, d1: dt.date) -> list[tuple[Any, str, s
             (ingest_job, start, end, None),
             (train_job, w0, w1, None),
             (predict_job, start, end, None),
+            (exports_job, start, end, None),
         ]
     select = select.strip().strip("/")
     if select in JOB_OF_LAYER:

@@ -54,8 +54,10 @@ def _report() -> None:
 def _morning_run(today) -> None:
     """Today's game-day run, as the 08:00 ET schedule would make it, then the health check: a fresh
     demo looks like a pipeline that ran this morning (`nba-lake status` shows no NEVER)."""
+    import datetime as dt
+
     from nba_assets.cli.demo import morning_requests
-    from nba_assets.jobs import game_day_job
+    from nba_assets.jobs import exports_job, game_day_job
     from sensors.health import health_job
 
     for req in morning_requests(today):
@@ -63,6 +65,10 @@ def _morning_run(today) -> None:
         tags = {**req.tags, "nba/backfill": "demo"}
         if not _run(game_day_job, day, day, list(req.asset_selection or []), extra_tags=tags):
             raise typer.Exit(1)
+    # What automation does under the daemon: the exports follow the morning's grades and predictions.
+    yesterday = str(dt.date.fromisoformat(str(today)) - dt.timedelta(days=1))
+    if not _run(exports_job, yesterday, str(today), None, extra_tags={"nba/backfill": "demo"}):
+        raise typer.Exit(1)
     ok = _execute(health_job)
     c.console.print("pipeline health check " + ("[green]evaluated[/green]" if ok else "[red]FAILED[/red]"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +18,20 @@ from nba_assets.cli.commands import common as c
 # No asset definitions are built: the tables come from the registry (nba_assets/tables.py) and the
 # checks, runs and materializations from the instance's records, read without importing Dagster on the
 # local instance (nba_assets/dagster_internals/instance_view.py).
+
+
+def export_cell(data_dir: str, name: str, day: dt.date) -> Text:
+    """The size of the day's export document (docs/exports.md), "·" when absent; players are per player."""
+    from nba_assets.logic.exports import paths
+    from resources.settings import exports_dir
+
+    if name == "players":
+        return Text("per player", style="dim")
+    root = exports_dir(data_dir)
+    if not root or "://" in root:
+        return Text("bucket", style="dim")
+    doc = Path(root) / (paths.results(day) if name == "results" else paths.slate(name, day))
+    return Text(f"{doc.stat().st_size / 1024:.1f} kB", style="green") if doc.exists() else Text("·", style="dim")
 
 
 @c.app.command()
@@ -57,7 +72,9 @@ def status(
         weekly = spec.partitioned == tables.WEEKLY
         cells = []
         for d in day_list:
-            if weekly:  # the model: one file per week, <data_dir>/models/<table>/<monday>.txt
+            if spec.layer == "exports":  # a JSON document per day (players: per player), its size
+                cell, rows = export_cell(s.data_dir, spec.name, d), None
+            elif weekly:  # the model: one file per week, <data_dir>/models/<table>/<monday>.txt
                 f = data_path(s.data_dir) / "models" / spec.name / f"{week_key(d)}.txt"
                 cell = Text("model", style="green") if f.exists() else Text("·", style="dim")
                 rows = None if f.exists() else -1
@@ -70,7 +87,7 @@ def status(
                     cell = Text("unreadable", style="red")
                 else:
                     cell = Text(f"{rows:,}")
-            if rows == -1 and not weekly:
+            if rows == -1 and not weekly and spec.layer != "exports":
                 totals["missing"] += 1
             failing = [r for r in checks_by_day[d] if r.asset == label and r.failed]
             if failing:

@@ -28,6 +28,11 @@ def trace(
     system: Annotated[
         str | None, typer.Option("--system", help="lgbm_points_v1 or moving_avg_l10; omit for the summary row")
     ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option("--export", help="an exported pick: its pick id, a document (v1/best_bets.json) or "
+                     "document#pick_id; traced back to its prediction and sources"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON in the shape of docs/trace.schema.json")] = False,
 ) -> None:
     """Why this number: a prediction (or summary row) back to its rows, model, lines and API responses."""
@@ -36,13 +41,22 @@ def trace(
 
     s = c.cli_settings()
     try:
-        if row_id:
-            if game or player or system:
-                raise c.CliError("give a row id OR --game/--player[/--system], not both", f"e.g. {EXAMPLE}")
-            game, player, system = parse_row_id(row_id)
-        if not game or not player:
-            raise c.CliError("say which row: a row id, or --game G --player P [--system S]", f"e.g. {EXAMPLE}")
-        t = trace_prediction(s.data_dir, game, player, system) if system else trace_summary(s.data_dir, game, player)
+        if export:
+            if row_id or game or player or system:
+                raise c.CliError("give --export OR a row id / --game --player", "e.g. nba-lake trace --export "
+                                 "v1/best_bets.json")
+            from nba_assets.cli.trace_export import trace_export
+            from resources.settings import exports_dir
+
+            t = trace_export(s.data_dir, exports_dir(s.data_dir), export)
+        else:
+            if row_id:
+                if game or player or system:
+                    raise c.CliError("give a row id OR --game/--player[/--system], not both", f"e.g. {EXAMPLE}")
+                game, player, system = parse_row_id(row_id)
+            if not game or not player:
+                raise c.CliError("say which row: a row id, or --game G --player P [--system S]", f"e.g. {EXAMPLE}")
+            t = trace_prediction(s.data_dir, game, player, system) if system else trace_summary(s.data_dir, game, player)
     except TraceError as exc:
         raise c.CliError(
             str(exc),

@@ -60,6 +60,17 @@ def _next_free_port(port: int) -> int | None:
     return next((p for p in range(port + 1, port + 100) if p < 65536 and _port_free(p)), None)
 
 
+def port_taken(port: int, command: str = "ui", what: str = "UI") -> c.CliError:
+    """The error for a busy port on 127.0.0.1: who holds it and a free port to use instead."""
+    owner = _port_owner(port)
+    alt = _next_free_port(port)
+    return c.CliError(
+        f"port {port} on 127.0.0.1 is already in use" + (f" by {owner}" if owner else ""),
+        (f"use a free port: nba-lake {command} --port {alt}" if alt else "pick another port with --port")
+        + (f" (or stop that process if it is an old {what})" if owner else ""),
+    )
+
+
 @c.app.command()
 def ui(
     port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 3000,
@@ -70,13 +81,7 @@ def ui(
     c.cli_settings()
     home = c.ensure_dagster_home()
     if not _port_free(port):
-        owner = _port_owner(port)
-        alt = _next_free_port(port)
-        raise c.CliError(
-            f"port {port} on 127.0.0.1 is already in use" + (f" by {owner}" if owner else ""),
-            (f"use a free port: nba-lake ui --port {alt}" if alt else "pick another port with --port")
-            + (" (or stop that process if it is an old UI)" if owner else ""),
-        )
+        raise port_taken(port)
     exe = Path(sys.executable).with_name("dagster")
     if not exe.exists():
         raise c.CliError(f"{exe} not found", "install the project: make setup")

@@ -1,0 +1,138 @@
+"""`results/<day>` and `leaderboard`: graded picks and each system's record over trailing windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from nba_assets.logic.exports import fields as f
+from nba_assets.logic.exports.encode import SCHEMA_VERSION
+
+SIDES = ["OVER", "UNDER"]
+DECIDED = ["WIN", "LOSS"]
+WINDOWS = (("last_7_days", 7), ("last_30_days", 30), ("season", None))
+# The champion's running record is a daily series; a season has ~170 game days, a point each.
+
+
+def season_start(day: dt.date) -> dt.date:
+    """The first day of `day`'s season: a season runs from October to June, so August 1 separates them."""
+    return dt.date(day.year if day.month >= 8 else day.year - 1, 8, 1)
+
+
+def _mean(frame: pl.DataFrame, column: str, where: pl.Expr) -> float | None:
+    values = frame.filter(where & pl.col(column).is_not_null())[column]
+    return float(values.mean()) if values.len() else None
+
+
+def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
+    """The record of graded picks (fields.graded rows with a side): counts, hit rate (pushes
+    excluded), ROI per unit at the price taken and at -110 (over wins and losses), mean CLV, Brier of
+    p_over and MAE over the rows that have them."""
+    if picks.height == 0:
+        return {"picks": 0, "wins": 0, "losses": 0, "pushes": 0, "hit_rate": None, "roi_at_price": None,
+                "roi_at_110": None, "units_at_price": None, "units_at_110": 0.0, "clv": None}  # fmt: skip
+    out = pl.col("outcome")
+    sided = picks.filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"]))
+    wins = sided.filter(out == "WIN").height
+    losses = sided.filter(out == "LOSS").height
+    decided = out.is_in(DECIDED)
+    priced = sided.filter(decided & pl.col(f.PROFIT_UNITS).is_not_null())
+    return {
+        "picks": sided.height, "wins": wins, "losses": losses, "pushes": sided.height - wins - losses,
+        "hit_rate": wins / (wins + losses) if wins + losses else None,
+        "roi_at_price": _mean(sided, f.PROFIT_UNITS, decided),
+        "roi_at_110": _mean(sided, "profit_at_110", decided),
+        "units_at_price": float(priced[f.PROFIT_UNITS].sum()) if priced.height else None,
+        "units_at_110": float(sided.filter(decided)["profit_at_110"].sum()),
+        "clv": _mean(sided, f.CLV, pl.lit(True)),
+    }  # fmt: skip
+
+
+def _metrics(grades: pl.DataFrame) -> dict[str, Any]:
+    """graded_record plus MAE (every row where the player played) and Brier of p_over (lined rows
+    that were not a push)."""
+    rec = graded_record(grades)
+    actual, line = pl.col("actual_points").cast(pl.Float64), pl.col("line")
+    brier_rows = grades.filter(
+        actual.is_not_null() & line.is_not_null() & pl.col("p_over").is_not_null() & (actual != line)
+    ).with_columns(_sq=(pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2)
+    rec["mae"] = _mean(grades, "absolute_error", pl.lit(True))
+    rec["brier"] = float(brier_rows["_sq"].mean()) if brier_rows.height else None
+    return rec
+
+
+def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: str | None,
+            best_bet_ids: set[str]) -> dict[str, Any]:
+    """Day `day`'s picks (a side on a line, every system) graded: result, closing line, CLV, profit at the
+    price taken and at -110; which system was champion and which picks were best bets. `complete` says
+    every game of the day is final and graded."""
+    g = f.graded(grades).filter(pl.col("recommendation").is_in(SIDES))
+    n_games = games.height
+    final = games.filter(pl.col("status") == 3).height
+    graded_games = grades["game_id"].n_unique() if grades.height else 0
+    picks = []
+    for r in g.sort(["game_id", "player_lookup", "system_id"]).iter_rows(named=True):
+        pid = f.pick_id(r["game_id"], r["player_lookup"], r["system_id"])
+        picks.append({
+            "pick_id": pid, "game_id": r["game_id"], "player_lookup": r["player_lookup"], "system_id": r["system_id"],
+            "side": r["recommendation"], "line": r[f.PICK_LINE], "book": r[f.PICK_BOOK], "price": r[f.PICK_PRICE],
+            "closing_line": r[f.CLOSING_LINE], "clv": r[f.CLV], "predicted_points": r["predicted_points"],
+            "actual_points": r["actual_points"], "result": r["outcome"], "profit_units": r[f.PROFIT_UNITS],
+            "profit_at_110": r["profit_at_110"], "champion_pick": r["system_id"] == champion,
+            "best_bet": pid in best_bet_ids,
+        })  # fmt: skip
+    systems = sorted(set(g["system_id"].to_list()))
+    return {
+        "schema_version": SCHEMA_VERSION, "document": "results", "game_date": day,
+        "as_of": grades["created_at"].max() if grades.height else None,
+        "complete": n_games > 0 and final == n_games and graded_games >= final,
+        "games": n_games, "final_games": final, "graded_games": graded_games, "champion": champion,
+        "by_system": {s: graded_record(g.filter(pl.col("system_id") == s)) for s in systems},
+        "best_bets": graded_record(g.filter(pl.col("system_id").eq_missing(champion)).filter(
+            pl.concat_str("game_id", "player_lookup", "system_id", separator=":").is_in(sorted(best_bet_ids)))),
+        "picks": picks,
+    }  # fmt: skip
+
+
+def leaderboard(day: dt.date, grades: pl.DataFrame, champion: str | None, champions_by_day: dict[dt.date, str],
+                best_bets_picks: pl.DataFrame) -> dict[str, Any]:
+    """Per system over the last 7 and 30 days and the season before `day`: hit rate, MAE, ROI at the
+    price taken and at -110, Brier, CLV; the champion; the champion's running record day by day (the
+    picks of whichever system was champion that day) and the best bets' record."""
+    start = season_start(day)
+    season = f.graded(grades).filter((pl.col("game_date") >= start) & (pl.col("game_date") < day))
+    systems = sorted(set(season["system_id"].to_list()) | ({champion} if champion else set()))
+    table = []
+    for s in systems:
+        mine = season.filter(pl.col("system_id") == s)
+        entry: dict[str, Any] = {"system_id": s, "champion": s == champion}
+        for name, days in WINDOWS:
+            rows = mine if days is None else mine.filter(pl.col("game_date") >= day - dt.timedelta(days=days))
+            entry[name] = _metrics(rows)
+        table.append(entry)
+    return {
+        "schema_version": SCHEMA_VERSION, "document": "leaderboard", "game_date": day, "season_start": start,
+        "as_of": season["created_at"].max() if season.height else None,
+        "latest_graded_day": season["game_date"].max() if season.height else None,
+        "champion": champion, "systems": table, "champion_record": running_record(season, champions_by_day),
+        "best_bets": graded_record(best_bets_picks),
+    }  # fmt: skip
+
+
+def running_record(season: pl.DataFrame, champions_by_day: dict[dt.date, str]) -> list[dict[str, Any]]:
+    """Cumulative wins, losses and units at -110 of each day's champion's graded picks, one point per day
+    with any (fields.graded rows of the season)."""
+    backed = pl.DataFrame({"game_date": list(champions_by_day), "system_id": list(champions_by_day.values())},
+                          schema={"game_date": pl.Date, "system_id": pl.Utf8})  # fmt: skip
+    out = pl.col("outcome")
+    daily = (
+        season.join(backed, on=["game_date", "system_id"], how="semi")
+        .filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"]))
+        .group_by("game_date", "system_id")
+        .agg(wins=(out == "WIN").sum(), losses=(out == "LOSS").sum(), units_at_110=pl.col("profit_at_110").sum())
+        .sort("game_date")
+        .with_columns(pl.col("wins", "losses", "units_at_110").cum_sum())
+    )
+    return [{**r, "wins": int(r["wins"]), "losses": int(r["losses"])} for r in daily.iter_rows(named=True)]

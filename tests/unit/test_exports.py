@@ -1,0 +1,279 @@
+"""The exports' pure core on hand-made frames: each document, the best-bets rule, the bytes, the checks'
+rules, the JSON Schemas (docs/exports/*.schema.json) and the store's layout and cache headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import polars as pl
+import pytest
+
+from checks import exports as rules
+from io_managers.exports import ExportStore, cache_control
+from nba_assets import tables
+from nba_assets.logic.exports import encode, fields, paths, players, record, selection, slate
+from resources.exports import exports_dir
+from resources.settings import ConfigError
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "exports"
+D = dt.date(2025, 12, 10)
+TIP = dt.datetime(2025, 12, 11, 0, 30, tzinfo=dt.UTC)
+MADE = dt.datetime(2025, 12, 10, 15, 0, tzinfo=dt.UTC)
+SYSTEMS = ("alpha", "beta")
+
+
+def preds(rows: list[dict]) -> pl.DataFrame:
+    """player_prop_predictions rows (the contract's columns), defaults for what a row does not give."""
+    base = {
+        "game_id": "0022500001", "game_date": D, "player_lookup": "anna", "system_id": "alpha",
+        "model_version": "m", "predicted_points": 24.0, "line": 20.5, "line_source": "CONSENSUS", "n_books": 4,
+        "pick_book": "bookA", "pick_line": 21.0, "pick_price": -105,
+        "edge": 3.5, "p_over": 0.6, "recommendation": "OVER", "pass_reason": None, "confidence": 50.0,
+        "feature_quality_score": 90.0, "injury_status": None, "injury_report_ts": None, "line_snapshot_ts": MADE,
+        "refresh": "morning", "tipoff_utc": TIP, "created_at": MADE,
+    }  # fmt: skip
+    frame = [{**base, **r} for r in rows]
+    return pl.DataFrame(frame, schema=tables.PLAYER_PROP_PREDICTIONS.empty().schema)
+
+
+def grades(rows: list[dict]) -> pl.DataFrame:
+    base = {
+        "game_id": "0022500001", "game_date": D, "player_lookup": "anna", "system_id": "alpha",
+        "predicted_points": 24.0, "line": 20.5, "recommendation": "OVER", "p_over": 0.6, "pick_book": "bookA",
+        "pick_line": 20.5, "pick_price": -110, "profit_units": None, "closing_line": 21.0, "clv": None, "actual_points": 25,
+        "actual_minutes": 30.0, "outcome": "WIN", "absolute_error": 1.0, "signed_error": -1.0, "refresh": "T-10m",
+        "created_at": MADE,
+    }  # fmt: skip
+    return pl.DataFrame([{**base, **r} for r in rows], schema=tables.PREDICTION_GRADES.empty().schema)
+
+
+GAMES = pl.DataFrame(
+    {"game_id": ["0022500001", "0022500002"], "home_team": ["BOS", "LAL"], "away_team": ["NYK", "GSW"],
+     "tipoff_utc": [TIP, TIP + dt.timedelta(hours=3)], "status": [3, 3]},
+    schema_overrides={"tipoff_utc": pl.Datetime("us", "UTC")},
+)  # fmt: skip
+
+
+def valid(doc: dict) -> dict:
+    plain = json.loads(encode.encode(doc))
+    schema = json.loads((SCHEMAS / f"{plain['document']}.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(plain)
+    return plain
+
+
+# ------------------------------------------------------------------------------------------ encode
+def test_the_same_document_gives_the_same_bytes_and_times_are_utc_z():
+    doc = {"b": 1.23456789, "a": dt.datetime(2025, 12, 10, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+           "d": D, "n": float("nan"), "z": -0.0}  # fmt: skip
+    out = encode.encode(doc)
+    assert out == encode.encode(dict(doc))
+    assert json.loads(out) == {"b": 1.2346, "a": "2025-12-10T15:00:00Z", "d": "2025-12-10", "n": None, "z": 0.0}
+    assert out.endswith(b"\n")
+
+
+def test_a_naive_time_is_refused():
+    with pytest.raises(ValueError, match="naive datetime"):
+        encode.encode({"at": dt.datetime(2025, 12, 10, 10, 0)})
+
+
+# ------------------------------------------------------------------------------------------ fields
+def test_the_pick_and_the_consensus_come_from_the_prediction_never_an_invented_price():
+    out = fields.priced(preds([{}]))
+    assert out.select(fields.CONSENSUS_LINE, fields.BOOK_COUNT, fields.PICK_LINE, fields.PICK_PRICE).row(0) == (
+        20.5, 4, 21.0, -105)
+    unpriced = fields.priced(preds([{}]).drop(fields.PICK_PRICE, fields.PICK_BOOK))  # a lake before the pick
+    assert unpriced[fields.PICK_PRICE][0] is None and unpriced[fields.PICK_BOOK][0] is None
+
+
+def test_profit_at_110_by_outcome():
+    g = fields.graded(grades([{"outcome": o} for o in ("WIN", "LOSS", "PUSH", "VOID")]))
+    assert g["profit_at_110"].to_list() == [pytest.approx(100 / 110), -1.0, 0.0, None]
+
+
+def test_the_champion_of_a_day_is_grading_champions_row_for_it_or_the_latest_before():
+    table = pl.DataFrame({"game_date": [D - dt.timedelta(days=3), D], "champion": ["beta", "alpha"]})
+    assert fields.champion_of(table, D) == "alpha"
+    assert fields.champion_of(table, D - dt.timedelta(days=1)) == "beta"  # the day's row not written yet
+    assert fields.champion_of(table, D - dt.timedelta(days=5)) is None
+    assert fields.champion_of(None, D) is None
+
+
+# ------------------------------------------------------------------------------------- selection
+def test_best_bets_rule_edge_probability_one_per_game_and_at_most_n():
+    rows = [
+        {"player_lookup": "small", "predicted_points": 21.5},  # edge 1.0 < MIN_EDGE
+        {"player_lookup": "unsure", "predicted_points": 30.0, "p_over": 0.5},  # below break-even
+        {"player_lookup": "passed", "recommendation": "PASS", "predicted_points": 30.0},
+        {"player_lookup": "under", "recommendation": "UNDER", "predicted_points": 15.0, "p_over": 0.3},  # edge 5.5
+        {"player_lookup": "over", "predicted_points": 30.0, "p_over": 0.7},  # edge 9.5, same game as under
+    ] + [
+        {"player_lookup": f"g{i}", "game_id": f"00225001{i:02d}", "predicted_points": 23.0 + i * 0.1}
+        for i in range(selection.MAX_PER_DAY + 2)
+    ]
+    chosen = selection.best_bets(fields.priced(preds(rows)))
+    assert chosen.height == selection.MAX_PER_DAY
+    assert chosen["player_lookup"][0] == "over"  # the largest edge first; "under" shares its game
+    assert not {"small", "unsure", "passed", "under"} & set(chosen["player_lookup"].to_list())
+    assert chosen["rank"].to_list() == list(range(1, selection.MAX_PER_DAY + 1))
+    assert selection.candidates(fields.priced(preds([rows[3]])))["probability"][0] == pytest.approx(0.7)
+
+
+# ---------------------------------------------------------------------------------------- tonight
+def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champions_side():
+    frame = preds([
+        {}, {"system_id": "beta", "recommendation": "UNDER", "predicted_points": 18.0, "p_over": 0.4, "pick_book": "bookB",
+             "pick_price": -115},
+        {"player_lookup": "nolines", "line": None, "line_source": "NO_LINE", "recommendation": "NO_LINE", "edge": None,
+         "pick_book": None, "pick_line": None, "pick_price": None,
+         "created_at": MADE + dt.timedelta(hours=2), "line_snapshot_ts": None},
+        {"player_lookup": "benched", "injury_status": "OUT", "recommendation": "PASS"},
+    ])  # fmt: skip
+    doc = valid(slate.tonight(D, frame, GAMES, "beta"))
+    assert [g["game_id"] for g in doc["games"]] == ["0022500001", "0022500002"]  # by tip-off; no players: listed
+    first = doc["games"][0]
+    assert first["home_team"] == "BOS" and first["last_refreshed"] == "2025-12-10T17:00:00Z"  # the unlined row's
+    by_player = {p["player_lookup"]: p for p in first["players"]}
+    assert set(by_player) == {"anna", "benched"}  # no line, nothing to bet
+    anna = by_player["anna"]
+    assert anna["pick"] == {"pick_id": "0022500001:anna:beta", "side": "UNDER", "system_id": "beta", "line": 21.0,
+                            "book": "bookB", "price": -115, "edge": 3.5, "p_over": 0.4}  # fmt: skip
+    assert anna["line"]["best"] == {"book": "bookB", "line": 21.0, "price": -115}  # the champion's offer
+    assert anna["line"]["consensus"] == 20.5 and anna["line"]["book_count"] == 4
+    assert [p["system_id"] for p in anna["predictions"]] == ["alpha", "beta"]
+    assert by_player["benched"]["pick"] is None and by_player["benched"]["injury_status"] == "OUT"
+    assert doc["as_of"] == "2025-12-10T17:00:00Z"
+
+
+def test_an_empty_slate_is_a_valid_document():
+    doc = valid(slate.tonight(D, preds([]).clear(), GAMES.clear(), None))
+    assert doc["games"] == [] and doc["as_of"] is None
+
+
+# -------------------------------------------------------------------------------- results, record
+def test_results_grade_every_sided_pick_and_say_when_complete():
+    g = grades([
+        {}, {"player_lookup": "bob", "outcome": "LOSS"}, {"player_lookup": "cyd", "outcome": "PUSH", "actual_points": 20},
+        {"player_lookup": "dan", "recommendation": "PASS", "outcome": "PASS"},
+        {"player_lookup": "bob", "system_id": "beta", "outcome": "WIN", "game_id": "0022500002"},
+    ])  # fmt: skip
+    doc = valid(record.results(D, g, GAMES, "alpha", {"0022500001:anna:alpha"}))
+    assert [p["pick_id"] for p in doc["picks"]] == [
+        "0022500001:anna:alpha", "0022500001:bob:alpha", "0022500001:cyd:alpha", "0022500002:bob:beta"]
+    assert doc["complete"] and doc["graded_games"] == 2
+    alpha = doc["by_system"]["alpha"]
+    assert (alpha["picks"], alpha["wins"], alpha["losses"], alpha["pushes"]) == (3, 1, 1, 1)
+    assert alpha["hit_rate"] == 0.5 and alpha["roi_at_110"] == pytest.approx((100 / 110 - 1) / 2, abs=1e-4)
+    assert doc["best_bets"]["picks"] == 1 and doc["picks"][0]["best_bet"] and doc["picks"][0]["champion_pick"]
+    assert alpha["roi_at_price"] is None  # no profit at the price taken on these rows: never an invented -110
+    assert doc["picks"][0]["book"] == "bookA" and doc["picks"][0]["closing_line"] == 21.0
+    pending = record.results(D, g.filter(pl.col("game_id") == "0022500001"), GAMES, "alpha", set())
+    assert not pending["complete"] and pending["graded_games"] == 1
+
+
+def test_record_at_the_price_taken_and_clv_when_the_lake_has_them():
+    g = grades([{"outcome": "WIN"}, {"player_lookup": "bob", "outcome": "LOSS"}]).with_columns(
+        profit_units=pl.Series([1.5, -1.0]), clv=pl.Series([0.5, -1.5]))
+    rec = record.graded_record(fields.graded(g))
+    assert rec["roi_at_price"] == pytest.approx(0.25) and rec["units_at_price"] == pytest.approx(0.5)
+    assert rec["clv"] == pytest.approx(-0.5)
+
+
+def test_leaderboard_windows_count_only_days_before_the_slate_and_the_champions_running_record():
+    rows = []
+    for days_ago, outcome in ((1, "WIN"), (3, "LOSS"), (10, "WIN"), (40, "WIN"), (0, "LOSS")):
+        rows.append({"game_date": D - dt.timedelta(days=days_ago), "outcome": outcome, "player_lookup": f"p{days_ago}"})
+    rows.append({"game_date": dt.date(2025, 5, 1), "outcome": "WIN", "player_lookup": "lastseason"})
+    g = grades(rows)
+    by_day = {D - dt.timedelta(days=n): "alpha" for n in (40, 10, 3, 1)}
+    doc = valid(record.leaderboard(D, g, "alpha", by_day, fields.graded(g.head(0))))
+    alpha = doc["systems"][0]
+    assert alpha["champion"] and doc["champion"] == "alpha"
+    assert [alpha[w]["picks"] for w in ("last_7_days", "last_30_days", "season")] == [2, 3, 4]
+    assert [p["wins"] for p in doc["champion_record"]] == [1, 2, 2, 3]
+    assert doc["champion_record"][-1]["losses"] == 1 and doc["latest_graded_day"] == "2025-12-09"
+    assert record.season_start(dt.date(2026, 3, 1)) == dt.date(2025, 8, 1)
+
+
+# ---------------------------------------------------------------------------------------- players
+def test_a_players_document_is_written_by_the_day_of_their_latest_game():
+    summaries = pl.DataFrame({
+        "game_date": [D - dt.timedelta(days=2), D], "game_id": ["0022499999", "0022500001"],
+        "player_lookup": ["anna", "anna"], "team": ["BOS", "BOS"], "dnp": [False, False],
+        "minutes": [30.0, 31.0], "points": [22, 25],
+    })  # fmt: skip
+    p = preds([{}])
+    latest = players.latest_day(pl.concat([summaries.select("player_lookup", "game_date"),
+                                           p.select("player_lookup", "game_date")]))  # fmt: skip
+    assert players.players_of_day(D, p, summaries, latest) == ["anna"]
+    assert players.players_of_day(D - dt.timedelta(days=2), p, summaries, latest) == []  # a later day owns it
+    doc = valid(players.player("anna", D, summaries, p, grades([{}])))
+    assert [g["points"] for g in doc["games"]] == [25, 22]
+    assert doc["predictions"][0]["result"] == "WIN" and doc["lines"][0]["consensus"] == 20.5
+
+
+# ----------------------------------------------------------------------------------- check rules
+def test_fresh_before_tipoff_fails_for_a_game_whose_export_is_older_than_its_latest_recommendation():
+    doc = valid(slate.tonight(D, preds([{}]), GAMES, "alpha"))
+    latest = pl.DataFrame({"game_id": ["0022500001"], "created_at": [MADE]},
+                          schema_overrides={"created_at": pl.Datetime("us", "UTC")})  # fmt: skip
+    assert rules.fresh_before_tipoff(D, doc, latest).passed
+    newer = latest.with_columns(created_at=pl.lit(MADE + dt.timedelta(minutes=5)).dt.replace_time_zone("UTC"))
+    failed = rules.fresh_before_tipoff(D, doc, newer)
+    assert not failed.passed and failed.offending["game_id"].to_list() == ["0022500001"]
+    assert not rules.fresh_before_tipoff(D, None, latest).passed  # no document at all
+
+
+def test_lined_players_missing_from_tonight_are_named():
+    doc = valid(slate.tonight(D, preds([{}]), GAMES, "alpha"))
+    lined = pl.DataFrame({"player_lookup": ["anna", "zed"]})
+    out = rules.lined_players_in_tonight(D, doc, lined)
+    assert not out.passed and out.offending["player_lookup"].to_list() == ["zed"] and out.extra["coverage"] == 0.5
+    assert rules.lined_players_in_tonight(D, doc, lined.head(1)).passed
+
+
+def test_documents_valid_names_the_path_and_the_field():
+    doc = json.loads(encode.encode(slate.tonight(D, preds([{}]), GAMES, "alpha")))
+    assert rules.documents_valid(D, {"v1/tonight.json": doc}).passed
+    doc["games"][0]["players"][0]["pick"]["side"] = "SIDEWAYS"
+    del doc["as_of"]
+    out = rules.documents_valid(D, {"v1/tonight.json": doc, "v1/results/x.json": None})
+    assert not out.passed
+    errors = out.offending["error"].to_list()
+    assert "missing" in errors and any("'as_of' is a required property" in e for e in errors)
+    assert any(e.startswith("games/0/players/0/pick") for e in errors)
+
+
+def test_results_complete_the_morning_after():
+    doc = record.results(D, grades([{}]), GAMES, "alpha", set())
+    assert not rules.results_complete(D, json.loads(encode.encode(doc)), 1).passed  # game 2 final, not graded
+    whole = record.results(D, grades([{}, {"game_id": "0022500002", "player_lookup": "bob"}]), GAMES, "alpha", set())
+    assert rules.results_complete(D, json.loads(encode.encode(whole)), 2).passed
+    assert not rules.results_complete(D, json.loads(encode.encode(whole)), 3).passed  # a graded pick not exported
+    assert not rules.results_complete(D, None, 0).passed
+    upcoming = record.results(D, grades([]).clear(), GAMES.with_columns(status=pl.lit(1)), None, set())
+    assert rules.results_complete(D, json.loads(encode.encode(upcoming)), 0).passed  # not the morning after yet
+
+
+# ---------------------------------------------------------------------------------- store, layout
+def test_layout_cache_headers_and_whole_writes(tmp_path):
+    assert paths.latest("tonight") == "v1/tonight.json" and paths.results(D) == "v1/results/2025-12-10.json"
+    assert paths.slate("best_bets", D) == "v1/slates/2025-12-10/best_bets.json"
+    assert cache_control("v1/tonight.json").startswith("public, max-age=60")
+    assert cache_control(paths.results(D)).startswith("public, max-age=300")
+    assert cache_control(paths.player("anna")).startswith("public, max-age=300")
+    store = ExportStore(str(tmp_path))
+    w = store.write(paths.player("anna"), b'{"a":1}\n')
+    assert store.read(paths.player("anna")) == b'{"a":1}\n' and w.bytes == 8
+    assert store.read("v1/none.json") is None
+    assert [p.name for p in (tmp_path / "v1" / "players").iterdir()] == ["anna.json"]  # no temp file left
+
+
+def test_the_exports_never_go_to_the_lakes_bucket():
+    assert exports_dir("/data") == "/data/exports"
+    assert exports_dir("gs://lake/nba", {}) == ""  # unset: the export assets fail naming the variable
+    assert exports_dir("gs://lake/nba", {"NBA_LAKE_EXPORTS_DIR": "gs://public-exports/"}) == "gs://public-exports"
+    with pytest.raises(ConfigError, match="stays private"):
+        exports_dir("gs://lake/nba", {"NBA_LAKE_EXPORTS_DIR": "gs://lake/exports"})
