@@ -77,7 +77,8 @@ def test_every_table_has_a_blocking_duplicate_check_on_raw_and_analytics():
 def test_sensors_and_schedules_ship_running():
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {
-        "nba_automation", "late_boxscore_sensor", "record_run_failures", "alerts_sensor", "slate_refresh_sensor"
+        "nba_automation", "late_boxscore_sensor", "record_run_failures", "alerts_sensor", "slate_refresh_sensor",
+        "game_day_sim_sensor",
     }
     for s in sensors.values():
         assert s.default_status == dg.DefaultSensorStatus.RUNNING, s.name
