@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore bench clean-data
+.PHONY: setup chromium postgresql lint demo test fuzz ui scenario-late-boxscore soak bench clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ ui: setup
 
 scenario-late-boxscore: setup
 	$(BIN)/python -m nba_assets.cli.scenario
+
+# The soak of the production topology through a simulated game day with faults (docs/production.md,
+# "The soak"): prints a timeline and one line of figures ending in OK or FAIL. `make test` runs its short version.
+soak: setup postgresql
+	$(BIN)/python -m tests.prod.soak $(SOAK_ARGS)
 
 # The benchmark (bench/README.md): every part, median of 3. E.g. make bench BENCH_ARGS="--only a,e --repeat 1".
 bench: setup
