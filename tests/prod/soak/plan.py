@@ -1,7 +1,7 @@
 """What the soak does, at which sim time: the full game day (`make soak`) and the short one (`make test`).
 
-The simulated league's first game days: Y = 2025-10-21 (opening night, 2 games), D = 2025-10-22 (9 games,
-tip-offs from 19:00 ET), N = 2025-10-23. Every run is launched by the daemon (game_day_sim_sensor,
+The simulated league's first game days: Y = 2025-10-21 (opening night, 2 games: the deployment's first
+morning), D = 2025-10-22 (9 games, tip-offs from 19:00 ET: the game day), N = 2025-10-23 (its next morning). Every run is launched by the daemon (game_day_sim_sensor,
 slate_refresh_sensor, late_boxscore_sensor, automation, run retries); the soak only moves the sim clock,
 injects faults and watches.
 """
@@ -89,28 +89,33 @@ def full(d: Driver) -> None:
     game = late_boxscore_game(Y)
     release = et(D, 12)
     withhold(d.topo.sim_state, game["game_id"], release)
-    d.clock.set(et(D, 7, 50))
+    d.clock.set(et(Y, 7, 50))
     d.say(f"withheld {game['game_id']} ({Y}) until {release.astimezone(ET):%m-%d %H:%M} ET: a late boxscore")
     d.expected_alerts.add(f"check:{tables.GAMES.label}:{FINALS_HAVE_BOXSCORES}:{Y}")
     d.start_deployment()
 
+    # Y: the deployment's first morning (opening night's slate), through a burst of GCS 503s.
+    runs = morning(d, Y)
+    slate = next(r for r in runs if r.tags.get("dagster/partition") == str(Y))
+    f = gcs_burst(d, slate, 20)
+    d.await_success(f"morning {Y} (through the GCS burst)", runs)
+    f.recovered_s = time.monotonic() - f.started
+
+    # D: the morning run with BigQuery down; Y's results lack the withheld game: the check alerts.
     bq = bigquery_down(d)
     runs = morning(d, D)
     d.await_success(f"morning {D} (BigQuery down: lake written, publish recorded as not done)", runs)
     d.wait(f"the late boxscore's alert ({Y} incomplete)", lambda: d.expected_alerts <= _fired(d))
     bigquery_back(d, bq, (Y, D))
 
+    # 12:01 ET: the boxscore is served (late_boxscore_sensor re-ingests Y, its worker is SIGKILLed
+    # mid-step) and the 10:00 ET refresh, missed while the clock jumped, runs as one refresh.
     since = time.monotonic()
-    d.set_clock(et(D, 10, 1), "10:00 ET slate refresh due")
-    run = d.await_runs("10:00 ET refresh", since, 1, **REFRESH)[0]
-    f = gcs_burst(d, run, 20)
-    d.await_success("10:00 ET refresh (through the GCS burst)", [run])
-    f.recovered_s = time.monotonic() - f.started
-
-    since = time.monotonic()
-    d.set_clock(et(D, 12, 1), "the withheld boxscore is served")
+    d.set_clock(et(D, 12, 1), "the withheld boxscore is served; the 10:00 ET refresh is due")
+    refresh = d.await_runs("10:00 ET refresh", since, 1, **REFRESH)
     run = d.await_runs(f"late boxscore re-ingest of {Y}", since, 1, **LATE)[0]
     d.lost_run_recovery(d.kill_worker(run), run)
+    d.await_success("10:00 ET refresh", refresh)
     d.wait(f"the late boxscore's alert resolved ({Y} complete)", lambda: d.expected_alerts <= _resolved(d))
 
     since = time.monotonic()
@@ -133,6 +138,7 @@ def full(d: Driver) -> None:
     d.say("code server back")
     d.lost_run_recovery(f, run)
 
+    # N: the next morning (D's results); automation grades D.
     runs = morning(d, N)
     d.await_success(f"morning {N}", runs)
     _expect(d, [tables.PREDICTION_GRADES.key], D)
@@ -210,6 +216,9 @@ def run(kind: str = "full", keep: bool = False) -> tuple[bool, str, Driver]:
         fails = finish(d)
     except SoakFailure as exc:
         fails = [str(exc)]
+    except BaseException as exc:  # interrupted (SIGTERM, Ctrl-C) or a bug: never OK
+        fails = [f"soak stopped: {exc!r}"]
+        raise
     finally:
         for f in fails:
             print(f"FAIL: {f}", flush=True)

@@ -32,7 +32,14 @@ REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 PROJECT = "nba-lake-soak"
 STOP_GRACE_S = 10.0
-FIRST_GAME_DATE = "2025-10-21"  # the simulated league's opening night: the lake's first partition  # docker stop's default grace period before SIGKILL
+FIRST_GAME_DATE = "2025-10-20"  # the eve of the simulated league's opening night: the lake's first partition  # docker stop's default grace period before SIGKILL
+
+
+def lookback_days() -> int:
+    """Days from the lake's first partition to the wall clock's today, plus automation's own 14."""
+    import datetime as dt
+
+    return (dt.date.today() - dt.date.fromisoformat(FIRST_GAME_DATE)).days + 14
 
 
 @dataclass
@@ -188,6 +195,9 @@ class Topology:
             "NBA_LAKE_SIM_FAULTS": "none",  # the soak injects its own faults
             "NBA_LAKE_SIM_STATE_DIR": str(self.sim_state),
             "NBA_LAKE_FIRST_GAME_DATE": FIRST_GAME_DATE,
+            # Automation's lookback counts back from the latest partition, which Dagster puts at the wall
+            # clock's today: with the sim clock in October 2025 it must reach back that far.
+            "NBA_LAKE_AUTOMATION_LOOKBACK_DAYS": str(lookback_days()),
             "NBA_LAKE_DATA_DIR": self.data_dir,
             "NBA_LAKE_GCP_PROJECT": PROJECT,
             "NBA_LAKE_BQ_LOCATION": "US",
