@@ -189,8 +189,8 @@ def summary(d: Driver, fails: list[str]) -> str:
         first_alert.setdefault(body["key"], at)
     parts = [f"alerts fired {fig.get('fired', '?')} resolved {fig.get('resolved', '?')}"]
     for f in d.faults:
-        alert = [k for k, at in first_alert.items() if at >= f.started and (f.recovered_s is None
-                 or at <= f.started + f.recovered_s + 60)]
+        alert = [k for k, at in first_alert.items() if k not in d.expected_alerts and at >= f.started
+                 and (f.recovered_s is None or at <= f.started + f.recovered_s + 60)]
         f.alert_s = min((first_alert[k] - f.started for k in alert), default=None)
         bits = [f"alert {'-' if f.alert_s is None else f'{f.alert_s:.0f}s'}"]
         if f.detected_s is not None:

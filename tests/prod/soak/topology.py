@@ -113,8 +113,11 @@ class Topology:
 
     def restart_postgres(self) -> None:
         assert self.pg is not None
-        cmd = [str(self.pg.bin_dir / "pg_ctl"), "-D", str(self.pg.data), "-m", "fast", "-w", "restart"]
-        subprocess.run(servers._as_pg_user(cmd, self.pg.user), check=True, capture_output=True, timeout=60)
+        # -l: the restarted server logs to its file; otherwise it would hold our output pipes open.
+        cmd = [str(self.pg.bin_dir / "pg_ctl"), "-D", str(self.pg.data), "-l", str(self.pg.data.parent / "postgres.log"),
+               "-m", "fast", "-w", "restart"]
+        subprocess.run(servers._as_pg_user(cmd, self.pg.user), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
 
     # ------------------------------------------------------------------------------------ deployment
     def start_deployment(self) -> None:
