@@ -13,7 +13,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # from source again (seconds per command; docs/architecture.md, "CLI latency").
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup chromium postgresql nginx lint demo test fuzz ui scenario-late-boxscore scenario-outage bench clean-data
+.PHONY: setup chromium postgresql nginx lint demo test fuzz ui scenario-late-boxscore scenario-outage soak bench clean-data
 
 # uv sync installs exactly the lock's versions (the project editable, extra dev); --inexact keeps pip and
 # uv themselves in the venv. The image installs from the same lock (deploy/Dockerfile).
@@ -90,6 +90,11 @@ scenario-late-boxscore: setup
 # (nba_assets/cli/outage_scenario.py).
 scenario-outage: setup
 	$(BIN)/python -m nba_assets.cli.outage_scenario
+
+# The soak of the production topology through a simulated game day with faults (docs/production.md,
+# "The soak"): prints a timeline and one line of figures ending in OK or FAIL. SOAK_ARGS=--short: one morning.
+soak: setup postgresql
+	$(BIN)/python -m tests.prod.soak $(SOAK_ARGS)
 
 # The benchmark (bench/README.md): every part, median of 3. E.g. make bench BENCH_ARGS="--only a,e --repeat 1".
 bench: setup

@@ -365,6 +365,32 @@ def latest_ticks(instance: dg.DagsterInstance) -> dict[str, object]:
     return out
 
 
+def check_cursor(records: Sequence, after_id: int | None, in_flight) -> int | None:
+    """Pure: the check cursor after reading `records` (ascending ids, all > `after_id`).
+
+    A check execution's row is written when its step starts (status PLANNED) and updated in place when
+    the evaluation lands, under the same id. So the cursor stops just below the first record still in
+    flight: the next tick reads it again, with its result. (Moving past it lost every check that was
+    running at a tick: its failure never alerted.) Records read again give the same incidents:
+    `reconcile` applies them in order and sends only net changes.
+    """
+    pending = [r.id for r in records if in_flight(r)]
+    if pending:
+        return min(pending) - 1
+    return max([r.id for r in records], default=after_id)
+
+
+def in_flight(instance: dg.DagsterInstance):
+    """A check record whose evaluation may still land: PLANNED, and its run not finished."""
+    def test(rec) -> bool:
+        if rec.status.value != "PLANNED":
+            return False
+        run = instance.get_run_by_id(rec.run_id)
+        return run is not None and not run.is_finished
+
+    return test
+
+
 def check_records(instance: dg.DagsterInstance, check_keys: Iterable, after_id: int | None) -> list:
     storage = instance.event_log_storage
     recs = []
@@ -428,7 +454,7 @@ def evaluate(
         "open": open_,
         "pending": [asdict(a) for a in undelivered[-MAX_PENDING:]],
         "runs_after": max([_utc(r.update_timestamp).isoformat() for r in records], default=runs_after),
-        "check_id": max([r.id for r in crecs], default=cursor.get("check_id")),
+        "check_id": check_cursor(crecs, cursor.get("check_id"), in_flight(instance)),
         "seen": seen,
     }
     return delivered, new_cursor

@@ -1,5 +1,9 @@
 """Schedules: the daily game-day run and the weekly retrain; the slate-driven refresh sensor.
 
+The game-day run follows the sources' clock: live, `game_day_schedule` (08:00 ET on the wall clock, which
+is the sources' clock); on the simulated league, `game_day_sim_sensor` (08:00 ET on the sim clock, so an
+operator who moves the sim clock gets the morning run of the simulated day) and the schedule skips.
+
 Off-days do nothing expensive: when neither yesterday nor today has games the morning run only writes
 today's empty partitions (no boxscore pages, no event odds, no model work), and the slate refresh
 sensor requests nothing on days without an upcoming tip-off.
@@ -7,6 +11,7 @@ sensor requests nothing on days without an upcoming tip-off.
 
 
 import datetime as dt
+import os
 
 import dagster as dg
 import polars as pl
@@ -18,7 +23,16 @@ from nba_assets.partitions import ET, TIMEZONE
 from resources.lake import LakeReader, LakeResource
 from resources.sources import SourcesResource
 
-__all__ = ["LINES", "OFF_DAY", "RESULTS", "SLATE", "SCHEDULES", "game_day_requests", "slate_refresh_requests"]
+__all__ = [
+    "LINES", "OFF_DAY", "RESULTS", "SLATE", "SCHEDULES", "game_day_requests", "mornings_due", "slate_refresh_requests",
+]
+
+MORNING = dt.time(8, 0)  # ET: the game-day run (yesterday's results, today's slate)
+MAX_CATCHUP_MORNINGS = 5  # a sim clock moved days ahead launches at most this many mornings (latest first)
+# Seconds between ticks of the sim-clock sensors; a soak or a demonstration shortens them.
+SLATE_INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_SLATE_SENSOR_INTERVAL_SECONDS", "60"))
+GAME_DAY_INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_GAME_DAY_SENSOR_INTERVAL_SECONDS", "60"))
+SIM_SKIP = "simulated sources: game_day_sim_sensor launches the game-day run on the sim clock"
 
 
 def games_on(reader: LakeReader, days: list[dt.date]) -> dict[dt.date, pl.DataFrame] | None:
@@ -64,7 +78,9 @@ def _request(run_key: str, day: dt.date, keys: list[dg.AssetKey], reason: str) -
     description="08:00 ET: yesterday's results and today's slate (off-days: schedule only).",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def game_day_schedule(context: dg.ScheduleEvaluationContext, lake: LakeResource):
+def game_day_schedule(context: dg.ScheduleEvaluationContext, lake: LakeResource, sources: SourcesResource):
+    if sources.mode == "sim":
+        return dg.SkipReason(SIM_SKIP)
     today = context.scheduled_execution_time.astimezone(ET).date()
     reqs = game_day_requests(today, games_on(lake.reader(), [today - dt.timedelta(days=1), today]))
     return reqs
@@ -99,15 +115,16 @@ def slate_refresh_requests(
     return [req], at
 
 
-@dg.sensor(
-    job=game_day_job,
-    name="slate_refresh_sensor",
-    minimum_interval_seconds=60,
-    description=(
-        "Slate-driven refreshes: lines, injury report and re-predictions at 10:00 ET and T-3h, T-1h, T-10m "
-        "before each game's own tip-off (the sources' clock, so the simulated league drives it)."
-    ),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+def _game_day_sensor(name: str, interval: int, description: str):
+    """A RUNNING sensor of the game-day job (the two that follow the sources' clock)."""
+    return dg.sensor(job=game_day_job, name=name, minimum_interval_seconds=interval, description=description,
+                     default_status=dg.DefaultSensorStatus.RUNNING)
+
+
+@_game_day_sensor(
+    "slate_refresh_sensor", SLATE_INTERVAL_SECONDS,
+    "Slate-driven refreshes: lines, injury report and re-predictions at 10:00 ET and T-3h, T-1h, T-10m "
+    "before each game's own tip-off (the sources' clock, so the simulated league drives it).",
 )
 def slate_refresh_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, sources: SourcesResource):
     now = sources.now()
@@ -120,6 +137,41 @@ def slate_refresh_sensor(context: dg.SensorEvaluationContext, lake: LakeResource
     if cursor is not None:
         context.update_cursor(cursor.isoformat())
     return reqs or dg.SkipReason(f"no refresh due at {now:%Y-%m-%d %H:%M} UTC")
+
+
+def mornings_due(now: dt.datetime, last_done: dt.date | None) -> tuple[list[dt.date], dt.date]:
+    """Pure: the game days whose 08:00 ET morning run is due at `now` (sources' clock) after `last_done`,
+    oldest first, and the new cursor. The first evaluation launches nothing (like a schedule's first
+    tick, it starts from the next morning); a clock moved days ahead launches the latest
+    MAX_CATCHUP_MORNINGS mornings; a clock moved back launches nothing until it passes `last_done` again.
+    """
+    local = now.astimezone(ET)
+    due = local.date() if local.time() >= MORNING else local.date() - dt.timedelta(days=1)
+    if last_done is None:
+        return [], due
+    if due <= last_done:
+        return [], last_done
+    n = min((due - last_done).days, MAX_CATCHUP_MORNINGS)
+    return [due - dt.timedelta(days=i) for i in reversed(range(n))], due
+
+
+@_game_day_sensor(
+    "game_day_sim_sensor", GAME_DAY_INTERVAL_SECONDS,
+    "On the simulated league: the 08:00 ET game-day run (yesterday's results, today's slate) when the "
+    "sim clock passes 08:00 ET; live sources skip (game_day_schedule runs it on the wall clock).",
+)
+def game_day_sim_sensor(context: dg.SensorEvaluationContext, lake: LakeResource, sources: SourcesResource):
+    if sources.mode != "sim":
+        return dg.SkipReason(f"NBA_LAKE_SOURCE={sources.mode}: game_day_schedule launches the game-day run")
+    now = sources.now()
+    last = dt.date.fromisoformat(context.cursor) if context.cursor else None
+    days, cursor = mornings_due(now, last)
+    context.update_cursor(cursor.isoformat())
+    reqs = [
+        req for day in days
+        for req in game_day_requests(day, games_on(lake.reader(), [day - dt.timedelta(days=1), day]))
+    ]
+    return reqs or dg.SkipReason(f"no morning due at {now:%Y-%m-%d %H:%M} UTC (last: {cursor})")
 
 
 @dg.schedule(

@@ -88,7 +88,7 @@ def test_sensors_and_schedules_ship_running():
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {
         "nba_automation", "late_boxscore_sensor", "source_recovery_sensor", "record_run_failures", "alerts_sensor",
-        "slate_refresh_sensor",
+        "slate_refresh_sensor", "game_day_sim_sensor",
     }
     for s in sensors.values():
         assert s.default_status == dg.DefaultSensorStatus.RUNNING, s.name

@@ -36,6 +36,8 @@ def flaky_feed(context: dg.AssetExecutionContext) -> None:
 
 @dg.asset_check(asset=flaky_feed, name="no_rejected_records", partitions_def=DAYS)
 def flaky_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    if STATE.get("during_check"):
+        STATE["during_check"]()  # e.g. the daemon ticks the alerts sensor while this check runs
     bad = STATE["fail_check"]
     return dg.AssetCheckResult(
         passed=not bad,
@@ -91,7 +93,7 @@ class Ticker:
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
     monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
-    STATE.update(fail_run=False, fail_check=False)
+    STATE.update(fail_run=False, fail_check=False, during_check=None)
     with Receiver() as rx, lake_instance_for_test() as instance:
         monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("NBA_LAKE_SLACK_API_URL", f"{rx.url}/api/")
@@ -175,6 +177,33 @@ def test_error_check_alerts_once_per_day_then_resolves(setup, caplog):
     assert hook_events(rx) == [("firing", key), ("resolved", key)]
     assert len(slack_texts(rx)) == 2
     assert_no_secret(rx, caplog)
+
+
+def test_a_check_failing_while_the_sensor_ticks_during_its_evaluation_still_alerts(setup):
+    """The check's record exists (PLANNED) from its step's start; a tick then must not move the cursor
+    past it, or its failure, landing later under the same id, is never read (seen in the soak)."""
+    rx, instance, defs, ticker = setup
+    STATE["fail_check"] = True
+    STATE["during_check"] = lambda: ticker.tick(T0)
+    materialize(defs, instance, "2025-12-10")
+    STATE["during_check"] = None
+    assert hook_events(rx) == []  # nothing was known at that tick
+    ticker.tick(T0 + dt.timedelta(minutes=1))
+    key = "check:raw/flaky_feed:no_rejected_records:2025-12-10"
+    assert hook_events(rx) == [("firing", key)]
+    ticker.tick(T0 + dt.timedelta(minutes=2))  # read once more: still one message
+    assert hook_events(rx) == [("firing", key)]
+
+
+def test_check_cursor_stops_below_the_first_record_in_flight():
+    from types import SimpleNamespace
+
+    from sensors.alerts import check_cursor
+
+    recs = [SimpleNamespace(id=i, planned=p) for i, p in ((4, False), (5, True), (7, False))]
+    assert check_cursor(recs, 3, lambda r: r.planned) == 4
+    assert check_cursor(recs, 3, lambda r: False) == 7
+    assert check_cursor([], 3, lambda r: True) == 3
 
 
 def test_thirty_hour_stall_on_the_sim_clock_alerts_once_and_recovery_resolves(setup, caplog):
