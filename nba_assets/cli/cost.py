@@ -9,6 +9,9 @@ It counts what `nba_assets/props_feed.py` would ask for, by the same rules:
   odds request (1 credit) per game.
 - SportsDataIO: the events list and one props request per game whose closing lines are not landed;
   flat-rate, so no credits.
+- The Odds API game lines (`resources/clients_lines.py`), on a line of their own: a past day, one
+  historical request (20 credits) per lead not landed, four per game; today and later, one current
+  request (2 credits) per game. Their events list is the props' (counted on the props' line).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from resources.clients_lines import CREDITS_CURRENT, CREDITS_PER_LEAD, ENDPOINT, SNAPSHOT_LEADS, landed_leads
 from resources.landing import LandingZone
 from resources.parsers.sdio import games_of
 from resources.quota import HISTORICAL_EVENTS_COST, odds_cost
@@ -56,9 +60,9 @@ def _walks(entries: list[dict]) -> tuple[set[str], list[int]]:
 
 
 def estimate(games: pl.DataFrame, landing: LandingZone, days: Iterable[dt.date], today: dt.date) -> list[FeedCost]:
-    """The two feeds' cost of fetching `days`. `games`: the schedule's rows (game_date, tipoff_utc,
+    """The feeds' cost of fetching `days` (props: The Odds API, SportsDataIO; then the game lines). `games`: the schedule's rows (game_date, tipoff_utc,
     home_team, away_team); `today`: the sources' ET date (a day before it is past)."""
-    odds, sdio = FeedCost("oddsapi"), FeedCost("sportsdataio")
+    odds, sdio, lines = FeedCost("oddsapi"), FeedCost("sportsdataio"), FeedCost("oddsapi game lines")
     lengths: list[int] = []
     walks: list[int] = []  # games needing a walk, per day
     for d in days:
@@ -80,6 +84,7 @@ def estimate(games: pl.DataFrame, landing: LandingZone, days: Iterable[dt.date],
         closed = min(n, _closed_props(landing, d))
         sdio.requests += n - closed
         sdio.games += n - closed
+        _game_lines(lines, landing, d, n, past=d < today)
     steps = sum(lengths) / len(lengths) if lengths else MAX_SNAPSHOTS
     odds.requests_max, odds.credits_max = odds.requests, odds.credits
     for w in walks:
@@ -89,7 +94,25 @@ def estimate(games: pl.DataFrame, landing: LandingZone, days: Iterable[dt.date],
         odds.requests_max += w * MAX_SNAPSHOTS
         odds.credits_max += w * MAX_SNAPSHOTS * HISTORICAL_EVENT_ODDS
     sdio.requests_max = sdio.requests
-    return [odds, sdio]
+    lines.requests_max, lines.credits_max = lines.requests, lines.credits
+    return [odds, sdio, lines]
+
+
+def _game_lines(cost: FeedCost, landing: LandingZone, d: dt.date, n: int, *, past: bool) -> None:
+    """Add a day of `n` games to the game lines' cost: a past day's leads not landed (historical), else
+    one current request per game."""
+    if not past:
+        cost.games += n
+        cost.requests += n
+        cost.credits += n * CREDITS_CURRENT
+        return
+    landed = landed_leads(landing.manifest("oddsapi", ENDPOINT, d))
+    leads = len(SNAPSHOT_LEADS)
+    done = [min(leads, len(got)) for got in landed.values()][:n]
+    missing = n * leads - sum(done)
+    cost.games += n - sum(1 for k in done if k == leads)
+    cost.requests += missing
+    cost.credits += missing * CREDITS_PER_LEAD
 
 
 def _closed_props(landing: LandingZone, d: dt.date) -> int:

@@ -162,7 +162,7 @@ def test_backfill_cost_counts_only_what_is_not_landed(league, tmp_path):
     days = [PAST, PAST + dt.timedelta(days=1)]
     games = sched.filter(pl.col("game_date").is_in(days))
     landing = LandingZone(tmp_path)
-    [odds, sdio] = estimate(games, landing, days, TODAY)
+    [odds, sdio, _] = estimate(games, landing, days, TODAY)
     assert odds.games == sdio.games == games.height
     assert odds.requests_max == 2 + games.height * MAX_SNAPSHOTS
     assert odds.credits_max == 2 + games.height * MAX_SNAPSHOTS * 10
@@ -173,7 +173,7 @@ def test_backfill_cost_counts_only_what_is_not_landed(league, tmp_path):
     first = client.fetch_events(PAST, TODAY).events
     for e in first:
         client.refresh_event(e, NOW)
-    [odds2, _] = estimate(games, landing, days, TODAY)
+    [odds2, _, _] = estimate(games, landing, days, TODAY)
     n_second = games.filter(pl.col("game_date") == days[1]).height
     assert odds2.games == n_second
     mean_walk = (len(api.paths) - 1) / len(first)  # the landed walks' mean length
