@@ -58,7 +58,8 @@ FEEDS = [
         "at the snapshot times the features need (opening, T-3h, prediction time, close). Source: The Odds "
         "API event odds, markets=spreads,totals: current for upcoming games, historical for past days.",
         "oddsapi", ("game_lines",), _fetch_game_lines,
-        lambda: lambda body, f, d: parsers.parse_odds_game_lines(body, f.name, f.meta.get("requested_at")),
+        lambda: lambda body, f, d: parsers.parse_odds_game_lines(
+            body, f.name, f.meta.get("captures") or f.meta.get("requested_at")),
     ),
 ]
 RAW_FEED_ASSETS = [raw_table(feed) for feed in FEEDS]

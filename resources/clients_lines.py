@@ -6,7 +6,9 @@ line before the prediction time and before tip-off. An event has four leads befo
 paying user would (docs/data.md), like the props:
 - An event on today's slate or later, not tipped off yet: at a refresh whose slot has nothing landed,
   one request to the CURRENT event odds endpoint (markets x regions credits: 2 here); the line in force
-  now is the slot's snapshot (its snapshot_ts is the request time, `requested_at` in the manifest).
+  now is the slot's snapshot (its snapshot_ts is the request time, `requested_at` in the manifest; a
+  body identical to one landed at an earlier refresh is the same file, so its entry lists every
+  capture time, `captures`, and the raw table keeps a row per capture).
   A slot already landed, a slot still in the future and an event already tipped off cost nothing.
 - An event of a day already past: the HISTORICAL event odds endpoint (10 x markets x regions: 20 here)
   for each lead whose slot has nothing landed; the API answers with the snapshot in force at the lead.
@@ -25,7 +27,7 @@ import httpx
 from nba_assets.partitions import ET
 from resources.clients import SPORT, iso_z, parse_iso
 from resources.http import HttpSource
-from resources.landing import LandedFile, LandingZone
+from resources.landing import LandedFile, LandingZone, content_name
 from resources.quota import odds_cost, quota_of
 
 ENDPOINT = "game_lines"
@@ -101,7 +103,8 @@ class GameLinesClient:
             url = f"{self.base_url}/v4/sports/{SPORT}/events/{event_id}/odds"
             params = self._params()
             resp = self.http.get(url, params=params)
-            return self._land(game_date, url, params, resp, lead=iso_z(slot), requested_at=iso_z(now))
+            return self._land(game_date, url, params, resp, lead=iso_z(slot), requested_at=iso_z(now),
+                              captures=self._captures(game_date, resp.content, iso_z(now)))
         url = f"{self.base_url}/v4/historical/sports/{SPORT}/events/{event_id}/odds"
         landed: list[LandedFile] = []
         for at in due:
@@ -110,12 +113,20 @@ class GameLinesClient:
             landed += self._land(game_date, url, params, resp, lead=iso_z(at))
         return landed
 
+    def _captures(self, game_date: date, body: bytes, now: str) -> list[str]:
+        """Every time this exact body was captured, `now` included: a current body unchanged since an
+        earlier refresh lands as the same file, whose latest manifest entry must still name the earlier
+        capture (the line was in force then too)."""
+        name = content_name(self.landing.redact(body))
+        return sorted({str(e["requested_at"]) for e in self.landing.manifest(self.source, ENDPOINT, game_date)
+                       if e.get("file") == name and e.get("requested_at")} | {now})
+
     def _params(self, **extra: str) -> dict[str, str]:
         return {**({"apiKey": self._api_key} if self._api_key else {}), **extra,
                 "regions": "us", "markets": MARKETS, "oddsFormat": "american"}
 
     def _land(self, game_date: date, url: str, params: dict[str, str], resp: httpx.Response,
-              **meta: str) -> list[LandedFile]:
+              **meta: Any) -> list[LandedFile]:
         return self.landing.write(self.source, ENDPOINT, [game_date], resp.content, url=url,
                                   params=params, status=resp.status_code,
                                   meta={"quota": quota_of(resp), **meta})

@@ -157,3 +157,19 @@ def test_backfill_cost_counts_game_lines_as_their_own_feed_and_only_what_is_not_
     today_games = sched.filter(pl.col("game_date") == TODAY)
     now = next(f for f in estimate(today_games, landing, [TODAY], TODAY) if f.feed == "oddsapi game lines")
     assert (now.requests, now.credits) == (today_games.height, 2 * today_games.height)
+
+
+def test_a_body_unchanged_since_an_earlier_refresh_keeps_a_row_per_capture(league, tmp_path):
+    event = Api(league, tmp_path / "e", NOW).events.fetch_events(TODAY, TODAY).events[0]
+    tip = parse_iso(event["commence_time"])
+    # T-12m (the T-3h slot) and T-10m (the prediction slot): the sim's T-15m snapshot is in force at both.
+    times = [tip - dt.timedelta(minutes=12), tip - gl.PREDICTION_LEAD]
+    for at in times:
+        assert len(Api(league, tmp_path, at).lines.fetch_event_lines(event, at)) == 1
+    landing = LandingZone(tmp_path)
+    [f] = landing.files("oddsapi", ENDPOINT, TODAY)  # the same body: one file, two manifest entries
+    assert len(landing.manifest("oddsapi", ENDPOINT, TODAY)) == 2
+    assert f.meta["captures"] == [iso_z(t) for t in times]
+    res = parsers.parse_odds_game_lines(landing.read_json(f), f.name, f.meta["captures"])
+    assert sorted(res.rows["snapshot_ts"].unique().to_list()) == times
+    assert res.rows.height == 2 * res.rows["bookmaker"].n_unique()
