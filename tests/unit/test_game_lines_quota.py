@@ -20,7 +20,8 @@ from resources.clients import OddsApiClient, iso_z, parse_iso
 from resources.clients_lines import CREDITS_CURRENT, CREDITS_PER_LEAD, ENDPOINT, GameLinesClient, lead_times
 from resources.http import HttpSource, RetryPolicy
 from resources.landing import LandingZone
-from resources.sim import SimClock, SimConfig, SimLeague, SimServer
+from resources.sim import SimClock, SimConfig, SimServer
+from resources.sources import sim_league
 
 SEASON = 2025
 NOW = dt.datetime(2025, 12, 10, 23, 0, tzinfo=dt.UTC)  # 18:00 ET: today's games have not tipped off
@@ -31,7 +32,7 @@ HISTORICAL = "/v4/historical/sports/basketball_nba/events/"
 
 @pytest.fixture(scope="module")
 def league():
-    return SimLeague(SimConfig(seed=7, seasons=(SEASON,)))
+    return sim_league(SimConfig().seed)  # the sources' league: its season index is shared with other tests
 
 
 class Api:
