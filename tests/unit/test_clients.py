@@ -280,10 +280,10 @@ def test_events_window_params_and_filter(tmp_path):
 
 
 class FakeOddsHistory:
-    """Historical event odds: snapshots every `step` from any requested date; `stop` ends the chain."""
+    """Historical event odds: a snapshot at every requested date, the next one `step` later."""
 
-    def __init__(self, commence: datetime, step: timedelta, stop: datetime | None = None, repeat_at=None):
-        self.commence, self.step, self.stop, self.repeat_at = commence, step, stop, repeat_at
+    def __init__(self, commence: datetime, step: timedelta):
+        self.commence, self.step = commence, step
         self.dates: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -294,17 +294,10 @@ class FakeOddsHistory:
         )
         self.dates.append(p["date"])
         at = datetime.fromisoformat(p["date"].replace("Z", "+00:00"))
-        nxt = at + self.step
-        if self.stop is not None and nxt > self.stop:
-            nxt_s = None
-        elif self.repeat_at is not None and at >= self.repeat_at:
-            nxt_s = iso_z(at)  # the API points back at the same snapshot
-        else:
-            nxt_s = iso_z(nxt)
         body = {
             "timestamp": iso_z(at),
             "previous_timestamp": iso_z(at - self.step),
-            "next_timestamp": nxt_s,
+            "next_timestamp": iso_z(at + self.step),
             "data": {"id": "ev1", "commence_time": iso_z(self.commence), "bookmakers": []},
         }
         return httpx.Response(200, json=body)
