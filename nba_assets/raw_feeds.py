@@ -35,12 +35,13 @@ from resources.sources import SourcesResource
 
 
 def _fetch_game_lines(context: dg.AssetExecutionContext, sources: SourcesResource, dates: list[dt.date]) -> Fetched:
-    """The day's events (the props' list), then each event's due spreads/totals snapshots."""
-    events, lines, now = sources.odds(), sources.game_lines(), sources.now()
+    """The day's events (the props' list: current for today and later, else historical or landed), then
+    each event's due spreads/totals snapshots (resources/clients_lines.py)."""
+    events, lines, now, today = sources.odds(), sources.game_lines(), sources.now(), sources.today()
     poisoned = []
     for d in dates:
         try:
-            fetched = fetch_resuming(context, events.fetch_events, d)
+            fetched = fetch_resuming(context, lambda day: events.fetch_events(day, today), d)
         except PoisonResponse as exc:
             context.log.error(f"{exc}; the day is written from what is landed")
             poisoned.append((d, exc))
@@ -55,9 +56,10 @@ FEEDS = [
         t.GAME_LINES,
         "One row per (event_id, bookmaker, snapshot_ts): each book's spread (home side's point) and total "
         "at the snapshot times the features need (opening, T-3h, prediction time, close). Source: The Odds "
-        "API historical event odds, markets=spreads,totals.",
+        "API event odds, markets=spreads,totals: current for upcoming games, historical for past days.",
         "oddsapi", ("game_lines",), _fetch_game_lines,
-        lambda: lambda body, f, d: parsers.parse_odds_game_lines(body, f.name),
+        lambda: lambda body, f, d: parsers.parse_odds_game_lines(
+            body, f.name, f.meta.get("captures") or f.meta.get("requested_at")),
     ),
 ]
 RAW_FEED_ASSETS = [raw_table(feed) for feed in FEEDS]

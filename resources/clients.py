@@ -2,7 +2,7 @@
 
 Clients only fetch and land: every body goes to the landing zone as it arrives, before anything parses
 it (parsers read the landing zone). The only JSON they read is what drives the next request
-(pagination cursors, event lists, next snapshot timestamps). Keys are sent, never logged or landed.
+(pagination cursors, event lists). Keys are sent, never logged or landed.
 """
 
 from __future__ import annotations
@@ -410,14 +410,14 @@ class OddsApiClient:
     def refresh_event(self, event: Mapping[str, Any], now: datetime) -> list[LandedFile]:
         """An event's player_points as a refresh at `now` needs them: before tip-off on today's slate or
         later, the current odds (one request, markets x regions credits); for a day already past, the
-        historical walk, unless the event was lined by current odds while it was upcoming."""
+        historical snapshots at fixed leads, unless the event was lined by current odds while upcoming."""
         commence = parse_iso(str(event["commence_time"]))
         game_date = commence.astimezone(ET).date()
         if game_date >= now.astimezone(ET).date():
             return self.fetch_event_odds(event) if now < commence else []
         if self._landed_current(event, game_date):
             return []
-        return self.fetch_event_odds_history(event)
+        return self.fetch_event_odds_history(event, now)
 
     def fetch_event_odds(self, event: Mapping[str, Any]) -> list[LandedFile]:
         """The current player_points odds of an event (live body: no wrapper, per-book last_update)."""
@@ -438,49 +438,50 @@ class OddsApiClient:
         url = f"{self.base_url}/v4/sports/{SPORT}/events"
         return self._get(url, {"commenceTimeFrom": iso_z(start), "commenceTimeTo": iso_z(end)}).json()
 
-    def fetch_event_odds_history(self, event: Mapping[str, Any],
-                                 max_snapshots: int = 12) -> list[LandedFile]:
-        """Walk an event's historical player_points snapshots from tip-off - 36 h.
+    def fetch_event_odds_history(self, event: Mapping[str, Any], now: datetime | None = None) -> list[LandedFile]:
+        """An event's historical player_points snapshots at fixed leads (PROPS_LEADS: T-36h, T-12h, T-3h,
+        T-1h, T-15m, T-1s, and T+3h), each answered with the snapshot in force then.
 
-        Follows next_timestamp while it is set, not past tip-off + 3 h and not seen before, at most
-        `max_snapshots` steps. A step already landed (same event, same requested time, answered 200) is
-        followed from its manifest entry without a request: a walk repeated, or resumed after a
-        failure, buys no snapshot twice. Snapshots after tip-off are kept on purpose: dropping in-game
-        lines is downstream's job (a leakage trap the checks must catch, not something hidden here).
-        """
+        A lead already landed (same event, same requested time, answered 200) is not asked again, nor
+        one after `now`: re-running or resuming a day buys no snapshot twice. The post-tip lead is kept
+        on purpose: an in-game snapshot a source serves lands, and dropping it is downstream's job (a
+        leakage trap the checks must catch, not something hidden here)."""
         event_id = str(event["id"])
         commence = parse_iso(str(event["commence_time"]))
         game_date = commence.astimezone(ET).date()
         url = f"{self.base_url}/v4/historical/sports/{SPORT}/events/{event_id}/odds"
-        landed_steps = {e["cursor"]: e for e in self.landing.manifest(self.source, "event_odds", game_date)
-                        if e.get("url") == redact_url(url) and e.get("status") == 200 and e.get("cursor")}
-        stop_after = commence + timedelta(hours=3)
-        at = _trunc(commence - timedelta(hours=36))
-        seen: set[datetime] = set()
+        landed_at = props_leads_landed(self.landing.manifest(self.source, "event_odds", game_date)).get(event_id, set())
+        due = [t for t in props_lead_times(commence) if iso_z(t) not in landed_at and (now is None or t <= now)]
         fetch_id = _new_fetch_id()
         landed: list[LandedFile] = []
-        for i in range(max_snapshots):
-            seen.add(at)
-            step = landed_steps.get(iso_z(at))
-            if step is not None:
-                nxt, ts, resp = step.get("next_cursor"), step.get("snapshot"), None
-            else:
-                resp = self._get(url, {"date": iso_z(at), **self.PARAMS})
-                body = _json_or_none(resp.content)
-                nxt = body.get("next_timestamp") if isinstance(body, dict) else None
-                ts = body.get("timestamp") if isinstance(body, dict) else None
-            if ts:
-                seen.add(_trunc(parse_iso(str(ts))))
-            nxt_at = _trunc(parse_iso(str(nxt))) if nxt else None
-            last = nxt_at is None or nxt_at > stop_after or nxt_at in seen or i == max_snapshots - 1
-            if resp is not None:
-                landed += self._land("event_odds", game_date, url, resp, str(ts) if ts else None,
-                                     fetch_id=fetch_id, page=i + 1, cursor=iso_z(at), complete=last,
-                                     next_cursor=None if nxt_at is None else iso_z(nxt_at))
-            if last:
-                break
-            at = nxt_at
+        for i, at in enumerate(due):
+            resp = self._get(url, {"date": iso_z(at), **self.PARAMS})
+            body = _json_or_none(resp.content)
+            ts = body.get("timestamp") if isinstance(body, dict) else None
+            landed += self._land("event_odds", game_date, url, resp, str(ts) if ts else None,
+                                 fetch_id=fetch_id, page=i + 1, cursor=iso_z(at), complete=i == len(due) - 1)
         return landed
+
+
+# The props' historical leads: the sim market's snapshot times (T-36h ... T-15m), the close (T-1s) and
+# one after tip-off (T+3h: an in-game snapshot, if the source serves one, lands for the checks to catch).
+PROPS_LEADS = (timedelta(hours=36), timedelta(hours=12), timedelta(hours=3), timedelta(hours=1),
+               timedelta(minutes=15), timedelta(seconds=1), -timedelta(hours=3))
+
+
+def props_lead_times(commence: datetime) -> list[datetime]:
+    return [_trunc(commence - lead) for lead in PROPS_LEADS]
+
+
+def props_leads_landed(entries: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """{event id: requested times (ISO Z) of its historical player_points answered 200} of a day's
+    event_odds manifest."""
+    out: dict[str, set[str]] = {}
+    for e in entries:
+        url = str(e.get("url", ""))
+        if e.get("status") == 200 and "/historical/" in url and "/events/" in url and e.get("cursor"):
+            out.setdefault(url.rstrip("/").split("/")[-2], set()).add(str(e["cursor"]))
+    return out
 
 
 def _events_list(body: Any) -> list[Any] | None:

@@ -3,12 +3,14 @@
 
 It counts what `nba_assets/props_feed.py` would ask for, by the same rules:
 - The Odds API, a past day: the events list unless a readable one is landed (1 request, 1 credit); per
-  game, nothing when the event was lined by current odds or its historical walk completed, else the
-  walk: at most `max_snapshots` requests of 10 credits (`expected` uses the mean length of the walks
-  already landed; with none landed, the bound). Today: the current events list (free) and one current
-  odds request (1 credit) per game.
+  game, nothing when the event was lined by current odds, else one historical request (10 credits) per
+  lead of `PROPS_LEADS` not landed (seven per game). Today: the current events list (free) and one
+  current odds request (1 credit) per game.
 - SportsDataIO: the events list and one props request per game whose closing lines are not landed;
   flat-rate, so no credits.
+- The Odds API game lines (`resources/clients_lines.py`), on a line of their own: a past day, one
+  historical request (20 credits) per lead not landed, four per game; today and later, one current
+  request (2 credits) per game. Their events list is the props' (counted on the props' line).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from resources.clients import PROPS_LEADS, props_leads_landed
+from resources.clients_lines import CREDITS_CURRENT, CREDITS_PER_LEAD, ENDPOINT, SNAPSHOT_LEADS, landed_leads
 from resources.landing import LandingZone
 from resources.parsers.sdio import games_of
 from resources.quota import HISTORICAL_EVENTS_COST, odds_cost
 
-MAX_SNAPSHOTS = 12  # OddsApiClient.fetch_event_odds_history's bound
 EVENT_ODDS = odds_cost(markets=1, regions=1, historical=False)
 HISTORICAL_EVENT_ODDS = odds_cost(markets=1, regions=1, historical=True)
 
@@ -38,58 +41,57 @@ class FeedCost:
     games: int = 0  # games to fetch (not already landed)
 
 
-def _walks(entries: list[dict]) -> tuple[set[str], list[int]]:
-    """(event ids already lined: a current odds body or a completed historical walk, lengths of the
-    completed walks) from a day's event_odds manifest."""
-    done, lengths = set(), []
+def _odds_done(entries: list[dict]) -> dict[str, int]:
+    """{event id: leads landed} of a day's event_odds manifest; an event lined by current odds counts
+    as all of them."""
+    got = {e: len(leads) for e, leads in props_leads_landed(entries).items()}
     for e in entries:
         url = str(e.get("url", ""))
-        if e.get("status") != 200 or "/events/" not in url:
-            continue
-        event_id = url.rstrip("/").split("/")[-2]
-        if "/historical/" not in url:
-            done.add(event_id)
-        elif e.get("complete"):
-            done.add(event_id)
-            lengths.append(int(e.get("page") or 1))
-    return done, lengths
+        if e.get("status") == 200 and "/events/" in url and "/historical/" not in url:
+            got[url.rstrip("/").split("/")[-2]] = len(PROPS_LEADS)
+    return got
+
+
+def _add_missing(cost: FeedCost, n: int, landed: dict[str, int], leads: int, credits: int) -> None:
+    """Add a past day of `n` games, {event: leads landed}, to a feed: one request per lead not landed."""
+    have = sorted((min(leads, k) for k in landed.values()), reverse=True)[:n]
+    missing = n * leads - sum(have)
+    cost.games += n - sum(1 for k in have if k == leads)
+    cost.requests += missing
+    cost.credits += missing * credits
 
 
 def estimate(games: pl.DataFrame, landing: LandingZone, days: Iterable[dt.date], today: dt.date) -> list[FeedCost]:
-    """The two feeds' cost of fetching `days`. `games`: the schedule's rows (game_date, tipoff_utc,
-    home_team, away_team); `today`: the sources' ET date (a day before it is past)."""
-    odds, sdio = FeedCost("oddsapi"), FeedCost("sportsdataio")
-    lengths: list[int] = []
-    walks: list[int] = []  # games needing a walk, per day
+    """The feeds' cost of fetching `days` (props: The Odds API, SportsDataIO; then the game lines).
+    `games`: the schedule's rows (game_date, tipoff_utc, home_team, away_team); `today`: the sources'
+    ET date (a day before it is past)."""
+    odds, sdio, lines = FeedCost("oddsapi"), FeedCost("sportsdataio"), FeedCost("oddsapi game lines")
     for d in days:
         day = games.filter(pl.col("game_date") == d)
         n = day.height
         events_landed = any(f.meta.get("status", 200) == 200 for f in landing.files("oddsapi", "events", d))
-        done, got = _walks(landing.manifest("oddsapi", "event_odds", d))
-        lengths += got
         if d < today:
             if not events_landed:
                 odds.requests += 1
                 odds.credits += HISTORICAL_EVENTS_COST if n else 0
-            walks.append(max(0, n - len(done)))
+            _add_missing(odds, n, _odds_done(landing.manifest("oddsapi", "event_odds", d)), len(PROPS_LEADS),
+                         HISTORICAL_EVENT_ODDS)
+            _add_missing(lines, n, {e: len(v) for e, v in landed_leads(landing.manifest("oddsapi", ENDPOINT, d)).items()},
+                         len(SNAPSHOT_LEADS), CREDITS_PER_LEAD)
         else:
             odds.requests += 1 + n
             odds.credits += n * EVENT_ODDS
             odds.games += n
+            lines.games += n
+            lines.requests += n
+            lines.credits += n * CREDITS_CURRENT
         sdio.requests += 1
         closed = min(n, _closed_props(landing, d))
         sdio.requests += n - closed
         sdio.games += n - closed
-    steps = sum(lengths) / len(lengths) if lengths else MAX_SNAPSHOTS
-    odds.requests_max, odds.credits_max = odds.requests, odds.credits
-    for w in walks:
-        odds.games += w
-        odds.requests += round(w * steps)
-        odds.credits += round(w * steps) * HISTORICAL_EVENT_ODDS
-        odds.requests_max += w * MAX_SNAPSHOTS
-        odds.credits_max += w * MAX_SNAPSHOTS * HISTORICAL_EVENT_ODDS
-    sdio.requests_max = sdio.requests
-    return [odds, sdio]
+    for f in (odds, sdio, lines):
+        f.requests_max, f.credits_max = f.requests, f.credits
+    return [odds, sdio, lines]
 
 
 def _closed_props(landing: LandingZone, d: dt.date) -> int:

@@ -15,14 +15,17 @@ SPREAD_RANGE = (-40.0, 40.0)
 TOTAL_RANGE = (150.0, 300.0)
 
 
-def parse_odds_game_lines(body: Any, landing_file: str) -> pc.ParseResult:
+def parse_odds_game_lines(body: Any, landing_file: str, captured_at: Any = None) -> pc.ParseResult:
     """Event odds (historical wrapper, live body or a list of events) -> raw/game_lines rows.
 
     A book's row holds its spread (the home side's point; the away side's must be its negative) and its
     total (Over and Under on one point), each with American prices (decimal prices are converted); a
-    book offering only one of the markets keeps the other null. snapshot_ts = the wrapper's timestamp,
-    else the market's (or the book's) last_update. A malformed market is rejected naming the event, the
-    book, the field and the rule; the book's other market and the other books are kept.
+    book offering only one of the markets keeps the other null. snapshot_ts = the response's time: the
+    historical wrapper's timestamp; for a current body, each time it was captured (`captured_at`: one
+    ISO time or a list, the manifest's `captures`/`requested_at`; the same body captured at two refreshes
+    gives a row per capture), else the market's (or the book's) last_update. A malformed market is
+    rejected naming the event, the book, the field and the rule; the book's other market and the other
+    books are kept.
     """
     ctx = pc._Ctx("oddsapi", "game_lines", landing_file)
     table = tables.GAME_LINES
@@ -34,8 +37,16 @@ def parse_odds_game_lines(body: Any, landing_file: str) -> pc.ParseResult:
     if found is None:
         return pc._file_reject(ctx, table, "data", body, "response must be an event, a list of events or a historical wrapper")
     events, wrapper_ts = found
-    for event in events:
-        _parse_event(pc._dict(event), wrapper_ts, ctx, out)
+    times: list[dt.datetime | None] = [wrapper_ts]
+    if wrapper_ts is None and captured_at is not None:
+        try:
+            many = captured_at if isinstance(captured_at, (list, tuple)) else [captured_at]
+            times = sorted({pc._utc("requested_at", c) for c in many})
+        except pc._Bad as bad:
+            return pc.ParseResult(rows=pc._template(table).clear(), rejects=pc._rejects_frame([ctx.reject(bad)]))
+    for ts in times:
+        for event in events:
+            _parse_event(pc._dict(event), ts, ctx, out)
     return out.result()
 
 

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 QUOTA_FILE = "odds_quota.json"
-# A large paid plan: a three-season replay (~450k credits of historical walks) stays well inside it.
+# A large paid plan: a three-season replay (~450k credits of props walks, ~300k of game lines) stays well inside it.
 DEFAULT_LIMIT = 20_000_000
 OUT_OF_CREDITS = {"message": "Usage quota has been reached", "error_code": "OUT_OF_USAGE_CREDITS"}
 

@@ -6,7 +6,8 @@ bookmakers' game lines at the snapshot in force, in the real API's shape (spread
 with its point; totals: Over and Under with the same point). A request asks for the game markets or for
 player_points, not both at once (the project's clients never mix them). Seeded transient faults and
 operator outages apply as to the props: a day's seeded 429/503 on either event odds endpoint
-answers the game-line requests too (their counters are shared with the props').
+answers the game-line requests too (their counters are shared with the props'). Each answer is charged
+like the real API (`_charged`: markets x regions credits, 10x for historical ones) with its quota headers.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from resources import quota
 from resources.sim.market import BOOK_TITLES, BOOKS
-from resources.sim.wire import MISSING_DATE, HttpError, iso_z, json_response
+from resources.sim.wire import MISSING_DATE, HttpError, iso_z
 
 GAME_MARKETS = ("spreads", "totals")
 
@@ -55,14 +57,18 @@ class GameLineRoutes:
         snap = times[i - 1] if i else None
         body = self._event(g)
         body["bookmakers"] = self._game_line_books(g, snaps_by_ts.get(snap, {}), snap, markets) if snap else []
+        # Billed like the real API: markets x regions credits (10x historical) for the markets answered.
+        regions = len([r for r in params.get("regions", "us").split(",") if r.strip()])
+        answered = len(markets & set(GAME_MARKETS)) if body["bookmakers"] else 0
+        cost = quota.odds_cost(markets=answered, regions=regions, historical=historical)
         if not historical:
-            return json_response(200, body)
-        return json_response(200, {
+            return self._charged(body, cost)
+        return self._charged({
             "timestamp": iso_z(snap if snap is not None else at),
             "previous_timestamp": iso_z(times[i - 2]) if i >= 2 else None,
             "next_timestamp": iso_z(times[i]) if i < len(times) else None,
             "data": body,
-        })
+        }, cost)
 
     def _game_line_books(self, g: dict, rows: dict[str, tuple], snap: datetime, markets: set[str]) -> list[dict]:
         home, away = self._odds_team(g["home_team"]), self._odds_team(g["away_team"])

@@ -3,6 +3,8 @@ lands, parses and stays put; a re-run asks for nothing already landed."""
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 import polars as pl
 
@@ -67,3 +69,21 @@ def test_the_days_official_releases_land_once_each_and_parse_to_the_sims_report(
     run()
     assert (landing / "_manifest.jsonl").read_text().splitlines() == manifest
     assert file_hashes(sim_lake / "lake" / "raw" / "injury_report") == first
+
+
+def test_todays_lines_come_from_current_odds_timed_at_the_request_and_a_rerun_asks_for_nothing(
+    sim_lake, instance, monkeypatch
+):
+    import datetime as dt
+
+    now = dt.datetime(2025, 12, 8, 23, 0, tzinfo=dt.UTC)  # 18:00 ET: the day's games have not tipped off
+    monkeypatch.setenv("NBA_LAKE_SIM_NOW", now.isoformat())
+    assert _run(instance).success
+    landing = sim_lake / "landing" / "oddsapi" / "game_lines" / DAY
+    manifest = (landing / "_manifest.jsonl").read_text().splitlines()
+    entries = [json.loads(line) for line in manifest]
+    assert entries and all("/historical/" not in e["url"] and e["quota"]["last"] == 2 for e in entries)
+    got = pl.read_parquet(sim_lake / "lake" / t.GAME_LINES.layer / t.GAME_LINES.name / f"{DAY}.parquet")
+    assert got["event_id"].n_unique() == len(entries) and (got["snapshot_ts"] == now).all()
+    assert _run(instance).success
+    assert (landing / "_manifest.jsonl").read_text().splitlines() == manifest  # nothing asked twice

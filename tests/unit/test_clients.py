@@ -280,10 +280,10 @@ def test_events_window_params_and_filter(tmp_path):
 
 
 class FakeOddsHistory:
-    """Historical event odds: snapshots every `step` from any requested date; `stop` ends the chain."""
+    """Historical event odds: a snapshot at every requested date, the next one `step` later."""
 
-    def __init__(self, commence: datetime, step: timedelta, stop: datetime | None = None, repeat_at=None):
-        self.commence, self.step, self.stop, self.repeat_at = commence, step, stop, repeat_at
+    def __init__(self, commence: datetime, step: timedelta):
+        self.commence, self.step = commence, step
         self.dates: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -294,17 +294,10 @@ class FakeOddsHistory:
         )
         self.dates.append(p["date"])
         at = datetime.fromisoformat(p["date"].replace("Z", "+00:00"))
-        nxt = at + self.step
-        if self.stop is not None and nxt > self.stop:
-            nxt_s = None
-        elif self.repeat_at is not None and at >= self.repeat_at:
-            nxt_s = iso_z(at)  # the API points back at the same snapshot
-        else:
-            nxt_s = iso_z(nxt)
         body = {
             "timestamp": iso_z(at),
             "previous_timestamp": iso_z(at - self.step),
-            "next_timestamp": nxt_s,
+            "next_timestamp": iso_z(at + self.step),
             "data": {"id": "ev1", "commence_time": iso_z(self.commence), "bookmakers": []},
         }
         return httpx.Response(200, json=body)
@@ -319,45 +312,35 @@ def odds(tmp_path, server):
     return OddsApiClient(http, LandingZone(tmp_path), ODDS_KEY)
 
 
-def test_odds_walk_starts_36h_before_and_stops_at_null(tmp_path):
-    server = FakeOddsHistory(COMMENCE, timedelta(hours=12), stop=COMMENCE)
+LEAD_DATES = ["2025-01-19T12:30:00Z", "2025-01-20T12:30:00Z", "2025-01-20T21:30:00Z", "2025-01-20T23:30:00Z",
+              "2025-01-21T00:15:00Z", "2025-01-21T00:29:59Z", "2025-01-21T03:30:00Z"]
+
+
+def test_odds_history_asks_each_fixed_lead_once_through_tip_off_plus_3h(tmp_path):
+    # Snapshots five minutes apart, as on the real API: the leads span T-36h to the close, not an hour.
+    server = FakeOddsHistory(COMMENCE, timedelta(minutes=5))
     client = odds(tmp_path, server)
     landed = client.fetch_event_odds_history(EVENT)
-    assert server.dates == ["2025-01-19T12:30:00Z", "2025-01-20T00:30:00Z", "2025-01-20T12:30:00Z",
-                            "2025-01-21T00:30:00Z"]
-    assert len(landed) == 4
+    # T-36h, T-12h, T-3h, T-1h, T-15m, T-1s and T+3h (an in-game snapshot lands: downstream drops it).
+    assert server.dates == LEAD_DATES
+    assert len(landed) == 7
     # Landed under the ET game date of tip-off, not the UTC date.
     assert {f.path.parent.name for f in landed} == {"2025-01-20"}
     entries = client.landing.manifest("oddsapi", "event_odds", D)
-    assert [e["complete"] for e in entries] == [False, False, False, True]
+    assert [e["cursor"] for e in entries] == LEAD_DATES and [e["complete"] for e in entries] == [False] * 6 + [True]
     assert ODDS_KEY not in json.dumps(entries)
+    server.dates.clear()
+    assert client.fetch_event_odds_history(EVENT) == [] and server.dates == []  # nothing asked twice
 
 
-def test_odds_walk_keeps_in_game_snapshot_but_stops_past_commence_plus_3h(tmp_path):
+def test_odds_history_asks_no_lead_after_now_and_resumes_with_the_rest(tmp_path):
     server = FakeOddsHistory(COMMENCE, timedelta(hours=10))
     client = odds(tmp_path, server)
-    client.fetch_event_odds_history(EVENT, max_snapshots=50)
-    # -36h, -26h, -16h, -6h; the next one (+4h) is past tip-off + 3h.
-    assert server.dates == ["2025-01-19T12:30:00Z", "2025-01-19T22:30:00Z", "2025-01-20T08:30:00Z",
-                            "2025-01-20T18:30:00Z"]
-    server2 = FakeOddsHistory(COMMENCE, timedelta(hours=7))
-    client2 = odds(tmp_path / "b", server2)
-    client2.fetch_event_odds_history(EVENT, max_snapshots=50)
-    # -36h ... -1h; +6h is past tip-off + 3h.
-    assert server2.dates[-1] == "2025-01-20T23:30:00Z"
-    server3 = FakeOddsHistory(COMMENCE, timedelta(hours=37, minutes=30))
-    odds(tmp_path / "c", server3).fetch_event_odds_history(EVENT, max_snapshots=50)
-    assert server3.dates == ["2025-01-19T12:30:00Z", "2025-01-21T02:00:00Z"]  # +1.5h after tip: kept
-
-
-def test_odds_walk_bounded_by_max_snapshots_and_repeats(tmp_path):
-    server = FakeOddsHistory(COMMENCE, timedelta(minutes=5))
-    odds(tmp_path, server).fetch_event_odds_history(EVENT, max_snapshots=12)
-    assert len(server.dates) == 12
-    assert len(set(server.dates)) == 12
-    rep = FakeOddsHistory(COMMENCE, timedelta(hours=6), repeat_at=COMMENCE - timedelta(hours=24))
-    odds(tmp_path / "r", rep).fetch_event_odds_history(EVENT)
-    assert rep.dates == ["2025-01-19T12:30:00Z", "2025-01-19T18:30:00Z", "2025-01-20T00:30:00Z"]
+    client.fetch_event_odds_history(EVENT, now=COMMENCE - timedelta(hours=2))
+    assert server.dates == LEAD_DATES[:3]
+    server.dates.clear()
+    client.fetch_event_odds_history(EVENT)
+    assert server.dates == LEAD_DATES[3:]
 
 
 # ------------------------------------------------------------------------------------ sources resource
@@ -462,7 +445,8 @@ def test_sim_nbacom_and_odds_endpoints(sim_league, tmp_path):
     snaps = client.fetch_event_odds_history(event)
     assert len(snaps) >= 2
     stamps = [client.landing.read_json(f)["timestamp"] for f in snaps]
-    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    assert stamps == sorted(stamps) and len(stamps) == 7  # a lead past the last snapshot repeats it
+    assert len({f.name for f in snaps}) == len(set(stamps))  # the same snapshot is one landed file
     assert {f.path.parent.name for f in snaps} == {day.isoformat()}
     commence = datetime.fromisoformat(event["commence_time"].replace("Z", "+00:00"))
     assert all(

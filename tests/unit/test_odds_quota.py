@@ -15,9 +15,9 @@ import pytest
 from rich.console import Console
 
 from nba_assets.cli.commands.status import quota_table
-from nba_assets.cli.cost import MAX_SNAPSHOTS, estimate
+from nba_assets.cli.cost import estimate
 from resources.alerts import AlertsResource
-from resources.clients import OddsApiClient
+from resources.clients import PROPS_LEADS, OddsApiClient
 from resources.http import AuthError, HttpSource, RetryPolicy
 from resources.landing import LandingZone
 from resources.quota import quota_of
@@ -76,7 +76,7 @@ def test_today_uses_current_endpoints_and_a_past_day_historical_ones_never_twice
     for e in past.events:
         odds.refresh_event(e, NOW)
     walked = len(api.paths)
-    assert api.historical() == walked and walked > 1 + 2 * len(past.events)
+    assert api.historical() == walked == 1 + len(PROPS_LEADS) * len(past.events)  # events list + each lead
     # Everything is landed: the same refresh again buys nothing, events list included.
     api.paths.clear()
     again = odds.fetch_events(PAST, TODAY)
@@ -88,14 +88,15 @@ def test_today_uses_current_endpoints_and_a_past_day_historical_ones_never_twice
     assert all(odds.refresh_event(e, tomorrow) == [] for e in today.events) and api.paths == []
 
 
-def test_an_interrupted_walk_resumes_after_its_landed_snapshots(league, tmp_path):
+def test_an_interrupted_fetch_resumes_after_its_landed_leads(league, tmp_path):
     api = Counted(league, tmp_path / "sim")
     odds = api.client(tmp_path)
     event = odds.fetch_events(PAST, TODAY).events[0]
-    full = odds.fetch_event_odds_history(event)  # the walk's length on a fresh landing zone
+    full = odds.fetch_event_odds_history(event)  # every lead on a fresh landing zone
     fresh = Counted(league, tmp_path / "sim2")
     odds2 = fresh.client(tmp_path / "b")
-    odds2.fetch_event_odds_history(event, max_snapshots=2)  # stopped after two snapshots
+    commence = dt.datetime.fromisoformat(event["commence_time"].replace("Z", "+00:00"))
+    odds2.fetch_event_odds_history(event, now=commence - dt.timedelta(hours=12))  # stopped after two leads
     fresh.paths.clear()
     odds2.fetch_event_odds_history(event)
     assert len(fresh.paths) == len(full) - 2
@@ -124,7 +125,8 @@ def test_the_sim_quota_runs_out_like_the_real_api(league, tmp_path):
     sim_quota.set_remaining(state, 15)
     odds = Counted(league, state).client(tmp_path)
     event = odds.fetch_events(PAST, TODAY).events[0]  # 1 credit: 14 left
-    odds.fetch_event_odds_history(event, max_snapshots=1)  # 10 credits: 4 left
+    first_lead = dt.datetime.fromisoformat(event["commence_time"].replace("Z", "+00:00")) - PROPS_LEADS[0]
+    odds.fetch_event_odds_history(event, now=first_lead)  # one lead, 10 credits: 4 left
     assert odds.landing.quotas()["oddsapi"]["remaining"] == 4
     with pytest.raises(AuthError) as info:
         odds.fetch_event_odds_history(odds.fetch_events(PAST - dt.timedelta(days=1), TODAY).events[0])
@@ -162,10 +164,11 @@ def test_backfill_cost_counts_only_what_is_not_landed(league, tmp_path):
     days = [PAST, PAST + dt.timedelta(days=1)]
     games = sched.filter(pl.col("game_date").is_in(days))
     landing = LandingZone(tmp_path)
-    [odds, sdio] = estimate(games, landing, days, TODAY)
+    [odds, sdio, _] = estimate(games, landing, days, TODAY)
+    leads = len(PROPS_LEADS)
     assert odds.games == sdio.games == games.height
-    assert odds.requests_max == 2 + games.height * MAX_SNAPSHOTS
-    assert odds.credits_max == 2 + games.height * MAX_SNAPSHOTS * 10
+    assert odds.requests == odds.requests_max == 2 + games.height * leads
+    assert odds.credits == odds.credits_max == 2 + games.height * leads * 10
     assert sdio.requests == 2 + games.height and sdio.credits == 0
 
     api = Counted(league, tmp_path / "sim")
@@ -173,9 +176,11 @@ def test_backfill_cost_counts_only_what_is_not_landed(league, tmp_path):
     first = client.fetch_events(PAST, TODAY).events
     for e in first:
         client.refresh_event(e, NOW)
-    [odds2, _] = estimate(games, landing, days, TODAY)
+    [odds2, _, _] = estimate(games, landing, days, TODAY)
     n_second = games.filter(pl.col("game_date") == days[1]).height
     assert odds2.games == n_second
-    mean_walk = (len(api.paths) - 1) / len(first)  # the landed walks' mean length
-    assert odds2.requests == 1 + round(n_second * mean_walk)
-    assert odds2.requests_max == 1 + n_second * MAX_SNAPSHOTS
+    assert odds2.requests == 1 + n_second * leads and odds2.credits == 1 + n_second * leads * 10
+    api.paths.clear()
+    for e in client.fetch_events(days[1], TODAY).events:
+        client.refresh_event(e, NOW)
+    assert len(api.paths) == odds2.requests  # the estimate is what the fetch asks for

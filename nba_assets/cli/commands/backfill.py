@@ -208,8 +208,8 @@ def backfill(
         typer.Option("--allow-shrink", help="let a re-run empty a day of final facts or drop more than its "
                      "table's share of the day's rows (refused otherwise: docs/reliability.md)"),
     ] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the requests and credits each props feed "
-                                          "would cost (schedule and landing zone), fetch nothing")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the requests and credits each odds feed "
+                                          "(props, game lines) would cost (schedule and landing zone), fetch nothing")] = False,
 ) -> None:
     """Materialize game days START..END in one single-run backfill per job, with live progress."""
     d0, d1 = c.parse_date(start, "--start"), c.parse_date(end, "--end")
@@ -227,7 +227,7 @@ def backfill(
 
 
 def print_cost(d0: dt.date, d1: dt.date) -> None:
-    """The --dry-run table: per props feed, games to fetch, requests and credits (nba_assets/cli/cost.py)."""
+    """The --dry-run table: per odds feed (props feeds, game lines), games to fetch, requests and credits (nba_assets/cli/cost.py)."""
     import polars as pl
 
     from nba_assets.cli.cost import estimate
@@ -254,7 +254,7 @@ def print_cost(d0: dt.date, d1: dt.date) -> None:
     c.console.print(t)
     quota = sources.landing().quotas().get("oddsapi")
     left = f"{quota['remaining']:,} credits left at the last reading" if quota else "no quota reading yet"
-    c.console.print(f"[dim]The Odds API bills credits (historical odds 10 per request); SportsDataIO is "
+    c.console.print(f"[dim]The Odds API bills credits (historical odds 10 per market per request); SportsDataIO is "
                     f"flat-rate. Already-landed snapshots are not counted. The Odds API: {left}. "
                     f"Nothing was fetched.[/dim]", soft_wrap=True)
 
