@@ -38,16 +38,20 @@ def _fetch_game_lines(context: dg.AssetExecutionContext, sources: SourcesResourc
     """The day's events (the props' list), then each event's due spreads/totals snapshots."""
     events, lines, now = sources.odds(), sources.game_lines(), sources.now()
     poisoned = []
-    for d in dates:
+
+    def fetch_day(d: dt.date) -> None:
         try:
             fetched = fetch_resuming(context, events.fetch_events, d)
         except PoisonResponse as exc:
             context.log.error(f"{exc}; the day is written from what is landed")
             poisoned.append((d, exc))
-            continue
+            return
         for event in fetched.events:
             fetch_resuming(context, lambda e: lines.fetch_event_lines(e, now), event)
-    return Fetched(poisoned=poisoned)
+
+    # The Odds API down: the day is recorded down and written from what is landed (nba_assets/outage.py).
+    down = fetch_days(context, "oddsapi", fetch_day, dates)
+    return Fetched(down=down, poisoned=poisoned)
 
 
 FEEDS = [
