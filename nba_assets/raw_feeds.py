@@ -39,16 +39,20 @@ def _fetch_game_lines(context: dg.AssetExecutionContext, sources: SourcesResourc
     each event's due spreads/totals snapshots (resources/clients_lines.py)."""
     events, lines, now, today = sources.odds(), sources.game_lines(), sources.now(), sources.today()
     poisoned = []
-    for d in dates:
+
+    def fetch_day(d: dt.date) -> None:
         try:
             fetched = fetch_resuming(context, lambda day: events.fetch_events(day, today), d)
         except PoisonResponse as exc:
             context.log.error(f"{exc}; the day is written from what is landed")
             poisoned.append((d, exc))
-            continue
+            return
         for event in fetched.events:
             fetch_resuming(context, lambda e: lines.fetch_event_lines(e, now), event)
-    return Fetched(poisoned=poisoned)
+
+    # The Odds API down: the day is recorded down and written from what is landed (nba_assets/outage.py).
+    down = fetch_days(context, "oddsapi", fetch_day, dates)
+    return Fetched(down=down, poisoned=poisoned)
 
 
 FEEDS = [

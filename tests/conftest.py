@@ -73,17 +73,17 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-# Files whose tests take minutes, longest first (measured on 2 cores: the per-source outage replays
-# ~590 s for three sources and the NBA.com outage scenario 428 s on a busy machine, the late-boxscore
-# scenario 278 s, the month 215 s, the season backfill 154 s, the rest under a minute each). `make test` runs
+# Files whose tests take minutes, longest first (measured on 2 cores on a busy machine: the four per-source
+# outage replays ~440 s, the late-boxscore scenario 278 s, the month 215 s, the NBA.com outage scenario
+# with the daemons ~175 s, the season backfill 154 s, the rest under a minute each). `make test` runs
 # `-n 2 --dist loadfile --no-loadscope-reorder`: each file goes to one worker whole (the e2e stack and the
 # month-scale lakes are built once per file), files in collection order, so these start at once
 # instead of one of them running alone at the end while the other worker idles.
 LONG_FIRST = (
     "tests/sensors/test_source_outage.py",
-    "tests/sensors/test_outage_scenario.py",
     "tests/sensors/test_late_boxscore_scenario.py",
     "tests/reliability/test_idempotence.py",
+    "tests/sensors/test_outage_scenario.py",
     "tests/assets/test_season_backfill.py",
     "tests/e2e/test_tour.py",
     "tests/reliability/test_network_faults.py",

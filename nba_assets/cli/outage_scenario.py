@@ -1,10 +1,12 @@
 """The source-outage scenario, end to end with the real daemons (`python -m nba_assets.cli.outage_scenario`).
 
-1. A fresh lake holds the last days up to yesterday, ingested and predicted with every source up (the
-   days before are reported materialized without a run: automation needs the 190 days features read).
+1. A fresh lake holds the last 7 days up to yesterday (the days late_boxscore_sensor probes), ingested and
+   predicted with every source up (the days before are reported materialized without a run: automation
+   needs the 190 days features read).
 2. The source (NBA.com by default) goes down for the sim clock's next minutes; the game-day run of today
    (yesterday's results, today's slate) runs as the 08:00 schedule would launch it, and goes through.
-3. `dagster dev` (webserver + daemons) starts; the sensors tick while the source is down.
+3. `dagster dev` (webserver + daemons; the test runs `dagster-daemon run` alone) starts; the sensors
+   tick while the source is down.
 4. The sim clock passes the outage's end. Nobody touches anything else: the recovery and late-boxscore
    sensors re-ingest what the source missed, automation reconciles games, summaries, features and
    grades, until no raw table records the source down and yesterday's games have both box scores.
@@ -24,7 +26,6 @@ from nba_assets.cli.scenario import ROOT, Scenario, _timeline, _wait, dagster_de
 from nba_assets.dagster_internals import private_api as private
 from nba_assets.partitions import ET
 
-HISTORY_DAYS = 3  # materialized for real; the 200 days before are reported (features read 190)
 WINDOWED = ("player_game_summary", "team_game_summary", "points_model")
 OUTAGE_MINUTES = 10
 INTERVAL = "10"  # seconds between the sensors' and automation's ticks during the scenario
@@ -54,6 +55,7 @@ def run(sc: Scenario, source: str = "nbacom") -> OutageOutcome:
     from resources.lake import LakeReader
     from resources.sim import SimClock
     from resources.sim.control import add_outage
+    from sensors.late_boxscores import LOOKBACK_DAYS
     from sensors.outages import recorded_outages
     from sensors.schedules import game_day_requests, games_on
 
@@ -65,7 +67,9 @@ def run(sc: Scenario, source: str = "nbacom") -> OutageOutcome:
     yesterday = today - dt.timedelta(days=1)
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
-    start = today - dt.timedelta(days=HISTORY_DAYS)
+    # Materialized for real: the days late_boxscore_sensor probes, so it finds none of them unlanded and
+    # re-ingests nothing the outage did not touch; the 200 days before are reported (features read 190).
+    start = today - dt.timedelta(days=LOOKBACK_DAYS)
     _report_history(instance, defs, start - dt.timedelta(days=200), start - dt.timedelta(days=1), today)
     for job in (ingest_job, predict_job):
         summary = run_range(defs, job, str(start), str(yesterday), instance=instance)
@@ -87,7 +91,8 @@ def run(sc: Scenario, source: str = "nbacom") -> OutageOutcome:
         raise RuntimeError(f"no raw table recorded {source} down")
 
     with dagster_dev(sc):
-        sc.say(f"dagster dev on http://127.0.0.1:{sc.port}; waiting for the sensors' first ticks")
+        where = f"dagster dev on http://127.0.0.1:{sc.port}" if sc.ui else "dagster-daemon run (no webserver)"
+        sc.say(f"{where}; waiting for the sensors' first ticks")
         _wait(sc, lambda: all(private.sensor_has_ticked(instance, s) for s in
                               ("source_recovery_sensor", "nba_automation", "alerts_sensor")),
               what="first ticks of source_recovery_sensor, nba_automation and alerts_sensor")

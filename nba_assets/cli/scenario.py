@@ -42,6 +42,7 @@ class Scenario:
     dagster_home: Path
     port: int = 0
     timeout_s: float = 600.0
+    ui: bool = True  # `dagster dev` (webserver + daemons); False: `dagster-daemon run` alone (no UI to watch)
     log: list[str] = field(default_factory=list)
 
     def say(self, msg: str) -> None:
@@ -167,12 +168,15 @@ def prepare(sc: Scenario, env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def dagster_dev(sc: Scenario) -> Iterator[None]:
-    """`dagster dev` (webserver + daemons) on a free loopback port while the block runs."""
+    """`dagster dev` (webserver + daemons) on a free loopback port while the block runs; with `sc.ui`
+    False, `dagster-daemon run` alone: the same sensors, automation and run launcher, no webserver."""
     sc.port = sc.port or _free_port()
-    exe = Path(sys.executable).with_name("dagster")
+    workspace = str(ROOT / "workspace.yaml")
+    cmd = ([str(Path(sys.executable).with_name("dagster")), "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(sc.port)]
+           if sc.ui else [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", workspace])
     logf = open(sc.dagster_home / "dagster_dev.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
-        [str(exe), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(sc.port)],
+        cmd,
         cwd=ROOT, env=os.environ.copy(), stdout=logf, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:

@@ -1,4 +1,4 @@
-"""NBA.com down for a game day with the real daemons (dagster dev): `nba_assets/cli/outage_scenario.py`.
+"""NBA.com down for a game day with the real daemons (`dagster-daemon run`): `nba_assets/cli/outage_scenario.py`.
 The other sources' outages are replayed in-process (tests/sensors/test_source_outage.py)."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def test_nbacom_down_for_a_game_day_is_reconciled_by_the_daemons_alone(tmp_path,
             monkeypatch.setenv(var, os.environ[var])  # restored after the test
         else:
             monkeypatch.delenv(var, raising=False)
-    sc = Scenario(data_dir=tmp_path / "lake_root", dagster_home=tmp_path / "home", timeout_s=420)
+    # The daemons alone (`dagster-daemon run`): the webserver `make scenario-outage` adds is only to watch.
+    sc = Scenario(data_dir=tmp_path / "lake_root", dagster_home=tmp_path / "home", timeout_s=420, ui=False)
     out = outage_scenario.run(sc, "nbacom")
     assert out.ok and len(out.days) == 2  # yesterday's results and today's slate ran during the outage
     text = "\n".join(out.timeline)

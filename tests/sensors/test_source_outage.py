@@ -18,8 +18,10 @@ it down on each day, and what D's summaries and the slate's lines look like with
 """
 
 import datetime as dt
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -36,7 +38,7 @@ from sensors.alerts import alerts_sensor
 from sensors.late_boxscores import late_boxscore_sensor
 from sensors.outages import recorded_outages, source_recovery_sensor
 from sensors.schedules import game_day_requests, games_on, slate_refresh_sensor
-from tests.conftest import lake_instance_for_test
+from tests.conftest import SIM_NOW, lake_instance_for_test
 from tests.receiver import Receiver
 
 D = dt.date(2025, 12, 7)
@@ -87,17 +89,19 @@ class Replay:
             self.auto_cursor = r.cursor
             if r.total_requested == 0:
                 return ran
-            for layer in LAYERS:
+            for layer in LAYERS:  # a layer's assets requested over the same days: one run, as the daemon groups them
+                groups: dict[tuple[str, str], list[dg.AssetKey]] = {}
                 for spec in self.defs.resolve_all_asset_specs():
                     if spec.key.path[0] != layer or spec.partitions_def is None or spec.key.path[-1] == "points_model":
                         continue
                     parts = sorted(p for p in r.get_requested_partitions(spec.key) if p)
-                    if not parts:
-                        continue
-                    summary = run_range(self.defs, JOB_OF_LAYER[layer], parts[0], parts[-1],
-                                        instance=self.instance, selection=[spec.key])
-                    assert summary.success, f"automation run of {spec.key.to_user_string()} failed: {summary.error}"
-                    ran.append(f"{spec.key.to_user_string()} {parts[0]}..{parts[-1]}")
+                    if parts:
+                        groups.setdefault((parts[0], parts[-1]), []).append(spec.key)
+                for (lo, hi), keys in sorted(groups.items()):
+                    names = ", ".join(k.to_user_string() for k in keys)
+                    summary = run_range(self.defs, JOB_OF_LAYER[layer], lo, hi, instance=self.instance, selection=keys)
+                    assert summary.success, f"automation run of {names} failed: {summary.error}"
+                    ran.extend(f"{k.to_user_string()} {lo}..{hi}" for k in keys)
         raise AssertionError(f"automation did not settle: {ran}")
 
     def latest_check(self, asset: str, check: str, day: dt.date):
@@ -164,34 +168,81 @@ def _down_tables(instance, day: dt.date) -> set[str]:
     return {tb.label for (_, d), tables in recorded_outages(instance, [str(day)]).items() for tb in tables}
 
 
+@dataclass
+class Baseline:
+    """The lake and the instance as they stand before the outage, built once for the module: every case
+    restores both into the same paths (nothing in them names another path) and goes on from there."""
+
+    work: Path  # <work>/data: the lake, <work>/home: the instance's sqlite files, as the cases use them
+    template: Path  # the same two as the baseline left them
+    rx: Receiver
+    auto_cursor: object
+    cursors: dict[str, str | None]
+
+    def restore(self) -> None:
+        for part in ("data", "home"):
+            shutil.rmtree(self.work / part, ignore_errors=True)
+            shutil.copytree(self.template / part, self.work / part)
+
+
+def _environment(mp, data: Path, rx: Receiver) -> None:
+    mp.setenv("NBA_LAKE_DATA_DIR", str(data))
+    mp.setenv("NBA_LAKE_SOURCE", "sim")
+    mp.setenv("NBA_LAKE_SIM_NOW", SIM_NOW.isoformat())
+    mp.setattr("nba_assets.raw.RESUME_BACKOFF_S", 0.0)  # a down source: no point waiting in a test
+    mp.setenv("NBA_LAKE_ALERT_WEBHOOK", f"{rx.url}/hook")
+    mp.delenv("SLACK_BOT_TOKEN", raising=False)
+
+
+def _resources(defs, data: Path) -> dict:
+    return {"alerts": alerts_from_env(), "sources": SourcesResource(mode="sim", data_dir=str(data)),
+            "lake": defs.resources["lake"]}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """History up to D, predictions for D made on D's morning, automation settled: every source up."""
+    work = tmp_path_factory.mktemp("source_outage")
+    data, home = work / "data", work / "home"
+    data.mkdir()
+    home.mkdir()
+    T0 = time.monotonic()
+    with Receiver() as rx, pytest.MonkeyPatch.context() as mp:
+        _environment(mp, data, rx)
+        with lake_instance_for_test(temp_dir=str(home)) as instance:
+            defs = build_definitions()
+            rp = Replay(defs, instance, _resources(defs, data), mp)
+            rp.at(dt.datetime(2025, 12, 7, 17, 0, tzinfo=dt.UTC))
+            _runless_history(instance, defs, HISTORY_START - dt.timedelta(days=200),
+                             HISTORY_START - dt.timedelta(days=1))
+            for job in ("ingest_and_features", "predict_and_grade"):
+                assert run_range(defs, job, str(HISTORY_START), str(D), instance=instance).success
+            print(f"[{time.monotonic() - T0:.0f}s] history backfilled")
+            rp.automation()
+            for req in _requests(rp.tick(late_boxscore_sensor)):  # anything the sources changed since
+                rp.execute(req, job="ingest_and_features")
+            rp.automation()
+            rp.tick(alerts_sensor)
+        template = work / "template"
+        for part in ("data", "home"):
+            shutil.copytree(work / part, template / part)
+        print(f"[{time.monotonic() - T0:.0f}s] baseline settled (built once for the module)")
+        yield Baseline(work, template, rx, rp.auto_cursor, dict(rp.cursors))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", OUTAGES, ids=[o.source for o in OUTAGES])
-def test_a_whole_day_source_outage_goes_through_and_reconciles(case: Outage, sim_lake, monkeypatch):
-    monkeypatch.setenv("NBA_LAKE_SOURCE", "sim")
-    monkeypatch.setattr("nba_assets.raw.RESUME_BACKOFF_S", 0.0)  # a down source: no point waiting in a test
+def test_a_whole_day_source_outage_goes_through_and_reconciles(case: Outage, baseline: Baseline, monkeypatch):
+    baseline.restore()
+    sim_lake, rx = baseline.work / "data", baseline.rx
+    _environment(monkeypatch, sim_lake, rx)
+    rx.clear()
     T0 = time.monotonic()
-    with Receiver() as rx, lake_instance_for_test() as instance:
-        monkeypatch.setenv("NBA_LAKE_ALERT_WEBHOOK", f"{rx.url}/hook")
-        monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    with lake_instance_for_test(temp_dir=str(baseline.work / "home")) as instance:
         defs = build_definitions()
-        res = {"alerts": alerts_from_env(), "sources": SourcesResource(mode="sim", data_dir=str(sim_lake)),
-               "lake": defs.resources["lake"]}
-        rp = Replay(defs, instance, res, monkeypatch)
+        rp = Replay(defs, instance, _resources(defs, sim_lake), monkeypatch)
+        rp.auto_cursor, rp.cursors = baseline.auto_cursor, dict(baseline.cursors)
         reader = LakeReader(str(sim_lake))
-
-        # ---- before: history up to D, predictions for D made on D's morning
-        rp.at(dt.datetime(2025, 12, 7, 17, 0, tzinfo=dt.UTC))
-        _runless_history(instance, defs, HISTORY_START - dt.timedelta(days=200), HISTORY_START - dt.timedelta(days=1))
-        for job in ("ingest_and_features", "predict_and_grade"):
-            assert run_range(defs, job, str(HISTORY_START), str(D), instance=instance).success
-        print(f"[{time.monotonic() - T0:.0f}s] history backfilled")
-        rp.automation()
-        for req in _requests(rp.tick(late_boxscore_sensor)):  # anything the sources changed since
-            rp.execute(req, job="ingest_and_features")
-        rp.automation()
-        rp.tick(alerts_sensor)
-        rx.clear()
-        print(f"[{time.monotonic() - T0:.0f}s] baseline settled")
 
         # ---- the outage day: the source answers 503 to everything; the morning run still goes through
         add_outage(sim_lake / "sim", case.source, *OUTAGE)
