@@ -216,6 +216,13 @@ def summary(d: Driver, fails: list[str]) -> str:
     return "SOAK " + " | ".join(parts) + (" OK" if not fails else " FAIL")
 
 
+def _cpu_seconds() -> float:
+    import resource
+
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def run(kind: str = "full", keep: bool = False) -> tuple[bool, str, Driver]:
     settings = Settings(keep=keep) if kind == "full" else Settings(**{**SHORT_SETTINGS.__dict__, "keep": keep})
     d = Driver(Topology(settings), timeout_s=600.0 if kind == "full" else 240.0)
@@ -237,4 +244,6 @@ def run(kind: str = "full", keep: bool = False) -> tuple[bool, str, Driver]:
         if keep:
             print(f"kept {d.topo.base}", flush=True)
         d.close()
+        print(f"cpu {_cpu_seconds():.0f}s (the soak and the processes it started and waited for; "
+              "PostgreSQL not counted)", flush=True)
     return not fails, line, d

@@ -49,6 +49,9 @@ class Settings:
     automation_interval_s: int = 10
     late_sensor_interval_s: int = 10
     publish_deadline_s: int = 10
+    # deploy/docker-compose.yaml runs "multiprocess" (a process per step); on a 2-core host shared with
+    # other work that is a process start per check step (~150 a game day), so the soak runs in-process.
+    executor: str = "in_process"
     keep: bool = False  # keep the soak's directory (logs, lake, Postgres) after the run
 
 
@@ -209,7 +212,7 @@ class Topology:
             "NBA_LAKE_DATA_DIR": self.data_dir,
             "NBA_LAKE_COMPUTE_LOG_BUCKET": self.logs_bucket,
             "NBA_LAKE_EXPORTS_DIR": f"gs://{self.exports_bucket}",
-            "NBA_LAKE_EXECUTOR": "multiprocess",  # as deploy/docker-compose.yaml
+            "NBA_LAKE_EXECUTOR": s.executor,
             "NBA_LAKE_MAX_CONCURRENT": "4",
             "NBA_LAKE_GCP_PROJECT": PROJECT,
             "NBA_LAKE_BQ_LOCATION": "US",
