@@ -42,6 +42,7 @@ class Fault:
     detected_s: float | None = None  # fault -> Dagster marked what it broke (a lost run failed)
     recovered_s: float | None = None  # fault -> what it broke is whole again
     note: str = ""
+    pages: str = ""  # a part of the alert keys this fault causes, when known (alerts go to it first)
 
 
 @dataclass

@@ -55,6 +55,7 @@ def morning(d: Driver, day: dt.date) -> list:
 
 def bigquery_down(d: Driver) -> Fault:
     f = d.fault("bigquery_down", "BigQuery emulator stopped")
+    f.pages = ":published_to_bigquery:"
     d.topo.stop_bigquery()
     return f
 
@@ -195,9 +196,12 @@ def finish(d: Driver) -> list[str]:
     return fails
 
 
-def _cause(faults: list[Fault], at: float) -> Fault | None:
-    """The fault an alert arriving at `at` is counted against: the latest one injected before it."""
-    return max((f for f in faults if f.started <= at), key=lambda f: f.started, default=None)
+def _cause(faults: list[Fault], key: str, at: float) -> Fault | None:
+    """The fault an alert `key` arriving at `at` is counted against: the latest one injected before it
+    that pages such keys, else the latest one injected before it."""
+    before = [f for f in faults if f.started <= at]
+    named = [f for f in before if f.pages and f.pages in key]
+    return max(named or before, key=lambda f: f.started, default=None)
 
 
 def summary(d: Driver, fails: list[str]) -> str:
@@ -207,7 +211,7 @@ def summary(d: Driver, fails: list[str]) -> str:
         first_alert.setdefault(body["key"], at)
     parts = [f"alerts fired {fig.get('fired', '?')} resolved {fig.get('resolved', '?')}"]
     for f in d.faults:
-        alert = [k for k, at in first_alert.items() if k not in d.expected_alerts and _cause(d.faults, at) is f
+        alert = [k for k, at in first_alert.items() if k not in d.expected_alerts and _cause(d.faults, k, at) is f
                  and (f.recovered_s is None or at <= f.started + f.recovered_s + 60)]
         f.alert_s = min((first_alert[k] - f.started for k in alert), default=None)
         bits = [f"alert {'-' if f.alert_s is None else f'{f.alert_s:.0f}s'}"]
