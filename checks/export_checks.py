@@ -41,7 +41,16 @@ class Day:
         return json.loads(data) if data is not None else None
 
     def rows(self, table: t.Table, columns: list[str]) -> pl.DataFrame:
-        return self.reader.rows(table, since=self.day, before=self.day + dt.timedelta(days=1), columns=columns)
+        """The day's rows of `table`: the step's whole range is read once (one query, not one per day and
+        check evaluation) and kept in `shared`."""
+        key = (table.label, tuple(columns))
+        if key not in self.shared:
+            first, last = self.shared["span"]
+            day_col = table.partition_column
+            self.shared[key] = self.reader.rows(table, since=first, before=last + dt.timedelta(days=1),
+                                                columns=list(dict.fromkeys([*columns, day_col])))
+        frame = self.shared[key]
+        return frame.filter(pl.col(table.partition_column) == self.day).select(columns)
 
 
 def day_check(key: dg.AssetKey, name: str, severity: dg.AssetCheckSeverity, description: str,
@@ -52,7 +61,8 @@ def day_check(key: dg.AssetKey, name: str, severity: dg.AssetCheckSeverity, desc
                     description=description)  # fmt: skip
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         days = list(context.partition_keys)
-        shared: dict = {}  # what every day of the step reads alike, read once
+        # what every day of the step reads alike, read once (ISO dates: min and max are the range's ends)
+        shared: dict = {"span": (dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days)))}
         one_day = lambda d: rule(Day(context, d, shared))  # noqa: E731
         return check_result(context, severity, DayRule(whole=lambda: combine(*(one_day(d) for d in days)), day=one_day))
 

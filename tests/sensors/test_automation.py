@@ -35,7 +35,7 @@ def populated():
     passed (as every run now records per day), and the first tick ran."""
     graph = defs.resolve_asset_graph()
     blocking = [k for k in graph.asset_check_keys if graph.get(k).blocking]
-    assert len(blocking) == 8  # no_duplicate_keys on the 5 raw and 3 analytics tables
+    assert len(blocking) == 11  # no_duplicate_keys on the 8 raw and 3 analytics tables
     with lake_instance_for_test() as inst:
         days = _days(dt.date.fromisoformat(FIRST_GAME_DATE), TODAY)
         for spec in defs.resolve_all_asset_specs():
