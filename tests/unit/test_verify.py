@@ -126,7 +126,7 @@ def test_changed_deleted_and_added_files_are_each_named(lake_env, capsys) -> Non
     rc, out, _ = entry(capsys, "verify")
     assert rc == 1
     flat = " ".join(out.split())
-    assert "4 of 13 file(s) differ from the pipeline's record: 1 changed, 1 missing, 2 added" in flat
+    assert "4 of 17 file(s) differ from the pipeline's record: 1 changed, 1 missing, 2 added" in flat
     for name, kind in [("raw/bdl_boxscores/2025-12-10.parquet", "changed"), ("raw/injuries/2025-12-11.parquet", "missing"),
                        ("raw/schedule/2025-12-12.parquet", "added"), ("raw/prop_lines/backup.parquet", "added")]:
         assert any(name in line and kind in line for line in out.splitlines()), (name, out)
@@ -134,9 +134,9 @@ def test_changed_deleted_and_added_files_are_each_named(lake_env, capsys) -> Non
 
     rc, out, _ = entry(capsys, "verify", "--start", D2, "--end", D2)  # a window: D2's files and odd names
     flat = " ".join(out.split())
-    assert rc == 1 and "2 of 6 file(s) differ" in flat and "1 missing, 1 added" in flat
+    assert rc == 1 and "2 of 8 file(s) differ" in flat and "1 missing, 1 added" in flat
     rc, out, _ = entry(capsys, "status", "--date", D2, "--days", "2")
-    assert "2 of 6 file(s) differ" in " ".join(out.split()) and "missing raw/injuries/2025-12-11.parquet" in out
+    assert "2 of 8 file(s) differ" in " ".join(out.split()) and "missing raw/injuries/2025-12-11.parquet" in out
 
     # The scheduled job: the same findings, as a run failure naming the files.
     with dg.DagsterInstance.from_config(str(lake_env["home"])) as inst:
