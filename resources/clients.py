@@ -81,22 +81,32 @@ def _new_fetch_id() -> str:
 RESUME_WITHIN = timedelta(hours=12)
 
 
-class BdlClient:
-    """Ball Don't Lie v1: stats (cursor-paginated), box scores, games, player injuries."""
+class KeyedClient:
+    """A source client with an API key and a base URL; `repr` never shows the key (it may reach logs)."""
 
-    source = "bdl"
+    BASE_URL = ""
 
     def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
-                 base_url: str = "https://api.balldontlie.io", *,
-                 resume_within: timedelta = RESUME_WITHIN) -> None:
+                 base_url: str | None = None) -> None:
         self.http = http
         self.landing = landing
         self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.resume_within = resume_within
+        self.base_url = (base_url or self.BASE_URL).rstrip("/")
 
     def __repr__(self) -> str:
-        return f"BdlClient(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
+
+
+class BdlClient(KeyedClient):
+    """Ball Don't Lie v1: stats (cursor-paginated), box scores, games, player injuries."""
+
+    source = "bdl"
+    BASE_URL = "https://api.balldontlie.io"
+
+    def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
+                 base_url: str | None = None, *, resume_within: timedelta = RESUME_WITHIN) -> None:
+        super().__init__(http, landing, api_key, base_url)
+        self.resume_within = resume_within
 
     def _headers(self) -> dict[str, str]:
         if not self._api_key:
@@ -341,22 +351,13 @@ def events_on(raw: list[Any], game_date: date) -> list[dict]:
     return events
 
 
-class OddsApiClient:
+class OddsApiClient(KeyedClient):
     """The Odds API v4, spent as a paying user would: current endpoints for today's and upcoming events,
     historical ones only for days already past, and never a snapshot already landed (docs/data.md)."""
 
     source = "oddsapi"
+    BASE_URL = "https://api.the-odds-api.com"
     PARAMS = {"regions": "us", "markets": "player_points", "oddsFormat": "american"}
-
-    def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
-                 base_url: str = "https://api.the-odds-api.com") -> None:
-        self.http = http
-        self.landing = landing
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-
-    def __repr__(self) -> str:
-        return f"OddsApiClient(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
 
     def _key(self) -> dict[str, str]:
         return {"apiKey": self._api_key} if self._api_key else {}

@@ -25,9 +25,8 @@ from typing import Any
 import httpx
 
 from nba_assets.partitions import ET
-from resources.clients import SPORT, iso_z, parse_iso
-from resources.http import HttpSource
-from resources.landing import LandedFile, LandingZone, content_name
+from resources.clients import SPORT, KeyedClient, OddsApiClient, iso_z, parse_iso
+from resources.landing import LandedFile, content_name
 from resources.quota import odds_cost, quota_of
 
 ENDPOINT = "game_lines"
@@ -68,20 +67,11 @@ def landed_leads(entries: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
     return out
 
 
-class GameLinesClient:
+class GameLinesClient(KeyedClient):
     """Spreads and totals of Odds API events, landed under oddsapi/game_lines/<game date>/."""
 
     source = "oddsapi"
-
-    def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
-                 base_url: str = "https://api.the-odds-api.com") -> None:
-        self.http = http
-        self.landing = landing
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-
-    def __repr__(self) -> str:
-        return f"GameLinesClient(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
+    BASE_URL = OddsApiClient.BASE_URL
 
     def due_leads(self, event: Mapping[str, Any], now: datetime) -> list[datetime]:
         """The leads of an event that are due by `now` and whose slot has nothing landed, oldest first."""

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 
 from nba_assets.partitions import ET
-from resources.clients import PoisonResponse, _json_or_none
-from resources.http import HttpSource, redact_url
-from resources.landing import LandedFile, LandingZone
+from resources.clients import KeyedClient, PoisonResponse, _json_or_none
+from resources.http import redact_url
+from resources.landing import LandedFile
 
 log = logging.getLogger(__name__)
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -44,20 +44,11 @@ def start_time(event: Mapping[str, Any]) -> datetime | None:
     return ts.replace(tzinfo=ET) if ts.tzinfo is None else ts
 
 
-class SportsDataIoClient:
+class SportsDataIoClient(KeyedClient):
     """SportsDataIO NBA odds: betting events of a date, player props of a game."""
 
     source = "sportsdataio"
-
-    def __init__(self, http: HttpSource, landing: LandingZone, api_key: str | None,
-                 base_url: str = "https://api.sportsdata.io") -> None:
-        self.http = http
-        self.landing = landing
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-
-    def __repr__(self) -> str:
-        return f"SportsDataIoClient(base_url={self.base_url!r}, api_key={'***' if self._api_key else None})"
+    BASE_URL = "https://api.sportsdata.io"
 
     def _get(self, url: str) -> httpx.Response:
         return self.http.get(url, headers={KEY_HEADER: self._api_key} if self._api_key else {})
