@@ -8,13 +8,14 @@ path, size and sha256. Re-running a day writes the same bytes (every time in a d
 
 
 import datetime as dt
+from collections.abc import Callable
 
 import dagster as dg
 import polars as pl
 
 from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS, RERUN
-from nba_assets.common import OWNERS, SINGLE_RUN, partition_dates
+from nba_assets.common import OWNERS, SINGLE_RUN, by_day, partition_dates
 from nba_assets.logic.exports import encode, paths, players, record, selection, slate
 from nba_assets.logic.exports import fields as f
 from nba_assets.partitions import game_dates
@@ -51,6 +52,18 @@ def _write(context: dg.AssetExecutionContext, exports: ExportsResource, day: dt.
         meta.update({w.path.rsplit("/", 1)[-1]: f"{w.path} ({w.bytes} B, sha256 {w.sha256[:16]})" for w in written})
     context.add_asset_metadata(meta, partition_key=day.isoformat())
     return total
+
+
+def day_rows(reader: LakeReader, table: t.Table, days: list[dt.date]) -> Callable[[dt.date], pl.DataFrame]:
+    """The range's rows of `table`, read once (one query, not one per day): a function giving a day's."""
+    frame = reader.rows(table, since=min(days), before=max(days) + dt.timedelta(days=1))
+    parts = by_day(frame)
+    return lambda day: parts.get(day, frame.clear())
+
+
+def slate_documents(name: str, day: dt.date, newest: dt.date | None, doc: dict) -> dict[str, dict]:
+    """A slate document's paths: the day's copy, and the top-level one when `day` is the newest slate."""
+    return {paths.slate(name, day): doc, **({paths.latest(name): doc} if day == newest else {})}
 
 
 def latest_slate(reader: LakeReader) -> dt.date | None:
@@ -100,12 +113,10 @@ class History:
 def tonight(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
     history, newest, total = History(reader, days), latest_slate(reader), 0
+    preds, games = day_rows(reader, t.PLAYER_PROP_PREDICTIONS, days), day_rows(reader, t.GAMES, days)
     for day in days:
-        preds = reader.rows(t.PLAYER_PROP_PREDICTIONS, since=day, before=day + dt.timedelta(days=1))
-        games = reader.rows(t.GAMES, since=day, before=day + dt.timedelta(days=1))
-        doc = slate.tonight(day, preds, games, history.champion(day))
-        docs = {paths.slate("tonight", day): doc, **({paths.latest("tonight"): doc} if day == newest else {})}
-        total += _write(context, exports, day, docs)
+        doc = slate.tonight(day, preds(day), games(day), history.champion(day))
+        total += _write(context, exports, day, slate_documents("tonight", day, newest, doc))
     return dg.MaterializeResult(metadata={"bytes": total})
 
 
@@ -119,12 +130,10 @@ def tonight(context: dg.AssetExecutionContext, lake: LakeResource, exports: Expo
 def best_bets(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
     history, newest, total = History(reader, days), latest_slate(reader), 0
+    preds = day_rows(reader, t.PLAYER_PROP_PREDICTIONS, days)
     for day in days:
-        preds = reader.rows(t.PLAYER_PROP_PREDICTIONS, since=day, before=day + dt.timedelta(days=1))
-        champion = history.champion(day)
-        doc = slate.best_bets(day, preds, champion, history.champion_picks(day))
-        docs = {paths.slate("best_bets", day): doc, **({paths.latest("best_bets"): doc} if day == newest else {})}
-        total += _write(context, exports, day, docs)
+        doc = slate.best_bets(day, preds(day), history.champion(day), history.champion_picks(day))
+        total += _write(context, exports, day, slate_documents("best_bets", day, newest, doc))
     return dg.MaterializeResult(metadata={"bytes": total})
 
 
@@ -137,10 +146,9 @@ def best_bets(context: dg.AssetExecutionContext, lake: LakeResource, exports: Ex
 def results(context: dg.AssetExecutionContext, lake: LakeResource, exports: ExportsResource) -> dg.MaterializeResult:
     reader, days = lake.reader(), partition_dates(context)
     history, total = History(reader, days), 0
+    day_grades, day_games = day_rows(reader, t.PREDICTION_GRADES, days), day_rows(reader, t.GAMES, days)
     for day in days:
-        nxt = day + dt.timedelta(days=1)
-        grades = reader.rows(t.PREDICTION_GRADES, since=day, before=nxt)
-        games = reader.rows(t.GAMES, since=day, before=nxt)
+        grades, games = day_grades(day), day_games(day)
         champion = history.champion(day)
         chosen = selection.best_bets(f.graded(grades).filter(pl.col("system_id").eq_missing(champion)))
         ids = {f.pick_id(r["game_id"], r["player_lookup"], r["system_id"]) for r in chosen.iter_rows(named=True)}
@@ -164,8 +172,7 @@ def leaderboard(context: dg.AssetExecutionContext, lake: LakeResource, exports: 
         by_day = history.champions_by_day(history.graded, day)
         doc = record.leaderboard(day, history.graded, champion, by_day,
                                  selection.best_bets(history.champion_picks(day)))  # fmt: skip
-        docs = {paths.slate("leaderboard", day): doc, **({paths.latest("leaderboard"): doc} if day == newest else {})}
-        total += _write(context, exports, day, docs)
+        total += _write(context, exports, day, slate_documents("leaderboard", day, newest, doc))
     return dg.MaterializeResult(metadata={"bytes": total})
 
 
