@@ -132,6 +132,10 @@ class LakeReader:
     def __init__(self, data_dir: str | Path):
         self.data_dir = str(data_dir)
         self.lake = data_path(self.data_dir) / LAKE_DIR
+        if not is_local(self.lake):
+            # gcsfs keeps listings per process: a long-lived one (the code server's sensors) would not
+            # see the objects run workers wrote since; each reader starts from the bucket's listing.
+            self.lake.fs.invalidate_cache()
 
     # ---- discovery
     def _sources(self) -> dict[str, str]:

@@ -35,23 +35,26 @@ GAME_DAY_INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_GAME_DAY_SENSOR_INTERVA
 SIM_SKIP = "simulated sources: game_day_sim_sensor launches the game-day run on the sim clock"
 
 
-def games_on(reader: LakeReader, days: list[dt.date]) -> dict[dt.date, pl.DataFrame] | None:
-    """Schedule rows per day from the lake, or None when the lake has no schedule yet."""
+def games_on(reader: LakeReader, days: list[dt.date]) -> dict[dt.date, pl.DataFrame | None] | None:
+    """Schedule rows per day from the lake (None for a day whose schedule is not in the lake yet: today's
+    is written by the morning run itself), or None when the lake has no schedule at all."""
     if tables.SCHEDULE.view not in reader.tables():
         return None
+    known = set(reader.days(tables.SCHEDULE))
     lo, hi = min(days), max(days)
     df = reader.query(
         f"select game_date, game_id, tipoff_utc, status from {tables.SCHEDULE.view} "
         f"where game_date between DATE '{lo}' and DATE '{hi}'"
     )
-    return {d: df.filter(pl.col("game_date") == d) for d in days}
+    return {d: df.filter(pl.col("game_date") == d) if d in known else None for d in days}
 
 
-def game_day_requests(today: dt.date, games: dict[dt.date, pl.DataFrame] | None) -> list[dg.RunRequest]:
-    """Pure: what the morning run asks for. Unknown schedule (empty lake) counts as a game day."""
+def game_day_requests(today: dt.date, games: dict[dt.date, pl.DataFrame | None] | None) -> list[dg.RunRequest]:
+    """Pure: what the morning run asks for. An unknown schedule (empty lake, or a day not in it yet)
+    counts as a game day."""
     yesterday = today - dt.timedelta(days=1)
-    n_y = None if games is None else games[yesterday].height
-    n_t = None if games is None else games[today].height
+    n_y = None if games is None or games[yesterday] is None else games[yesterday].height
+    n_t = None if games is None or games[today] is None else games[today].height
     if n_y == 0 and n_t == 0:
         return [_request(f"offday-{today}", today, OFF_DAY, "off-day: empty partitions only")]
     reqs = []

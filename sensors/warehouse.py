@@ -11,6 +11,8 @@ resolve their alert. A day whose publish failed for a reason a retry does not fi
 type) is recorded failed with `catch_up: no` and left to an operator (docs/runbook.md).
 """
 
+import os
+
 import dagster as dg
 
 from checks.per_day import log_day_evaluations
@@ -26,6 +28,8 @@ CATCH_UP_JOB = "warehouse_catch_up"
 MAX_DAYS_PER_RUN = 20
 HISTORY = 400  # check records read per table and tick: two seasons' range backfills' worth of days
 PROBE_TIMEOUT_S = 5.0
+# Seconds between ticks; a soak shortens it.
+INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_WAREHOUSE_SENSOR_INTERVAL_SECONDS", "60"))
 CATCH_UP_TAG = "nba-lake/catch-up"
 IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
                dg.DagsterRunStatus.STARTED]
@@ -124,7 +128,7 @@ def unpublished_days(instance: dg.DagsterInstance, limit: int = MAX_DAYS_PER_RUN
     return sorted(found, key=lambda item: (item[1], item[0]), reverse=True)[:limit]
 
 
-@dg.sensor(job=warehouse_catch_up_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job=warehouse_catch_up_job, minimum_interval_seconds=INTERVAL_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING,
            description=f"Re-publishes from the lake the days BigQuery lacks (published_to_bigquery failed), "
            f"at most {MAX_DAYS_PER_RUN} per run, once BigQuery answers again. Prod only.")
 def warehouse_catch_up_sensor(context: dg.SensorEvaluationContext, bigquery: dg.ConfigurableResource):

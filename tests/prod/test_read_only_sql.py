@@ -60,3 +60,27 @@ def test_the_cli_refuses_a_copy_onto_a_gcs_lake(gcs_lake, monkeypatch, capsys):
     assert day.read_bytes() == before
     assert cli.entry(["sql", "select count(*) as n from raw.bdl_boxscores"]) == 0
     assert f"{ROWS_PER_DAY * len(DAYS)}" in capsys.readouterr().out
+
+
+def test_a_new_reader_sees_objects_another_process_wrote(gcs_lake):
+    """A long-lived process (the code server evaluating sensors) makes a reader per tick: each must see
+    the objects run workers wrote since the last one, not gcsfs's cached listing of the folder."""
+    import io
+
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    data_dir, _ = gcs_lake
+    first = LakeReader(data_dir)
+    sql = "select count(*) as n from raw.bdl_boxscores"
+    assert first.query(sql)["n"][0] == ROWS_PER_DAY * len(DAYS)
+    new_day = max(DAYS) + (DAYS[1] - DAYS[0])
+    buf = io.BytesIO()
+    day_frame(new_day).write_parquet(buf)
+    bucket, prefix = data_dir.removeprefix("gs://").split("/", 1)
+    blob = f"{prefix}/lake/raw/bdl_boxscores/{new_day}.parquet"
+    storage.Client(project="nba-lake-test", credentials=AnonymousCredentials()).bucket(bucket).blob(blob) \
+        .upload_from_string(buf.getvalue())  # another process: not through this process's gcsfs
+    later = LakeReader(data_dir)
+    assert new_day in later.days(tables.BDL_BOXSCORES)
+    assert later.query(sql)["n"][0] == ROWS_PER_DAY * (len(DAYS) + 1)

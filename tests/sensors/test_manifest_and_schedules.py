@@ -99,6 +99,26 @@ def test_unknown_schedule_counts_as_game_day():
     assert {r.partition_key for r in reqs} == {str(D1), str(D2)}
 
 
+def test_a_day_whose_schedule_the_lake_lacks_yet_counts_as_a_game_day(tmp_path):
+    """The morning run writes today's schedule: before it, the lake holds yesterday's only."""
+    from resources.lake_reader import LakeReader
+    from sensors.schedules import games_on
+
+    folder = tmp_path / "lake" / "raw" / "schedule"
+    folder.mkdir(parents=True)
+    _games(D1, 8).write_parquet(folder / f"{D1}.parquet")
+    games = games_on(LakeReader(tmp_path), [D1, D2])
+    assert games[D1].height == 8 and games[D2] is None
+    assert {r.partition_key: _keys(r) for r in game_day_requests(D2, games)} == {
+        str(D1): {k.to_user_string() for k in RESULTS},
+        str(D2): {k.to_user_string() for k in SLATE},
+    }
+    _games(D2, 0).write_parquet(folder / f"{D2}.parquet")  # a known day without games stays an off-day
+    assert [r.partition_key for r in game_day_requests(D2, games_on(LakeReader(tmp_path), [D1, D2]))] == [str(D1), str(D2)]
+    assert _keys(game_day_requests(D2, games_on(LakeReader(tmp_path), [D1, D2]))[1]) == {
+        k.to_user_string() for k in OFF_DAY}
+
+
 def test_slate_refresh_only_before_the_last_tip():
     games = _games(D1, 3, tip_hour_utc=0)  # tips 2026-01-10 00:00 UTC = 19:00 ET on D1
     before = dt.datetime(2026, 1, 9, 21, 5, tzinfo=dt.UTC)  # just after T-3h

@@ -42,6 +42,7 @@ class Fault:
     detected_s: float | None = None  # fault -> Dagster marked what it broke (a lost run failed)
     recovered_s: float | None = None  # fault -> what it broke is whole again
     note: str = ""
+    pages: str = ""  # a part of the alert keys this fault causes, when known (alerts go to it first)
 
 
 @dataclass
@@ -127,9 +128,11 @@ class Driver:
         rec = self.instance().get_run_record_by_id(run.run_id)
         return rec.create_timestamp.timestamp() if rec else 0.0
 
-    def new_runs(self, since_wall: float, **tags: str) -> list[dg.DagsterRun]:
+    def new_runs(self, since_wall: float, job: str | None = None, **tags: str) -> list[dg.DagsterRun]:
+        """Runs created since `since_wall` (first attempts: not the daemon's retries), of `job` when given."""
         after = time.time() - (time.monotonic() - since_wall)
-        return [r for r in self.runs(**tags) if self._created(r) >= after - 1 and "dagster/parent_run_id" not in r.tags]
+        return [r for r in self.runs(**tags) if self._created(r) >= after - 1 and "dagster/parent_run_id" not in r.tags
+                and (job is None or r.job_name == job)]
 
     def await_runs(self, what: str, since: float, n: int, **tags: str) -> list[dg.DagsterRun]:
         runs = self.wait(f"{what}: {n} run(s) launched", lambda: (r := self.new_runs(since, **tags)) and len(r) >= n and r)

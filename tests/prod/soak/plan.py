@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import dagster as dg
 import polars as pl
 
-from checks.definitions import FINALS_HAVE_BOXSCORES
+from checks.definitions import FINALS_HAVE_BOXSCORES, FINALS_IN_EVERY_SOURCE
 from nba_assets import jobs, tables
 from nba_assets.partitions import ET
 from tests.prod.soak import criteria
@@ -54,19 +55,31 @@ def morning(d: Driver, day: dt.date) -> list:
 
 def bigquery_down(d: Driver) -> Fault:
     f = d.fault("bigquery_down", "BigQuery emulator stopped")
+    f.pages = ":published_to_bigquery:"
     d.topo.stop_bigquery()
     return f
 
 
-def bigquery_back(d: Driver, f: Fault, days: tuple[dt.date, dt.date]) -> None:
+def bigquery_back(d: Driver, f: Fault) -> None:
+    """BigQuery answers again: warehouse_catch_up_sensor re-publishes the days whose published_to_bigquery
+    failed (no manual step, as docs/runbook.md says); recovered once no day waits."""
+    from sensors.warehouse import CATCH_UP_JOB, unpublished_days
+
+    waiting = unpublished_days(d.instance(), limit=10_000)
+    if not waiting:
+        raise SoakFailure("BigQuery was down for a run, yet no published_to_bigquery day failed")
+    since = time.monotonic()
     d.topo.start_bigquery()
-    d.say("BigQuery emulator started again (same data dir)")
-    # The runbook's action once BigQuery answers ("BigQuery behind the lake"): publish the days.
-    out = d.topo.nba_lake("publish", "--start", str(days[0]), "--end", str(days[1]))
-    if out.returncode != 0:
-        raise SoakFailure(f"nba-lake publish exited {out.returncode}: {out.stdout[-1500:]}{out.stderr[-1500:]}")
+    d.say(f"BigQuery emulator started again (same data dir); {len(waiting)} table-day(s) wait for it")
+
+    def caught_up():
+        done = [r for r in d.new_runs(since, job=CATCH_UP_JOB)
+                if d.chain_status(r) == dg.DagsterRunStatus.SUCCESS]
+        return done if done and not unpublished_days(d.instance(), limit=10_000) else None
+
+    runs = d.wait("warehouse_catch_up_sensor to publish every waiting day", caught_up)
     f.recovered_s = time.monotonic() - f.started
-    d.say(f"bigquery_down: `nba-lake publish --start {days[0]} --end {days[1]}` done")
+    d.say(f"bigquery_down: caught up by warehouse_catch_up run(s) {', '.join(r.run_id[:8] for r in runs)}")
 
 
 def gcs_burst(d: Driver, run, seconds: float) -> Fault:
@@ -91,7 +104,8 @@ def full(d: Driver) -> None:
     withhold(d.topo.sim_state, game["game_id"], release)
     d.clock.set(et(Y, 7, 50))
     d.say(f"withheld {game['game_id']} ({Y}) until {release.astimezone(ET):%m-%d %H:%M} ET: a late boxscore")
-    d.expected_alerts.add(f"check:{tables.GAMES.label}:{FINALS_HAVE_BOXSCORES}:{Y}")
+    # The late boxscore's incident (docs/runbook.md): the ERROR completeness check, and the WARN one that pages.
+    d.expected_alerts |= {f"check:{tables.GAMES.label}:{name}:{Y}" for name in (FINALS_HAVE_BOXSCORES, FINALS_IN_EVERY_SOURCE)}
     d.start_deployment()
 
     # Y: the deployment's first morning (opening night's slate), through a burst of GCS 503s.
@@ -106,7 +120,7 @@ def full(d: Driver) -> None:
     runs = morning(d, D)
     d.await_success(f"morning {D} (BigQuery down: lake written, publish recorded as not done)", runs)
     d.wait(f"the late boxscore's alert ({Y} incomplete)", lambda: d.expected_alerts <= _fired(d))
-    bigquery_back(d, bq, (Y, D))
+    bigquery_back(d, bq)
 
     # 12:01 ET: the boxscore is served; late_boxscore_sensor re-ingests Y, its worker SIGKILLed mid-step.
     since = time.monotonic()
@@ -153,7 +167,7 @@ def short(d: Driver) -> None:
     f = gcs_burst(d, slate, 3)
     d.await_success(f"morning {D} (BigQuery down, a GCS burst)", runs)
     f.recovered_s = time.monotonic() - f.started
-    bigquery_back(d, bq, (Y, D))
+    bigquery_back(d, bq)
 
 
 def _fired(d: Driver) -> set[str]:
@@ -182,6 +196,14 @@ def finish(d: Driver) -> list[str]:
     return fails
 
 
+def _cause(faults: list[Fault], key: str, at: float) -> Fault | None:
+    """The fault an alert `key` arriving at `at` is counted against: the latest one injected before it
+    that pages such keys, else the latest one injected before it."""
+    before = [f for f in faults if f.started <= at]
+    named = [f for f in before if f.pages and f.pages in key]
+    return max(named or before, key=lambda f: f.started, default=None)
+
+
 def summary(d: Driver, fails: list[str]) -> str:
     fig = getattr(d, "figures", {})
     first_alert = {}
@@ -189,7 +211,7 @@ def summary(d: Driver, fails: list[str]) -> str:
         first_alert.setdefault(body["key"], at)
     parts = [f"alerts fired {fig.get('fired', '?')} resolved {fig.get('resolved', '?')}"]
     for f in d.faults:
-        alert = [k for k, at in first_alert.items() if k not in d.expected_alerts and at >= f.started
+        alert = [k for k, at in first_alert.items() if k not in d.expected_alerts and _cause(d.faults, k, at) is f
                  and (f.recovered_s is None or at <= f.started + f.recovered_s + 60)]
         f.alert_s = min((first_alert[k] - f.started for k in alert), default=None)
         bits = [f"alert {'-' if f.alert_s is None else f'{f.alert_s:.0f}s'}"]
@@ -201,6 +223,13 @@ def summary(d: Driver, fails: list[str]) -> str:
               f"bigquery-vs-lake diffs {fig.get('bq_diffs', '?')}", f"dagster-vs-lake diffs {fig.get('dagster_diffs', '?')}",
               f"table-days {fig.get('table_days', '?')}", f"wall {d.wall():.0f}s"]
     return "SOAK " + " | ".join(parts) + (" OK" if not fails else " FAIL")
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def run(kind: str = "full", keep: bool = False) -> tuple[bool, str, Driver]:
@@ -224,4 +253,6 @@ def run(kind: str = "full", keep: bool = False) -> tuple[bool, str, Driver]:
         if keep:
             print(f"kept {d.topo.base}", flush=True)
         d.close()
+        print(f"cpu {_cpu_seconds():.0f}s (the soak and the processes it started and waited for; "
+              "PostgreSQL not counted)", flush=True)
     return not fails, line, d

@@ -49,6 +49,9 @@ class Settings:
     automation_interval_s: int = 10
     late_sensor_interval_s: int = 10
     publish_deadline_s: int = 10
+    # deploy/docker-compose.yaml runs "multiprocess" (a process per step); on a 2-core host shared with
+    # other work that is a process start per check step (~150 a game day), so the soak runs in-process.
+    executor: str = "in_process"
     keep: bool = False  # keep the soak's directory (logs, lake, Postgres) after the run
 
 
@@ -68,6 +71,8 @@ class Topology:
         tag = uuid.uuid4().hex[:8]
         self.bucket, self.prefix = f"nba-lake-soak-{tag}", f"soak{tag}_"
         self.data_dir = f"gs://{self.bucket}/nba"
+        # Buckets of their own, as in production: step logs (compute logs) and the published exports.
+        self.logs_bucket, self.exports_bucket = f"nba-lake-soak-logs-{tag}", f"nba-lake-soak-exports-{tag}"
         self.pg: servers.PostgresCluster | None = None
         self.proxy: Gcs503Proxy | None = None
         self.receiver: Receiver | None = None
@@ -97,7 +102,8 @@ class Topology:
         self.env = self._environment()
         os.environ.update(self.env)  # the driver reads the same instance and lake
         os.environ.pop("NBA_LAKE_SIM_NOW", None)  # the clock file drives every process
-        self.storage_client().create_bucket(self.bucket)
+        for bucket in (self.bucket, self.logs_bucket, self.exports_bucket):
+            self.storage_client().create_bucket(bucket)
 
     def start_bigquery(self) -> None:
         env = {**os.environ, "BQEMU_GCS_LOCAL_ROOT": str(self.gcs_root), "BQEMU_ENABLE_FORMAT_EXTENSIONS": "false"}
@@ -182,6 +188,8 @@ class Topology:
         logs = config.get("compute_logs", {})
         if logs.get("class") == "LocalComputeLogManager":
             logs["config"]["base_dir"] = str(self.base / "compute-logs")
+        elif "local_dir" in logs.get("config", {}):
+            logs["config"]["local_dir"] = str(self.base / "compute-logs")  # staging before the upload
         (self.home / "dagster.yaml").write_text(yaml.safe_dump(config))
         self.workspace = self.base / "workspace.yaml"
         self.workspace.write_text(yaml.safe_dump({"load_from": [{"grpc_server": {
@@ -202,6 +210,10 @@ class Topology:
             # clock's today: with the sim clock in October 2025 it must reach back that far.
             "NBA_LAKE_AUTOMATION_LOOKBACK_DAYS": str(lookback_days()),
             "NBA_LAKE_DATA_DIR": self.data_dir,
+            "NBA_LAKE_COMPUTE_LOG_BUCKET": self.logs_bucket,
+            "NBA_LAKE_EXPORTS_DIR": f"gs://{self.exports_bucket}",
+            "NBA_LAKE_EXECUTOR": s.executor,
+            "NBA_LAKE_MAX_CONCURRENT": "4",
             "NBA_LAKE_GCP_PROJECT": PROJECT,
             "NBA_LAKE_BQ_LOCATION": "US",
             "NBA_LAKE_BQ_DATASET_PREFIX": self.prefix,
@@ -214,6 +226,7 @@ class Topology:
             "NBA_LAKE_SLATE_SENSOR_INTERVAL_SECONDS": str(s.sensor_interval_s),
             "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(s.late_sensor_interval_s),
             "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS": str(s.automation_interval_s),
+            "NBA_LAKE_WAREHOUSE_SENSOR_INTERVAL_SECONDS": str(s.sensor_interval_s),
             # emulator only (never set in production)
             "NBA_LAKE_BQ_ENDPOINT": f"http://127.0.0.1:{self.bq_port}",
             "STORAGE_EMULATOR_HOST": self.proxy.url,
