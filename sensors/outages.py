@@ -32,6 +32,10 @@ INTERVAL_SECONDS = int(os.environ.get("NBA_LAKE_RECOVERY_SENSOR_INTERVAL_SECONDS
 SOURCE_OF: dict[t.Table, str] = {feed.table: feed.source for feed in FEEDS}
 # Tables fed by several sources; each records which one was down (sources_down).
 FEED_SOURCES: dict[t.Table, tuple[str, ...]] = {t.PROP_LINES: ("oddsapi", "sportsdataio")}
+# analytics/games reads the day's box scores, which a slate day (today) has none of before tomorrow's
+# results run: automation waits for missing inputs, so it would never re-derive today's games from a
+# recovered schedule. The recovery run re-derives games itself whenever it re-ingests a table games reads.
+GAMES_READS = frozenset({t.SCHEDULE, t.BDL_GAMES, t.BDL_BOXSCORES, t.NBACOM_BOXSCORES})
 # One request per source that says whether it answers; none is landed.
 PROBES: dict[str, Callable[[SourcesResource, dt.date], object]] = {
     "bdl": lambda s, d: s.bdl().probe_box_scores(d),
@@ -80,9 +84,9 @@ def answering(sources: SourcesResource, source: str, today: dt.date) -> bool:
 def plan_recovery(
     outages: dict[tuple[str, str], dict[t.Table, int]], up: set[str]
 ) -> list[dg.RunRequest]:
-    """Pure: one run per day with every raw table whose source is back. The run
-    key names the materializations that recorded the outage: a day whose re-ingest finds the source
-    down again is recorded anew, hence asked for again."""
+    """Pure: one run per day with every raw table whose source is back, and analytics/games when one
+    of them feeds it (GAMES_READS). The run key names the materializations that recorded the outage: a
+    day whose re-ingest finds the source down again is recorded anew, hence asked for again."""
     by_day: dict[str, dict[t.Table, int]] = {}
     for (source, day), tables in outages.items():
         if source in up:
@@ -91,9 +95,10 @@ def plan_recovery(
     for day, tables in sorted(by_day.items()):
         labels = sorted(tb.label for tb in tables)
         records = "-".join(str(tables[t.get(label)]) for label in labels)
+        games = [t.GAMES.key] if GAMES_READS & set(tables) else []
         reqs.append(dg.RunRequest(
             run_key=f"recovered-{day}-{records}", partition_key=day,
-            asset_selection=[t.get(label).key for label in labels],
+            asset_selection=[*(t.get(label).key for label in labels), *games],
             tags={"nba/reason": f"source back: re-ingest {', '.join(labels)} of {day}"},
         ))  # fmt: skip
     return reqs
@@ -102,11 +107,12 @@ def plan_recovery(
 @dg.sensor(
     name=SENSOR_NAME,
     minimum_interval_seconds=INTERVAL_SECONDS,
-    target=[tb.key for tb in SOURCE_OF],
+    target=[*(tb.key for tb in SOURCE_OF), t.GAMES.key],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Every 5 min: for the last 7 days and today, raw tables that recorded their source down "
-        "(source_unavailable) are re-ingested once that source answers; automation reconciles the rest."
+        "(source_unavailable) are re-ingested once that source answers (with the day's games when a "
+        "schedule or box score is among them); automation reconciles the rest."
     ),
 )
 def source_recovery_sensor(context: dg.SensorEvaluationContext, sources: SourcesResource):

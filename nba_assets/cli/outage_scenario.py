@@ -8,8 +8,8 @@
 3. `dagster dev` (webserver + daemons; the test runs `dagster-daemon run` alone) starts; the sensors
    tick while the source is down.
 4. The sim clock passes the outage's end. Nobody touches anything else: the recovery and late-boxscore
-   sensors re-ingest what the source missed, automation reconciles games, summaries, features and
-   grades, until no raw table records the source down and yesterday's games have both box scores.
+   sensors re-ingest what the source missed (and re-derive the days' games), automation reconciles
+   summaries, features, grades and today's predictions, until no raw table records the source down.
 """
 
 from __future__ import annotations
@@ -100,13 +100,17 @@ def run(sc: Scenario, source: str = "nbacom") -> OutageOutcome:
         t_back = time.time()
         sc.say(f"sim clock advanced past {end:%H:%M} UTC: {source} answers again")
 
+        # Every recorded day's games re-derived; a played day's summaries too; today's slate re-predicted.
+        due = [(tables.GAMES, d) for d in days] + [
+            (tables.PLAYER_GAME_SUMMARY, d) for d in days if d < str(today)] + [
+            (tables.PLAYER_PROP_PREDICTIONS, d) for d in days if d == str(today)]
+
         def reconciled() -> bool:
             if any(s == source for s, _ in recorded_outages(instance, days)):
                 return False
-            return all(_written_since(instance, tb.key, d, t_back) for d in days
-                       for tb in (tables.GAMES, tables.PLAYER_GAME_SUMMARY))
+            return all(_written_since(instance, tb.key, d, t_back) for tb, d in due)
 
-        _wait(sc, reconciled, what=f"{source}'s days re-ingested and games/summaries re-run")
+        _wait(sc, reconciled, what=f"{source}'s days re-ingested, games, summaries and today's predictions re-run")
         recovered = time.time() - t_back
         timeline, _ = _timeline(instance, t_back)
         for line in timeline:

@@ -27,13 +27,18 @@ def test_recovery_asks_once_per_day_for_the_tables_of_the_sources_that_answer():
     }
     reqs = plan_recovery(outages, up={"nbacom", "bdl"})
     got = {r.partition_key: sorted(k.to_user_string() for k in r.asset_selection) for r in reqs}
-    # the odds are still down
-    assert got == {D1: ["raw/nbacom_boxscores", "raw/schedule"], D2: ["raw/bdl_games", "raw/injuries", "raw/schedule"]}
+    # the odds are still down; games re-derived with its schedules and box scores (a slate day has no
+    # box scores, so automation would not re-run it)
+    assert got == {D1: ["analytics/games", "raw/nbacom_boxscores", "raw/schedule"],
+                   D2: ["analytics/games", "raw/bdl_games", "raw/injuries", "raw/schedule"]}
     assert [r.run_key for r in reqs] == [f"recovered-{D1}-12-11", f"recovered-{D2}-22-23-21"]
     assert plan_recovery(outages, up=set()) == []
     # the same day recorded down again (a new materialization) is a new run key
     again = plan_recovery({("nbacom", D1): {t.SCHEDULE: 31}}, up={"nbacom"})
     assert again[0].run_key == f"recovered-{D1}-31"
+    # a table games does not read leaves games to automation
+    odds = plan_recovery({("oddsapi", D2): {t.PROP_LINES: 41}}, up={"oddsapi"})
+    assert [k.to_user_string() for k in odds[0].asset_selection] == ["raw/prop_lines"]
 
 
 def test_one_alert_per_source_and_day_resolved_when_no_longer_recorded():
