@@ -83,7 +83,6 @@ LONG_FIRST = (
     "tests/sensors/test_source_outage.py",
     "tests/sensors/test_late_boxscore_scenario.py",
     "tests/reliability/test_idempotence.py",
-    "tests/sensors/test_outage_scenario.py",
     "tests/assets/test_season_backfill.py",
     "tests/e2e/test_tour.py",
     "tests/reliability/test_network_faults.py",

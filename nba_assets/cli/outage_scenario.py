@@ -10,6 +10,9 @@
 4. The sim clock passes the outage's end. Nobody touches anything else: the recovery and late-boxscore
    sensors re-ingest what the source missed (and re-derive the days' games), automation reconciles
    summaries, features, grades and today's predictions, until no raw table records the source down.
+
+The steps are the late-boxscore scenario's (nba_assets/cli/scenario.py, `run(sc, late=False,
+outage=source)`); the pieces that are the outage's live here. The test runs both scenarios at once.
 """
 
 from __future__ import annotations
@@ -17,106 +20,76 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from nba_assets import tables
-from nba_assets.cli.scenario import ROOT, Scenario, _timeline, _wait, dagster_dev, prepare
-from nba_assets.dagster_internals import private_api as private
-from nba_assets.partitions import ET
+from nba_assets.cli.scenario import ROOT, Scenario
+from nba_assets.cli.scenario import run as run_scenario
 
 WINDOWED = ("player_game_summary", "team_game_summary", "points_model")
 OUTAGE_MINUTES = 10
-INTERVAL = "10"  # seconds between the sensors' and automation's ticks during the scenario
 
 
-@dataclass
-class OutageOutcome:
-    ok: bool
-    source: str
-    days: list[str]  # the days the source was recorded down
-    recovered_s: float  # the clock passing the outage's end -> nothing recorded down, the day reconciled
-    timeline: list[str]
-
-
-def run(sc: Scenario, source: str = "nbacom") -> OutageOutcome:
-    """The scenario for `source`; its end (games and summaries of the recorded days re-run) is what an
-    NBA.com or Ball Don't Lie outage leaves to reconcile, and only NBA.com's is tested."""
-    prepare(sc, {name: INTERVAL for name in (
-        "NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS", "NBA_LAKE_RECOVERY_SENSOR_INTERVAL_SECONDS",
-        "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS", "NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS")})
-
-    import dagster as dg
-
+def history(sc: Scenario, defs, instance, today: dt.date, first: dt.date | None = None) -> None:
+    """Ingested and predicted for real: the days late_boxscore_sensor probes (from `first` if earlier),
+    up to yesterday, so it finds none of them unlanded and re-ingests nothing the scenario did not touch;
+    the 200 days before are reported (features read 190)."""
     from nba_assets.cli.runner import run_range
-    from nba_assets.definitions import build_definitions
-    from nba_assets.jobs import game_day_job, ingest_job, predict_job
-    from resources.lake import LakeReader
-    from resources.sim import SimClock
-    from resources.sim.control import add_outage
+    from nba_assets.jobs import ingest_job, predict_job
     from sensors.late_boxscores import LOOKBACK_DAYS
-    from sensors.outages import recorded_outages
-    from sensors.schedules import game_day_requests, games_on
 
-    state = sc.data_dir / "sim"
-    clock = SimClock(state)
-    t0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    clock.set(t0)
-    today = t0.astimezone(ET).date()
+    start = min(today - dt.timedelta(days=LOOKBACK_DAYS), first or today)
     yesterday = today - dt.timedelta(days=1)
-    defs = build_definitions()
-    instance = dg.DagsterInstance.get()
-    # Materialized for real: the days late_boxscore_sensor probes, so it finds none of them unlanded and
-    # re-ingests nothing the outage did not touch; the 200 days before are reported (features read 190).
-    start = today - dt.timedelta(days=LOOKBACK_DAYS)
     _report_history(instance, defs, start - dt.timedelta(days=200), start - dt.timedelta(days=1), today)
     for job in (ingest_job, predict_job):
         summary = run_range(defs, job, str(start), str(yesterday), instance=instance)
         if not summary.success:
             raise RuntimeError(f"backfill {job.name} failed: {summary.error}")
-    sc.say(f"history {start}..{yesterday} ingested and predicted with every source up")
+    sc.say(f"history {start}..{yesterday} ingested and predicted")
 
-    end = t0 + dt.timedelta(minutes=OUTAGE_MINUTES)
-    add_outage(state, source, t0, end)
+
+def game_day_run(sc: Scenario, defs, instance, today: dt.date, source: str | None,
+                 t0: dt.datetime) -> tuple[list[str], dt.datetime]:
+    """Today's game-day run (yesterday's results, today's slate) as the 08:00 schedule launches it;
+    with `source` down from t0 for OUTAGE_MINUTES. Returns the days recorded down and the outage's end."""
+    from nba_assets.cli.runner import run_range
+    from nba_assets.jobs import game_day_job
+    from resources.lake import LakeReader
+    from resources.sim.control import add_outage
+    from sensors.outages import recorded_outages
+    from sensors.schedules import game_day_requests, games_on
+
+    yesterday = today - dt.timedelta(days=1)
+    end = t0 + dt.timedelta(minutes=OUTAGE_MINUTES if source else 0)
+    if source:
+        add_outage(sc.data_dir / "sim", source, t0, end)
     reader = LakeReader(str(sc.data_dir))
     for req in game_day_requests(today, games_on(reader, [yesterday, today])):
         summary = run_range(defs, game_day_job.name, req.partition_key, req.partition_key, instance=instance,
                             selection=list(req.asset_selection))  # fmt: skip
         if not summary.success:
-            raise RuntimeError(f"game-day run {req.partition_key} failed during the outage: {summary.error}")
+            raise RuntimeError(f"game-day run {req.partition_key} failed: {summary.error}")
+    if not source:
+        sc.say("today's game-day run went through")
+        return [], end
     days = sorted({day for src, day in recorded_outages(instance, [str(yesterday), str(today)]) if src == source})
     sc.say(f"{source} down until {end:%H:%M} sim time; today's game-day run went through; recorded down: {days}")
     if not days:
         raise RuntimeError(f"no raw table recorded {source} down")
+    return days, end
 
-    with dagster_dev(sc):
-        where = f"dagster dev on http://127.0.0.1:{sc.port}" if sc.ui else "dagster-daemon run (no webserver)"
-        sc.say(f"{where}; waiting for the sensors' first ticks")
-        _wait(sc, lambda: all(private.sensor_has_ticked(instance, s) for s in
-                              ("source_recovery_sensor", "nba_automation", "alerts_sensor")),
-              what="first ticks of source_recovery_sensor, nba_automation and alerts_sensor")
-        clock.set(end + dt.timedelta(minutes=1))
-        t_back = time.time()
-        sc.say(f"sim clock advanced past {end:%H:%M} UTC: {source} answers again")
 
-        # Every recorded day's games re-derived; a played day's summaries too; today's slate re-predicted.
-        due = [(tables.GAMES, d) for d in days] + [
-            (tables.PLAYER_GAME_SUMMARY, d) for d in days if d < str(today)] + [
-            (tables.PLAYER_PROP_PREDICTIONS, d) for d in days if d == str(today)]
+def reconciled(instance, source: str, days: list[str], today: dt.date, since: float) -> bool:
+    """Nothing recorded down for `source`; every recorded day's games re-derived since `since`, a played
+    day's summaries too, today's slate re-predicted."""
+    from sensors.outages import recorded_outages
 
-        def reconciled() -> bool:
-            if any(s == source for s, _ in recorded_outages(instance, days)):
-                return False
-            return all(_written_since(instance, tb.key, d, t_back) for tb, d in due)
-
-        _wait(sc, reconciled, what=f"{source}'s days re-ingested, games, summaries and today's predictions re-run")
-        recovered = time.time() - t_back
-        timeline, _ = _timeline(instance, t_back)
-        for line in timeline:
-            sc.say(line)
-        sc.say(f"recovered (clock past the outage -> nothing recorded down, the days reconciled): {recovered:.0f}s")
-        return OutageOutcome(True, source, days, recovered, timeline)
+    if any(s == source for s, _ in recorded_outages(instance, days)):
+        return False
+    due = [(tables.GAMES, d) for d in days] + [
+        (tables.PLAYER_GAME_SUMMARY, d) for d in days if d < str(today)] + [
+        (tables.PLAYER_PROP_PREDICTIONS, d) for d in days if d == str(today)]
+    return all(_written_since(instance, tb.key, d, since) for tb, d in due)
 
 
 def _report_history(instance, defs, first: dt.date, last: dt.date, today: dt.date) -> None:
@@ -146,7 +119,7 @@ def _written_since(instance, key, day: str, since: float) -> bool:
 def main() -> None:
     data = Path(os.environ.get("NBA_LAKE_SCENARIO_DIR", ROOT / "data" / "scenario-outage"))
     sc = Scenario(data_dir=data / "lake_root", dagster_home=data / "dagster_home")
-    out = run(sc, "nbacom")
+    out = run_scenario(sc, late=False, outage="nbacom")
     sys.exit(0 if out.ok else 1)
 
 

@@ -1,12 +1,17 @@
 """The late-boxscore scenario, end to end with the real daemons (`make scenario-late-boxscore`).
 
-1. A fresh lake is backfilled up to today while one final game of D (two days ago) is withheld by the
-   simulated sources: D's completeness check fails.
+1. A fresh lake holds the days up to yesterday from D (the latest game day two days back or more, or
+   the 7 days late_boxscore_sensor probes if earlier), ingested and predicted, while one final game of D
+   is withheld by the simulated sources: D's completeness check fails. The 200 days before are reported
+   materialized without a run (automation re-runs a feature day only when its 190-day window exists).
+   Today's game-day run (yesterday's results, today's slate) runs as the 08:00 schedule launches it.
 2. `dagster dev` (webserver + daemons) starts; the sensors run their first ticks.
 3. The sim clock advances past the game's release. Nobody touches anything else.
 4. late_boxscore_sensor sees D's boxscores changed and re-ingests D; declarative automation re-runs
    summary D, features D+1..today, today's predictions and grades D; D's completeness check passes.
-The timeline (what ran, when, why) and the detection-to-fixed time are printed.
+The timeline (what ran, when, why) and the detection-to-fixed time are printed. With `outage`, a
+source is down during today's game-day run as well (nba_assets/cli/outage_scenario.py): the test runs
+both on one lake and one daemon.
 """
 
 from __future__ import annotations
@@ -28,10 +33,9 @@ import polars as pl
 
 from nba_assets import tables
 from nba_assets.dagster_internals import private_api as private
-from nba_assets.partitions import ET, week_key
+from nba_assets.partitions import ET
 
 ROOT = Path(__file__).resolve().parents[2]
-HISTORY_DAYS = 200  # features read 190 days back; automation needs those partitions present
 SENSOR_INTERVAL = 15  # seconds between late-boxscore probes during the scenario
 AUTOMATION_INTERVAL = 10  # seconds between automation ticks during the scenario (30 in a deployment)
 
@@ -60,6 +64,7 @@ class Outcome:
     detected_s: float | None
     fixed_s: float | None
     timeline: list[str]
+    outage_days: list[str] = field(default_factory=list)  # the days the outage's source was recorded down
 
 
 def _free_port() -> int:
@@ -81,15 +86,20 @@ def _pick_game(league, today: dt.date) -> tuple[dt.date, dict]:
     raise RuntimeError(f"no game day in the 60 days before {today}")
 
 
-def run(sc: Scenario) -> Outcome:
-    prepare(sc, {"NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL),
-                 "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL)})
+def run(sc: Scenario, late: bool = True, outage: str | None = None) -> Outcome:
+    """The late-boxscore scenario (`late`), a source's outage during today's game-day run (`outage`,
+    nba_assets/cli/outage_scenario.py), or both at once on one lake and one daemon (the test)."""
+    env = {"NBA_LAKE_LATE_SENSOR_INTERVAL_SECONDS": str(SENSOR_INTERVAL),
+           "NBA_LAKE_AUTOMATION_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL)}
+    if outage:
+        env |= {"NBA_LAKE_RECOVERY_SENSOR_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL),
+                "NBA_LAKE_ALERT_SENSOR_INTERVAL_SECONDS": str(AUTOMATION_INTERVAL)}
+    prepare(sc, env)
 
     import dagster as dg
 
-    from nba_assets.cli.runner import run_range
+    from nba_assets.cli import outage_scenario as out_sc
     from nba_assets.definitions import build_definitions
-    from nba_assets.jobs import ingest_job, predict_job, train_job
     from resources.sim import SimClock
     from resources.sim.control import withhold
     from resources.sources import _sim_league
@@ -99,59 +109,62 @@ def run(sc: Scenario) -> Outcome:
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
     clock.set(t0)
     today = t0.astimezone(ET).date()
-    league = _sim_league(int(os.environ.get("NBA_LAKE_SIM_SEED", "7")))
-    day, game = _pick_game(league, today)
-    release = t0 + dt.timedelta(minutes=5)
-    withhold(state, game["game_id"], release)
-    sc.say(
-        f"withholding game {game['game_id']} ({game['away_team']} @ {game['home_team']}, {day}) "
-        f"until {release:%H:%M} sim time; sim clock fixed at {t0:%Y-%m-%d %H:%M} UTC"
-    )
+    day, game = None, {"game_id": None}
+    if late:
+        league = _sim_league(int(os.environ.get("NBA_LAKE_SIM_SEED", "7")))
+        day, game = _pick_game(league, today)
+        release = t0 + dt.timedelta(minutes=5)
+        withhold(state, game["game_id"], release)
+        sc.say(
+            f"withholding game {game['game_id']} ({game['away_team']} @ {game['home_team']}, {day}) "
+            f"until {release:%H:%M} sim time; sim clock fixed at {t0:%Y-%m-%d %H:%M} UTC"
+        )
 
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
-    start = today - dt.timedelta(days=HISTORY_DAYS)
-    week = week_key(today)
-    plan = [
-        (ingest_job, str(start), str(today)),
-        (train_job, week, week),  # this week's model: today's predictions depend on it
-        (predict_job, str(start), str(today)),
-    ]
-    for job, lo, hi in plan:
-        t = time.monotonic()
-        summary = run_range(defs, job, lo, hi, instance=instance)
-        if not summary.success:
-            raise RuntimeError(f"backfill {job.name} failed: {summary.error}")
-        sc.say(f"backfilled {job.name} {lo}..{hi} in {time.monotonic() - t:.0f}s")
-
+    out_sc.history(sc, defs, instance, today, first=day)
     check_key = dg.AssetCheckKey(tables.GAMES.key, "final_games_have_boxscores")
-    sc.say(f"completeness before release: {_check_text(instance, check_key, day)}")
+    if late:
+        sc.say(f"completeness before release: {_check_text(instance, check_key, day)}")
+    # Today's game-day run (yesterday's results, today's slate), as the 08:00 schedule launches it; with
+    # `outage` the source is down for the sim clock's next minutes and the run goes through without it.
+    days, end = out_sc.game_day_run(sc, defs, instance, today, outage, t0)
 
     with dagster_dev(sc):
-        sc.say(f"dagster dev (webserver + daemons) on http://127.0.0.1:{sc.port}; waiting for first sensor ticks")
-        _wait(sc, lambda: private.sensor_has_ticked(instance, "late_boxscore_sensor")
-              and private.sensor_has_ticked(instance, "nba_automation"),
-              what="first ticks of late_boxscore_sensor and nba_automation")
-        advanced = t0 + dt.timedelta(minutes=10)
+        where = f"dagster dev on http://127.0.0.1:{sc.port}" if sc.ui else "dagster-daemon run (no webserver)"
+        sc.say(f"{where}; waiting for the sensors' first ticks")
+        sensors = ["late_boxscore_sensor", "nba_automation"] + (["source_recovery_sensor", "alerts_sensor"] if outage else [])
+        _wait(sc, lambda: all(private.sensor_has_ticked(instance, s) for s in sensors),
+              what=f"first ticks of {', '.join(sensors)}")
+        advanced = max(t0 + dt.timedelta(minutes=10), end + dt.timedelta(minutes=1))
         clock.set(advanced)
         t_release = time.time()
-        sc.say(f"sim clock advanced to {advanced:%H:%M} UTC: the withheld boxscore is now served")
+        sc.say(f"sim clock advanced to {advanced:%H:%M} UTC: "
+               + " and ".join([*(["the withheld boxscore is served"] if late else []),
+                               *([f"{outage} answers again"] if outage else [])]))
 
         def fixed() -> bool:
-            return _fixed(instance, check_key, day, t_release)
+            return ((not late or _fixed(instance, check_key, day, t_release))
+                    and (not outage or out_sc.reconciled(instance, outage, days, today, t_release)))
 
-        _wait(sc, fixed, what="summary/features/grades re-run and the completeness check passing")
+        what = " and ".join([*(["summary/features/grades re-run and the completeness check passing"] if late else []),
+                             *([f"{outage}'s days re-ingested, games, summaries and today's predictions re-run"]
+                               if outage else [])])
+        _wait(sc, fixed, what=what)
         t_fixed = time.time()
         timeline, detected = _timeline(instance, t_release)
         for line in timeline:
             sc.say(line)
-        sc.say(f"completeness after: {_check_text(instance, check_key, day)}")
+        if late:
+            sc.say(f"completeness after: {_check_text(instance, check_key, day)}")
         det = None if detected is None else detected - t_release
         sc.say(
-            f"detection (clock advance -> sensor request): {det:.0f}s; "
-            f"fixed (clock advance -> every dependent partition re-run, check green): {t_fixed - t_release:.0f}s"
+            (f"detection (clock advance -> late_boxscore_sensor request): {det:.0f}s; " if det is not None else "")
+            + "fixed (clock advance -> every dependent partition re-run"
+            + (", check green" if late else "") + (f", nothing recorded down for {outage}" if outage else "")
+            + f"): {t_fixed - t_release:.0f}s"
         )
-        return Outcome(True, game["game_id"], day, det, t_fixed - t_release, timeline)
+        return Outcome(True, game["game_id"], day, det, t_fixed - t_release, timeline, days)
 
 
 def prepare(sc: Scenario, env: dict[str, str]) -> None:
