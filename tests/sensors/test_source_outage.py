@@ -1,4 +1,5 @@
-"""One source down for a whole game day, replayed on the sim for each source in turn (`OUTAGES`): the
+"""One source down for a whole game day, replayed on the sim for each source in turn (`OUTAGES`; NBA.com's
+with the real daemons in tests/sensors/test_late_boxscore_scenario.py): the
 day goes through on the others (schedule, games, summaries, features, predictions, D's grades), the
 outage is recorded and alerted, and once the source is back the day is re-ingested and reconciled by
 the sensors and automation alone.
@@ -157,7 +158,7 @@ class Outage:
 SLATE_DAY = D + dt.timedelta(days=1)
 OUTAGES = [
     Outage("bdl", {D: (t.BDL_GAMES,), SLATE_DAY: (t.BDL_GAMES, t.INJURIES)}, ("nbacom",), True, "bdl: 7"),
-    Outage("nbacom", {D: (t.SCHEDULE,), SLATE_DAY: (t.SCHEDULE,)}, ("bdl",), True, "nbacom: 7"),
+    # NBA.com's outage is replayed with the real daemons (tests/sensors/test_late_boxscore_scenario.py).
     # A props feed down: the other one lines the slate (nba_assets/props_feed.py).
     Outage("oddsapi", {SLATE_DAY: (t.PROP_LINES,)}, ("bdl", "nbacom"), True),
     Outage("sportsdataio", {SLATE_DAY: (t.PROP_LINES,)}, ("bdl", "nbacom"), True),
