@@ -73,15 +73,16 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-# Files whose tests take minutes, longest first (measured on 2 cores on a busy machine: the four per-source
-# outage replays ~440 s, the late-boxscore scenario 278 s, the month 215 s, the NBA.com outage scenario
-# with the daemons ~175 s, the season backfill 154 s, the rest under a minute each). `make test` runs
+# Files whose tests take minutes, longest first (measured on 2 cores on a busy machine, load 14-16: the
+# per-source outage replays ~190 s, the late-boxscore and NBA.com outage scenario 365 s, the short soak
+# 329 s; earlier, less loaded: the month 215 s, the season backfill 154 s; the rest under a minute each). `make test` runs
 # `-n 2 --dist loadfile --no-loadscope-reorder`: each file goes to one worker whole (the e2e stack and the
 # month-scale lakes are built once per file), files in collection order, so these start at once
 # instead of one of them running alone at the end while the other worker idles.
 LONG_FIRST = (
     "tests/sensors/test_source_outage.py",
     "tests/sensors/test_late_boxscore_scenario.py",
+    "tests/prod/test_soak.py",
     "tests/reliability/test_idempotence.py",
     "tests/assets/test_season_backfill.py",
     "tests/e2e/test_tour.py",
