@@ -119,6 +119,6 @@ EXPORT_CHECKS = [
               "line). WARN: a late box score completes it when it lands.", _results),
     *(day_check(key, DOCUMENTS_VALID, ERROR,
                 "Every document the day wrote exists and validates against its JSON Schema "
-                "(docs/exports/*.schema.json). ERROR; metadata: the path and the first errors.", _valid(key))
+                "(checks/export_schemas/*.schema.json). ERROR; metadata: the path and the first errors.", _valid(key))
       for key in assets.EXPORT_KEYS),
 ]  # fmt: skip

@@ -3,7 +3,7 @@
 - fresh_before_tipoff: each game's entry in `tonight` is at least as new as the game's latest
   recommendation (ERROR: a page showing a pick the system has since changed).
 - lined_players_in_tonight: every player with a pre-tip line on the day is in `tonight` (coverage).
-- documents_valid: each document validates against its JSON Schema (docs/exports/*.schema.json).
+- documents_valid: each document validates against its JSON Schema (checks/export_schemas/*.schema.json).
 - results_complete: the morning after, `results/<day>` has every game final and every graded pick.
 """
 
@@ -18,14 +18,14 @@ from typing import Any
 import polars as pl
 
 from checks.result import RuleResult, from_offending
-from resources.settings import PROJECT_ROOT
 
-SCHEMAS = PROJECT_ROOT / "docs" / "exports"
+# Package data (pyproject.toml): an installed deployment (the image) validates against the same files.
+SCHEMAS = Path(__file__).resolve().parent / "export_schemas"
 
 
 @functools.cache
 def validator(document: str, folder: Path = SCHEMAS):
-    """The draft 2020-12 validator of `document`'s schema (docs/exports/<document>.schema.json)."""
+    """The draft 2020-12 validator of `document`'s schema (checks/export_schemas/<document>.schema.json)."""
     import jsonschema
 
     schema = json.loads((folder / f"{document}.schema.json").read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def documents_valid(day: dt.date, documents: dict[str, dict[str, Any] | None], f
             rows.append({"game_date": day, "path": path, "error": f"{where}: {e.message[:200]}"})
     return from_offending(
         pl.DataFrame(rows, schema={"game_date": pl.Date, "path": pl.Utf8, "error": pl.Utf8}),
-        ok=f"{len(documents)} document(s) valid against docs/exports/*.schema.json",
+        ok=f"{len(documents)} document(s) valid against checks/export_schemas/*.schema.json",
         problem="{n} schema error(s) or missing document(s)", extra={"documents": len(documents)},
     )  # fmt: skip
 

@@ -1,5 +1,5 @@
 """The exports' pure core on hand-made frames: each document, the best-bets rule, the bytes, the checks'
-rules, the JSON Schemas (docs/exports/*.schema.json) and the store's layout and cache headers."""
+rules, the JSON Schemas (checks/export_schemas/*.schema.json) and the store's layout and cache headers."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from nba_assets.logic.exports import encode, fields, paths, players, record, sel
 from resources.exports import exports_dir
 from resources.settings import ConfigError
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "exports"
+SCHEMAS = Path(__file__).resolve().parents[2] / "checks" / "export_schemas"
 D = dt.date(2025, 12, 10)
 TIP = dt.datetime(2025, 12, 11, 0, 30, tzinfo=dt.UTC)
 MADE = dt.datetime(2025, 12, 10, 15, 0, tzinfo=dt.UTC)
