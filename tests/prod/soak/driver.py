@@ -208,6 +208,10 @@ class Driver:
 
     # ---------------------------------------------------------------------------------------- start
     def start(self) -> None:
+        if self.topo.settings.clean_env:
+            took = self.topo.install()
+            self.say(f"installed from uv.lock as the image does (no dev extra, the project as a wheel) into "
+                     f"{self.topo.bin.parent} in {took:.0f}s; the deployment runs from there, outside the work tree")
         self.topo.start_services()
         self._watch.start()
         self.say(f"services up: PostgreSQL :{self.topo.pg.port}, GCS via 503 proxy {self.topo.proxy.url}, "

@@ -26,7 +26,7 @@ GAME_DAY = {"dagster/sensor_name": "game_day_sim_sensor"}
 REFRESH = {"dagster/sensor_name": "slate_refresh_sensor"}
 LATE = {"dagster/sensor_name": "late_boxscore_sensor"}
 SHORT_SETTINGS = Settings(monitoring_poll_s=5, sensor_interval_s=3, automation_interval_s=5,
-                          late_sensor_interval_s=5, publish_deadline_s=5)
+                          late_sensor_interval_s=5, publish_deadline_s=5, clean_env=False)
 
 
 def et(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
