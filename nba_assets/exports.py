@@ -193,13 +193,20 @@ def player_pages(context: dg.AssetExecutionContext, lake: LakeResource, exports:
         reader.rows(t.PLAYER_GAME_SUMMARY, since=min(days), columns=["player_lookup", "game_date"]),
         reader.rows(t.PLAYER_PROP_PREDICTIONS, since=min(days), columns=["player_lookup", "game_date"]),
     ]))  # fmt: skip
+    # Split once, by day and by player: a range writes each player's document, and filtering the
+    # season's frames per document made the step grow with documents x season rows.
+    day_preds, day_summaries = by_day(preds), by_day(summaries)
+    mine = [by_day(frame, "player_lookup") for frame in (summaries, f.priced(preds), f.graded(grades))]
+    empty = [frame.clear() for frame in (summaries, f.priced(preds), f.graded(grades))]
+
+    def of(p: str) -> list[pl.DataFrame]:
+        return [parts.get(p, none) for parts, none in zip(mine, empty, strict=True)]
+
     total = 0
     for day in days:
-        docs = {
-            paths.player(p): players.player(p, day, summaries, preds, grades)
-            for p in players.players_of_day(day, preds, summaries, latest)
-        }
-        total += _write(context, exports, day, docs)
+        on_day = players.players_of_day(day, day_preds.get(day, preds.clear()),
+                                        day_summaries.get(day, summaries.clear()), latest)
+        total += _write(context, exports, day, {paths.player(p): players.player(p, day, *of(p)) for p in on_day})
     return dg.MaterializeResult(metadata={"bytes": total})
 
 
