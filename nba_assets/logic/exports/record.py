@@ -104,20 +104,42 @@ def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: s
     }  # fmt: skip
 
 
-def leaderboard(day: dt.date, grades: pl.DataFrame, champion: str | None, champions_by_day: dict[dt.date, str],
-                best_bets_picks: pl.DataFrame) -> dict[str, Any]:
+class GradedByDay:
+    """Graded rows (fields.graded) sorted by game_date, whole and per system: the rows of days
+    [lo, hi) are a slice, not a filter of every row. A range of leaderboards (one per day, each over
+    the season before it) filtered the whole history a dozen times per day."""
+
+    def __init__(self, grades: pl.DataFrame):
+        self.rows = f.graded(grades).sort("game_date", maintain_order=True)
+        self.systems = {k[0]: part for k, part in
+                        self.rows.partition_by("system_id", as_dict=True, maintain_order=True).items()}  # fmt: skip
+
+    @staticmethod
+    def between(rows: pl.DataFrame, lo: dt.date, hi: dt.date) -> pl.DataFrame:
+        """`rows`' rows with lo <= game_date < hi (`rows` sorted by game_date)."""
+        dates = rows["game_date"]
+        a, b = dates.search_sorted(lo, side="left"), dates.search_sorted(hi, side="left")
+        return rows.slice(a, b - a)
+
+    def system(self, system_id: str) -> pl.DataFrame:
+        return self.systems.get(system_id, self.rows.clear())
+
+
+def leaderboard(day: dt.date, grades: pl.DataFrame | GradedByDay, champion: str | None,
+                champions_by_day: dict[dt.date, str], best_bets_picks: pl.DataFrame) -> dict[str, Any]:
     """Per system over the last 7 and 30 days and the season before `day`: hit rate, MAE, ROI at the
     price taken and at -110, Brier, CLV; the champion; the champion's running record day by day (the
     picks of whichever system was champion that day) and the best bets' record."""
     start = season_start(day)
-    season = f.graded(grades).filter((pl.col("game_date") >= start) & (pl.col("game_date") < day))
+    index = grades if isinstance(grades, GradedByDay) else GradedByDay(grades)
+    season = index.between(index.rows, start, day)
     systems = sorted(set(season["system_id"].to_list()) | ({champion} if champion else set()))
     table = []
     for s in systems:
-        mine = season.filter(pl.col("system_id") == s)
+        mine = index.between(index.system(s), start, day)
         entry: dict[str, Any] = {"system_id": s, "champion": s == champion}
         for name, days in WINDOWS:
-            rows = mine if days is None else mine.filter(pl.col("game_date") >= day - dt.timedelta(days=days))
+            rows = mine if days is None else index.between(mine, max(start, day - dt.timedelta(days=days)), day)
             entry[name] = _metrics(rows)
         table.append(entry)
     return {
