@@ -11,7 +11,7 @@ import polars as pl
 
 from nba_assets import tables as t
 from nba_assets.automation import RERUN
-from nba_assets.common import table_asset, table_in
+from nba_assets.common import run_metadata, table_asset, table_in
 from nba_assets.logic import analytics as logic
 
 CODE_VERSION = "analytics_v1"
@@ -39,6 +39,7 @@ BOX_INS = {"bdl": table_in(t.BDL_BOXSCORES), "nbacom": table_in(t.NBACOM_BOXSCOR
     ins={"schedule": table_in(t.SCHEDULE), "bdl_games": table_in(t.BDL_GAMES, metadata={"allow_missing_partitions": True}), **BOX_INS},
 )
 def games(
+    context: dg.AssetExecutionContext,
     config: SummaryConfig, schedule: pl.DataFrame, bdl_games: pl.DataFrame, bdl: pl.DataFrame, nbacom: pl.DataFrame
 ) -> dg.Output[pl.DataFrame]:
     swaps = logic.box_ids_replaced_by_schedule(schedule, nbacom)
@@ -46,8 +47,8 @@ def games(
     # The schedule's id is canonical; an NBA.com box score under another id is recorded, never silent.
     ids = [f"{r['game_date']} {r['away_team']}@{r['home_team']}: {r['box_game_id']} -> {r['sched_game_id']}"
            for r in swaps.head(20).iter_rows(named=True)]  # fmt: skip
-    return dg.Output(out, metadata={"box_ids_replaced_by_schedule": swaps.height,
-                                    "replaced_ids": dg.MetadataValue.json(ids)})  # fmt: skip
+    return dg.Output(out, metadata=run_metadata(context, {"box_ids_replaced_by_schedule": swaps.height,
+                                                          "replaced_ids": dg.MetadataValue.json(ids)}))  # fmt: skip
 
 
 @_analytics_asset(

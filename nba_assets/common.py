@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -71,9 +72,22 @@ def partition_dates(context: dg.AssetExecutionContext) -> list[dt.date]:
     return [dt.date.fromisoformat(k) for k in context.partition_keys]
 
 
-def by_day(frame: pl.DataFrame, column: str = "game_date") -> dict[dt.date, pl.DataFrame]:
-    """`frame` split once by its date column ({day: that day's rows, in order}), for a range run's
-    per-day loop: one pass instead of one filter per day and frame."""
+def run_metadata(context: dg.AssetExecutionContext, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Metadata about the whole run (its dates, counts over its range, the last week's model): the
+    output's metadata in a one-partition run. In a range run Dagster copies an output's metadata onto
+    every partition's materialization (a season's figures and plots repeated on each day's event, most
+    of the instance's bytes), so there it goes on the range's last partition only (the one the UI shows
+    as latest) and the output gets none: each day's event keeps its own figures."""
+    keys = list(context.partition_keys) if context.has_partition_key_range else []
+    if len(keys) <= 1:
+        return metadata
+    context.add_asset_metadata(metadata, partition_key=keys[-1])
+    return {}
+
+
+def by_day(frame: pl.DataFrame, column: str = "game_date") -> dict[Any, pl.DataFrame]:
+    """`frame` split once by `column` ({value: its rows, in order}; days by default), for a range
+    run's per-day (or per-player) loop: one pass instead of one filter per value and frame."""
     if frame.height == 0:
         return {}
     return {k[0]: part for k, part in frame.partition_by(column, as_dict=True, maintain_order=True).items()}
@@ -113,6 +127,7 @@ __all__ = [
     "game_dates",
     "partition_dates",
     "by_day",
+    "run_metadata",
     "day_windows",
     "date_range_label",
 ]

@@ -84,23 +84,24 @@ class History:
         self.grades = reader.rows(t.PREDICTION_GRADES, since=record.season_start(min(days)), before=max(days))
         self.champions = champions(reader)
         self.graded = f.graded(self.grades)  # once: every day of a range filters it
+        self.by_day = record.GradedByDay(self.graded)  # every day's season before it is a slice of this
+        self.graded_days = sorted(self.graded["game_date"].unique().to_list())
 
     def champion(self, day: dt.date) -> str | None:
         return f.champion_of(self.champions, day)
 
     def champion_picks(self, day: dt.date) -> pl.DataFrame:
         """Graded picks of each season day before `day`, of that day's champion (the best bets' pool)."""
-        g = self.graded.filter(
-            (pl.col("game_date") >= record.season_start(day)) & (pl.col("game_date") < day)
-        )
-        by_day = self.champions_by_day(g, day)
+        start = record.season_start(day)
+        g = self.by_day.between(self.by_day.rows, start, day)
+        by_day = self.champions_before(day, since=start)
         wanted = pl.DataFrame({"game_date": list(by_day), "system_id": list(by_day.values())},
                               schema={"game_date": pl.Date, "system_id": pl.Utf8})  # fmt: skip
         return g.join(wanted, on=["game_date", "system_id"], how="semi")
 
-    def champions_by_day(self, grades: pl.DataFrame, day: dt.date) -> dict[dt.date, str]:
-        """{graded day before `day`: its champion}."""
-        return f.champions_by_day(self.champions, [d for d in grades["game_date"].unique().to_list() if d < day])
+    def champions_before(self, day: dt.date, since: dt.date | None = None) -> dict[dt.date, str]:
+        """{graded day before `day` (and from `since`): its champion}."""
+        return f.champions_by_day(self.champions, [d for d in self.graded_days if d < day and (since is None or d >= since)])
 
 
 @_export_asset(
@@ -169,8 +170,8 @@ def leaderboard(context: dg.AssetExecutionContext, lake: LakeResource, exports: 
     history, newest, total = History(reader, days), latest_slate(reader), 0
     for day in days:
         champion = history.champion(day)
-        by_day = history.champions_by_day(history.graded, day)
-        doc = record.leaderboard(day, history.graded, champion, by_day,
+        by_day = history.champions_before(day)
+        doc = record.leaderboard(day, history.by_day, champion, by_day,
                                  selection.best_bets(history.champion_picks(day)))  # fmt: skip
         total += _write(context, exports, day, slate_documents("leaderboard", day, newest, doc))
     return dg.MaterializeResult(metadata={"bytes": total})
@@ -193,13 +194,20 @@ def player_pages(context: dg.AssetExecutionContext, lake: LakeResource, exports:
         reader.rows(t.PLAYER_GAME_SUMMARY, since=min(days), columns=["player_lookup", "game_date"]),
         reader.rows(t.PLAYER_PROP_PREDICTIONS, since=min(days), columns=["player_lookup", "game_date"]),
     ]))  # fmt: skip
+    # Split once, by day and by player: a range writes each player's document, and filtering the
+    # season's frames per document made the step grow with documents x season rows.
+    day_preds, day_summaries = by_day(preds), by_day(summaries)
+    mine = [by_day(frame, "player_lookup") for frame in (summaries, f.priced(preds), f.graded(grades))]
+    empty = [frame.clear() for frame in (summaries, f.priced(preds), f.graded(grades))]
+
+    def of(p: str) -> list[pl.DataFrame]:
+        return [parts.get(p, none) for parts, none in zip(mine, empty, strict=True)]
+
     total = 0
     for day in days:
-        docs = {
-            paths.player(p): players.player(p, day, summaries, preds, grades)
-            for p in players.players_of_day(day, preds, summaries, latest)
-        }
-        total += _write(context, exports, day, docs)
+        on_day = players.players_of_day(day, day_preds.get(day, preds.clear()),
+                                        day_summaries.get(day, summaries.clear()), latest)
+        total += _write(context, exports, day, {paths.player(p): players.player(p, day, *of(p)) for p in on_day})
     return dg.MaterializeResult(metadata={"bytes": total})
 
 

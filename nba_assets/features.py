@@ -16,7 +16,7 @@ import polars as pl
 
 from nba_assets import tables as t
 from nba_assets.automation import RERUN
-from nba_assets.common import partition_dates, table_asset, table_in
+from nba_assets.common import partition_dates, run_metadata, table_asset, table_in
 from nba_assets.logic import features as logic
 from resources.lake import LakeReader, LakeResource
 
@@ -87,13 +87,13 @@ def player_features(
     low = out.filter(pl.col("feature_quality_score") < 50).height if out.height else 0
     yield dg.Output(
         out,
-        metadata={
+        metadata=run_metadata(context, {
             "history_rows": player_games.height,
             "slate_players": out.height,
             "low_quality_rows": low,
             "roster_fallback_rows": out.filter(pl.col("roster_source") != logic.ROSTER_RECENT).height,
             "mean_quality": float(out["feature_quality_score"].mean()) if out.height else 0.0,
-        },
+        }),  # fmt: skip
     )
 
 

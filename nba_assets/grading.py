@@ -10,7 +10,15 @@ import polars as pl
 from checks import coverage
 from nba_assets import tables as t
 from nba_assets.automation import GRADED_DAYS, RERUN
-from nba_assets.common import MODEL_OWNERS, day_windows, partition_dates, png_markdown, table_asset, table_in
+from nba_assets.common import (
+    MODEL_OWNERS,
+    day_windows,
+    partition_dates,
+    png_markdown,
+    run_metadata,
+    table_asset,
+    table_in,
+)
 from nba_assets.logic import champion as champion_logic
 from nba_assets.logic import grading as logic
 from nba_assets.logic import pricing
@@ -101,13 +109,13 @@ def champion(context: dg.AssetExecutionContext, lake: LakeResource):
         context.add_asset_metadata(meta, partition_key=str(row["game_date"]))
     yield dg.Output(
         out,
-        metadata={
+        metadata=run_metadata(context, {
             "rule": champion_logic.RULE.describe(),
             "promotions": dg.MetadataValue.json(
                 [{"day": str(d), "champion": c, "replaces": p} for d, c, p in
                  promotions.select("game_date", "champion", "previous_champion").iter_rows()]
             ),
-        },
+        }),  # fmt: skip
     )
 
 

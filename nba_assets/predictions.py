@@ -21,6 +21,7 @@ from nba_assets.common import (
     by_day,
     partition_dates,
     png_markdown,
+    run_metadata,
     table_asset,
     table_in,
 )
@@ -131,7 +132,7 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
             continue
         path = store.save(key, outcome.model)
         context.log.info(f"week {key}: trained on {outcome.train_rows} rows -> {path}")
-    # The metadata describes the run's last week (the one a daily run trains).
+    # The metadata describes the run's last week (the one a daily run trains), and goes on that week only.
     meta: dict[str, object] = {"weeks": len(context.partition_keys)}
     if outcome.model is None:
         meta |= {"status": "skipped", "reason": outcome.reason}
@@ -141,7 +142,7 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
         meta["feature_importance"] = png_markdown(
             training.importance_plot_png(outcome.model), "feature importance (gain)"
         )
-    return dg.MaterializeResult(metadata=meta)
+    return dg.MaterializeResult(metadata=run_metadata(context, meta))
 
 
 @table_asset(
@@ -216,12 +217,12 @@ def recommendation_history(
         )
     yield dg.Output(
         out,
-        metadata={
+        metadata=run_metadata(context, {
             "as_of": now.isoformat(),
             "rows_by_refresh": dg.MetadataValue.json(
                 {r: n for r, n in by_refresh.iter_rows()} if by_refresh is not None else {}
             ),
-        },
+        }),  # fmt: skip
     )
 
 
@@ -238,13 +239,13 @@ def recommendation_history(
     automation_condition=TODAY_ONLY,
     ins={"recommendations": table_in(t.RECOMMENDATION_HISTORY)},
 )
-def player_prop_predictions(recommendations: pl.DataFrame):
+def player_prop_predictions(context: dg.AssetExecutionContext, recommendations: pl.DataFrame):
     out = history.latest(recommendations)
     rec = out.group_by("system_id", "recommendation").len().sort("system_id", "recommendation")
     injured = out.filter(pl.col("injury_status").is_not_null()).group_by("injury_status").len()
     yield dg.Output(
         out,
-        metadata={
+        metadata=run_metadata(context, {
             "recommendations": dg.MetadataValue.json(
                 {f"{s}/{r}": n for s, r, n in rec.iter_rows()} if out.height else {}
             ),
@@ -252,7 +253,7 @@ def player_prop_predictions(recommendations: pl.DataFrame):
             "stale_inputs_held_back": out.filter(
                 pl.col("pass_reason").str.starts_with(inputs.STALE_INPUTS)
             ).height if out.height else 0,
-        },
+        }),  # fmt: skip
     )
 
 

@@ -22,12 +22,14 @@ import polars as pl
 
 from checks.per_day import log_day_evaluations, range_step_result, records_by_day
 from checks.result import markdown_table
+from io_managers.shrink import SOURCE_DOWN_KEY as SOURCE_DOWN
 from nba_assets import props_feed
 from nba_assets import tables as t
 from nba_assets.common import (
     NETWORK_RETRY,
     date_range_label,
     partition_dates,
+    run_metadata,
     table_asset,
 )
 from nba_assets.outage import fetch_days
@@ -285,17 +287,19 @@ def _emit(context: dg.AssetExecutionContext, got: Ingested, dates: list[dt.date]
     if got.rejects.height:
         for line in parsers.ParseResult(rows=got.rows, rejects=got.rejects.head(20)).describe_rejects():
             context.log.error(f"rejected: {line}")
-    yield dg.Output(
-        got.rows,
-        metadata={
-            "dates": date_range_label(dates),
-            "landing_files_parsed": got.files,
-            "rejected_records": got.rejects.height,
-            "repeated_records": got.duplicates.height,
-            "game_ids_changed": got.id_changes.height,
-            "source_unavailable": dg.MetadataValue.json(down),
-        },
-    )
+    figures = run_metadata(context, {
+        "dates": date_range_label(dates),
+        "landing_files_parsed": got.files,
+        "rejected_records": got.rejects.height,
+        "repeated_records": got.duplicates.height,
+        "game_ids_changed": got.id_changes.height,
+    })  # fmt: skip
+    if len(dates) > 1:  # each day's event names its own outage (sensors/outages.py reads it per day)
+        for d in map(str, dates):
+            context.add_asset_metadata({SOURCE_DOWN: dg.MetadataValue.json({d: down[d]} if d in down else {})},
+                                       partition_key=d)
+    # The range's outages stay on the output: the IO manager keeps those days' files (io_managers/shrink.py).
+    yield dg.Output(got.rows, metadata={**figures, SOURCE_DOWN: dg.MetadataValue.json(down)})
     checks = [(REJECTS_CHECK, rejects_check, got.rejects),
               (SOURCE_DUPLICATES_CHECK, duplicates_check, got.duplicates)]  # fmt: skip
     if with_id_check:

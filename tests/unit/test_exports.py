@@ -197,6 +197,23 @@ def test_leaderboard_windows_count_only_days_before_the_slate_and_the_champions_
     assert record.season_start(dt.date(2026, 3, 1)) == dt.date(2025, 8, 1)
 
 
+def test_a_range_reads_each_days_season_as_a_slice_of_rows_sorted_once_with_the_same_documents():
+    rows = [{"game_date": D - dt.timedelta(days=n), "outcome": o, "player_lookup": f"p{n}", "system_id": sid}
+            for n, o, sid in ((0, "LOSS", "alpha"), (40, "WIN", "beta"), (1, "WIN", "alpha"), (3, "LOSS", "beta"),
+                              (10, "WIN", "alpha"), (2, "PUSH", "beta"))]  # out of date order, both systems
+    g = grades(rows)
+    index = record.GradedByDay(g)
+    assert index.rows["game_date"].is_sorted() and set(index.systems) == {"alpha", "beta"}
+    assert index.between(index.rows, D, D).height == 0  # an empty window
+    assert index.between(index.rows, D + dt.timedelta(days=1), D + dt.timedelta(days=9)).height == 0  # after every row
+    assert index.between(index.system("beta"), D - dt.timedelta(days=40), D).height == 3
+    assert index.system("gamma").height == 0  # a system with no graded rows
+    by_day = {D - dt.timedelta(days=n): "alpha" for n in (10, 3, 2, 1)}
+    for day in (D, D - dt.timedelta(days=2), D + dt.timedelta(days=30)):
+        assert encode.encode(record.leaderboard(day, index, "alpha", by_day, fields.graded(g.head(0)))) == \
+            encode.encode(record.leaderboard(day, g, "alpha", by_day, fields.graded(g.head(0))))
+
+
 # ---------------------------------------------------------------------------------------- players
 def test_a_players_document_is_written_by_the_day_of_their_latest_game():
     summaries = pl.DataFrame({

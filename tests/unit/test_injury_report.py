@@ -65,6 +65,23 @@ def test_a_line_with_an_unreadable_status_is_rejected_by_page_and_line_and_the_r
     assert bad[0]["rule"].startswith("page 2, line 2: status must be one of") and bad[0]["player"] == "Name31, Player31"
 
 
+def test_characters_join_into_words_as_pdfplumber_joins_them():
+    from resources.parsers.injury_pdf import _words
+
+    def chars(text: str, x0: float, top: float, width: float = 5.0) -> list[tuple[float, float, float, str]]:
+        return [(x0 + i * width, top, x0 + (i + 1) * width, c) for i, c in enumerate(text)]
+
+    # A space stays inside a word; a gap wider than 3 points starts a new word (a new cell); a top within
+    # 3 points is the same line (an accent), a larger one a new line; ligatures are spelled out.
+    line = chars("Out Now", 10, 100) + chars("Knee", 10 + 7 * 5 + 3.5, 101.5) + chars("ﬁt", 200, 100)
+    below = chars("Next", 10, 105.0)  # more than 3 points below the line's last top (101.5)
+    assert _words(below + line) == [(10, "Out Now", 100), (48.5, "Knee", 101.5), (200, "fit", 100),
+                                    (10, "Next", 105.0)]
+    # overlapping characters (kerning) stay one word, read left to right
+    assert _words(chars("ab", 10, 100) + chars("c", 12, 100)) == [(10, "acb", 100)]
+    assert _words([]) == []
+
+
 @pytest.mark.parametrize("body", [b"<html>maintenance</html>", HANDMADE.read_bytes()[:2000]])
 def test_a_body_that_is_not_a_whole_pdf_is_one_file_reject(body):
     res = parse_injury_report_pdf(body, "x.pdf")

@@ -21,32 +21,39 @@ def season_start(day: dt.date) -> dt.date:
     return dt.date(day.year if day.month >= 8 else day.year - 1, 8, 1)
 
 
-def _mean(frame: pl.DataFrame, column: str, where: pl.Expr) -> float | None:
-    values = frame.filter(where & pl.col(column).is_not_null())[column]
-    return float(values.mean()) if values.len() else None
+def _mean(column: str, where: pl.Expr) -> pl.Expr:
+    """The mean of `column` over the rows `where` holds and the column is not null (null when none)."""
+    return pl.col(column).filter(where & pl.col(column).is_not_null()).mean()
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
     """The record of graded picks (fields.graded rows with a side): counts, hit rate (pushes
     excluded), ROI per unit at the price taken and at -110 (over wins and losses), mean CLV, Brier of
-    p_over and MAE over the rows that have them."""
+    p_over and MAE over the rows that have them. One pass over the picks (a leaderboard computes
+    this per system, window and day)."""
     if picks.height == 0:
         return {"picks": 0, "wins": 0, "losses": 0, "pushes": 0, "hit_rate": None, "roi_at_price": None,
                 "roi_at_110": None, "units_at_price": None, "units_at_110": 0.0, "clv": None}  # fmt: skip
     out = pl.col("outcome")
-    sided = picks.filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"]))
-    wins = sided.filter(out == "WIN").height
-    losses = sided.filter(out == "LOSS").height
     decided = out.is_in(DECIDED)
-    priced = sided.filter(decided & pl.col(f.PROFIT_UNITS).is_not_null())
+    priced = decided & pl.col(f.PROFIT_UNITS).is_not_null()
+    r = picks.filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"])).select(
+        picks=pl.len(), wins=(out == "WIN").sum(), losses=(out == "LOSS").sum(),
+        roi_at_price=_mean(f.PROFIT_UNITS, decided), roi_at_110=_mean("profit_at_110", decided),
+        n_priced=priced.sum(), units_at_price=pl.col(f.PROFIT_UNITS).filter(priced).sum(),
+        units_at_110=pl.col("profit_at_110").filter(decided).sum(), clv=_mean(f.CLV, pl.lit(True)),
+    ).row(0, named=True)  # fmt: skip
+    picks_n, wins, losses = int(r["picks"]), int(r["wins"]), int(r["losses"])
     return {
-        "picks": sided.height, "wins": wins, "losses": losses, "pushes": sided.height - wins - losses,
+        "picks": picks_n, "wins": wins, "losses": losses, "pushes": picks_n - wins - losses,
         "hit_rate": wins / (wins + losses) if wins + losses else None,
-        "roi_at_price": _mean(sided, f.PROFIT_UNITS, decided),
-        "roi_at_110": _mean(sided, "profit_at_110", decided),
-        "units_at_price": float(priced[f.PROFIT_UNITS].sum()) if priced.height else None,
-        "units_at_110": float(sided.filter(decided)["profit_at_110"].sum()),
-        "clv": _mean(sided, f.CLV, pl.lit(True)),
+        "roi_at_price": _float(r["roi_at_price"]), "roi_at_110": _float(r["roi_at_110"]),
+        "units_at_price": float(r["units_at_price"]) if r["n_priced"] else None,
+        "units_at_110": float(r["units_at_110"] or 0.0), "clv": _float(r["clv"]),
     }  # fmt: skip
 
 
@@ -55,11 +62,12 @@ def _metrics(grades: pl.DataFrame) -> dict[str, Any]:
     that were not a push)."""
     rec = graded_record(grades)
     actual, line = pl.col("actual_points").cast(pl.Float64), pl.col("line")
-    brier_rows = grades.filter(
-        actual.is_not_null() & line.is_not_null() & pl.col("p_over").is_not_null() & (actual != line)
-    ).with_columns(_sq=(pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2)
-    rec["mae"] = _mean(grades, "absolute_error", pl.lit(True))
-    rec["brier"] = float(brier_rows["_sq"].mean()) if brier_rows.height else None
+    brier_rows = actual.is_not_null() & line.is_not_null() & pl.col("p_over").is_not_null() & (actual != line)
+    extra = grades.select(
+        mae=_mean("absolute_error", pl.lit(True)),
+        brier=((pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2).filter(brier_rows).mean(),
+    ).row(0, named=True)
+    rec["mae"], rec["brier"] = _float(extra["mae"]), _float(extra["brier"])
     return rec
 
 
@@ -96,20 +104,42 @@ def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: s
     }  # fmt: skip
 
 
-def leaderboard(day: dt.date, grades: pl.DataFrame, champion: str | None, champions_by_day: dict[dt.date, str],
-                best_bets_picks: pl.DataFrame) -> dict[str, Any]:
+class GradedByDay:
+    """Graded rows (fields.graded) sorted by game_date, whole and per system: the rows of days
+    [lo, hi) are a slice, not a filter of every row. A range of leaderboards (one per day, each over
+    the season before it) filtered the whole history a dozen times per day."""
+
+    def __init__(self, grades: pl.DataFrame):
+        self.rows = f.graded(grades).sort("game_date", maintain_order=True)
+        self.systems = {k[0]: part for k, part in
+                        self.rows.partition_by("system_id", as_dict=True, maintain_order=True).items()}  # fmt: skip
+
+    @staticmethod
+    def between(rows: pl.DataFrame, lo: dt.date, hi: dt.date) -> pl.DataFrame:
+        """`rows`' rows with lo <= game_date < hi (`rows` sorted by game_date)."""
+        dates = rows["game_date"]
+        a, b = dates.search_sorted(lo, side="left"), dates.search_sorted(hi, side="left")
+        return rows.slice(a, b - a)
+
+    def system(self, system_id: str) -> pl.DataFrame:
+        return self.systems.get(system_id, self.rows.clear())
+
+
+def leaderboard(day: dt.date, grades: pl.DataFrame | GradedByDay, champion: str | None,
+                champions_by_day: dict[dt.date, str], best_bets_picks: pl.DataFrame) -> dict[str, Any]:
     """Per system over the last 7 and 30 days and the season before `day`: hit rate, MAE, ROI at the
     price taken and at -110, Brier, CLV; the champion; the champion's running record day by day (the
     picks of whichever system was champion that day) and the best bets' record."""
     start = season_start(day)
-    season = f.graded(grades).filter((pl.col("game_date") >= start) & (pl.col("game_date") < day))
+    index = grades if isinstance(grades, GradedByDay) else GradedByDay(grades)
+    season = index.between(index.rows, start, day)
     systems = sorted(set(season["system_id"].to_list()) | ({champion} if champion else set()))
     table = []
     for s in systems:
-        mine = season.filter(pl.col("system_id") == s)
+        mine = index.between(index.system(s), start, day)
         entry: dict[str, Any] = {"system_id": s, "champion": s == champion}
         for name, days in WINDOWS:
-            rows = mine if days is None else mine.filter(pl.col("game_date") >= day - dt.timedelta(days=days))
+            rows = mine if days is None else index.between(mine, max(start, day - dt.timedelta(days=days)), day)
             entry[name] = _metrics(rows)
         table.append(entry)
     return {
