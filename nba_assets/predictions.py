@@ -18,7 +18,7 @@ from nba_assets.automation import TODAY_ONLY
 from nba_assets.common import (
     MODEL_OWNERS,
     SINGLE_RUN,
-    by_day,
+    by_week,
     partition_dates,
     png_markdown,
     table_asset,
@@ -184,27 +184,31 @@ def recommendation_history(
     frames, versions, refreshes = [], {}, {}
     days = partition_dates(context)
     holes = history_holes(reader, days)
-    # One read of the range's stored history and one model load per week, not one of each per day.
+    # One read of the range's stored history, not one per day.
     stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
     stored = history.conform(stored)
     inputs = (features, schedule, prop_lines, injuries, stored, holes, injury_report, game_lines)
-    inputs_by_day = [by_day(frame) for frame in inputs]
-    models: dict[str, object] = {}
+    # One history build per model week, not per day: a build's fixed cost (a few dozen small frame
+    # operations, one predict per system) is most of a day's, and a week's model serves each of its
+    # days. The rows are the same either way: every step is keyed by game, player and refresh time.
+    inputs_by_week = [by_week(frame) for frame in inputs]
+    weeks: dict[str, list[dt.date]] = {}
     for d in days:
-        key = week_key(d)
-        if key not in models:
-            models[key] = store.load(key) or store.latest_before(key)
-        model = models[key]
-        versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
-        day_features, day_schedule, day_lines, day_injuries, existing, day_holes, day_official, day_games = (
-            split.get(d, frame.clear()) for split, frame in zip(inputs_by_day, inputs, strict=True)
+        weeks.setdefault(week_key(d), []).append(d)
+    for key, week_days in weeks.items():
+        model = store.load(key) or store.latest_before(key)
+        week_features, week_schedule, week_lines, week_injuries, existing, week_holes, week_official, week_games = (
+            split.get(key, frame.clear()) for split, frame in zip(inputs_by_week, inputs, strict=True)
         )
-        day = history.build_history(
-            day_features, day_schedule, day_lines, day_injuries, model, now, existing, day_holes,
-            game_lines=day_games, official=day_official,
+        made = history.build_history(
+            week_features, week_schedule, week_lines, week_injuries, model, now, existing, week_holes,
+            game_lines=week_games, official=week_official,
         )
-        refreshes[str(d)] = {"rows": day.height, "new_rows": day.height - existing.height}
-        frames.append(day)
+        rows, old = _rows_per_day(made), _rows_per_day(existing)
+        for d in week_days:
+            versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
+            refreshes[str(d)] = {"rows": rows.get(d, 0), "new_rows": rows.get(d, 0) - old.get(d, 0)}
+        frames.append(made)
     out = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     by_refresh = out.group_by("refresh").len().sort("refresh") if out.height else None
     # Each day's event says what made ITS rows (the model, rows and new rows): the output's metadata is
@@ -223,6 +227,10 @@ def recommendation_history(
             ),
         },
     )
+
+
+def _rows_per_day(frame: pl.DataFrame) -> dict[dt.date, int]:
+    return dict(frame.group_by("game_date").len().iter_rows()) if frame.height else {}
 
 
 @table_asset(
