@@ -12,7 +12,7 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from io_managers.model_store import ModelStore
+from io_managers.model_store import ModelStore, ModelStoreError
 from nba_assets import tables as t
 from nba_assets.automation import TODAY_ONLY
 from nba_assets.common import (
@@ -123,11 +123,17 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     # One read for every week of the run (a backfill's weeks overlap): each week slices its window.
     history = training_history(reader, sorted(playing), config.min_history_days) if playing else (None, None)
     # The weeks train side by side, one per core (training.fit_weeks); each is saved as it comes, in order.
-    outcomes = training.fit_weeks(weeks, *history, params, config.min_history_days, playing)
+    # A week whose stored model was fitted on the same rows keeps it (training.fit_week).
+    outcomes = training.fit_weeks(weeks, *history, params, config.min_history_days, playing,
+                                  stored=lambda week: _stored_model(store, week))
     for key, week, outcome in zip(context.partition_keys, weeks, outcomes, strict=True):
         if outcome.model is None:
             if week in playing:
                 context.log.warning(outcome.reason)
+            continue
+        if outcome.reused:
+            path = store.path_for(key)
+            context.log.info(f"week {key}: its {outcome.train_rows} training rows are unchanged -> kept {path}")
             continue
         path = store.save(key, outcome.model)
         context.log.info(f"week {key}: trained on {outcome.train_rows} rows -> {path}")
@@ -136,12 +142,30 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     if outcome.model is None:
         meta |= {"status": "skipped", "reason": outcome.reason}
     else:
-        meta |= {"status": "trained", "path": dg.MetadataValue.path(str(path)), **training.model_summary(outcome.model)}
+        meta |= {"status": "kept: training rows unchanged" if outcome.reused else "trained",
+                 "path": dg.MetadataValue.path(str(path)), **training.model_summary(outcome.model)}
         meta["hyperparameters"] = dg.MetadataValue.json(outcome.model.metrics.get("params", {}))
-        meta["feature_importance"] = png_markdown(
-            training.importance_plot_png(outcome.model), "feature importance (gain)"
-        )
+        meta["feature_importance"] = png_markdown(_importance_png(store, key, outcome), "feature importance (gain)")
     return dg.MaterializeResult(metadata=meta)
+
+
+def _importance_png(store: ModelStore, key: str, outcome: training.WeekOutcome) -> bytes:
+    """The model's feature-importance plot: drawn when the model is fitted (matplotlib, ~1 s with its
+    import), read back when the stored model is kept."""
+    plot = store.plot_for(key)
+    if outcome.reused and plot.exists():
+        return plot.read_bytes()
+    png = training.importance_plot_png(outcome.model)
+    store.save_plot(key, png)
+    return png
+
+
+def _stored_model(store: ModelStore, week: dt.date):
+    """The week's stored model, or None when it has none or an unreadable pair (fitted again, saved over)."""
+    try:
+        return store.load(week.isoformat())
+    except ModelStoreError:
+        return None
 
 
 @table_asset(
