@@ -80,9 +80,6 @@ class ModelStore:
             "model_sha256": hashlib.sha256(text.encode()).hexdigest(),
         }
         path = self.path_for(week_key)
-        plot = self.plot_for(week_key)
-        if plot.exists():  # drawn for the model being replaced
-            plot.unlink()
         _atomic_write(path, text.encode())
         # The sidecar goes last and names the text's hash: a crash between the two writes leaves a pair
         # that load() rejects loudly instead of a new booster silently paired with old calibration.
@@ -91,13 +88,6 @@ class ModelStore:
             json.dumps(sidecar, indent=1, sort_keys=True, default=_json_default).encode(),
         )
         return path
-
-    def plot_for(self, week_key: str) -> UPath:
-        """The week's feature-importance plot (PNG), drawn once per fitted model and kept beside it."""
-        return self.root / f"{_checked_key(week_key)}.importance.png"
-
-    def save_plot(self, week_key: str, png: bytes) -> None:
-        _atomic_write(self.plot_for(week_key), png)
 
     def load(self, week_key: str) -> TrainedModel | None:
         """The model of week_key, or None when that week has no (complete) model."""

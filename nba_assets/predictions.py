@@ -145,19 +145,10 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
         meta |= {"status": "kept: training rows unchanged" if outcome.reused else "trained",
                  "path": dg.MetadataValue.path(str(path)), **training.model_summary(outcome.model)}
         meta["hyperparameters"] = dg.MetadataValue.json(outcome.model.metrics.get("params", {}))
-        meta["feature_importance"] = png_markdown(_importance_png(store, key, outcome), "feature importance (gain)")
+        meta["feature_importance"] = png_markdown(
+            training.importance_plot_png(outcome.model), "feature importance (gain)"
+        )
     return dg.MaterializeResult(metadata=meta)
-
-
-def _importance_png(store: ModelStore, key: str, outcome: training.WeekOutcome) -> bytes:
-    """The model's feature-importance plot: drawn when the model is fitted (matplotlib, ~1 s with its
-    import), read back when the stored model is kept."""
-    plot = store.plot_for(key)
-    if outcome.reused and plot.exists():
-        return plot.read_bytes()
-    png = training.importance_plot_png(outcome.model)
-    store.save_plot(key, png)
-    return png
 
 
 def _stored_model(store: ModelStore, week: dt.date):

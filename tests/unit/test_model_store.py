@@ -109,14 +109,3 @@ def test_object_store_paths_work_through_fsspec(league, model):
     assert loaded is not None
     day = league[0].filter(league[0]["game_date"] >= CUTOFF)
     assert m.predict_points(loaded, day).equals(m.predict_points(model, day))
-
-
-def test_a_plot_is_kept_beside_its_model_and_dropped_when_the_model_is_replaced(tmp_path, model):
-    store = ModelStore(tmp_path)
-    store.save("2024-12-16", model)
-    store.save_plot("2024-12-16", b"\x89PNG plot of this model")
-    assert store.plot_for("2024-12-16").read_bytes() == b"\x89PNG plot of this model"
-    assert store.weeks() == ["2024-12-16"]  # a plot is not a model
-    store.save("2024-12-16", model)  # a model fitted again: the old plot is not its plot
-    assert not store.plot_for("2024-12-16").exists()
-    assert store.load("2024-12-16") is not None
