@@ -112,7 +112,7 @@ def run_floor(
     from nba_assets import predictions as prediction_assets
     from nba_assets import raw as raw_assets
     from nba_assets import raw_feeds
-    from nba_assets.common import by_day
+    from nba_assets.common import by_week
     from nba_assets.features import SLATE_SEASON_TYPES
     from nba_assets.logic import analytics as alog
     from nba_assets.logic import features as flog
@@ -158,8 +158,9 @@ def run_floor(
     # ---------------------------------------------------------------- analytics
     st = FloorStep(t.GAMES.label)
     (sched, t1), (bdl, t2), (nba, t3) = read(t.SCHEDULE.label), read(t.BDL_BOXSCORES.label), read(t.NBACOM_BOXSCORES.label)
-    st.read_s = t1 + t2 + t3
-    games, st.compute_s = _timed(lambda: alog.reconcile_games(sched, bdl, nba, primary=primary))
+    bdl_games, t4 = read(t.BDL_GAMES.label)
+    st.read_s = t1 + t2 + t3 + t4
+    games, st.compute_s = _timed(lambda: alog.reconcile_games(sched, bdl, nba, primary=primary, bdl_games=bdl_games))
     _, st.write_s = _timed(lambda: _write_days(games, out, t.GAMES.label, days))
     record(st, games, t.GAMES.label)
 
@@ -237,21 +238,18 @@ def run_floor(
     holes = prediction_assets.history_holes(LakeReader(str(data_dir)), days)
     t0 = time.perf_counter()
     frames = []
-    # As the asset does (nba_assets/predictions.py recommendation_history): every input split by day once,
-    # each week's model loaded once.
+    # As the asset does (nba_assets/predictions.py recommendation_history): every input split by model
+    # week once, one history build per week with its model.
     inputs = (feats_l, sched_l, props_l, inj_l, holes, official_l, game_lines_l)
-    inputs_by_day = [by_day(f) for f in inputs]
-    models: dict[str, object] = {}
-    for d in days:
-        key = week_key(d)
-        if key not in models:
-            models[key] = store.load(key) or store.latest_before(key)
-        day_feats, day_sched, day_props, day_inj, day_holes, day_official, day_games = (
-            split.get(d, f.clear()) for split, f in zip(inputs_by_day, inputs, strict=True)
+    inputs_by_week = [by_week(f) for f in inputs]
+    for key in dict.fromkeys(week_key(d) for d in days):
+        model = store.load(key) or store.latest_before(key)
+        week_feats, week_sched, week_props, week_inj, week_holes, week_official, week_games = (
+            split.get(key, f.clear()) for split, f in zip(inputs_by_week, inputs, strict=True)
         )
         frames.append(history.build_history(
-            day_feats, day_sched, day_props, day_inj, models[key], now, None, day_holes,
-            game_lines=day_games, official=day_official,
+            week_feats, week_sched, week_props, week_inj, model, now, None, week_holes,
+            game_lines=week_games, official=week_official,
         ))  # fmt: skip
     hist = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     st.compute_s = time.perf_counter() - t0

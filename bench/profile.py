@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py --only a --days 60 --repeat 1 --no-eval --keep   # a lake: <printed>/a1/data
     .venv/bin/python bench/profile.py LAKE predict_and_grade 2025-12-01 2025-12-19
     .venv/bin/python bench/profile.py LAKE train_points_model 2025-12-01 2025-12-15 --first 2025-10-21
+    .venv/bin/python bench/profile.py LAKE ingest_and_features 2025-10-21 2026-04-12 --landing   # as (c)
 
 `--first` must be the first day the lake was built from (`NBA_LAKE_FIRST_GAME_DATE`; the bench uses the
 season's opening night). The run uses a fresh DAGSTER_HOME beside the lake (`<lake>_dagster_home`) and
@@ -10,6 +11,8 @@ re-materializes the range (idempotent: same inputs, same files). Writes `<out>.h
 `<out>.txt` (the call tree; `<out>` defaults to profile_<job> in $NBA_LAKE_BENCH_DIR, default
 ~/.cache/nba-lake/bench) and prints wall and CPU seconds, the load average and per-step seconds:
 on a shared machine compare CPU seconds and the tree's proportions, not wall clock alone.
+`--landing` runs the raw assets only with NBA_LAKE_SOURCE=landing, as (c) does: parsing the landed
+files, nothing fetched.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="profile path without extension (default profile_<job> in the bench's "
                    "results folder: $NBA_LAKE_BENCH_DIR, default ~/.cache/nba-lake/bench)")
     p.add_argument("--all", action="store_true", help="keep library frames (Dagster, SQLAlchemy) in the call tree")
+    p.add_argument("--landing", action="store_true", help="the raw assets only, replayed from the landing zone "
+                   "(NBA_LAKE_SOURCE=landing), as bench part (c)")
     args = p.parse_args(argv)
 
     home = Path(f"{args.data_dir.rstrip('/')}_dagster_home")
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     # Before nba_assets is imported: the partitions and resources read the environment once.
     os.environ.update(
-        NBA_LAKE_DATA_DIR=args.data_dir, DAGSTER_HOME=str(home), NBA_LAKE_SOURCE="sim", NBA_LAKE_ENV="local",
+        NBA_LAKE_DATA_DIR=args.data_dir, DAGSTER_HOME=str(home), NBA_LAKE_SOURCE="landing" if args.landing else "sim", NBA_LAKE_ENV="local",
         NBA_LAKE_SIM_NOW=args.now, NBA_LAKE_FIRST_GAME_DATE=args.first,
     )
     import dagster as dg
@@ -60,12 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     from nba_assets.definitions import defs
 
     instance = dg.DagsterInstance.get()
+    selection = None
+    if args.landing:
+        from nba_assets import raw, raw_feeds, tables
+
+        selection = [feed.table.key for feed in (*raw.FEEDS, *raw_feeds.FEEDS)] + [tables.INJURY_REPORT.key]
     out = Path(args.out) if args.out else results_dir(ROOT, keep=False) / f"profile_{args.job}"
     out.parent.mkdir(parents=True, exist_ok=True)
     profiler = Profiler(interval=0.002)
     wall, cpu = time.perf_counter(), time.process_time()
     profiler.start()
-    summary = run_range(defs, args.job, args.start, args.end, instance=instance)
+    summary = run_range(defs, args.job, args.start, args.end, instance=instance, selection=selection)
     profiler.stop()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     out.with_suffix(".html").write_text(profiler.output_html())

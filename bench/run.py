@@ -15,9 +15,14 @@ sim clock 8 days after the window so every game is final):
      of (a)'s lake
   f  the floor (bench/floor.py): the same pure functions and Parquet writes without Dagster, raw
      parsing included, every output compared with (a)'s lake; the ratio (a)/(f)
+  g  a week of ingest in prod mode on the loopback emulators (GCS, BigQuery, a PostgreSQL instance)
+     against the same week locally (bench/prod_week.py): seconds, the ratio, PostgreSQL's event
+     tables per table-day; reported, not judged
+  h  Dagster state per table-day after (a): the instance folder's bytes over the table-days
+     materialized in it (bench/state.py)
   demo  `make demo` on a fresh data dir and DAGSTER_HOME (the venv already installed)
 
-c..f need a season lake: the lake of (a)'s first repeat, or (without a) one built first, untimed.
+c..f and h need a season lake: the lake of (a)'s first repeat, or (without a) one built first, untimed.
 The model evaluation (bench/evaluate.py) runs on that lake too. Results: <name>.json (+
 <name>_calibration.png) in $NBA_LAKE_BENCH_DIR (default ~/.cache/nba-lake/bench), or in bench/results
 with --keep-results, and the table on stdout.
@@ -49,15 +54,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from harness import format_table, parse_only, ratio, results_dir, summarize, targets  # noqa: E402
 from measure import run_measured  # noqa: E402
+from state import local_state  # noqa: E402
 
 PY = ROOT / ".venv" / "bin" / "python"
 CLI = ROOT / ".venv" / "bin" / "nba-lake"
 WORKER = ROOT / "bench" / "worker.py"
+PROD_WEEK = ROOT / "bench" / "prod_week.py"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", default=None, help="comma-separated parts to run: a,b,c,d,e,f,demo (default: all)")
+    p.add_argument("--only", default=None, help="comma-separated parts to run: a,b,c,d,e,f,g,h,demo (default: all)")
     p.add_argument("--repeat", type=int, default=3, help="repeats per measurement; the table shows the median")
     p.add_argument("--season", type=int, default=2025, help="season_year of (a) (start year); (b) is it and the "
                    "two before")
@@ -135,8 +142,9 @@ def copy_lake(src: Path, dst: Path) -> None:
 
 # -------------------------------------------------------------------------------------- running
 class Bench:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, parts: list[str] | None = None) -> None:
         self.args = args
+        self.parts = parts or []
         self.root = Path(tempfile.mkdtemp(prefix="nba-bench-", dir=args.tmp))
         # Logs outlive the lakes (kept for a failed run's post-mortem; small).
         self.logs = Path(tempfile.mkdtemp(prefix="nba-bench-logs-", dir=args.tmp))
@@ -147,6 +155,7 @@ class Bench:
         self.day = day if start <= day <= end else end
         self.sim_now = sim_now_after(end)
         self.template: Path | None = None  # the season lake c..f start from
+        self.states: list[dict] = []  # (h): the instance of every season lake built (a's repeats)
         self.summaries: dict[str, dict | None] = {}
 
     def worker(self, tag: str, mode: str, env: dict[str, str], *extra: str) -> dict:
@@ -186,8 +195,10 @@ class Bench:
             print(f"(a) season {start}..{end}, repeat {r}/{self.args.repeat}", flush=True)
             res = self.worker(f"a{r}", "season", env, "--start", str(start), "--end", str(end))
             reps.append(res)
-            if res.get("success") and self.template is None:
-                self.template = home
+            if res.get("success"):
+                self._measure_state(home)
+                if self.template is None:
+                    self.template = home
             self._done(home)
         ok = [x for x in reps if x.get("success")]
         self.summaries["a.season"] = summarize([x["seconds"] for x in ok])
@@ -203,7 +214,13 @@ class Bench:
                           "--start", str(start), "--end", str(end))
         if res.get("success"):
             self.template = home
+            self._measure_state(home)
         return self.template is not None
+
+    def _measure_state(self, home: Path) -> None:
+        """(h) on a season lake just built: its DAGSTER_HOME's bytes per materialized table-day."""
+        if "h" in self.parts:
+            self.states.append(local_state(home / "dagster_home"))
 
     def part_b(self) -> dict:
         chunks = ",".join(f"{s}:{e}" for s, e in self.b_chunks)
@@ -324,6 +341,41 @@ class Bench:
             steps[name]["same_as_lake"] = [x["steps"][name]["same_as_lake"] for x in ok]
         return {"start": str(start), "end": str(end), "repeats": reps, "steps_median": steps}
 
+    def prod_week(self) -> tuple[dt.date, dt.date]:
+        """(g)'s week: 1-7 December of the season when the window holds it, else the window's last 7 days."""
+        start, end = self.a_window
+        first = dt.date(self.args.season, 12, 1)
+        if start <= first and first + dt.timedelta(days=6) <= end:
+            return first, first + dt.timedelta(days=6)
+        return max(start, end - dt.timedelta(days=6)), end
+
+    def part_g(self) -> dict:
+        start, end = self.prod_week()
+        reps = []
+        for r in self.reps():
+            out = self.logs / f"g{r}.json"
+            print(f"(g) a week in prod mode on the emulators vs locally, {start}..{end}, repeat {r}/{self.args.repeat}",
+                  flush=True)
+            m = run_measured([str(PY), str(PROD_WEEK), "--start", str(start), "--end", str(end), "--out", str(out)],
+                             env=base_env(), cwd=ROOT, log=self.logs / f"g{r}.log", timeout=1800)
+            try:
+                res = json.loads(out.read_text())
+            except (OSError, ValueError):
+                res = {"success": False, "error": f"prod_week.py wrote no result (exit {m.returncode}); see {m.log}"}
+                print(f"    g{r}: FAILED (exit {m.returncode}); log {m.log}", flush=True)
+            reps.append(res | {"process": m.as_dict()})
+        ok = [x for x in reps if x.get("success")]
+        self.summaries["g.local_week"] = summarize([x["local_seconds"] for x in ok])
+        self.summaries["g.prod_week"] = summarize([x["prod_seconds"] for x in ok])
+        self.summaries["g.prod_over_local"] = summarize([x["prod_over_local"] for x in ok])
+        self.summaries["g.pg_state"] = summarize([x["prod_instance"]["kb_per_table_day"] for x in ok
+                                                  if x["prod_instance"].get("instance") == "postgresql"])
+        return {"start": str(start), "end": str(end), "repeats": reps}
+
+    def part_h(self) -> dict:
+        self.summaries["h.state_per_table_day"] = summarize([x["kb_per_table_day"] for x in self.states])
+        return {"measured_after": "a" if "a" in self.parts else "the season lake (a) builds", "repeats": self.states}
+
     def part_demo(self) -> dict:
         reps = []
         for r in self.reps():
@@ -429,6 +481,26 @@ def print_floor(a: dict | None, f: dict, c_median: float | None) -> dict:
     return totals
 
 
+def print_states(states: list[dict]) -> None:
+    """(h): each season lake's instance, by top-level entry."""
+    for st in states:
+        parts = ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in st["by_entry"].items())
+        print(f"\n(h) DAGSTER_HOME {st['instance_bytes'] / 1e6:.1f} MB for {st['table_days']:,} table-days = "
+              f"{st['kb_per_table_day']} KB each ({parts})")
+
+
+def print_prod_week(g: dict) -> None:
+    """(g): per repeat, the week's seconds both ways, the instance state and the publish."""
+    for x in g["repeats"]:
+        if not x.get("success"):
+            continue
+        loc, prod = x["local_instance"], x["prod_instance"]
+        print(f"\n(g) {g['start']}..{g['end']}: local {x['local_seconds']} s, prod {x['prod_seconds']} s "
+              f"(x{x['prod_over_local']}); state per table-day: local folder {loc['kb_per_table_day']} KB, prod "
+              f"{prod.get('instance')} {prod['kb_per_table_day']} KB ({prod['table_days']} table-days); "
+              f"publish_range {x['publish_range_seconds']} s for {x['publish_table_days']} table-days")
+
+
 def cpu_loop_s() -> float:
     """Seconds of a fixed pure-Python loop: how fast this machine is right now. The 2 cores we run on
     have measured 0.5..1.5 s on different days, so figures are compared with others measured at a
@@ -469,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     name = args.name or (f"bench{args.season}" + (f"_d{args.days}" if args.days else ""))
     out_dir = destination(args)
-    b = Bench(args)
+    b = Bench(args, parts)
     start, end = b.a_window
     print(f"bench {name}: parts {','.join(parts)}, {args.repeat} repeat(s); (a) {start}..{end} "
           f"({(end - start).days + 1} days), (b) {b.b_chunks[0][0]}..{b.b_chunks[-1][1]}, day {b.day}; "
@@ -480,11 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if "a" in parts:
         result["a_season"] = b.part_a()
-    if set(parts) & {"c", "d", "e", "f"} or ("a" in parts and not args.no_eval):
+    if set(parts) & {"c", "d", "e", "f", "h"} or ("a" in parts and not args.no_eval):
         have = b.ensure_template()
         if not have:
-            print("no season lake: (c)..(f) and the model evaluation are skipped", flush=True)
-            parts = [p for p in parts if p not in ("c", "d", "e", "f")]
+            print("no season lake: (c)..(f), (h) and the model evaluation are skipped", flush=True)
+            parts = [p for p in parts if p not in ("c", "d", "e", "f", "h")]
         elif not args.no_eval:
             from evaluate import evaluate, format_eval
 
@@ -492,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     if "b" in parts:
         result["b_three_seasons"] = b.part_b()
     for part, key in (("c", "c_landing_replay"), ("d", "d_one_day_cli"), ("e", "e_commands"), ("f", "f_floor"),
-                      ("demo", "demo")):
+                      ("g", "g_prod_week"), ("h", "h_dagster_state"), ("demo", "demo")):
         if part in parts:
             result[key] = getattr(b, f"part_{part}")()
     result["total_bench_s"] = round(time.perf_counter() - t0, 1)
@@ -509,6 +581,10 @@ def main(argv: list[str] | None = None) -> int:
     if "model_evaluation" in result:
         print()
         print(format_eval(result["model_evaluation"]))
+    if "h_dagster_state" in result:
+        print_states(result["h_dagster_state"]["repeats"])
+    if "g_prod_week" in result:
+        print_prod_week(result["g_prod_week"])
     if "f_floor" in result and result["f_floor"]["steps_median"]:
         result["f_floor"]["like_for_like"] = print_floor(result.get("a_season"), result["f_floor"],
                                                          _med(b.summaries.get("c.landing_replay")))

@@ -72,12 +72,12 @@ def run_job(defs, instance, job: str, start: str, end: str, phase: str, selectio
             if s.status == "running":
                 step_rss[s.asset] = max(step_rss.get(s.asset, 0.0), now)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     print(f"  [{phase}] {job} {start}..{end} ...", end="", flush=True)
     summary = run_range(defs, job, start, end, instance=instance, selection=selection, on_update=on_update,
                         extra_tags=extra_tags)
-    wall = time.perf_counter() - t0
-    print(f" {'ok' if summary.success else 'FAILED'} {wall:.1f}s", flush=True)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f" {'ok' if summary.success else 'FAILED'} {wall:.1f}s (CPU {cpu:.1f}s)", flush=True)
     if not summary.success:
         print(f"    error: {summary.error}", flush=True)
     assets = {}
@@ -101,6 +101,9 @@ def run_job(defs, instance, job: str, start: str, end: str, phase: str, selectio
     return {
         "phase": phase, "job": job, "start": start, "end": end, "run_id": summary.run_id,
         "success": summary.success, "error": summary.error, "seconds": round(wall, 3),
+        # CPU seconds of the whole process (every thread) during the run: on a shared machine the
+        # figure to compare across loads, beside the wall clock.
+        "cpu_seconds": round(cpu, 3),
         "steps_seconds": round(sum(a["seconds"] for a in assets.values()), 3), "rows": rows,
         "rows_per_s": round(rows / wall, 1) if wall > 0 else None, "peak_rss_mb": round(peak_rss_mb(), 1),
         "assets": assets, "failed_checks": failed_checks,

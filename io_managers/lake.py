@@ -156,9 +156,17 @@ def split_by_partition(
             f"{asset}: {bad.len()} row(s) have {column} outside this run's partitions "
             f"{_describe_keys(ordered_keys)} (values: {examples}). Nothing was written."
         )
+    empty = df.clear()
+    if idx.is_sorted():
+        # Rows already in partition order (a range's days concatenated in order): each partition is a
+        # slice sharing the output's memory, not a second copy of the range's rows.
+        parts, offset = {}, 0
+        for i, n in idx.rle().struct.unnest().select("value", "len").iter_rows():
+            parts[i] = df.slice(offset, n)
+            offset += n
+        return {key: parts.get(i, empty) for i, key in enumerate(ordered_keys)}
     tagged = df.with_columns(idx)
     parts = {k[0]: g.drop(_PART_COL) for k, g in tagged.partition_by(_PART_COL, as_dict=True).items()}
-    empty = df.clear()
     return {key: parts.get(i, empty) for i, key in enumerate(ordered_keys)}
 
 

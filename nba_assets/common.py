@@ -93,6 +93,25 @@ def by_day(frame: pl.DataFrame, column: str = "game_date") -> dict[Any, pl.DataF
     return {k[0]: part for k, part in frame.partition_by(column, as_dict=True, maintain_order=True).items()}
 
 
+def by_week(frame: pl.DataFrame, column: str = "game_date") -> dict[str, pl.DataFrame]:
+    """`frame` split once by the model week of its date column ({week_key: the week's rows, in
+    order}; Monday-start weeks, as `nba_assets.partitions.week_key`): a range run's per-week loop, for
+    work whose fixed cost per call outweighs its rows (one week's model serves every day of it)."""
+    if frame.height == 0:
+        return {}
+    weeks = frame[column].dt.truncate("1w")
+    if weeks.is_sorted() and not weeks.has_nulls():
+        # A range's input is its day files read in order: each week is one run of rows, and its slice
+        # shares the frame's memory instead of copying a range's rows a second time.
+        out, offset = {}, 0
+        for week, n in weeks.rle().struct.unnest().select("value", "len").iter_rows():
+            out[week.isoformat()] = frame.slice(offset, n)
+            offset += n
+        return out
+    split = frame.with_columns(weeks.alias("_week")).partition_by("_week", as_dict=True, maintain_order=True)
+    return {k[0].isoformat(): part.drop("_week") for k, part in split.items()}
+
+
 def day_windows(days: Iterable[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
     """[lo, before) windows of `size` calendar days, in order, covering the earliest to the latest of
     `days` (none when `days` is empty): a whole-history reader's chunks, so its memory is one window's."""
@@ -128,6 +147,7 @@ __all__ = [
     "partition_dates",
     "by_day",
     "run_metadata",
+    "by_week",
     "day_windows",
     "date_range_label",
 ]

@@ -12,13 +12,13 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from io_managers.model_store import ModelStore
+from io_managers.model_store import ModelStore, ModelStoreError
 from nba_assets import tables as t
 from nba_assets.automation import TODAY_ONLY
 from nba_assets.common import (
     MODEL_OWNERS,
     SINGLE_RUN,
-    by_day,
+    by_week,
     partition_dates,
     png_markdown,
     run_metadata,
@@ -124,11 +124,17 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     # One read for every week of the run (a backfill's weeks overlap): each week slices its window.
     history = training_history(reader, sorted(playing), config.min_history_days) if playing else (None, None)
     # The weeks train side by side, one per core (training.fit_weeks); each is saved as it comes, in order.
-    outcomes = training.fit_weeks(weeks, *history, params, config.min_history_days, playing)
+    # A week whose stored model was fitted on the same rows keeps it (training.fit_week).
+    outcomes = training.fit_weeks(weeks, *history, params, config.min_history_days, playing,
+                                  stored=lambda week: _stored_model(store, week))
     for key, week, outcome in zip(context.partition_keys, weeks, outcomes, strict=True):
         if outcome.model is None:
             if week in playing:
                 context.log.warning(outcome.reason)
+            continue
+        if outcome.reused:
+            path = store.path_for(key)
+            context.log.info(f"week {key}: its {outcome.train_rows} training rows are unchanged -> kept {path}")
             continue
         path = store.save(key, outcome.model)
         context.log.info(f"week {key}: trained on {outcome.train_rows} rows -> {path}")
@@ -137,12 +143,21 @@ def points_model(context: dg.AssetExecutionContext, config: ModelConfig, lake: L
     if outcome.model is None:
         meta |= {"status": "skipped", "reason": outcome.reason}
     else:
-        meta |= {"status": "trained", "path": dg.MetadataValue.path(str(path)), **training.model_summary(outcome.model)}
+        meta |= {"status": "kept: training rows unchanged" if outcome.reused else "trained",
+                 "path": dg.MetadataValue.path(str(path)), **training.model_summary(outcome.model)}
         meta["hyperparameters"] = dg.MetadataValue.json(outcome.model.metrics.get("params", {}))
         meta["feature_importance"] = png_markdown(
             training.importance_plot_png(outcome.model), "feature importance (gain)"
         )
     return dg.MaterializeResult(metadata=run_metadata(context, meta))
+
+
+def _stored_model(store: ModelStore, week: dt.date):
+    """The week's stored model, or None when it has none or an unreadable pair (fitted again, saved over)."""
+    try:
+        return store.load(week.isoformat())
+    except ModelStoreError:
+        return None
 
 
 @table_asset(
@@ -185,27 +200,31 @@ def recommendation_history(
     frames, versions, refreshes = [], {}, {}
     days = partition_dates(context)
     holes = history_holes(reader, days)
-    # One read of the range's stored history and one model load per week, not one of each per day.
+    # One read of the range's stored history, not one per day.
     stored = reader.rows(t.RECOMMENDATION_HISTORY, since=min(days), before=max(days) + dt.timedelta(days=1))
     stored = history.conform(stored)
     inputs = (features, schedule, prop_lines, injuries, stored, holes, injury_report, game_lines)
-    inputs_by_day = [by_day(frame) for frame in inputs]
-    models: dict[str, object] = {}
+    # One history build per model week, not per day: a build's fixed cost (a few dozen small frame
+    # operations, one predict per system) is most of a day's, and a week's model serves each of its
+    # days. The rows are the same either way: every step is keyed by game, player and refresh time.
+    inputs_by_week = [by_week(frame) for frame in inputs]
+    weeks: dict[str, list[dt.date]] = {}
     for d in days:
-        key = week_key(d)
-        if key not in models:
-            models[key] = store.load(key) or store.latest_before(key)
-        model = models[key]
-        versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
-        day_features, day_schedule, day_lines, day_injuries, existing, day_holes, day_official, day_games = (
-            split.get(d, frame.clear()) for split, frame in zip(inputs_by_day, inputs, strict=True)
+        weeks.setdefault(week_key(d), []).append(d)
+    for key, week_days in weeks.items():
+        model = store.load(key) or store.latest_before(key)
+        week_features, week_schedule, week_lines, week_injuries, existing, week_holes, week_official, week_games = (
+            split.get(key, frame.clear()) for split, frame in zip(inputs_by_week, inputs, strict=True)
         )
-        day = history.build_history(
-            day_features, day_schedule, day_lines, day_injuries, model, now, existing, day_holes,
-            game_lines=day_games, official=day_official,
+        made = history.build_history(
+            week_features, week_schedule, week_lines, week_injuries, model, now, existing, week_holes,
+            game_lines=week_games, official=week_official,
         )
-        refreshes[str(d)] = {"rows": day.height, "new_rows": day.height - existing.height}
-        frames.append(day)
+        rows, old = _rows_per_day(made), _rows_per_day(existing)
+        for d in week_days:
+            versions[str(d)] = model.model_version if model else "baseline only (no model yet)"
+            refreshes[str(d)] = {"rows": rows.get(d, 0), "new_rows": rows.get(d, 0) - old.get(d, 0)}
+        frames.append(made)
     out = pl.concat(frames, how="vertical") if frames else t.RECOMMENDATION_HISTORY.empty()
     by_refresh = out.group_by("refresh").len().sort("refresh") if out.height else None
     # Each day's event says what made ITS rows (the model, rows and new rows): the output's metadata is
@@ -224,6 +243,10 @@ def recommendation_history(
             ),
         }),  # fmt: skip
     )
+
+
+def _rows_per_day(frame: pl.DataFrame) -> dict[dt.date, int]:
+    return dict(frame.group_by("game_date").len().iter_rows()) if frame.height else {}
 
 
 @table_asset(

@@ -21,9 +21,11 @@ All-Star break, and across the offseason the window is the end of the last seaso
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import json
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -46,6 +48,9 @@ VAL_DAYS = 14  # game days of validation (model vs baseline MAE, p_over calibrat
 EARLY_STOPPING_DAYS = 7  # game days of early-stopping holdout just before the validation window
 # Fewest validation rows with a line to calibrate p_over on them alone (~60 lined rows per game day).
 MIN_CALIBRATION_ROWS = 200
+# Part of every training fingerprint: bump it when train_points_model changes what it fits from the
+# same rows and parameters, so no stored model of the old code is kept as if it were the new one's.
+FINGERPRINT_VERSION = 1
 
 
 
@@ -121,6 +126,23 @@ def training_frame(
     return train.sort(["game_date", "game_id", "player_lookup"])
 
 
+def training_fingerprint(train: pl.DataFrame, params: ModelParams, cutoff: dt.date) -> str:
+    """What a week's model is a function of: its training rows (every column, in their sorted order),
+    the parameters, the cutoff, the training code's constants, LightGBM's and polars' versions. Training is
+    deterministic, so the same fingerprint gives the same model text."""
+    head = {
+        # polars' row hash is stable within one polars version only: another version fits again.
+        "version": FINGERPRINT_VERSION, "lightgbm": lgb.__version__, "polars": pl.__version__, "params": asdict(params),
+        "cutoff": cutoff.isoformat(), "columns": dict(zip(train.columns, map(str, train.dtypes), strict=True)),
+        "rows": train.height, "window": TRAINING_WINDOW_DAYS, "val": VAL_DAYS, "es": EARLY_STOPPING_DAYS,
+        "calibration": MIN_CALIBRATION_ROWS, "features": FEATURE_COLUMNS,
+    }
+    digest = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
+    for seed in (0, 1):  # two 64-bit row hashes: 128 bits per row
+        digest.update(train.hash_rows(seed=seed).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class WeekOutcome:
     """What training the model of one week gave: a model, or the reason there is none."""
@@ -129,6 +151,8 @@ class WeekOutcome:
     model: TrainedModel | None = None
     reason: str | None = None  # why no model was trained
     train_rows: int = 0
+    # The stored model was kept: its training fingerprint is this week's (nothing it learns from changed).
+    reused: bool = False
 
 
 def fit_week(
@@ -138,11 +162,14 @@ def fit_week(
     params: ModelParams,
     min_history_days: int,
     has_games: bool = True,
+    stored: Callable[[dt.date], TrainedModel | None] | None = None,
 ) -> WeekOutcome:
     """Train the model of `week` (a Monday) on the rows before it, or say why not.
 
     No games that week: nothing to predict, so no training cost. Too little history: no model; the
-    week's predictions fall back to the latest earlier model (or the baseline alone)."""
+    week's predictions fall back to the latest earlier model (or the baseline alone). `stored` (the
+    week's model already in the store, or None): kept when its training fingerprint is this one's, so
+    a week whose rows did not change is not fitted again (a game day's run retrains its week daily)."""
     if not has_games:
         return WeekOutcome(week, reason=f"no games in the week of {week}: nothing to predict, no model trained")
     train = (
@@ -158,7 +185,13 @@ def fit_week(
                 "no model for this week; predictions fall back to the latest earlier model or baseline only"
             ),
         )
-    return WeekOutcome(week, model=train_points_model(train, params, week), train_rows=train.height)
+    fingerprint = training_fingerprint(train, params, week)
+    previous = stored(week) if stored is not None else None
+    if previous is not None and previous.metrics.get("training_fingerprint") == fingerprint:
+        return WeekOutcome(week, model=previous, train_rows=train.height, reused=True)
+    model = train_points_model(train, params, week)
+    model.metrics["training_fingerprint"] = fingerprint
+    return WeekOutcome(week, model=model, train_rows=train.height)
 
 
 def training_workers() -> int:
@@ -179,13 +212,14 @@ def fit_weeks(
     min_history_days: int,
     playing: Collection[dt.date],
     workers: int | None = None,
+    stored: Callable[[dt.date], TrainedModel | None] | None = None,
 ) -> Iterator[WeekOutcome]:
     """`fit_week` for every week of `weeks`, yielded in that order; up to `workers` weeks
     (training_workers() by default) train at the same time. The same outcomes as one week after the
     other: a week's training reads only its own window of `features`/`actuals` (read-only here)."""
 
     def one(week: dt.date) -> WeekOutcome:
-        return fit_week(week, features, actuals, params, min_history_days, has_games=week in playing)
+        return fit_week(week, features, actuals, params, min_history_days, has_games=week in playing, stored=stored)
 
     n = min(workers or training_workers(), len(weeks))
     if n <= 1:

@@ -493,6 +493,27 @@ def test_split_by_weekly_windows_accepts_week_start_or_any_day_of_the_week() -> 
         split_by_partition(_frame([dt.date(2024, 11, 11)]), "game_date", keys, bounds, "predictions/model")
 
 
+def test_split_gives_the_same_days_whether_the_rows_come_in_day_order_or_not() -> None:
+    """Rows in partition order are sliced (no copy), others partitioned: the same frames either way."""
+    keys = [f"2024-10-{d}" for d in range(21, 28)]
+    bounds = partition_bounds(daily, keys)
+    days = [dt.date(2024, 10, d) for d in (21, 21, 23, 23, 23, 26, 27)]  # 22, 24 and 25 have no rows
+    in_order = split_by_partition(_frame(days), "game_date", keys, bounds, "raw/box")
+    shuffled = split_by_partition(_frame(days)[[4, 0, 6, 2, 1, 5, 3]], "game_date", keys, bounds, "raw/box")
+    assert list(in_order) == list(shuffled) == keys
+    assert {k: f.get_column("v").to_list() for k, f in in_order.items()} == {
+        "2024-10-21": [0, 1], "2024-10-22": [], "2024-10-23": [2, 3, 4], "2024-10-24": [], "2024-10-25": [],
+        "2024-10-26": [5], "2024-10-27": [6],
+    }
+    for key in keys:
+        assert in_order[key].schema == shuffled[key].schema == _frame(days).schema
+        assert sorted(shuffled[key].get_column("v").to_list()) == in_order[key].get_column("v").to_list()
+    # Partitions that are not time windows (bounds=None): the value must equal the key.
+    labels = pl.DataFrame({"k": ["a", "a", "b"], "v": [1, 2, 3]})
+    parts = split_by_partition(labels, "k", ["a", "b", "c"], None, "raw/labels")
+    assert {k: f.get_column("v").to_list() for k, f in parts.items()} == {"a": [1, 2], "b": [3], "c": []}
+
+
 def test_split_rejects_nulls_missing_column_and_handles_tz_datetimes() -> None:
     keys = ["2024-10-23"]
     bounds = partition_bounds(daily, keys)

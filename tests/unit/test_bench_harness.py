@@ -1,6 +1,8 @@
 """bench/harness.py: the repeat statistics, target verdicts, `--only` parsing and the results folder
 `make bench` relies on."""
 
+import datetime as dt
+import shutil
 import sys
 from pathlib import Path
 
@@ -62,10 +64,11 @@ def test_format_table_shows_median_spread_limit_and_verdict():
 
 
 def test_parse_only_keeps_the_harness_order_and_refuses_unknown_parts():
-    assert parse_only(None) == ["a", "b", "c", "d", "e", "f", "demo"]
+    assert parse_only(None) == ["a", "b", "c", "d", "e", "f", "g", "h", "demo"]
     assert parse_only("e, a,DEMO") == ["a", "e", "demo"]
+    assert parse_only("h,g") == ["g", "h"]
     with pytest.raises(ValueError, match="unknown part"):
-        parse_only("a,g")
+        parse_only("a,i")
 
 
 def test_results_go_outside_the_repo_by_default(tmp_path):
@@ -98,3 +101,15 @@ def test_run_py_writes_outside_the_repo_unless_asked_to_keep(run, tmp_path):
     env = {"HOME": str(tmp_path)}
     assert run.destination(run.parse_args([]), env) == tmp_path / ".cache" / "nba-lake" / "bench"
     assert run.destination(run.parse_args(["--keep-results"]), env) == REPO / "bench" / "results"
+
+
+def test_bench_g_week_is_early_december_when_the_window_holds_it_else_the_last_seven_days(run):
+    full = run.Bench(run.parse_args(["--repeat", "1", "--tmp", "/tmp"]), ["g"])
+    assert full.prod_week() == (dt.date(2025, 12, 1), dt.date(2025, 12, 7))
+    short = run.Bench(run.parse_args(["--days", "21", "--tmp", "/tmp"]), ["g"])
+    assert short.a_window == (dt.date(2025, 10, 21), dt.date(2025, 11, 10))
+    assert short.prod_week() == (dt.date(2025, 11, 4), dt.date(2025, 11, 10))
+    tiny = run.Bench(run.parse_args(["--days", "3", "--tmp", "/tmp"]), ["g"])
+    assert tiny.prod_week() == (dt.date(2025, 10, 21), dt.date(2025, 10, 23))
+    for b in (full, short, tiny):
+        shutil.rmtree(b.root), shutil.rmtree(b.logs)

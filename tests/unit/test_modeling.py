@@ -525,3 +525,54 @@ def test_fit_week_says_why_there_is_no_model(league):
     assert empty.model is None and "fewer than 28 days" in empty.reason
     off = tr.fit_week(CUTOFF, feats, actuals, tr.ModelParams(), 28, has_games=False)
     assert off.model is None and off.reason == f"no games in the week of {CUTOFF}: nothing to predict, no model trained"
+
+
+def test_a_week_whose_training_rows_did_not_change_keeps_its_stored_model(league, monkeypatch, tmp_path):
+    """fit_week with the store: the same rows -> the stored model, no fit; a changed row, another
+    parameter or a model stored without a fingerprint -> fitted again (and the same model as alone)."""
+    from io_managers.model_store import ModelStore
+
+    feats, actuals = league
+    params = tr.ModelParams(num_boost_round=20)
+    first = tr.fit_week(CUTOFF, feats, actuals, params, 28)
+    store = ModelStore(tmp_path)
+    store.save(CUTOFF.isoformat(), first.model)
+    stored = lambda week: store.load(week.isoformat())  # noqa: E731
+    real_fit = tr.train_points_model
+    fits = []
+    monkeypatch.setattr(tr, "train_points_model", lambda *a: fits.append(a[2]) or real_fit(*a))
+
+    kept = tr.fit_week(CUTOFF, feats, actuals, params, 28, stored=stored)
+    assert kept.reused and fits == [] and kept.train_rows == first.train_rows
+    assert kept.model.booster.model_to_string() == first.model.booster.model_to_string()
+
+    # One training row's points changed (a late stat correction): fitted again.
+    row = tr.training_frame(feats, actuals, CUTOFF, 28).row(0, named=True)
+    one = (pl.col("game_id") == row["game_id"]) & (pl.col("player_lookup") == row["player_lookup"])
+    changed = actuals.with_columns(points=pl.when(one).then(pl.col("points") + 1).otherwise(pl.col("points")))
+    refit = tr.fit_week(CUTOFF, feats, changed, params, 28, stored=stored)
+    assert not refit.reused and fits == [CUTOFF]
+    other = tr.fit_week(CUTOFF, feats, actuals, tr.ModelParams(num_boost_round=21), 28, stored=stored)
+    assert not other.reused and len(fits) == 2
+
+    old = first.model
+    old.metrics.pop("training_fingerprint")  # a model saved before fingerprints
+    store.save(CUTOFF.isoformat(), old)
+    again = tr.fit_week(CUTOFF, feats, actuals, params, 28, stored=stored)
+    assert not again.reused and len(fits) == 3
+    assert again.model.booster.model_to_string() == first.model.booster.model_to_string()
+    assert again.model.metrics["training_fingerprint"] == kept.model.metrics["training_fingerprint"]
+
+
+def test_training_fingerprint_follows_every_value_and_the_cutoff(league):
+    feats, actuals = league
+    train = tr.training_frame(feats, actuals, CUTOFF, 28)
+    params = tr.ModelParams()
+    fp = tr.training_fingerprint(train, params, CUTOFF)
+    assert fp == tr.training_fingerprint(train.clone(), params, CUTOFF)
+    bumped = train.with_columns(pts_l10=pl.when(pl.int_range(pl.len()) == 5).then(pl.col("pts_l10") + 0.01)
+                                .otherwise(pl.col("pts_l10")))
+    assert tr.training_fingerprint(bumped, params, CUTOFF) != fp
+    assert tr.training_fingerprint(train.head(train.height - 1), params, CUTOFF) != fp
+    assert tr.training_fingerprint(train, params, CUTOFF + dt.timedelta(days=7)) != fp
+    assert tr.training_fingerprint(train, tr.ModelParams(seed=8), CUTOFF) != fp
