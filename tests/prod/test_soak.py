@@ -6,12 +6,24 @@ the full soak (`make soak`) checked. Skips, saying why, where Debian's postgresq
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.prod import servers
 
 
-def test_short_soak_of_the_production_topology():
+@pytest.fixture
+def own_environment():
+    """The soak exports the deployment's prod environment into os.environ (its driver reads the same
+    instance and lake); the tests after it in this worker must see the environment they started with."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_short_soak_of_the_production_topology(own_environment):
     from tests.prod.soak.plan import run
 
     try:
