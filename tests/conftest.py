@@ -73,9 +73,9 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-# Files whose tests take minutes, longest first (measured on 2 cores on a busy machine, load 14-16: the
-# per-source outage replays ~190 s, the late-boxscore and NBA.com outage scenario 365 s, the short soak
-# 329 s; earlier, less loaded: the month 215 s, the season backfill 154 s; the rest under a minute each). `make test` runs
+# Files whose tests take minutes, longest first (make test on a fresh clone, 2 quiet cores: the per-source
+# outage replays 116 s, the late-boxscore and NBA.com outage scenario 103 s, the month 233 s, the short
+# soak 178 s, the prod week 77 s to set up; the rest under a minute each). `make test` runs
 # `-n 2 --dist loadfile --no-loadscope-reorder`: each file goes to one worker whole (the e2e stack and the
 # month-scale lakes are built once per file), files in collection order, so these start at once
 # instead of one of them running alone at the end while the other worker idles.
