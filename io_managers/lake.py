@@ -114,6 +114,15 @@ def compress_key_ranges(missing: Sequence[str], ordered: Sequence[str]) -> str:
     return ", ".join(runs)
 
 
+def sorted_runs(frame: pl.DataFrame, keys: pl.Series) -> list[tuple[Any, pl.DataFrame]]:
+    """Pure: `frame` (its rows grouped by `keys`, one value per row) as [(value, zero-copy slice)]."""
+    out, offset = [], 0
+    for value, n in keys.rle().struct.unnest().select("value", "len").iter_rows():
+        out.append((value, frame.slice(offset, n)))
+        offset += n
+    return out
+
+
 def split_by_partition(
     df: pl.DataFrame,
     column: str,
@@ -158,12 +167,8 @@ def split_by_partition(
         )
     empty = df.clear()
     if idx.is_sorted():
-        # Rows already in partition order (a range's days concatenated in order): each partition is a
-        # slice sharing the output's memory, not a second copy of the range's rows.
-        parts, offset = {}, 0
-        for i, n in idx.rle().struct.unnest().select("value", "len").iter_rows():
-            parts[i] = df.slice(offset, n)
-            offset += n
+        # Rows in partition order (a range's days in order): slices, not a second copy of the range.
+        parts = dict(sorted_runs(df, idx))
         return {key: parts.get(i, empty) for i, key in enumerate(ordered_keys)}
     tagged = df.with_columns(idx)
     parts = {k[0]: g.drop(_PART_COL) for k, g in tagged.partition_by(_PART_COL, as_dict=True).items()}

@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from io_managers.lake import sorted_runs
 from nba_assets.lineage import definition_metadata
 from nba_assets.partitions import game_dates
 from nba_assets.tables import Table
@@ -103,11 +104,7 @@ def by_week(frame: pl.DataFrame, column: str = "game_date") -> dict[str, pl.Data
     if weeks.is_sorted() and not weeks.has_nulls():
         # A range's input is its day files read in order: each week is one run of rows, and its slice
         # shares the frame's memory instead of copying a range's rows a second time.
-        out, offset = {}, 0
-        for week, n in weeks.rle().struct.unnest().select("value", "len").iter_rows():
-            out[week.isoformat()] = frame.slice(offset, n)
-            offset += n
-        return out
+        return {week.isoformat(): part for week, part in sorted_runs(frame, weeks)}
     split = frame.with_columns(weeks.alias("_week")).partition_by("_week", as_dict=True, maintain_order=True)
     return {k[0].isoformat(): part.drop("_week") for k, part in split.items()}
 
