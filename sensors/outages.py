@@ -20,6 +20,7 @@ import dagster as dg
 
 from checks.per_day import latest_metadata_by_day
 from nba_assets import tables as t
+from nba_assets.analytics import games as games_asset
 from nba_assets.outage import is_outage
 from nba_assets.raw import FEEDS
 from resources.http import SourceError
@@ -35,7 +36,7 @@ FEED_SOURCES: dict[t.Table, tuple[str, ...]] = {t.PROP_LINES: ("oddsapi", "sport
 # analytics/games reads the day's box scores, which a slate day (today) has none of before tomorrow's
 # results run: automation waits for missing inputs, so it would never re-derive today's games from a
 # recovered schedule. The recovery run re-derives games itself whenever it re-ingests a table games reads.
-GAMES_READS = frozenset({t.SCHEDULE, t.BDL_GAMES, t.BDL_BOXSCORES, t.NBACOM_BOXSCORES})
+GAMES_READS = frozenset(tb for tb in SOURCE_OF if tb.key in games_asset.dependency_keys)
 # One request per source that says whether it answers; none is landed.
 PROBES: dict[str, Callable[[SourcesResource, dt.date], object]] = {
     "bdl": lambda s, d: s.bdl().probe_box_scores(d),

@@ -7,8 +7,7 @@ are carried forward to the lines below, across page breaks too. PDFium (pypdfium
 position, and the characters are joined into words the way pdfplumber's `extract_words` does (a gap of
 more than X_TOLERANCE points starts a word; PDFium reads a release ~15x faster than pdfminer, which made
 the report the slowest raw table of a backfill): the column of a cell is the title whose left edge is the
-nearest one at or left of it, so the parser
-follows the titles wherever a release puts them. A line the rules refuse is rejected naming its page,
+nearest one at or left of it, so the parser follows the titles wherever a release puts them. A line the rules refuse is rejected naming its page,
 its line on the page, the column and the rule; the other lines are kept. A team line without a player
 ("NOT YET SUBMITTED") says the team has not filed yet: it is no player row and is left out by rule.
 """
