@@ -23,7 +23,7 @@ import orjson
 from upath import UPath
 from upath.implementations.local import LocalPath
 
-from resources.files import MANIFEST, sweep_before_write, temp_path
+from resources.files import MANIFEST, sweep_before_write, temp_path, write_record
 from resources.http import REDACTED, redact_params, redact_url
 from resources.quota import QUOTA_FILE, read_quotas
 
@@ -96,6 +96,7 @@ class LandingZone:
         # API keys a source might echo in a 200 body: replaced by *** before the body is stored.
         # Short values are ignored: they would match ordinary text, and no real key is that short.
         self._secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len, reverse=True)
+        self._quota_dirs: set[str] = set()  # sources whose quota folder this object has made
 
     def __repr__(self) -> str:
         return f"LandingZone({str(self.root)!r})"
@@ -174,17 +175,18 @@ class LandingZone:
         return landed
 
     def _write_quota(self, source: str, reading: dict) -> None:
-        # Replaced whole, not synced: a reading lost to a power cut is replaced by the next request's.
+        # Rewritten in place at every response that reports a quota (resources/files.py: write_record),
+        # not synced: a reading lost to a power cut is replaced by the next request's.
         path = self.root / source / QUOTA_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps(reading, sort_keys=True)
         if not _is_local(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(body, encoding="utf-8")
             return
-        tmp = temp_path(path)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(body)
-        os.replace(tmp, path)
+        if source not in self._quota_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._quota_dirs.add(source)
+        write_record(path, body)
 
     def quotas(self) -> dict[str, dict]:
         """{source: its latest quota reading {"at", "used", "remaining", "last"}}, for the sources that

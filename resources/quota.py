@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from resources.files import is_local, read_record
+
 QUOTA_FILE = "_quota.json"
 HEADERS = {"used": "x-requests-used", "remaining": "x-requests-remaining", "last": "x-requests-last"}
 
@@ -54,7 +56,11 @@ def read_quotas(landing_root: Any, sources: Iterable[str]) -> dict[str, dict]:
     for source in sources:
         path = landing_root / source / QUOTA_FILE
         try:
-            reading = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+            if is_local(path):  # rewritten in place under a lock (LandingZone._write_quota)
+                text = read_record(path)
+            else:
+                text = path.read_text(encoding="utf-8") if path.exists() else None
+            reading = json.loads(text) if text else None
         except (OSError, ValueError):
             reading = None
         if isinstance(reading, dict):

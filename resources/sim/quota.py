@@ -9,9 +9,9 @@ without one, in the server. `nba-lake sim quota --remaining N` sets it low to re
 from __future__ import annotations
 
 import json
-import os
-import threading
 from pathlib import Path
+
+from resources.files import read_record, update_record, write_record
 
 QUOTA_FILE = "odds_quota.json"
 # A large paid plan: a three-season replay (~450k credits of props walks, ~300k of game lines) stays well inside it.
@@ -22,14 +22,7 @@ OUT_OF_CREDITS = {"message": "Usage quota has been reached", "error_code": "OUT_
 def read(state_dir: Path | None, memory: dict[str, int]) -> dict[str, int]:
     """{"limit", "used"}: the state file's, else the in-memory count (first use: DEFAULT_LIMIT, 0)."""
     if state_dir is not None:
-        f = Path(state_dir) / QUOTA_FILE
-        if f.exists():
-            try:
-                state = json.loads(f.read_text())
-                return {"limit": int(state["limit"]), "used": int(state["used"])}
-            except (ValueError, KeyError, TypeError):
-                pass
-        return {"limit": DEFAULT_LIMIT, "used": 0}
+        return _parse(read_record(Path(state_dir) / QUOTA_FILE))
     return dict(memory.setdefault("state", {"limit": DEFAULT_LIMIT, "used": 0}))
 
 
@@ -37,21 +30,42 @@ def write(state_dir: Path | None, memory: dict, state: dict[str, int]) -> None:
     if state_dir is None:
         memory["state"] = state
         return
-    f = Path(state_dir) / QUOTA_FILE
-    f.parent.mkdir(parents=True, exist_ok=True)
-    tmp = f.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # threads of a run write too
-    tmp.write_text(json.dumps(state, sort_keys=True))
-    tmp.replace(f)
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
+    write_record(Path(state_dir) / QUOTA_FILE, json.dumps(state, sort_keys=True))
 
 
 def charge(state_dir: Path | None, memory: dict, cost: int) -> dict[str, str] | None:
-    """Charge `cost` credits; the response headers, or None when the quota cannot pay for it."""
-    state = read(state_dir, memory)
-    if state["limit"] - state["used"] < cost:
-        return None
-    state["used"] += cost
-    write(state_dir, memory, state)
-    return headers(state, cost)
+    """Charge `cost` credits; the response headers, or None when the quota cannot pay for it. With a
+    state dir, the read, the check and the write hold the file's lock: concurrent processes (a
+    deployment's run workers) are charged one after the other, none lost."""
+
+    def pay(state: dict[str, int]) -> tuple[dict[str, int] | None, dict[str, str] | None]:
+        if state["limit"] - state["used"] < cost:
+            return None, None
+        state["used"] += cost
+        return state, headers(state, cost)
+
+    if state_dir is None:
+        state, out = pay(read(None, memory))
+        if state is not None:
+            memory["state"] = state
+        return out
+
+    def pay_file(old: str | None) -> tuple[str | None, dict[str, str] | None]:
+        state, out = pay(_parse(old))
+        return (None if state is None else json.dumps(state, sort_keys=True)), out
+
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
+    return update_record(Path(state_dir) / QUOTA_FILE, pay_file)
+
+
+def _parse(text: str | None) -> dict[str, int]:
+    """The state a file holds; no file or an unreadable one: DEFAULT_LIMIT, none used."""
+    try:
+        state = json.loads(text) if text else None
+        return {"limit": int(state["limit"]), "used": int(state["used"])}
+    except (ValueError, KeyError, TypeError):
+        return {"limit": DEFAULT_LIMIT, "used": 0}
 
 
 def headers(state: dict[str, int], last: int) -> dict[str, str]:

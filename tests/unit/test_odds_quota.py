@@ -184,3 +184,37 @@ def test_backfill_cost_counts_only_what_is_not_landed(league, tmp_path):
     for e in client.fetch_events(days[1], TODAY).events:
         client.refresh_event(e, NOW)
     assert len(api.paths) == odds2.requests  # the estimate is what the fetch asks for
+
+
+def _charge_many(state: str, times: int) -> None:
+    for _ in range(times):
+        assert sim_quota.charge(Path(state), {}, 3) is not None
+
+
+def test_processes_charging_the_sim_at_once_lose_no_credit(tmp_path):
+    """A deployment's run workers share the sim's credit count: each charge reads, checks and writes
+    under the file's lock, so four processes charging together are all counted."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_charge_many, args=(str(tmp_path), 150)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    assert sim_quota.read(tmp_path, {}) == {"limit": sim_quota.DEFAULT_LIMIT, "used": 4 * 150 * 3}
+
+
+def test_a_record_rewritten_in_place_reads_back_whole(tmp_path):
+    from resources.files import RECORD_BYTES, read_record, write_record
+
+    path = tmp_path / "_quota.json"
+    assert read_record(path) is None
+    path.write_text(json.dumps({"used": 1, "note": "x" * 400}))  # an older, longer file (any writer's)
+    write_record(path, json.dumps({"used": 2}))
+    assert json.loads(path.read_text()) == {"used": 2} and path.stat().st_size == RECORD_BYTES
+    write_record(path, json.dumps({"used": 3, "note": "y" * 300}))  # longer than a block: kept whole
+    assert json.loads(read_record(path)) == {"used": 3, "note": "y" * 300}
+    write_record(path, json.dumps({"used": 4}))
+    assert json.loads(read_record(path)) == {"used": 4} and path.stat().st_size == RECORD_BYTES
