@@ -23,9 +23,9 @@ import orjson
 from upath import UPath
 from upath.implementations.local import LocalPath
 
-from resources.files import MANIFEST, sweep_before_write, temp_path, write_record
+from resources.files import MANIFEST, sweep_before_write, temp_path
 from resources.http import REDACTED, redact_params, redact_url
-from resources.quota import QUOTA_FILE, read_quotas
+from resources.quota import QUOTA_FILE, read_quotas, write_record
 
 log = logging.getLogger(__name__)
 

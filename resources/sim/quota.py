@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from resources.files import read_record, update_record, write_record
+from resources.quota import read_record, update_record, write_record
 
 QUOTA_FILE = "odds_quota.json"
 # A large paid plan: a three-season replay (~450k credits of props walks, ~300k of game lines) stays well inside it.

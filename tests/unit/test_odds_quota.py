@@ -207,7 +207,7 @@ def test_processes_charging_the_sim_at_once_lose_no_credit(tmp_path):
 
 
 def test_a_record_rewritten_in_place_reads_back_whole(tmp_path):
-    from resources.files import RECORD_BYTES, read_record, write_record
+    from resources.quota import RECORD_BYTES, read_record, write_record
 
     path = tmp_path / "_quota.json"
     assert read_record(path) is None
