@@ -106,6 +106,38 @@ def test_only_the_index_connection_is_kept_and_it_syncs_normally_under_wal(insta
         assert conn.connection.dbapi_connection is not run_conn  # per-run files: Dagster's open/close
 
 
+def _page_size(path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        return con.execute("PRAGMA page_size").fetchone()[0]
+
+
+def test_new_files_get_large_pages_and_an_existing_index_keeps_its_own(instance, tmp_path, monkeypatch):
+    """An event row is ~1-4 KB: a fresh instance's index and each run's file use PAGE_SIZE pages (a 4 KB
+    page holds one such row and much slack). An instance made before keeps its 4 KB index and works."""
+    from nba_assets.dagster_internals.event_log import PAGE_SIZE
+
+    res = dg.materialize([table, per_day], instance=instance, partition_key=DAYS[0])
+    runs = tmp_path / "history" / "runs"
+    assert _page_size(runs / "index.db") == PAGE_SIZE == _page_size(runs / f"{res.run_id}.db") == 16384
+    with instance.event_log_storage.index_connection() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+    old = tmp_path / "old"  # an instance Dagster's own sqlite storage made (no dagster.yaml yet)
+    old.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(old))
+    with dg.DagsterInstance.get() as inst:
+        assert dg.materialize([table], instance=inst, partition_key=DAYS[0]).success
+    assert _page_size(old / "history" / "runs" / "index.db") == 4096
+    (old / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    with dg.DagsterInstance.get() as inst:
+        assert isinstance(inst.event_log_storage, LakeSqliteEventLogStorage)
+        assert dg.materialize([table, per_day], instance=inst, partition_key=DAYS[1]).success
+        assert [r.partition_key for r in inst.fetch_materializations(table.key, limit=5).records] == [DAYS[1], DAYS[0]]
+    assert _page_size(old / "history" / "runs" / "index.db") == 4096
+
+
 # Set by the database when a row or migration is created (wall clock), not from the event.
 WALL_CLOCK = {"create_timestamp", "migration_completed"}
 
