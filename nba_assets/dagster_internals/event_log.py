@@ -1,22 +1,21 @@
-"""The local instance's event log: Dagster's SQLite storage with one long-lived connection to the index.
+"""The local instance's event log: Dagster's SQLite storage with long-lived connections.
 
 Dagster's `SqliteEventLogStorage` opens a new engine and connection for every statement batch and closes
 it again (NullPool). Under WAL the last connection to close checkpoints the log into the database file,
 with its fsyncs, so every event costs several open/commit/checkpoint cycles. A range run records one
-check evaluation per day and check (checks/per_day.py): thousands of events for a season, and before
-this class most of a season backfill's wall time was spent closing SQLite connections.
+check evaluation per day and check (checks/per_day.py): thousands of events for a season, and a one-day
+run some 700 single events (step starts, outputs, successes), each ~5 ms of open, commit and close.
 
-What changes, and only for the index shard (`index.db`, the cross-run tables every asset and check event
-is mirrored into):
-- one engine per process, holding one connection (re-created after a fork), used under the storage's
-  own lock as before, so every statement still runs in its own transaction;
-- that connection runs `PRAGMA synchronous=NORMAL`, SQLite's recommended setting under WAL: a commit
-  is atomic and survives a process crash; only a power loss can drop the last commits, never corrupt.
-
-The per-run shards (`<run_id>.db`) keep Dagster's open/commit/close per write: the UI's live run view
-watches those files for changes, which the checkpoint on close produces. Only the engine behind those
-connections is kept (per run file, the last RUN_ENGINES files), so a statement is compiled once per file,
-not once per write.
+What changes, for the index shard (`index.db`, the cross-run tables every asset and check event is
+mirrored into) and each run's shard (`<run_id>.db`, all of a run's events):
+- one engine per file and process, holding one connection (re-created after a fork), used under the
+  storage's own lock as before, so every statement still runs in its own transaction; a process keeps
+  the connections of the last RUN_ENGINES run files it wrote or read and closes the older ones (and all
+  at exit), so the last close still checkpoints a run's WAL into its file and deletes it;
+- those connections run `PRAGMA synchronous=NORMAL`, SQLite's recommended setting under WAL: a commit
+  is atomic and survives a process crash; only a power loss can drop the last commits, never corrupt;
+- the UI's live run view (`watch`) follows a run's WAL file as well as the run file: a write now lands
+  in the WAL and reaches the run file only at a checkpoint (`_RunLogWatchdog`).
 
 Batches. Dagster hands a storage a batch of events (`store_event_batch`) when `DAGSTER_EVENT_BATCH_SIZE`
 is set and the events carry batch metadata: a range step's per-partition materializations, the run's
@@ -44,6 +43,7 @@ they move).
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
 import threading
@@ -61,15 +61,20 @@ from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, Sq
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
 )
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import NullPool, QueuePool
+from watchdog.events import PatternMatchingEventHandler
+from watchdog.observers import Observer
 
 # Events per write when a batch is longer (a season's range step logs one check record per day: 174).
 BATCH_SIZE = 1000
 # SQLite's page for new run and index files. An event row is ~1-4 KB (a check record ~2.4 KB): at the
 # default 4 KB most pages hold one row and a third of the file is slack; at 16 KB that drops to ~10%.
 PAGE_SIZE = 16384
+WAL_KEEP_BYTES = 1 << 20  # the WAL a file keeps after a checkpoint (else its largest size, up to ~16 MB)
+RECHECK_S = 0.2  # a run watcher reads again this long after a change (_RunLogWatchdog)
 RUN_ENGINES = 8  # engines kept for the most recently written run files (a process writes one or a few)
 _SERIALIZE = sql_event_log.serialize_value  # Dagster's own
 _BATCH_JSON = threading.local()  # .memo {id(event): (event, its JSON)} while this thread stores a batch
@@ -121,7 +126,7 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         self._index_engine_pid: int | None = None
         self._tables: set[str] = set()
         self._asset_index_cols = False
-        self._run_engines: dict[str, sa.Engine] = {}  # run shard -> its engine (NullPool), recent last
+        self._run_engines: dict[str, sa.Engine] = {}  # run shard -> its engine (one connection), recent last
         self._run_engines_pid: int | None = None
         self._batch = threading.local()  # .conn: the index connection a batch holds on this thread
         index = os.path.join(os.path.abspath(base_dir), f"{INDEX_SHARD_NAME}.db")
@@ -132,6 +137,7 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
                 self._index_engine.dispose()
                 self._index_engine = None
             _repage(index)
+        atexit.register(self._close_run_files)
         # Dagster reads the variable at every event, in the process that stores it: the processes
         # that load this storage are the ones whose batches it can write in one transaction.
         os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(BATCH_SIZE))
@@ -168,30 +174,45 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _engine_for_run(self, shard: str) -> sa.Engine:
         pid = os.getpid()
-        if self._run_engines_pid != pid:  # NullPool engines hold no connection: nothing to hand over
+        if self._run_engines_pid != pid:
+            for inherited in self._run_engines.values():  # over a fork: never close the parent's
+                inherited.dispose(close=False)
             self._run_engines, self._run_engines_pid = {}, pid
-        engine = self._run_engines.pop(shard, None) or sa.create_engine(
-            self.conn_string_for_shard(shard),
-            poolclass=NullPool,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-        )
-        sa.event.listen(engine, "connect", _page_size)
+        engine = self._run_engines.pop(shard, None)
+        if engine is None:
+            engine = sa.create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=0,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            sa.event.listen(engine, "connect", _page_size)
+            sa.event.listen(engine, "connect", _durable_under_wal)
         self._run_engines[shard] = engine  # most recent last
         if len(self._run_engines) > RUN_ENGINES:
-            del self._run_engines[next(iter(self._run_engines))]
+            self._run_engines.pop(next(iter(self._run_engines))).dispose()  # closed: checkpointed
         return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
         if shard != INDEX_SHARD_NAME:
-            # Dagster's connection per write (opened, one transaction, closed: the close checkpoints the
-            # WAL into the run's file, which the UI's watcher follows), from an engine kept per run file:
-            # Dagster created an engine per write, so each write also re-compiled its statements.
+            # One connection kept per run file (the last RUN_ENGINES files), each write its transaction:
+            # Dagster opened a connection per write, and its close checkpointed the WAL into the file.
             with self._db_lock:
-                engine = self._engine_for_run(shard)
                 if shard not in self._initialized_dbs:
-                    self._initdb(engine)
+                    # Dagster's `_initdb` holds a connection while it inspects with another: a pool of
+                    # one cannot serve it, so a new file is made through an engine of its own.
+                    made = sa.create_engine(
+                        self.conn_string_for_shard(shard),
+                        poolclass=NullPool,
+                        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                    )
+                    sa.event.listen(made, "connect", _page_size)
+                    self._initdb(made)
+                    made.dispose()
                     self._initialized_dbs.add(shard)
+                engine = self._engine_for_run(shard)
                 with engine.connect() as conn, conn.begin():
                     yield conn
             return
@@ -335,11 +356,30 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         self._asset_index_cols = super()._has_asset_key_index_cols_on_connection(conn)
         return self._asset_index_cols
 
+    def watch(self, run_id: str, cursor: str | None, callback) -> None:
+        """Dagster's `watch` (the UI's live run view), with a watcher that follows the run file's
+        write-ahead log too: the writers keep their connection, so a write reaches the `-wal` file and
+        the run file itself only at checkpoints."""
+        if not self._obs:
+            self._obs = Observer()
+            self._obs.start()
+        watcher = _RunLogWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (watcher, self._obs.schedule(watcher, self._base_dir, recursive=True))
+
     def dispose(self) -> None:
         super().dispose()
+        self._close_run_files()
         if self._index_engine is not None and self._index_engine_pid == os.getpid():
             self._index_engine.dispose()
         self._index_engine = None
+
+    def _close_run_files(self) -> None:
+        """Close this process's run-file connections: the last one to close a file checkpoints its WAL
+        into it and deletes the WAL (also at interpreter exit, `atexit`)."""
+        if self._run_engines_pid == os.getpid():
+            for engine in self._run_engines.values():
+                engine.dispose()
+        self._run_engines = {}
 
 
 def _indexed(event: EventLogEntry) -> bool:
@@ -354,6 +394,7 @@ def _indexed(event: EventLogEntry) -> bool:
 def _durable_under_wal(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")  # a checkpointed WAL shrinks back to this
     cur.close()
 
 
@@ -381,3 +422,36 @@ def _repage(path: str) -> None:
     finally:
         con.execute("PRAGMA journal_mode=WAL")
         con.close()
+
+
+class _RunLogWatchdog(SqliteEventLogStorageWatchdog):
+    """Dagster's watcher of one run's events (it reads the new ones and hands them to the UI), woken by
+    a change to the run's file or to its write-ahead log. A commit reaches the WAL file a moment before
+    the WAL's index (shared memory, which raises no file event) says so: each wake-up also reads again
+    RECHECK_S later, so the last write of a burst is never left unread."""
+
+    def __init__(self, storage: LakeSqliteEventLogStorage, run_id: str, callback, cursor: str | None):
+        path = storage.path_for_shard(run_id)
+        PatternMatchingEventHandler.__init__(self, patterns=[path, f"{path}-wal"])
+        # The attributes Dagster's `_process_log` reads (pinned with dagster: tests/unit/test_event_log.py).
+        self._event_log_storage, self._run_id, self._cb = storage, run_id, callback
+        self._log_path, self._cursor = path, cursor
+        self._lock = threading.Lock()
+        self._recheck: threading.Timer | None = None
+
+    def on_modified(self, event) -> None:
+        self._read()
+        with self._lock:
+            if self._recheck is None:
+                self._recheck = threading.Timer(RECHECK_S, self._read_again)
+                self._recheck.daemon = True
+                self._recheck.start()
+
+    def _read_again(self) -> None:
+        with self._lock:
+            self._recheck = None
+        self._read()
+
+    def _read(self) -> None:
+        with self._lock:
+            self._process_log()

@@ -91,19 +91,53 @@ def test_the_repo_instance_writes_every_day_record_where_dagster_sqlite_would(in
     assert _count_in_another_process(tmp_path) == f"LakeSqliteEventLogStorage {len(records)} {DAYS[3]}"
 
 
-def test_only_the_index_connection_is_kept_and_it_syncs_normally_under_wal(instance):
+def test_each_file_keeps_one_connection_that_syncs_normally_under_wal(instance):
     storage = instance.event_log_storage
-    with storage.index_connection() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-        first = conn.connection.dbapi_connection
-    with storage.index_connection() as conn:
-        assert conn.connection.dbapi_connection is first  # reused, not reopened
-    with storage.run_connection("some-run") as conn:
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: Dagster's own
-        run_conn = conn.connection.dbapi_connection
-    with storage.run_connection("some-run") as conn:
-        assert conn.connection.dbapi_connection is not run_conn  # per-run files: Dagster's open/close
+    for connect in (storage.index_connection, lambda: storage.run_connection("some-run")):
+        with connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            first = conn.connection.dbapi_connection
+        with connect() as conn:
+            assert conn.connection.dbapi_connection is first  # reused, not reopened
+
+
+def test_the_live_run_view_sees_every_write_of_a_run_whose_writer_keeps_its_connection(instance, tmp_path):
+    """The UI follows a run through `watch`. The writer (here a second storage on the same folder, as a
+    run worker's process is) keeps its connection, so its writes stay in the run's WAL file, never
+    checkpointed into the run file while it runs: the watcher must wake on the WAL, and read the last
+    write of a burst too. Once the writer closes, the WAL is checkpointed and gone."""
+    import logging
+    import threading
+    import time
+
+    run_id = "a-live-run"
+    seen: list[str] = []
+    done = threading.Event()
+
+    def on_event(event, _cursor):
+        seen.append(event.user_message)
+        if len(seen) == 30:
+            done.set()
+
+    instance.event_log_storage.watch(run_id, None, on_event)
+    writer = LakeSqliteEventLogStorage(str(tmp_path / "history" / "runs"))
+    try:
+        for burst in range(3):
+            for i in range(10):
+                writer.store_event(
+                    dg.EventLogEntry(error_info=None, level=logging.INFO, user_message=f"{burst}-{i}",
+                                  run_id=run_id, timestamp=time.time())
+                )
+            time.sleep(0.3)
+        wal = tmp_path / "history" / "runs" / f"{run_id}.db-wal"
+        assert wal.exists() and wal.stat().st_size > 0  # the writes are in the WAL, not the run file
+        assert done.wait(10), f"the watcher saw {len(seen)} of 30 writes"
+        assert seen == [f"{b}-{i}" for b in range(3) for i in range(10)]
+    finally:
+        writer.dispose()
+    instance.event_log_storage.dispose()  # the reader's connection too
+    assert not wal.exists()  # the last close checkpointed the run's WAL into its file
 
 
 def _page_size(path: Path) -> int:
