@@ -1,15 +1,16 @@
 """The NBA's official injury report (a PDF) -> raw/injury_report rows.
 
-The report is a table drawn as text: a page header "Injury Report: MM/DD/YY HH:MM AM/PM ET", the
-column titles (Game Date, Game Time, Matchup, Team, Player Name, Current Status, Reason), then one line
-per player; a game's date, time and matchup and a team's name are printed on their first line only and
-are carried forward to the lines below, across page breaks too. PDFium (pypdfium2) gives each character's
-position (into numpy arrays, no Python frame per character), and the characters are joined into words the way pdfplumber's `extract_words` does (a gap of
-more than X_TOLERANCE points starts a word; PDFium reads a release ~15x faster than pdfminer, which made
-the report the slowest raw table of a backfill): the column of a cell is the title whose left edge is the
-nearest one at or left of it, so the parser follows the titles wherever a release puts them. A line the rules refuse is rejected naming its page,
-its line on the page, the column and the rule; the other lines are kept. A team line without a player
-("NOT YET SUBMITTED") says the team has not filed yet: it is no player row and is left out by rule.
+The report is a table drawn as text: a page header "Injury Report: MM/DD/YY HH:MM AM/PM ET", the column
+titles (Game Date, Game Time, Matchup, Team, Player Name, Current Status, Reason), then one line per player;
+a game's date, time and matchup and a team's name are printed on their first line only and are carried
+forward to the lines below, across page breaks too. PDFium (pypdfium2) gives each character's position (into
+numpy arrays, no Python frame per character), and the characters are joined into words the way pdfplumber's
+`extract_words` does (a gap of more than X_TOLERANCE points starts a word; PDFium reads a release ~15x
+faster than pdfminer, which made the report the slowest raw table of a backfill): the column of a cell is
+the title whose left edge is the nearest one at or left of it, so the parser follows the titles wherever a
+release puts them. A line the rules refuse is rejected naming its page, its line on the page, the column and
+the rule; the other lines are kept. A team line without a player ("NOT YET SUBMITTED") says the team has not
+filed yet: it is no player row and is left out by rule.
 """
 
 from __future__ import annotations
