@@ -372,6 +372,7 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
             whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance, emptied=emptied),
             day=lambda d: anomaly.row_count_anomaly(
                 counts, [dt.date.fromisoformat(d)], tolerance=tolerance, emptied=emptied),
+            days=lambda ds: anomaly.row_count_anomaly_by_day(counts, ds, tolerance=tolerance, emptied=emptied),
         )
         return check_result(context, WARN, rule)
 

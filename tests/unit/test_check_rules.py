@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from checks.agreement import source_disagreements
-from checks.anomaly import counts_by_game, row_count_anomaly
+from checks.anomaly import counts_by_game, row_count_anomaly, row_count_anomaly_by_day
 from checks.availability import prop_availability
 from checks.completeness import final_games_missing_a_source, final_games_without_boxscores, stale_games
 from checks.duplicates import duplicate_keys, duplicate_keys_by_day
@@ -365,6 +365,23 @@ def test_row_count_a_day_emptied_by_a_rewrite_is_not_a_day_off():
     assert res.offending.select("level", "n_rows", "expected").rows() == [
         ("day emptied", 0, 90.0), ("day emptied", 0, 157.0)]
     assert row_count_anomaly(counts, day, emptied={day: 0}).passed  # it held nothing before either
+
+
+def test_row_count_by_day_gives_each_days_own_result_in_one_pass():
+    days = {**HIST, dt.date(2026, 1, 15): [30, 30], dt.date(2026, 1, 16): [90, 30], dt.date(2026, 1, 18): [30] * 40}
+    counts, emptied = _counts(days), {dt.date(2026, 1, 17): 60}
+    range_ = [str(dt.date(2026, 1, 2) + dt.timedelta(days=i)) for i in range(17)]  # short history, off-days too
+    by_day = row_count_anomaly_by_day(counts, range_, emptied=emptied)
+    assert list(by_day) == range_
+    assert [d for d, r in by_day.items() if not r.passed] == ["2026-01-16", "2026-01-17", "2026-01-18"]
+    for d in range_:
+        one = row_count_anomaly(counts, dt.date.fromisoformat(d), emptied=emptied)
+        got = by_day[d]
+        assert (got.passed, got.summary, got.n_offending, got.failing_dates) == (
+            one.passed, one.summary, one.n_offending, one.failing_dates)
+        assert got.offending.equals(one.offending) and got.extra.keys() == one.extra.keys()
+        assert all(v.equals(one.extra[k]) if isinstance(v, pl.DataFrame) else v == one.extra[k]
+                   for k, v in got.extra.items())
 
 
 def test_counts_by_game():
