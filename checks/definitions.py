@@ -143,9 +143,11 @@ def summary_rows_have_raw_boxscore(
 
 
 def edge_check(
-    table: t.Table, name: str, upstream: t.Table, rule, severity: dg.AssetCheckSeverity, description: str
+    table: t.Table, name: str, upstream: t.Table, rule, severity: dg.AssetCheckSeverity, description: str,
+    by_day=None,
 ) -> dg.AssetChecksDefinition:
-    """A check on one edge: `rule(table's rows of the day, upstream's rows of the day)` (orphans, totals)."""
+    """A check on one edge: `rule(table's rows of the day, upstream's rows of the day)` (orphans, totals).
+    `by_day(rows, upstream, days)`, when given, gives a range's per-day results in one pass."""
 
     @dg.asset_check(
         asset=table.key,
@@ -157,7 +159,8 @@ def edge_check(
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, upstream: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        return check_result(context, severity, on_frames(rule, frame, upstream))
+        days = None if by_day is None else lambda days: by_day(frame, upstream, days)
+        return check_result(context, severity, on_frames(rule, frame, upstream, days=days))
 
     return _check
 
@@ -167,6 +170,7 @@ def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
         table, BOXSCORE_GAME_IN_SCHEDULE, t.SCHEDULE, orphans.boxscore_games_without_schedule, WARN,
         "Every boxscore game matches a schedule game on (game_date, home, away). "
         "WARN: a source gap (schedule late or the source mis-dated a game); analytics keeps and flags it.",
+        by_day=orphans.boxscore_games_without_schedule_by_day,
     )
 
 
@@ -200,8 +204,9 @@ def prop_players_on_roster(
 ) -> dg.AssetCheckResult:
     first = min(dt.date.fromisoformat(k) for k in evaluated_dates(context))
     known = known_players(context.resources.lake.reader(), first)
-    return check_result(context, WARN, on_frames(lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known),
-                                            prop_lines, bdl, nbacom))  # fmt: skip
+    return check_result(context, WARN, on_frames(
+        lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known), prop_lines, bdl, nbacom,
+        days=lambda days: orphans.prop_players_not_on_roster_by_day(prop_lines, bdl, nbacom, days, known)))
 
 
 def known_players(reader, before: dt.date) -> pl.DataFrame:

@@ -15,11 +15,13 @@ from checks.completeness import final_games_missing_a_source, final_games_withou
 from checks.duplicates import duplicate_keys, duplicate_keys_by_day
 from checks.orphans import (
     boxscore_games_without_schedule,
+    boxscore_games_without_schedule_by_day,
     features_without_slate_game,
     grades_without_prediction,
     orphans,
     predictions_without_features,
     prop_players_not_on_roster,
+    prop_players_not_on_roster_by_day,
     summary_without_boxscore,
 )
 from checks.per_day import ByDay
@@ -212,6 +214,28 @@ def test_prop_names_of_a_game_without_a_boxscore_are_judged_against_the_known_pl
     assert not res.passed and res.extra["games_without_roster"] == 1
     assert res.offending.select("player_lookup", "player_name").rows() == [("nikolaurisic", "Nikola urisic")]
     assert prop_players_not_on_roster(props, BDL, NBA, known.head(0)).passed  # nothing known: not judged
+
+
+@pytest.mark.parametrize("known", [None, pl.DataFrame({"player_lookup": ["bamadebayo"]})])
+def test_orphan_checks_by_day_are_each_days_own_result(known):
+    """A range's per-day records come from one join; each equals the rule on that day's rows alone."""
+    box = pl.concat([BDL, _box([(D2, "MIA", "ORL", "222", "MIA", "bamadebayo"), (D2, None, "ORL", "223", "ORL", "x"),
+                                (None, "BOS", "NYK", "111", "BOS", "y")])])  # fmt: skip
+    sched = pl.DataFrame({"game_date": [D1, D3], "home_team": ["BOS", "MIA"], "away_team": ["NYK", "ORL"]})
+    props = _props([(D1, "BOS", "NYK", "jaysontatum", "Jayson Tatum", "fd", 60.0),
+                    (D1, "BOS", "NYK", "michaelporter", "Michael Porter", "dk", 30.0),
+                    (D2, "MIA", "ORL", "ghost", "Ghost", "fd", 60.0),
+                    (D3, "MIA", "ORL", "bamadebayo", "Bam Adebayo", "fd", 60.0),
+                    (D3, "MIA", "ORL", "nikolaurisic", "Nikola urisic", "fd", 60.0)])  # fmt: skip
+    days = [str(D1), str(D2), str(D3), "2026-01-11"]  # the last: no rows that day
+    by_day = boxscore_games_without_schedule_by_day(box, sched, days)
+    split = ByDay(box, sched)
+    assert [d for d in days if not by_day[d].passed] == [str(D2)]
+    assert all(_same(by_day[d], boxscore_games_without_schedule(*split.day(d))) for d in days)
+    by_day = prop_players_not_on_roster_by_day(props, box, NBA, days, known)
+    split = ByDay(props, box, NBA)
+    assert [d for d in days if not by_day[d].passed] == [str(D1), str(D2), *([str(D3)] if known is not None else [])]
+    assert all(_same(by_day[d], prop_players_not_on_roster(*split.day(d), known)) for d in days)
 
 
 # ----------------------------------------------------------------------------------- availability
