@@ -230,7 +230,9 @@ def known_players(reader, before: dt.date) -> pl.DataFrame:
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return check_result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
+    return check_result(context, WARN, on_frames(
+        availability.prop_availability, schedule, prop_lines,
+        days=lambda days: availability.prop_availability_by_day(schedule, prop_lines, days)))
 
 
 # ---------------------------------------------------------------------------------- completeness

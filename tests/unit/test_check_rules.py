@@ -10,7 +10,7 @@ import pytest
 
 from checks.agreement import source_disagreements
 from checks.anomaly import counts_by_game, row_count_anomaly, row_count_anomaly_by_day
-from checks.availability import prop_availability
+from checks.availability import prop_availability, prop_availability_by_day
 from checks.completeness import final_games_missing_a_source, final_games_without_boxscores, stale_games
 from checks.duplicates import duplicate_keys, duplicate_keys_by_day
 from checks.orphans import (
@@ -270,6 +270,21 @@ def test_prop_availability_thin_market():
     res = prop_availability(SLATE, props)
     assert sorted(res.offending["problem"].to_list()) == ["only 1 book(s)", "only 3 player(s)"]
     assert prop_availability(SLATE, props, min_players=3, min_books=1).passed
+
+
+def test_prop_availability_by_day_is_each_days_own_result():
+    """A range's per-day records come from one pass; each equals the rule on that day's rows alone."""
+    slate = pl.concat([SLATE, SLATE.with_columns(pl.lit(D2).alias("game_date"), pl.col("game_id") + "b")])
+    live = _full_market("MIA", "ORL").with_columns(pl.lit(-20.0).alias("minutes_before_tip"))
+    props = pl.concat([_full_market("BOS", "NYK"), _full_market("MIA", "ORL", players=3), live,
+                       _full_market("BOS", "NYK", books=("fd",)).with_columns(pl.lit(D2).alias("game_date")),
+                       _full_market("BOS", "NYK").with_columns(pl.lit(D3).alias("game_date"))])  # D3: no slate game
+    days = [str(D1), str(D2), str(D3), "2026-01-11"]
+    by_day = prop_availability_by_day(slate, props, days)
+    assert list(by_day) == days and by_day[str(D1)].extra["in_game_snapshots_ignored"] == live.height
+    assert [d for d in days if not by_day[d].passed] == [str(D1), str(D2)]
+    split = ByDay(slate, props)
+    assert all(_same(by_day[d], prop_availability(*split.day(d))) for d in days)
 
 
 # ----------------------------------------------------------------------------------- completeness
