@@ -31,11 +31,11 @@ import dagster as dg
 import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
+from checks.injury_agreement import injury_reports_conflict, injury_reports_conflict_by_day
 from checks.per_day import DayRule, evaluate, latest_metadata_by_day, on_frames
 from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
 from nba_assets.logic import analytics as analytics_logic
-from nba_assets.logic import injuries as injury_logic
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -451,18 +451,6 @@ performance_matches_grades = edge_check(
 
 
 # ------------------------------------------------------------------------------------ assembly
-def injury_reports_conflict(official: pl.DataFrame, bdl: pl.DataFrame) -> RuleResult:
-    """Players one report has OUT that the other does not list at all (the official report's teams
-    only: Ball Don't Lie also lists teams not playing); a status the later official release updated
-    (Questionable, then Out or Available) is counted in `verdicts`, not a conflict."""
-    rec = injury_logic.reconcile(official, bdl.filter(pl.col("team").is_in(official["team"].implode())))
-    one_sided_out = pl.col("verdict").is_in(["official_only", "bdl_only"]) & (pl.coalesce("official", "bdl") == "OUT")
-    verdicts = {v: n for v, n in rec.group_by("verdict").len().sort("verdict").iter_rows()}
-    return from_offending(rec.filter(one_sided_out), ok="the official and Ball Don't Lie reports agree on who is out",
-                          problem="{n} player(s) out on one injury report and absent from the other ({dates} day(s))",
-                          extra={"verdicts": verdicts})
-
-
 def build_asset_checks() -> list[dg.AssetChecksDefinition]:
     """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
     return [
@@ -494,5 +482,6 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
                    "WARN: the game-line features are null for such a game (the model treats them as missing)."),
         edge_check(t.INJURY_REPORT, INJURY_REPORTS_AGREE, t.INJURIES, injury_reports_conflict, WARN,
                    "The official injury report and Ball Don't Lie's agree on who is out (latest of the day). "
-                   "WARN: one source missed a player; the gate uses the official status when there is one."),
+                   "WARN: one source missed a player; the gate uses the official status when there is one.",
+                   by_day=injury_reports_conflict_by_day),
     ]

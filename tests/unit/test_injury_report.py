@@ -249,7 +249,7 @@ def test_the_sims_seeded_faults_reach_the_report_a_503_then_an_unreadable_line(l
 
 
 def test_a_one_sided_out_is_a_conflict_and_an_updated_status_is_not():
-    from checks.definitions import injury_reports_conflict
+    from checks.injury_agreement import injury_reports_conflict
 
     bdl = _report([("a", "Out", 10), ("b", "Day-To-Day", 10), ("d", "Out", 10)])
     official = _report([("a", "Out", 17), ("b", "Out", 17)])
@@ -257,3 +257,25 @@ def test_a_one_sided_out_is_a_conflict_and_an_updated_status_is_not():
     assert not got.passed and got.offending["player_lookup"].to_list() == ["d"]
     assert got.extra["verdicts"] == {"agree": 1, "bdl_only": 1, "status_differs": 1}
     assert injury_reports_conflict(official, bdl.filter(pl.col("player_lookup") != "d")).passed
+
+
+def test_the_conflicts_of_a_range_by_day_are_each_days_own_result():
+    from checks.injury_agreement import injury_reports_conflict, injury_reports_conflict_by_day
+    from checks.per_day import ByDay
+
+    day2 = DAY + dt.timedelta(days=1)
+    bdl = pl.concat([_report([("a", "Out", 10), ("d", "Out", 10)]),
+                     _report([("a", "Out", 10), ("e", "Out", 10)]).with_columns(pl.lit(day2).alias("game_date"),
+                                                                               pl.lit("NYK").alias("team"))])
+    official = pl.concat([_report([("a", "Out", 17)]), _report([("x", "Out", 17)]).with_columns(pl.lit("NYK").alias("team")),
+                          _report([("b", "Out", 17)]).with_columns(pl.lit(day2).alias("game_date"))])  # day2: BOS only
+    days = [str(DAY), str(day2), str(day2 + dt.timedelta(days=1))]
+    by_day = injury_reports_conflict_by_day(official, bdl, days)
+    assert [d for d in days if not by_day[d].passed] == [str(DAY), str(day2)]
+    assert by_day[str(day2)].offending["player_lookup"].to_list() == ["b"]  # NYK's e: not a team of the day
+    split = ByDay(official, bdl)
+    for d in days:
+        one, got = injury_reports_conflict(*split.day(d)), by_day[d]
+        assert (got.passed, got.summary, got.n_offending, got.failing_dates, got.extra) == (
+            one.passed, one.summary, one.n_offending, one.failing_dates, one.extra)
+        assert got.offending.equals(one.offending)
