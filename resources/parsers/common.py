@@ -388,12 +388,13 @@ class _Collector:
 
     def __init__(self, ctx: _Ctx, table: str, key: list[str]) -> None:
         self.ctx, self.table, self.key = ctx, table, key
+        self._key_of = itemgetter(*key) if len(key) > 1 else lambda row: tuple(row[c] for c in key)  # runs per row
         self.rows: dict[tuple, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         self.rejects: list[dict[str, Any]] = []
         self.duplicates: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any], where: dict[str, Any]) -> None:
-        k = tuple(row[c] for c in self.key)
+        k = self._key_of(row)
         group = self.rows.setdefault(k, [])
         if any(existing == row for existing, _ in group):
             rule = "identical record repeated in one response (kept once)"
