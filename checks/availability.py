@@ -54,7 +54,28 @@ def prop_availability(
     min_books: int = MIN_BOOKS,
 ) -> RuleResult:
     """Slate games (schedule or analytics/games rows) with no lines, < min_players or < min_books."""
+    in_game = prop_lines.height - pre_tip(prop_lines).height
+    return _availability(lines_per_game(games, prop_lines), in_game, min_players, min_books)
+
+
+def prop_availability_by_day(
+    games: pl.DataFrame,
+    prop_lines: pl.DataFrame,
+    days: list[str],
+    *,
+    min_players: int = MIN_PLAYERS,
+    min_books: int = MIN_BOOKS,
+) -> dict[str, RuleResult]:
+    """`prop_availability` of each ISO day, in one pass (a game's figures come from its own day's rows)."""
     per_game = lines_per_game(games, prop_lines)
+    by_day = {str(k[0]): v for k, v in per_game.partition_by("game_date", as_dict=True, maintain_order=True).items()}
+    in_game = {str(d): n for d, n in prop_lines.group_by("game_date").agg(
+        (pl.len() - (pl.col("minutes_before_tip") > 0).sum()).alias("n")).iter_rows()}
+    return {d: _availability(by_day.get(d, per_game.head(0)), in_game.get(d, 0), min_players, min_books)
+            for d in days}
+
+
+def _availability(per_game: pl.DataFrame, in_game: int, min_players: int, min_books: int) -> RuleResult:
     problem = (
         pl.when(pl.col("n_lines") == 0)
         .then(pl.lit("no pre-tip lines"))
@@ -73,7 +94,7 @@ def prop_availability(
         extra={
             "slate_games": per_game.height,
             "games_without_lines": no_lines,
-            "in_game_snapshots_ignored": prop_lines.height - pre_tip(prop_lines).height,
+            "in_game_snapshots_ignored": in_game,
             # Per feed: pre-tip lines it saw, and slate games it lined on its own (the other feed had none).
             **{f"lines_{f}": int(per_game[f"n_{f}"].sum()) for f in FEEDS},
             **{f"games_lined_only_by_{f}": per_game.filter((pl.col(f"n_{f}") > 0) & (pl.col(f"n_{o}") == 0)).height

@@ -31,11 +31,11 @@ import dagster as dg
 import polars as pl
 
 from checks import agreement, anomaly, availability, completeness, duplicates, orphans, quality, totals
+from checks.injury_agreement import injury_reports_conflict, injury_reports_conflict_by_day
 from checks.per_day import DayRule, evaluate, latest_metadata_by_day, on_frames
 from checks.result import RuleResult, combine, from_offending
 from nba_assets import tables as t
 from nba_assets.logic import analytics as analytics_logic
-from nba_assets.logic import injuries as injury_logic
 from nba_assets.partitions import game_dates
 
 ERROR = dg.AssetCheckSeverity.ERROR
@@ -143,9 +143,11 @@ def summary_rows_have_raw_boxscore(
 
 
 def edge_check(
-    table: t.Table, name: str, upstream: t.Table, rule, severity: dg.AssetCheckSeverity, description: str
+    table: t.Table, name: str, upstream: t.Table, rule, severity: dg.AssetCheckSeverity, description: str,
+    by_day=None,
 ) -> dg.AssetChecksDefinition:
-    """A check on one edge: `rule(table's rows of the day, upstream's rows of the day)` (orphans, totals)."""
+    """A check on one edge: `rule(table's rows of the day, upstream's rows of the day)` (orphans, totals).
+    `by_day(rows, upstream, days)`, when given, gives a range's per-day results in one pass."""
 
     @dg.asset_check(
         asset=table.key,
@@ -157,7 +159,8 @@ def edge_check(
     def _check(
         context: dg.AssetCheckExecutionContext, frame: pl.DataFrame, upstream: pl.DataFrame
     ) -> dg.AssetCheckResult:
-        return check_result(context, severity, on_frames(rule, frame, upstream))
+        days = None if by_day is None else lambda days: by_day(frame, upstream, days)
+        return check_result(context, severity, on_frames(rule, frame, upstream, days=days))
 
     return _check
 
@@ -167,6 +170,7 @@ def boxscore_schedule_check(table: t.Table) -> dg.AssetChecksDefinition:
         table, BOXSCORE_GAME_IN_SCHEDULE, t.SCHEDULE, orphans.boxscore_games_without_schedule, WARN,
         "Every boxscore game matches a schedule game on (game_date, home, away). "
         "WARN: a source gap (schedule late or the source mis-dated a game); analytics keeps and flags it.",
+        by_day=orphans.boxscore_games_without_schedule_by_day,
     )
 
 
@@ -200,8 +204,9 @@ def prop_players_on_roster(
 ) -> dg.AssetCheckResult:
     first = min(dt.date.fromisoformat(k) for k in evaluated_dates(context))
     known = known_players(context.resources.lake.reader(), first)
-    return check_result(context, WARN, on_frames(lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known),
-                                            prop_lines, bdl, nbacom))  # fmt: skip
+    return check_result(context, WARN, on_frames(
+        lambda p, b, n: orphans.prop_players_not_on_roster(p, b, n, known), prop_lines, bdl, nbacom,
+        days=lambda days: orphans.prop_players_not_on_roster_by_day(prop_lines, bdl, nbacom, days, known)))
 
 
 def known_players(reader, before: dt.date) -> pl.DataFrame:
@@ -225,7 +230,9 @@ def known_players(reader, before: dt.date) -> pl.DataFrame:
 def prop_availability(
     context: dg.AssetCheckExecutionContext, prop_lines: pl.DataFrame, schedule: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    return check_result(context, WARN, on_frames(availability.prop_availability, schedule, prop_lines))
+    return check_result(context, WARN, on_frames(
+        availability.prop_availability, schedule, prop_lines,
+        days=lambda days: availability.prop_availability_by_day(schedule, prop_lines, days)))
 
 
 # ---------------------------------------------------------------------------------- completeness
@@ -372,6 +379,7 @@ def row_count_check(table: t.Table) -> dg.AssetChecksDefinition:
             whole=lambda: anomaly.row_count_anomaly(counts, dates, tolerance=tolerance, emptied=emptied),
             day=lambda d: anomaly.row_count_anomaly(
                 counts, [dt.date.fromisoformat(d)], tolerance=tolerance, emptied=emptied),
+            days=lambda ds: anomaly.row_count_anomaly_by_day(counts, ds, tolerance=tolerance, emptied=emptied),
         )
         return check_result(context, WARN, rule)
 
@@ -443,18 +451,6 @@ performance_matches_grades = edge_check(
 
 
 # ------------------------------------------------------------------------------------ assembly
-def injury_reports_conflict(official: pl.DataFrame, bdl: pl.DataFrame) -> RuleResult:
-    """Players one report has OUT that the other does not list at all (the official report's teams
-    only: Ball Don't Lie also lists teams not playing); a status the later official release updated
-    (Questionable, then Out or Available) is counted in `verdicts`, not a conflict."""
-    rec = injury_logic.reconcile(official, bdl.filter(pl.col("team").is_in(official["team"].implode())))
-    one_sided_out = pl.col("verdict").is_in(["official_only", "bdl_only"]) & (pl.coalesce("official", "bdl") == "OUT")
-    verdicts = {v: n for v, n in rec.group_by("verdict").len().sort("verdict").iter_rows()}
-    return from_offending(rec.filter(one_sided_out), ok="the official and Ball Don't Lie reports agree on who is out",
-                          problem="{n} player(s) out on one injury report and absent from the other ({dates} day(s))",
-                          extra={"verdicts": verdicts})
-
-
 def build_asset_checks() -> list[dg.AssetChecksDefinition]:
     """Every asset check of the lake (definitions.py passes these to dg.Definitions)."""
     return [
@@ -486,5 +482,6 @@ def build_asset_checks() -> list[dg.AssetChecksDefinition]:
                    "WARN: the game-line features are null for such a game (the model treats them as missing)."),
         edge_check(t.INJURY_REPORT, INJURY_REPORTS_AGREE, t.INJURIES, injury_reports_conflict, WARN,
                    "The official injury report and Ball Don't Lie's agree on who is out (latest of the day). "
-                   "WARN: one source missed a player; the gate uses the official status when there is one."),
+                   "WARN: one source missed a player; the gate uses the official status when there is one.",
+                   by_day=injury_reports_conflict_by_day),
     ]

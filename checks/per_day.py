@@ -56,8 +56,12 @@ class DayRule:
         return self.days(days) if self.days is not None else {d: self.day(d) for d in days}
 
 
-def on_frames(rule: Callable[..., RuleResult], *frames: pl.DataFrame) -> DayRule:
-    """`rule(*frames)` for the whole step; `rule(*that day's rows of each frame)` for one day."""
+def on_frames(
+    rule: Callable[..., RuleResult], *frames: pl.DataFrame,
+    days: Callable[[list[str]], dict[str, RuleResult]] | None = None,
+) -> DayRule:
+    """`rule(*frames)` for the whole step; `rule(*that day's rows of each frame)` for one day; `days`:
+    every day's result in one pass (the same results, DayRule.days)."""
     split: list[ByDay] = []
 
     def one_day(day: str) -> RuleResult:
@@ -65,7 +69,7 @@ def on_frames(rule: Callable[..., RuleResult], *frames: pl.DataFrame) -> DayRule
             split.append(ByDay(*frames))
         return rule(*split[0].day(day))
 
-    return DayRule(whole=lambda: rule(*frames), day=one_day)
+    return DayRule(whole=lambda: rule(*frames), day=one_day, days=days)
 
 
 def evaluate(

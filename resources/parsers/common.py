@@ -287,11 +287,19 @@ def _box_stats(stat_line: Mapping[str, Any], fields: Mapping[str, str], min_fiel
     raw = {col: stat_line.get(src) for col, src in fields.items()}
     if minutes == 0 and all(_is_zero(v) for v in raw.values()):
         return {"minutes": 0.0, "dnp": True} | dict.fromkeys(fields, 0)
+    if all(type(v) is int and 0 <= v <= MAX_COUNT for v in raw.values()):  # the usual line: _count keeps each as is
+        return _box_identities({"minutes": minutes, "dnp": False, **raw}, fields, min_field, raw_min, minutes)
     out: dict[str, Any] = {"minutes": minutes, "dnp": False}
     for col, src in fields.items():
         if raw[col] is None and col != "points":
             raise _Bad(src, None, f"{col} is required for a player who played")
         out[col] = _count(src, col, raw[col])
+    return _box_identities(out, fields, min_field, raw_min, minutes)
+
+
+def _box_identities(out: dict[str, Any], fields: Mapping[str, str], min_field: str, raw_min: Any,
+                    minutes: float) -> dict[str, Any]:
+    """The rules across a line's counts (points cap, makes <= attempts, scoring identity, cameo)."""
     f = fields
     if out["points"] > MAX_POINTS:
         raise _Bad(f["points"], out["points"], f"points must be <= {MAX_POINTS}")
@@ -380,12 +388,13 @@ class _Collector:
 
     def __init__(self, ctx: _Ctx, table: str, key: list[str]) -> None:
         self.ctx, self.table, self.key = ctx, table, key
+        self._key_of = itemgetter(*key) if len(key) > 1 else lambda row: tuple(row[c] for c in key)  # runs per row
         self.rows: dict[tuple, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         self.rejects: list[dict[str, Any]] = []
         self.duplicates: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any], where: dict[str, Any]) -> None:
-        k = tuple(row[c] for c in self.key)
+        k = self._key_of(row)
         group = self.rows.setdefault(k, [])
         if any(existing == row for existing, _ in group):
             rule = "identical record repeated in one response (kept once)"

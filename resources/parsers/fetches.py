@@ -19,18 +19,17 @@ def newest_game_ids(frames: list[pl.DataFrame], id_col: str) -> tuple[list[pl.Da
     Returns the frames and one row per (game, old id, new id) dropped, for the record.
     """
     latest: dict[tuple, str] = {}
-    for frame in frames:
-        if frame.height:
-            for *game, gid in frame.select(*GAME_KEY, id_col).unique().iter_rows():
-                latest[tuple(game)] = gid
+    games = [frame.select(*GAME_KEY, id_col).unique().rows() if frame.height else [] for frame in frames]
+    for ids in games:
+        for *game, gid in ids:
+            latest[tuple(game)] = gid
     changes: list[tuple] = []
     kept = []
-    for frame in frames:
+    for frame, ids in zip(frames, games, strict=True):
         if not frame.height:
             kept.append(frame)
             continue
-        stale = {(*game, gid) for *game, gid in frame.select(*GAME_KEY, id_col).unique().iter_rows()
-                 if latest[tuple(game)] != gid}  # fmt: skip
+        stale = {(*game, gid) for *game, gid in ids if latest[tuple(game)] != gid}
         if stale:
             changes.extend((*game, old, latest[tuple(game)]) for *game, old in sorted(stale))
             keep = [tuple(r) not in stale for r in frame.select(*GAME_KEY, id_col).iter_rows()]

@@ -1,15 +1,16 @@
 """The NBA's official injury report (a PDF) -> raw/injury_report rows.
 
-The report is a table drawn as text: a page header "Injury Report: MM/DD/YY HH:MM AM/PM ET", the
-column titles (Game Date, Game Time, Matchup, Team, Player Name, Current Status, Reason), then one line
-per player; a game's date, time and matchup and a team's name are printed on their first line only and
-are carried forward to the lines below, across page breaks too. PDFium (pypdfium2) gives each character's
-position, and the characters are joined into words the way pdfplumber's `extract_words` does (a gap of
-more than X_TOLERANCE points starts a word; PDFium reads a release ~15x faster than pdfminer, which made
-the report the slowest raw table of a backfill): the column of a cell is the title whose left edge is the
-nearest one at or left of it, so the parser follows the titles wherever a release puts them. A line the rules refuse is rejected naming its page,
-its line on the page, the column and the rule; the other lines are kept. A team line without a player
-("NOT YET SUBMITTED") says the team has not filed yet: it is no player row and is left out by rule.
+The report is a table drawn as text: a page header "Injury Report: MM/DD/YY HH:MM AM/PM ET", the column
+titles (Game Date, Game Time, Matchup, Team, Player Name, Current Status, Reason), then one line per player;
+a game's date, time and matchup and a team's name are printed on their first line only and are carried
+forward to the lines below, across page breaks too. PDFium (pypdfium2) gives each character's position (into
+numpy arrays, no Python frame per character), and the characters are joined into words the way pdfplumber's
+`extract_words` does (a gap of more than X_TOLERANCE points starts a word; PDFium reads a release ~15x
+faster than pdfminer, which made the report the slowest raw table of a backfill): the column of a cell is
+the title whose left edge is the nearest one at or left of it, so the parser follows the titles wherever a
+release puts them. A line the rules refuse is rejected naming its page, its line on the page, the column and
+the rule; the other lines are kept. A team line without a player ("NOT YET SUBMITTED") says the team has not
+filed yet: it is no player row and is left out by rule.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import re
+from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -37,6 +41,7 @@ X_TOLERANCE = 3.0  # points: a wider gap between two characters of a line starts
 Y_TOLERANCE = 3.0  # points: characters whose tops are this close are on one line
 LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 NOT_SUBMITTED = "NOT YET SUBMITTED"
+_SPELLED_OUT = str.maketrans(LIGATURES)
 
 
 def parse_injury_report_pdf(body: bytes, landing_file: str) -> pc.ParseResult:
@@ -90,54 +95,77 @@ def _pages(body: bytes) -> list[list[list[tuple[float, str, float]]]]:
         pdf.close()
 
 
-Char = tuple[float, float, float, str]  # (x0, top, x1, text), in points from the page's top-left corner
+@dataclass(frozen=True)
+class Chars:
+    """A page's drawn characters, in PDFium's order, in points from the page's top-left corner: the
+    glyph's origin x0 (where pdfminer puts a character's left edge), the right and top edges x1 and top
+    of its loose box (the advance width, the font's ascent), and its Unicode code point."""
+
+    x0: np.ndarray  # float64
+    top: np.ndarray  # float64
+    x1: np.ndarray  # float64
+    code: np.ndarray  # uint32
 
 
-def _chars(text: Any, height: float) -> list[Char]:
-    """The page's drawn characters (not the spaces and line breaks PDFium infers between text objects).
-    x0 is the glyph's origin (where pdfminer puts a character's left edge), x1 and top the right and top
-    edges of its loose box (the advance width, the font's ascent)."""
-    out: list[Char] = []
-    x, y, box = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
-    for i in range(pdfium_c.FPDFText_CountChars(text)):
-        if pdfium_c.FPDFText_IsGenerated(text, i) == 1:
-            continue
-        code = pdfium_c.FPDFText_GetUnicode(text, i)
-        if not code or code in (0xFFFE, 0xFFFF):
-            continue
-        pdfium_c.FPDFText_GetLooseCharBox(text, i, box)
-        pdfium_c.FPDFText_GetCharOrigin(text, i, x, y)
-        out.append((x.value, height - box.top, box.right, chr(code)))
-    return out
+def _by_address(fn: Any, *argtypes: Any) -> Any:
+    """A pypdfium2.raw function declared on plain integers (handles, indexes, addresses): `map` then calls
+    it for each of a page's characters in C, writing straight into numpy arrays. PDFium has no call
+    that returns a page's character boxes at once, and a Python loop over ~1,300 characters a page with
+    four calls each was most of the report's parsing time."""
+    call = type(fn)(ctypes.cast(fn, ctypes.c_void_p).value)  # the library's own calling convention
+    call.argtypes, call.restype = argtypes, fn.restype
+    return call
 
 
-def _words(chars: list[Char]) -> list[tuple[float, str, float]]:
+_INT, _PTR = ctypes.c_int, ctypes.c_void_p
+_IS_GENERATED = _by_address(pdfium_c.FPDFText_IsGenerated, _PTR, _INT)
+_UNICODE = _by_address(pdfium_c.FPDFText_GetUnicode, _PTR, _INT)
+_LOOSE_BOX = _by_address(pdfium_c.FPDFText_GetLooseCharBox, _PTR, _INT, _PTR)  # FS_RECTF: left, top, right, bottom
+_ORIGIN = _by_address(pdfium_c.FPDFText_GetCharOrigin, _PTR, _INT, _PTR, _PTR)
+
+
+def _chars(text: Any, height: float) -> Chars:
+    """The page's drawn characters (not the spaces and line breaks PDFium infers between text objects)."""
+    handle = ctypes.cast(text.raw, ctypes.c_void_p).value
+    n = pdfium_c.FPDFText_CountChars(text)
+    generated = np.fromiter(map(_IS_GENERATED, repeat(handle, n), range(n)), np.int64, n)
+    code = np.fromiter(map(_UNICODE, repeat(handle, n), range(n)), np.int64, n)
+    drawn = np.flatnonzero((generated != 1) & (code != 0) & (code != 0xFFFE) & (code != 0xFFFF))
+    m, index = len(drawn), drawn.tolist()
+    box = np.zeros((m, 4), np.float32)
+    origin = np.zeros((m, 2), np.float64)
+    at, xy = box.ctypes.data, origin.ctypes.data
+    if not (all(map(_LOOSE_BOX, repeat(handle, m), index, range(at, at + 16 * m, 16)))
+            and all(map(_ORIGIN, repeat(handle, m), index, range(xy, xy + 16 * m, 16), range(xy + 8, xy + 16 * m, 16)))):
+        raise ValueError("PDFium gave no position for a character")
+    return Chars(origin[:, 0], height - box[:, 1].astype(np.float64), box[:, 2].astype(np.float64),
+                 code[drawn].astype(np.uint32))
+
+
+def _words(chars: Chars) -> list[tuple[float, str, float]]:
     """(x0, text, top) of each word, as pdfplumber's `extract_words(keep_blank_chars=True,
     x_tolerance=3)`: characters cluster into lines by top (within Y_TOLERANCE of the previous top),
     each line left to right; a character left of the previous one's start, more than X_TOLERANCE right
     of its end, or more than Y_TOLERANCE off its top starts a new word. Spaces stay inside words."""
-    tops = sorted({c[1] for c in chars})
-    line_of: dict[float, int] = {}
-    for i, top in enumerate(tops):
-        line_of[top] = line_of[tops[i - 1]] + (top > tops[i - 1] + Y_TOLERANCE) if i else 0
-    lines: dict[int, list[Char]] = {}
-    for c in chars:
-        lines.setdefault(line_of[c[1]], []).append(c)
-    words: list[tuple[float, str, float]] = []
-    for n in sorted(lines):
-        word: list[Char] = []
-        for c in sorted(lines[n], key=lambda c: c[0]):
-            if word and (c[0] < word[-1][0] or c[0] > word[-1][2] + X_TOLERANCE or abs(c[1] - word[-1][1]) > Y_TOLERANCE):
-                words.append(_word(word))
-                word = []
-            word.append(c)
-        if word:
-            words.append(_word(word))
-    return words
-
-
-def _word(chars: list[Char]) -> tuple[float, str, float]:
-    return min(c[0] for c in chars), "".join(LIGATURES.get(c[3], c[3]) for c in chars), min(c[1] for c in chars)
+    n = len(chars.code)
+    if not n:
+        return []
+    tops = np.unique(chars.top)  # sorted
+    line_of_top = np.concatenate(([0], np.cumsum(tops[1:] > tops[:-1] + Y_TOLERANCE)))
+    line = line_of_top[np.searchsorted(tops, chars.top)]
+    order = np.argsort(chars.x0, kind="stable")  # by line, then left to right, ties in PDFium's order
+    order = order[np.argsort(line[order], kind="stable")]
+    x0, top, x1, line = chars.x0[order], chars.top[order], chars.x1[order], line[order]
+    new = np.ones(n, bool)
+    new[1:] = ((line[1:] != line[:-1]) | (x0[1:] < x0[:-1]) | (x0[1:] > x1[:-1] + X_TOLERANCE)
+               | (np.abs(top[1:] - top[:-1]) > Y_TOLERANCE))
+    starts = np.flatnonzero(new)
+    text = chars.code[order].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    bounds = [*starts.tolist(), n]
+    words = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    if any(c in text for c in LIGATURES):
+        words = [w.translate(_SPELLED_OUT) for w in words]
+    return list(zip(x0[starts].tolist(), words, np.minimum.reduceat(top, starts).tolist(), strict=True))
 
 
 def _lines(words: list[tuple[float, str, float]]) -> list[list[tuple[float, str, float]]]:

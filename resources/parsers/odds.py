@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from nba_assets import tables
@@ -124,15 +125,30 @@ def _pair_outcomes(outcomes: Iterable[Any]) -> dict[tuple[Any, Any], dict[str, l
     for o in outcomes:
         o = pc._dict(o)
         desc = o.get("description")
-        desc = " ".join(desc.split()) if isinstance(desc, str) else desc
-        side = str(o.get("name", "")).strip().casefold()
-        slot = pairs.setdefault((_hashable(desc), _hashable(o.get("point"))),
-                                {"over": [], "under": [], "other": []})
+        desc = _spaced(desc) if isinstance(desc, str) else _hashable(desc)
+        point = o.get("point")
+        key = (desc, point if type(point) is float else _hashable(point))
+        slot = pairs.get(key)
+        if slot is None:
+            slot = pairs[key] = {"over": [], "under": [], "other": []}
+        name = o.get("name", "")
+        side = _SIDES.get(name) if type(name) is str else None  # the API's own spelling: no string work
+        if side is None:
+            side = str(name).strip().casefold()
         if side in ("over", "under"):
             slot[side].append(_hashable(o.get("price")))
         else:
             slot["other"].append(o.get("name"))
     return pairs
+
+
+_SIDES = {"Over": "over", "Under": "under"}
+
+
+@lru_cache(maxsize=65536)
+def _spaced(text: str) -> str:
+    """A description with its runs of whitespace as one space (each player's name comes once per outcome)."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,11 @@ def _ladder_alternates(pairs: Mapping[tuple[Any, Any], Mapping[str, list[Any]]])
     whose Over and Under prices are closest to even (smallest gap of implied probabilities; the lower
     line on a tie). A player with one line, or a ladder with no line priced on both sides, has none.
     """
+    lines_of: dict[Any, list[Any]] = {}
+    for name, point in pairs:
+        lines_of.setdefault(name, []).append(point)
+    if all(len(points) == 1 for points in lines_of.values()):
+        return set()  # no ladder (the usual market): one line per player
     by_name: dict[Any, list[tuple[float, float, Any]]] = {}
     for (name, point), sides in pairs.items():
         over, under = (list(dict.fromkeys(sides[s])) for s in ("over", "under"))
@@ -167,9 +188,6 @@ def _ladder_alternates(pairs: Mapping[tuple[Any, Any], Mapping[str, list[Any]]])
         if p_over is None or p_under is None or isinstance(point, bool) or not isinstance(point, (int, float)):
             continue
         by_name.setdefault(name, []).append((abs(p_over - p_under), float(point), point))
-    lines_of: dict[Any, list[Any]] = {}
-    for name, point in pairs:
-        lines_of.setdefault(name, []).append(point)
     alternates: set[tuple[Any, Any]] = set()
     for name, priced in by_name.items():
         if len(lines_of[name]) > 1:

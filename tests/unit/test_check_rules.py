@@ -9,17 +9,19 @@ import polars as pl
 import pytest
 
 from checks.agreement import source_disagreements
-from checks.anomaly import counts_by_game, row_count_anomaly
-from checks.availability import prop_availability
+from checks.anomaly import counts_by_game, row_count_anomaly, row_count_anomaly_by_day
+from checks.availability import prop_availability, prop_availability_by_day
 from checks.completeness import final_games_missing_a_source, final_games_without_boxscores, stale_games
 from checks.duplicates import duplicate_keys, duplicate_keys_by_day
 from checks.orphans import (
     boxscore_games_without_schedule,
+    boxscore_games_without_schedule_by_day,
     features_without_slate_game,
     grades_without_prediction,
     orphans,
     predictions_without_features,
     prop_players_not_on_roster,
+    prop_players_not_on_roster_by_day,
     summary_without_boxscore,
 )
 from checks.per_day import ByDay
@@ -214,6 +216,28 @@ def test_prop_names_of_a_game_without_a_boxscore_are_judged_against_the_known_pl
     assert prop_players_not_on_roster(props, BDL, NBA, known.head(0)).passed  # nothing known: not judged
 
 
+@pytest.mark.parametrize("known", [None, pl.DataFrame({"player_lookup": ["bamadebayo"]})])
+def test_orphan_checks_by_day_are_each_days_own_result(known):
+    """A range's per-day records come from one join; each equals the rule on that day's rows alone."""
+    box = pl.concat([BDL, _box([(D2, "MIA", "ORL", "222", "MIA", "bamadebayo"), (D2, None, "ORL", "223", "ORL", "x"),
+                                (None, "BOS", "NYK", "111", "BOS", "y")])])  # fmt: skip
+    sched = pl.DataFrame({"game_date": [D1, D3], "home_team": ["BOS", "MIA"], "away_team": ["NYK", "ORL"]})
+    props = _props([(D1, "BOS", "NYK", "jaysontatum", "Jayson Tatum", "fd", 60.0),
+                    (D1, "BOS", "NYK", "michaelporter", "Michael Porter", "dk", 30.0),
+                    (D2, "MIA", "ORL", "ghost", "Ghost", "fd", 60.0),
+                    (D3, "MIA", "ORL", "bamadebayo", "Bam Adebayo", "fd", 60.0),
+                    (D3, "MIA", "ORL", "nikolaurisic", "Nikola urisic", "fd", 60.0)])  # fmt: skip
+    days = [str(D1), str(D2), str(D3), "2026-01-11"]  # the last: no rows that day
+    by_day = boxscore_games_without_schedule_by_day(box, sched, days)
+    split = ByDay(box, sched)
+    assert [d for d in days if not by_day[d].passed] == [str(D2)]
+    assert all(_same(by_day[d], boxscore_games_without_schedule(*split.day(d))) for d in days)
+    by_day = prop_players_not_on_roster_by_day(props, box, NBA, days, known)
+    split = ByDay(props, box, NBA)
+    assert [d for d in days if not by_day[d].passed] == [str(D1), str(D2), *([str(D3)] if known is not None else [])]
+    assert all(_same(by_day[d], prop_players_not_on_roster(*split.day(d), known)) for d in days)
+
+
 # ----------------------------------------------------------------------------------- availability
 SLATE = pl.DataFrame({"game_date": [D1, D1], "home_team": ["BOS", "MIA"], "away_team": ["NYK", "ORL"],
                       "game_id": ["g1", "g2"]})  # fmt: skip
@@ -246,6 +270,21 @@ def test_prop_availability_thin_market():
     res = prop_availability(SLATE, props)
     assert sorted(res.offending["problem"].to_list()) == ["only 1 book(s)", "only 3 player(s)"]
     assert prop_availability(SLATE, props, min_players=3, min_books=1).passed
+
+
+def test_prop_availability_by_day_is_each_days_own_result():
+    """A range's per-day records come from one pass; each equals the rule on that day's rows alone."""
+    slate = pl.concat([SLATE, SLATE.with_columns(pl.lit(D2).alias("game_date"), pl.col("game_id") + "b")])
+    live = _full_market("MIA", "ORL").with_columns(pl.lit(-20.0).alias("minutes_before_tip"))
+    props = pl.concat([_full_market("BOS", "NYK"), _full_market("MIA", "ORL", players=3), live,
+                       _full_market("BOS", "NYK", books=("fd",)).with_columns(pl.lit(D2).alias("game_date")),
+                       _full_market("BOS", "NYK").with_columns(pl.lit(D3).alias("game_date"))])  # D3: no slate game
+    days = [str(D1), str(D2), str(D3), "2026-01-11"]
+    by_day = prop_availability_by_day(slate, props, days)
+    assert list(by_day) == days and by_day[str(D1)].extra["in_game_snapshots_ignored"] == live.height
+    assert [d for d in days if not by_day[d].passed] == [str(D1), str(D2)]
+    split = ByDay(slate, props)
+    assert all(_same(by_day[d], prop_availability(*split.day(d))) for d in days)
 
 
 # ----------------------------------------------------------------------------------- completeness
@@ -365,6 +404,23 @@ def test_row_count_a_day_emptied_by_a_rewrite_is_not_a_day_off():
     assert res.offending.select("level", "n_rows", "expected").rows() == [
         ("day emptied", 0, 90.0), ("day emptied", 0, 157.0)]
     assert row_count_anomaly(counts, day, emptied={day: 0}).passed  # it held nothing before either
+
+
+def test_row_count_by_day_gives_each_days_own_result_in_one_pass():
+    days = {**HIST, dt.date(2026, 1, 15): [30, 30], dt.date(2026, 1, 16): [90, 30], dt.date(2026, 1, 18): [30] * 40}
+    counts, emptied = _counts(days), {dt.date(2026, 1, 17): 60}
+    range_ = [str(dt.date(2026, 1, 2) + dt.timedelta(days=i)) for i in range(17)]  # short history, off-days too
+    by_day = row_count_anomaly_by_day(counts, range_, emptied=emptied)
+    assert list(by_day) == range_
+    assert [d for d, r in by_day.items() if not r.passed] == ["2026-01-16", "2026-01-17", "2026-01-18"]
+    for d in range_:
+        one = row_count_anomaly(counts, dt.date.fromisoformat(d), emptied=emptied)
+        got = by_day[d]
+        assert (got.passed, got.summary, got.n_offending, got.failing_dates) == (
+            one.passed, one.summary, one.n_offending, one.failing_dates)
+        assert got.offending.equals(one.offending) and got.extra.keys() == one.extra.keys()
+        assert all(v.equals(one.extra[k]) if isinstance(v, pl.DataFrame) else v == one.extra[k]
+                   for k, v in got.extra.items())
 
 
 def test_counts_by_game():

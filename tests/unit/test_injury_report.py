@@ -3,11 +3,15 @@ releases and its seeded fault, the client's choice of releases, and the gate's o
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 from pathlib import Path
 
 import httpx
+import numpy as np
 import polars as pl
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from nba_assets import tables
@@ -17,7 +21,7 @@ from nba_assets.raw_feeds import report_refreshes
 from resources.clients_injury import InjuryReportClient, releases
 from resources.http import HttpSource, RetryPolicy
 from resources.landing import LandingZone
-from resources.parsers.injury_pdf import parse_injury_report_pdf
+from resources.parsers.injury_pdf import LIGATURES, Chars, _chars, _words, parse_injury_report_pdf
 from resources.sim import SimClock, SimConfig, SimLeague
 from resources.sim import injury_pdf as ip
 from resources.sim.transport import sim_transport
@@ -65,9 +69,14 @@ def test_a_line_with_an_unreadable_status_is_rejected_by_page_and_line_and_the_r
     assert bad[0]["rule"].startswith("page 2, line 2: status must be one of") and bad[0]["player"] == "Name31, Player31"
 
 
-def test_characters_join_into_words_as_pdfplumber_joins_them():
-    from resources.parsers.injury_pdf import _words
+def _as_chars(chars: list[tuple[float, float, float, str]]) -> Chars:
+    """(x0, top, x1, character) tuples as the arrays `_chars` gives."""
+    x0, top, x1, text = zip(*chars, strict=True) if chars else ((), (), (), ())
+    return Chars(np.array(x0, float), np.array(top, float), np.array(x1, float),
+                 np.array([ord(c) for c in text], np.uint32))
 
+
+def test_characters_join_into_words_as_pdfplumber_joins_them():
     def chars(text: str, x0: float, top: float, width: float = 5.0) -> list[tuple[float, float, float, str]]:
         return [(x0 + i * width, top, x0 + (i + 1) * width, c) for i, c in enumerate(text)]
 
@@ -75,11 +84,69 @@ def test_characters_join_into_words_as_pdfplumber_joins_them():
     # 3 points is the same line (an accent), a larger one a new line; ligatures are spelled out.
     line = chars("Out Now", 10, 100) + chars("Knee", 10 + 7 * 5 + 3.5, 101.5) + chars("ﬁt", 200, 100)
     below = chars("Next", 10, 105.0)  # more than 3 points below the line's last top (101.5)
-    assert _words(below + line) == [(10, "Out Now", 100), (48.5, "Knee", 101.5), (200, "fit", 100),
-                                    (10, "Next", 105.0)]
+    assert _words(_as_chars(below + line)) == [(10, "Out Now", 100), (48.5, "Knee", 101.5), (200, "fit", 100),
+                                               (10, "Next", 105.0)]
     # overlapping characters (kerning) stay one word, read left to right
-    assert _words(chars("ab", 10, 100) + chars("c", 12, 100)) == [(10, "acb", 100)]
-    assert _words([]) == []
+    assert _words(_as_chars(chars("ab", 10, 100) + chars("c", 12, 100))) == [(10, "acb", 100)]
+    # a gap of exactly 3 points or a top exactly 3 points off stays in the word
+    assert _words(_as_chars(chars("ab", 10, 100) + [(23.0, 103.0, 28.0, "c")])) == [(10, "abc", 100)]
+    assert _words(_as_chars([])) == []
+
+
+def _chars_one_by_one(text, height: float) -> list[tuple[float, float, float, str]]:
+    """The page's drawn characters read one PDFium call at a time (the definition `_chars` must match)."""
+    out = []
+    x, y, box = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF()
+    for i in range(pdfium_c.FPDFText_CountChars(text)):
+        code = pdfium_c.FPDFText_GetUnicode(text, i)
+        if pdfium_c.FPDFText_IsGenerated(text, i) == 1 or not code or code in (0xFFFE, 0xFFFF):
+            continue
+        pdfium_c.FPDFText_GetLooseCharBox(text, i, box)
+        pdfium_c.FPDFText_GetCharOrigin(text, i, x, y)
+        out.append((x.value, height - box.top, box.right, chr(code)))
+    return out
+
+
+def _words_one_by_one(chars: list[tuple[float, float, float, str]]) -> list[tuple[float, str, float]]:
+    """pdfplumber's word clustering written out character by character (the definition `_words` must match)."""
+    tops = sorted({c[1] for c in chars})
+    line_of: dict[float, int] = {}
+    for i, top in enumerate(tops):
+        line_of[top] = line_of[tops[i - 1]] + (top > tops[i - 1] + 3.0) if i else 0
+    lines: dict[int, list] = {}
+    for c in chars:
+        lines.setdefault(line_of[c[1]], []).append(c)
+    words, spell = [], str.maketrans(LIGATURES)
+    for n in sorted(lines):
+        word: list = []
+        for c in [*sorted(lines[n], key=lambda c: c[0]), None]:
+            if word and (c is None or c[0] < word[-1][0] or c[0] > word[-1][2] + 3.0 or abs(c[1] - word[-1][1]) > 3.0):
+                words.append((min(w[0] for w in word), "".join(w[3] for w in word).translate(spell),
+                              min(w[1] for w in word)))
+                word = []
+            word.append(c)
+    return words
+
+
+def test_the_pages_characters_and_words_are_the_ones_pdfium_gives_one_call_at_a_time():
+    tip = dt.datetime(2026, 1, 10, 0, 30, tzinfo=UTC)
+    game = {"game_id": "g1", "tipoff_utc": tip, "away_team": "TOR", "home_team": "BOS"}
+    rows = [{"game": game, "team": "BOS", "player_name": f"Jusuf Nurkić{i}", "status": "Out",
+             "reason": "Injury/Illness - Knee"} for i in range(40)]
+    sim = ip.render_report(dt.datetime(2026, 1, 9, 22, 0, tzinfo=UTC), rows)
+    n = 0
+    for body in (HANDMADE.read_bytes(), sim):
+        pdf = pdfium.PdfDocument(body)
+        for page in pdf:
+            text, height = page.get_textpage(), page.get_height()
+            one_by_one = _chars_one_by_one(text, height)
+            got = _chars(text, height)
+            assert list(zip(got.x0.tolist(), got.top.tolist(), got.x1.tolist(), map(chr, got.code.tolist()),
+                            strict=True)) == one_by_one
+            assert sorted(_words(got)) == sorted(_words_one_by_one(one_by_one))
+            n += len(one_by_one)
+        pdf.close()
+    assert n > 3000  # the characters of 5 pages compared
 
 
 @pytest.mark.parametrize("body", [b"<html>maintenance</html>", HANDMADE.read_bytes()[:2000]])
@@ -182,7 +249,7 @@ def test_the_sims_seeded_faults_reach_the_report_a_503_then_an_unreadable_line(l
 
 
 def test_a_one_sided_out_is_a_conflict_and_an_updated_status_is_not():
-    from checks.definitions import injury_reports_conflict
+    from checks.injury_agreement import injury_reports_conflict
 
     bdl = _report([("a", "Out", 10), ("b", "Day-To-Day", 10), ("d", "Out", 10)])
     official = _report([("a", "Out", 17), ("b", "Out", 17)])
@@ -190,3 +257,25 @@ def test_a_one_sided_out_is_a_conflict_and_an_updated_status_is_not():
     assert not got.passed and got.offending["player_lookup"].to_list() == ["d"]
     assert got.extra["verdicts"] == {"agree": 1, "bdl_only": 1, "status_differs": 1}
     assert injury_reports_conflict(official, bdl.filter(pl.col("player_lookup") != "d")).passed
+
+
+def test_the_conflicts_of_a_range_by_day_are_each_days_own_result():
+    from checks.injury_agreement import injury_reports_conflict, injury_reports_conflict_by_day
+    from checks.per_day import ByDay
+
+    day2 = DAY + dt.timedelta(days=1)
+    bdl = pl.concat([_report([("a", "Out", 10), ("d", "Out", 10)]),
+                     _report([("a", "Out", 10), ("e", "Out", 10)]).with_columns(pl.lit(day2).alias("game_date"),
+                                                                               pl.lit("NYK").alias("team"))])
+    official = pl.concat([_report([("a", "Out", 17)]), _report([("x", "Out", 17)]).with_columns(pl.lit("NYK").alias("team")),
+                          _report([("b", "Out", 17)]).with_columns(pl.lit(day2).alias("game_date"))])  # day2: BOS only
+    days = [str(DAY), str(day2), str(day2 + dt.timedelta(days=1))]
+    by_day = injury_reports_conflict_by_day(official, bdl, days)
+    assert [d for d in days if not by_day[d].passed] == [str(DAY), str(day2)]
+    assert by_day[str(day2)].offending["player_lookup"].to_list() == ["b"]  # NYK's e: not a team of the day
+    split = ByDay(official, bdl)
+    for d in days:
+        one, got = injury_reports_conflict(*split.day(d)), by_day[d]
+        assert (got.passed, got.summary, got.n_offending, got.failing_dates, got.extra) == (
+            one.passed, one.summary, one.n_offending, one.failing_dates, one.extra)
+        assert got.offending.equals(one.offending)
