@@ -2,12 +2,16 @@
 
 The RSS is sampled every 0.2 s from /proc: the sum of the resident sets of the process and every
 descendant alive at that moment (LightGBM's threads are in the process; anything it forks is
-counted too). A sample can miss a spike shorter than the interval; the workers also report their
-own `ru_maxrss` (a per-process high-water mark) beside it.
+counted too). A descendant that shares its parent's memory is counted once: Python's `subprocess`
+starts a child with vfork, so until the child execs (Dagster starts `tail` and a log poller for each
+run's compute logs) /proc shows it with its parent's whole resident set (kcmp(2) KCMP_VM tells).
+A sample can miss a spike shorter than the interval; the workers also report their own `ru_maxrss`
+(a per-process high-water mark) beside it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import threading
@@ -35,13 +39,25 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
+_SYS_KCMP, _KCMP_VM = 312, 1  # x86_64
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def shares_memory(a: int, b: int) -> bool:
+    """Whether processes `a` and `b` have one address space (a vfork child and its parent before the
+    child execs). False when the kernel cannot say (no kcmp, no permission)."""
+    return _LIBC.syscall(_SYS_KCMP, a, b, _KCMP_VM, 0, 0) == 0
+
+
 def tree_rss_mb(pid: int) -> float:
-    """Resident MB of `pid` and all its descendants right now (0 when it is gone)."""
+    """Resident MB of `pid` and all its descendants right now (0 when it is gone), each address space
+    once."""
     kids = _children_map()
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()
-        todo.extend(kids.get(p, ()))
+        children = kids.get(p, ())
+        todo.extend(c for c in children if not shares_memory(p, c))
         try:
             with open(f"/proc/{p}/statm") as f:
                 total += int(f.read().split()[1]) * PAGE_MB

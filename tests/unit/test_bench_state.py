@@ -47,3 +47,28 @@ def test_no_materialization_gives_no_figure_and_no_index_is_a_clear_error(tmp_pa
     assert per_table_day(40_000, 2) == 20.0
     with pytest.raises(FileNotFoundError, match="no event index"):
         sqlite_table_days(tmp_path / "nothing")
+
+
+def test_the_tree_sampler_counts_a_child_once_unless_it_shares_its_parents_memory():
+    """bench/measure.py: a forked child has its own address space and counts; the process compared with
+    itself is one address space (what a vfork child is until it execs)."""
+    import os
+    import time
+
+    from bench.measure import shares_memory, tree_rss_mb
+
+    me = os.getpid()
+    assert shares_memory(me, me)
+    child = os.fork()
+    if child == 0:
+        time.sleep(5)
+        os._exit(0)
+    try:
+        time.sleep(0.2)
+        assert not shares_memory(me, child)
+        with open(f"/proc/{me}/statm") as f:
+            mine = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        assert tree_rss_mb(me) > mine * 1.5  # the child's copy-on-write pages are resident in it too
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
