@@ -2,10 +2,13 @@
 
 Every value for day D comes from games strictly before D and from line snapshots / injury reports
 taken strictly before D's tip-off (lessons 13 and 14, docs/architecture.md). The builder is range-aware: it takes
-many target dates at once and never loops over them in Python. Per-player and per-team states are
-computed once per game ("the player's form after game g"), then each (D, player) picks the latest state
-with a game date < D through `join_asof(..., allow_exact_matches=False)`. That strict as-of join is
-the leakage guard: a row on D or later can never be the state a D row sees, whatever the caller passes.
+many target dates at once. Per-player and per-team states are computed once per game over the whole
+history ("the player's form after game g", logic/feature_states.py), then each (D, player) picks the
+latest state with a game date < D through `join_asof(..., allow_exact_matches=False)`. That strict
+as-of join is the leakage guard: a row on D or later can never be the state a D row sees, whatever the
+caller passes. A row needs only those states and its own date's slate, lines and reports, so the
+target dates are built WINDOW_DAYS at a time and concatenated: the same rows as one pass over every
+date, with the joins of a month instead of a season in memory.
 
 Definitions (the contract's column comments are the short form):
 - Season scope: windows and season-to-date use only games of the slate game's `season_year`; at the
@@ -50,7 +53,8 @@ import datetime as dt
 import polars as pl
 
 from nba_assets import tables
-from nba_assets.history import SEASON_STAT_TYPES, SEASON_TYPES, TIMEZONE
+from nba_assets.history import TIMEZONE
+from nba_assets.logic.feature_states import TEAM_WINDOW, WINDOWS, listed_state, played_state, team_state
 from nba_assets.logic.game_lines import add_game_lines
 
 FEATURE_VERSION = "pf_v3"  # v3: game-line features (logic/game_lines.py); v2: roster fallbacks
@@ -59,10 +63,10 @@ HISTORY_DAYS = 190
 # A player unseen for a month is not on a rotation anyone prices; it also bounds a trade's ambiguity.
 ROSTER_DAYS = 30
 RECENT_DAYS = 7
+# Target dates built per pass (build_player_features): a month's slate, lines and reports at a time.
+WINDOW_DAYS = 30
 ROSTER_RECENT, ROSTER_INJURY, ROSTER_PROPS = "recent_games", "injury_report", "prop_lines"
 FALLBACK_MAX_QUALITY = 49.0  # below the prediction layer's MIN_QUALITY (50): predicted, never bet
-WINDOWS = (3, 5, 10)
-TEAM_WINDOW = 10
 # Weights of feature_quality_score: the player's own windows dominate; context and market complete it.
 QUALITY_WEIGHTS = {"player": 0.70, "opponent": 0.15, "line": 0.15}
 # Injury reports of a game whose tip-off is unknown count only if filed before noon ET (no NBA game
@@ -131,76 +135,6 @@ def slate_teams(slate: pl.DataFrame, target_dates: list[dt.date]) -> pl.DataFram
         sides.sort(["game_date", "team", "tipoff_utc", "game_id"], nulls_last=True)
         .unique(subset=["game_date", "team"], keep="first", maintain_order=True)
         .with_columns(pl.coalesce(pl.col("tipoff_utc"), noon_et).alias("cutoff_utc"))
-    )
-
-
-# ------------------------------------------------------------------------------------ player states
-def listed_state(player_games: pl.DataFrame) -> pl.DataFrame:
-    """Per listed row (DNPs included): the player's team, name and DNP share of his last 10 listed rows."""
-    season = [_PLAYER, "season_year"]
-    return (
-        player_games.sort([_PLAYER, "game_date", "game_id"])
-        .with_columns(
-            pl.col("dnp").cast(pl.Float64).rolling_mean(10, min_samples=1).over(season).alias("dnp_rate_l10")
-        )
-        .unique(subset=[_PLAYER, "game_date"], keep="last", maintain_order=True)
-        .select(
-            _PLAYER,
-            pl.col("game_date").alias("h_date"),
-            pl.col("season_year").alias("l_season"),
-            pl.col("team").alias("l_team"),
-            "player_name",
-            "dnp_rate_l10",
-        )
-    )
-
-
-def counts_in_season_stats(game_id: str = "game_id") -> pl.Expr:
-    """True for a game the league counts in season statistics (SEASON_STAT_TYPES: the regular season,
-    NBA Cup group and knockout games included), read from the NBA.com id's season-type digit. The Cup
-    final (6), playoffs (4) and play-in (5) are not; a game known only by its game_code is regular."""
-    digits = [d for d, kind in SEASON_TYPES.items() if kind in SEASON_STAT_TYPES]
-    nba_id = pl.col(game_id).str.contains(r"^\d{10}$")
-    return ~nba_id | pl.col(game_id).str.slice(2, 1).is_in(digits)
-
-
-def played_state(player_games: pl.DataFrame) -> pl.DataFrame:
-    """Per played game: the player's season form after that game (windows over played games only)."""
-    season = [_PLAYER, "season_year"]
-    played = player_games.filter(~pl.col("dnp") & (pl.col("minutes") > 0)).sort([_PLAYER, "game_date", "game_id"])
-
-    def roll_sum(col: str | pl.Expr, n: int) -> pl.Expr:
-        expr = pl.col(col) if isinstance(col, str) else col
-        return expr.cast(pl.Float64).rolling_sum(n, min_samples=1).over(season)
-
-    x = pl.int_range(pl.len()).over(season).cast(pl.Float64)  # game index within the season
-    y = pl.col("points").cast(pl.Float64)
-    n10 = (x + 1).clip(upper_bound=10.0)
-    sx, sy, sxy, sxx = roll_sum(x, 10), roll_sum(y, 10), roll_sum(x * y, 10), roll_sum(x * x, 10)
-    denom = n10 * sxx - sx * sx
-    minutes10 = roll_sum("minutes", 10)
-    points10 = roll_sum("points", 10)
-    counted = counts_in_season_stats()
-    return (
-        played.with_columns(
-            *[y.rolling_mean(n, min_samples=1).over(season).alias(f"pts_l{n}") for n in WINDOWS],
-            y.rolling_std(10, min_samples=2).over(season).alias("pts_std_l10"),
-            pl.when(denom > 0).then((n10 * sxy - sx * sy) / denom).alias("pts_trend_l10"),
-            pl.col("minutes").rolling_mean(5, min_samples=1).over(season).alias("min_l5"),
-            pl.col("minutes").rolling_mean(10, min_samples=1).over(season).alias("min_l10"),
-            pl.when(minutes10 > 0)
-            .then((roll_sum("fga", 10) + 0.44 * roll_sum("fta", 10) + roll_sum("tov", 10)) / minutes10)
-            .alias("usage_proxy_l10"),
-            pl.when(points10 > 0).then(roll_sum("ftm", 10) / points10).alias("ft_share_l10"),
-            # Season-to-date counts what the league's season statistics count (counts_in_season_stats).
-            (y * counted).cum_sum().over(season).alias("cum_pts"),
-            counted.cast(pl.Int64).cum_sum().over(season).alias("cum_games"),
-            # Across seasons: the 7-day load counts are differences of these totals.
-            pl.int_range(1, pl.len() + 1).over(_PLAYER).alias("cum_games_all"),
-            pl.col("minutes").cum_sum().over(_PLAYER).alias("cum_min_all"),
-        )
-        .unique(subset=[_PLAYER, "game_date"], keep="last", maintain_order=True)
-        .rename({"game_date": "h_date", "season_year": "p_season"})
     )
 
 
@@ -316,26 +250,6 @@ def add_form(rows: pl.DataFrame, played: pl.DataFrame) -> pl.DataFrame:
 
 
 # -------------------------------------------------------------------------------------- team context
-def team_state(team_games: pl.DataFrame) -> pl.DataFrame:
-    """Per team-game: the team's last-10 points allowed, defensive rating and pace this season."""
-    season = ["team", "season_year"]
-    return (
-        team_games.sort(["team", "game_date", "game_id"])
-        .with_columns(
-            pl.col("points_against").cast(pl.Float64).rolling_mean(TEAM_WINDOW, min_samples=1).over(season)
-            .alias("pts_allowed_l10"),
-            pl.col("def_rating").rolling_mean(TEAM_WINDOW, min_samples=1).over(season).alias("def_rating_l10"),
-            pl.col("pace").rolling_mean(TEAM_WINDOW, min_samples=1).over(season).alias("pace_l10"),
-            pl.int_range(1, pl.len() + 1).over(season).clip(upper_bound=TEAM_WINDOW).alias("n_l10"),
-        )  # fmt: skip
-        .unique(subset=["team", "game_date"], keep="last", maintain_order=True)
-        .select(
-            "team", pl.col("game_date").alias("h_date"), pl.col("season_year").alias("t_season"),
-            "pts_allowed_l10", "def_rating_l10", "pace_l10", "n_l10",
-        )  # fmt: skip
-    )
-
-
 def add_team_context(rows: pl.DataFrame, teams: pl.DataFrame) -> pl.DataFrame:
     """Own team's pace and the opponent's allowed points, defensive rating and pace (last 10, < D)."""
     own = teams.select("team", "h_date", pl.col("t_season").alias("own_season"), pl.col("pace_l10").alias("own_pace"))
@@ -457,27 +371,51 @@ def build_player_features(
     players' last known team; `player_games` when not given. `game_lines`: raw/game_lines rows
     (logic/game_lines.py; none given: the game-line columns are null).
     """
-    schema = TABLE.empty().schema
     if not target_dates:
         return TABLE.empty()
-    targets = _targets(target_dates)
-    dates = targets["game_date"].implode()
-    last_day = targets["game_date"].max()
+    last_day = max(target_dates)
     # Rows on/after the last target can never be used; dropping them early only saves work.
     history = player_games.filter(pl.col("game_date") < last_day)
-    teams = slate_teams(slate, target_dates)
-    listed = listed_state(history)
-    played = played_state(history)
+    listed, played = listed_state(history), played_state(history)
+    roster_rows = history if roster_history is None else roster_history.filter(pl.col("game_date") < last_day)
+    states = {
+        "listed": listed,
+        "played": played,
+        "listed_all": listed if roster_history is None else listed_state(roster_rows),
+        "teams": team_state(team_games.filter(pl.col("game_date") < last_day)),
+    }
+    del history, roster_rows
+    # One window's slate, lines and reports at a time (module docstring): a month's joins, not a season's.
+    # A date without a game on the slate has no rows, so the windows hold game days only.
+    playing = set(slate["game_date"].to_list())
+    days = sorted(d for d in set(target_dates) if d in playing)
+    parts = [
+        _window_rows(days[i : i + WINDOW_DAYS], states, slate, injuries, prop_lines, game_lines)
+        for i in range(0, len(days), WINDOW_DAYS)
+    ]
+    return pl.concat(parts, how="vertical").sort(["game_date", _PLAYER]) if parts else TABLE.empty()
 
-    rows = slate_players(targets, listed, teams).with_columns(pl.lit(ROSTER_RECENT).alias("roster_source"))
+
+def _window_rows(
+    target_dates: list[dt.date],
+    states: dict[str, pl.DataFrame],
+    slate: pl.DataFrame,
+    injuries: pl.DataFrame,
+    prop_lines: pl.DataFrame,
+    game_lines: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """build_player_features's rows of some target dates (cast to the contract, unsorted)."""
+    targets = _targets(target_dates)
+    dates = targets["game_date"].implode()
+    teams = slate_teams(slate, target_dates)
+    rows = slate_players(targets, states["listed"], teams).with_columns(pl.lit(ROSTER_RECENT).alias("roster_source"))
     day_injuries = injuries.filter(pl.col("game_date").is_in(dates))
     lines = consensus_lines(prop_lines.filter(pl.col("game_date").is_in(dates)), teams)
-    roster_rows = history if roster_history is None else roster_history.filter(pl.col("game_date") < last_day)
-    extra = roster_fallback(targets, listed_state(roster_rows), teams, day_injuries, lines, rows)
+    extra = roster_fallback(targets, states["listed_all"], teams, day_injuries, lines, rows)
     rows = pl.concat([rows, extra.select(rows.columns)], how="vertical_relaxed")
-    rows = add_form(rows, played)
-    rows = add_team_context(rows, team_state(team_games.filter(pl.col("game_date") < last_day)))
-    rows = add_injuries(rows, players_out(day_injuries, teams, played))
+    rows = add_form(rows, states["played"])
+    rows = add_team_context(rows, states["teams"])
+    rows = add_injuries(rows, players_out(day_injuries, teams, states["played"]))
     rows = add_lines(rows, lines)
     spreads = tables.GAME_LINES.empty() if game_lines is None else game_lines
     rows = add_game_lines(rows, spreads.filter(pl.col("game_date").is_in(dates)), teams)
@@ -489,7 +427,7 @@ def build_player_features(
         .alias("feature_quality_score"),
         pl.lit(FEATURE_VERSION).alias("feature_version"),
     )
-    return rows.select([pl.col(c).cast(t) for c, t in schema.items()]).sort(["game_date", _PLAYER])
+    return rows.select([pl.col(c).cast(t) for c, t in TABLE.empty().schema.items()])
 
 
 __all__ = ["FEATURE_VERSION", "HISTORY_DAYS", "ROSTER_DAYS", "build_player_features"]

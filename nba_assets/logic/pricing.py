@@ -36,6 +36,7 @@ LINES_SCHEMA = {
 PICK_SCHEMA = {"pick_book": pl.Utf8, "pick_line": pl.Float64, "pick_price": pl.Int64}
 GAME = ["game_date", "home_team", "away_team"]
 MOMENT = ["game_id", "created_at", "player_lookup"]
+CLOSING_WINDOW_DAYS = 30  # game days priced per pass by closing_lines (memory)
 
 
 def payout(price: pl.Expr) -> pl.Expr:
@@ -115,12 +116,20 @@ def pick_exprs() -> list[pl.Expr]:
 
 def closing_lines(prop_lines: pl.DataFrame, games: pl.DataFrame) -> pl.DataFrame:
     """(game_id, player_lookup, closing_line): the consensus of each book's last pre-tip snapshot.
-    `games`: game_id, game_date, home_team, away_team, tipoff_utc (games without a tip-off: none)."""
+    `games`: game_id, game_date, home_team, away_team, tipoff_utc (games without a tip-off: none).
+
+    A game's closing lines need only its own day's snapshots, so a range is priced CLOSING_WINDOW_DAYS
+    game days at a time: the snapshot joins of a month in memory, not a season's."""
     points = games.filter(pl.col("tipoff_utc").is_not_null()).select(
         "game_id", *GAME, pl.col("tipoff_utc").cast(_UTC), pl.col("tipoff_utc").cast(_UTC).alias("created_at")
     )
-    at_tip = lines_asof(prop_lines, points)
-    return at_tip.select("game_id", "player_lookup", pl.col("consensus_line").alias("closing_line"))
+    parts = [pl.DataFrame(schema={"game_id": pl.Utf8, "player_lookup": pl.Utf8, "closing_line": pl.Float64})]
+    days = points["game_date"].unique().sort() if prop_lines.height else points["game_date"].clear()
+    for i in range(0, len(days), CLOSING_WINDOW_DAYS):
+        window = pl.col("game_date").is_in(days.slice(i, CLOSING_WINDOW_DAYS).implode())
+        offers = book_offers(prop_lines.filter(window), points.filter(window))
+        parts.append(offers.group_by(MOMENT).agg(pl.col("latest").median().alias("closing_line")).drop("created_at"))
+    return pl.concat(parts)
 
 
 def clv_expr() -> pl.Expr:

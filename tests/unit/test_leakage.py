@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from nba_assets import tables
+from nba_assets.logic import features as feature_logic
 from nba_assets.logic.analytics import build_team_game_summary
 from nba_assets.logic.features import HISTORY_DAYS, build_player_features
 from tests.unit.test_features import frame, pg, prop, synthetic_league, valid
@@ -155,3 +156,47 @@ def test_range_call_equals_daily_calls_with_the_daily_window(league):
 
     assert ranged.height > 1000
     assert_identical(ranged, pl.concat([daily(d) for d in dates]))
+
+
+def game_lines_for(slate: pl.DataFrame) -> pl.DataFrame:
+    """raw/game_lines rows for every game of `slate`: two books, an opening and a later snapshot."""
+    rows = []
+    for g in slate.iter_rows(named=True):
+        for k, book in enumerate(("fanduel", "draftkings")):
+            for hours, move in ((20, 0.0), (2, 1.0)):
+                rows.append({
+                    "game_date": g["game_date"], "event_id": g["game_id"], "commence_time": g["tipoff_utc"],
+                    "home_team": g["home_team"], "away_team": g["away_team"], "bookmaker": book,
+                    "snapshot_ts": g["tipoff_utc"] - dt.timedelta(hours=hours), "home_spread": -3.5 + k + move,
+                    "home_spread_price": -110.0, "away_spread_price": -110.0, "total": 220.5 + move,
+                    "over_price": -110.0, "under_price": -110.0, "minutes_before_tip": hours * 60.0,
+                    "landing_file": "f",
+                })  # fmt: skip
+    return pl.DataFrame(rows, schema=tables.GAME_LINES.empty().schema)
+
+
+def test_a_range_built_in_windows_equals_one_pass_over_every_date(league, monkeypatch):
+    """The builder takes WINDOW_DAYS target dates at a time (memory): windows of any size give the
+    rows of one pass over the range, byte for byte, roster fallbacks, injuries and game lines included."""
+    dates = [START + dt.timedelta(days=k) for k in range(N_DAYS)]
+    # A player listed once on the first day and priced 40 days later: a prop-lines roster fallback
+    # row, which needs his last known team from before every later window.
+    late = league["slate"].filter(pl.col("game_date") >= START + dt.timedelta(days=40)).row(0, named=True)
+    home, away, when = late["home_team"], late["away_team"], late["game_date"]
+    ghost_games = frame([pg(START, "ghostp", home, away, dnp=True, points=0)], tables.PLAYER_GAME_SUMMARY.label)
+    ghost_lines = frame([prop(when, home, away, "ghostp", "fanduel", 12.5, 90)], tables.PROP_LINES.label)
+    player_games = pl.concat([league["player_games"], ghost_games])
+    inputs = league | {
+        "player_games": player_games,
+        "roster_history": player_games,
+        "prop_lines": pl.concat([league["prop_lines"], ghost_lines]),
+        "game_lines": game_lines_for(league["slate"]),
+    }
+    monkeypatch.setattr(feature_logic, "WINDOW_DAYS", N_DAYS)
+    whole = valid(build_player_features(**inputs, target_dates=dates))
+    assert whole.height > 1000 and whole["implied_team_total"].is_not_null().sum() > 1000
+    assert whole["teammates_out"].sum() > 0 and whole["consensus_line"].is_not_null().sum() > 100
+    assert set(whole["roster_source"]) == {"recent_games", "injury_report", "prop_lines"}
+    for size in (3, 30):
+        monkeypatch.setattr(feature_logic, "WINDOW_DAYS", size)
+        assert_identical(build_player_features(**inputs, target_dates=dates), whole)

@@ -110,6 +110,30 @@ def test_grades_are_at_the_line_and_price_taken(rec, pick_line, price, points, o
     assert graded["profit_units"][0] == profit
 
 
+def test_closing_lines_of_a_range_priced_in_windows_are_each_games_consensus_at_tip_off(monkeypatch):
+    """closing_lines prices CLOSING_WINDOW_DAYS game days at a time (memory): every game of a 9-day
+    range gets the consensus at its own tip-off, as lines_asof computes it, and nothing of another day."""
+    games, snaps = [], []
+    for k in range(9):
+        day_k, tip = D + dt.timedelta(days=k), TIP + dt.timedelta(days=k)
+        games.append({"game_id": f"g{k}", "game_date": day_k, "home_team": "BOS", "away_team": "NYK", "tipoff_utc": tip})
+        for player in ("p", "q"):
+            for book, move in (("b1", 0.0), ("b2", 1.0), ("b3", 3.0)):
+                for before, extra in ((5 * H, 0.0), (0.5 * H, 1.0), (-0.5 * H, 9.0)):  # the last: in-game
+                    ts = tip - before
+                    snaps.append(snapshot(player, 15.5 + k + move + extra, ts, book) | {
+                        "game_date": day_k, "commence_time": tip, "minutes_before_tip": before / dt.timedelta(minutes=1)})
+    games = pl.DataFrame(games, schema={c: POINT.schema[c] for c in ("game_id", *pricing.GAME, "tipoff_utc")})
+    at_tip = pricing.lines_asof(lines(snaps), games.with_columns(created_at=pl.col("tipoff_utc"))).select(
+        "game_id", "player_lookup", closing_line="consensus_line")
+    assert at_tip.height == 18 and at_tip["closing_line"].n_unique() == 9  # each day its own close
+    for size in (1, 4, 30):
+        monkeypatch.setattr(pricing, "CLOSING_WINDOW_DAYS", size)
+        got = pricing.closing_lines(lines(snaps), games)
+        assert got.sort("game_id", "player_lookup").equals(at_tip.sort("game_id", "player_lookup"))
+    assert pricing.closing_lines(lines([]), games).height == 0
+
+
 def test_closing_line_is_the_last_pre_tip_consensus_and_clv_is_signed_for_the_side():
     snaps = [
         offer("b1", 19.5, -110, -110, ts=TIP - 5 * H), offer("b1", 21.5, -110, -110, ts=TIP - 0.5 * H),
