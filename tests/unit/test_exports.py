@@ -263,6 +263,40 @@ def test_documents_valid_names_the_path_and_the_field():
     assert any(e.startswith("games/0/players/0/pick") for e in errors)
 
 
+def _mutations(doc: dict) -> list[dict]:
+    """Copies of a valid tonight document, each broken (or not) in one way the schema may care about."""
+    def changed(fn) -> dict:
+        copy = json.loads(json.dumps(doc))
+        fn(copy)
+        return copy
+    player = lambda d: d["games"][0]["players"][0]  # noqa: E731
+    return [changed(fn) for fn in (
+        lambda d: d.pop("as_of"),
+        lambda d: d.update(game_date="2025-13-40"),
+        lambda d: d.update(game_date="２０２５-12-10"),  # full-width digits: Python's \d takes them
+        lambda d: d.update(as_of="2025-12-10 18:00:00"),
+        lambda d: d.update(as_of="2025-12-10T25:61:00Z"),
+        lambda d: d.update(schema_version=True),
+        lambda d: d.update(unexpected=1),
+        lambda d: player(d)["pick"].update(side="SIDEWAYS"),
+        lambda d: player(d).update(player_lookup="Anna Smith"),
+        lambda d: d["games"][0].update(players="none"),
+        lambda d: None,  # unchanged: valid
+    )]  # fmt: skip
+
+
+def test_compiled_validator_passes_only_what_jsonschema_passes():
+    # the schema check trusts the compiled validator's "valid" and asks jsonschema for the errors otherwise:
+    # identical results need every document jsonschema rejects to be rejected by the compiled one too.
+    doc = json.loads(encode.encode(slate.tonight(D, preds([{}]), GAMES, "alpha")))
+    docs = _mutations(doc)
+    slow = [not list(rules.validator("tonight").iter_errors(d)) for d in docs]
+    fast = [rules.fast_validator("tonight").is_valid(d) for d in docs]
+    assert slow[-1] and fast[-1] and sum(slow) < len(docs) - 5  # the mutations do break the document
+    assert all(s for s, f in zip(slow, fast, strict=True) if f), list(zip(slow, fast, strict=True))
+    assert [bool(rules.schema_errors(d)) for d in docs] == [not s for s in slow]
+
+
 def test_results_complete_the_morning_after():
     doc = record.results(D, grades([{}]), GAMES, "alpha", set())
     assert not rules.results_complete(D, json.loads(encode.encode(doc)), 1).passed  # game 2 final, not graded
