@@ -147,6 +147,25 @@ def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champion
     assert doc["as_of"] == "2025-12-10T17:00:00Z"
 
 
+def test_tonight_orders_players_and_systems_whatever_the_rows_order():
+    later = MADE + dt.timedelta(minutes=30)
+    frame = preds([
+        {"player_lookup": "zed", "system_id": "gamma", "created_at": later, "pick_book": "bookG"},
+        {"player_lookup": "zed", "system_id": "alpha", "pick_book": "bookA"},
+        {"player_lookup": "anna", "system_id": "gamma", "recommendation": "PASS"},
+        {"game_id": "0022500003", "player_lookup": "cyd", "tipoff_utc": TIP + dt.timedelta(hours=3)},
+    ])  # fmt: skip
+    doc = valid(slate.tonight(D, frame, GAMES, "gamma"))
+    players = {p["player_lookup"]: p for g in doc["games"] for p in g["players"]}
+    assert [p["player_lookup"] for p in doc["games"][0]["players"]] == ["anna", "zed"]
+    assert [p["system_id"] for p in players["zed"]["predictions"]] == ["alpha", "gamma"]
+    assert players["zed"]["last_refreshed"] == "2025-12-10T15:30:00Z" and players["zed"]["line"]["best"]["book"] == "bookG"
+    assert players["anna"]["pick"] is None  # the champion passed
+    assert players["cyd"]["pick"] is None and players["cyd"]["line"]["best"]["book"] == "bookA"  # no champion row
+    # a game with lined players but no schedule row: its tip-off from the predictions, listed last
+    assert doc["games"][-1]["game_id"] == "0022500003" and doc["games"][-1]["tipoff_utc"] == "2025-12-11T03:30:00Z"
+
+
 def test_an_empty_slate_is_a_valid_document():
     doc = valid(slate.tonight(D, preds([]).clear(), GAMES.clear(), None))
     assert doc["games"] == [] and doc["as_of"] is None
