@@ -30,24 +30,26 @@ def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
-    """The record of graded picks (fields.graded rows with a side): counts, hit rate (pushes
-    excluded), ROI per unit at the price taken and at -110 (over wins and losses), mean CLV, Brier of
-    p_over and MAE over the rows that have them. One pass over the picks (a leaderboard computes
-    this per system, window and day)."""
-    if picks.height == 0:
-        return {"picks": 0, "wins": 0, "losses": 0, "pushes": 0, "hit_rate": None, "roi_at_price": None,
-                "roi_at_110": None, "units_at_price": None, "units_at_110": 0.0, "clv": None}  # fmt: skip
+def _record_exprs() -> dict[str, pl.Expr]:
+    """graded_record's aggregates over the rows with a side and a result (the mask is in each expression,
+    so one select also carries _metrics' aggregates over every row)."""
     out = pl.col("outcome")
-    decided = out.is_in(DECIDED)
+    counted = pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"])
+    decided = counted & out.is_in(DECIDED)
     priced = decided & pl.col(f.PROFIT_UNITS).is_not_null()
-    r = picks.filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"])).select(
-        picks=pl.len(), wins=(out == "WIN").sum(), losses=(out == "LOSS").sum(),
+    return dict(
+        picks=counted.sum(), wins=(counted & (out == "WIN")).sum(), losses=(counted & (out == "LOSS")).sum(),
         roi_at_price=_mean(f.PROFIT_UNITS, decided), roi_at_110=_mean("profit_at_110", decided),
         n_priced=priced.sum(), units_at_price=pl.col(f.PROFIT_UNITS).filter(priced).sum(),
-        units_at_110=pl.col("profit_at_110").filter(decided).sum(), clv=_mean(f.CLV, pl.lit(True)),
-    ).row(0, named=True)  # fmt: skip
+        units_at_110=pl.col("profit_at_110").filter(decided).sum(), clv=_mean(f.CLV, counted),
+    )  # fmt: skip
+
+
+def _record(r: dict[str, Any]) -> dict[str, Any]:
     picks_n, wins, losses = int(r["picks"]), int(r["wins"]), int(r["losses"])
+    if picks_n == 0:
+        return {"picks": 0, "wins": 0, "losses": 0, "pushes": 0, "hit_rate": None, "roi_at_price": None,
+                "roi_at_110": None, "units_at_price": None, "units_at_110": 0.0, "clv": None}  # fmt: skip
     return {
         "picks": picks_n, "wins": wins, "losses": losses, "pushes": picks_n - wins - losses,
         "hit_rate": wins / (wins + losses) if wins + losses else None,
@@ -57,18 +59,28 @@ def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
+    """The record of graded picks (fields.graded rows with a side): counts, hit rate (pushes
+    excluded), ROI per unit at the price taken and at -110 (over wins and losses), mean CLV, Brier of
+    p_over and MAE over the rows that have them. One pass over the picks (a leaderboard computes
+    this per system, window and day)."""
+    if picks.height == 0:
+        return _record({"picks": 0, "wins": 0, "losses": 0})
+    return _record(picks.select(**_record_exprs()).row(0, named=True))
+
+
 def _metrics(grades: pl.DataFrame) -> dict[str, Any]:
     """graded_record plus MAE (every row where the player played) and Brier of p_over (lined rows
-    that were not a push)."""
-    rec = graded_record(grades)
+    that were not a push), in one select."""
+    if grades.height == 0:
+        return {**graded_record(grades), "mae": None, "brier": None}
     actual, line = pl.col("actual_points").cast(pl.Float64), pl.col("line")
     brier_rows = actual.is_not_null() & line.is_not_null() & pl.col("p_over").is_not_null() & (actual != line)
-    extra = grades.select(
-        mae=_mean("absolute_error", pl.lit(True)),
+    r = grades.select(
+        **_record_exprs(), mae=_mean("absolute_error", pl.lit(True)),
         brier=((pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2).filter(brier_rows).mean(),
-    ).row(0, named=True)
-    rec["mae"], rec["brier"] = _float(extra["mae"]), _float(extra["brier"])
-    return rec
+    ).row(0, named=True)  # fmt: skip
+    return {**_record(r), "mae": _float(r["mae"]), "brier": _float(r["brier"])}
 
 
 def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: str | None,
