@@ -86,8 +86,13 @@ class History:
         self.graded = f.graded(self.grades)  # once: every day of a range filters it
         self.by_day = record.GradedByDay(self.graded)  # every day's season before it is a slice of this
         self.graded_days = sorted(self.graded["game_date"].unique().to_list())
+        # every day's champion by one as-of join, not one per day and document (each day's is independent)
+        self._looked_up = {*days, *self.graded_days}
+        self._champion_of = f.champions_by_day(self.champions, sorted(self._looked_up))
 
     def champion(self, day: dt.date) -> str | None:
+        if day in self._looked_up:
+            return self._champion_of.get(day)
         return f.champion_of(self.champions, day)
 
     def champion_picks(self, day: dt.date) -> pl.DataFrame:
@@ -101,7 +106,8 @@ class History:
 
     def champions_before(self, day: dt.date, since: dt.date | None = None) -> dict[dt.date, str]:
         """{graded day before `day` (and from `since`): its champion}."""
-        return f.champions_by_day(self.champions, [d for d in self.graded_days if d < day and (since is None or d >= since)])
+        return {d: self._champion_of[d] for d in self.graded_days
+                if d < day and (since is None or d >= since) and d in self._champion_of}  # fmt: skip
 
 
 @_export_asset(

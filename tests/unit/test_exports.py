@@ -122,6 +122,37 @@ def test_best_bets_rule_edge_probability_one_per_game_and_at_most_n():
 
 
 # ---------------------------------------------------------------------------------------- tonight
+class _Reader:
+    """A LakeReader's rows/has over frames in memory (game_date bounds, columns)."""
+
+    def __init__(self, frames: dict):
+        self.frames = frames
+
+    def has(self, table) -> bool:
+        return table.key in self.frames
+
+    def rows(self, table, *, since=None, before=None, columns=None) -> pl.DataFrame:
+        frame = self.frames[table.key]
+        day = pl.col("game_date")
+        frame = frame.filter((day >= since) if since else pl.lit(True), (day < before) if before else pl.lit(True))
+        return frame.select(columns) if columns else frame
+
+
+def test_a_ranges_history_names_each_days_champion_as_champion_of_does():
+    from nba_assets.exports import History
+
+    days = [D + dt.timedelta(days=i) for i in range(-4, 3)]
+    champions = pl.DataFrame({"game_date": [D - dt.timedelta(days=3), D], "champion": ["beta", "alpha"]})
+    g = grades([{"game_date": d, "system_id": s} for d in days[:-1] for s in ("alpha", "beta")])
+    history = History(_Reader({tables.PREDICTION_GRADES.key: g, tables.CHAMPION.key: champions}), days[3:])  # graded days before the range too
+    for day in [D - dt.timedelta(days=9), *days, D + dt.timedelta(days=5)]:  # in the range and not
+        assert history.champion(day) == fields.champion_of(champions, day), day
+        graded = [d for d in days[:-1] if d < day]
+        assert history.champions_before(day) == fields.champions_by_day(champions, graded)
+    assert history.champion(days[0]) is None and history.champion(D) == "alpha"
+    assert list(history.champions_before(D + dt.timedelta(days=2), since=D)) == [D, D + dt.timedelta(days=1)]
+
+
 def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champions_side():
     frame = preds([
         {}, {"system_id": "beta", "recommendation": "UNDER", "predicted_points": 18.0, "p_over": 0.4, "pick_book": "bookB",
