@@ -258,6 +258,11 @@ def test_a_range_reads_each_days_season_as_a_slice_of_rows_sorted_once_with_the_
     assert index.between(index.rows, D + dt.timedelta(days=1), D + dt.timedelta(days=9)).height == 0  # after every row
     assert index.between(index.system("beta"), D - dt.timedelta(days=40), D).height == 3
     assert index.system("gamma").height == 0  # a system with no graded rows
+    for lo, hi in ((D - dt.timedelta(days=40), D), (D - dt.timedelta(days=3), D + dt.timedelta(days=1)), (D, D)):
+        for s in ("alpha", "beta", "gamma"):  # a window by bisection is the same rows as between
+            assert index.system_between(s, lo, hi).equals(index.between(index.system(s), lo, hi))
+    assert index.system_between("beta", D - dt.timedelta(days=3), D)["game_date"].to_list() == \
+        [D - dt.timedelta(days=3), D - dt.timedelta(days=2)]
     by_day = {D - dt.timedelta(days=n): "alpha" for n in (10, 3, 2, 1)}
     for day in (D, D - dt.timedelta(days=2), D + dt.timedelta(days=30)):
         assert encode.encode(record.leaderboard(day, index, "alpha", by_day, fields.graded(g.head(0)))) == \
