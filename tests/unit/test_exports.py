@@ -247,6 +247,24 @@ def test_leaderboard_windows_count_only_days_before_the_slate_and_the_champions_
     assert record.season_start(dt.date(2026, 3, 1)) == dt.date(2025, 8, 1)
 
 
+def test_each_leaderboard_window_is_the_record_of_its_own_rows():
+    rows = [{"game_date": D - dt.timedelta(days=n), "outcome": o, "player_lookup": f"p{n}", "absolute_error": e,
+             "actual_points": a, "p_over": p, "profit_units": u}
+            for n, o, e, a, p, u in ((40, "WIN", 1.0, 25, 0.6, 0.9), (20, "LOSS", 3.0, 19, 0.7, -1.0),
+                                     (9, "PUSH", 2.0, 20, 0.5, None), (8, "WIN", 5.5, 30, 0.8, 0.95))]  # fmt: skip
+    g = fields.graded(grades(rows))
+    doc = record.leaderboard(D, g, "alpha", {}, g.head(0))
+    alpha = doc["systems"][0]
+    empty = {**record.graded_record(g.head(0)), "mae": None, "brier": None}
+    assert alpha["last_7_days"] == empty  # no row in the last 7 days
+    for window, days in (("last_30_days", 30), ("season", 400)):
+        mine = g.filter(pl.col("game_date") >= D - dt.timedelta(days=days))
+        lined = mine.filter(pl.col("actual_points").cast(pl.Float64) != pl.col("line"))
+        brier = ((lined["p_over"] - (lined["actual_points"] > lined["line"]).cast(pl.Float64)) ** 2).mean()
+        assert alpha[window] == {**record.graded_record(mine), "mae": mine["absolute_error"].mean(), "brier": brier}
+    assert alpha["last_30_days"]["picks"] == 3 and alpha["season"]["pushes"] == 1
+
+
 def test_a_range_reads_each_days_season_as_a_slice_of_rows_sorted_once_with_the_same_documents():
     rows = [{"game_date": D - dt.timedelta(days=n), "outcome": o, "player_lookup": f"p{n}", "system_id": sid}
             for n, o, sid in ((0, "LOSS", "alpha"), (40, "WIN", "beta"), (1, "WIN", "alpha"), (3, "LOSS", "beta"),

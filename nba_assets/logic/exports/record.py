@@ -31,11 +31,12 @@ def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _record_exprs() -> dict[str, pl.Expr]:
-    """graded_record's aggregates over the rows with a side and a result (the mask is in each expression,
-    so one select also carries _metrics' aggregates over every row)."""
+def _record_exprs(within: pl.Expr | None = None) -> dict[str, pl.Expr]:
+    """graded_record's aggregates over the rows with a side and a result (and `within`): the mask is in
+    each expression, so one select also carries _metrics' aggregates and other windows' records."""
     out = pl.col("outcome")
     counted = pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"])
+    counted = counted if within is None else within & counted
     decided = counted & out.is_in(DECIDED)
     priced = decided & pl.col(f.PROFIT_UNITS).is_not_null()
     return dict(
@@ -70,18 +71,28 @@ def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
     return _record(picks.select(**_record_exprs()).row(0, named=True))
 
 
-def _metrics(grades: pl.DataFrame) -> dict[str, Any]:
-    """graded_record plus MAE (every row where the player played) and Brier of p_over (lined rows
-    that were not a push), in one select."""
-    if grades.height == 0:
-        return {**graded_record(grades), "mae": None, "brier": None}
+def _metrics_exprs(within: pl.Expr | None = None) -> dict[str, pl.Expr]:
+    """_metrics' aggregates over the rows `within` holds (every row when None)."""
     actual, line = pl.col("actual_points").cast(pl.Float64), pl.col("line")
     brier_rows = actual.is_not_null() & line.is_not_null() & pl.col("p_over").is_not_null() & (actual != line)
-    r = grades.select(
-        **_record_exprs(), mae=_mean("absolute_error", pl.lit(True)),
-        brier=((pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2).filter(brier_rows).mean(),
-    ).row(0, named=True)  # fmt: skip
-    return {**_record(r), "mae": _float(r["mae"]), "brier": _float(r["brier"])}
+    return {**_record_exprs(within), "mae": _mean("absolute_error", pl.lit(True) if within is None else within),
+            "brier": ((pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2).filter(
+                brier_rows if within is None else within & brier_rows).mean()}  # fmt: skip
+
+
+def _windows(grades: pl.DataFrame, since: dict[str, dt.date | None]) -> dict[str, dict[str, Any]]:
+    """{name: graded_record plus MAE (every row where the player played) and Brier of p_over (lined rows
+    that were not a push) of `grades`' rows from its day on (every row when None)}, in one select."""
+    if grades.height == 0:
+        return {name: {**graded_record(grades), "mae": None, "brier": None} for name in since}
+    exprs = {f"{name}:{k}": e for name, lo in since.items()
+             for k, e in _metrics_exprs(None if lo is None else pl.col("game_date") >= lo).items()}  # fmt: skip
+    r = grades.select(**exprs).row(0, named=True)
+    out = {}
+    for name in since:
+        mine = {k.split(":", 1)[1]: v for k, v in r.items() if k.split(":", 1)[0] == name}
+        out[name] = {**_record(mine), "mae": _float(mine["mae"]), "brier": _float(mine["brier"])}
+    return out
 
 
 def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: str | None,
@@ -154,14 +165,11 @@ def leaderboard(day: dt.date, grades: pl.DataFrame | GradedByDay, champion: str 
     start = season_start(day)
     index = grades if isinstance(grades, GradedByDay) else GradedByDay(grades)
     season = index.between(index.rows, start, day)
-    systems = sorted(set(season["system_id"].to_list()) | ({champion} if champion else set()))
-    table = []
-    for s in systems:
-        entry: dict[str, Any] = {"system_id": s, "champion": s == champion}
-        for name, days in WINDOWS:
-            rows = index.system_between(s, start if days is None else max(start, day - dt.timedelta(days=days)), day)
-            entry[name] = _metrics(rows)
-        table.append(entry)
+    systems = sorted(set(season["system_id"].unique().to_list()) | ({champion} if champion else set()))
+    # every window is a tail of the season's rows: one select per system carries the three
+    since = {name: None if days is None else max(start, day - dt.timedelta(days=days)) for name, days in WINDOWS}
+    table = [{"system_id": s, "champion": s == champion, **_windows(index.system_between(s, start, day), since)}
+             for s in systems]  # fmt: skip
     return {
         "schema_version": SCHEMA_VERSION, "document": "leaderboard", "game_date": day, "season_start": start,
         "as_of": season["created_at"].max() if season.height else None,
