@@ -31,27 +31,24 @@ def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _record_exprs(within: pl.Expr | None = None) -> dict[str, pl.Expr]:
-    """graded_record's aggregates over the rows with a side and a result (and `within`): the mask is in
-    each expression, so one select also carries _metrics' aggregates and other windows' records."""
-    out = pl.col("outcome")
-    counted = pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"])
-    counted = counted if within is None else within & counted
-    decided = counted & out.is_in(DECIDED)
-    priced = decided & pl.col(f.PROFIT_UNITS).is_not_null()
-    return dict(
-        picks=counted.sum(), wins=(counted & (out == "WIN")).sum(), losses=(counted & (out == "LOSS")).sum(),
-        roi_at_price=_mean(f.PROFIT_UNITS, decided), roi_at_110=_mean("profit_at_110", decided),
-        n_priced=priced.sum(), units_at_price=pl.col(f.PROFIT_UNITS).filter(priced).sum(),
-        units_at_110=pl.col("profit_at_110").filter(decided).sum(), clv=_mean(f.CLV, counted),
-    )  # fmt: skip
-
-
-def _record(r: dict[str, Any]) -> dict[str, Any]:
-    picks_n, wins, losses = int(r["picks"]), int(r["wins"]), int(r["losses"])
-    if picks_n == 0:
+def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
+    """The record of graded picks (fields.graded rows with a side): counts, hit rate (pushes
+    excluded), ROI per unit at the price taken and at -110 (over wins and losses), mean CLV, Brier of
+    p_over and MAE over the rows that have them. One pass over the picks (a leaderboard computes
+    this per system, window and day)."""
+    if picks.height == 0:
         return {"picks": 0, "wins": 0, "losses": 0, "pushes": 0, "hit_rate": None, "roi_at_price": None,
                 "roi_at_110": None, "units_at_price": None, "units_at_110": 0.0, "clv": None}  # fmt: skip
+    out = pl.col("outcome")
+    decided = out.is_in(DECIDED)
+    priced = decided & pl.col(f.PROFIT_UNITS).is_not_null()
+    r = picks.filter(pl.col("recommendation").is_in(SIDES) & out.is_in(["WIN", "LOSS", "PUSH"])).select(
+        picks=pl.len(), wins=(out == "WIN").sum(), losses=(out == "LOSS").sum(),
+        roi_at_price=_mean(f.PROFIT_UNITS, decided), roi_at_110=_mean("profit_at_110", decided),
+        n_priced=priced.sum(), units_at_price=pl.col(f.PROFIT_UNITS).filter(priced).sum(),
+        units_at_110=pl.col("profit_at_110").filter(decided).sum(), clv=_mean(f.CLV, pl.lit(True)),
+    ).row(0, named=True)  # fmt: skip
+    picks_n, wins, losses = int(r["picks"]), int(r["wins"]), int(r["losses"])
     return {
         "picks": picks_n, "wins": wins, "losses": losses, "pushes": picks_n - wins - losses,
         "hit_rate": wins / (wins + losses) if wins + losses else None,
@@ -61,38 +58,18 @@ def _record(r: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def graded_record(picks: pl.DataFrame) -> dict[str, Any]:
-    """The record of graded picks (fields.graded rows with a side): counts, hit rate (pushes
-    excluded), ROI per unit at the price taken and at -110 (over wins and losses), mean CLV, Brier of
-    p_over and MAE over the rows that have them. One pass over the picks (a leaderboard computes
-    this per system, window and day)."""
-    if picks.height == 0:
-        return _record({"picks": 0, "wins": 0, "losses": 0})
-    return _record(picks.select(**_record_exprs()).row(0, named=True))
-
-
-def _metrics_exprs(within: pl.Expr | None = None) -> dict[str, pl.Expr]:
-    """_metrics' aggregates over the rows `within` holds (every row when None)."""
+def _metrics(grades: pl.DataFrame) -> dict[str, Any]:
+    """graded_record plus MAE (every row where the player played) and Brier of p_over (lined rows
+    that were not a push)."""
+    rec = graded_record(grades)
     actual, line = pl.col("actual_points").cast(pl.Float64), pl.col("line")
     brier_rows = actual.is_not_null() & line.is_not_null() & pl.col("p_over").is_not_null() & (actual != line)
-    return {**_record_exprs(within), "mae": _mean("absolute_error", pl.lit(True) if within is None else within),
-            "brier": ((pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2).filter(
-                brier_rows if within is None else within & brier_rows).mean()}  # fmt: skip
-
-
-def _windows(grades: pl.DataFrame, since: dict[str, dt.date | None]) -> dict[str, dict[str, Any]]:
-    """{name: graded_record plus MAE (every row where the player played) and Brier of p_over (lined rows
-    that were not a push) of `grades`' rows from its day on (every row when None)}, in one select."""
-    if grades.height == 0:
-        return {name: {**graded_record(grades), "mae": None, "brier": None} for name in since}
-    exprs = {f"{name}:{k}": e for name, lo in since.items()
-             for k, e in _metrics_exprs(None if lo is None else pl.col("game_date") >= lo).items()}  # fmt: skip
-    r = grades.select(**exprs).row(0, named=True)
-    out = {}
-    for name in since:
-        mine = {k.split(":", 1)[1]: v for k, v in r.items() if k.split(":", 1)[0] == name}
-        out[name] = {**_record(mine), "mae": _float(mine["mae"]), "brier": _float(mine["brier"])}
-    return out
+    extra = grades.select(
+        mae=_mean("absolute_error", pl.lit(True)),
+        brier=((pl.col("p_over") - (actual > line).cast(pl.Float64)) ** 2).filter(brier_rows).mean(),
+    ).row(0, named=True)
+    rec["mae"], rec["brier"] = _float(extra["mae"]), _float(extra["brier"])
+    return rec
 
 
 def results(day: dt.date, grades: pl.DataFrame, games: pl.DataFrame, champion: str | None,
@@ -165,11 +142,14 @@ def leaderboard(day: dt.date, grades: pl.DataFrame | GradedByDay, champion: str 
     start = season_start(day)
     index = grades if isinstance(grades, GradedByDay) else GradedByDay(grades)
     season = index.between(index.rows, start, day)
-    systems = sorted(set(season["system_id"].unique().to_list()) | ({champion} if champion else set()))
-    # every window is a tail of the season's rows: one select per system carries the three
-    since = {name: None if days is None else max(start, day - dt.timedelta(days=days)) for name, days in WINDOWS}
-    table = [{"system_id": s, "champion": s == champion, **_windows(index.system_between(s, start, day), since)}
-             for s in systems]  # fmt: skip
+    systems = sorted(set(season["system_id"].to_list()) | ({champion} if champion else set()))
+    table = []
+    for s in systems:
+        entry: dict[str, Any] = {"system_id": s, "champion": s == champion}
+        for name, days in WINDOWS:
+            rows = index.system_between(s, start if days is None else max(start, day - dt.timedelta(days=days)), day)
+            entry[name] = _metrics(rows)
+        table.append(entry)
     return {
         "schema_version": SCHEMA_VERSION, "document": "leaderboard", "game_date": day, "season_start": start,
         "as_of": season["created_at"].max() if season.height else None,
