@@ -150,6 +150,12 @@ def test_a_ranges_history_names_each_days_champion_as_champion_of_does():
         graded = [d for d in days[:-1] if d < day]
         assert history.champions_before(day) == fields.champions_by_day(champions, graded)
     assert history.champion(days[0]) is None and history.champion(D) == "alpha"
+    for day in days:  # the best bets' pool: each earlier graded day's rows of that day's champion
+        pool = history.champion_picks(day)
+        wanted = {(d, fields.champion_of(champions, d)) for d in days[:-1] if d < day}
+        assert sorted(pool.select("game_date", "system_id").iter_rows()) == sorted(
+            (d, s) for d in days[:-1] for s in ("alpha", "beta") if (d, s) in wanted)
+        assert pool["game_date"].is_sorted()
     assert list(history.champions_before(D + dt.timedelta(days=2), since=D)) == [D, D + dt.timedelta(days=1)]
 
 
