@@ -8,7 +8,6 @@ and so are incomplete results the morning after (a late box score completes them
 
 # No `from __future__ import annotations`: Dagster compares the `context` annotation by identity.
 import datetime as dt
-import json
 from collections.abc import Callable
 
 import dagster as dg
@@ -20,8 +19,10 @@ from checks.per_day import DayRule
 from checks.result import RuleResult, combine
 from nba_assets import exports as assets
 from nba_assets import tables as t
+from nba_assets.common import by_day
 from nba_assets.logic.exports import paths, players
 from nba_assets.partitions import game_dates
+from resources.landing import loads_json
 
 FRESH_BEFORE_TIPOFF = "export_newer_than_recommendations"
 LINED_PLAYERS_IN_TONIGHT = "lined_players_in_tonight"
@@ -38,7 +39,7 @@ class Day:
 
     def doc(self, relpath: str) -> dict | None:
         data = self.store.read(relpath)
-        return json.loads(data) if data is not None else None
+        return loads_json(data) if data is not None else None
 
     def rows(self, table: t.Table, columns: list[str]) -> pl.DataFrame:
         """The day's rows of `table`: the step's whole range is read once (one query, not one per day and
@@ -47,10 +48,11 @@ class Day:
         if key not in self.shared:
             first, last = self.shared["span"]
             day_col = table.partition_column
-            self.shared[key] = self.reader.rows(table, since=first, before=last + dt.timedelta(days=1),
-                                                columns=list(dict.fromkeys([*columns, day_col])))
-        frame = self.shared[key]
-        return frame.filter(pl.col(table.partition_column) == self.day).select(columns)
+            frame = self.reader.rows(table, since=first, before=last + dt.timedelta(days=1),
+                                     columns=list(dict.fromkeys([*columns, day_col])))
+            self.shared[key] = (by_day(frame, day_col), frame.clear())  # split once, not filtered per day
+        parts, empty = self.shared[key]
+        return parts.get(self.day, empty).select(columns)
 
 
 def day_check(key: dg.AssetKey, name: str, severity: dg.AssetCheckSeverity, description: str,

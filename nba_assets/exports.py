@@ -86,22 +86,32 @@ class History:
         self.graded = f.graded(self.grades)  # once: every day of a range filters it
         self.by_day = record.GradedByDay(self.graded)  # every day's season before it is a slice of this
         self.graded_days = sorted(self.graded["game_date"].unique().to_list())
+        # every day's champion by one as-of join, not one per day and document (each day's is independent)
+        self._looked_up = {*days, *self.graded_days}
+        self._champion_of = f.champions_by_day(self.champions, sorted(self._looked_up))
+        self._graded, self._champion_rows = set(self.graded_days), None
 
     def champion(self, day: dt.date) -> str | None:
+        if day in self._looked_up:
+            return self._champion_of.get(day)
         return f.champion_of(self.champions, day)
 
     def champion_picks(self, day: dt.date) -> pl.DataFrame:
-        """Graded picks of each season day before `day`, of that day's champion (the best bets' pool)."""
-        start = record.season_start(day)
-        g = self.by_day.between(self.by_day.rows, start, day)
-        by_day = self.champions_before(day, since=start)
-        wanted = pl.DataFrame({"game_date": list(by_day), "system_id": list(by_day.values())},
-                              schema={"game_date": pl.Date, "system_id": pl.Utf8})  # fmt: skip
-        return g.join(wanted, on=["game_date", "system_id"], how="semi")
+        """Graded picks of each season day before `day`, of that day's champion (the best bets' pool):
+        a slice of every graded day's champion rows, joined once (a graded day's champion does not
+        depend on the slate day asking)."""
+        if self._champion_rows is None:
+            by_day = {d: c for d, c in self._champion_of.items() if d in self._graded}
+            wanted = pl.DataFrame({"game_date": list(by_day), "system_id": list(by_day.values())},
+                                  schema={"game_date": pl.Date, "system_id": pl.Utf8})  # fmt: skip
+            self._champion_rows = self.by_day.rows.join(wanted, on=["game_date", "system_id"], how="semi",
+                                                        maintain_order="left")  # fmt: skip
+        return self.by_day.between(self._champion_rows, record.season_start(day), day)
 
     def champions_before(self, day: dt.date, since: dt.date | None = None) -> dict[dt.date, str]:
         """{graded day before `day` (and from `since`): its champion}."""
-        return f.champions_by_day(self.champions, [d for d in self.graded_days if d < day and (since is None or d >= since)])
+        return {d: self._champion_of[d] for d in self.graded_days
+                if d < day and (since is None or d >= since) and d in self._champion_of}  # fmt: skip
 
 
 @_export_asset(

@@ -122,6 +122,43 @@ def test_best_bets_rule_edge_probability_one_per_game_and_at_most_n():
 
 
 # ---------------------------------------------------------------------------------------- tonight
+class _Reader:
+    """A LakeReader's rows/has over frames in memory (game_date bounds, columns)."""
+
+    def __init__(self, frames: dict):
+        self.frames = frames
+
+    def has(self, table) -> bool:
+        return table.key in self.frames
+
+    def rows(self, table, *, since=None, before=None, columns=None) -> pl.DataFrame:
+        frame = self.frames[table.key]
+        day = pl.col("game_date")
+        frame = frame.filter((day >= since) if since else pl.lit(True), (day < before) if before else pl.lit(True))
+        return frame.select(columns) if columns else frame
+
+
+def test_a_ranges_history_names_each_days_champion_as_champion_of_does():
+    from nba_assets.exports import History
+
+    days = [D + dt.timedelta(days=i) for i in range(-4, 3)]
+    champions = pl.DataFrame({"game_date": [D - dt.timedelta(days=3), D], "champion": ["beta", "alpha"]})
+    g = grades([{"game_date": d, "system_id": s} for d in days[:-1] for s in ("alpha", "beta")])
+    history = History(_Reader({tables.PREDICTION_GRADES.key: g, tables.CHAMPION.key: champions}), days[3:])  # graded days before the range too
+    for day in [D - dt.timedelta(days=9), *days, D + dt.timedelta(days=5)]:  # in the range and not
+        assert history.champion(day) == fields.champion_of(champions, day), day
+        graded = [d for d in days[:-1] if d < day]
+        assert history.champions_before(day) == fields.champions_by_day(champions, graded)
+    assert history.champion(days[0]) is None and history.champion(D) == "alpha"
+    for day in days:  # the best bets' pool: each earlier graded day's rows of that day's champion
+        pool = history.champion_picks(day)
+        wanted = {(d, fields.champion_of(champions, d)) for d in days[:-1] if d < day}
+        assert sorted(pool.select("game_date", "system_id").iter_rows()) == sorted(
+            (d, s) for d in days[:-1] for s in ("alpha", "beta") if (d, s) in wanted)
+        assert pool["game_date"].is_sorted()
+    assert list(history.champions_before(D + dt.timedelta(days=2), since=D)) == [D, D + dt.timedelta(days=1)]
+
+
 def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champions_side():
     frame = preds([
         {}, {"system_id": "beta", "recommendation": "UNDER", "predicted_points": 18.0, "p_over": 0.4, "pick_book": "bookB",
@@ -145,6 +182,25 @@ def test_tonight_lists_each_game_its_lined_players_every_system_and_the_champion
     assert [p["system_id"] for p in anna["predictions"]] == ["alpha", "beta"]
     assert by_player["benched"]["pick"] is None and by_player["benched"]["injury_status"] == "OUT"
     assert doc["as_of"] == "2025-12-10T17:00:00Z"
+
+
+def test_tonight_orders_players_and_systems_whatever_the_rows_order():
+    later = MADE + dt.timedelta(minutes=30)
+    frame = preds([
+        {"player_lookup": "zed", "system_id": "gamma", "created_at": later, "pick_book": "bookG"},
+        {"player_lookup": "zed", "system_id": "alpha", "pick_book": "bookA"},
+        {"player_lookup": "anna", "system_id": "gamma", "recommendation": "PASS"},
+        {"game_id": "0022500003", "player_lookup": "cyd", "tipoff_utc": TIP + dt.timedelta(hours=3)},
+    ])  # fmt: skip
+    doc = valid(slate.tonight(D, frame, GAMES, "gamma"))
+    players = {p["player_lookup"]: p for g in doc["games"] for p in g["players"]}
+    assert [p["player_lookup"] for p in doc["games"][0]["players"]] == ["anna", "zed"]
+    assert [p["system_id"] for p in players["zed"]["predictions"]] == ["alpha", "gamma"]
+    assert players["zed"]["last_refreshed"] == "2025-12-10T15:30:00Z" and players["zed"]["line"]["best"]["book"] == "bookG"
+    assert players["anna"]["pick"] is None  # the champion passed
+    assert players["cyd"]["pick"] is None and players["cyd"]["line"]["best"]["book"] == "bookA"  # no champion row
+    # a game with lined players but no schedule row: its tip-off from the predictions, listed last
+    assert doc["games"][-1]["game_id"] == "0022500003" and doc["games"][-1]["tipoff_utc"] == "2025-12-11T03:30:00Z"
 
 
 def test_an_empty_slate_is_a_valid_document():
@@ -197,6 +253,24 @@ def test_leaderboard_windows_count_only_days_before_the_slate_and_the_champions_
     assert record.season_start(dt.date(2026, 3, 1)) == dt.date(2025, 8, 1)
 
 
+def test_each_leaderboard_window_is_the_record_of_its_own_rows():
+    rows = [{"game_date": D - dt.timedelta(days=n), "outcome": o, "player_lookup": f"p{n}", "absolute_error": e,
+             "actual_points": a, "p_over": p, "profit_units": u}
+            for n, o, e, a, p, u in ((40, "WIN", 1.0, 25, 0.6, 0.9), (20, "LOSS", 3.0, 19, 0.7, -1.0),
+                                     (9, "PUSH", 2.0, 20, 0.5, None), (8, "WIN", 5.5, 30, 0.8, 0.95))]  # fmt: skip
+    g = fields.graded(grades(rows))
+    doc = record.leaderboard(D, g, "alpha", {}, g.head(0))
+    alpha = doc["systems"][0]
+    empty = {**record.graded_record(g.head(0)), "mae": None, "brier": None}
+    assert alpha["last_7_days"] == empty  # no row in the last 7 days
+    for window, days in (("last_30_days", 30), ("season", 400)):
+        mine = g.filter(pl.col("game_date") >= D - dt.timedelta(days=days))
+        lined = mine.filter(pl.col("actual_points").cast(pl.Float64) != pl.col("line"))
+        brier = ((lined["p_over"] - (lined["actual_points"] > lined["line"]).cast(pl.Float64)) ** 2).mean()
+        assert alpha[window] == {**record.graded_record(mine), "mae": mine["absolute_error"].mean(), "brier": brier}
+    assert alpha["last_30_days"]["picks"] == 3 and alpha["season"]["pushes"] == 1
+
+
 def test_a_range_reads_each_days_season_as_a_slice_of_rows_sorted_once_with_the_same_documents():
     rows = [{"game_date": D - dt.timedelta(days=n), "outcome": o, "player_lookup": f"p{n}", "system_id": sid}
             for n, o, sid in ((0, "LOSS", "alpha"), (40, "WIN", "beta"), (1, "WIN", "alpha"), (3, "LOSS", "beta"),
@@ -208,6 +282,11 @@ def test_a_range_reads_each_days_season_as_a_slice_of_rows_sorted_once_with_the_
     assert index.between(index.rows, D + dt.timedelta(days=1), D + dt.timedelta(days=9)).height == 0  # after every row
     assert index.between(index.system("beta"), D - dt.timedelta(days=40), D).height == 3
     assert index.system("gamma").height == 0  # a system with no graded rows
+    for lo, hi in ((D - dt.timedelta(days=40), D), (D - dt.timedelta(days=3), D + dt.timedelta(days=1)), (D, D)):
+        for s in ("alpha", "beta", "gamma"):  # a window by bisection is the same rows as between
+            assert index.system_between(s, lo, hi).equals(index.between(index.system(s), lo, hi))
+    assert index.system_between("beta", D - dt.timedelta(days=3), D)["game_date"].to_list() == \
+        [D - dt.timedelta(days=3), D - dt.timedelta(days=2)]
     by_day = {D - dt.timedelta(days=n): "alpha" for n in (10, 3, 2, 1)}
     for day in (D, D - dt.timedelta(days=2), D + dt.timedelta(days=30)):
         assert encode.encode(record.leaderboard(day, index, "alpha", by_day, fields.graded(g.head(0)))) == \
@@ -261,6 +340,40 @@ def test_documents_valid_names_the_path_and_the_field():
     errors = out.offending["error"].to_list()
     assert "missing" in errors and any("'as_of' is a required property" in e for e in errors)
     assert any(e.startswith("games/0/players/0/pick") for e in errors)
+
+
+def _mutations(doc: dict) -> list[dict]:
+    """Copies of a valid tonight document, each broken (or not) in one way the schema may care about."""
+    def changed(fn) -> dict:
+        copy = json.loads(json.dumps(doc))
+        fn(copy)
+        return copy
+    player = lambda d: d["games"][0]["players"][0]  # noqa: E731
+    return [changed(fn) for fn in (
+        lambda d: d.pop("as_of"),
+        lambda d: d.update(game_date="2025-13-40"),
+        lambda d: d.update(game_date="２０２５-12-10"),  # full-width digits: Python's \d takes them
+        lambda d: d.update(as_of="2025-12-10 18:00:00"),
+        lambda d: d.update(as_of="2025-12-10T25:61:00Z"),
+        lambda d: d.update(schema_version=True),
+        lambda d: d.update(unexpected=1),
+        lambda d: player(d)["pick"].update(side="SIDEWAYS"),
+        lambda d: player(d).update(player_lookup="Anna Smith"),
+        lambda d: d["games"][0].update(players="none"),
+        lambda d: None,  # unchanged: valid
+    )]  # fmt: skip
+
+
+def test_compiled_validator_passes_only_what_jsonschema_passes():
+    # the schema check trusts the compiled validator's "valid" and asks jsonschema for the errors otherwise:
+    # identical results need every document jsonschema rejects to be rejected by the compiled one too.
+    doc = json.loads(encode.encode(slate.tonight(D, preds([{}]), GAMES, "alpha")))
+    docs = _mutations(doc)
+    slow = [not list(rules.validator("tonight").iter_errors(d)) for d in docs]
+    fast = [rules.fast_validator("tonight").is_valid(d) for d in docs]
+    assert slow[-1] and fast[-1] and sum(slow) < len(docs) - 5  # the mutations do break the document
+    assert all(s for s, f in zip(slow, fast, strict=True) if f), list(zip(slow, fast, strict=True))
+    assert [bool(rules.schema_errors(d)) for d in docs] == [not s for s in slow]
 
 
 def test_results_complete_the_morning_after():

@@ -16,8 +16,13 @@ SCHEMA_VERSION = 1
 DECIMALS = 4
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A JSON value for `value`: datetimes as UTC ISO 8601 with Z, dates as ISO, floats rounded, NaN null."""
+    if type(value) in _AS_IS:  # most values of a document: answered before the isinstance chain
+        return value
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
@@ -113,6 +114,8 @@ class GradedByDay:
         self.rows = f.graded(grades).sort("game_date", maintain_order=True)
         self.systems = {k[0]: part for k, part in
                         self.rows.partition_by("system_id", as_dict=True, maintain_order=True).items()}  # fmt: skip
+        # each system's dates as a list: a window's bounds by bisection, not a polars search per window
+        self.system_dates = {s: part["game_date"].to_list() for s, part in self.systems.items()}
 
     @staticmethod
     def between(rows: pl.DataFrame, lo: dt.date, hi: dt.date) -> pl.DataFrame:
@@ -123,6 +126,12 @@ class GradedByDay:
 
     def system(self, system_id: str) -> pl.DataFrame:
         return self.systems.get(system_id, self.rows.clear())
+
+    def system_between(self, system_id: str, lo: dt.date, hi: dt.date) -> pl.DataFrame:
+        """between(system(system_id), lo, hi)."""
+        dates = self.system_dates.get(system_id, [])
+        a, b = bisect.bisect_left(dates, lo), bisect.bisect_left(dates, hi)
+        return self.system(system_id).slice(a, b - a)
 
 
 def leaderboard(day: dt.date, grades: pl.DataFrame | GradedByDay, champion: str | None,
@@ -136,10 +145,9 @@ def leaderboard(day: dt.date, grades: pl.DataFrame | GradedByDay, champion: str 
     systems = sorted(set(season["system_id"].to_list()) | ({champion} if champion else set()))
     table = []
     for s in systems:
-        mine = index.between(index.system(s), start, day)
         entry: dict[str, Any] = {"system_id": s, "champion": s == champion}
         for name, days in WINDOWS:
-            rows = mine if days is None else index.between(mine, max(start, day - dt.timedelta(days=days)), day)
+            rows = index.system_between(s, start if days is None else max(start, day - dt.timedelta(days=days)), day)
             entry[name] = _metrics(rows)
         table.append(entry)
     return {

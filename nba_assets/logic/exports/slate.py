@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from operator import itemgetter
 from typing import Any
 
 import polars as pl
@@ -39,6 +41,32 @@ def _prediction(row: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _latest(values) -> Any:
+    """The largest non-null value (polars' max), None when there is none."""
+    return max((v for v in values if v is not None), default=None)
+
+
+def _player(gid: str, lookup: str, prow: list[dict[str, Any]], champion: str | None) -> dict[str, Any]:
+    """A lined player's entry in tonight: `prow`, the player's predictions of the game sorted by system."""
+    chosen = [r for r in prow if r["system_id"] == champion]
+    # the line as the champion's row has it (its pick's offer), else the first system's
+    first = (chosen or prow)[0]
+    pick = None
+    if chosen and chosen[0]["recommendation"] in ("OVER", "UNDER"):
+        c = chosen[0]
+        pick = {"pick_id": pick_id(gid, lookup, c["system_id"]), "side": c["recommendation"],
+                "system_id": c["system_id"], "line": c[f.PICK_LINE], "book": c[f.PICK_BOOK],
+                "price": c[f.PICK_PRICE], "edge": c["edge"], "p_over": c["p_over"]}  # fmt: skip
+    return {
+        "player_lookup": lookup,
+        "injury_status": first["injury_status"],
+        "line": _line(first),
+        "pick": pick,
+        "predictions": [_prediction(r) for r in prow],
+        "last_refreshed": _latest(r["created_at"] for r in prow),
+    }
+
+
 def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champion: str | None) -> dict[str, Any]:
     """The slate of `day`: each game (tip-off, teams, last refresh), each lined player with the line,
     every system's prediction, the champion's side and the injury status. Players without a line are
@@ -51,31 +79,17 @@ def tonight(day: dt.date, predictions: pl.DataFrame, games: pl.DataFrame, champi
     teams = {r["game_id"]: r for r in games.select("game_id", "home_team", "away_team", "tipoff_utc").iter_rows(named=True)}
     out_games = []
     game_ids = sorted(set(teams) | set(preds["game_id"].to_list()))
-    by_game = {k[0]: g for k, g in preds.partition_by("game_id", as_dict=True).items()} if preds.height else {}
+    # One sort and one pass over the rows: a season's slates split per game and player in polars spent
+    # most of their time in per-player frame operations.
+    by_game: dict[str, list[dict[str, Any]]] = {}
+    for row in preds.sort(["game_id", "player_lookup", "system_id"], maintain_order=True).iter_rows(named=True):
+        by_game.setdefault(row["game_id"], []).append(row)
     for gid in game_ids:
-        rows = by_game.get(gid, preds.clear())
+        rows = by_game.get(gid, [])
         info = teams.get(gid, {})
-        tip = info.get("tipoff_utc") or (rows["tipoff_utc"].max() if rows.height else None)
-        players = []
-        for (lookup,), prow in sorted(rows.partition_by("player_lookup", as_dict=True).items()) if rows.height else []:
-            prow = prow.sort("system_id")
-            chosen = prow.filter(pl.col("system_id").eq_missing(champion))
-            # the line as the champion's row has it (its pick's offer), else the first system's
-            first = (chosen if chosen.height else prow).row(0, named=True)
-            pick = None
-            if chosen.height and chosen["recommendation"][0] in ("OVER", "UNDER"):
-                c = chosen.row(0, named=True)
-                pick = {"pick_id": pick_id(gid, lookup, c["system_id"]), "side": c["recommendation"],
-                        "system_id": c["system_id"], "line": c[f.PICK_LINE], "book": c[f.PICK_BOOK],
-                        "price": c[f.PICK_PRICE], "edge": c["edge"], "p_over": c["p_over"]}  # fmt: skip
-            players.append({
-                "player_lookup": lookup,
-                "injury_status": first["injury_status"],
-                "line": _line(first),
-                "pick": pick,
-                "predictions": [_prediction(r) for r in prow.iter_rows(named=True)],
-                "last_refreshed": prow["created_at"].max(),
-            })
+        tip = info.get("tipoff_utc") or _latest(r["tipoff_utc"] for r in rows)
+        players = [_player(gid, lookup, list(prow), champion)
+                   for lookup, prow in itertools.groupby(rows, key=itemgetter("player_lookup"))]  # fmt: skip
         out_games.append({
             "game_id": gid, "tipoff_utc": tip, "home_team": info.get("home_team"), "away_team": info.get("away_team"),
             "last_refreshed": refreshed.get(gid), "players": players,
