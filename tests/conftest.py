@@ -6,6 +6,8 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +104,18 @@ def pytest_collection_modifyitems(config, items):
         return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
 
     items.sort(key=rank)  # stable: every other test keeps its order
+
+
+@pytest.fixture(autouse=True)
+def _sigterm_not_ignored() -> Iterator[None]:
+    """A test's children stop on SIGTERM. Dagster's interrupt capture (every `execute_in_process` on the
+    main thread) leaves SIGTERM with SIGINT's handler when it is done; where SIGINT is ignored (a test
+    run a non-interactive shell started in the background, as CI may), SIGTERM is then ignored too,
+    every later child of this process inherits that, and `proc.terminate()` does nothing. Set back
+    before each test, and after it for the fixtures that outlive it."""
+    main = threading.current_thread() is threading.main_thread()
+    if main and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    if main and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
