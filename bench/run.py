@@ -30,7 +30,7 @@ with --keep-results, and the table on stdout.
     .venv/bin/python bench/run.py                              # everything, 2025-26, median of 3
     nice -n 10 .venv/bin/python bench/run.py --days 21 --repeat 1 --name dev   # a quick pass
     .venv/bin/python bench/run.py --only a,c,e                 # a subset
-    .venv/bin/python bench/run.py --keep-results --name reference_acdef   # a reference run, in bench/results
+    .venv/bin/python bench/run.py --keep-results --name reference_acdefh   # a reference run, in bench/results
 """
 
 from __future__ import annotations
