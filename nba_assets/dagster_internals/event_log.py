@@ -160,16 +160,7 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
         if self._index_engine is None or self._index_engine_pid != pid:
             if self._index_engine is not None:  # inherited over a fork: never close the parent's
                 self._index_engine.dispose(close=False)
-            engine = sa.create_engine(
-                self.conn_string_for_shard(INDEX_SHARD_NAME),
-                poolclass=QueuePool,
-                pool_size=1,
-                max_overflow=0,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-            )
-            sa.event.listen(engine, "connect", _durable_under_wal)
-            sa.event.listen(engine, "connect", _page_size)
-            self._index_engine, self._index_engine_pid = engine, pid
+            self._index_engine, self._index_engine_pid = _kept(self.conn_string_for_shard(INDEX_SHARD_NAME)), pid
         return self._index_engine
 
     def _engine_for_run(self, shard: str) -> sa.Engine:
@@ -178,17 +169,7 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             for inherited in self._run_engines.values():  # over a fork: never close the parent's
                 inherited.dispose(close=False)
             self._run_engines, self._run_engines_pid = {}, pid
-        engine = self._run_engines.pop(shard, None)
-        if engine is None:
-            engine = sa.create_engine(
-                self.conn_string_for_shard(shard),
-                poolclass=QueuePool,
-                pool_size=1,
-                max_overflow=0,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-            )
-            sa.event.listen(engine, "connect", _page_size)
-            sa.event.listen(engine, "connect", _durable_under_wal)
+        engine = self._run_engines.pop(shard, None) or _kept(self.conn_string_for_shard(shard))
         self._run_engines[shard] = engine  # most recent last
         if len(self._run_engines) > RUN_ENGINES:
             self._run_engines.pop(next(iter(self._run_engines))).dispose()  # closed: checkpointed
@@ -380,6 +361,21 @@ class LakeSqliteEventLogStorage(SqliteEventLogStorage):
             for engine in self._run_engines.values():
                 engine.dispose()
         self._run_engines = {}
+
+
+def _kept(url: str) -> sa.Engine:
+    """An engine holding one connection to a file, kept open: synchronous=NORMAL under WAL, new files
+    with PAGE_SIZE pages."""
+    engine = sa.create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+    sa.event.listen(engine, "connect", _page_size)
+    sa.event.listen(engine, "connect", _durable_under_wal)
+    return engine
 
 
 def _indexed(event: EventLogEntry) -> bool:
