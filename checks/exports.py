@@ -24,12 +24,17 @@ SCHEMAS = Path(__file__).resolve().parent / "export_schemas"
 
 
 @functools.cache
+def _schema(document: str, folder: Path) -> dict:
+    """`document`'s JSON Schema (checks/export_schemas/<document>.schema.json), read once per process."""
+    return json.loads((folder / f"{document}.schema.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
 def validator(document: str, folder: Path = SCHEMAS):
-    """The draft 2020-12 validator of `document`'s schema (checks/export_schemas/<document>.schema.json)."""
+    """The draft 2020-12 validator of `document`'s schema."""
     import jsonschema
 
-    schema = json.loads((folder / f"{document}.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(_schema(document, folder), format_checker=jsonschema.FormatChecker())
 
 
 @functools.cache
@@ -39,8 +44,7 @@ def fast_validator(document: str, folder: Path = SCHEMAS):
     passes passes `validator` too; one it fails goes to `validator`, which words the errors."""
     import jsonschema_rs
 
-    schema = json.loads((folder / f"{document}.schema.json").read_text(encoding="utf-8"))
-    return jsonschema_rs.validator_for(schema, validate_formats=True)
+    return jsonschema_rs.validator_for(_schema(document, folder), validate_formats=True)
 
 
 def schema_errors(doc: dict[str, Any], folder: Path = SCHEMAS) -> list:

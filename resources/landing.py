@@ -96,7 +96,6 @@ class LandingZone:
         # API keys a source might echo in a 200 body: replaced by *** before the body is stored.
         # Short values are ignored: they would match ordinary text, and no real key is that short.
         self._secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len, reverse=True)
-        self._quota_dirs: set[str] = set()  # sources whose quota folder this object has made
 
     def __repr__(self) -> str:
         return f"LandingZone({str(self.root)!r})"
@@ -175,7 +174,7 @@ class LandingZone:
         return landed
 
     def _write_quota(self, source: str, reading: dict) -> None:
-        # Rewritten in place at every response that reports a quota (resources/files.py: write_record),
+        # Rewritten in place at every response that reports a quota (resources/quota.py: write_record),
         # not synced: a reading lost to a power cut is replaced by the next request's.
         path = self.root / source / QUOTA_FILE
         body = json.dumps(reading, sort_keys=True)
@@ -183,9 +182,6 @@ class LandingZone:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(body, encoding="utf-8")
             return
-        if source not in self._quota_dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._quota_dirs.add(source)
         write_record(path, body)
 
     def quotas(self) -> dict[str, dict]:

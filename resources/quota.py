@@ -93,16 +93,20 @@ def read_record(path: str | os.PathLike) -> str | None:
 
 
 def write_record(path: str | os.PathLike, text: str) -> None:
-    """Replace a local record's text in place, under an exclusive lock (the folder must exist)."""
+    """Replace a local record's text in place, under an exclusive lock."""
     update_record(path, lambda _old: (text, None))
 
 
 def update_record(path: str | os.PathLike, change):
     """`change(old text or None) -> (new text or None to leave it, result)` applied under an exclusive
-    lock held from the read to the write; returns the result."""
+    lock held from the read to the write; returns the result. The first record of a folder makes it."""
     import fcntl
 
-    fd = os.open(os.fspath(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(os.fspath(path), os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(os.fspath(path)), exist_ok=True)
+        fd = os.open(os.fspath(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         new, result = change(_read_all(fd) or None)

@@ -30,7 +30,6 @@ def write(state_dir: Path | None, memory: dict, state: dict[str, int]) -> None:
     if state_dir is None:
         memory["state"] = state
         return
-    Path(state_dir).mkdir(parents=True, exist_ok=True)
     write_record(Path(state_dir) / QUOTA_FILE, json.dumps(state, sort_keys=True))
 
 
@@ -55,7 +54,6 @@ def charge(state_dir: Path | None, memory: dict, cost: int) -> dict[str, str] | 
         state, out = pay(_parse(old))
         return (None if state is None else json.dumps(state, sort_keys=True)), out
 
-    Path(state_dir).mkdir(parents=True, exist_ok=True)
     return update_record(Path(state_dir) / QUOTA_FILE, pay_file)
 
 
